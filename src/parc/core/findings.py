@@ -1,0 +1,83 @@
+"""The one Finding type that every checker in parc returns (lint, loaders, accounts, network, audit).
+
+Codes and finding types follow IAM Access Analyzer's policy-validation vocabulary where one fits, so users can
+cross-check parc's output with AWS's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+
+class FindingType(str, Enum):
+    """Access Analyzer's finding types, ordered from most to least severe."""
+
+    ERROR = "ERROR"
+    SECURITY_WARNING = "SECURITY_WARNING"
+    WARNING = "WARNING"
+    SUGGESTION = "SUGGESTION"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe; used by --fail-on."""
+        return _RANK[self]
+
+
+_RANK = {
+    FindingType.ERROR: 4,
+    FindingType.SECURITY_WARNING: 3,
+    FindingType.WARNING: 2,
+    FindingType.SUGGESTION: 1,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """1-based line and column of a JSON element in the text it was read from."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    finding_type: FindingType
+    message: str
+    path: str = ""
+    """JSON path of the offending element, e.g. ``Statement[0].Action[1]``."""
+    position: Position | None = None
+    file: str | None = None
+    learn_more: str | None = None
+    fix: str | None = None
+    details: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def line(self) -> int | None:
+        return self.position.line if self.position else None
+
+    @property
+    def column(self) -> int | None:
+        return self.position.column if self.position else None
+
+    def in_file(self, file: str | None) -> Finding:
+        return replace(self, file=file)
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "code": self.code,
+            "finding_type": self.finding_type.value,
+            "message": self.message,
+            "file": self.file,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+        }
+        if self.learn_more:
+            out["learn_more"] = self.learn_more
+        if self.fix:
+            out["fix"] = self.fix
+        if self.details:
+            out["details"] = dict(self.details)
+        return out

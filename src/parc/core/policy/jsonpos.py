@@ -1,0 +1,290 @@
+"""A JSON reader that keeps the line and column of every value and every object key.
+
+Written by hand because the standard library's ``json`` drops positions, and the PyPI alternatives either drop
+duplicate keys (which IAM treats as an error we must report) or are unmaintained. It follows RFC 8259 strictly;
+errors carry the position of the offending character.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from parc.core.findings import Position
+
+JsonScalar = Union[str, int, float, bool, None]
+
+
+@dataclass(frozen=True, slots=True)
+class JNode:
+    """A parsed JSON value with its position.
+
+    ``value`` is a scalar, a ``list[JNode]`` for arrays, or a ``list[JMember]`` for objects (a list, not a dict,
+    so that duplicate keys and their order survive).
+    """
+
+    value: object
+    kind: str  # "object" | "array" | "string" | "number" | "bool" | "null"
+    pos: Position
+
+    @property
+    def members(self) -> list[JMember]:
+        assert self.kind == "object"
+        return self.value  # type: ignore[return-value]
+
+    @property
+    def items(self) -> list[JNode]:
+        assert self.kind == "array"
+        return self.value  # type: ignore[return-value]
+
+    def get(self, key: str) -> JMember | None:
+        """The first member named ``key`` (exact case), or None."""
+        for m in self.members:
+            if m.key == key:
+                return m
+        return None
+
+    def to_python(self) -> object:
+        if self.kind == "object":
+            return {m.key: m.node.to_python() for m in self.members}
+        if self.kind == "array":
+            return [n.to_python() for n in self.items]
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class JMember:
+    key: str
+    key_pos: Position
+    node: JNode
+
+
+class JsonSyntaxError(ValueError):
+    def __init__(self, message: str, pos: Position) -> None:
+        super().__init__(f"{message} at line {pos.line}, column {pos.column}")
+        self.message = message
+        self.pos = pos
+
+
+_WS = " \t\n\r"
+_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.s = text
+        self.i = 0
+        self.n = len(text)
+        # Offsets of line starts, to turn an offset into (line, column) lazily.
+        self._line_starts = [0]
+        for idx, ch in enumerate(text):
+            if ch == "\n":
+                self._line_starts.append(idx + 1)
+
+    def pos(self, offset: int | None = None) -> Position:
+        off = self.i if offset is None else offset
+        lo, hi = 0, len(self._line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._line_starts[mid] <= off:
+                lo = mid
+            else:
+                hi = mid - 1
+        return Position(lo + 1, off - self._line_starts[lo] + 1)
+
+    def error(self, message: str, offset: int | None = None) -> JsonSyntaxError:
+        return JsonSyntaxError(message, self.pos(offset))
+
+    def skip_ws(self) -> None:
+        s, i, n = self.s, self.i, self.n
+        while i < n and s[i] in _WS:
+            i += 1
+        self.i = i
+
+    def document(self) -> JNode:
+        if self.s.startswith("\ufeff"):
+            self.i = 1
+        self.skip_ws()
+        if self.i >= self.n:
+            raise self.error("Empty document: expected a JSON value")
+        node = self.value()
+        self.skip_ws()
+        if self.i < self.n:
+            raise self.error(f"Unexpected {self.s[self.i]!r} after the end of the JSON value")
+        return node
+
+    def value(self) -> JNode:
+        self.skip_ws()
+        if self.i >= self.n:
+            raise self.error("Unexpected end of input: expected a value")
+        ch = self.s[self.i]
+        start = self.pos()
+        if ch == "{":
+            return self.obj(start)
+        if ch == "[":
+            return self.arr(start)
+        if ch == '"':
+            return JNode(self.string(), "string", start)
+        if ch == "-" or ch.isdigit():
+            return JNode(self.number(), "number", start)
+        for word, val, kind in (("true", True, "bool"), ("false", False, "bool"), ("null", None, "null")):
+            if self.s.startswith(word, self.i):
+                self.i += len(word)
+                return JNode(val, kind, start)
+        raise self.error(f"Unexpected {ch!r}: expected a value (object, array, string, number, true, false, null)")
+
+    def obj(self, start: Position) -> JNode:
+        self.i += 1
+        members: list[JMember] = []
+        self.skip_ws()
+        if self.i < self.n and self.s[self.i] == "}":
+            self.i += 1
+            return JNode(members, "object", start)
+        while True:
+            self.skip_ws()
+            if self.i >= self.n or self.s[self.i] != '"':
+                if self.i < self.n and self.s[self.i] == "}":
+                    raise self.error("Trailing comma before '}'")
+                raise self.error("Expected a string key in double quotes")
+            key_pos = self.pos()
+            key = self.string()
+            self.skip_ws()
+            if self.i >= self.n or self.s[self.i] != ":":
+                raise self.error("Expected ':' after the object key")
+            self.i += 1
+            members.append(JMember(key, key_pos, self.value()))
+            self.skip_ws()
+            if self.i >= self.n:
+                raise self.error("Unexpected end of input: unclosed object (missing '}')")
+            ch = self.s[self.i]
+            self.i += 1
+            if ch == "}":
+                return JNode(members, "object", start)
+            if ch != ",":
+                raise self.error("Expected ',' or '}' after an object member", self.i - 1)
+
+    def arr(self, start: Position) -> JNode:
+        self.i += 1
+        items: list[JNode] = []
+        self.skip_ws()
+        if self.i < self.n and self.s[self.i] == "]":
+            self.i += 1
+            return JNode(items, "array", start)
+        while True:
+            self.skip_ws()
+            if self.i < self.n and self.s[self.i] == "]":
+                raise self.error("Trailing comma before ']'")
+            items.append(self.value())
+            self.skip_ws()
+            if self.i >= self.n:
+                raise self.error("Unexpected end of input: unclosed array (missing ']')")
+            ch = self.s[self.i]
+            self.i += 1
+            if ch == "]":
+                return JNode(items, "array", start)
+            if ch != ",":
+                raise self.error("Expected ',' or ']' after an array element", self.i - 1)
+
+    def string(self) -> str:
+        s, n = self.s, self.n
+        self.i += 1
+        out: list[str] = []
+        chunk = self.i
+        while True:
+            if self.i >= n:
+                raise self.error("Unterminated string")
+            ch = s[self.i]
+            if ch == '"':
+                out.append(s[chunk : self.i])
+                self.i += 1
+                return "".join(out)
+            if ch == "\\":
+                out.append(s[chunk : self.i])
+                self.i += 1
+                if self.i >= n:
+                    raise self.error("Unterminated string")
+                esc = s[self.i]
+                if esc in _ESCAPES:
+                    out.append(_ESCAPES[esc])
+                    self.i += 1
+                elif esc == "u":
+                    out.append(self._unicode_escape())
+                else:
+                    raise self.error(f"Invalid escape '\\{esc}' in string", self.i - 1)
+                chunk = self.i
+                continue
+            if ch < " ":
+                raise self.error("Control character in string (escape it, e.g. \\n)")
+            self.i += 1
+
+    def _unicode_escape(self) -> str:
+        code = self._hex4()
+        if 0xD800 <= code < 0xDC00 and self.s.startswith("\\u", self.i):
+            save = self.i
+            self.i += 1
+            low = self._hex4()
+            if 0xDC00 <= low < 0xE000:
+                return chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+            self.i = save
+        return chr(code)
+
+    def _hex4(self) -> int:
+        digits = self.s[self.i + 1 : self.i + 5]
+        if len(digits) != 4 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise self.error("Invalid \\u escape: expected four hex digits")
+        self.i += 5
+        return int(digits, 16)
+
+    def number(self) -> int | float:
+        s, start = self.s, self.i
+        i = start
+        if i < self.n and s[i] == "-":
+            i += 1
+        if i < self.n and s[i] == "0":
+            i += 1
+        elif i < self.n and s[i].isdigit():
+            while i < self.n and s[i].isdigit():
+                i += 1
+        else:
+            raise self.error("Invalid number", i)
+        is_float = False
+        if i < self.n and s[i] == ".":
+            is_float = True
+            i += 1
+            if not (i < self.n and s[i].isdigit()):
+                raise self.error("Invalid number: digits expected after '.'", i)
+            while i < self.n and s[i].isdigit():
+                i += 1
+        if i < self.n and s[i] in "eE":
+            is_float = True
+            i += 1
+            if i < self.n and s[i] in "+-":
+                i += 1
+            if not (i < self.n and s[i].isdigit()):
+                raise self.error("Invalid number: digits expected in exponent", i)
+            while i < self.n and s[i].isdigit():
+                i += 1
+        self.i = i
+        text = s[start:i]
+        return float(text) if is_float else int(text)
+
+
+def parse_json(text: str) -> JNode:
+    """Parse ``text`` into a positioned tree. Raises JsonSyntaxError with the position of the problem."""
+    return _Reader(text).document()
+
+
+def from_python(value: object, pos: Position | None = None) -> JNode:
+    """Wrap an already-decoded Python value (a dict from boto3, say) as a JNode with no real positions."""
+    p = pos or Position(0, 0)
+    if isinstance(value, dict):
+        return JNode([JMember(str(k), p, from_python(v, p)) for k, v in value.items()], "object", p)
+    if isinstance(value, (list, tuple)):
+        return JNode([from_python(v, p) for v in value], "array", p)
+    if isinstance(value, bool):
+        return JNode(value, "bool", p)
+    if isinstance(value, (int, float)):
+        return JNode(value, "number", p)
+    if value is None:
+        return JNode(None, "null", p)
+    return JNode(str(value), "string", p)
