@@ -33,6 +33,20 @@ if TYPE_CHECKING:
     from parc.core.policy.model import Policy, PolicyType
     from parc.core.policy.parse import parse_policy
 
+    __all__ += [  # re-exported for type checkers
+        "Decision",
+        "Policy",
+        "PolicyCompileError",
+        "PolicySet",
+        "PolicyType",
+        "Request",
+        "RequestError",
+        "StatementRef",
+        "authorize",
+        "compile",
+        "parse_policy",
+    ]
+
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)

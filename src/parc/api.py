@@ -33,7 +33,7 @@ def rcp_supported_services() -> frozenset[str]:
     return frozenset(str(s).lower() for s in load_json("rcpSupportedServices.json"))
 
 
-def compile(  # noqa: A001 - the public name the issue asks for (parc.compile)
+def compile(
     identity_policies: Iterable[PolicyInput] = (),
     resource_policy: PolicyInput | None = None,
     permissions_boundary: PolicyInput | None = None,
@@ -74,7 +74,7 @@ def policy_set_for(request: Mapping[str, object], *, indexed: bool = True) -> Po
     if mgmt is not None and not isinstance(mgmt, str):
         raise RequestError("'management_account' must be an account id string")
     return compile(
-        ident,  # type: ignore[arg-type]
+        ident,
         request.get("resource_policy"),  # type: ignore[arg-type]
         request.get("permissions_boundary"),  # type: ignore[arg-type]
         request.get("session_policy"),  # type: ignore[arg-type]

@@ -7,10 +7,10 @@ cross-check parc's output with AWS's own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 
 
-class FindingType(str, Enum):
+class FindingType(StrEnum):
     """Access Analyzer's finding types, ordered from most to least severe."""
 
     ERROR = "ERROR"

@@ -47,12 +47,12 @@ def _has_wildcard(pattern: str) -> bool:
 
 class CompiledStatement:
     __slots__ = (
-        "allow",
         "action_patterns",
         "actions",
-        "not_action",
+        "allow",
         "condition_list",
         "context_keys",
+        "not_action",
         "not_principal_keys",
         "not_resource",
         "ordinal",
@@ -66,8 +66,9 @@ class CompiledStatement:
     def __init__(self, policy: Policy, st: Statement, policy_type: str, policy_index: int, ordinal: int,
                  level: int | None) -> None:
         name = policy.name
-        line = st.pos.line if st.pos else None
-        col = st.pos.column if st.pos else None
+        # Policies given as dicts have no text positions (line 0): report none rather than a false one.
+        line = st.pos.line if st.pos and st.pos.line else None
+        col = st.pos.column if st.pos and st.pos.line else None
 
         def fail(msg: str) -> PolicyCompileError:
             return PolicyCompileError(f"statement #{st.index}: {msg}", name, line, col)
@@ -171,10 +172,7 @@ class CompiledStatement:
         return MatchKind.DIRECT
 
     def conditions_hold(self, ctx: Mapping[str, ContextValue]) -> bool:
-        for c in self.condition_list:
-            if not c.evaluate(ctx):
-                return False
-        return True
+        return all(c.evaluate(ctx) for c in self.condition_list)
 
 
 def _keys(block: PrincipalBlock) -> frozenset[Key]:
@@ -189,8 +187,18 @@ def _keys(block: PrincipalBlock) -> frozenset[Key]:
 class PolicyGroup:
     """The statements of one policy type (or one SCP/RCP level), indexed by action."""
 
-    __slots__ = ("_ar_cache", "_action_cache", "by_service", "exact", "generic", "indexed", "level", "policy_type",
-                 "statements", "uses_principal")
+    __slots__ = (
+        "_action_cache",
+        "_ar_cache",
+        "by_service",
+        "exact",
+        "generic",
+        "indexed",
+        "level",
+        "policy_type",
+        "statements",
+        "uses_principal",
+    )
 
     def __init__(self, policy_type: str, policies: Sequence[Policy], *, level: int | None = None,
                  indexed: bool = True) -> None:

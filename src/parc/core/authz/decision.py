@@ -87,7 +87,8 @@ class StatementTrace:
             "resource_matched": self.resource_matched,
             "principal_matched": self.principal_matched,
             "conditions": [
-                {"operator": c.operator, "key": c.key, "matched": c.matched, "reason": c.reason} for c in self.conditions
+                {"operator": c.operator, "key": c.key, "matched": c.matched, "reason": c.reason}
+                for c in self.conditions
             ],
             "reason": self.reason,
         }

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from functools import lru_cache
 
 
-class PrincipalKind(str, Enum):
+class PrincipalKind(StrEnum):
     USER = "User"
     ROLE = "Role"
     """A role named by its ARN: treated as a session of that role whose session name is unknown."""
@@ -93,6 +93,7 @@ class PrincipalError(ValueError):
 def parse_request_principal(raw: str) -> RequestPrincipal:
     """Read the principal of a request: an IAM/STS ARN, an account id, a service, a provider, or ``*``."""
     p = raw.strip()
+    keys: tuple[tuple[Key, MatchKind], ...]
     if p in ("*", "", "anonymous"):
         return RequestPrincipal(p or "*", PrincipalKind.ANONYMOUS, keys=((ANY, MatchKind.DIRECT),))
     if _ACCOUNT_RE.match(p):
@@ -152,16 +153,13 @@ def parse_request_principal(raw: str) -> RequestPrincipal:
         )
     if p.startswith("arn:"):
         raise PrincipalError(f"Malformed principal ARN {raw!r}")
-    if p.endswith(".amazonaws.com") or p.endswith(".amazonaws.com.cn") or p.endswith(".amazon.com"):
-        if "." in p and not p.startswith("www."):
-            return RequestPrincipal(
-                p, PrincipalKind.SERVICE, name=p, keys=(ANY_SERVICE, (("service", p), MatchKind.DIRECT))
-            )
+    if p.endswith((".amazonaws.com", ".amazonaws.com.cn", ".amazon.com")) and not p.startswith("www."):
+        return RequestPrincipal(
+            p, PrincipalKind.SERVICE, name=p, keys=((ANY, MatchKind.DIRECT), (("service", p), MatchKind.DIRECT))
+        )
     # Anything else is a web identity / SAML provider name ("accounts.google.com", "cognito-identity...").
-    return RequestPrincipal(p, PrincipalKind.FEDERATED, keys=((ANY, MatchKind.DIRECT), (("federated", p), MatchKind.DIRECT)))
-
-
-ANY_SERVICE: tuple[Key, MatchKind] = (ANY, MatchKind.DIRECT)
+    keys = ((ANY, MatchKind.DIRECT), (("federated", p), MatchKind.DIRECT))
+    return RequestPrincipal(p, PrincipalKind.FEDERATED, keys=keys)
 
 
 def policy_principal_keys(kind: str, value: str) -> tuple[Key, ...]:

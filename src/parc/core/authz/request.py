@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from parc.core.authz.principal import PrincipalError, PrincipalKind, RequestPrincipal, parse_request_principal
 from parc.core.context import ContextValue, normalize_context
@@ -75,7 +75,7 @@ def resource_account_of(resource: str, given: str | None, principal: RequestPrin
 
 
 def _format_time(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def principal_context(principal: RequestPrincipal, resource_account: str | None) -> dict[str, ContextValue]:
@@ -120,7 +120,8 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
     if strict:
         unknown = sorted(set(fields) - REQUEST_FIELDS)
         if unknown:
-            raise RequestError(f"Unknown request field(s): {', '.join(unknown)}; known: {', '.join(sorted(REQUEST_FIELDS))}")
+            known = ", ".join(sorted(REQUEST_FIELDS))
+            raise RequestError(f"Unknown request field(s): {', '.join(unknown)}; known: {known}")
     principal_raw = fields.get("principal", "*")
     action = fields.get("action")
     resource = fields.get("resource", "*")
@@ -133,7 +134,9 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
     if resource != "*" and not resource.startswith("arn:"):
         raise RequestError(f"'resource' must be an ARN starting with 'arn:' or \"*\" (got {resource!r})")
     if resource.startswith("arn:") and len(resource.split(":", 5)) < 6:
-        raise RequestError(f"Malformed resource ARN {resource!r}: expected arn:partition:service:region:account:resource")
+        raise RequestError(
+            f"Malformed resource ARN {resource!r}: expected arn:partition:service:region:account:resource"
+        )
     try:
         principal = parse_request_principal(principal_raw)
     except PrincipalError as exc:
@@ -150,7 +153,7 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
         raise RequestError(f"'context': {exc}") from None
     resource_account = resource_account_of(resource, given_account, principal)
     ctx = principal_context(principal, resource_account)
-    at = now or datetime.now(timezone.utc)
+    at = now or datetime.now(UTC)
     ctx["aws:currenttime"] = _format_time(at)
     ctx["aws:epochtime"] = str(int(at.timestamp()))
     ctx.update(given)

@@ -8,11 +8,10 @@ errors carry the position of the offending character.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from parc.core.findings import Position
 
-JsonScalar = Union[str, int, float, bool, None]
+JsonScalar = str | int | float | bool | None
 
 
 @dataclass(frozen=True, slots=True)

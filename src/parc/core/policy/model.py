@@ -7,13 +7,13 @@ the engine compiles from it and normalises there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from parc.core.findings import Position
 from parc.core.policy.jsonpos import JNode
 
 
-class PolicyType(str, Enum):
+class PolicyType(StrEnum):
     IDENTITY = "identity"
     RESOURCE = "resource"
     TRUST = "trust"

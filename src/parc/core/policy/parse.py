@@ -150,7 +150,7 @@ class _Parser:
                 if m.node.kind == "string":
                     pid = str(m.node.value)
                 else:
-                    self.err("INVALID_POLICY_ELEMENT", "Id must be a string", "Id", m.node.pos)
+                    self.err("DATA_TYPE_MISMATCH", "Id must be a string", "Id", m.node.pos)
             elif m.key == "Statement":
                 statements = self.statements(m.node)
             else:
@@ -180,10 +180,12 @@ class _Parser:
             if low in seen:
                 where = f"{path}.{m.key}" if path else m.key
                 if seen[low] == m.key:
+                    code = "DUPLICATE_KEYS"
                     msg = f"Duplicate key {m.key!r}: JSON parsers keep only one of them, so part of the policy is lost"
                 else:
+                    code = "DUPLICATE_KEYS_WITH_DIFFERENT_CASE"
                     msg = f"Keys {seen[low]!r} and {m.key!r} differ only in case"
-                self.err("DUPLICATE_KEYS", msg, where, m.key_pos, GRAMMAR_LINK)
+                self.err(code, msg, where, m.key_pos, GRAMMAR_LINK)
             else:
                 seen[low] = m.key
 
@@ -191,7 +193,7 @@ class _Parser:
         if node.kind == "object":
             return [s for s in [self.statement(node, 0, "Statement")] if s is not None]
         if node.kind != "array":
-            self.err("INVALID_POLICY_ELEMENT", "Statement must be an object or a list of objects", "Statement", node.pos)
+            self.err("DATA_TYPE_MISMATCH", "Statement must be an object or a list of objects", "Statement", node.pos)
             return []
         out: list[Statement] = []
         for i, item in enumerate(node.items):
@@ -202,10 +204,11 @@ class _Parser:
 
     def statement(self, node: JNode, index: int, path: str) -> Statement | None:
         if node.kind != "object":
-            self.err("INVALID_POLICY_ELEMENT", "A statement must be a JSON object", path, node.pos)
+            self.err("DATA_TYPE_MISMATCH", "A statement must be a JSON object", path, node.pos)
             return None
         self._check_duplicates(node, path)
-        fields: dict[str, object] = {}
+        # Effect may be missing (lint reports MISSING_EFFECT); the model still needs the field.
+        fields: dict[str, object] = {"effect": None}
         has_condition = False
         for m in node.members:
             sub = f"{path}.{m.key}"
@@ -214,7 +217,7 @@ class _Parser:
                 if m.node.kind == "string":
                     fields["sid"] = m.node.value
                 else:
-                    self.err("INVALID_SID", "Sid must be a string", sub, m.node.pos)
+                    self.err("DATA_TYPE_MISMATCH", "Sid must be a string", sub, m.node.pos)
             elif key == "Effect":
                 if m.node.kind == "string":
                     fields["effect"] = m.node.value
@@ -241,11 +244,9 @@ class _Parser:
                 if item.kind == "string":
                     out.append(Located(str(item.value), item.pos, f"{path}[{i}]"))
                 else:
-                    self.err(
-                        "INVALID_POLICY_ELEMENT", f"{element} values must be strings", f"{path}[{i}]", item.pos
-                    )
+                    self.err("DATA_TYPE_MISMATCH", f"{element} values must be strings", f"{path}[{i}]", item.pos)
             return tuple(out)
-        self.err("INVALID_POLICY_ELEMENT", f"{element} must be a string or a list of strings", path, node.pos)
+        self.err("DATA_TYPE_MISMATCH", f"{element} must be a string or a list of strings", path, node.pos)
         return ()
 
     def principal(self, node: JNode, path: str, element: str) -> PrincipalBlock:
@@ -272,7 +273,8 @@ class _Parser:
 
     def conditions(self, node: JNode, path: str) -> tuple[ConditionEntry, ...]:
         if node.kind != "object":
-            self.err("INVALID_CONDITION_FORMAT", "Condition must be an object of operator -> {key: values}", path, node.pos)
+            msg = "Condition must be an object of operator -> {key: values}"
+            self.err("INVALID_CONDITION_FORMAT", msg, path, node.pos)
             return ()
         out: list[ConditionEntry] = []
         for op in node.members:
