@@ -9,6 +9,7 @@ variables, are cached. Per request, only the candidates' variable resources, pri
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Final
 
 from parc.core.authz.decision import StatementRef
@@ -39,6 +40,24 @@ class PolicyCompileError(ValueError):
         self.policy_name = policy_name
         self.line = line
         self.column = column
+
+
+# Real policy sets repeat the same patterns and conditions many times (1,000 statements rarely hold 1,000 distinct
+# ARNs): compiled matchers are immutable, so they are shared.
+_compile_action = lru_cache(maxsize=65536)(compile_action)
+_compile_resource = lru_cache(maxsize=65536)(compile_resource)
+
+
+def _compile_condition(operator: str, key: str, values: tuple[str | int | float | bool, ...],
+                       variables: bool) -> CompiledCondition:
+    # Typed key: True == 1 in Python, but "true" and "1" are different condition values.
+    return _compile_condition_typed(operator, key, tuple((type(v).__name__, v) for v in values), variables)
+
+
+@lru_cache(maxsize=65536)
+def _compile_condition_typed(operator: str, key: str, typed: tuple[tuple[str, str | int | float | bool], ...],
+                             variables: bool) -> CompiledCondition:
+    return compile_condition(operator, key, [v for _, v in typed], variables=variables)
 
 
 def _has_wildcard(pattern: str) -> bool:
@@ -88,12 +107,14 @@ class CompiledStatement:
         assert patterns is not None
         self.not_action = st.action is None
         self.action_patterns: tuple[str, ...] = tuple(p.value for p in patterns)
-        self.actions: tuple[ActionMatcher, ...] = tuple(compile_action(p) for p in self.action_patterns)
+        self.actions: tuple[ActionMatcher, ...] = tuple(_compile_action(p) for p in self.action_patterns)
         res = st.resource if st.resource is not None else st.not_resource
         self.not_resource = st.not_resource is not None
         self.resources: tuple[ResourceMatcher, ...] | None = (
-            None if res is None else tuple(compile_resource(r.value, variables=variables) for r in res)
+            None if res is None else tuple(_compile_resource(r.value, variables=variables) for r in res)
         )
+        if res is not None and not self.not_resource and any(r.value == "*" for r in res):
+            self.resources = None  # "Resource": "*" matches every resource: nothing to check per request
         self.resources_static = self.resources is None or not any(m.has_variables for m in self.resources)
         # Principals.
         self.uses_principal = policy_type in PRINCIPAL_TYPES
@@ -111,8 +132,8 @@ class CompiledStatement:
         keys: dict[str, None] = {}
         for entry in st.conditions:
             try:
-                conds.append(compile_condition(entry.operator, entry.key, [v.value for v in entry.values],
-                                               variables=variables))
+                conds.append(_compile_condition(entry.operator, entry.key, tuple(v.value for v in entry.values),
+                                                variables))
             except UnknownOperatorError as exc:
                 ln = entry.operator_pos.line if entry.operator_pos else line
                 cl = entry.operator_pos.column if entry.operator_pos else col

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from parc.core.authz.principal import PrincipalError, PrincipalKind, RequestPrincipal, parse_request_principal
 from parc.core.context import ContextValue, normalize_context
@@ -78,6 +79,17 @@ def _format_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=8192)
+def _principal_context(principal: RequestPrincipal, resource_account: str | None) -> dict[str, ContextValue]:
+    return principal_context(principal, resource_account)
+
+
+@lru_cache(maxsize=64)
+def _time_keys(epoch: int) -> tuple[str, str]:
+    at = datetime.fromtimestamp(epoch, tz=UTC)
+    return _format_time(at), str(epoch)
+
+
 def principal_context(principal: RequestPrincipal, resource_account: str | None) -> dict[str, ContextValue]:
     """The context keys AWS derives from the caller. aws:userid is set only where it is derivable from the ARN
     (the account root and federated users); for users and roles it is a unique id that an ARN does not carry."""
@@ -115,6 +127,13 @@ def principal_context(principal: RequestPrincipal, resource_account: str | None)
     return ctx
 
 
+def _normalize(raw: Mapping[str, object]) -> dict[str, ContextValue]:
+    try:
+        return normalize_context(raw)
+    except (TypeError, ValueError) as exc:
+        raise RequestError(f"'context': {exc}") from None
+
+
 def build_request(fields: Mapping[str, object], *, now: datetime | None = None, strict: bool = True) -> Request:
     """Check and normalise the request fields of ``parc simulate`` (policies are handled by the engine)."""
     if strict:
@@ -147,14 +166,22 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
     raw_ctx = fields.get("context") or {}
     if not isinstance(raw_ctx, Mapping):
         raise RequestError("'context' must be an object of condition key -> value")
-    try:
-        given = normalize_context(raw_ctx)
-    except (TypeError, ValueError) as exc:
-        raise RequestError(f"'context': {exc}") from None
+    if all(type(v) is str for v in raw_ctx.values()):
+        # The common shape, without normalize_context's per-value checks (same result).
+        given: dict[str, ContextValue] = {k.lower(): v for k, v in raw_ctx.items()}
+        if len(given) != len(raw_ctx):
+            given = _normalize(raw_ctx)
+    else:
+        given = _normalize(raw_ctx)
     resource_account = resource_account_of(resource, given_account, principal)
-    ctx = principal_context(principal, resource_account)
-    at = now or datetime.now(UTC)
-    ctx["aws:currenttime"] = _format_time(at)
-    ctx["aws:epochtime"] = str(int(at.timestamp()))
+    ctx = dict(_principal_context(principal, resource_account))
+    if now is None:
+        current, epoch = _time_keys(int(datetime.now(UTC).timestamp()))
+    elif now.microsecond == 0:
+        current, epoch = _time_keys(int(now.timestamp()))
+    else:
+        current, epoch = _format_time(now), str(int(now.timestamp()))
+    ctx["aws:currenttime"] = current
+    ctx["aws:epochtime"] = epoch
     ctx.update(given)
     return Request(principal, action, resource, resource_account, ctx, frozenset(given))
