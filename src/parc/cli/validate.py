@@ -1,4 +1,124 @@
-"""Placeholder until the command lands (replaced in this session)."""
-import click
+"""``parc validate``: check policy documents against IAM's grammar, the per-type rules and AWS's service reference.
 
-command = click.Command("validate", help="Validate policies (in progress).")
+Exit codes (parc.cli.exitcodes): 0 when no finding reaches ``--fail-on``, 1 when one does, 2 on bad usage or a
+path that cannot be read.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TextIO
+
+import click
+from rich.console import Console
+
+from parc import __version__
+from parc.cli import exitcodes
+from parc.core.findings import FindingType
+from parc.core.lint import ValidationResult, validate
+from parc.core.policy.model import PolicyType
+from parc.loaders.policy_files import PolicySource, collect
+from parc.reporters.json_report import render_json
+from parc.reporters.sarif import render_sarif
+from parc.reporters.text import render_text
+
+FAIL_ON = {
+    "error": FindingType.ERROR,
+    "security": FindingType.SECURITY_WARNING,
+    "warning": FindingType.WARNING,
+    "suggestion": FindingType.SUGGESTION,
+}
+TYPES = ["auto", *(t.value for t in PolicyType)]
+
+
+def _catalog(enabled: bool) -> object | None:
+    if not enabled:
+        return None
+    try:
+        from parc.catalog import default_catalog
+    except ImportError:  # pragma: no cover - the catalog ships with parc
+        return None
+    return default_catalog()
+
+
+def failed(results: Sequence[ValidationResult], fail_on: FindingType) -> bool:
+    return any(f.finding_type.rank >= fail_on.rank for r in results for f in r.findings)
+
+
+@click.command(
+    "validate",
+    epilog="With --type auto, a file named NAME.TYPE.json (deny-regions.scp.json, bucket.resource.json) has that "
+    "type; otherwise a Principal element means a resource-based or role trust policy, and none an identity policy.",
+)
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--type",
+    "policy_type",
+    type=click.Choice(TYPES),
+    default="auto",
+    show_default=True,
+    help="Policy type: each has its own grammar rules (Principal, Resource, effects, size quota).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(list(FAIL_ON)),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding of this type or a more severe one is found.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE.")
+@click.option(
+    "--catalog/--no-catalog",
+    default=True,
+    show_default=True,
+    help="Check actions, ARNs and condition keys against the IAM catalog.",
+)
+def command(
+    paths: tuple[str, ...], policy_type: str, fmt: str, fail_on: str, output: str | None, catalog: bool
+) -> None:
+    """Validate IAM policies: files, folders (recursively, *.json) or - for standard input."""
+    sources, errors = collect(paths, sys.stdin)
+    cat = _catalog(catalog)
+    forced = None if policy_type == "auto" else PolicyType(policy_type)
+    results = [_validate(s, forced, cat) for s in sources]
+    threshold = FAIL_ON[fail_on]
+    report_file = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below
+    try:
+        if fmt == "json":
+            extra = {
+                r.name or "": {"policy_type": r.policy_type.value, "type_inferred": r.type_inferred} for r in results
+            }
+            _write(render_json(results, threshold, extra), report_file)
+        elif fmt == "sarif":
+            _write(render_sarif(results, __version__), report_file)
+        else:
+            # soft_wrap: long messages and links stay on one line; the terminal wraps them.
+            console = Console(file=report_file, no_color=report_file is not None, soft_wrap=True)
+            render_text(console, results)
+    finally:
+        if report_file is not None:
+            report_file.close()
+    for e in errors:
+        click.echo(f"parc validate: {e.message}", err=True)
+    if errors:
+        sys.exit(exitcodes.USAGE)
+    sys.exit(exitcodes.FINDINGS if failed(results, threshold) else exitcodes.OK)
+
+
+def _validate(source: PolicySource, forced: PolicyType | None, catalog: object | None) -> ValidationResult:
+    result = validate(source.text, forced or source.type_hint, catalog, source.name)
+    if forced is None and source.type_hint is not None:
+        result = replace(result, type_inferred=True)  # from the file name, not from the user
+    return result
+
+
+def _write(text: str, file: TextIO | None) -> None:
+    if file is None:
+        click.echo(text, nl=False)
+    else:
+        file.write(text)

@@ -100,15 +100,15 @@ def _star_resource(values: tuple[Located, ...] | None, kind: str) -> bool:
 
 
 def _has_condition_key(st: Statement, key: str) -> bool:
-    return any(c.key.lower() == key for c in st.conditions)
+    return any(c.key.lower() == key.lower() for c in st.conditions)
 
 
 _FAMILIES = (
     # action, condition key that narrows it, code prefix, finding type, what it allows
-    ("iam:PassRole", "iam:passedtoservice", "PASS_ROLE", SW, "pass any role to a service"),
+    ("iam:PassRole", "iam:PassedToService", "PASS_ROLE", SW, "pass any role to a service"),
     (
         "iam:CreateServiceLinkedRole",
-        "iam:awsservicename",
+        "iam:AWSServiceName",
         "CREATE_SLR",
         W,
         "create unintended service-linked roles",
