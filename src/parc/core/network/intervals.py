@@ -1,0 +1,123 @@
+"""Sets of integers held as sorted, disjoint, inclusive ranges.
+
+Everything the network engine asks ("which ports are open to which addresses") is answered with these sets, so
+that no answer ever depends on enumerating ports or addresses: 2**128 IPv6 addresses cost the same as one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalSet:
+    """An immutable set of integers, stored as a tuple of ``(lo, hi)`` inclusive ranges, sorted and non-touching."""
+
+    ranges: tuple[tuple[int, int], ...] = ()
+
+    @staticmethod
+    def of(ranges: Iterable[tuple[int, int]]) -> IntervalSet:
+        """Normalise arbitrary (possibly overlapping, unsorted) ranges; empty ranges (lo > hi) are dropped."""
+        items = sorted((lo, hi) for lo, hi in ranges if lo <= hi)
+        out: list[tuple[int, int]] = []
+        for lo, hi in items:
+            if out and lo <= out[-1][1] + 1:
+                if hi > out[-1][1]:
+                    out[-1] = (out[-1][0], hi)
+            else:
+                out.append((lo, hi))
+        return IntervalSet(tuple(out))
+
+    @staticmethod
+    def span(lo: int, hi: int) -> IntervalSet:
+        return IntervalSet(((lo, hi),)) if lo <= hi else IntervalSet()
+
+    @staticmethod
+    def point(value: int) -> IntervalSet:
+        return IntervalSet(((value, value),))
+
+    def __bool__(self) -> bool:
+        return bool(self.ranges)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(self.ranges)
+
+    def __len__(self) -> int:
+        return len(self.ranges)
+
+    def size(self) -> int:
+        """How many integers the set holds."""
+        return sum(hi - lo + 1 for lo, hi in self.ranges)
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, int):
+            return False
+        lo_i, hi_i = 0, len(self.ranges) - 1
+        while lo_i <= hi_i:
+            mid = (lo_i + hi_i) // 2
+            lo, hi = self.ranges[mid]
+            if value < lo:
+                hi_i = mid - 1
+            elif value > hi:
+                lo_i = mid + 1
+            else:
+                return True
+        return False
+
+    def union(self, other: IntervalSet) -> IntervalSet:
+        if not other.ranges:
+            return self
+        if not self.ranges:
+            return other
+        return IntervalSet.of(self.ranges + other.ranges)
+
+    def intersection(self, other: IntervalSet) -> IntervalSet:
+        out: list[tuple[int, int]] = []
+        a, b = self.ranges, other.ranges
+        i = j = 0
+        while i < len(a) and j < len(b):
+            lo = max(a[i][0], b[j][0])
+            hi = min(a[i][1], b[j][1])
+            if lo <= hi:
+                out.append((lo, hi))
+            if a[i][1] < b[j][1]:
+                i += 1
+            else:
+                j += 1
+        return IntervalSet(tuple(out))
+
+    def difference(self, other: IntervalSet) -> IntervalSet:
+        if not self.ranges or not other.ranges:
+            return self
+        out: list[tuple[int, int]] = []
+        b = other.ranges
+        j = 0
+        for lo, hi in self.ranges:
+            cur = lo
+            while j < len(b) and b[j][1] < cur:
+                j += 1
+            k = j
+            while k < len(b) and b[k][0] <= hi:
+                if b[k][0] > cur:
+                    out.append((cur, b[k][0] - 1))
+                cur = max(cur, b[k][1] + 1)
+                if cur > hi:
+                    break
+                k += 1
+            if cur <= hi:
+                out.append((cur, hi))
+        return IntervalSet(tuple(out))
+
+    def issuperset(self, other: IntervalSet) -> bool:
+        return not other.difference(self)
+
+    def overlaps(self, other: IntervalSet) -> bool:
+        return bool(self.intersection(other))
+
+    __or__ = union
+    __and__ = intersection
+    __sub__ = difference
+
+
+EMPTY = IntervalSet()
