@@ -1,0 +1,58 @@
+"""IpAddress and NotIpAddress: IPv4 and IPv6 addresses and CIDR ranges.
+
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IPAddress
+"The value must be in the standard CIDR format (for example, 203.0.113.0/24 or 2001:DB8:1234:5678::/64). If you
+specify an IP address without the associated routing prefix, IAM uses the default prefix value of /32" (/128 for
+IPv6). Ranges are parsed once into (version, network, mask) integers, so a test is a mask and a compare. An IPv4
+address never falls in an IPv6 range or the reverse. No policy variables.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from functools import lru_cache
+
+from parc.core.conditions.base import Comparer, OperatorSpec, Resolved, parsed_values
+
+KIND = "an IP address"
+
+Network = tuple[int, int, int]
+"""(version, network address, netmask) as integers."""
+
+
+def parse_network(text: str) -> Network | None:
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+    return net.version, int(net.network_address), int(net.netmask)
+
+
+@lru_cache(maxsize=4096)
+def parse_address(text: str) -> tuple[int, int] | None:
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return addr.version, int(addr)
+
+
+def build_ip(values: Sequence[str], variables: bool) -> Comparer:
+    good, bad = parsed_values(values, parse_network)
+    nets = tuple(good)
+
+    def test(r: str) -> bool | None:
+        a = parse_address(r)
+        if a is None:
+            return None
+        version, value = a
+        return any(v == version and value & mask == net for v, net, mask in nets)
+
+    return Comparer(KIND, static=Resolved(test, not bad, bad))
+
+
+OPERATORS = (
+    OperatorSpec("IpAddress", "IpAddress", build_ip),
+    OperatorSpec("NotIpAddress", "IpAddress", build_ip, negated=True),
+)
