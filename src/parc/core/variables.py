@@ -7,7 +7,9 @@ that came from ``${*}`` or from a substituted value: only the former is a wildca
 Rules, from https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html :
 - key names are case-insensitive;
 - a default (``${key, 'default'}``) is used when the key is absent from the request;
-- a variable that cannot be resolved makes the element it is in match nothing (``render`` returns ``None``);
+- a variable with no value in the request cannot be rendered (``render`` returns ``None``); the matchers treat the
+  value as null ("Policy variables with no value"): a Resource pattern or a StringEquals/StringLike value holding it
+  matches nothing, while StringNotEquals/StringNotLike match against it;
 - multivalued keys cannot be used as variables;
 - ``${*}``, ``${?}`` and ``${$}`` stand for a literal ``*``, ``?`` and ``$``.
 

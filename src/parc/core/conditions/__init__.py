@@ -16,6 +16,8 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-si
 - a multivalued key needs a set prefix: without one, a request value holding more than one value matches
   nothing (whatever the operator); one holding exactly one value is that value;
 - a value that does not parse for the family (``10abc`` for a number) matches nothing, in either sense;
+- a policy variable with no value is null: positive operators do not match it, negated ones do
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html);
 - key names are case-insensitive; operator names are spelled as AWS spells them.
 """
 
@@ -238,8 +240,10 @@ class CompiledCondition:
         assert value is not None
         resolved = self._comparer.resolve(ctx)
         policy = _show(self.values)
-        if resolved.bad:
-            policy += " (" + ", ".join(f"{b!r} does not parse or resolve" for b in resolved.bad) + ")"
+        notes = [f"{b!r} is not {self._comparer.kind}" for b in resolved.bad]
+        notes += [f"{u!r} has no value in the request (null)" for u in resolved.unresolved]
+        if notes:
+            policy += " (" + "; ".join(notes) + ")"
         if self.set_operator is None:
             if isinstance(value, tuple) and len(value) != 1:
                 return ConditionResult(
@@ -255,11 +259,11 @@ class CompiledCondition:
         if self.set_operator == FOR_ALL:
             failing = [v for v, ok in results if not ok]
             matched = not failing
-            detail = "every value matches" if matched else f"{_show(failing)} do not match"
+            detail = "every value satisfies" if matched else f"{_show(failing)} do not satisfy"
         else:
             passing = [v for v, ok in results if ok]
             matched = bool(passing)
-            detail = f"{_show(passing)} match" if matched else "no value matches"
+            detail = f"{_show(passing)} satisfy" if matched else "no value satisfies"
         return ConditionResult(matched, f"{key} = {_show(values)}: {detail} {self._base_name()} {policy}")
 
     def _base_name(self) -> str:

@@ -3,7 +3,8 @@
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
 "Case-sensitive matching of the ARN. Each of the six colon-delimited components of the ARN is checked separately
 and each can include multi-character match wildcards (*) or single-character match wildcards (?)." The matching is
-the Resource element's (``parc.core.match.ResourceMatcher``). Policy variables are allowed.
+the Resource element's (``parc.core.match.ResourceMatcher``). Policy variables are allowed; one with no value is
+null, which ArnLike never matches and ArnNotLike always does.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from parc.core.match import Matcher, compile_arn_template
 KIND = "an ARN"
 
 
+def _never(_: str) -> bool:
+    return False
+
+
 def build_arn(values: Sequence[str], variables: bool) -> Comparer:
     tpls = templates(values, variables)
     matchers = [compile_arn_template(t) for t in tpls]
@@ -25,7 +30,7 @@ def build_arn(values: Sequence[str], variables: bool) -> Comparer:
         statics = [m.bind({}) for m in matchers]
         ms = [m for m in statics if m is not None]
         if not ms:
-            return Comparer(KIND, static=Resolved(lambda r: False, True))
+            return Comparer(KIND, static=Resolved(_never, True))
         return Comparer(KIND, static=Resolved(any_of(ms), True))
 
     def resolve(ctx: Context) -> Resolved:
@@ -37,9 +42,7 @@ def build_arn(values: Sequence[str], variables: bool) -> Comparer:
                 bad.append(m.pattern)
             else:
                 bound.append(b)
-        if not bound:
-            return Resolved(lambda r: False, False, tuple(bad))
-        return Resolved(any_of(bound), not bad, tuple(bad))
+        return Resolved(any_of(bound) if bound else _never, True, (), tuple(bad))
 
     return Comparer(KIND, resolve=resolve)
 

@@ -8,9 +8,12 @@ The evaluation of one condition is split in two so that the per-family code stay
 - per request, ``Comparer.resolve(ctx)`` gives a :class:`Resolved` (the same object every time when no policy
   variable is involved), whose ``test(request_value)`` answers: ``None`` when the request value does not parse
   for this family, else whether it matches ANY of the policy values (values are ORed);
-- ``Resolved.all_ok`` says whether every policy value parsed and resolved. A negated operator ("not equal to any
-  of") holds only when all of them did: a value that does not parse, or a variable that does not resolve, never
-  matches, in either sense.
+- ``Resolved.all_ok`` says whether every policy value parsed. A negated operator ("not equal to any of") holds
+  only when all of them did: a value that does not parse never matches, in either sense.
+- a policy variable with no value in the request is "effectively null": no request value equals it or is like it,
+  so a positive operator does not match it and a negated one does
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html, "Policy variables with no
+  value"). Such values are listed in ``Resolved.unresolved`` and do not clear ``all_ok``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ class Resolved(NamedTuple):
     test: Test
     all_ok: bool
     bad: tuple[str, ...] = ()
-    """Policy values that did not parse or resolve, for explanations."""
+    """Policy values that did not parse, for explanations."""
+    unresolved: tuple[str, ...] = ()
+    """Policy values whose variables have no value in this request (null: nothing equals them)."""
 
 
 NOTHING = Resolved(_never, False)
@@ -94,7 +99,7 @@ def parsed_values(values: Sequence[str], parse: Callable[[str], T | None]) -> tu
 
 
 def rendered_values(tpls: Sequence[Template], ctx: Context) -> tuple[list[str], tuple[str, ...]]:
-    """Render templates for a request; returns the rendered texts and the templates that did not resolve."""
+    """Render templates for a request; returns the rendered texts and the templates that have no value (null)."""
     good: list[str] = []
     bad: list[str] = []
     for t in tpls:

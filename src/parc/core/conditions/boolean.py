@@ -31,8 +31,7 @@ def _resolved(texts: Sequence[str], unresolved: tuple[str, ...]) -> Resolved:
         b = parse_bool(r)
         return None if b is None else b in members
 
-    bad = bad + unresolved
-    return Resolved(test, not bad, bad)
+    return Resolved(test, not bad, bad, unresolved)
 
 
 def build_bool(values: Sequence[str], variables: bool) -> Comparer:

@@ -2,7 +2,8 @@
 
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
 StringEquals and StringLike are case-sensitive; only StringLike has wildcards (``*``, ``?``). Policy variables are
-allowed; ``${*}`` and ``${?}`` give a literal ``*`` and ``?`` in StringLike.
+allowed; ``${*}`` and ``${?}`` give a literal ``*`` and ``?`` in StringLike; a variable with no value is null, which
+StringEquals/StringLike never match and StringNotEquals/StringNotLike always do.
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ def build_equals(values: Sequence[str], variables: bool) -> Comparer:
 
         def resolve_one(ctx: Context) -> Resolved:
             r = only.render(ctx)
-            return Resolved(_never, False, (only.text,)) if r is None else Resolved(r.__eq__, True)
+            return Resolved(_never, True, (), (only.text,)) if r is None else Resolved(r.__eq__, True)
 
         return Comparer(KIND, resolve=resolve_one)
 
     def resolve(ctx: Context) -> Resolved:
-        good, bad = rendered_values(tpls, ctx)
-        return Resolved(frozenset(good).__contains__, not bad, bad)
+        good, unresolved = rendered_values(tpls, ctx)
+        return Resolved(frozenset(good).__contains__, True, (), unresolved)
 
     return Comparer(KIND, resolve=resolve)
 
@@ -50,9 +51,9 @@ def build_equals_ignore_case(values: Sequence[str], variables: bool) -> Comparer
         return Comparer(KIND, static=Resolved(lambda r: r.lower() in static, True))
 
     def resolve(ctx: Context) -> Resolved:
-        good, bad = rendered_values(tpls, ctx)
+        good, unresolved = rendered_values(tpls, ctx)
         lowered = frozenset(g.lower() for g in good)
-        return Resolved(lambda r: r.lower() in lowered, not bad, bad)
+        return Resolved(lambda r: r.lower() in lowered, True, (), unresolved)
 
     return Comparer(KIND, resolve=resolve)
 
@@ -82,7 +83,7 @@ def build_like(values: Sequence[str], variables: bool) -> Comparer:
 
         def resolve_one(ctx: Context) -> Resolved:
             m = glob.bind(ctx)
-            return Resolved(_never, False, (text,)) if m is None else Resolved(m, True)
+            return Resolved(_never, True, (), (text,)) if m is None else Resolved(m, True)
 
         return Comparer(KIND, resolve=resolve_one)
 
@@ -95,9 +96,7 @@ def build_like(values: Sequence[str], variables: bool) -> Comparer:
                 bad.append(t.text)
             else:
                 matchers.append(m)
-        if not matchers:
-            return Resolved(_never, False, tuple(bad))
-        return Resolved(any_of(matchers), not bad, tuple(bad))
+        return Resolved(any_of(matchers) if matchers else _never, True, (), tuple(bad))
 
     return Comparer(KIND, resolve=resolve)
 
