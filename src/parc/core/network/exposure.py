@@ -43,7 +43,11 @@ class OpenRule:
     """``None`` for an interface that no security group filters (a load balancer node)."""
     traffic: IntervalSet
     sources: tuple[str, ...]
+    """For people: the rule's own source when nothing narrowed it, else the exact CIDR blocks (first 16)."""
     acl_rules: tuple[str, ...]
+    addresses: IntervalSet = EMPTY
+    """Exactly the source addresses from which all of ``traffic`` is open."""
+    version: int = 4
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -191,22 +195,22 @@ def _exposure(net: Network, zones_cache: _Zones, eni: Eni, version: int) -> Expo
         addrs = addrs & internet
         if not addrs:
             continue
-        got = EMPTY
-        sources = EMPTY
-        acl_rules: list[str] = []
+        # Group the zones by what they let through this rule, so each entry is exact: all of its traffic is open
+        # from all of its sources.
+        groups: dict[IntervalSet, tuple[IntervalSet, list[str]]] = {}
         for zone, part in _meet(zones, addrs):
             hit = traffic & zone.open
             if hit:
-                got = got | hit
-                sources = sources | part
+                sources, acl_rules = groups.get(hit, (EMPTY, []))
                 acl_rules.extend(r for r in zone.acl_rules if r not in acl_rules)
-        if got:
+                groups[hit] = (sources | part, acl_rules)
+        for got, (sources, acl_rules) in groups.items():
             if rule is not None and rule.peer.kind == "cidr" and sources == addrs & routed:
                 shown: tuple[str, ...] = (str(rule.peer),)
             else:
                 cidrs = to_cidrs(sources, version)
                 shown = tuple(cidrs[:16]) + ((f"... {len(cidrs) - 16} more",) if len(cidrs) > 16 else ())
-            opened.append(OpenRule(rule, got, shown, tuple(acl_rules)))
+            opened.append(OpenRule(rule, got, shown, tuple(acl_rules), sources, version))
             total = total | got
     if not total:
         return None

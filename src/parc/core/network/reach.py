@@ -164,7 +164,7 @@ def check(
 def _walk(run: _Run, src: Endpoint, dst: Endpoint) -> None:
     if src.eni is None:
         assert dst.eni is not None
-        if not dst.via_public:
+        if not dst.via_public and not (dst.address.version == 6 and is_internet(dst.address)):
             _from_outside_to_private(run, src.address, dst)
             return
         _inbound(run, src.address, dst.eni, dst.address, net_private=run.net.private_address_of(dst))
