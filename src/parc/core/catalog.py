@@ -298,7 +298,9 @@ def parse_operator(text: str) -> ParsedOperator:
         head, _, rest = text.partition(":")
         match = next((q for q in SET_QUALIFIERS if q == head), None)
         if match is None:
-            fixed = next((q for q in SET_QUALIFIERS if q.lower() == head.lower()), None)
+            by_lower = {q.lower(): q for q in SET_QUALIFIERS}
+            close = get_close_matches(head.lower(), list(by_lower), n=1, cutoff=0.8)
+            fixed = by_lower[close[0]] if close else None
             suggestion = None
             if fixed is not None:
                 try:

@@ -111,7 +111,7 @@ def conditions(ctx: LintContext) -> Iterator[Finding]:
         acts: StatementActions | None = None
         reported_ops: set[str] = set()
         for ce in st.conditions:
-            op_path = ce.path.rsplit(".", 1)[0] if "." in ce.path else ce.path
+            op_path = f"{st.path}.Condition.{ce.operator}"
             try:
                 op = parse_operator(ce.operator)
             except OperatorError as exc:
@@ -435,7 +435,7 @@ def _host_bits(text: str) -> str | None:
     if "/" not in text:
         return None
     net = ipaddress.ip_network(text, strict=False)
-    return None if str(net.network_address) == text.split("/")[0] else str(net)
+    return None if net.network_address == ipaddress.ip_address(text.split("/")[0]) else str(net)
 
 
 def is_base64(text: str) -> bool:
