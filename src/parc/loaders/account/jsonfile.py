@@ -1,0 +1,33 @@
+"""Reading the JSON files of a snapshot: a syntax error becomes a finding with the file, line and column."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from parc.core.findings import Finding, FindingType, Position
+
+
+def load_error(code: str, message: str, file: Path | str, path: str = "", pos: Position | None = None) -> Finding:
+    return Finding(code, FindingType.ERROR, message, path, pos, file=str(file))
+
+
+def load_warning(code: str, message: str, file: Path | str, path: str = "") -> Finding:
+    return Finding(code, FindingType.WARNING, message, path, None, file=str(file))
+
+
+def read_json(file: Path) -> tuple[object | None, Finding | None]:
+    """The file's JSON value, or a finding saying why it cannot be read."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, load_error("ACCOUNT_FILE_UNREADABLE", f"Cannot read {file.name}: {exc}", file)
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        return None, load_error(
+            "ACCOUNT_FILE_UNREADABLE",
+            f"{file.name} is not valid JSON: {exc.msg}",
+            file,
+            pos=Position(exc.lineno, exc.colno),
+        )
