@@ -130,6 +130,9 @@ class IamDataCatalog:
         self._global_patterns = [(_var_regex(k.name.lower()), k) for k in GLOBAL_KEYS if k.pattern]
         self._overlap_cache: dict[tuple[str, str], bool] = {}
         self._compiled: dict[str, tuple[tuple[Atom, ...], ...] | None] = {}
+        self._vendor_templates: tuple[ResourceTypeInfo, ...] | None = None
+        self._namespace_excludes: dict[str, dict[str, frozenset[str]]] = {}
+        self._has_type: dict[str, bool] = {}
 
     # -- services ---------------------------------------------------------------------------------------------
 
@@ -252,7 +255,28 @@ class IamDataCatalog:
 
     def _any_namespace(self) -> tuple[ResourceTypeInfo, ...]:
         """Templates whose namespace is a variable (AWS Backup's ``arn:${Partition}:${Vendor}:...``)."""
-        return tuple(rt for ns, rts in self._namespaces().items() if "${" in ns for rt in rts)
+        if self._vendor_templates is None:
+            self._vendor_templates = tuple(rt for ns, rts in self._namespaces().items() if "${" in ns for rt in rts)
+        return self._vendor_templates
+
+    def _excludes(self, namespace: str) -> dict[str, frozenset[str]]:
+        found = self._namespace_excludes.get(namespace)
+        if found is None:
+            found = child_separators([rt.arn_template for rt in self._namespaces().get(namespace, ())])
+            self._namespace_excludes[namespace] = found
+        return found
+
+    def arn_has_resource_type(self, arn: str) -> bool:
+        fields = split_arn(arn)
+        if len(fields) < 6:
+            return False
+        cached = self._has_type.get(arn)
+        if cached is None:
+            cached = any(self._fits(arn, rt) for rt in self.arn_templates(fields[2]))
+            if len(self._has_type) > 100_000:
+                self._has_type.clear()
+            self._has_type[arn] = cached
+        return cached
 
     def _compiled_template(self, template: str) -> tuple[tuple[Atom, ...], ...] | None:
         if template in self._compiled:
@@ -260,8 +284,7 @@ class IamDataCatalog:
         fields = split_arn(template)
         compiled: tuple[tuple[Atom, ...], ...] | None = None
         if len(fields) == 6:
-            siblings = [rt.arn_template for rt in self._namespaces().get(fields[2].lower(), ())]
-            excludes = child_separators([template, *siblings]).get(template, frozenset())
+            excludes = self._excludes(fields[2].lower()).get(template, frozenset())
             compiled = (*tuple(compile_template(f) for f in fields[:5]), compile_template(fields[5], excludes))
         self._compiled[template] = compiled
         return compiled

@@ -143,6 +143,10 @@ class Catalog(Protocol):
         """The resource types whose ARN template is in a namespace (the ARN's third field, such as ``s3``)."""
         ...
 
+    def arn_has_resource_type(self, arn: str) -> bool:
+        """Whether the ARN (pattern) fits some resource type of its own namespace."""
+        ...
+
     def resource_types_for_arn(self, arn: str) -> tuple[ResourceTypeInfo, ...]:
         """The resource types (of any service) whose ARN template an ARN or ARN pattern can match."""
         ...

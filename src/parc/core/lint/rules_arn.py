@@ -124,7 +124,7 @@ def check_arn(catalog: Catalog, loc: Located, element: str) -> Finding | None:
     found = _check_region_account(templates, where, region, account, loc)
     if found is not None:
         return found
-    if not any(split_arn(rt.arn_template)[2] == service for rt in catalog.resource_types_for_arn(arn)):
+    if not catalog.arn_has_resource_type(arn):
         return _invalid_resource(arn, where, resource, templates, loc)
     return None
 
