@@ -183,13 +183,20 @@ class CompiledStatement:
                     best = kind
             return best
         if self.not_principal_keys is not None:
+            # The statement applies through each identity of the caller that NotPrincipal does not list: a user
+            # listed without its account is still reached through the account (a grant that only delegates).
             listed = self.not_principal_keys
             if ANY in listed:
                 return MatchKind.NONE
-            identities = [key for key, _ in principal.keys if key != ANY]
-            if identities and all(k in listed for k in identities):
-                return MatchKind.NONE
-            return MatchKind.DIRECT
+            best = MatchKind.NONE
+            identities = 0
+            for key, kind in principal.keys:
+                if key == ANY:
+                    continue
+                identities += 1
+                if key not in listed and kind > best:
+                    best = kind
+            return best if identities else MatchKind.DIRECT
         return MatchKind.DIRECT
 
     def conditions_hold(self, ctx: Mapping[str, ContextValue]) -> bool:

@@ -144,13 +144,13 @@ class PolicySet:
         return not p.service_linked and not (self.management_account and p.account == self.management_account)
 
     def rcps_apply(self, req: Request) -> bool:
-        """RCPs govern resources in member accounts of supported services, for every caller except service-linked
-        roles and AWS service principals.
+        """RCPs govern resources in member accounts of supported services, for every caller (other accounts,
+        anonymous callers and AWS service principals too: AWS's data-perimeter RCPs exclude services explicitly with
+        aws:PrincipalIsAWSService) except service-linked roles.
         https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html"""
         if not self.rcps:
             return False
-        p = req.principal
-        if p.kind is PrincipalKind.SERVICE or p.service_linked:
+        if req.principal.service_linked:
             return False
         if self.management_account and req.resource_account == self.management_account:
             return False
@@ -166,6 +166,7 @@ class PolicySet:
         ctx = req.context
         resource = req.resource
         iam = p.is_iam
+        has_boundary = iam and self.boundary is not None
         by_type: dict[str, str] = {}
         denies: list[StatementRef] = []
         candidates: list[CompiledStatement] = []
@@ -184,7 +185,10 @@ class PolicySet:
                 kind = MatchKind.DIRECT
                 if group.uses_principal:
                     kind = s.principal_match(p)
-                    if kind is MatchKind.NONE:
+                    # A Deny with NotPrincipal always denies a principal that has a permissions boundary.
+                    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+                    if kind is MatchKind.NONE and not (has_boundary and not s.allow
+                                                       and s.not_principal_keys is not None):
                         continue
                 if s.condition_list and not s.conditions_hold(ctx):
                     continue
@@ -269,7 +273,9 @@ class PolicySet:
         assert ident is not None
         ident_allows = ident[0]
         boundary_ok = bound is None or bool(bound[0])
-        session_ok = sess is None or bool(sess[0])
+        # A federated user (GetFederationToken) gets its permissions only through the session policy it was given.
+        # https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html
+        session_ok = bool(sess[0]) if sess is not None else kind is not PrincipalKind.FEDERATED_USER
         identity_side = bool(ident_allows) and boundary_ok and session_ok
 
         if req.same_account:

@@ -11,7 +11,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_not
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 from functools import lru_cache
 
@@ -109,20 +109,20 @@ def parse_request_principal(raw: str) -> RequestPrincipal:
             )
         if service == "iam" and rest.startswith("user/"):
             name = rest.rsplit("/", 1)[1]
-            keys = (any_key, (("user", account, name), MatchKind.DIRECT), root_key)
+            # The path is part of the user's ARN: user/carol does not name user/engineering/carol.
+            keys = (any_key, (("user", account, rest[5:]), MatchKind.DIRECT), root_key)
             return RequestPrincipal(p, PrincipalKind.USER, account, partition, name, keys=keys)
         if service == "iam" and rest.startswith("role/"):
-            name = rest.rsplit("/", 1)[1]
-            slr = rest.startswith("role/aws-service-role/") or name.startswith("AWSServiceRoleFor")
-            keys = (any_key, (("role", account, name), MatchKind.ROLE), root_key)
-            return RequestPrincipal(
-                p, PrincipalKind.ROLE, account, partition, name, role_arn=p, service_linked=slr, keys=keys
+            return with_role_arn(
+                RequestPrincipal(p, PrincipalKind.ROLE, account, partition, rest.rsplit("/", 1)[1]), p
             )
         if service == "sts" and rest.startswith("assumed-role/"):
             parts = rest.split("/")
             if len(parts) < 3 or not parts[1] or not parts[2]:
                 raise PrincipalError(f"Malformed assumed-role ARN {raw!r}: expected .../assumed-role/ROLE/SESSION")
             role, session = parts[1], "/".join(parts[2:])
+            # The session ARN omits the role's path: the role is matched by name (names are unique in an account)
+            # unless the role ARN with its path is known (with_role_arn).
             keys = (
                 any_key,
                 (("session", account, role, session), MatchKind.DIRECT),
@@ -137,7 +137,6 @@ def parse_request_principal(raw: str) -> RequestPrincipal:
                 role,
                 role_arn=f"arn:{partition}:iam::{account}:role/{role}",
                 session_name=session,
-                service_linked=role.startswith("AWSServiceRoleFor"),
                 keys=keys,
             )
         if service == "sts" and rest.startswith("federated-user/"):
@@ -162,6 +161,28 @@ def parse_request_principal(raw: str) -> RequestPrincipal:
     return RequestPrincipal(p, PrincipalKind.FEDERATED, keys=keys)
 
 
+def with_role_arn(principal: RequestPrincipal, role_arn: str) -> RequestPrincipal:
+    """The principal once its role's full ARN (with the path) is known: from the principal itself, or from
+    aws:PrincipalArn in the request context. The path then must match exactly, and it tells a service-linked role
+    (path /aws-service-role/) from a customer role.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html"""
+    m = _IAM_ARN_RE.match(role_arn)
+    if not m or not m.group(4).startswith("role/") or m.group(3) != principal.account:
+        return principal
+    rest = m.group(4)
+    name = rest.rsplit("/", 1)[1]
+    if principal.kind is PrincipalKind.ASSUMED_ROLE and name != principal.name:
+        return principal
+    keys = tuple(
+        (("role-path", key[1], rest[5:]), kind) if key[0] == "role" else (key, kind) for key, kind in principal.keys
+    )
+    if principal.kind is PrincipalKind.ROLE:
+        account = principal.account or ""
+        keys = ((ANY, MatchKind.DIRECT), (("role-path", account, rest[5:]), MatchKind.ROLE), (("account", account),
+                MatchKind.ACCOUNT))
+    return replace(principal, role_arn=role_arn, service_linked=rest.startswith("role/aws-service-role/"), keys=keys)
+
+
 def policy_principal_keys(kind: str, value: str) -> tuple[Key, ...]:
     """Reduce one entry of a Principal / NotPrincipal element to identity keys (empty: it can match nobody).
 
@@ -181,9 +202,10 @@ def policy_principal_keys(kind: str, value: str) -> tuple[Key, ...]:
         if service == "iam" and rest == "root":
             return (("account", account),)
         if service == "iam" and rest.startswith("user/"):
-            return (("user", account, rest.rsplit("/", 1)[1]),)
+            return (("user", account, rest[5:]),)
         if service == "iam" and rest.startswith("role/"):
-            return (("role", account, rest.rsplit("/", 1)[1]),)
+            # By name (a session whose role path is unknown) and by full path (when it is known).
+            return (("role", account, rest.rsplit("/", 1)[1]), ("role-path", account, rest[5:]))
         if service == "sts" and rest.startswith("assumed-role/"):
             parts = rest.split("/")
             if len(parts) >= 3:

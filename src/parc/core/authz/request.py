@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from parc.core.authz.principal import PrincipalError, PrincipalKind, RequestPrincipal, parse_request_principal
+from parc.core.authz.principal import (
+    PrincipalError,
+    PrincipalKind,
+    RequestPrincipal,
+    parse_request_principal,
+    with_role_arn,
+)
 from parc.core.context import ContextValue, normalize_context
 
 REQUEST_FIELDS = frozenset(
@@ -99,6 +105,7 @@ def principal_context(principal: RequestPrincipal, resource_account: str | None)
         ctx["aws:resourceaccount"] = resource_account
     if kind is PrincipalKind.ANONYMOUS:
         ctx["aws:principaltype"] = "Anonymous"
+        ctx["aws:userid"] = "anonymous"
         return ctx
     if kind is PrincipalKind.SERVICE:
         ctx["aws:principalisawsservice"] = "true"
@@ -173,6 +180,9 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
             given = _normalize(raw_ctx)
     else:
         given = _normalize(raw_ctx)
+    given_arn = given.get("aws:principalarn")
+    if isinstance(given_arn, str) and principal.is_session and ":role/" in given_arn:
+        principal = with_role_arn(principal, given_arn)
     resource_account = resource_account_of(resource, given_account, principal)
     ctx = dict(_principal_context(principal, resource_account))
     if now is None:
