@@ -1,0 +1,203 @@
+"""``assume``: who can become which role, directly and through chains of roles.
+
+An edge P -> R exists when the engine allows P ``sts:AssumeRole`` on R with R's trust policy as the resource policy:
+the trust policy must allow P (always, even within the account), and P's own policies must allow it unless the
+trust policy names P itself in the same account. Federated principals use ``sts:AssumeRoleWithSAML`` /
+``sts:AssumeRoleWithWebIdentity``. Chains follow edges from a role's session to the next role (role chaining).
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html (role chaining)
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
+from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
+from parc.core.account.model import Role
+from parc.core.account.prefilter import may_allow_on
+from parc.core.account.principals import Principal, all_principals, external
+from parc.core.account.who_can import named_in
+
+ASSUME = "sts:AssumeRole"
+SAML = "sts:AssumeRoleWithSAML"
+WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+
+
+@dataclass(frozen=True)
+class AssumeEdge:
+    source: Principal
+    role: Role
+    action: str
+    verdict: Verdict
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "from": self.source.arn,
+            "from_kind": self.source.kind,
+            "to": self.role.arn,
+            "action": self.action,
+            "decision": self.verdict.label,
+            "conditions": list(self.verdict.conditions),
+            "statements": [r.to_dict() for r in self.verdict.decision.deciding],
+        }
+
+
+@dataclass(frozen=True)
+class Chain:
+    principal: str
+    role: str
+    edges: tuple[AssumeEdge, ...]
+
+    @property
+    def path(self) -> list[str]:
+        return [self.principal, *(e.role.arn for e in self.edges)]
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        keys: dict[str, None] = {}
+        for e in self.edges:
+            for k in e.verdict.conditions:
+                keys.setdefault(k, None)
+        return tuple(keys)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "principal": self.principal,
+            "role": self.role,
+            "path": self.path,
+            "conditions": list(self.conditions),
+            "conditional": any(not e.verdict.allowed for e in self.edges),
+        }
+
+
+@dataclass
+class AssumeGraph:
+    """The edges of an estate, indexed by source ARN."""
+
+    edges: list[AssumeEdge] = field(default_factory=list)
+    by_source: dict[str, list[AssumeEdge]] = field(default_factory=dict)
+    sources: dict[str, Principal] = field(default_factory=dict)
+
+    def add(self, e: AssumeEdge) -> None:
+        self.edges.append(e)
+        self.by_source.setdefault(e.source.arn, []).append(e)
+        self.sources.setdefault(e.source.arn, e.source)
+
+    def chains_from(self, start: str) -> list[Chain]:
+        """Shortest chains from ``start`` to every role it can reach (breadth first)."""
+        parent: dict[str, AssumeEdge] = {}
+        seen = {start}
+        queue = deque([start])
+        order: list[str] = []
+        while queue:
+            node = queue.popleft()
+            for e in self.by_source.get(node, ()):
+                if e.role.arn in seen:
+                    continue
+                seen.add(e.role.arn)
+                parent[e.role.arn] = e
+                order.append(e.role.arn)
+                queue.append(e.role.arn)
+        out = []
+        for role in order:
+            path: list[AssumeEdge] = []
+            cur = role
+            while cur != start:
+                e = parent[cur]
+                path.append(e)
+                cur = e.source.arn
+            out.append(Chain(start, role, tuple(reversed(path))))
+        return out
+
+
+def candidates_for(ev: Evaluator, role: Role, internal: list[Principal]) -> list[tuple[Principal, str]]:
+    """The principals worth deciding for ``role``, each with the action to decide."""
+    trust = role.trust
+    if trust is None:
+        return []
+    out: dict[str, tuple[Principal, str]] = {}
+    everyone, named = named_in(trust, ASSUME)
+    by_arn = {p.arn: p for p in internal}
+    by_account: dict[str, list[Principal]] = {}
+    for p in internal:
+        if p.account_id:
+            by_account.setdefault(p.account_id, []).append(p)
+
+    def consider(p: Principal, action: str = ASSUME) -> None:
+        if p.arn != role.arn or p.kind != "role":
+            out.setdefault(p.arn, (p, action))
+
+    if everyone:
+        for p in internal:
+            consider(p)
+        consider(external("*"))
+    for kind, value in named:
+        if kind == "AWS":
+            if value in by_arn:
+                consider(by_arn[value])
+            elif ACCOUNT_ID.match(value) or principal_kind(value) == "root":
+                acct = value if ACCOUNT_ID.match(value) else value.split(":")[4]
+                if ev.estate.account(acct) is None:
+                    consider(external(root_arn(acct)))
+                else:
+                    for p in by_account.get(acct, []):
+                        if may_allow_on(p.identity, ASSUME, role.arn):
+                            consider(p)
+            elif principal_kind(value) in ("user", "role"):
+                acct = value.split(":")[4] if value.count(":") >= 5 else ""
+                if ev.estate.account(acct) is None:
+                    consider(external(value))
+        elif kind == "Service":
+            consider(external(value))
+    for action in (SAML, WEB_IDENTITY):
+        _, fed = named_in(trust, action)
+        for kind, value in fed:
+            if kind == "Federated":
+                is_saml = ":saml-provider/" in value
+                if (action == SAML) == is_saml:
+                    consider(Principal(value, "federated", None), action)
+    return list(out.values())
+
+
+def assume_graph(ev: Evaluator, *, relax: bool = True) -> AssumeGraph:
+    graph = AssumeGraph()
+    internal = [ev.remember(p) for p in all_principals(ev.estate)]
+    for account in ev.estate.accounts:
+        for role in account.roles:
+            side = ResourceSide(role.trust, role.account_id, role.arn)
+            for p, action in candidates_for(ev, role, internal):
+                v = ev.verdict(p, action, role.arn, side=side, relax=relax)
+                if v.possible:
+                    graph.add(AssumeEdge(p, role, action, v))
+    return graph
+
+
+@dataclass(frozen=True)
+class AssumeResult:
+    graph: AssumeGraph
+    chains: tuple[Chain, ...]
+    principal: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        edges = self.graph.edges
+        if self.principal is not None:
+            involved = {self.principal, *(c.role for c in self.chains)}
+            edges = [e for e in edges if e.source.arn in involved]
+        return {
+            "principal": self.principal,
+            "edges": [e.to_dict() for e in edges],
+            "chains": [c.to_dict() for c in self.chains],
+        }
+
+
+def assume(ev: Evaluator, principal: str | None = None, *, relax: bool = True) -> AssumeResult:
+    """Every edge, and the chains from ``principal`` (or from every source with an edge when None)."""
+    graph = assume_graph(ev, relax=relax)
+    if principal is not None:
+        start = ev.principal(principal).arn
+        return AssumeResult(graph, tuple(graph.chains_from(start)), start)
+    starts = sorted(graph.by_source)
+    chains = [c for s in starts for c in graph.chains_from(s)]
+    return AssumeResult(graph, tuple(chains), None)

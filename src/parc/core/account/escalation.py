@@ -1,0 +1,642 @@
+"""``escalation``: paths by which a principal gains more than it has — an administrator's rights, or another role.
+
+The graph: nodes are the snapshot's users and roles; a ``become`` edge N -> T means N can act as T (assume it, take
+over its credentials, run code as it through a service), an ``elevate`` edge N => T means N can change T's policies
+so that T becomes an administrator. Every needed action is decided by the engine with the attacker's full policy
+set (boundary, SCPs, conditions: iam:PolicyArn for attachments, iam:PassedToService for PassRole), and every
+"becomes an administrator" is decided by the engine on the target's changed state, so a boundary or an SCP that
+holds the target back counts.
+
+From a start S, breadth-first search over ``become`` edges gives every principal S can reach, by shortest chains.
+S reaches administrator when it reaches an administrator, or when some reached N can elevate some reached T (S goes
+to N, changes T, then goes to T). Edges are computed once per node and reused for every start.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from parc.core.account.assume import AssumeGraph, assume_graph
+from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
+from parc.core.account.model import Account, ComputeResource, Group, ManagedPolicy, Role, User
+from parc.core.account.prefilter import allow_statements, may_allow, may_allow_on
+from parc.core.account.principals import Principal, all_principals, external, for_role, for_user, user_policies
+from parc.core.account.techniques import (
+    ADMIN_SENTINELS,
+    ASSUME_ROLE,
+    TECHNIQUES,
+    Need,
+    Technique,
+)
+from parc.core.account.what_can import substitute
+from parc.core.policy.model import Policy, PolicyType
+from parc.core.policy.parse import parse_policy
+
+ADMINISTRATOR = "administrator"
+ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def _admin_doc(name: str) -> Policy:
+    p = parse_policy(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+        PolicyType.IDENTITY,
+        name=name,
+    ).policy
+    assert p is not None
+    return p
+
+
+ADMIN_DOC = _admin_doc("(written by the attacker: Allow * on *)")
+ADMIN_MANAGED = _admin_doc(ADMIN_POLICY_ARN)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One action the step needed, with the engine's verdict on it."""
+
+    principal: str
+    action: str
+    resource: str
+    context: tuple[tuple[str, str], ...]
+    verdict: Verdict
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        """Request-time keys the step depends on (those the snapshot cannot settle); keys the technique sets itself
+        and keys that follow from the principal are not listed."""
+        return () if self.verdict.allowed else self.verdict.relaxed_keys
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "principal": self.principal,
+            "action": self.action,
+            "resource": self.resource,
+            "context": dict(self.context),
+            "decision": self.verdict.label,
+            "conditions": list(self.conditions),
+            "statements": [r.to_dict() for r in self.verdict.decision.deciding],
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    actor: str
+    technique: Technique
+    target: str
+    gains: str
+    """The ARN the actor can then act as, or ``administrator``."""
+    checks: tuple[Check, ...]
+    note: str = ""
+    admin_conditions: tuple[str, ...] = ()
+    """For a step that makes its target an administrator under conditions: the keys that gate it."""
+    unconditional_admin: bool = False
+    """For a step that makes its target an administrator: whether without conditions."""
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        keys: dict[str, None] = {}
+        for c in self.checks:
+            for k in c.conditions:
+                keys.setdefault(k, None)
+        for k in self.admin_conditions:
+            keys.setdefault(k, None)
+        return tuple(keys)
+
+    @property
+    def conditional(self) -> bool:
+        return any(not c.verdict.allowed for c in self.checks) or bool(self.admin_conditions)
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "principal": self.actor,
+            "technique": self.technique.id,
+            "title": self.technique.title,
+            "target": self.target,
+            "gains": self.gains,
+            "conditions": list(self.conditions),
+            "conditional": self.conditional,
+            "checks": [c.to_dict() for c in self.checks],
+            "reference": self.technique.reference,
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class Path:
+    principal: str
+    gains: str
+    steps: tuple[Step, ...]
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        keys: dict[str, None] = {}
+        for s in self.steps:
+            for k in s.conditions:
+                keys.setdefault(k, None)
+        return tuple(keys)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "principal": self.principal,
+            "gains": self.gains,
+            "conditions": list(self.conditions),
+            "conditional": any(s.conditional for s in self.steps),
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+
+@dataclass(frozen=True)
+class AdminCheck:
+    admin: bool
+    """Allowed every sentinel action on ``*`` (possibly under conditions on request-time keys)."""
+    unconditional: bool
+    conditions: tuple[str, ...]
+
+    def better_than(self, other: AdminCheck) -> bool:
+        """Whether being this is a gain over being ``other``."""
+        return (self.unconditional and not other.unconditional) or (self.admin and not other.admin)
+
+
+@dataclass
+class _Node:
+    principal: Principal
+    account: Account
+    become: list[Step] = field(default_factory=list)
+    elevate: list[Step] = field(default_factory=list)
+    """Steps whose ``target`` becomes an administrator (its ``gains`` is ``administrator``)."""
+    expanded: bool = False
+
+
+@dataclass(frozen=True)
+class EscalationResult:
+    paths: tuple[Path, ...]
+    principals: int
+    """How many starting principals were examined."""
+    administrators: tuple[str, ...]
+    """Starting principals that already are administrators (possibly under conditions on request-time keys)."""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "paths": [p.to_dict() for p in self.paths],
+            "checked": {"principals": self.principals, "administrators": list(self.administrators)},
+        }
+
+
+class Escalation:
+    """The escalation graph of an estate, built lazily node by node."""
+
+    def __init__(self, ev: Evaluator, *, relax: bool = True, assume: AssumeGraph | None = None) -> None:
+        self.ev = ev
+        self.relax = relax
+        self.assume = assume if assume is not None else assume_graph(ev, relax=relax)
+        self._nodes: dict[str, _Node] = {}
+        self._admin: dict[tuple[object, ...], AdminCheck] = {}
+        self._service_trust: dict[tuple[str, str], Verdict] = {}
+        self._admin_refs: list[object] = []
+        self.accounts = {a.account_id: a for a in ev.estate.accounts}
+        for p in all_principals(ev.estate):
+            ev.remember(p)
+
+    # -- administrators -----------------------------------------------------------------------------------------
+
+    def admin_check(self, p: Principal, identity: tuple[Policy, ...] | None = None,
+                    boundary: Policy | bool | None = True) -> AdminCheck:
+        ident = p.identity if identity is None else identity
+        bnd = p.boundary if boundary is True else (boundary or None)
+        if any(pol is ADMIN_DOC or pol is ADMIN_MANAGED for pol in ident) and not any(
+            st.effect == "Deny" for pol in ident for st in pol.statements
+        ):
+            # With an Allow * and no deny of its own, the other identity policies change nothing: decide on the
+            # Allow * alone (one small compiled set per target).
+            ident = (ADMIN_MANAGED,)
+        key: tuple[object, ...] = (p.arn, tuple(id(x) for x in ident), id(bnd))
+        hit = self._admin.get(key)
+        if hit is not None:
+            return hit
+        if not all(may_allow(ident, action) for action in ADMIN_SENTINELS):
+            result = AdminCheck(False, False, ())
+        else:
+            conds: dict[str, None] = {}
+            ok = True
+            unconditional = True
+            for action in ADMIN_SENTINELS:
+                v = self.ev.verdict(p, action, "*", side=ResourceSide(None, p.account_id), identity=ident,
+                                    boundary=bnd, relax=self.relax)
+                if not v.possible:
+                    ok = False
+                    break
+                if not v.allowed:
+                    unconditional = False
+                    for k in v.relaxed_keys:
+                        conds.setdefault(k, None)
+            result = AdminCheck(ok, ok and unconditional, tuple(conds) if ok else ())
+        self._admin[key] = result
+        self._admin_refs.append((ident, bnd))
+        return result
+
+    # -- nodes --------------------------------------------------------------------------------------------------
+
+    def node(self, arn: str) -> _Node:
+        n = self._nodes.get(arn)
+        if n is None:
+            p = self.ev.principal(arn)
+            n = _Node(p, self.accounts[p.account_id or ""])
+            self._nodes[arn] = n
+        return n
+
+    def edges(self, arn: str) -> _Node:
+        """The node with its out-edges computed (once)."""
+        n = self.node(arn)
+        if not n.expanded:
+            n.expanded = True
+            self._expand(n)
+        return n
+
+    def _expand(self, n: _Node) -> None:
+        p = n.principal
+        for e in self.assume.by_source.get(p.arn, ()):
+            check = Check(p.arn, e.action, e.role.arn, (), e.verdict)
+            n.become.append(Step(p.arn, ASSUME_ROLE, e.role.arn, e.role.arn, (check,)))
+        for t in TECHNIQUES:
+            if not all(may_allow(p.identity, need.action) for need in t.needs):
+                continue
+            if t.any_of and not any(may_allow(p.identity, need.action) for need in t.any_of):
+                continue
+            for step in self._apply(n, t):
+                (n.elevate if step.gains == ADMINISTRATOR else n.become).append(step)
+
+    # -- techniques ---------------------------------------------------------------------------------------------
+
+    def _apply(self, n: _Node, t: Technique) -> Iterator[Step]:
+        a = n.account
+        p = n.principal
+        if t.targets == "user":
+            for u in a.users:
+                if t.effect == "become" and u.arn == p.arn:
+                    continue
+                yield from self._on_principal(n, t, u.arn, for_user(a, u))
+        elif t.targets == "role":
+            for r in a.roles:
+                if r.is_service_linked or (t.effect == "rewrite-trust" and r.arn == p.arn):
+                    continue
+                yield from self._on_principal(n, t, r.arn, for_role(a, r))
+        elif t.targets == "group":
+            for g in a.groups:
+                yield from self._on_group(n, t, g)
+        elif t.targets == "managed-policy":
+            for mp in a.policies:
+                if not mp.is_aws_managed:
+                    yield from self._on_policy(n, t, mp)
+        elif t.targets == "role-for-service":
+            for r in a.roles:
+                if not r.is_service_linked and r.arn != p.arn:
+                    yield from self._on_passed_role(n, t, r)
+        elif t.targets in ("lambda-function", "glue-dev-endpoint"):
+            kind = t.targets
+            for c in a.compute:
+                if c.kind == kind and c.role_arn != p.arn:
+                    yield from self._on_compute(n, t, c)
+
+    def _checks(self, p: Principal, t: Technique, target: str, *, passed: str | None = None,
+                policy_arn: str | None = None) -> tuple[Check, ...] | None:
+        """Decide the technique's needs; None when one of them is not allowed."""
+        out: list[Check] = []
+        for need in t.needs:
+            c = self._need(p, need, target, passed, policy_arn)
+            if c is None:
+                return None
+            out.append(c)
+        if t.any_of:
+            for need in t.any_of:
+                c = self._need(p, need, target, passed, policy_arn)
+                if c is not None:
+                    out.append(c)
+                    break
+            else:
+                return None
+        return tuple(out)
+
+    def _need(self, p: Principal, need: Need, target: str, passed: str | None,
+              policy_arn: str | None) -> Check | None:
+        ctx: dict[str, str] = {}
+        if need.passed_to and passed:
+            ctx["iam:PassedToService"] = passed
+        if need.policy_arn and policy_arn:
+            ctx["iam:PolicyArn"] = policy_arn
+        resources = [target] if need.on == "target" else self._representatives(p, need.action)
+        for res in resources:
+            if need.on == "target" and not may_allow_on(p.identity, need.action, res):
+                continue
+            v = self.ev.verdict(p, need.action, res, ctx or None, relax=self.relax)
+            if v.possible:
+                return Check(p.arn, need.action, res, tuple(sorted(ctx.items())), v)
+        return None
+
+    def _representatives(self, p: Principal, action: str) -> list[str]:
+        """Resources to decide an action that creates something on: the patterns the principal's own statements
+        name for it (``*`` first)."""
+        out: dict[str, None] = {}
+        for st in allow_statements(p.identity, action):
+            if st.resource is None:
+                out["*"] = None
+            else:
+                for r in st.resource:
+                    out[substitute(r.value, p.context)] = None
+        return sorted(out, key=lambda r: (r != "*", r))
+
+    def _on_principal(self, n: _Node, t: Technique, target_arn: str, target: Principal) -> Iterator[Step]:
+        p = n.principal
+        if t.effect == "attach-admin":
+            for policy_arn, doc in self._admin_policies(n.account):
+                checks = self._checks(p, t, target_arn, policy_arn=policy_arn)
+                if checks is None:
+                    continue
+                step = self._elevated(p, t, target, checks, identity=(*target.identity, doc),
+                                      note=f"attaches {policy_arn}")
+                if step is not None:
+                    yield step
+                    return
+            return
+        checks = self._checks(p, t, target_arn)
+        if checks is None:
+            return
+        if t.effect == "become":
+            yield Step(p.arn, t, target_arn, target_arn, checks)
+        elif t.effect == "inline-admin":
+            step = self._elevated(p, t, target, checks, identity=(*target.identity, ADMIN_DOC))
+            if step is not None:
+                yield step
+        elif t.effect == "drop-boundary":
+            if target.boundary is not None:
+                step = self._elevated(p, t, target, checks, boundary=None, note="removes the permissions boundary")
+                if step is not None:
+                    yield step
+        elif t.effect == "rewrite-trust":
+            role = target.entity
+            assert isinstance(role, Role)
+            trust = self._trust_for(p)
+            side = ResourceSide(trust, role.account_id, f"{role.arn} (rewritten trust policy)")
+            v = self.ev.verdict(p, "sts:AssumeRole", role.arn, side=side, relax=self.relax)
+            if v.possible:
+                assume = Check(p.arn, "sts:AssumeRole", role.arn, (), v)
+                yield Step(p.arn, t, role.arn, role.arn, (*checks, assume),
+                           note="the new trust policy names the attacker")
+
+    def _on_group(self, n: _Node, t: Technique, g: Group) -> Iterator[Step]:
+        p = n.principal
+        a = n.account
+        if t.effect == "join-group":
+            # The attacker adds a user to the group: itself, or any user (reached later in the search).
+            checks = self._checks(p, t, g.arn)
+            if checks is None:
+                return
+            for u in a.users:
+                if g.name in u.groups:
+                    continue
+                target = for_user(a, u)
+                joined = User(u.arn, u.name, u.account_id, u.path, u.user_id, u.inline, u.attached,
+                              (*u.groups, g.name), u.boundary, u.tags)
+                step = self._elevated(p, t, target, checks, identity=tuple(user_policies(a, joined)),
+                                      note=f"adds {u.arn} to {g.arn}")
+                if step is not None:
+                    yield step
+            return
+        members = a.members_of(g.name)
+        if not members:
+            return
+        if t.effect == "attach-admin":
+            for policy_arn, doc in self._admin_policies(a):
+                checks = self._checks(p, t, g.arn, policy_arn=policy_arn)
+                if checks is None:
+                    continue
+                for u in members:
+                    target = for_user(a, u)
+                    step = self._elevated(p, t, target, checks, identity=(*target.identity, doc),
+                                          note=f"attaches {policy_arn} to {g.arn}, of which the user is a member")
+                    if step is not None:
+                        yield step
+                return
+        elif t.effect == "inline-admin":
+            checks = self._checks(p, t, g.arn)
+            if checks is None:
+                return
+            for u in members:
+                target = for_user(a, u)
+                step = self._elevated(p, t, target, checks, identity=(*target.identity, ADMIN_DOC),
+                                      note=f"writes into {g.arn}, of which the user is a member")
+                if step is not None:
+                    yield step
+
+    def _on_policy(self, n: _Node, t: Technique, mp: ManagedPolicy) -> Iterator[Step]:
+        holders = self._holders(n.account, mp.arn)
+        if not holders:
+            return
+        checks = self._checks(n.principal, t, mp.arn)
+        if checks is None:
+            return
+        current = mp.policy
+        if t.effect == "replace-policy":
+            replacements: list[tuple[Policy, str]] = [(ADMIN_DOC, f"a new default version of {mp.arn}")]
+        else:
+            replacements = [
+                (v.policy, f"makes version {v.version_id} of {mp.arn} the default")
+                for v in mp.versions
+                if not v.is_default and v.policy is not None
+            ]
+        for target in holders:
+            for doc, note in replacements:
+                ident = tuple(doc if x is current else x for x in target.identity)
+                if current is None or current not in target.identity:
+                    ident = (*target.identity, doc)
+                step = self._elevated(n.principal, t, target, checks, identity=ident, note=note)
+                if step is not None:
+                    yield step
+                    break
+
+    def _on_passed_role(self, n: _Node, t: Technique, role: Role) -> Iterator[Step]:
+        assert t.service is not None
+        trust = self._service_may_assume(role, t.service)
+        if trust is None:
+            return
+        p = n.principal
+        if t.service == "ec2.amazonaws.com" and not role.instance_profiles:
+            # EC2 takes a role only through an instance profile: one must exist or be creatable.
+            extra = self._checks(p, _PROFILE, role.arn)
+            if extra is None:
+                return
+        else:
+            extra = ()
+        checks = self._checks(p, t, role.arn, passed=t.service)
+        if checks is None:
+            return
+        service_check = Check(t.service, "sts:AssumeRole", role.arn, (), trust)
+        yield Step(p.arn, t, role.arn, role.arn, (*checks, *extra, service_check))
+
+    def _on_compute(self, n: _Node, t: Technique, c: ComputeResource) -> Iterator[Step]:
+        role = self.ev.estate.role(c.role_arn)
+        if role is None:
+            return
+        checks = self._checks(n.principal, t, c.arn)
+        if checks is None:
+            return
+        yield Step(n.principal.arn, t, role.arn, role.arn, checks, note=f"through {c.arn}")
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _elevated(self, attacker: Principal, t: Technique, target: Principal, checks: tuple[Check, ...], *,
+                  identity: tuple[Policy, ...] | None = None, boundary: Policy | bool | None = True,
+                  note: str = "") -> Step | None:
+        """A step that makes ``target`` an administrator, if the engine says the changed state is one."""
+        before = self.admin_check(target)
+        if before.unconditional:
+            return None  # nothing to gain
+        after = self.admin_check(target, identity=identity, boundary=boundary)
+        if not after.better_than(before):
+            return None
+        return Step(attacker.arn, t, target.arn, ADMINISTRATOR, checks, note=note, admin_conditions=after.conditions,
+                    unconditional_admin=after.unconditional)
+
+    def _admin_policies(self, a: Account) -> list[tuple[str, Policy]]:
+        """Managed policies whose attachment makes one an administrator: AdministratorAccess (present in every
+        account), and any policy of the account that grants ``*`` on ``*`` without conditions."""
+        out: list[tuple[str, Policy]] = [(ADMIN_POLICY_ARN, ADMIN_MANAGED)]
+        for mp in a.policies:
+            doc = mp.policy
+            if mp.arn == ADMIN_POLICY_ARN or doc is None:
+                continue
+            if any(
+                st.effect == "Allow" and not st.conditions and st.action is not None
+                and any(x.value == "*" for x in st.action) and st.resource is not None
+                and any(r.value == "*" for r in st.resource)
+                for st in doc.statements
+            ):
+                out.append((mp.arn, doc))
+        return out
+
+    def _holders(self, a: Account, policy_arn: str) -> list[Principal]:
+        out: list[Principal] = []
+        for ent in a.attached_to(policy_arn):
+            if isinstance(ent, User):
+                out.append(for_user(a, ent))
+            elif isinstance(ent, Role):
+                if not ent.is_service_linked:
+                    out.append(for_role(a, ent))
+            else:
+                out.extend(for_user(a, u) for u in a.members_of(ent.name))
+        seen: set[str] = set()
+        return [p for p in out if not (p.arn in seen or seen.add(p.arn))]  # type: ignore[func-returns-value]
+
+    def _service_may_assume(self, role: Role, service: str) -> Verdict | None:
+        key = (role.arn, service)
+        v = self._service_trust.get(key)
+        if v is None:
+            side = ResourceSide(role.trust, role.account_id, role.arn)
+            v = self.ev.verdict(external(service), "sts:AssumeRole", role.arn, side=side, relax=self.relax)
+            self._service_trust[key] = v
+        return v if v.possible else None
+
+    def _trust_for(self, p: Principal) -> Policy:
+        doc: dict[str, object] = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": p.principal_for_request}, "Action": "sts:AssumeRole"}]}
+        pol = parse_policy(doc, PolicyType.TRUST, name=f"(trust policy rewritten to trust {p.arn})").policy
+        assert pol is not None
+        self._admin_refs.append(pol)
+        return pol
+
+    # -- search -------------------------------------------------------------------------------------------------
+
+    def paths_from(self, start: str) -> list[Path]:
+        """The shortest path to administrator if there is one, else the shortest path to every principal reached."""
+        mine = self.admin_check(self.node(start).principal)
+        if mine.unconditional:
+            return []
+        parent: dict[str, Step] = {}
+        order = [start]
+        seen = {start}
+        queue = deque([start])
+        while queue:
+            arn = queue.popleft()
+            if arn != start and self.admin_check(self.node(arn).principal).better_than(mine):
+                continue  # a gain: the path ends here
+            for step in self.edges(arn).become:
+                if step.gains in seen:
+                    continue
+                seen.add(step.gains)
+                parent[step.gains] = step
+                order.append(step.gains)
+                queue.append(step.gains)
+
+        def chain(to: str) -> list[Step]:
+            out: list[Step] = []
+            while to != start:
+                s = parent[to]
+                out.append(s)
+                to = s.actor
+            return list(reversed(out))
+
+        best: list[Step] | None = None
+        for arn in order[1:]:
+            check = self.admin_check(self.node(arn).principal)
+            if check.better_than(mine):
+                cand = chain(arn)
+                cand[-1] = _with_admin_note(cand[-1], check)
+                if best is None or len(cand) < len(best):
+                    best = cand
+        for arn in order:
+            node = self.node(arn)
+            if arn != start and self.admin_check(node.principal).better_than(mine):
+                continue
+            for step in self.edges(arn).elevate:
+                gained = AdminCheck(True, step.unconditional_admin, step.admin_conditions)
+                if step.target not in seen or not gained.better_than(mine):
+                    continue
+                # Reach the actor, make the change, then (again from the start) reach the changed target.
+                cand = [*chain(arn), step]
+                cand += [s for s in chain(step.target) if s not in cand]
+                if best is None or len(cand) < len(best):
+                    best = cand
+        if best is not None:
+            return [Path(start, ADMINISTRATOR, tuple(best))]
+        if mine.admin:
+            return []  # an administrator already (under conditions): other principals are no gain
+        return [Path(start, arn, tuple(chain(arn))) for arn in order[1:]]
+
+
+def _with_admin_note(step: Step, check: AdminCheck) -> Step:
+    note = "the target is an administrator" + (
+        f" (under conditions on {', '.join(check.conditions)})" if check.conditions else ""
+    )
+    note = f"{step.note}; {note}" if step.note else note
+    return Step(step.actor, step.technique, step.target, step.gains, step.checks, note, check.conditions,
+                check.unconditional)
+
+
+_PROFILE = Technique(
+    "iam:CreateInstanceProfile+iam:AddRoleToInstanceProfile", "Put the role in a new instance profile",
+    "role", "become", (Need("iam:CreateInstanceProfile", "new"), Need("iam:AddRoleToInstanceProfile", "new")),
+)
+
+
+def escalation(ev: Evaluator, principal: str | None = None, *, relax: bool = True,
+               starts: Iterable[str] | None = None) -> EscalationResult:
+    """Paths for one principal, or for every user and role of the snapshot."""
+    esc = Escalation(ev, relax=relax)
+    if principal is not None:
+        arns = [ev.principal(principal).arn]
+    elif starts is not None:
+        arns = list(starts)
+    else:
+        arns = [p.arn for p in all_principals(ev.estate)]
+    paths: list[Path] = []
+    admins: list[str] = []
+    for arn in arns:
+        check = esc.admin_check(esc.node(arn).principal)
+        if check.admin:
+            admins.append(arn)
+        if not check.unconditional:
+            paths.extend(esc.paths_from(arn))
+    return EscalationResult(tuple(paths), len(arns), tuple(admins))

@@ -1,0 +1,306 @@
+"""Decisions over an estate: gathers the policies of both sides of a request and asks the engine.
+
+For one request the evaluator finds the resource's policy (a role's trust policy for ``sts:AssumeRole``, the bucket
+policy for an object, ...), the resource's account (S3 ARNs carry none: the account whose snapshot holds the bucket's
+policy), the caller's SCPs and the resource account's RCPs, and compiles the caller's policy set once per resource
+policy.
+
+Questions over a whole account cannot know request-time keys (``aws:SourceIp``, ``aws:RequestedRegion``,
+``aws:MultiFactorAuthPresent``...). A strict decision treats them as absent, as AWS does; a *possible* decision asks
+whether some values of those keys would allow: Allow statements lose their conditions on those keys and Deny
+statements conditioned on them are set aside. A principal allowed only that way is reported with the keys that gate
+it. Keys that follow from the principal (its tags, its organization, its ARN) are never relaxed: their absence is a
+fact. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from parc.core.account.arns import account_of, principal_kind, split_arn
+from parc.core.account.model import Estate, Role
+from parc.core.account.principals import Principal, resolve
+from parc.core.authz import Decision, PolicySet
+from parc.core.policy.model import Policy, Statement
+
+TRUST_ACTIONS = frozenset(
+    {"sts:assumerole", "sts:tagsession", "sts:setsourceidentity", "sts:setcontext", "sts:assumerolewithsaml",
+     "sts:assumerolewithwebidentity"}
+)
+FIXED_KEY_PREFIXES = (
+    "aws:principal",
+    "aws:userid",
+    "aws:username",
+    "aws:resourceaccount",
+    "aws:resourceorg",
+    "aws:currenttime",
+    "aws:epochtime",
+)
+"""Keys whose value the snapshot determines (or that are always present): an absent one is not a free choice."""
+CACHE_LIMIT = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceSide:
+    policy: Policy | None
+    account_id: str | None
+    name: str | None = None
+    """The ARN whose policy applies (the bucket for an object)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A strict decision and, when it does not allow, whether relaxed request-time keys could."""
+
+    strict: Decision
+    relaxed: Decision | None = None
+    relaxed_keys: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        """Allowed without conditions on keys the request did not give."""
+        return self.strict.allowed
+
+    @property
+    def possible(self) -> bool:
+        return self.strict.allowed or (self.relaxed is not None and self.relaxed.allowed)
+
+    @property
+    def decision(self) -> Decision:
+        """The decision to report: the strict one, or the relaxed one when only it allows."""
+        if not self.strict.allowed and self.relaxed is not None and self.relaxed.allowed:
+            return self.relaxed
+        return self.strict
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        """Condition keys that gate the allow: those of the allowing statements, plus the relaxed keys."""
+        if not self.possible:
+            return ()
+        keys: dict[str, None] = {}
+        for ref in self.decision.deciding:
+            if ref.effect == "Allow":
+                for k in ref.condition_keys:
+                    keys.setdefault(k, None)
+        if not self.strict.allowed:
+            for k in self.relaxed_keys:
+                keys.setdefault(k, None)
+        return tuple(sorted(keys, key=str.lower))
+
+    @property
+    def label(self) -> str:
+        if self.strict.allowed:
+            return "Allow"
+        if self.possible:
+            return "ConditionalAllow"
+        return self.strict.decision
+
+    def to_dict(self) -> dict[str, object]:
+        d = self.decision.to_dict()
+        d["decision"] = self.label
+        d["conditions"] = list(self.conditions)
+        return d
+
+
+class Evaluator:
+    """Decides requests for principals of an estate, caching compiled policy sets."""
+
+    def __init__(self, estate: Estate, *, rcp_services: frozenset[str] | None = None,
+                 now: datetime | None = None) -> None:
+        self.estate = estate
+        self.rcp_services = rcp_services
+        self.now = now
+        self._principals: dict[str, Principal] = {}
+        self._sets: dict[tuple[object, ...], tuple[PolicySet, tuple[object, ...]]] = {}
+        """Compiled sets by the identities of their policies; each entry keeps its policies alive so that an id is
+        never reused for another policy while the entry exists."""
+        self._relaxed: dict[tuple[int, frozenset[str]], Policy | None] = {}
+        self.decisions = 0
+
+    # -- principals and resources -------------------------------------------------------------------------------
+
+    def principal(self, arn: str) -> Principal:
+        p = self._principals.get(arn)
+        if p is None:
+            p = resolve(self.estate, arn)
+            self._principals[arn] = p
+        return p
+
+    def remember(self, p: Principal) -> Principal:
+        self._principals.setdefault(p.arn, p)
+        return self._principals[p.arn]
+
+    def resource_side(self, action: str, resource: str) -> ResourceSide:
+        a = action.lower()
+        if a in TRUST_ACTIONS:
+            role = self.estate.role(resource)
+            if role is not None:
+                return ResourceSide(role.trust, role.account_id, role.arn)
+            return ResourceSide(None, account_of(resource), None)
+        found = self.estate.resource_policy(resource)
+        if found is not None:
+            rp, account = found
+            return ResourceSide(rp.policy, account_of(resource) or account.account_id, rp.arn)
+        acct = account_of(resource)
+        if acct is None:
+            acct = self._bucket_owner(resource)
+        return ResourceSide(None, acct, None)
+
+    def _bucket_owner(self, resource: str) -> str | None:
+        a = split_arn(resource)
+        if a is None or a.service != "s3":
+            return None
+        bucket = a.resource.split("/", 1)[0]
+        prefix = f"arn:{a.partition}:s3:::{bucket}"
+        for account in self.estate.accounts:
+            if any(rp.arn == prefix for rp in account.resource_policies):
+                return account.account_id
+        return None
+
+    def resource_context(self, resource: str) -> dict[str, object]:
+        """Tags of an IAM user or role named as the resource (aws:ResourceTag / iam:ResourceTag)."""
+        kind = principal_kind(resource)
+        ent: Role | object | None = None
+        if kind == "role":
+            ent = self.estate.role(resource)
+        elif kind == "user":
+            ent = self.estate.user(resource)
+        tags = getattr(ent, "tags", None) or {}
+        ctx: dict[str, object] = {}
+        for k, v in tags.items():
+            ctx[f"aws:ResourceTag/{k}"] = v
+            ctx[f"iam:ResourceTag/{k}"] = v
+        return ctx
+
+    # -- compiling ----------------------------------------------------------------------------------------------
+
+    def policy_set(self, p: Principal, side: ResourceSide, *, identity: tuple[Policy, ...] | None = None,
+                   boundary: Policy | bool | None = True, relax: frozenset[str] = frozenset()) -> PolicySet:
+        """The compiled set for the principal against one resource side. ``identity``/``boundary`` override the
+        principal's own (for hypothetical states); ``boundary=True`` keeps the principal's."""
+        ident = p.identity if identity is None else identity
+        bnd = p.boundary if boundary is True else (boundary or None)
+        key = (p.arn, tuple(id(x) for x in ident), id(bnd), id(side.policy), side.account_id, relax)
+        hit = self._sets.get(key)
+        if hit is not None:
+            return hit[0]
+        refs = (ident, bnd, side.policy)
+        rp = side.policy
+        if relax:
+            ident = tuple(r for r in (self.relaxed(x, relax) for x in ident) if r is not None)
+            bnd = self.relaxed(bnd, relax, keep_empty=True) if bnd is not None else None
+            rp = self.relaxed(rp, relax, keep_empty=True) if rp is not None else None
+        scps = self._org_levels(p.account_id, "scps", relax)
+        rcps = self._org_levels(side.account_id, "rcps", relax)
+        ps = PolicySet(
+            ident,
+            rp,
+            bnd,
+            None,
+            scps or None,
+            rcps or None,
+            None,
+            self.estate.management_account_id,
+            self.rcp_services if rcps else None,
+        )
+        if len(self._sets) >= CACHE_LIMIT:
+            self._sets.clear()
+        self._sets[key] = (ps, refs)
+        return ps
+
+    def _org_levels(self, account_id: str | None, which: str, relax: frozenset[str]) -> list[list[Policy]]:
+        account = self.estate.account(account_id) if account_id else None
+        if account is None or account.org is None:
+            return []
+        levels: list[list[Policy]] = getattr(account.org, which)
+        if not relax:
+            return levels
+        return [[r for r in (self.relaxed(p, relax, keep_empty=True) for p in level) if r is not None]
+                for level in levels]
+
+    def relaxed(self, policy: Policy, keys: frozenset[str], *, keep_empty: bool = False) -> Policy | None:
+        """The policy with conditions on ``keys`` (lowercase) assumed satisfiable: Allow statements drop those
+        conditions, Deny statements that test them are set aside."""
+        ck = (id(policy), keys)
+        if ck in self._relaxed:
+            return self._relaxed[ck]
+        statements: list[Statement] = []
+        changed = False
+        for st in policy.statements:
+            hit = [c for c in st.conditions if _base_key(c.key) in keys]
+            if not hit:
+                statements.append(st)
+                continue
+            changed = True
+            if st.effect == "Deny":
+                continue
+            rest = tuple(c for c in st.conditions if _base_key(c.key) not in keys)
+            statements.append(replace(st, conditions=rest, has_condition=bool(rest)))
+        out: Policy | None = policy
+        if changed:
+            out = replace(policy, statements=tuple(statements))
+            if not statements and not keep_empty:
+                out = None
+        self._relaxed[ck] = out
+        return out
+
+    # -- deciding -----------------------------------------------------------------------------------------------
+
+    def request(self, p: Principal, action: str, resource: str, side: ResourceSide,
+                context: Mapping[str, object] | None = None) -> dict[str, object]:
+        ctx: dict[str, object] = dict(p.context)
+        ctx.update(self.resource_context(resource))
+        if context:
+            ctx.update(context)
+        req: dict[str, object] = {"principal": p.principal_for_request, "action": action, "resource": resource,
+                                  "context": ctx}
+        if side.account_id:
+            req["resource_account"] = side.account_id
+        return req
+
+    def decide(self, p: Principal, action: str, resource: str, context: Mapping[str, object] | None = None, *,
+               side: ResourceSide | None = None, identity: tuple[Policy, ...] | None = None,
+               boundary: Policy | bool | None = True, explain: bool = False) -> Decision:
+        side = side or self.resource_side(action, resource)
+        ps = self.policy_set(p, side, identity=identity, boundary=boundary)
+        self.decisions += 1
+        return ps.authorize(self.request(p, action, resource, side, context), now=self.now, explain=explain)
+
+    def verdict(self, p: Principal, action: str, resource: str, context: Mapping[str, object] | None = None, *,
+                side: ResourceSide | None = None, identity: tuple[Policy, ...] | None = None,
+                boundary: Policy | bool | None = True, relax: bool = True) -> Verdict:
+        """The strict decision, and when it does not allow and request-time keys were missing, the relaxed one."""
+        side = side or self.resource_side(action, resource)
+        strict = self.decide(p, action, resource, context, side=side, identity=identity, boundary=boundary)
+        if strict.allowed or not relax:
+            return Verdict(strict)
+        free = relaxable(strict.missing_context_keys)
+        if not free:
+            return Verdict(strict)
+        req = self.request(p, action, resource, side, context)
+
+        def attempt(keys: list[str]) -> Decision:
+            relax_set = frozenset(k.lower() for k in keys)
+            ps = self.policy_set(p, side, identity=identity, boundary=boundary, relax=relax_set)
+            self.decisions += 1
+            return ps.authorize(req, now=self.now)
+
+        relaxed = attempt(free)
+        if relaxed.allowed and len(free) > 1:
+            # Keep only the keys that matter: drop each one whose relaxation the allow does not need.
+            for k in list(free):
+                fewer = [x for x in free if x != k]
+                d = attempt(fewer)
+                if d.allowed:
+                    free, relaxed = fewer, d
+        return Verdict(strict, relaxed, tuple(sorted(free, key=str.lower)))
+
+
+def _base_key(key: str) -> str:
+    return key.lower()
+
+
+def relaxable(keys: Iterable[str]) -> list[str]:
+    return [k for k in keys if not k.lower().startswith(FIXED_KEY_PREFIXES)]

@@ -1,0 +1,57 @@
+"""Cheap, conservative pre-checks that spare the engine the principals that cannot possibly be allowed.
+
+A pre-check may say "maybe" wrongly but never "no" wrongly: it looks only at Action / NotAction of Allow statements,
+so every principal it keeps is then decided by the engine, and every one it drops has no statement that could
+allow the action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from parc.core.match import ActionMatcher, ResourceMatcher, compile_action, compile_resource
+from parc.core.policy.model import Policy, Statement
+
+
+@lru_cache(maxsize=65536)
+def action_matcher(pattern: str) -> ActionMatcher:
+    return compile_action(pattern)
+
+
+def statement_may_allow(st: Statement, action: str) -> bool:
+    if st.effect != "Allow":
+        return False
+    if st.action is not None:
+        return any(action_matcher(a.value).matches(action) for a in st.action)
+    if st.not_action is not None:
+        return not any(action_matcher(a.value).matches(action) for a in st.not_action)
+    return False
+
+
+def may_allow(policies: Iterable[Policy], action: str) -> bool:
+    """Whether any Allow statement of the policies names the action (through Action, a wildcard or NotAction)."""
+    return any(statement_may_allow(st, action) for p in policies for st in p.statements)
+
+
+def allow_statements(policies: Iterable[Policy], action: str) -> list[Statement]:
+    return [st for p in policies for st in p.statements if statement_may_allow(st, action)]
+
+
+@lru_cache(maxsize=65536)
+def _resource_matcher(pattern: str) -> ResourceMatcher:
+    return compile_resource(pattern, variables=True)
+
+
+def statement_may_cover(st: Statement, resource: str) -> bool:
+    """Whether the statement's Resource could cover ``resource``; patterns with policy variables, NotResource and a
+    missing Resource element say yes (the engine decides)."""
+    if st.resource is None:
+        return True
+    return any("${" in r.value or _resource_matcher(r.value).matches(resource, {}) for r in st.resource)
+
+
+def may_allow_on(policies: Iterable[Policy], action: str, resource: str) -> bool:
+    return any(
+        statement_may_allow(st, action) and statement_may_cover(st, resource) for p in policies for st in p.statements
+    )

@@ -1,0 +1,125 @@
+"""``who-can``: every principal that may perform an action on a resource, with the condition keys that gate it.
+
+Candidates are every user and role of the snapshot, plus whoever the resource's policy names that the snapshot does
+not hold: another account (reported as its root: that account's own policies decide which of its principals), a
+user or role of such an account, a service, or anyone (``*``, anonymous callers included). Each candidate is
+decided by the engine; a pre-check on Action elements only spares it the principals with no statement naming the
+action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
+from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
+from parc.core.account.prefilter import may_allow, statement_may_allow
+from parc.core.account.principals import Principal, all_principals, external
+from parc.core.policy.model import Policy
+
+KIND_ORDER = {"user": 0, "role": 1, "account": 2, "external": 3, "service": 4, "anonymous": 5}
+
+
+@dataclass(frozen=True)
+class WhoCanEntry:
+    principal: Principal
+    verdict: Verdict
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "arn": self.principal.arn,
+            "kind": self.principal.kind,
+            "decision": self.verdict.label,
+            "conditions": list(self.verdict.conditions),
+            "statements": [r.to_dict() for r in self.verdict.decision.deciding],
+            "reasons": list(self.verdict.decision.reasons),
+            **({"notes": list(self.principal.notes)} if self.principal.notes else {}),
+        }
+
+
+@dataclass(frozen=True)
+class WhoCanResult:
+    action: str
+    resource: str
+    side: ResourceSide
+    entries: tuple[WhoCanEntry, ...]
+    candidates: int
+    """How many principals the engine decided (after the pre-check)."""
+    principals: int
+    """How many principals were considered in all."""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "action": self.action,
+            "resource": self.resource,
+            "resource_policy": self.side.name if self.side.policy is not None else None,
+            "resource_account": self.side.account_id,
+            "principals": [e.to_dict() for e in self.entries],
+            "checked": {"principals": self.principals, "decided": self.candidates},
+        }
+
+
+def named_in(policy: Policy | None, action: str) -> tuple[bool, list[tuple[str, str]]]:
+    """(whether an allowing statement names everyone, and the (kind, value) principals that allowing statements
+    name) for the statements of a resource policy that may allow ``action``."""
+    if policy is None:
+        return False, []
+    everyone = False
+    out: list[tuple[str, str]] = []
+    for st in policy.statements:
+        if not statement_may_allow(st, action):
+            continue
+        if st.not_principal is not None:
+            everyone = True
+            continue
+        block = st.principal
+        if block is None:
+            continue
+        if block.wildcard:
+            everyone = True
+            continue
+        for e in block.entries:
+            if e.kind == "AWS" and e.value == "*":
+                everyone = True
+            else:
+                out.append((e.kind, e.value))
+    return everyone, out
+
+
+def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, object] | None = None, *,
+            relax: bool = True, include_denied: bool = False) -> WhoCanResult:
+    side = ev.resource_side(action, resource)
+    everyone, named = named_in(side.policy, action)
+    named_arns = {v for k, v in named if k == "AWS"}
+    internal = [ev.remember(p) for p in all_principals(ev.estate)]
+    known = {p.arn for p in internal}
+    candidates: list[Principal] = []
+    for p in internal:
+        if everyone or p.arn in named_arns or may_allow(p.identity, action):
+            candidates.append(p)
+    # Principals the resource policy names that the snapshot does not hold.
+    extra: dict[str, Principal] = {}
+    if everyone:
+        extra["*"] = external("*")
+    for kind, value in named:
+        if kind == "Service":
+            extra.setdefault(value, external(value))
+        elif kind == "AWS":
+            if ACCOUNT_ID.match(value) or principal_kind(value) == "root":
+                acct = value if ACCOUNT_ID.match(value) else value.split(":")[4]
+                if ev.estate.account(acct) is None:
+                    extra.setdefault(root_arn(acct), external(value))
+            elif value not in known and principal_kind(value) in ("user", "role", "assumed-role"):
+                acct = value.split(":")[4] if value.count(":") >= 5 else ""
+                if ev.estate.account(acct) is None:
+                    extra.setdefault(value, external(value))
+    candidates.extend(extra.values())
+
+    entries: list[WhoCanEntry] = []
+    for p in candidates:
+        v = ev.verdict(p, action, resource, context, side=side, relax=relax)
+        if v.possible or include_denied:
+            entries.append(WhoCanEntry(p, v))
+    entries.sort(key=lambda e: (not e.verdict.allowed, KIND_ORDER.get(e.principal.kind, 9), e.principal.arn))
+    return WhoCanResult(action, resource, side, tuple(entries), len(candidates), len(internal) + len(extra))
