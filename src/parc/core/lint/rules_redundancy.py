@@ -10,8 +10,10 @@ containment test below is exact for ``*`` and ``?`` patterns, not a guess from p
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 
 from parc.core.findings import Finding, FindingType
 from parc.core.lint.base import LintContext, rule
@@ -32,12 +34,19 @@ def glob_contains(outer: str, inner: str, ignore_case: bool = False) -> bool:
 
     Decided exactly: a search over pairs (state of ``inner``, set of states of ``outer``) on the alphabet of the
     characters that occur in either pattern plus one symbol for all others, looking for a string ``inner`` accepts
-    and ``outer`` rejects.
+    and ``outer`` rejects. Cheap cases (a literal ``inner``, a literal ``outer``, different literal prefixes) are
+    answered without the search.
     """
     if ignore_case:
         outer, inner = outer.lower(), inner.lower()
     if outer == inner or (outer.strip("*") == "" and outer != ""):
         return True
+    if not _wild(inner):
+        return _compiled(outer).fullmatch(inner) is not None
+    if not _wild(outer):
+        return False  # a pattern with a wildcard matches more than one string
+    if not _literal_prefix(inner).startswith(_literal_prefix(outer)):
+        return False
     alphabet = sorted({c for c in outer + inner if c not in "*?"} | {_OTHER})
     n, m = len(outer), len(inner)
 
@@ -76,6 +85,22 @@ def glob_contains(outer: str, inner: str, ignore_case: bool = False) -> bool:
                 seen.add(nxt)
                 queue.append(nxt)
     return True
+
+
+def _wild(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+def _literal_prefix(pattern: str) -> str:
+    for i, c in enumerate(pattern):
+        if c in "*?":
+            return pattern[:i]
+    return pattern
+
+
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
 
 
 def arn_contains(outer: str, inner: str) -> bool:
@@ -212,14 +237,29 @@ def _empty_condition_array(operator: str, key: str, path: str, km: JMember) -> F
 
 
 def _redundant(
-    values: Sequence[Located], contains: Callable[[str, str], bool]
+    values: Sequence[Located], contains: Callable[[str, str], bool], key: Callable[[str], str]
 ) -> Iterator[tuple[Located, Located]]:
-    """(redundant entry, the entry that covers it). Of two equivalent entries the later one is redundant."""
+    """(redundant entry, the entry that covers it). Of two equivalent entries the later one is redundant.
+
+    Linear in the literal entries: a literal is covered only by an equal literal or by a wildcard entry, and a
+    wildcard entry only by another wildcard entry (a literal matches one string). Managed policies list hundreds
+    of literal actions and few wildcards.
+    """
+    wild = [(j, v) for j, v in enumerate(values) if _wild(v.value)]
+    first: dict[str, Located] = {}
     for i, a in enumerate(values):
-        for j, b in enumerate(values):
-            if i == j:
+        if not _wild(a.value):
+            k = key(a.value)
+            if k in first:
+                yield a, first[k]
                 continue
-            if contains(b.value, a.value) and (j < i or not contains(a.value, b.value)):
+            first[k] = a
+            cover = next((b for _, b in wild if contains(b.value, a.value)), None)
+            if cover is not None:
+                yield a, cover
+            continue
+        for j, b in wild:
+            if j != i and contains(b.value, a.value) and (j < i or not contains(a.value, b.value)):
                 yield a, b
                 break
 
@@ -232,7 +272,7 @@ def _action_contains(outer: str, inner: str) -> bool:
 def redundant_entries(ctx: LintContext) -> Iterator[Finding]:
     for st in ctx.policy.statements:
         for key, values in (("Action", st.action), ("NotAction", st.not_action)):
-            for a, b in _redundant(values or (), _action_contains):
+            for a, b in _redundant(values or (), _action_contains, str.lower):
                 yield make(
                     "REDUNDANT_ACTION",
                     S,
@@ -244,7 +284,7 @@ def redundant_entries(ctx: LintContext) -> Iterator[Finding]:
                     fix=f"Remove {a.value!r}.",
                 )
         for key, values in (("Resource", st.resource), ("NotResource", st.not_resource)):
-            for a, b in _redundant(values or (), arn_contains):
+            for a, b in _redundant(values or (), arn_contains, str):
                 yield make(
                     "REDUNDANT_RESOURCE",
                     S,
