@@ -101,3 +101,10 @@ def test_audit_findings_on_the_example() -> None:
     assert "NET_DEFAULT_SG_HAS_RULES" in codes  # shop-prod's default group keeps its default rules
     assert "NET_SG_RULE_UNKNOWN_GROUP" in codes
     assert codes.count("NET_ACL_ALLOWS_ALL") == 4  # two default ACLs, both directions
+
+
+def test_network_object_answers_all_three_questions() -> None:
+    net = Network(load(EXAMPLE).snapshot)
+    assert [e.instance_name for e in net.exposed()] == ["web-1", "web-1"]  # IPv4 and IPv6
+    assert len(net.matrix(port=5432).cells) == 6
+    assert any(f.code == "NET_INTERNET_EXPOSED_SENSITIVE_PORT" for f in net.findings())

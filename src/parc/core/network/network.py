@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from parc.core.network import codes
 from parc.core.network.addresses import Address, parse_address
@@ -29,6 +30,11 @@ from parc.core.network.model import (
 from parc.core.network.results import CheckResult, Endpoint
 from parc.core.network.sg import SgDecision
 from parc.core.network.sg import evaluate as sg_evaluate
+
+if TYPE_CHECKING:
+    from parc.core.findings import Finding
+    from parc.core.network.exposure import Exposure
+    from parc.core.network.matrix import Matrix
 
 DEFAULT_EPHEMERAL = (1024, 65535)
 """VPC User Guide, "Network ACLs" / ephemeral ports: "to cover the different types of clients that might initiate
@@ -262,10 +268,24 @@ class Network:
 
         return check(self, source, destination, protocol, port, icmp_code=icmp_code, ipv6=ipv6, ephemeral=ephemeral)
 
-    def exposed(self) -> list[object]:
+    def exposed(self) -> list[Exposure]:
+        """Every ENI reachable from the internet, with the open protocol/port ranges and the rules opening them."""
         from parc.core.network.exposure import exposed
 
-        return list(exposed(self))
+        return exposed(self)
+
+    def matrix(self, port: int | None = None, protocol: str = "tcp") -> Matrix:
+        """Which running instances reach which (private addresses), on which ports."""
+        from parc.core.network.matrix import matrix
+
+        return matrix(self, port, protocol)
+
+    def findings(self) -> list[Finding]:
+        """Audit findings: sensitive ports open to the internet, default groups with rules, wide-open ACLs,
+        rules naming deleted groups."""
+        from parc.core.network.audit import network_findings
+
+        return network_findings(self)
 
     def all_enis(self) -> Iterable[Eni]:
         return self.snapshot.enis
