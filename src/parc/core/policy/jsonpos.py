@@ -66,6 +66,8 @@ class JsonSyntaxError(ValueError):
 
 
 _WS = " \t\n\r"
+_DIGITS = "0123456789"
+"""RFC 8259 digits only: str.isdigit() also accepts "²" and other Unicode digits, which int() rejects."""
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
@@ -124,7 +126,7 @@ class _Reader:
             return self.arr(start)
         if ch == '"':
             return JNode(self.string(), "string", start)
-        if ch == "-" or ch.isdigit():
+        if ch == "-" or ch in _DIGITS:
             return JNode(self.number(), "number", start)
         for word, val, kind in (("true", True, "bool"), ("false", False, "bool"), ("null", None, "null")):
             if self.s.startswith(word, self.i):
@@ -241,8 +243,8 @@ class _Reader:
             i += 1
         if i < self.n and s[i] == "0":
             i += 1
-        elif i < self.n and s[i].isdigit():
-            while i < self.n and s[i].isdigit():
+        elif i < self.n and s[i] in _DIGITS:
+            while i < self.n and s[i] in _DIGITS:
                 i += 1
         else:
             raise self.error("Invalid number", i)
@@ -250,18 +252,18 @@ class _Reader:
         if i < self.n and s[i] == ".":
             is_float = True
             i += 1
-            if not (i < self.n and s[i].isdigit()):
+            if not (i < self.n and s[i] in _DIGITS):
                 raise self.error("Invalid number: digits expected after '.'", i)
-            while i < self.n and s[i].isdigit():
+            while i < self.n and s[i] in _DIGITS:
                 i += 1
         if i < self.n and s[i] in "eE":
             is_float = True
             i += 1
             if i < self.n and s[i] in "+-":
                 i += 1
-            if not (i < self.n and s[i].isdigit()):
+            if not (i < self.n and s[i] in _DIGITS):
                 raise self.error("Invalid number: digits expected in exponent", i)
-            while i < self.n and s[i].isdigit():
+            while i < self.n and s[i] in _DIGITS:
                 i += 1
         self.i = i
         text = s[start:i]
