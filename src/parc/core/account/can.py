@@ -33,7 +33,8 @@ class CanResult:
             "identity_policies": [x.name for x in p.identity],
             "permissions_boundary": p.boundary.name if p.boundary is not None else None,
             "resource_policy": self.side.name if self.side.policy is not None else None,
-            "resource_account": self.side.account_id,
+            "resource_account": self.side.account_id or (
+                f"{self.principal.account_id} (unknown: taken as the caller's)" if self.resource != "*" else None),
             "scp_levels": self.scp_levels,
             "rcp_levels": self.rcp_levels,
         }
@@ -52,11 +53,12 @@ class CanResult:
 
 
 def can(ev: Evaluator, principal: str, action: str, resource: str,
-        context: Mapping[str, object] | None = None, *, explain: bool = False) -> CanResult:
+        context: Mapping[str, object] | None = None, *, explain: bool = False,
+        resource_account: str | None = None) -> CanResult:
     """Decide ``principal`` doing ``action`` on ``resource``. Raises UnknownPrincipal for a principal outside
     the snapshot."""
     p = ev.principal(principal)
-    side = ev.resource_side(action, resource)
+    side = ev.resource_side(action, resource, resource_account)
     decision = ev.decide(p, action, resource, context, side=side, explain=explain)
     ps = ev.policy_set(p, side)
     return CanResult(p, action, resource, side, decision, len(ps.scps), len(ps.rcps))

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from parc.core.account.arns import account_of, principal_kind, split_arn
+from parc.core.account.arns import account_of, principal_kind
 from parc.core.account.model import Estate, Role
 from parc.core.account.principals import Principal, resolve
 from parc.core.authz import Decision, PolicySet
@@ -132,32 +132,20 @@ class Evaluator:
         self._principals.setdefault(p.arn, p)
         return self._principals[p.arn]
 
-    def resource_side(self, action: str, resource: str) -> ResourceSide:
+    def resource_side(self, action: str, resource: str, resource_account: str | None = None) -> ResourceSide:
+        """The resource's policy and account. ``resource_account`` names the account of a resource whose ARN has
+        none (an S3 bucket without a policy in the snapshot); left unknown, the engine takes the caller's."""
         a = action.lower()
         if a in TRUST_ACTIONS:
             role = self.estate.role(resource)
             if role is not None:
                 return ResourceSide(role.trust, role.account_id, role.arn)
-            return ResourceSide(None, account_of(resource), None)
+            return ResourceSide(None, account_of(resource) or resource_account, None)
         found = self.estate.resource_policy(resource)
         if found is not None:
             rp, account = found
-            return ResourceSide(rp.policy, account_of(resource) or account.account_id, rp.arn)
-        acct = account_of(resource)
-        if acct is None:
-            acct = self._bucket_owner(resource)
-        return ResourceSide(None, acct, None)
-
-    def _bucket_owner(self, resource: str) -> str | None:
-        a = split_arn(resource)
-        if a is None or a.service != "s3":
-            return None
-        bucket = a.resource.split("/", 1)[0]
-        prefix = f"arn:{a.partition}:s3:::{bucket}"
-        for account in self.estate.accounts:
-            if any(rp.arn == prefix for rp in account.resource_policies):
-                return account.account_id
-        return None
+            return ResourceSide(rp.policy, account_of(resource) or resource_account or account.account_id, rp.arn)
+        return ResourceSide(None, account_of(resource) or resource_account, None)
 
     def resource_context(self, resource: str) -> dict[str, object]:
         """Tags of an IAM user or role named as the resource (aws:ResourceTag / iam:ResourceTag)."""

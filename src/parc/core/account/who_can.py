@@ -48,6 +48,7 @@ class WhoCanResult:
     """How many principals the engine decided (after the pre-check)."""
     principals: int
     """How many principals were considered in all."""
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -57,6 +58,7 @@ class WhoCanResult:
             "resource_account": self.side.account_id,
             "principals": [e.to_dict() for e in self.entries],
             "checked": {"principals": self.principals, "decided": self.candidates},
+            "notes": list(self.notes),
         }
 
 
@@ -87,9 +89,15 @@ def named_in(policy: Policy | None, action: str) -> tuple[bool, list[tuple[str, 
     return everyone, out
 
 
+UNKNOWN_ACCOUNT = (
+    "The resource's account is unknown (its ARN names none and the snapshot holds no policy for it): each principal "
+    "is decided as if the resource were in its own account. Name the account to decide cross-account access."
+)
+
+
 def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, object] | None = None, *,
-            relax: bool = True, include_denied: bool = False) -> WhoCanResult:
-    side = ev.resource_side(action, resource)
+            relax: bool = True, include_denied: bool = False, resource_account: str | None = None) -> WhoCanResult:
+    side = ev.resource_side(action, resource, resource_account)
     everyone, named = named_in(side.policy, action)
     named_arns = {v for k, v in named if k == "AWS"}
     internal = [ev.remember(p) for p in all_principals(ev.estate)]
@@ -122,4 +130,5 @@ def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, obj
         if v.possible or include_denied:
             entries.append(WhoCanEntry(p, v))
     entries.sort(key=lambda e: (not e.verdict.allowed, KIND_ORDER.get(e.principal.kind, 9), e.principal.arn))
-    return WhoCanResult(action, resource, side, tuple(entries), len(candidates), len(internal) + len(extra))
+    notes = (UNKNOWN_ACCOUNT,) if side.account_id is None and resource != "*" else ()
+    return WhoCanResult(action, resource, side, tuple(entries), len(candidates), len(internal) + len(extra), notes)
