@@ -255,7 +255,6 @@ class PolicyGroup:
                 else:
                     _add(self.generic, s)
         self._action_cache: dict[str, tuple[CompiledStatement, ...]] = {}
-        self._ar_cache: dict[tuple[str, str], tuple[CompiledStatement, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.statements)
@@ -284,25 +283,13 @@ class PolicyGroup:
         return result
 
     def candidates(self, action_lower: str, resource: str, ctx: Mapping[str, ContextValue]
-                   ) -> tuple[CompiledStatement, ...]:
-        """Statements whose action and resource match (resources with variables are checked against ``ctx``)."""
-        if not self.indexed:
-            return tuple(
-                s for s in self.statements if s.action_matches(action_lower) and s.resource_matches(resource, ctx)
-            )
-        key = (action_lower, resource)
-        cached = self._ar_cache.get(key)
-        if cached is None:
-            cached = tuple(
-                s for s in self.action_candidates(action_lower)
-                if not s.resources_static or s.resource_matches(resource, ctx)
-            )
-            if len(self._ar_cache) >= _CACHE_LIMIT:
-                self._ar_cache.clear()
-            self._ar_cache[key] = cached
-        if all(s.resources_static for s in cached):
-            return cached
-        return tuple(s for s in cached if s.resources_static or s.resource_matches(resource, ctx))
+                   ) -> list[CompiledStatement]:
+        """Statements whose action and resource match (resources with variables are checked against ``ctx``).
+
+        No cache on (action, resource): resources vary too much for one to pay; a static resource check costs
+        about as much as a lookup."""
+        return [s for s in self.action_candidates(action_lower)
+                if s.resources is None or s.resource_matches(resource, ctx)]
 
 
 def _add(bucket: list[CompiledStatement], s: CompiledStatement) -> None:

@@ -7,8 +7,8 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-ke
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -47,38 +47,28 @@ class RequestError(ValueError):
     """A request that cannot be decided: a missing field, a malformed ARN or action, an unknown field."""
 
 
-@dataclass(frozen=True, slots=True)
 class Request:
-    principal: RequestPrincipal
-    action: str
-    resource: str
-    resource_account: str | None
-    context: Mapping[str, ContextValue]
-    """Lowercased keys, defaults filled in."""
-    given_context_keys: frozenset[str] = frozenset()
+    """A checked request. A plain slotted class: the fast path builds one per decision."""
 
-    @property
-    def action_lower(self) -> str:
-        return self.action.lower()
+    __slots__ = ("action", "action_lower", "context", "principal", "resource", "resource_account")
+
+    def __init__(self, principal: RequestPrincipal, action: str, resource: str, resource_account: str | None,
+                 context: Mapping[str, ContextValue]) -> None:
+        self.principal = principal
+        self.action = action
+        self.action_lower = action.lower()
+        self.resource = resource
+        self.resource_account = resource_account
+        self.context = context
+        """Lowercased keys, defaults filled in."""
 
     @property
     def service(self) -> str:
-        return self.action.split(":", 1)[0].lower()
+        return self.action_lower.split(":", 1)[0]
 
     @property
     def same_account(self) -> bool:
         return self.principal.account is not None and self.principal.account == self.resource_account
-
-
-def resource_account_of(resource: str, given: str | None, principal: RequestPrincipal) -> str | None:
-    """The account that owns the resource: the ARN's account field, else the one given, else the caller's."""
-    if resource.startswith("arn:"):
-        parts = resource.split(":", 5)
-        if len(parts) >= 5 and parts[4]:
-            return parts[4]
-    if given:
-        return given
-    return principal.account
 
 
 def _format_time(at: datetime) -> str:
@@ -141,52 +131,80 @@ def _normalize(raw: Mapping[str, object]) -> dict[str, ContextValue]:
         raise RequestError(f"'context': {exc}") from None
 
 
+@lru_cache(maxsize=65536)
+def _check_action(action: str) -> None:
+    service, _, name = action.partition(":")
+    if not service or not name:
+        raise RequestError(f"'action' must be a string such as \"s3:GetObject\" (got {action!r})")
+
+
+@lru_cache(maxsize=4096)
+def _lowered_names(names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Lowercased context key names, or None when two spellings collide (the slow path reports it)."""
+    lowered = tuple(n.lower() if isinstance(n, str) else n for n in names)
+    return lowered if len(set(lowered)) == len(lowered) and all(isinstance(n, str) for n in names) else None
+
+
 def build_request(fields: Mapping[str, object], *, now: datetime | None = None, strict: bool = True) -> Request:
-    """Check and normalise the request fields of ``parc simulate`` (policies are handled by the engine)."""
+    """Check and normalise the request fields of ``parc simulate`` (policies are handled by the engine).
+
+    This runs once per decision, so the common shape (string values, a context of strings) takes a short path:
+    checks whose answer depends only on a repeated string (an action, the context's key names) are cached."""
     if strict:
-        unknown = sorted(set(fields) - REQUEST_FIELDS)
-        if unknown:
-            known = ", ".join(sorted(REQUEST_FIELDS))
-            raise RequestError(f"Unknown request field(s): {', '.join(unknown)}; known: {known}")
+        for k in fields:
+            if k not in REQUEST_FIELDS:
+                unknown = sorted(str(k) for k in set(fields) - REQUEST_FIELDS)
+                known = ", ".join(sorted(REQUEST_FIELDS))
+                raise RequestError(f"Unknown request field(s): {', '.join(unknown)}; known: {known}")
     principal_raw = fields.get("principal", "*")
     action = fields.get("action")
     resource = fields.get("resource", "*")
-    if not isinstance(principal_raw, str):
+    if type(principal_raw) is not str:
         raise RequestError("'principal' must be a string (an ARN, an account id, a service principal or \"*\")")
-    if not isinstance(action, str) or ":" not in action or not action.split(":", 1)[0] or not action.split(":", 1)[1]:
+    if type(action) is not str:
         raise RequestError(f"'action' must be a string such as \"s3:GetObject\" (got {action!r})")
-    if not isinstance(resource, str) or not resource:
+    _check_action(action)
+    if type(resource) is not str or not resource:
         raise RequestError(f"'resource' must be a non-empty string, an ARN or \"*\" (got {resource!r})")
-    if resource != "*" and not resource.startswith("arn:"):
-        raise RequestError(f"'resource' must be an ARN starting with 'arn:' or \"*\" (got {resource!r})")
-    if resource.startswith("arn:") and len(resource.split(":", 5)) < 6:
-        raise RequestError(
-            f"Malformed resource ARN {resource!r}: expected arn:partition:service:region:account:resource"
-        )
+    arn_account: str | None = None
+    if resource != "*":
+        parts = resource.split(":", 5)
+        if parts[0] != "arn":
+            raise RequestError(f"'resource' must be an ARN starting with 'arn:' or \"*\" (got {resource!r})")
+        if len(parts) < 6:
+            raise RequestError(
+                f"Malformed resource ARN {resource!r}: expected arn:partition:service:region:account:resource"
+            )
+        acct = parts[4]
+        # An account field that is not an account id ("aws" in AWS managed policy ARNs) marks a resource AWS owns
+        # and shares with every account: the caller's own policies decide, as for its own account.
+        if len(acct) == 12 and acct.isdigit():
+            arn_account = acct
     try:
         principal = parse_request_principal(principal_raw)
     except PrincipalError as exc:
         raise RequestError(str(exc)) from None
     given_account = fields.get("resource_account")
-    if given_account is not None and not isinstance(given_account, str):
+    if given_account is not None and type(given_account) is not str:
         raise RequestError("'resource_account' must be a 12-digit account id string")
     raw_ctx = fields.get("context") or {}
     if not isinstance(raw_ctx, Mapping):
         raise RequestError("'context' must be an object of condition key -> value")
-    if all(type(v) is str for v in raw_ctx.values()):
-        # The common shape, without normalize_context's per-value checks (same result).
-        given: dict[str, ContextValue] = {k.lower(): v for k, v in raw_ctx.items()}
-        if len(given) != len(raw_ctx):
-            given = _normalize(raw_ctx)
+    given: dict[str, ContextValue]
+    lowered = _lowered_names(tuple(raw_ctx))
+    values = raw_ctx.values()
+    if lowered is not None and all(type(v) is str for v in values):
+        given = dict(zip(lowered, values, strict=True))
     else:
         given = _normalize(raw_ctx)
-    given_arn = given.get("aws:principalarn")
-    if isinstance(given_arn, str) and principal.is_session and ":role/" in given_arn:
-        principal = with_role_arn(principal, given_arn)
-    resource_account = resource_account_of(resource, given_account, principal)
-    ctx = dict(_principal_context(principal, resource_account))
+    if principal.is_session:
+        given_arn = given.get("aws:principalarn")
+        if type(given_arn) is str and ":role/" in given_arn:
+            principal = with_role_arn(principal, given_arn)
+    resource_account = arn_account or given_account or principal.account
+    ctx = _principal_context(principal, resource_account).copy()
     if now is None:
-        current, epoch = _time_keys(int(datetime.now(UTC).timestamp()))
+        current, epoch = _time_keys(int(time.time()))
     elif now.microsecond == 0:
         current, epoch = _time_keys(int(now.timestamp()))
     else:
@@ -194,4 +212,4 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
     ctx["aws:currenttime"] = current
     ctx["aws:epochtime"] = epoch
     ctx.update(given)
-    return Request(principal, action, resource, resource_account, ctx, frozenset(given))
+    return Request(principal, action, resource, resource_account, ctx)
