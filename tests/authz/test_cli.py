@@ -120,7 +120,7 @@ def test_check_expect_sets_the_exit_code(tmp_path: Path) -> None:
     assert run(*base, "--action", "s3:PutObject", "--expect", "allow")[0] == 1
     assert run(*base, "--action", "s3:PutObject", "--expect", "deny")[0] == 0
     code, out, _ = run(*base, "--action", "s3:GetObject", "--format", "json")
-    assert json.loads(out)["deciding"][0]["line"] == 1
+    assert code == 0 and json.loads(out)["deciding"][0]["line"] == 1
 
 
 def test_check_context_scp_levels_and_boundary(tmp_path: Path) -> None:
@@ -151,7 +151,8 @@ def test_check_context_scp_levels_and_boundary(tmp_path: Path) -> None:
 
 def test_check_malformed_policy_names_file_and_line(tmp_path: Path) -> None:
     p = tmp_path / "bad.json"
-    p.write_text('{"Version": "2012-10-17",\n "Statement": [\n  {"Effect": "Allow", "Action": "s3:*" "Resource": "*"}]}')
+    p.write_text('{"Version": "2012-10-17",\n "Statement": [\n'
+                 '  {"Effect": "Allow", "Action": "s3:*" "Resource": "*"}]}')
     code, _, err = run("check", "--policy", str(p), "--principal", ALICE, "--action", "s3:GetObject")
     assert code == 2
     assert "bad.json" in err and "line 3" in err and "Traceback" not in err
