@@ -102,6 +102,8 @@ def infer_policy_type(policy: Policy) -> PolicyType:
 def _positions_text(source: str) -> str:
     """The text that the parser's positions refer to (see parse.decode_text)."""
     text = source
+    if not text.lstrip().startswith(('"', "%")):
+        return text  # plain JSON: positions refer to it as it is
     if text.strip()[:3].lower() == "%7b":
         text = unquote(text.strip())
     try:

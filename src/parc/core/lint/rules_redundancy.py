@@ -41,12 +41,23 @@ def glob_contains(outer: str, inner: str, ignore_case: bool = False) -> bool:
         outer, inner = outer.lower(), inner.lower()
     if outer == inner or (outer.strip("*") == "" and outer != ""):
         return True
+    if not _wild(outer):
+        return False  # equal strings returned above; a pattern with a wildcard matches more than one string
     if not _wild(inner):
         return _compiled(outer).fullmatch(inner) is not None
-    if not _wild(outer):
-        return False  # a pattern with a wildcard matches more than one string
+    head = outer[:-1]
+    if outer.endswith("*") and not _wild(head):  # "prefix*": every string of inner must start with prefix
+        return not _wild(inner[: len(head)]) and inner.startswith(head)
     if not _literal_prefix(inner).startswith(_literal_prefix(outer)):
         return False
+    if not _literal_suffix(inner).endswith(_literal_suffix(outer)):
+        return False
+    return _search(outer, inner)
+
+
+@lru_cache(maxsize=65536)
+def _search(outer: str, inner: str) -> bool:
+    """The exact containment search (see glob_contains)."""
     alphabet = sorted({c for c in outer + inner if c not in "*?"} | {_OTHER})
     n, m = len(outer), len(inner)
 
@@ -91,11 +102,17 @@ def _wild(pattern: str) -> bool:
     return "*" in pattern or "?" in pattern
 
 
+_WILDCARD = re.compile(r"[*?]")
+
+
 def _literal_prefix(pattern: str) -> str:
-    for i, c in enumerate(pattern):
-        if c in "*?":
-            return pattern[:i]
-    return pattern
+    m = _WILDCARD.search(pattern)
+    return pattern[: m.start()] if m else pattern
+
+
+def _literal_suffix(pattern: str) -> str:
+    i = max(pattern.rfind("*"), pattern.rfind("?"))
+    return pattern[i + 1 :]
 
 
 @lru_cache(maxsize=4096)
@@ -241,11 +258,23 @@ def _redundant(
 ) -> Iterator[tuple[Located, Located]]:
     """(redundant entry, the entry that covers it). Of two equivalent entries the later one is redundant.
 
-    Linear in the literal entries: a literal is covered only by an equal literal or by a wildcard entry, and a
-    wildcard entry only by another wildcard entry (a literal matches one string). Managed policies list hundreds
-    of literal actions and few wildcards.
+    Near-linear: a literal is covered only by an equal literal or by a wildcard entry whose literal prefix starts
+    it (found through an index of those prefixes), and a wildcard entry only by another wildcard entry. Managed
+    policies list hundreds of literal actions and a few wildcards.
     """
-    wild = [(j, v) for j, v in enumerate(values) if _wild(v.value)]
+    by_prefix: dict[str, list[tuple[int, Located]]] = {}
+    for j, v in enumerate(values):
+        if _wild(v.value):
+            by_prefix.setdefault(key(_literal_prefix(v.value)), []).append((j, v))
+    lengths = sorted({len(p) for p in by_prefix})
+
+    def candidates(prefix: str) -> Iterator[tuple[int, Located]]:
+        """Wildcard entries whose literal prefix starts ``prefix``: the only ones that can cover it."""
+        for n in lengths:
+            if n > len(prefix):
+                break
+            yield from by_prefix.get(prefix[:n], ())
+
     first: dict[str, Located] = {}
     for i, a in enumerate(values):
         if not _wild(a.value):
@@ -254,11 +283,11 @@ def _redundant(
                 yield a, first[k]
                 continue
             first[k] = a
-            cover = next((b for _, b in wild if contains(b.value, a.value)), None)
+            cover = next((b for _, b in candidates(k) if contains(b.value, a.value)), None)
             if cover is not None:
                 yield a, cover
             continue
-        for j, b in wild:
+        for j, b in candidates(key(_literal_prefix(a.value))):
             if j != i and contains(b.value, a.value) and (j < i or not contains(a.value, b.value)):
                 yield a, b
                 break
