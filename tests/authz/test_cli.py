@@ -156,3 +156,26 @@ def test_check_malformed_policy_names_file_and_line(tmp_path: Path) -> None:
     code, _, err = run("check", "--policy", str(p), "--principal", ALICE, "--action", "s3:GetObject")
     assert code == 2
     assert "bad.json" in err and "line 3" in err and "Traceback" not in err
+
+
+def test_simulate_jobs_keeps_order_and_matches_one_process(tmp_path: Path) -> None:
+    pol = tmp_path / "p.json"
+    pol.write_text(json.dumps({"identity_policies": [DENY_PUT, READ]}))
+    reqs = tmp_path / "r.jsonl"
+    actions = ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "ec2:RunInstances"] * 300
+    reqs.write_text("\n".join(json.dumps({"principal": ALICE, "action": a, "resource": "arn:aws:s3:::b/k"})
+                              for a in actions) + "\n")
+    one = run("simulate", str(reqs), "--policies", str(pol), "--format", "json")
+    two = run("simulate", str(reqs), "--policies", str(pol), "--format", "json", "--jobs", "2")
+    assert one[0] == two[0] == 0
+    assert one[1] == two[1]
+    assert [json.loads(x)["decision"] for x in two[1].splitlines()[:4]] == [
+        "Allow", "ExplicitDeny", "Allow", "ImplicitDeny"]
+
+
+def test_simulate_jobs_reports_the_bad_line(tmp_path: Path) -> None:
+    reqs = tmp_path / "r.jsonl"
+    good = json.dumps(_req("s3:GetObject", READ))
+    reqs.write_text("\n".join([good] * 50 + ['{"action": 12}'] + [good] * 5) + "\n")
+    code, _, err = run("simulate", str(reqs), "--jobs", "2")
+    assert code == 2 and "line 51" in err

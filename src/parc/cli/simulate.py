@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -35,6 +38,19 @@ def _parse_time(value: str | None) -> datetime | None:
 def _fail(message: str) -> None:
     click.echo(f"parc: error: {message}", err=True)
     sys.exit(exitcodes.USAGE)
+
+
+def _looks_like_json_lines(stream: TextIO) -> bool:
+    """Whether a seekable input holds JSON Lines (its first line is a whole JSON object); rewinds the stream."""
+    if not stream.seekable():
+        return False
+    start = stream.tell()
+    first = stream.readline()
+    stream.seek(start)
+    try:
+        return isinstance(json.loads(first), dict)
+    except json.JSONDecodeError:
+        return False
 
 
 def _read_requests(stream: TextIO, source: str) -> tuple[str, Iterator[tuple[int, Any]]]:
@@ -116,9 +132,11 @@ class _Decider:
         from parc.api import POLICY_FIELDS, policy_set_for
 
         merged = {**self.base, **request} if self.base else request
-        policies = {k: merged[k] for k in POLICY_FIELDS if k in merged}
-        key = json.dumps(policies, sort_keys=True, default=id)
-        if key != self._key:
+        # Only the request's own policy fields can change the set (the shared --policies never do): the key costs
+        # nothing for requests that carry none.
+        own = {k: request[k] for k in POLICY_FIELDS if k in request}
+        key = json.dumps(own, sort_keys=True, default=id) if own else ""
+        if key != self._key or self._set is None:
             self._set = policy_set_for(merged)
             self._key = key
         decision: Decision = self._set.authorize(merged, now=self.at, explain=self.explain)
@@ -136,6 +154,108 @@ def _decide_or_error(decider: _Decider, n: int, request: Any, source: str) -> De
     raise AssertionError("unreachable")
 
 
+# -- parallel JSON Lines ----------------------------------------------------------------------------------------
+# Workers each compile the shared policies once (initializer) and decide byte ranges of the input file, writing the
+# answers to files of their own; the parent only concatenates them in order. Memory stays constant however long
+# the input, and the parent never parses a request. (stdin is decided in one process.)
+
+_worker: _Decider | None = None
+_worker_fmt = "json"
+
+
+def _init_worker(base: dict[str, Any] | None, at: datetime | None, explain: bool, fmt: str) -> None:
+    global _worker, _worker_fmt
+    _worker = _Decider(base, at, explain)
+    _worker_fmt = fmt
+
+
+def _decide_line(line: str) -> tuple[str | None, str | None]:
+    """(output text, error) for one line of JSON Lines."""
+    assert _worker is not None
+    try:
+        request = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON at column {exc.colno}: {exc.msg}"
+    if not isinstance(request, dict):
+        return None, "a request must be a JSON object"
+    try:
+        decision = _worker.decide(request)
+    except (RequestError, PolicyCompileError, PolicyParseError) as exc:
+        return None, str(exc)
+    if _worker_fmt == "json":
+        return json.dumps(decision.to_dict()), None
+    console = Console(file=io.StringIO(), highlight=False, width=120)
+    render_decision(console, decision, _title(request))
+    return console.file.getvalue().rstrip("\n"), None  # type: ignore[attr-defined]
+
+
+def _decide_segment(task: tuple[str, int, int, str]) -> tuple[str, int | None, str | None]:
+    """Decide the lines between two byte offsets of the input; write the answers to a file of their own.
+
+    Returns that file, and the byte offset and message of the first bad line (the parent turns it into a line
+    number), so the parent never handles the requests themselves."""
+    path, start, end, out_path = task
+    with open(path, "rb") as src, open(out_path, "w", encoding="utf-8") as out:
+        src.seek(start)
+        pos = start
+        while pos < end:
+            raw = src.readline()
+            if not raw:
+                break
+            line_start, pos = pos, pos + len(raw)
+            line = raw.decode("utf-8", errors="replace")
+            if not line.strip():
+                continue
+            text, error = _decide_line(line)
+            if error is not None:
+                return out_path, line_start, error
+            out.write(text + "\n")  # type: ignore[operator]
+    return out_path, None, None
+
+
+def _segments(path: str, pieces: int) -> list[tuple[int, int]]:
+    """Byte ranges of about equal size, each starting at the beginning of a line."""
+    size = os.path.getsize(path)
+    bounds = [0]
+    with open(path, "rb") as f:
+        for i in range(1, pieces):
+            f.seek(max(bounds[-1], size * i // pieces))
+            f.readline()
+            bounds.append(min(f.tell(), size))
+    bounds.append(size)
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _run_parallel(path: str, jobs: int, base: dict[str, Any] | None, at: datetime | None, explain: bool,
+                  fmt: str) -> None:
+    import multiprocessing
+    import shutil
+    import tempfile
+
+    # Segments of about 8 MB: enough work per task to hide the start-up, small enough to keep the workers busy.
+    pieces = max(jobs * 4, os.path.getsize(path) // (8 << 20))
+    ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    with tempfile.TemporaryDirectory(prefix="parc-simulate-") as tmp, \
+            ctx.Pool(jobs, initializer=_init_worker, initargs=(base, at, explain, fmt)) as pool:
+        tasks = [(path, a, b, os.path.join(tmp, f"{i}.out")) for i, (a, b) in enumerate(_segments(path, pieces))]
+        out = sys.stdout
+        for out_path, bad_offset, error in pool.imap(_decide_segment, tasks):
+            if error is not None and bad_offset is not None:
+                pool.terminate()
+                with open(path, "rb") as f:
+                    line_no = f.read(bad_offset).count(b"\n") + 1
+                _fail(f"{path}: line {line_no}: {error}")
+            with open(out_path, encoding="utf-8") as part:
+                shutil.copyfileobj(part, out)
+            os.unlink(out_path)
+        out.flush()
+
+
+def _title(request: dict[str, Any]) -> str:
+    return str(request.get("name") or request.get("id") or (
+        f"{request.get('principal', '*')} {request.get('action')} {request.get('resource', '*')}"))
+
+
 @click.command("simulate")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -143,7 +263,10 @@ def _decide_or_error(decider: _Decider, n: int, request: Any, source: str) -> De
 @click.option("--at", "at", metavar="TIME", help="Decide as of this time (ISO 8601 or epoch seconds).")
 @click.option("--policies", "policies_file", type=click.Path(dir_okay=False, exists=True),
               help="A JSON object of policy fields (identity_policies, scps, ...) applied to every request.")
-def simulate_command(file: str, fmt: str, explain: bool, at: str | None, policies_file: str | None) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes for JSON Lines input (0: one per core).")
+def simulate_command(file: str, fmt: str, explain: bool, at: str | None, policies_file: str | None,
+                     jobs: int) -> None:
     """Decide the requests in FILE: one request, a JSON array of requests, or JSON Lines ('-' for stdin)."""
     when = _parse_time(at)
     base: dict[str, Any] | None = None
@@ -162,7 +285,12 @@ def simulate_command(file: str, fmt: str, explain: bool, at: str | None, policie
         _fail(f"{file}: cannot read: {exc.strerror}")
     source = "<stdin>" if file == "-" else file
     console = Console(highlight=False)
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
     with stream:
+        if jobs > 1 and file != "-" and _looks_like_json_lines(stream):
+            _run_parallel(file, jobs, base, when, explain, fmt)
+            return
         shape, requests = _read_requests(stream, source)
         if fmt == "json" and shape == "array":
             out = [_decide_or_error(decider, n, r, source).to_dict() for n, r in requests]
@@ -174,9 +302,7 @@ def simulate_command(file: str, fmt: str, explain: bool, at: str | None, policie
             if fmt == "json":
                 click.echo(json.dumps(decision.to_dict(), indent=None if shape == "lines" else 2))
             else:
-                title = request.get("name") or request.get("id") or (
-                    f"{request.get('principal', '*')} {request.get('action')} {request.get('resource', '*')}")
-                render_decision(console, decision, str(title))
+                render_decision(console, decision, _title(request))
 
 
 def _load_policy(path: str, kind: str) -> Any:
