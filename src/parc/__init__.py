@@ -23,28 +23,26 @@ _LAZY = {
     "Policy": "parc.core.policy.model",
     "PolicyType": "parc.core.policy.model",
     "parse_policy": "parc.core.policy.parse",
+    "validate": "parc.api",
+    "load_network": "parc.api",
+    "Network": "parc.core.network",
+    "Finding": "parc.core.findings",
+    "FindingType": "parc.core.findings",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
 
 if TYPE_CHECKING:
-    from parc.api import authorize, compile
+    from parc.api import authorize, compile, load_network, validate
     from parc.core.authz import Decision, PolicyCompileError, PolicySet, Request, RequestError, StatementRef
+    from parc.core.findings import Finding, FindingType
+    from parc.core.network import Network
     from parc.core.policy.model import Policy, PolicyType
     from parc.core.policy.parse import parse_policy
 
     __all__ += [  # re-exported for type checkers
-        "Decision",
-        "Policy",
-        "PolicyCompileError",
-        "PolicySet",
-        "PolicyType",
-        "Request",
-        "RequestError",
-        "StatementRef",
-        "authorize",
-        "compile",
-        "parse_policy",
+        "Decision", "Finding", "FindingType", "Network", "Policy", "PolicyCompileError", "PolicySet", "PolicyType",
+        "Request", "RequestError", "StatementRef", "authorize", "compile", "load_network", "parse_policy", "validate",
     ]
 
 

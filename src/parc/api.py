@@ -9,9 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from parc.core.authz import Decision, PolicySet, Request, RequestError
 from parc.core.authz.engine import PolicyInput
+
+if TYPE_CHECKING:
+    from parc.core.findings import Finding
+    from parc.core.lint import ValidationResult
+    from parc.core.network import Network
 
 POLICY_FIELDS = (
     "identity_policies",
@@ -92,3 +98,30 @@ def authorize(request: Mapping[str, object] | Request, *, now: datetime | None =
     if isinstance(request, Request):
         return PolicySet().authorize(request, now=now, explain=explain)
     return policy_set_for(request, indexed=indexed).authorize(request, now=now, explain=explain)
+
+
+def validate(
+    source: str | bytes | Mapping[str, object],
+    policy_type: str | None = None,
+    *,
+    name: str | None = None,
+    with_catalog: bool = True,
+) -> ValidationResult:
+    """Validate and lint one policy against the IAM catalog (``policy_type`` None: inferred)."""
+    from parc.catalog import default_catalog
+    from parc.core.lint import validate as core_validate
+    from parc.core.policy.model import PolicyType
+
+    ptype = PolicyType(policy_type) if policy_type else None
+    src = dict(source) if isinstance(source, Mapping) else source
+    return core_validate(src, ptype, default_catalog() if with_catalog else None, name)
+
+
+def load_network(path: str) -> tuple[Network, tuple[Finding, ...]]:
+    """Load a folder (or one merged file) of ``aws ec2 describe-*`` output into a Network, with load findings."""
+    from parc.loaders.ec2 import load
+
+    result = load(path)
+    from parc.core.network import Network
+
+    return Network(result.snapshot), tuple(result.findings)
