@@ -445,6 +445,11 @@ class ResourceMatcher:
         pieces = arn.split(":", n - 1) if self._open_end else arn.split(":")
         return pieces if len(pieces) == n else None
 
+    @property
+    def static_matcher(self) -> Matcher | None:
+        """A plain ``arn -> bool`` when the pattern holds no policy variable (None otherwise)."""
+        return self._static
+
     def matches(self, arn: str, ctx: Context) -> bool:
         """Whether ``arn`` is covered; ``ctx`` is read only for policy variables. An unresolved variable -> False."""
         if self._static is not None:

@@ -8,7 +8,7 @@ variables, are cached. Per request, only the candidates' variable resources, pri
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Final
 
@@ -69,6 +69,7 @@ class CompiledStatement:
         "action_patterns",
         "actions",
         "allow",
+        "condition_fns",
         "condition_list",
         "context_keys",
         "not_action",
@@ -77,6 +78,7 @@ class CompiledStatement:
         "ordinal",
         "principal_keys",
         "ref",
+        "resource_fn",
         "resources",
         "resources_static",
         "uses_principal",
@@ -116,6 +118,11 @@ class CompiledStatement:
         if res is not None and not self.not_resource and any(r.value == "*" for r in res):
             self.resources = None  # "Resource": "*" matches every resource: nothing to check per request
         self.resources_static = self.resources is None or not any(m.has_variables for m in self.resources)
+        self.resource_fn: Callable[[str], bool] | None = (
+            _static_resource_fn(self.resources, self.not_resource)
+            if self.resources is not None and self.resources_static else None
+        )
+        """A plain ``resource -> bool`` for variable-free patterns (None: match all, or needs the context)."""
         # Principals.
         self.uses_principal = policy_type in PRINCIPAL_TYPES
         self.principal_keys: frozenset[Key] | None = None
@@ -150,6 +157,7 @@ class CompiledStatement:
                     for var in parse_template(r.value).variable_names:
                         keys.setdefault(var, None)
         self.condition_list: tuple[CompiledCondition, ...] = tuple(conds)
+        self.condition_fns = tuple(c.fast for c in conds)
         self.context_keys: tuple[str, ...] = tuple(keys)
         self.ref = StatementRef(
             policy_type=policy_type,
@@ -200,7 +208,24 @@ class CompiledStatement:
         return MatchKind.DIRECT
 
     def conditions_hold(self, ctx: Mapping[str, ContextValue]) -> bool:
-        return all(c.evaluate(ctx) for c in self.condition_list)
+        for fn in self.condition_fns:  # noqa: SIM110 - a loop, not all(genexpr): this runs per statement per request
+            if not fn(ctx):
+                return False
+        return True
+
+
+def _static_resource_fn(matchers: tuple[ResourceMatcher, ...], negate: bool) -> Callable[[str], bool]:
+    fns = tuple(m.static_matcher for m in matchers if m.static_matcher is not None)
+    if len(fns) == 1 and not negate:
+        return fns[0]
+
+    def any_of(resource: str) -> bool:
+        for fn in fns:
+            if fn(resource):
+                return not negate
+        return negate
+
+    return any_of
 
 
 def _keys(block: PrincipalBlock) -> frozenset[Key]:

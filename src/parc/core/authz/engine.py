@@ -117,7 +117,7 @@ class PolicySet:
 
     def authorize(self, request: Request | Mapping[str, object], *, now: datetime | None = None,
                   explain: bool = False) -> Decision:
-        req = request if isinstance(request, Request) else build_request(_request_fields(request), now=now)
+        req = request if isinstance(request, Request) else build_request(request, now=now)
         decision = self._decide(req)
         if explain:
             from parc.core.authz.explain import trace_request
@@ -143,10 +143,19 @@ class PolicySet:
         denies: list[StatementRef] = []
         cands: list[CompiledStatement] = []
         for s in self.identity.action_candidates(a):
-            if s.resources is not None and not s.resource_matches(resource, ctx):
+            fn = s.resource_fn
+            if fn is not None:
+                if not fn(resource):
+                    continue
+            elif s.resources is not None and not s.resource_matches(resource, ctx):
                 continue
             cands.append(s)
-            if s.condition_list and not s.conditions_hold(ctx):
+            failed = False
+            for cond in s.condition_fns:
+                if not cond(ctx):
+                    failed = True
+                    break
+            if failed:
                 continue
             if s.allow:
                 allows.append(s.ref)
@@ -404,12 +413,3 @@ def _why_same_account(needs_rp: bool, res_kind: MatchKind, ident: bool, boundary
     if not session_ok:
         return "The session policy does not allow the request"
     return "No policy allows the request"
-
-
-
-
-def _request_fields(request: Mapping[str, object]) -> dict[str, object]:
-    """The request part of a full ``parc simulate`` request (policies are ignored here: the set is compiled)."""
-    policy_keys = {"identity_policies", "resource_policy", "permissions_boundary", "session_policy", "scps", "rcps",
-                   "vpc_endpoint_policy", "management_account"}
-    return {k: v for k, v in request.items() if k not in policy_keys}

@@ -75,9 +75,18 @@ def _format_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@lru_cache(maxsize=8192)
+_PRINCIPAL_CONTEXTS: dict[tuple[str, str | None, str | None], dict[str, ContextValue]] = {}
+
+
 def _principal_context(principal: RequestPrincipal, resource_account: str | None) -> dict[str, ContextValue]:
-    return principal_context(principal, resource_account)
+    # Keyed by strings (hashed once by Python) rather than by the principal object, whose hash is recomputed.
+    key = (principal.raw, principal.role_arn, resource_account)
+    ctx = _PRINCIPAL_CONTEXTS.get(key)
+    if ctx is None:
+        if len(_PRINCIPAL_CONTEXTS) > 65536:
+            _PRINCIPAL_CONTEXTS.clear()
+        ctx = _PRINCIPAL_CONTEXTS[key] = principal_context(principal, resource_account)
+    return ctx
 
 
 @lru_cache(maxsize=64)
@@ -138,6 +147,9 @@ def _check_action(action: str) -> None:
         raise RequestError(f"'action' must be a string such as \"s3:GetObject\" (got {action!r})")
 
 
+_STR_ONLY = frozenset({str})
+
+
 @lru_cache(maxsize=4096)
 def _lowered_names(names: tuple[str, ...]) -> tuple[str, ...] | None:
     """Lowercased context key names, or None when two spellings collide (the slow path reports it)."""
@@ -188,12 +200,12 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
     if given_account is not None and type(given_account) is not str:
         raise RequestError("'resource_account' must be a 12-digit account id string")
     raw_ctx = fields.get("context") or {}
-    if not isinstance(raw_ctx, Mapping):
+    if type(raw_ctx) is not dict and not isinstance(raw_ctx, Mapping):
         raise RequestError("'context' must be an object of condition key -> value")
     given: dict[str, ContextValue]
     lowered = _lowered_names(tuple(raw_ctx))
     values = raw_ctx.values()
-    if lowered is not None and all(type(v) is str for v in values):
+    if lowered is not None and set(map(type, values)) <= _STR_ONLY:
         given = dict(zip(lowered, values, strict=True))
     else:
         given = _normalize(raw_ctx)

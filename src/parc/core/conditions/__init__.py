@@ -23,7 +23,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-si
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from parc.core.conditions import arn, binary, boolean, date, ip, null, numeric, string
@@ -158,6 +158,7 @@ class CompiledCondition:
     __slots__ = (
         "_comparer",
         "family",
+        "fast",
         "if_exists",
         "key",
         "key_lower",
@@ -190,6 +191,43 @@ class CompiledCondition:
         if not values:  # IAM rejects an empty value list; here it matches nothing, in either sense
             comparer = Comparer(comparer.kind, static=NOTHING)
         self._comparer: Comparer = comparer
+        self.fast: Callable[[Context], bool] = self._fast_path() or self.evaluate
+        """Same answer as :meth:`evaluate`; a flat closure for the common shape (a plain operator, values fixed at
+        compile time), which is what bulk evaluation calls."""
+
+    def _fast_path(self) -> Callable[[Context], bool] | None:
+        static = self._comparer.static
+        if static is None or self.null or self.set_operator is not None:
+            return None
+        key = self.key_lower
+        test = static.test
+        absent = self.if_exists or self.negated
+        if self.negated:
+            all_ok = static.all_ok
+
+            def negated(ctx: Context) -> bool:
+                value = ctx.get(key)
+                if value is None:
+                    return absent
+                if type(value) is not str:
+                    if len(value) != 1:
+                        return absent if not value else False
+                    value = value[0]
+                return all_ok and test(value) is False
+
+            return negated
+
+        def positive(ctx: Context) -> bool:
+            value = ctx.get(key)
+            if value is None:
+                return absent
+            if type(value) is not str:
+                if len(value) != 1:
+                    return absent if not value else False
+                value = value[0]
+            return test(value) is True
+
+        return positive
 
     @property
     def has_variables(self) -> bool:

@@ -70,6 +70,11 @@ class Comparer:
         self._resolve = resolve
         self.has_variables = resolve is not None
 
+    @property
+    def static(self) -> Resolved | None:
+        """The precomputed answer source when no policy variable is involved, else None."""
+        return self._static
+
     def resolve(self, ctx: Context) -> Resolved:
         if self._static is not None:
             return self._static

@@ -31,6 +31,20 @@ def parse_network(text: str) -> Network | None:
 
 @lru_cache(maxsize=4096)
 def parse_address(text: str) -> tuple[int, int] | None:
+    # The common case, a dotted IPv4 address, without ipaddress's object construction (several times slower);
+    # anything unusual goes to ipaddress, which decides what is valid (leading zeros are not, for example).
+    parts = text.split(".")
+    if len(parts) == 4:
+        value = 0
+        for part in parts:
+            if not (part.isdigit() and part.isascii()) or len(part) > 3 or (len(part) > 1 and part[0] == "0"):
+                break
+            octet = int(part)
+            if octet > 255:
+                break
+            value = value << 8 | octet
+        else:
+            return 4, value
     try:
         addr = ipaddress.ip_address(text)
     except ValueError:
