@@ -1,6 +1,6 @@
 """Properties of the primitives, over arbitrary input.
 
-- ``evaluate`` and ``explain().matched`` always agree and never raise, for every operator form, any values, any
+- ``evaluate``, the engine's ``fast`` closure and ``explain().matched`` always agree and never raise, for every operator form, any values, any
   request value (missing, text, a list) and either variable setting;
 - the rules relating operators hold (a negated operator is the negation of its positive one for a present,
   parsable value; ``IfExists`` changes only the absent case; a set prefix over one value is the plain operator);
@@ -83,6 +83,7 @@ def test_evaluate_and_explain_agree_and_never_raise(
     ctx = normalize_context({"test:key": value, "aws:username": username})
     result = cond.explain(ctx)
     assert cond.evaluate(ctx) is result.matched
+    assert cond.fast(ctx) is result.matched  # the engine's flat closure gives the same answer
     assert result.reason
     assert result.missing is (value is None or value == [] or (cond.null and value in (None, [])))
 
