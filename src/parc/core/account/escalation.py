@@ -166,9 +166,9 @@ class _Node:
     principal: Principal
     account: Account
     become: list[Step] = field(default_factory=list)
-    elevate: list[Step] = field(default_factory=list)
-    """Steps whose ``target`` becomes an administrator (its ``gains`` is ``administrator``)."""
     expanded: bool = False
+    elevators: list[Technique] | None = None
+    """The elevating techniques the node may use (pre-checked on its statements), computed on first need."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +196,8 @@ class Escalation:
         self._nodes: dict[str, _Node] = {}
         self._admin: dict[tuple[object, ...], AdminCheck] = {}
         self._service_trust: dict[tuple[str, str], Verdict] = {}
+        self._by_service: dict[tuple[str, str], list[Role]] = {}
+        self._elevations: dict[tuple[str, str], list[Step]] = {}
         self._admin_refs: list[object] = []
         self.accounts = {a.account_id: a for a in ev.estate.accounts}
         for p in all_principals(ev.estate):
@@ -257,49 +259,88 @@ class Escalation:
         return n
 
     def _expand(self, n: _Node) -> None:
+        """``become`` edges: roles it can assume, and the techniques that let it act as another principal."""
         p = n.principal
         for e in self.assume.by_source.get(p.arn, ()):
             check = Check(p.arn, e.action, e.role.arn, (), e.verdict)
             n.become.append(Step(p.arn, ASSUME_ROLE, e.role.arn, e.role.arn, (check,)))
-        for t in TECHNIQUES:
+        for t in self._capable(n, BECOME):
+            n.become.extend(self._apply_become(n, t))
+
+    def _capable(self, n: _Node, techniques: tuple[Technique, ...]) -> list[Technique]:
+        """The techniques whose every needed action some Allow statement of the node names (a cheap pre-check)."""
+        p = n.principal
+        out = []
+        for t in techniques:
             if not all(may_allow(p.identity, need.action) for need in t.needs):
                 continue
             if t.any_of and not any(may_allow(p.identity, need.action) for need in t.any_of):
                 continue
-            for step in self._apply(n, t):
-                (n.elevate if step.gains == ADMINISTRATOR else n.become).append(step)
+            out.append(t)
+        return out
+
+    def elevations(self, actor: str, target: str) -> list[Step]:
+        """Steps by which ``actor`` makes ``target`` an administrator (computed once per pair)."""
+        key = (actor, target)
+        hit = self._elevations.get(key)
+        if hit is not None:
+            return hit
+        n = self.node(actor)
+        if n.elevators is None:
+            n.elevators = self._capable(n, ELEVATE)
+        out: list[Step] = []
+        t_node = self.node(target)
+        if n.elevators and t_node.account is n.account:
+            for t in n.elevators:
+                out.extend(self._apply_elevate(n, t, t_node.principal))
+        self._elevations[key] = out
+        return out
 
     # -- techniques ---------------------------------------------------------------------------------------------
 
-    def _apply(self, n: _Node, t: Technique) -> Iterator[Step]:
+    def _apply_become(self, n: _Node, t: Technique) -> Iterator[Step]:
         a = n.account
         p = n.principal
         if t.targets == "user":
             for u in a.users:
-                if t.effect == "become" and u.arn == p.arn:
-                    continue
-                yield from self._on_principal(n, t, u.arn, for_user(a, u))
+                if u.arn != p.arn:
+                    yield from self._on_principal(n, t, u.arn, for_user(a, u))
         elif t.targets == "role":
             for r in a.roles:
-                if r.is_service_linked or (t.effect == "rewrite-trust" and r.arn == p.arn):
-                    continue
-                yield from self._on_principal(n, t, r.arn, for_role(a, r))
-        elif t.targets == "group":
-            for g in a.groups:
-                yield from self._on_group(n, t, g)
-        elif t.targets == "managed-policy":
-            for mp in a.policies:
-                if not mp.is_aws_managed:
-                    yield from self._on_policy(n, t, mp)
-        elif t.targets == "role-for-service":
-            for r in a.roles:
                 if not r.is_service_linked and r.arn != p.arn:
+                    yield from self._on_principal(n, t, r.arn, for_role(a, r))
+        elif t.targets == "role-for-service":
+            assert t.service is not None
+            for r in self._service_roles(a, t.service):
+                if r.arn != p.arn:
                     yield from self._on_passed_role(n, t, r)
         elif t.targets in ("lambda-function", "glue-dev-endpoint"):
-            kind = t.targets
             for c in a.compute:
-                if c.kind == kind and c.role_arn != p.arn:
+                if c.kind == t.targets and c.role_arn != p.arn:
                     yield from self._on_compute(n, t, c)
+
+    def _apply_elevate(self, n: _Node, t: Technique, target: Principal) -> Iterator[Step]:
+        a = n.account
+        ent = target.entity
+        is_user = isinstance(ent, User)
+        is_role = isinstance(ent, Role) and not ent.is_service_linked
+        if (t.targets == "user" and is_user) or (t.targets == "role" and is_role):
+            yield from self._on_principal(n, t, target.arn, target)
+        elif t.targets == "group" and isinstance(ent, User):
+            for g in a.groups:
+                if (g.name in ent.groups) != (t.effect == "join-group"):
+                    yield from self._on_group(n, t, g, ent)
+        elif t.targets == "managed-policy":
+            held = set(ent.attached) if ent is not None else set()
+            if isinstance(ent, User):
+                for gname in ent.groups:
+                    grp = a.groups_by_name.get(gname)
+                    if grp is not None:
+                        held.update(grp.attached)
+            for arn in sorted(held):
+                mp = a.policies_by_arn.get(arn)
+                if mp is not None and not mp.is_aws_managed:
+                    yield from self._on_policy(n, t, mp, target)
 
     def _checks(self, p: Principal, t: Technique, target: str, *, passed: str | None = None,
                 policy_arn: str | None = None) -> tuple[Check, ...] | None:
@@ -386,55 +427,43 @@ class Escalation:
                 yield Step(p.arn, t, role.arn, role.arn, (*checks, assume),
                            note="the new trust policy names the attacker")
 
-    def _on_group(self, n: _Node, t: Technique, g: Group) -> Iterator[Step]:
+    def _on_group(self, n: _Node, t: Technique, g: Group, member: User) -> Iterator[Step]:
+        """Change group ``g`` so that ``member`` becomes an administrator: add the user to it, or give the group (of
+        which the user is a member) an administrator policy."""
         p = n.principal
         a = n.account
+        target = for_user(a, member)
         if t.effect == "join-group":
-            # The attacker adds a user to the group: itself, or any user (reached later in the search).
             checks = self._checks(p, t, g.arn)
             if checks is None:
                 return
-            for u in a.users:
-                if g.name in u.groups:
-                    continue
-                target = for_user(a, u)
-                joined = User(u.arn, u.name, u.account_id, u.path, u.user_id, u.inline, u.attached,
-                              (*u.groups, g.name), u.boundary, u.tags)
-                step = self._elevated(p, t, target, checks, identity=tuple(user_policies(a, joined)),
-                                      note=f"adds {u.arn} to {g.arn}")
-                if step is not None:
-                    yield step
-            return
-        members = a.members_of(g.name)
-        if not members:
-            return
-        if t.effect == "attach-admin":
+            joined = User(member.arn, member.name, member.account_id, member.path, member.user_id, member.inline,
+                          member.attached, (*member.groups, g.name), member.boundary, member.tags)
+            step = self._elevated(p, t, target, checks, identity=tuple(user_policies(a, joined)),
+                                  note=f"adds {member.arn} to {g.arn}")
+            if step is not None:
+                yield step
+        elif t.effect == "attach-admin":
             for policy_arn, doc in self._admin_policies(a):
                 checks = self._checks(p, t, g.arn, policy_arn=policy_arn)
                 if checks is None:
                     continue
-                for u in members:
-                    target = for_user(a, u)
-                    step = self._elevated(p, t, target, checks, identity=(*target.identity, doc),
-                                          note=f"attaches {policy_arn} to {g.arn}, of which the user is a member")
-                    if step is not None:
-                        yield step
+                step = self._elevated(p, t, target, checks, identity=(*target.identity, doc),
+                                      note=f"attaches {policy_arn} to {g.arn}, of which the user is a member")
+                if step is not None:
+                    yield step
                 return
         elif t.effect == "inline-admin":
             checks = self._checks(p, t, g.arn)
             if checks is None:
                 return
-            for u in members:
-                target = for_user(a, u)
-                step = self._elevated(p, t, target, checks, identity=(*target.identity, ADMIN_DOC),
-                                      note=f"writes into {g.arn}, of which the user is a member")
-                if step is not None:
-                    yield step
+            step = self._elevated(p, t, target, checks, identity=(*target.identity, ADMIN_DOC),
+                                  note=f"writes into {g.arn}, of which the user is a member")
+            if step is not None:
+                yield step
 
-    def _on_policy(self, n: _Node, t: Technique, mp: ManagedPolicy) -> Iterator[Step]:
-        holders = self._holders(n.account, mp.arn)
-        if not holders:
-            return
+    def _on_policy(self, n: _Node, t: Technique, mp: ManagedPolicy, target: Principal) -> Iterator[Step]:
+        """Change managed policy ``mp``, which ``target`` holds, so that the target becomes an administrator."""
         checks = self._checks(n.principal, t, mp.arn)
         if checks is None:
             return
@@ -447,15 +476,15 @@ class Escalation:
                 for v in mp.versions
                 if not v.is_default and v.policy is not None
             ]
-        for target in holders:
-            for doc, note in replacements:
+        for doc, note in replacements:
+            if current is not None and current in target.identity:
                 ident = tuple(doc if x is current else x for x in target.identity)
-                if current is None or current not in target.identity:
-                    ident = (*target.identity, doc)
-                step = self._elevated(n.principal, t, target, checks, identity=ident, note=note)
-                if step is not None:
-                    yield step
-                    break
+            else:
+                ident = (*target.identity, doc)
+            step = self._elevated(n.principal, t, target, checks, identity=ident, note=note)
+            if step is not None:
+                yield step
+                return
 
     def _on_passed_role(self, n: _Node, t: Technique, role: Role) -> Iterator[Step]:
         assert t.service is not None
@@ -463,6 +492,8 @@ class Escalation:
         if trust is None:
             return
         p = n.principal
+        if not may_allow_on(p.identity, "iam:PassRole", role.arn):
+            return
         if t.service == "ec2.amazonaws.com" and not role.instance_profiles:
             # EC2 takes a role only through an instance profile: one must exist or be creatable.
             extra = self._checks(p, _PROFILE, role.arn)
@@ -517,18 +548,15 @@ class Escalation:
                 out.append((mp.arn, doc))
         return out
 
-    def _holders(self, a: Account, policy_arn: str) -> list[Principal]:
-        out: list[Principal] = []
-        for ent in a.attached_to(policy_arn):
-            if isinstance(ent, User):
-                out.append(for_user(a, ent))
-            elif isinstance(ent, Role):
-                if not ent.is_service_linked:
-                    out.append(for_role(a, ent))
-            else:
-                out.extend(for_user(a, u) for u in a.members_of(ent.name))
-        seen: set[str] = set()
-        return [p for p in out if not (p.arn in seen or seen.add(p.arn))]  # type: ignore[func-returns-value]
+    def _service_roles(self, a: Account, service: str) -> list[Role]:
+        """The account's roles whose trust policy lets ``service`` assume them (once per account and service)."""
+        key = (a.account_id, service)
+        hit = self._by_service.get(key)
+        if hit is None:
+            hit = [r for r in a.roles
+                   if not r.is_service_linked and r.trust is not None and self._service_may_assume(r, service)]
+            self._by_service[key] = hit
+        return hit
 
     def _service_may_assume(self, role: Role, service: str) -> Verdict | None:
         key = (role.arn, service)
@@ -590,9 +618,14 @@ class Escalation:
             node = self.node(arn)
             if arn != start and self.admin_check(node.principal).better_than(mine):
                 continue
-            for step in self.edges(arn).elevate:
+            if node.elevators is None:
+                node.elevators = self._capable(node, ELEVATE)
+            if not node.elevators:
+                continue
+            steps = [s for target in order for s in self.elevations(arn, target)]
+            for step in steps:
                 gained = AdminCheck(True, step.unconditional_admin, step.admin_conditions)
-                if step.target not in seen or not gained.better_than(mine):
+                if not gained.better_than(mine):
                     continue
                 # Reach the actor, make the change, then (again from the start) reach the changed target.
                 cand = [*chain(arn), step]
@@ -615,6 +648,8 @@ def _with_admin_note(step: Step, check: AdminCheck) -> Step:
                 check.unconditional)
 
 
+BECOME = tuple(t for t in TECHNIQUES if t.effect in ("become", "rewrite-trust"))
+ELEVATE = tuple(t for t in TECHNIQUES if t.effect not in ("become", "rewrite-trust"))
 _PROFILE = Technique(
     "iam:CreateInstanceProfile+iam:AddRoleToInstanceProfile", "Put the role in a new instance profile",
     "role", "become", (Need("iam:CreateInstanceProfile", "new"), Need("iam:AddRoleToInstanceProfile", "new")),
