@@ -1,7 +1,7 @@
 """The seed's acceptance checks for catalog-backed validation.
 
-The limited-administrator policy is from the article "How to secure AWS services?", written with one action per
-line; its ``iam>`` actions are not actions (IAM actions are ``service:Action``,
+The limited-administrator policy is the article's ("How to secure AWS services?", ../shared/seed/), with one action
+per line; its ``iam>`` actions are not actions (IAM actions are ``service:Action``,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html), and Access Analyzer
 reports such an entry as INVALID_ACTION, an error, with a suggested action
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html).
@@ -25,7 +25,7 @@ def test_each_iam_gt_action_is_an_error_on_its_own_line_with_the_right_action() 
     assert len(errors) == 5
     assert all(f.finding_type is FindingType.ERROR for f in errors)
     lines = text.splitlines()
-    expected = ["ListPolicies", "GetPolicy", "UpdateUser", "AttachUserPolicy", "ListUsers"]
+    expected = ["DeleteAccessKey", "DeleteLoginProfile", "DeleteUser", "ListAttachedUserPolicies", "ListPolicies"]
     for f, name in zip(errors, expected, strict=True):
         assert f.line is not None and f"iam>{name}" in lines[f.line - 1]
         assert f.details["suggestion"] == f"iam:{name}"
