@@ -1,0 +1,185 @@
+"""Network integrity over each account's VPC snapshot (``parc.core.network``): what the internet reaches, on which
+ports, sensitive services first; default security groups with rules; network ACLs that allow everything; security
+group rules naming groups the snapshot does not hold.
+
+Severities: a database, cache, search engine, container or cluster API, Telnet or SMB open to the internet is
+CRITICAL (they are the services found and emptied by scanners within hours, and several have no authentication by
+default); remote administration (SSH, RDP, VNC, WinRM, FTP) and admin consoles HIGH; any other open port INFO (a web
+server on 443 is usually meant, but it is listed). A default security group with rules is MEDIUM when interfaces use
+it (CIS 5.4), else LOW; an allow-all network ACL LOW; a rule naming an unknown group LOW.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from parc.core.audit.inputs import AccountInputs
+from parc.core.audit.model import AuditFinding, CheckResult, Evidence, NotChecked, Severity
+from parc.core.findings import Finding
+from parc.core.network.audit import (
+    ACL_DOCS,
+    DEFAULT_SG_DOCS,
+    SG_DOCS,
+    default_sg_findings,
+    open_acl_findings,
+    sensitive_ports,
+)
+from parc.core.network.exposure import Exposure
+from parc.core.network.model import AclEntry
+from parc.core.network.network import Network
+from parc.core.network.references import reference_findings
+from parc.core.network.traffic import describe
+
+CHECK = "network integrity: internet exposure, default security groups, network ACLs, stale group references"
+CRITICAL_SERVICES = frozenset({
+    "Telnet", "SMB/NetBIOS", "MySQL", "PostgreSQL", "Microsoft SQL Server", "Oracle", "MongoDB", "Redis",
+    "Memcached", "Cassandra", "Elasticsearch/OpenSearch", "CouchDB", "Docker API", "Kubernetes API / kubelet / etcd",
+})
+
+
+def network_checks(account: AccountInputs, exposures: list[Exposure] | None = None) -> CheckResult:
+    net = account.network
+    if net is None:
+        return CheckResult.of(not_checked=[NotChecked(
+            CHECK, "the snapshot has no ec2/ folder (aws ec2 describe-* outputs of the account's VPCs)",
+            account.account_id)])
+    exps = net.exposed() if exposures is None else exposures
+    findings = list(_exposures(account, net, exps))
+    findings.extend(_default_groups(account, net))
+    findings.extend(_acls(account, net))
+    findings.extend(_stale(account, net))
+    return CheckResult.of(findings)
+
+
+def _ev(account: AccountInputs, ref: str, text: str) -> Evidence:
+    pos = account.network_positions.get(ref)
+    if pos is None:
+        return Evidence(text)
+    file, path, line, column = pos
+    return Evidence(text, file, path, line, column)
+
+
+def _exposures(account: AccountInputs, net: Network, exps: list[Exposure]) -> Iterator[AuditFinding]:
+    for exp in exps:
+        where = exp.instance_id or exp.eni.id
+        name = f" ({exp.instance_name})" if exp.instance_name else ""
+        addrs = ", ".join(str(a) for a in exp.addresses)
+        route = (f"route {exp.route_table_id} to {exp.igw_id}" + (f", network ACL {exp.acl_id}" if exp.acl_id
+                                                                   else ""))
+        sensitive = sensitive_ports(exp)
+        covered = None
+        for service, ports in sensitive:
+            covered = ports if covered is None else covered.union(ports)
+            rules = [r for r in exp.rules if r.traffic.overlaps(ports)]
+            evidence = [_ev(account, r.rule.ref(), f"{r.rule.ref()}: {r.rule.describe()}") if r.rule is not None
+                        else Evidence("no security group filters this interface") for r in rules]
+            evidence.append(_ev(account, exp.eni.id, f"{exp.eni.id}: {addrs}, {route}"))
+            critical = service in CRITICAL_SERVICES
+            yield AuditFinding(
+                "NET_INTERNET_EXPOSED_SENSITIVE_PORT", Severity.CRITICAL if critical else Severity.HIGH, "network",
+                f"{where}{name} is reachable from the internet at {addrs} on {describe(ports)} ({service})",
+                where,
+                ("Databases, caches and cluster APIs are scanned for and emptied within hours of being exposed; "
+                 if critical else "Remote administration open to the internet is brute-forced around the clock; ")
+                + f"it is reachable at {addrs} through {route}.",
+                "Remove the rule or restrict its source to known addresses; reach the host through Session Manager, "
+                "a VPN or a bastion in a private subnet instead" + ("; keep data stores in private subnets."
+                                                                    if critical else "."),
+                account.account_id,
+                tuple(evidence),
+                SG_DOCS,
+                key=f"{exp.eni.id}|{exp.version}|{service}",
+                details={"network_interface": exp.eni.id, "instance": exp.instance_id, "service": service,
+                         "ports": describe(ports), "addresses": [str(a) for a in exp.addresses]},
+            )
+        rest = exp.traffic.difference(covered) if covered is not None else exp.traffic
+        if rest:
+            evidence = [_ev(account, r.rule.ref(), f"{r.rule.ref()}: {r.rule.describe()}") if r.rule is not None
+                        else Evidence("no security group filters this interface")
+                        for r in exp.rules if r.traffic.overlaps(rest)]
+            yield AuditFinding(
+                "NET_INTERNET_EXPOSED", Severity.INFO, "network",
+                f"{where}{name} is reachable from the internet at {addrs} on {describe(rest)}",
+                where,
+                f"Reachable at {addrs} through {route}: check each port is meant to be public.",
+                "Close what is not meant to be public; put a load balancer in front of web servers.",
+                account.account_id,
+                tuple(evidence) or (_ev(account, exp.eni.id, f"{exp.eni.id}: {addrs}"),),
+                SG_DOCS,
+                key=f"{exp.eni.id}|{exp.version}",
+                details={"network_interface": exp.eni.id, "instance": exp.instance_id, "ports": describe(rest)},
+            )
+
+
+def _default_groups(account: AccountInputs, net: Network) -> Iterator[AuditFinding]:
+    for f in default_sg_findings(net):
+        gid = f.details.get("security_group", "")
+        used = len(net.group_members.get(gid, []))
+        g = next((x for x in net.snapshot.security_groups if x.id == gid), None)
+        rules = [*g.ingress, *g.egress] if g is not None else []
+        seen: dict[str, Evidence] = {}
+        for r in rules:
+            if r.ref() in seen:
+                e = seen[r.ref()]
+                seen[r.ref()] = Evidence(f"{e.text}; {r.describe()}", e.file, e.path, e.line, e.column)
+            else:
+                seen[r.ref()] = _ev(account, r.ref(), f"{r.ref()}: {r.describe()}")
+        evidence = list(seen.values()) or [_ev(account, gid, gid)]
+        yield AuditFinding(
+            "NET_DEFAULT_SG_HAS_RULES", Severity.MEDIUM if used else Severity.LOW, "network",
+            f"The default security group {gid} has rules" + (f" and {used} interfaces use it" if used else ""),
+            gid,
+            "Resources launched without a chosen group land in the default one and get its rules; CIS 5.4 asks "
+            "that it allow nothing.",
+            "Remove every inbound and outbound rule of the default group, and give resources purpose-made groups.",
+            account.account_id, tuple(evidence), DEFAULT_SG_DOCS,
+            details=dict(f.details),
+        )
+
+
+def _acls(account: AccountInputs, net: Network) -> Iterator[AuditFinding]:
+    by_acl: dict[str, list[Finding]] = {}
+    for f in open_acl_findings(net):
+        by_acl.setdefault(f.details.get("network_acl", ""), []).append(f)
+    for acl_id, found in sorted(by_acl.items()):
+        ways = " and ".join(f.details.get("direction", "") for f in found)
+        yield AuditFinding(
+            "NET_ACL_ALLOWS_ALL", Severity.LOW, "network",
+            f"Network ACL {acl_id} allows all {ways} traffic",
+            acl_id,
+            "It adds no layer of defence: the security groups alone stand between its subnets and everything else.",
+            "Allow only the ports and address ranges the subnets serve (and the ephemeral ports of replies), deny "
+            "the rest.",
+            account.account_id,
+            (_ev(account, acl_id, f"{acl_id}: " + "; ".join(
+                e.describe() for e in _acl_entries(net, acl_id) if e.allow and e.cidr.prefixlen == 0)),),
+            ACL_DOCS,
+            details={"directions": [f.details.get("direction", "") for f in found]},
+        )
+
+
+def _acl_entries(net: Network, acl_id: str) -> tuple[AclEntry, ...]:
+    for acl in net.snapshot.network_acls:
+        if acl.id == acl_id:
+            return acl.entries
+    return ()
+
+
+def _stale(account: AccountInputs, net: Network) -> Iterator[AuditFinding]:
+    for f in reference_findings(net.snapshot):
+        if f.code != "NET_SG_RULE_UNKNOWN_GROUP":
+            continue
+        target = f.details.get("group", "")
+        refs = [r.strip() for r in f.details.get("rules", "").replace(" ...", "").split(",") if r.strip()]
+        yield AuditFinding(
+            "NET_SG_RULE_UNKNOWN_GROUP", Severity.LOW, "network",
+            f"Security group rules reference {target or 'a group'} that the snapshot does not hold",
+            target or (refs[0] if refs else "security group"),
+            "The group was deleted (or is in an account outside the snapshot): the rules match no one today, and "
+            "would silently open if a group with that id were shared or recreated.",
+            "Delete the rules, or point them at the group that replaced it.",
+            account.account_id,
+            tuple(_ev(account, r, f"{r}: names {target}") for r in refs) or (Evidence(f.message),),
+            SG_DOCS,
+            key=target,
+        )

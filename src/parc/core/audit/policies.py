@@ -1,0 +1,174 @@
+"""Every policy of the account, validated (``parc.core.lint``), and MFA conditions that do not require MFA.
+
+Lint runs on the documents the customer owns and can fix: inline policies, customer managed policies (their
+default version: the one IAM enforces), role trust policies and resource policies; AWS managed policies are AWS's.
+Lint's finding types become severities as: SECURITY_WARNING -> HIGH, ERROR -> MEDIUM (in a live account an ERROR is
+a statement that can never match, or a document IAM would now refuse), WARNING -> LOW, SUGGESTION -> INFO.
+
+MFA: a statement that tests ``aws:MultiFactorAuthPresent`` or ``aws:MultiFactorAuthAge`` says its author wants MFA
+to decide it. Its MFA conditions are evaluated, with the engine's condition operators, for three kinds of request
+(IAM User Guide, "AWS global condition context keys", aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthpresent):
+
+* long-term access keys: neither key is in the request;
+* temporary credentials obtained without MFA: aws:MultiFactorAuthPresent is ``false``, no age;
+* credentials obtained with MFA: ``true``, and an age of a few seconds.
+
+An Allow whose MFA conditions hold without MFA, or a Deny whose conditions fail without MFA, does not require MFA.
+This catches ``"Null": {"aws:MultiFactorAuthPresent": "false"}`` in an Allow (it only tests that the key is present,
+which it is for every temporary credential, MFA or not), ``"Bool": {... "false"}`` in a Deny (the key is absent for
+long-term keys, so they escape: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_ec2_require-mfa.html),
+and ``BoolIfExists ... "true"`` in an Allow (true for long-term keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from parc.core.audit import evidence
+from parc.core.audit.inputs import AuditInput, PolicyDocument
+from parc.core.audit.model import AuditFinding, CheckResult, Severity
+from parc.core.conditions import UnknownOperatorError, compile_condition
+from parc.core.context import normalize_context
+from parc.core.findings import Finding, FindingType
+from parc.core.lint import ValidationResult, validate
+from parc.core.policy.model import ConditionEntry, Policy, Statement
+
+LINT_SEVERITY = {
+    FindingType.SECURITY_WARNING: Severity.HIGH,
+    FindingType.ERROR: Severity.MEDIUM,
+    FindingType.WARNING: Severity.LOW,
+    FindingType.SUGGESTION: Severity.INFO,
+}
+MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
+MFA_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html" \
+    "#condition-keys-multifactorauthpresent"
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    name: str
+    context: dict[str, object]
+    with_mfa: bool
+
+
+SITUATIONS = (
+    Situation("requests signed with long-term access keys (the MFA keys are absent)", {}, False),
+    Situation("temporary credentials obtained without MFA (aws:MultiFactorAuthPresent is false)",
+              {"aws:MultiFactorAuthPresent": "false"}, False),
+    Situation("credentials obtained with MFA", {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "30"},
+              True),
+)
+
+
+def audited_documents(inputs: AuditInput) -> list[PolicyDocument]:
+    """The documents the customer owns: everything but AWS managed policies and non-default versions."""
+    return [d for a in inputs.accounts for d in a.documents
+            if not d.aws_managed and d.default_version and d.node is not None]
+
+
+def policy_checks(inputs: AuditInput, catalog: object | None,
+                  tick: Callable[[], None] | None = None) -> CheckResult:
+    findings: list[AuditFinding] = []
+    for doc in audited_documents(inputs):
+        assert doc.node is not None
+        result = validate(doc.node, doc.policy_type, catalog, name=doc.name)
+        findings.extend(_lint(doc, result))
+        if result.policy is not None:
+            findings.extend(mfa_findings(doc, result.policy))
+        if tick is not None:
+            tick()
+    return CheckResult.of(findings)
+
+
+def _lint(doc: PolicyDocument, result: ValidationResult) -> Iterator[AuditFinding]:
+    for f in result.findings:
+        yield lint_finding(doc, f)
+
+
+def _kind(doc: PolicyDocument) -> str:
+    return {"inline": "inline policy", "managed": "managed policy", "trust": "trust policy",
+            "resource": "resource policy"}.get(doc.kind, "policy")
+
+
+def lint_finding(doc: PolicyDocument, f: Finding) -> AuditFinding:
+    short = doc.name.removesuffix(" trust policy").split(" inline ")
+    where = f"{_kind(doc)} {short[1]} of {short[0]}" if len(short) == 2 else f"{_kind(doc)} of {short[0]}"
+    label = f.code.replace("_", " ").lower()
+    ev = evidence.at(doc, f.path, f.position, f"{f.code}: {f.message}")
+    return AuditFinding(
+        f.code, LINT_SEVERITY[f.finding_type], "identity",
+        f"{label[0].upper()}{label[1:]} in the {where}",
+        doc.owner,
+        f.message,
+        f.fix or "Rewrite the statement as the linked page describes.",
+        doc.account_id,
+        (ev,),
+        f.learn_more,
+        key=f"{doc.name}|{f.path}|{f.message}",
+        details={"lint_type": f.finding_type.value, "policy": doc.name},
+    )
+
+
+def _gate(entries: Iterable[ConditionEntry], variables: bool, context: dict[str, object]) -> bool | None:
+    ctx = normalize_context(context)
+    ok = True
+    for e in entries:
+        try:
+            cond = compile_condition(e.operator, e.key, [v.value for v in e.values], variables=variables)
+        except UnknownOperatorError:
+            return None
+        ok = ok and cond.evaluate(ctx)
+    return ok
+
+
+def mfa_findings(doc: PolicyDocument, policy: Policy) -> Iterator[AuditFinding]:
+    for st in policy.statements:
+        entries = [c for c in st.conditions if c.key.lower() in MFA_KEYS]
+        if not entries or st.effect not in ("Allow", "Deny"):
+            continue
+        results = {s.name: _gate(entries, policy.variables_enabled, s.context) for s in SITUATIONS}
+        if any(r is None for r in results.values()):
+            continue
+        with_mfa = results[SITUATIONS[2].name]
+        without = [s for s in SITUATIONS if not s.with_mfa]
+        if st.effect == "Allow" and with_mfa:
+            gaps = [s.name for s in without if results[s.name]]
+        elif st.effect == "Deny" and not with_mfa:
+            gaps = [s.name for s in without if not results[s.name]]
+        else:
+            continue
+        if gaps:
+            yield _mfa_finding(doc, st, entries, gaps)
+
+
+def _mfa_finding(doc: PolicyDocument, st: Statement, entries: list[ConditionEntry], gaps: list[str]) -> AuditFinding:
+    ops = ", ".join(f'"{e.operator}": {{"{e.key}": {[v.value for v in e.values]}}}' for e in entries)
+    allow = st.effect == "Allow"
+    null_false = any(e.operator == "Null" and any(str(v.value).lower() == "false" for v in e.values) for e in entries)
+    if allow:
+        title = f"Statement {st.label} of the {_kind(doc)} {doc.name} allows without MFA"
+        why = (f"Its MFA condition ({ops}) also holds for {' and for '.join(gaps)}, so a stolen password or key "
+               "is enough.")
+        if null_false:
+            why += (" Null with false only tests that aws:MultiFactorAuthPresent is in the request, which it is for "
+                    "every temporary credential, with MFA or without.")
+        fix = 'Require MFA with "Bool": {"aws:MultiFactorAuthPresent": "true"} (false when the key is absent, as '\
+              "for long-term keys), or deny without MFA in a separate statement with BoolIfExists false."
+        severity = Severity.HIGH
+    else:
+        title = f"Statement {st.label} of the {_kind(doc)} {doc.name} does not deny {gaps[0].split(' (')[0]}"
+        why = (f"Its MFA condition ({ops}) is false for {' and for '.join(gaps)}, so the Deny does not apply to them: "
+               "MFA is not required there.")
+        fix = 'Use "BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}: true when the key is false and when it '\
+              "is absent (long-term keys), so the Deny covers every request made without MFA."
+        severity = Severity.MEDIUM
+    ev = [evidence.at(doc, e.path, e.pos, f"{e.operator}: {e.key} = {[v.value for v in e.values]}") for e in entries]
+    path = doc.statement_path(st.index)
+    return AuditFinding(
+        "MFA_NOT_ENFORCED", severity, "account", title, doc.owner, why, fix, doc.account_id,
+        (evidence.statement(doc, st.index, f"statement {st.label}"), *ev), MFA_DOCS,
+        key=f"{doc.name}|{path}",
+        details={"policy": doc.name, "effect": st.effect, "without_mfa": list(gaps)},
+    )

@@ -1,0 +1,167 @@
+"""``audit``: every check over an account snapshot, into one report ordered by risk.
+
+The checks are functions over the loaded models, each returning its findings and what it could not check; this
+module runs them in turn (reporting progress to an optional callback, for a progress bar) and assembles the report.
+The order of the findings depends only on the findings (severity, category, rule, account, resource), so the same
+snapshot gives the same report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from parc.core.account.assume import AssumeGraph, assume_graph
+from parc.core.account.escalation import Escalation
+from parc.core.account.evaluator import Evaluator
+from parc.core.audit.account_security import Thresholds, credential_checks, password_policy_checks
+from parc.core.audit.external import external_access
+from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
+from parc.core.audit.inputs import AuditInput
+from parc.core.audit.model import CATEGORIES, SEVERITIES, AuditFinding, CheckResult, NotChecked
+from parc.core.audit.network import network_checks
+from parc.core.audit.policies import audited_documents, policy_checks
+from parc.core.audit.privilege import PrivilegeResult, privilege
+from parc.core.findings import Finding
+from parc.core.network.exposure import Exposure
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: called as the audit advances."""
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    now: datetime
+    """The time key ages are measured to and request times are taken at (injectable: reproducible reports)."""
+    now_source: str = "given"
+    catalog: object | None = None
+    """A ``parc.catalog`` Catalog: lint's catalog rules, and wildcard actions expanded for the access probes."""
+    rcp_services: frozenset[str] | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    use_report_time: bool = True
+    """Measure each account's credential ages to its own report's generation time (the CLI's JSON output gives it;
+    a bare CSV, its latest date) rather than to ``now``; False when the user named the time (``--at``)."""
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    findings: tuple[AuditFinding, ...]
+    not_checked: tuple[NotChecked, ...]
+    problems: tuple[Finding, ...]
+    """What could not be read in the snapshot (each part then analysed without it)."""
+    accounts: tuple[str, ...]
+    root: str
+    now: datetime
+    now_source: str
+    graph: AccessGraph
+    internet: tuple[InternetTarget, ...]
+    counts: dict[str, int]
+    """What was examined: accounts, principals, policies, network interfaces."""
+
+    def summary(self) -> dict[str, object]:
+        by_sev = Counter(f.severity.value for f in self.findings)
+        by_cat = Counter(f.category for f in self.findings)
+        by_rule = Counter(f.rule for f in self.findings)
+        by_account = Counter(f.account or "" for f in self.findings)
+        return {
+            "total": len(self.findings),
+            "by_severity": {s.value: by_sev.get(s.value, 0) for s in SEVERITIES},
+            "by_category": {c: by_cat.get(c, 0) for c in CATEGORIES},
+            "by_rule": dict(sorted(by_rule.items())),
+            "by_account": dict(sorted(by_account.items())),
+            "not_checked": len(self.not_checked),
+            "input_problems": len(self.problems),
+            "examined": dict(self.counts),
+            "as_of": self.now.isoformat(),
+            "as_of_source": self.now_source,
+        }
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "findings": [f.to_dict() for f in self.findings],
+            "not_checked": [n.to_dict() for n in self.not_checked],
+            "summary": self.summary(),
+            "input_problems": [p.to_dict() for p in self.problems],
+            "snapshot": self.root,
+            "accounts": list(self.accounts),
+        }
+
+
+def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None = None) -> AuditReport:
+    result = CheckResult()
+    estate = inputs.estate
+
+    def stage(name: str, total: int) -> Callable[[], None]:
+        done = [0]
+        if progress is not None:
+            progress(name, 0, total)
+
+        def tick() -> None:
+            done[0] += 1
+            if progress is not None:
+                progress(name, done[0], total)
+
+        return tick
+
+    t = stage("account security", len(inputs.accounts))
+    for a in inputs.accounts:
+        report = a.credential_report
+        now = options.now
+        if options.use_report_time and report is not None:
+            now = report.generated or report.latest or options.now
+        result += credential_checks(a.account_id, report, now, options.thresholds)
+        result += password_policy_checks(a.account_id, a.password_policy, options.thresholds)
+        t()
+
+    docs = audited_documents(inputs)
+    result += policy_checks(inputs, options.catalog, stage("policies", len(docs)))
+
+    ev = Evaluator(estate, rcp_services=options.rcp_services, now=options.now)
+    t = stage("role assumption", 1)
+    graph: AssumeGraph = assume_graph(ev)
+    t()
+    esc = Escalation(ev, assume=graph)
+    principals = sum(len(a.users) + len(a.roles) for a in estate.accounts)
+    checked, found = privilege(inputs, ev, esc, stage("administrators and escalation", principals))
+    result += checked
+
+    t = stage("access from outside", 1)
+    result += external_access(inputs, ev, options.catalog)
+    t()
+
+    exposures: list[Exposure] = []
+    t = stage("network", len(inputs.accounts))
+    for a in inputs.accounts:
+        exps = a.network.exposed() if a.network is not None else []
+        exposures.extend(exps)
+        result += network_checks(a, exps)
+        t()
+
+    return _report(inputs, options, result, found, graph, exposures)
+
+
+def _report(inputs: AuditInput, options: AuditOptions, result: CheckResult, found: PrivilegeResult,
+            graph: AssumeGraph, exposures: list[Exposure]) -> AuditReport:
+    unique: dict[str, AuditFinding] = {}
+    for f in result.findings:
+        unique.setdefault(f.id, f)
+    findings = tuple(sorted(unique.values(), key=lambda f: f.sort_key()))
+    not_checked = tuple(sorted(set(result.not_checked), key=lambda n: (n.account or "", n.check)))
+    estate = inputs.estate
+    counts = {
+        "accounts": len(estate.accounts),
+        "users": sum(len(a.users) for a in estate.accounts),
+        "roles": sum(len(a.roles) for a in estate.accounts),
+        "policy_documents": sum(len(a.documents) for a in inputs.accounts),
+        "resource_policies": sum(len(a.resource_policies) for a in estate.accounts),
+        "network_interfaces": sum(len(a.network.snapshot.enis) for a in inputs.accounts if a.network is not None),
+        "credential_reports": sum(1 for a in inputs.accounts if a.credential_report is not None),
+    }
+    return AuditReport(
+        findings, not_checked, inputs.problems, tuple(a.account_id for a in estate.accounts), inputs.root,
+        options.now, options.now_source,
+        access_graph(graph, found.paths, found.administrators, found.principals),
+        tuple(internet_targets(exposures)), counts,
+    )

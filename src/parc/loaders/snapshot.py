@@ -1,0 +1,265 @@
+"""The audit's snapshot folder: the account snapshots (``parc.loaders.account``), and next to each account's
+export its credential report, password policy and ``ec2/`` describe-* files, plus every policy document of the
+account with its position in the file it came from (so that findings point at lines).
+
+Layout: one account folder, or a folder of account folders (as ``parc.loaders.account``). In an account folder,
+besides the files the account loader reads:
+
+* ``credential-report.csv`` (or ``credential-report.json``) and ``password-policy.json`` (``parc.loaders.credentials``);
+* ``ec2/``: the ``aws ec2 describe-*`` outputs of the account's VPCs (``parc.loaders.ec2``).
+
+Only a path that holds no snapshot at all raises (``SnapshotError``); every other problem is a finding on the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
+from parc.core.findings import Finding, FindingType
+from parc.core.network.network import Network
+from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
+from parc.core.policy.model import PolicyType
+from parc.core.policy.parse import decode_text
+from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
+from parc.loaders.account.resources import RESOURCE_POLICIES
+from parc.loaders.credentials import load_credential_report, load_password_policy
+
+__all__ = ["EC2_FOLDER", "SnapshotError", "account_folders", "load_audit_snapshot"]
+
+EC2_FOLDER = "ec2"
+
+
+def account_folders(root: Path) -> list[Path]:
+    """The account folders under ``root``, in the order the account loader reads them."""
+    if any(root.glob(EXPORT_GLOB)):
+        return [root]
+    return sorted(p for p in root.iterdir() if p.is_dir() and any(p.glob(EXPORT_GLOB)))
+
+
+def load_audit_snapshot(path: str | Path) -> AuditInput:
+    root = Path(path)
+    estate = load_snapshot(root)
+    folders = account_folders(root)
+    if len(folders) != len(estate.accounts):  # pragma: no cover - both follow the same rule
+        raise SnapshotError(f"{root}: the account folders changed while loading")
+    accounts = tuple(_account(folder, a.account_id) for folder, a in zip(folders, estate.accounts, strict=True))
+    return AuditInput.build(estate, accounts, str(root))
+
+
+def _account(folder: Path, account_id: str) -> AccountInputs:
+    problems: list[Finding] = []
+    documents = list(_export_documents(folder, account_id, problems))
+    documents.extend(_resource_documents(folder, account_id, problems))
+    report, found = load_credential_report(folder)
+    problems.extend(found)
+    policy, found = load_password_policy(folder)
+    problems.extend(found)
+    network, sources = _network(folder / EC2_FOLDER, problems)
+    positions = _network_positions(sources) if network is not None else {}
+    return AccountInputs(account_id, str(folder), tuple(documents), report, policy, network, sources, positions,
+                         tuple(problems))
+
+
+def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...]]:
+    if not folder.is_dir():
+        return None, ()
+    from parc.loaders.ec2 import Ec2LoadError, load
+
+    try:
+        result = load(folder)
+    except Ec2LoadError as exc:
+        problems.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR, f"{exc}; the network is not checked",
+                                file=str(folder)))
+        return None, ()
+    problems.extend(f for f in result.findings if f.finding_type is FindingType.ERROR)
+    return Network(result.snapshot), result.snapshot.sources
+
+
+def _network_positions(sources: tuple[str, ...]) -> dict[str, tuple[str, str, int, int]]:
+    """Where the security groups, their rules, the network ACLs, interfaces and instances are in the files."""
+    out: dict[str, tuple[str, str, int, int]] = {}
+
+    def put(ref: str, file: str, path: str, node: JNode) -> None:
+        out.setdefault(ref, (file, path, node.pos.line, node.pos.column))
+
+    for source in sources:
+        tree = _read_tree(Path(source))
+        if tree is None:
+            continue
+        if tree.kind == "array":
+            from parc.loaders.ec2 import key_for_file
+
+            key = key_for_file(Path(source))
+            if key is None:
+                continue
+            lists = {key: tree}
+        elif tree.kind == "object":
+            lists = {m.key: m.node for m in tree.members}
+        else:
+            continue
+        for i, g in enumerate(_items(lists.get("SecurityGroups"))):
+            gid = _text(_member(g, "GroupId"))
+            if not gid:
+                continue
+            put(gid, source, f"SecurityGroups[{i}]", g)
+            for key, way in (("IpPermissions", "ingress"), ("IpPermissionsEgress", "egress")):
+                for j, rule in enumerate(_items(_member(g, key))):
+                    put(f"{gid} {way}[{j}]", source, f"SecurityGroups[{i}].{key}[{j}]", rule)
+        for i, acl in enumerate(_items(lists.get("NetworkAcls"))):
+            aid = _text(_member(acl, "NetworkAclId"))
+            if not aid:
+                continue
+            put(aid, source, f"NetworkAcls[{i}]", acl)
+            for j, entry in enumerate(_items(_member(acl, "Entries"))):
+                put(f"{aid} entry[{j}]", source, f"NetworkAcls[{i}].Entries[{j}]", entry)
+        for i, eni in enumerate(_items(lists.get("NetworkInterfaces"))):
+            eid = _text(_member(eni, "NetworkInterfaceId"))
+            if eid:
+                put(eid, source, f"NetworkInterfaces[{i}]", eni)
+        for i, res in enumerate(_items(lists.get("Reservations"))):
+            for j, inst in enumerate(_items(_member(res, "Instances"))):
+                iid = _text(_member(inst, "InstanceId"))
+                if iid:
+                    put(iid, source, f"Reservations[{i}].Instances[{j}]", inst)
+    return out
+
+
+# ---- positioned policy documents --------------------------------------------------------------------------------
+
+
+def _read_tree(file: Path) -> JNode | None:
+    try:
+        return parse_json(file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, JsonSyntaxError, RecursionError):
+        return None  # the account loader has reported it already
+
+
+def _member(node: JNode, key: str) -> JNode | None:
+    if node.kind != "object":
+        return None
+    m = node.get(key)
+    return m.node if m is not None else None
+
+
+def _items(node: JNode | None) -> list[JNode]:
+    return list(node.items) if node is not None and node.kind == "array" else []
+
+
+def _text(node: JNode | None) -> str | None:
+    return str(node.value) if node is not None and node.kind == "string" else None
+
+
+def _document(node: JNode | None, name: str, account_id: str, owner: str, kind: str, policy_type: PolicyType,
+              file: str, path: str, aws_managed: bool = False, default_version: bool = True) -> PolicyDocument | None:
+    """The document at ``node``: an object in the file, or a string holding the policy (JSON or URL-encoded)."""
+    if node is None or node.kind not in ("object", "string"):
+        return None
+    if node.kind == "object":
+        inner: JNode | None = node
+        embedded = True
+    else:
+        inner, _ = decode_text(str(node.value))
+        embedded = False
+    return PolicyDocument(name, account_id, owner, kind, policy_type, file, path, inner, embedded, node.pos,
+                          aws_managed, default_version)
+
+
+def _export_documents(folder: Path, account_id: str, problems: list[Finding]) -> Iterator[PolicyDocument]:
+    files = sorted(folder.glob(EXPORT_GLOB))
+    trees = [(f, _read_tree(f)) for f in files]
+    boundaries: set[str] = set()
+    attached: set[str] = set()
+    for _, tree in trees:
+        if tree is None:
+            continue
+        for key in ("UserDetailList", "GroupDetailList", "RoleDetailList"):
+            for entry in _items(_member(tree, key)):
+                b = _member(entry, "PermissionsBoundary")
+                arn = _text(_member(b, "PermissionsBoundaryArn")) if b is not None else None
+                if arn:
+                    boundaries.add(arn)
+                for a in _items(_member(entry, "AttachedManagedPolicies")):
+                    parn = _text(_member(a, "PolicyArn"))
+                    if parn:
+                        attached.add(parn)
+    for file, tree in trees:
+        if tree is None:
+            continue
+        yield from _entities(file, tree, account_id, boundaries - attached)
+
+
+def _entities(file: Path, tree: JNode, account_id: str, boundary_only: set[str]) -> Iterator[PolicyDocument]:
+    name = str(file)
+    for key, inline_key in (("UserDetailList", "UserPolicyList"), ("GroupDetailList", "GroupPolicyList"),
+                            ("RoleDetailList", "RolePolicyList")):
+        for i, entry in enumerate(_items(_member(tree, key))):
+            arn = _text(_member(entry, "Arn"))
+            if not arn:
+                continue
+            base = f"{key}[{i}]"
+            if key == "RoleDetailList":
+                doc = _document(_member(entry, "AssumeRolePolicyDocument"), name=f"{arn} trust policy",
+                                account_id=account_id, owner=arn, kind="trust", policy_type=PolicyType.TRUST,
+                                file=name, path=f"{base}.AssumeRolePolicyDocument")
+                if doc is not None:
+                    yield doc
+            for j, item in enumerate(_items(_member(entry, inline_key))):
+                pname = _text(_member(item, "PolicyName"))
+                if pname is None:
+                    continue
+                doc = _document(_member(item, "PolicyDocument"), name=f"{arn} inline {pname}",
+                                account_id=account_id, owner=arn, kind="inline", policy_type=PolicyType.IDENTITY,
+                                file=name, path=f"{base}.{inline_key}[{j}].PolicyDocument")
+                if doc is not None:
+                    yield doc
+    for i, entry in enumerate(_items(_member(tree, "Policies"))):
+        arn = _text(_member(entry, "Arn"))
+        if not arn:
+            continue
+        default = _text(_member(entry, "DefaultVersionId")) or ""
+        versions = _items(_member(entry, "PolicyVersionList"))
+        if not default:
+            for k, v in enumerate(versions):
+                flag = _member(v, "IsDefaultVersion")
+                if flag is not None and flag.value is True:
+                    default = _text(_member(v, "VersionId")) or f"v{k + 1}"
+                    break
+        ptype = PolicyType.BOUNDARY if arn in boundary_only else PolicyType.IDENTITY
+        for k, v in enumerate(versions):
+            vid = _text(_member(v, "VersionId")) or f"v{k + 1}"
+            flag = _member(v, "IsDefaultVersion")
+            is_default = (flag is not None and flag.value is True) or vid == default
+            doc = _document(_member(v, "Document"), name=arn if is_default else f"{arn} {vid}",
+                            account_id=account_id, owner=arn, kind="managed", policy_type=ptype, file=name,
+                            path=f"Policies[{i}].PolicyVersionList[{k}].Document",
+                            aws_managed=":iam::aws:policy/" in arn, default_version=is_default)
+            if doc is not None:
+                yield doc
+
+
+def _resource_documents(folder: Path, account_id: str, problems: list[Finding]) -> Iterator[PolicyDocument]:
+    file = folder / RESOURCE_POLICIES
+    if not file.is_file():
+        return
+    tree = _read_tree(file)
+    if tree is None:
+        return
+    entries = tree
+    prefix = ""
+    if tree.kind == "object":
+        rp = _member(tree, "ResourcePolicies")
+        if rp is None:
+            return
+        entries, prefix = rp, "ResourcePolicies"
+    for i, entry in enumerate(_items(entries)):
+        arn = _text(_member(entry, "arn")) or _text(_member(entry, "Arn"))
+        raw = _member(entry, "policy") or _member(entry, "Policy")
+        key = "policy" if _member(entry, "policy") is not None else "Policy"
+        if not arn:
+            continue
+        doc = _document(raw, name=arn, account_id=account_id, owner=arn, kind="resource",
+                        policy_type=PolicyType.RESOURCE, file=str(file), path=f"{prefix}[{i}].{key}")
+        if doc is not None:
+            yield doc
