@@ -20,12 +20,13 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from parc.cli import net, simulate, validate
+    from parc.cli import audit, net, simulate, validate
 
     cli.add_command(validate.command)
     cli.add_command(simulate.simulate_command)
     cli.add_command(simulate.check_command)
     cli.add_command(net.command)
+    cli.add_command(audit.command)
 
 
 _register()

@@ -1,0 +1,168 @@
+"""``parc audit``: account security, identity and access, and network integrity over an account snapshot, in order
+of risk, each finding with its evidence and a fix.
+
+Wiring only: the snapshot is read by ``parc.loaders.snapshot``, audited by ``parc.core.audit``, and written by the
+``parc.reporters.audit_*`` reporters. Exit codes (``parc.cli.exitcodes``), as ``parc validate``: 0 when no finding
+reaches ``--fail-on`` (or without it), 1 when one does, 2 on bad usage or a snapshot that cannot be read.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from parc import __version__
+from parc.cli import exitcodes
+from parc.core.audit import AuditInput, AuditOptions, AuditReport, Progress, Severity, audit
+
+FORMATS = ("text", "json", "sarif", "html")
+EXTENSIONS = {".html": "html", ".htm": "html", ".json": "json", ".sarif": "sarif"}
+FAIL_ON = {s.value.lower(): s for s in Severity}
+
+
+def _fail(message: str) -> None:
+    click.echo(f"parc audit: {message}", err=True)
+    sys.exit(exitcodes.USAGE)
+
+
+def _parse_at(text: str) -> datetime:
+    try:
+        d = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an ISO 8601 date or date-time (2026-11-30 or "
+                                 "2026-11-30T08:00:00Z)", param_hint="--at") from None
+    return d if d.tzinfo is not None else d.replace(tzinfo=UTC)
+
+
+def _now(inputs: AuditInput, at: datetime | None) -> tuple[datetime, str, bool]:
+    """The audit's time: --at, else the latest credential report's generation time (or latest date), else now."""
+    if at is not None:
+        return at, "--at", False
+    generated = [a.credential_report.generated for a in inputs.accounts
+                 if a.credential_report is not None and a.credential_report.generated is not None]
+    if generated:
+        return max(generated), "credential report generation time", True
+    latest = [a.credential_report.latest for a in inputs.accounts
+              if a.credential_report is not None and a.credential_report.latest is not None]
+    if latest:
+        return max(latest), "latest date in the credential report", True
+    return datetime.now(UTC).replace(microsecond=0), "time of the run (no credential report)", True
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Progress | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    console = Console(stderr=True)
+    with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+             console=console, transient=True) as bar:
+        tasks: dict[str, object] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            task = tasks.get(stage)
+            if task is None:
+                task = bar.add_task(stage, total=max(total, 1))
+                tasks[stage] = task
+            bar.update(task, completed=done)  # type: ignore[arg-type]
+
+        yield update
+
+
+def _render(report: AuditReport, fmt: str) -> str:
+    if fmt == "json":
+        from parc.reporters.audit_json import render_audit_json
+
+        return render_audit_json(report)
+    if fmt == "sarif":
+        from parc.reporters.audit_sarif import render_audit_sarif
+
+        return render_audit_sarif(report, __version__)
+    if fmt == "html":
+        from parc.reporters.audit_html import render_audit_html
+
+        return render_audit_html(report, __version__)
+    from parc.reporters.audit_text import render_audit_text
+
+    buffer = io.StringIO()
+    render_audit_text(Console(file=buffer, width=120, no_color=True, soft_wrap=True, highlight=False), report)
+    return buffer.getvalue()
+
+
+@click.command(
+    "audit",
+    epilog="DIR is an account snapshot folder (or a folder of them, one per account id) as `parc can --account` "
+    "reads it, with, per account, when present: credential-report.csv (or credential-report.json), "
+    "password-policy.json and ec2/ (aws ec2 describe-* outputs). What is absent is reported as not checked.",
+)
+@click.argument("snapshot", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Report format [default: text, or from the --output file's extension].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write the report to FILE and print the summary.")
+@click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default=None,
+              help="Exit 1 when a finding of this severity or a more severe one is found (for CI).")
+@click.option("--at", "at", default=None, metavar="DATE",
+              help="Measure key and password ages to this date (ISO 8601) instead of the credential report's.")
+@click.option("--catalog/--no-catalog", default=True, show_default=True,
+              help="Check actions, ARNs and condition keys against the IAM catalog (and expand wildcards).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar on stderr [default: when stderr is a terminal].")
+def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | None, at: str | None,
+            catalog: bool, progress: bool | None) -> None:
+    """Audit an account snapshot: account security (root, MFA, keys, passwords), identity and access (policies,
+    administrators, escalation, access from outside) and network integrity, in order of risk."""
+    from parc.loaders.snapshot import SnapshotError, load_audit_snapshot
+
+    at_time = _parse_at(at) if at else None
+    if not Path(snapshot).is_dir():
+        _fail(f"{snapshot}: no such folder (expected an account snapshot folder)")
+    try:
+        inputs = load_audit_snapshot(snapshot)
+    except SnapshotError as exc:
+        _fail(str(exc))
+        return
+    now, source, use_report_time = _now(inputs, at_time)
+    cat = None
+    if catalog:
+        from parc.catalog import default_catalog
+
+        cat = default_catalog()
+    from parc.api import rcp_supported_services
+
+    options = AuditOptions(now, source, cat, rcp_supported_services(), use_report_time=use_report_time)
+    show = sys.stderr.isatty() if progress is None else progress
+    with _progress(show) as update:
+        report = audit(inputs, options, update)
+
+    chosen = fmt or (EXTENSIONS.get(Path(output).suffix.lower(), "text") if output else "text")
+    if output:
+        try:
+            Path(output).write_text(_render(report, chosen), encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+        from parc.reporters.audit_text import render_summary
+
+        console = Console(highlight=False, soft_wrap=True)
+        render_summary(console, report)
+        console.print(f"report written to {output} ({chosen})")
+    elif chosen == "text":
+        from parc.reporters.audit_text import render_audit_text
+
+        render_audit_text(Console(highlight=False, soft_wrap=True), report)
+    else:
+        click.echo(_render(report, chosen), nl=False)
+    threshold = FAIL_ON.get(fail_on or "")
+    if threshold is not None and any(f.severity.rank >= threshold.rank for f in report.findings):
+        sys.exit(exitcodes.FINDINGS)
+    sys.exit(exitcodes.OK)
