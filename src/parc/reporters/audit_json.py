@@ -1,0 +1,17 @@
+"""The audit for programs: ``{"findings": [...], "not_checked": [...], "summary": {...}, ...}``.
+
+Each finding has ``id`` (stable for the same snapshot), ``severity`` (CRITICAL, HIGH, MEDIUM, LOW, INFO),
+``title``, ``resource``, ``evidence`` (text, file, JSON path, line, column) and ``fix``, plus ``rule``,
+``category``, ``account``, ``why`` and, where useful, ``details``. Keys are written in a fixed order and findings in
+the report's order, so two runs over the same snapshot give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+
+from parc.core.audit.run import AuditReport
+
+
+def render_audit_json(report: AuditReport) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
