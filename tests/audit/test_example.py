@@ -1,0 +1,77 @@
+"""The bundled example organization (what `make run` shows a new user) holds at least one finding of each kind, and
+the ones its README promises: the deliberate escalation paths, the limited administrator without one, the root user
+of the management account, the exposed SSH port."""
+
+from __future__ import annotations
+
+import pytest
+from audit_helpers import EXAMPLE
+
+from parc.core.audit import AuditReport, Severity
+
+MGMT, PROD, DEV = "111122223333", "444455556666", "777788889999"
+
+EXPECTED_RULES = {
+    # account security
+    "ROOT_NO_MFA", "ROOT_ACCESS_KEY", "USER_CONSOLE_NO_MFA", "ACCESS_KEY_NOT_ROTATED", "ACCESS_KEY_UNUSED",
+    "PASSWORD_UNUSED", "PASSWORD_POLICY_MISSING", "PASSWORD_POLICY_WEAK", "MFA_NOT_ENFORCED",
+    # identity and access
+    "PASS_ROLE_WITH_STAR_IN_RESOURCE", "ADMIN_EQUIVALENT", "ESCALATION_PATH", "PRIVILEGE_GAIN",
+    "ROLE_ASSUMABLE_BY_ANYONE", "ROLE_CROSS_ACCOUNT", "ROLE_FEDERATED", "RESOURCE_CROSS_ACCOUNT",
+    # network integrity
+    "NET_INTERNET_EXPOSED_SENSITIVE_PORT", "NET_INTERNET_EXPOSED", "NET_DEFAULT_SG_HAS_RULES", "NET_ACL_ALLOWS_ALL",
+    "NET_SG_RULE_UNKNOWN_GROUP",
+}
+
+
+def by(report: AuditReport, rule: str, resource: str | None = None) -> list[str]:
+    return [f.resource for f in report.findings if f.rule == rule and (resource is None or f.resource == resource)]
+
+
+def test_every_kind_of_finding_is_in_the_example(example_report: AuditReport) -> None:
+    found = {f.rule for f in example_report.findings}
+    assert found >= EXPECTED_RULES, sorted(EXPECTED_RULES - found)
+    assert {f.category for f in example_report.findings} == {"account", "identity", "network"}
+    assert {f.severity for f in example_report.findings} == set(Severity)
+
+
+@pytest.mark.xfail(reason="a public and an organization-wide resource policy need entries in "
+                          "examples/org/*/resource-policies.json, an existing file this issue may not edit "
+                          "(requested from the lead)", strict=True)
+def test_public_and_organization_wide_resources_are_in_the_example(example_report: AuditReport) -> None:
+    found = {f.rule for f in example_report.findings}
+    assert {"RESOURCE_PUBLIC", "RESOURCE_ORGANIZATION_WIDE"} <= found
+
+
+def test_the_promised_findings(example_report: AuditReport) -> None:
+    r = example_report
+    assert by(r, "ROOT_NO_MFA") == [f"arn:aws:iam::{MGMT}:root"]
+    esc = {f.resource: f for f in r.findings if f.rule == "ESCALATION_PATH"}
+    assert set(esc) == {f"arn:aws:iam::{PROD}:user/bob", f"arn:aws:iam::{MGMT}:user/automation/ci-deployer",
+                        f"arn:aws:iam::{PROD}:role/Deployer", f"arn:aws:iam::{DEV}:user/intern"}
+    assert esc[f"arn:aws:iam::{PROD}:user/bob"].severity is Severity.HIGH
+    assert esc[f"arn:aws:iam::{DEV}:user/intern"].severity is Severity.MEDIUM  # the sandbox's region SCP
+    assert not any(f.resource.endswith("user/dynamo-admin") for f in r.findings if f.rule == "ESCALATION_PATH")
+    assert by(r, "PRIVILEGE_GAIN") == [f"arn:aws:iam::{PROD}:user/alice"]
+    (ssh,) = [f for f in r.findings if f.rule == "NET_INTERNET_EXPOSED_SENSITIVE_PORT"]
+    assert "tcp 22 (SSH)" in ssh.title and ssh.account == PROD
+    (null,) = [f for f in r.findings if f.rule == "MFA_NOT_ENFORCED" and f.severity is Severity.HIGH]
+    assert "ops-oncall" in null.resource and "Null with false" in null.why
+    (anyone,) = [f for f in r.findings if f.rule == "ROLE_ASSUMABLE_BY_ANYONE"]
+    assert anyone.resource == f"arn:aws:iam::{DEV}:role/vendor-support"
+
+
+def test_absent_inputs_are_not_checked(example_report: AuditReport) -> None:
+    assert sorted((n.account, n.check.split(":")[0]) for n in example_report.not_checked) == [
+        (MGMT, "network integrity"), (DEV, "network integrity")]
+
+
+def test_order_is_by_risk(example_report: AuditReport) -> None:
+    ranks = [f.severity.rank for f in example_report.findings]
+    assert ranks == sorted(ranks, reverse=True)
+    assert example_report.findings[0].severity is Severity.CRITICAL
+
+
+def test_the_example_reads_without_problems(example_report: AuditReport) -> None:
+    assert example_report.problems == ()
+    assert EXAMPLE.is_dir()

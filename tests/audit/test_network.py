@@ -1,0 +1,106 @@
+"""Network integrity over the account's ec2/ folder: what the internet reaches (sensitive services first), default
+security groups with rules, allow-all network ACLs, rules naming unknown groups; absent ec2/ is "not checked".
+
+Security group rules: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html
+Default security group (CIS 5.4 asks it allow nothing): https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html
+Network ACLs: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from audit_helpers import ACCT, VPC, audit_of, rules
+
+from parc.core.audit import Severity
+
+
+def vpc_copy(tmp: Path, change: dict[str, Any] | None = None) -> Path:
+    """The example VPC, with some describe-* outputs replaced."""
+    folder = tmp / "vpc"
+    folder.mkdir()
+    for f in VPC.glob("*.json"):
+        (folder / f.name).write_text(f.read_text())
+    for name, data in (change or {}).items():
+        (folder / name).write_text(json.dumps(data))
+    return folder
+
+
+def test_example_vpc_findings_with_positions(tmp_path: Path) -> None:
+    report = audit_of(tmp_path, ec2=vpc_copy(tmp_path))
+    assert rules(report, "NET_") == ["NET_ACL_ALLOWS_ALL", "NET_ACL_ALLOWS_ALL", "NET_DEFAULT_SG_HAS_RULES",
+                                     "NET_INTERNET_EXPOSED", "NET_INTERNET_EXPOSED",
+                                     "NET_INTERNET_EXPOSED_SENSITIVE_PORT", "NET_SG_RULE_UNKNOWN_GROUP"]
+    ssh = next(f for f in report.findings if f.rule == "NET_INTERNET_EXPOSED_SENSITIVE_PORT")
+    assert ssh.severity is Severity.HIGH and "tcp 22 (SSH)" in ssh.title and "54.210.33.12" in ssh.title
+    rule_ev = ssh.evidence[0]
+    assert rule_ev.path == "SecurityGroups[0].IpPermissions[2]" and rule_ev.file and rule_ev.line
+    line = Path(rule_ev.file).read_text().splitlines()[rule_ev.line - 1]
+    assert line.strip() == "{"  # the rule object starts there
+    web = [f for f in report.findings if f.rule == "NET_INTERNET_EXPOSED"]
+    assert {f.severity for f in web} == {Severity.INFO} and all("tcp 80, tcp 443" in f.title for f in web)
+    # Sensitive first: HIGH before the LOW and INFO ones.
+    order = [f.rule for f in report.findings if f.rule.startswith("NET_")]
+    assert order.index("NET_INTERNET_EXPOSED_SENSITIVE_PORT") < order.index("NET_INTERNET_EXPOSED")
+
+
+def _open_database(port: int) -> dict[str, Any]:
+    data = json.loads((VPC / "describe-security-groups.json").read_text())
+    web = data["SecurityGroups"][0]
+    web["IpPermissions"][2] = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                               "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "UserIdGroupPairs": [],
+                               "PrefixListIds": []}
+    return data
+
+
+@pytest.mark.parametrize(("port", "service", "severity"), [
+    (5432, "PostgreSQL", Severity.CRITICAL),
+    (6379, "Redis", Severity.CRITICAL),
+    (3389, "RDP", Severity.HIGH),
+    (8443, "Admin console", Severity.HIGH),
+])
+def test_sensitive_services_severity(tmp_path: Path, port: int, service: str, severity: Severity) -> None:
+    report = audit_of(tmp_path, ec2=vpc_copy(tmp_path, {"describe-security-groups.json": _open_database(port)}))
+    (f,) = [f for f in report.findings if f.rule == "NET_INTERNET_EXPOSED_SENSITIVE_PORT"]
+    assert f.severity is severity and service in f.title
+
+
+def test_closing_ssh_removes_the_sensitive_finding(tmp_path: Path) -> None:
+    data = json.loads((VPC / "describe-security-groups.json").read_text())
+    del data["SecurityGroups"][0]["IpPermissions"][2]
+    report = audit_of(tmp_path, ec2=vpc_copy(tmp_path, {"describe-security-groups.json": data}))
+    assert "NET_INTERNET_EXPOSED_SENSITIVE_PORT" not in rules(report)
+    assert "NET_INTERNET_EXPOSED" in rules(report)
+
+
+def test_clean_default_group_and_acls(tmp_path: Path) -> None:
+    sgs = json.loads((VPC / "describe-security-groups.json").read_text())
+    for g in sgs["SecurityGroups"]:
+        if g["GroupName"] == "default":
+            g["IpPermissions"], g["IpPermissionsEgress"] = [], []
+    acls = json.loads((VPC / "describe-network-acls.json").read_text())
+    for a in acls["NetworkAcls"]:
+        a["Entries"] = [e for e in a["Entries"] if e["RuleAction"] == "deny"] + [
+            {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": eg, "CidrBlock": "0.0.0.0/0",
+             "PortRange": {"From": 443, "To": 443}} for eg in (False, True)]
+    report = audit_of(tmp_path, ec2=vpc_copy(tmp_path, {"describe-security-groups.json": sgs,
+                                                        "describe-network-acls.json": acls}))
+    assert "NET_DEFAULT_SG_HAS_RULES" not in rules(report) and "NET_ACL_ALLOWS_ALL" not in rules(report)
+
+
+def test_no_ec2_folder_is_not_checked(tmp_path: Path) -> None:
+    report = audit_of(tmp_path)
+    assert rules(report, "NET_") == []
+    assert any(n.check.startswith("network integrity") and n.account == ACCT for n in report.not_checked)
+
+
+def test_an_unreadable_ec2_folder_is_an_input_problem_and_not_checked(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "describe-security-groups.json").write_text("{ nope")
+    report = audit_of(tmp_path, ec2=broken)
+    assert any("describe-security-groups.json" in (p.message + (p.file or "")) for p in report.problems)
+    assert any(n.check.startswith("network integrity") for n in report.not_checked)
