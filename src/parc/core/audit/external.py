@@ -154,8 +154,7 @@ def _witnesses(st: Statement, own_account: str, own_org: str | None) -> list[_Pr
                     + _concrete(parsed.resource)
                 note = f"aws:PrincipalArn {c.operator} {v}"
                 if wild:
-                    out.append(_Probe("anyone", external(concrete), f"a principal of any account matching {v}",
-                                      note))
+                    out.append(_Probe("anyone", external(concrete), f"any account's {parsed.resource}", note))
                 else:
                     out.append(_Probe(concrete, external(concrete), v, note))
             elif key == "aws:principalorgid" and v != own_org and "*" not in v:
@@ -363,7 +362,7 @@ def _cross_account(ev: Evaluator, account: Account, hit: _Hit, v: Verdict, limit
     other = hit.probe.account_id or ""
     in_estate = ev.estate.account(other) is not None
     same_org = in_estate and _org_id(account) is not None and _org_id(ev.estate.by_id[other]) == _org_id(account)
-    who = hit.label if hit.label != root_arn(other) else f"account {other}"
+    who = f"account {other}" if hit.label in (root_arn(other), other) else hit.label
     via = f" ({hit.note})" if hit.note else ""
     if same_org:
         sev = Severity.INFO

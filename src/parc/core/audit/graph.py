@@ -82,6 +82,8 @@ class InternetTarget:
 def _short(arn: str) -> str:
     if arn == "*":
         return "anyone"
+    if not arn.startswith("arn:"):
+        return arn
     tail = arn.rsplit("/", 1)[-1] if "/" in arn else arn
     if arn.endswith(":root"):
         return f"account {arn.split(':')[4]}"
@@ -97,7 +99,10 @@ def _node(p: Principal, admins: dict[str, bool]) -> GraphNode:
 
 
 def access_graph(assume: AssumeGraph, paths: Iterable[Path], admins: dict[str, bool],
-                 principals: Iterable[Principal]) -> AccessGraph:
+                 principals: Iterable[Principal],
+                 outside: Iterable[tuple[str, str, str, bool]] = ()) -> AccessGraph:
+    """``outside``: (source id, kind, role ARN, conditional) for principals outside the snapshot that may assume
+    a role (anyone, another account, an identity provider), as the access-from-outside check found them."""
     by_arn = {p.arn: p for p in principals}
     nodes: dict[str, GraphNode] = {}
     edges: dict[tuple[str, str, str], GraphEdge] = {}
@@ -127,6 +132,11 @@ def access_graph(assume: AssumeGraph, paths: Iterable[Path], admins: dict[str, b
         key = (e.source.arn, e.role.arn, "assume")
         edges[key] = GraphEdge(e.source.arn, e.role.arn, "assume", not e.verdict.allowed,
                                (e.source.arn, e.role.arn) in on_path)
+    for source, kind, role, conditional in outside:
+        if source not in nodes:
+            nodes[source] = GraphNode(source, _short(source), kind, None, False)
+        add_node(role)
+        edges.setdefault((source, role, "assume"), GraphEdge(source, role, "assume", conditional, False))
     for path in path_list:
         for s in path.steps:
             add_node(s.actor)

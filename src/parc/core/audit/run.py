@@ -142,6 +142,24 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
     return _report(inputs, options, result, found, graph, exposures)
 
 
+OUTSIDE_RULES = {"ROLE_ASSUMABLE_BY_ANYONE": "anonymous", "ROLE_ORGANIZATION_WIDE": "account",
+                 "ROLE_CROSS_ACCOUNT": "account", "ROLE_FEDERATED": "federated"}
+
+
+def _outside(findings: tuple[AuditFinding, ...]) -> list[tuple[str, str, str, bool]]:
+    out = []
+    for f in findings:
+        kind = OUTSIDE_RULES.get(f.rule)
+        principal = f.details.get("principal")
+        if kind is None or not isinstance(principal, str):
+            continue
+        if f.rule == "ROLE_CROSS_ACCOUNT" and principal.startswith("arn:") and ":root" not in principal:
+            kind = "external"
+        conditional = not f.details.get("unconditional", True) if f.rule != "ROLE_FEDERATED" else True
+        out.append((principal, kind, f.resource, bool(conditional)))
+    return out
+
+
 def _report(inputs: AuditInput, options: AuditOptions, result: CheckResult, found: PrivilegeResult,
             graph: AssumeGraph, exposures: list[Exposure]) -> AuditReport:
     unique: dict[str, AuditFinding] = {}
@@ -162,6 +180,6 @@ def _report(inputs: AuditInput, options: AuditOptions, result: CheckResult, foun
     return AuditReport(
         findings, not_checked, inputs.problems, tuple(a.account_id for a in estate.accounts), inputs.root,
         options.now, options.now_source,
-        access_graph(graph, found.paths, found.administrators, found.principals),
+        access_graph(graph, found.paths, found.administrators, found.principals, _outside(findings)),
         tuple(internet_targets(exposures)), counts,
     )

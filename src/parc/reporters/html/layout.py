@@ -10,7 +10,7 @@ from html import escape
 
 from parc.core.audit.graph import AccessGraph, InternetTarget
 
-COL_W = 250
+COL_W = 330
 ROW_H = 58
 NODE_W = 200
 NODE_H = 36
@@ -134,17 +134,19 @@ def access_svg(graph: AccessGraph) -> str:
         if e.label != "assume":
             lx, ly = (sx + NODE_W + tx) // 2, (sy + ty) // 2 + NODE_H // 2 - 6
             parts.append(f'<text class="edge-label" x="{lx}" y="{ly}" text-anchor="middle">'
-                         f"{escape(_label(e.label, 36))}</text>")
+                         f"{escape(_label(e.label, 22))}</text>")
     for n in graph.nodes:
         x, y = pos[n.id]
         cls = f"node kind-{n.kind}" + (" admin" if n.admin else "")
         fill = FILL.get(n.kind, "#f6f6f6")
         color = "#ffffff" if n.kind == "administrator" else "#1b1b1b"
+        kind = n.kind + (f" · {n.account}" if n.account and n.kind in ("user", "role") else "")
+        label = n.label.split(" (", 1)[0] if n.kind in ("user", "role") else n.label
         parts.append(
             f'<g class="{cls}" data-id="{escape(n.id)}"><title>{escape(n.id)} ({escape(n.kind)})</title>'
             f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{fill}"/>'
-            f'<text x="{x + 10}" y="{y + 15}" fill="{color}" class="node-kind">{escape(n.kind)}</text>'
-            f'<text x="{x + 10}" y="{y + 29}" fill="{color}" class="node-label">{escape(_label(n.label))}</text></g>'
+            f'<text x="{x + 10}" y="{y + 15}" fill="{color}" class="node-kind">{escape(kind)}</text>'
+            f'<text x="{x + 10}" y="{y + 29}" fill="{color}" class="node-label">{escape(_label(label))}</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts)
