@@ -13,22 +13,13 @@ from typing import TYPE_CHECKING
 
 from parc.core.authz import Decision, PolicySet, Request, RequestError
 from parc.core.authz.engine import PolicyInput
+from parc.core.authz.request import POLICY_FIELDS as POLICY_FIELDS
 
 if TYPE_CHECKING:
     from parc.core.findings import Finding
     from parc.core.lint import ValidationResult
     from parc.core.network import Network
 
-POLICY_FIELDS = (
-    "identity_policies",
-    "resource_policy",
-    "permissions_boundary",
-    "session_policy",
-    "scps",
-    "rcps",
-    "vpc_endpoint_policy",
-    "management_account",
-)
 
 
 @lru_cache(maxsize=1)

@@ -21,25 +21,19 @@ from parc.core.authz.principal import (
 )
 from parc.core.context import ContextValue, normalize_context
 
-REQUEST_FIELDS = frozenset(
-    {
-        "principal",
-        "action",
-        "resource",
-        "resource_account",
-        "context",
-        "identity_policies",
-        "resource_policy",
-        "permissions_boundary",
-        "session_policy",
-        "scps",
-        "rcps",
-        "vpc_endpoint_policy",
-        "management_account",
-        "name",
-        "id",
-    }
+POLICY_FIELDS = (
+    "identity_policies",
+    "resource_policy",
+    "permissions_boundary",
+    "session_policy",
+    "scps",
+    "rcps",
+    "vpc_endpoint_policy",
+    "management_account",
 )
+"""The fields of a ``parc simulate`` request that carry policies (the engine compiles them)."""
+REQUEST_FIELDS = frozenset({"principal", "action", "resource", "resource_account", "context", "name", "id",
+                            *POLICY_FIELDS})
 """Fields a request may carry; ``name``/``id`` are free labels users put on batch requests."""
 
 

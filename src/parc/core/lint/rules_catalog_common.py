@@ -14,10 +14,11 @@ from typing import cast
 from parc.core.catalog import ActionInfo, Catalog
 from parc.core.findings import Finding, FindingType, Position
 from parc.core.lint.base import LintContext
+from parc.core.lint.rules_common import CHECKS_PAGE as CHECKS_PAGE
+from parc.core.lint.rules_common import IAM_DOCS
+from parc.core.lint.rules_common import check_link as check_link
 from parc.core.policy.model import Located, Statement
 
-IAM_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
-CHECKS_PAGE = IAM_DOCS + "access-analyzer-reference-policy-checks.html"
 ACTION_PAGE = IAM_DOCS + "reference_policies_elements_action.html"
 RESOURCE_PAGE = IAM_DOCS + "reference_policies_elements_resource.html"
 CONDITION_PAGE = IAM_DOCS + "reference_policies_elements_condition.html"
@@ -28,20 +29,6 @@ SERVICE_REFERENCE = (
     "https://docs.aws.amazon.com/service-authorization/latest/reference/"
     "reference_policies_actions-resources-contextkeys.html"
 )
-
-_TYPE_SLUG = {
-    FindingType.ERROR: "error",
-    FindingType.SECURITY_WARNING: "security-warning",
-    FindingType.WARNING: "general-warning",
-    FindingType.SUGGESTION: "suggestion",
-}
-
-
-def check_link(finding_type: FindingType, title: str) -> str:
-    """The anchor of an Access Analyzer check: the page builds it from the finding type and the check's title."""
-    slug = title.lower().replace(" ", "-")
-    return f"{CHECKS_PAGE}#access-analyzer-reference-policy-checks-{_TYPE_SLUG[finding_type]}-{slug}"
-
 
 def finding(
     code: str,
