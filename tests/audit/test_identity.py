@@ -53,8 +53,8 @@ def test_lint_findings_point_into_the_export(tmp_path: Path) -> None:
     assert f.severity is Severity.HIGH and f.resource == arn("user", "dev")
     (e,) = f.evidence
     assert e.path == "UserDetailList[0].UserPolicyList[0].PolicyDocument.Statement[0].Resource"
-    text = Path(e.file or "").read_text().splitlines()
-    assert text[(e.line or 0) - 1][(e.column or 0) - 1:].startswith('"Resource"') or '"*"' in text[(e.line or 0) - 1]
+    line = Path(e.file or "").read_text().splitlines()[(e.line or 0) - 1]
+    assert line.strip() == '"Resource": "*"' and line[(e.column or 0) - 1:] == '"*"'  # at the offending value
 
 
 def test_a_clean_policy_has_no_lint_finding(tmp_path: Path) -> None:
