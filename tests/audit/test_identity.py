@@ -248,3 +248,10 @@ def test_an_rcp_that_keeps_outsiders_out_makes_a_public_bucket_organization_only
     org["levels"][0]["rcps"] = [{"name": "Perimeter", "document": perimeter}]
     report = audit_of(tmp_path, export(), resource_policies=bucket_policy("*"), org=org)
     assert rules(report, "RESOURCE_") == ["RESOURCE_ORGANIZATION_WIDE"]
+
+
+def test_resource_access_without_resource_policies_is_not_checked(tmp_path: Path) -> None:
+    absent = audit_of(tmp_path / "a", export())
+    assert any(n.check.startswith("access from outside through resource policies") for n in absent.not_checked)
+    present = audit_of(tmp_path / "b", export(), resource_policies=[])
+    assert not any(n.check.startswith("access from outside") for n in present.not_checked)

@@ -112,7 +112,8 @@ def test_exit_codes(tmp_path: Path) -> None:
                                                                                     "arn:aws:s3:::b/*"))})]))
     code, out, _ = invoke(str(clean), "--format", "json", "--fail-on", "info")
     assert code == 0 and json.loads(out)["findings"] == []
-    assert len(json.loads(out)["not_checked"]) == 3  # no credential report, password policy or ec2/: not "fine"
+    # No credential report, password policy, resource policies or ec2/: "not checked", never "fine".
+    assert len(json.loads(out)["not_checked"]) == 4
 
 
 def test_usage_errors_exit_2_with_a_message(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def _account(folder: Path, account_id: str) -> AccountInputs:
     network, sources = _network(folder / EC2_FOLDER, problems)
     positions = _network_positions(sources) if network is not None else {}
     return AccountInputs(account_id, str(folder), tuple(documents), report, policy, network, sources, positions,
-                         tuple(problems))
+                         tuple(problems), (folder / RESOURCE_POLICIES).is_file())
 
 
 def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...]]:

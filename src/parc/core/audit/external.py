@@ -24,7 +24,7 @@ from parc.core.account.model import Account, Role
 from parc.core.account.principals import EVERYTHING, Principal, external
 from parc.core.audit import evidence
 from parc.core.audit.inputs import AuditInput
-from parc.core.audit.model import AuditFinding, CheckResult, Evidence, Severity
+from parc.core.audit.model import AuditFinding, CheckResult, Evidence, NotChecked, Severity
 from parc.core.authz.decision import StatementRef
 from parc.core.policy.model import Policy, Statement
 
@@ -82,15 +82,20 @@ def _org_id(account: Account) -> str | None:
     return account.org.organization_id if account.org is not None else None
 
 
+CHECK_RESOURCES = "access from outside through resource policies (buckets, keys, queues, topics, secrets...)"
+
+
 def external_access(inputs: AuditInput, ev: Evaluator, catalog: object | None) -> CheckResult:
     findings: list[AuditFinding] = []
+    not_checked = [NotChecked(CHECK_RESOURCES, "the snapshot has no resource-policies.json", a.account_id)
+                   for a in inputs.accounts if not a.has_resource_policies]
     for account in inputs.estate.accounts:
         for role in account.roles:
             if role.trust is not None and not role.is_service_linked:
                 findings.extend(_role(inputs, ev, account, role))
         for rp in account.resource_policies:
             findings.extend(_resource(inputs, ev, account, rp.arn, rp.policy, catalog))
-    return CheckResult.of(findings)
+    return CheckResult.of(findings, not_checked)
 
 
 # ---- the probes ---------------------------------------------------------------------------------------------------

@@ -75,6 +75,8 @@ class AccountInputs:
     ``acl-1``, ``acl-1 entry[0]``, ``eni-1``, ``i-1`` -> (file, JSON path, line, column)."""
     problems: tuple[Finding, ...] = ()
     """What could not be read in the audit's own inputs (the account loader's are on the Account)."""
+    has_resource_policies: bool = True
+    """Whether the snapshot has the account's resource-policies.json (an absent file is not "no policy")."""
 
 
 @dataclass(frozen=True)
