@@ -144,7 +144,7 @@ def test_a_missing_boundary_allows_nothing(tmp_path: Path) -> None:
     details = export(users=[user("u", policies={"all": doc(allow("*"))}, boundary=arn("policy", "Gone"))])
     estate = estate_of(tmp_path, details)
     p = for_user(estate.accounts[0], estate.accounts[0].users[0])
-    assert p.boundary is not None and not p.boundary.statements
+    assert p.boundary is not None and p.boundary.name == "(missing boundary: allows nothing)"
     assert p.notes
 
 

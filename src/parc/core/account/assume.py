@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Role
-from parc.core.account.prefilter import may_allow_on
 from parc.core.account.principals import Principal, all_principals, external
 from parc.core.account.who_can import named_in
 
@@ -112,18 +111,34 @@ class AssumeGraph:
         return out
 
 
-def candidates_for(ev: Evaluator, role: Role, internal: list[Principal]) -> list[tuple[Principal, str]]:
+@dataclass
+class _Population:
+    """The snapshot's principals, indexed for candidate selection (built once per graph)."""
+
+    internal: list[Principal]
+    by_arn: dict[str, Principal]
+    assumers: dict[str, list[Principal]]
+    """Per account, the principals with some Allow statement naming sts:AssumeRole."""
+
+    @classmethod
+    def of(cls, ev: Evaluator, internal: list[Principal]) -> _Population:
+        assumers: dict[str, list[Principal]] = {}
+        for p in internal:
+            if p.account_id and ev.allows(p).may_allow(ASSUME):
+                assumers.setdefault(p.account_id, []).append(p)
+        return cls(internal, {p.arn: p for p in internal}, assumers)
+
+
+def candidates_for(ev: Evaluator, role: Role, population: _Population) -> list[tuple[Principal, str]]:
     """The principals worth deciding for ``role``, each with the action to decide."""
     trust = role.trust
     if trust is None:
         return []
     out: dict[str, tuple[Principal, str]] = {}
     everyone, named = named_in(trust, ASSUME)
-    by_arn = {p.arn: p for p in internal}
-    by_account: dict[str, list[Principal]] = {}
-    for p in internal:
-        if p.account_id:
-            by_account.setdefault(p.account_id, []).append(p)
+    internal = population.internal
+    by_arn = population.by_arn
+    by_account = population.assumers
 
     def consider(p: Principal, action: str = ASSUME) -> None:
         if p.arn != role.arn or p.kind != "role":
@@ -143,7 +158,7 @@ def candidates_for(ev: Evaluator, role: Role, internal: list[Principal]) -> list
                     consider(external(root_arn(acct)))
                 else:
                     for p in by_account.get(acct, []):
-                        if may_allow_on(p.identity, ASSUME, role.arn):
+                        if ev.allows(p).may_allow_on(ASSUME, role.arn):
                             consider(p)
             elif principal_kind(value) in ("user", "role"):
                 acct = value.split(":")[4] if value.count(":") >= 5 else ""
@@ -163,11 +178,11 @@ def candidates_for(ev: Evaluator, role: Role, internal: list[Principal]) -> list
 
 def assume_graph(ev: Evaluator, *, relax: bool = True) -> AssumeGraph:
     graph = AssumeGraph()
-    internal = [ev.remember(p) for p in all_principals(ev.estate)]
+    population = _Population.of(ev, [ev.remember(p) for p in all_principals(ev.estate)])
     for account in ev.estate.accounts:
         for role in account.roles:
             side = ResourceSide(role.trust, role.account_id, role.arn)
-            for p, action in candidates_for(ev, role, internal):
+            for p, action in candidates_for(ev, role, population):
                 v = ev.verdict(p, action, role.arn, side=side, relax=relax)
                 if v.possible:
                     graph.add(AssumeEdge(p, role, action, v))

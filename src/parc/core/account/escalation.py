@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from parc.core.account.assume import AssumeGraph, assume_graph
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Account, ComputeResource, Group, ManagedPolicy, Role, User
-from parc.core.account.prefilter import allow_statements, may_allow, may_allow_on
+from parc.core.account.prefilter import may_allow
 from parc.core.account.principals import Principal, all_principals, external, for_role, for_user, user_policies
 from parc.core.account.techniques import (
     ADMIN_SENTINELS,
@@ -269,12 +269,12 @@ class Escalation:
 
     def _capable(self, n: _Node, techniques: tuple[Technique, ...]) -> list[Technique]:
         """The techniques whose every needed action some Allow statement of the node names (a cheap pre-check)."""
-        p = n.principal
+        idx = self.ev.allows(n.principal)
         out = []
         for t in techniques:
-            if not all(may_allow(p.identity, need.action) for need in t.needs):
+            if not all(idx.may_allow(need.action) for need in t.needs):
                 continue
-            if t.any_of and not any(may_allow(p.identity, need.action) for need in t.any_of):
+            if t.any_of and not any(idx.may_allow(need.action) for need in t.any_of):
                 continue
             out.append(t)
         return out
@@ -368,9 +368,10 @@ class Escalation:
             ctx["iam:PassedToService"] = passed
         if need.policy_arn and policy_arn:
             ctx["iam:PolicyArn"] = policy_arn
+        idx = self.ev.allows(p)
         resources = [target] if need.on == "target" else self._representatives(p, need.action)
         for res in resources:
-            if need.on == "target" and not may_allow_on(p.identity, need.action, res):
+            if need.on == "target" and not idx.may_allow_on(need.action, res):
                 continue
             v = self.ev.verdict(p, need.action, res, ctx or None, relax=self.relax)
             if v.possible:
@@ -381,7 +382,7 @@ class Escalation:
         """Resources to decide an action that creates something on: the patterns the principal's own statements
         name for it (``*`` first)."""
         out: dict[str, None] = {}
-        for st in allow_statements(p.identity, action):
+        for st in self.ev.allows(p).for_action(action):
             if st.resource is None:
                 out["*"] = None
             else:
@@ -492,7 +493,7 @@ class Escalation:
         if trust is None:
             return
         p = n.principal
-        if not may_allow_on(p.identity, "iam:PassRole", role.arn):
+        if not self.ev.allows(p).may_allow_on("iam:PassRole", role.arn):
             return
         if t.service == "ec2.amazonaws.com" and not role.instance_profiles:
             # EC2 takes a role only through an instance profile: one must exist or be creatable.

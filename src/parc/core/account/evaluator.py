@@ -21,6 +21,7 @@ from datetime import datetime
 
 from parc.core.account.arns import account_of, principal_kind
 from parc.core.account.model import Estate, Role
+from parc.core.account.prefilter import AllowIndex
 from parc.core.account.principals import Principal, resolve
 from parc.core.authz import Decision, PolicySet
 from parc.core.policy.model import Policy, Statement
@@ -113,6 +114,7 @@ class Evaluator:
         self.rcp_services = rcp_services
         self.now = now
         self._principals: dict[str, Principal] = {}
+        self._allows: dict[str, AllowIndex] = {}
         self._sets: dict[tuple[object, ...], tuple[PolicySet, tuple[object, ...]]] = {}
         """Compiled sets by the identities of their policies; each entry keeps its policies alive so that an id is
         never reused for another policy while the entry exists."""
@@ -127,6 +129,14 @@ class Evaluator:
             p = resolve(self.estate, arn)
             self._principals[arn] = p
         return p
+
+    def allows(self, p: Principal) -> AllowIndex:
+        """The principal's Allow statements indexed by action (for the pre-checks), built once per principal."""
+        idx = self._allows.get(p.arn)
+        if idx is None:
+            idx = AllowIndex(p.identity)
+            self._allows[p.arn] = idx
+        return idx
 
     def remember(self, p: Principal) -> Principal:
         self._principals.setdefault(p.arn, p)

@@ -55,3 +55,28 @@ def may_allow_on(policies: Iterable[Policy], action: str, resource: str) -> bool
     return any(
         statement_may_allow(st, action) and statement_may_cover(st, resource) for p in policies for st in p.statements
     )
+
+
+class AllowIndex:
+    """One principal's Allow statements, indexed by action on demand: the pre-checks run thousands of times per
+    principal (once per candidate role or target), so each action is looked up once."""
+
+    __slots__ = ("_by_action", "statements")
+
+    def __init__(self, policies: Iterable[Policy]) -> None:
+        self.statements = [st for p in policies for st in p.statements if st.effect == "Allow"]
+        self._by_action: dict[str, list[Statement]] = {}
+
+    def for_action(self, action: str) -> list[Statement]:
+        key = action.lower()
+        hit = self._by_action.get(key)
+        if hit is None:
+            hit = [st for st in self.statements if statement_may_allow(st, action)]
+            self._by_action[key] = hit
+        return hit
+
+    def may_allow(self, action: str) -> bool:
+        return bool(self.for_action(action))
+
+    def may_allow_on(self, action: str, resource: str) -> bool:
+        return any(statement_may_cover(st, resource) for st in self.for_action(action))

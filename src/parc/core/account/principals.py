@@ -27,7 +27,11 @@ def _policy(doc: dict[str, object], ptype: PolicyType, name: str) -> Policy:
     return p
 
 
-NOTHING = _policy({"Version": "2012-10-17", "Statement": []}, PolicyType.BOUNDARY, "(missing boundary: allows nothing)")
+NOTHING = _policy(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "*", "Resource": "*"}]},
+    PolicyType.BOUNDARY,
+    "(missing boundary: allows nothing)",
+)
 """Stands for a permissions boundary the export names but does not hold: a boundary we cannot read must not widen
 anything, so it allows nothing."""
 

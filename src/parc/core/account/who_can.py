@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
-from parc.core.account.prefilter import may_allow, statement_may_allow
+from parc.core.account.prefilter import statement_may_allow
 from parc.core.account.principals import Principal, all_principals, external
 from parc.core.policy.model import Policy
 
@@ -104,7 +104,7 @@ def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, obj
     known = {p.arn for p in internal}
     candidates: list[Principal] = []
     for p in internal:
-        if everyone or p.arn in named_arns or may_allow(p.identity, action):
+        if everyone or p.arn in named_arns or ev.allows(p).may_allow(action):
             candidates.append(p)
     # Principals the resource policy names that the snapshot does not hold.
     extra: dict[str, Principal] = {}
