@@ -156,3 +156,18 @@ def test_at_changes_the_ages_and_nothing_else() -> None:
 def test_every_format_on_stdout(fmt: str) -> None:
     code, out, _ = invoke(str(EXAMPLE), "--format", fmt, "--no-progress")
     assert code == 0 and len(out) > 1000
+
+
+def test_a_failing_check_is_not_checked_and_the_others_still_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit_helpers import run
+
+    import parc.core.audit.run as run_module
+
+    def broken(*_: object) -> object:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(run_module, "external_access", broken)
+    report = run(EXAMPLE)
+    (failed,) = [n for n in report.not_checked if "parc failed" in n.reason]
+    assert failed.check == "access from outside" and "KeyError" in failed.reason
+    assert "ROOT_NO_MFA" in {f.rule for f in report.findings}

@@ -12,15 +12,23 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from parc.core.account.assume import AssumeGraph, assume_graph
 from parc.core.account.escalation import Escalation
 from parc.core.account.evaluator import Evaluator
-from parc.core.audit.account_security import Thresholds, credential_checks, password_policy_checks
+from parc.core.audit.account_security import (
+    CHECK_CREDENTIALS,
+    CHECK_PASSWORD_POLICY,
+    Thresholds,
+    credential_checks,
+    password_policy_checks,
+)
 from parc.core.audit.external import external_access
 from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
 from parc.core.audit.inputs import AuditInput
 from parc.core.audit.model import CATEGORIES, SEVERITIES, AuditFinding, CheckResult, NotChecked
+from parc.core.audit.network import CHECK as NETWORK_CHECK
 from parc.core.audit.network import network_checks
 from parc.core.audit.policies import audited_documents, policy_checks
 from parc.core.audit.privilege import PrivilegeResult, privilege
@@ -111,35 +119,60 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
         now = options.now
         if options.use_report_time and report is not None:
             now = report.generated or report.latest or options.now
-        result += credential_checks(a.account_id, report, now, options.thresholds)
-        result += password_policy_checks(a.account_id, a.password_policy, options.thresholds)
+        result += guarded(CHECK_CREDENTIALS, a.account_id,
+                          partial(credential_checks, a.account_id, report, now, options.thresholds))
+        result += guarded(CHECK_PASSWORD_POLICY, a.account_id,
+                          partial(password_policy_checks, a.account_id, a.password_policy, options.thresholds))
         t()
 
     docs = audited_documents(inputs)
-    result += policy_checks(inputs, options.catalog, stage("policies", len(docs)))
+    tick = stage("policies", len(docs))
+    result += guarded("policies: lint and MFA conditions", None,
+                      lambda: policy_checks(inputs, options.catalog, tick))
 
     ev = Evaluator(estate, rcp_services=options.rcp_services, now=options.now)
     t = stage("role assumption", 1)
-    graph: AssumeGraph = assume_graph(ev)
-    t()
-    esc = Escalation(ev, assume=graph)
-    principals = sum(len(a.users) + len(a.roles) for a in estate.accounts)
-    checked, found = privilege(inputs, ev, esc, stage("administrators and escalation", principals))
-    result += checked
+    graph = AssumeGraph()
+    found = PrivilegeResult()
+    try:
+        graph = assume_graph(ev)
+        t()
+        esc = Escalation(ev, assume=graph)
+        principals = sum(len(a.users) + len(a.roles) for a in estate.accounts)
+        checked, found = privilege(inputs, ev, esc, stage("administrators and escalation", principals))
+        result += checked
+    except Exception as exc:  # a bug must not hide the other checks' findings
+        result += _failed("administrators and escalation paths", None, exc)
 
     t = stage("access from outside", 1)
-    result += external_access(inputs, ev, options.catalog)
+    result += guarded("access from outside", None, lambda: external_access(inputs, ev, options.catalog))
     t()
 
     exposures: list[Exposure] = []
     t = stage("network", len(inputs.accounts))
     for a in inputs.accounts:
-        exps = a.network.exposed() if a.network is not None else []
-        exposures.extend(exps)
-        result += network_checks(a, exps)
+        try:
+            exps = a.network.exposed() if a.network is not None else []
+            exposures.extend(exps)
+            result += network_checks(a, exps)
+        except Exception as exc:  # a bug must not hide the other checks' findings
+            result += _failed(NETWORK_CHECK, a.account_id, exc)
         t()
 
     return _report(inputs, options, result, found, graph, exposures)
+
+
+def guarded(check: str, account: str | None, run: Callable[[], CheckResult]) -> CheckResult:
+    """Run one check; a failure inside parc becomes a "not checked" naming it, and the audit goes on."""
+    try:
+        return run()
+    except Exception as exc:
+        return _failed(check, account, exc)
+
+
+def _failed(check: str, account: str | None, exc: Exception) -> CheckResult:
+    return CheckResult.of(not_checked=[NotChecked(
+        check, f"parc failed on it ({type(exc).__name__}: {exc}); please report it", account)])
 
 
 OUTSIDE_RULES = {"ROLE_ASSUMABLE_BY_ANYONE": "anonymous", "ROLE_ORGANIZATION_WIDE": "account",
