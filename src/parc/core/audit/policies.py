@@ -92,9 +92,14 @@ def _kind(doc: PolicyDocument) -> str:
             "resource": "resource policy"}.get(doc.kind, "policy")
 
 
-def lint_finding(doc: PolicyDocument, f: Finding) -> AuditFinding:
+def _where(doc: PolicyDocument) -> str:
+    """``inline policy P of <arn>``, ``trust policy of <arn>``, ``managed policy of <arn>``..."""
     short = doc.name.removesuffix(" trust policy").split(" inline ")
-    where = f"{_kind(doc)} {short[1]} of {short[0]}" if len(short) == 2 else f"{_kind(doc)} of {short[0]}"
+    return f"{_kind(doc)} {short[1]} of {short[0]}" if len(short) == 2 else f"{_kind(doc)} of {short[0]}"
+
+
+def lint_finding(doc: PolicyDocument, f: Finding) -> AuditFinding:
+    where = _where(doc)
     label = f.code.replace("_", " ").lower()
     ev = evidence.at(doc, f.path, f.position, f"{f.code}: {f.message}")
     return AuditFinding(
@@ -148,7 +153,7 @@ def _mfa_finding(doc: PolicyDocument, st: Statement, entries: list[ConditionEntr
     allow = st.effect == "Allow"
     null_false = any(e.operator == "Null" and any(str(v.value).lower() == "false" for v in e.values) for e in entries)
     if allow:
-        title = f"Statement {st.label} of the {_kind(doc)} {doc.name} allows without MFA"
+        title = f"Statement {st.label} of the {_where(doc)} allows without MFA"
         why = (f"Its MFA condition ({ops}) also holds for {' and for '.join(gaps)}, so a stolen password or key "
                "is enough.")
         if null_false:
@@ -158,7 +163,7 @@ def _mfa_finding(doc: PolicyDocument, st: Statement, entries: list[ConditionEntr
               "for long-term keys), or deny without MFA in a separate statement with BoolIfExists false."
         severity = Severity.HIGH
     else:
-        title = f"Statement {st.label} of the {_kind(doc)} {doc.name} does not deny {gaps[0].split(' (')[0]}"
+        title = f"Statement {st.label} of the {_where(doc)} does not deny {gaps[0].split(' (')[0]}"
         why = (f"Its MFA condition ({ops}) is false for {' and for '.join(gaps)}, so the Deny does not apply to them: "
                "MFA is not required there.")
         fix = 'Use "BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}: true when the key is false and when it '\
