@@ -110,8 +110,11 @@ class PolicySet:
         self.indexed = indexed
         # Only identity policies: the common shape of bulk questions gets a lean path (same decisions; the property
         # tests and the corpus run both paths).
-        self._identity_only = not (self.resource or self.boundary or self.session or self.endpoint or self.scps
-                                   or self.rcps)
+        # (Compared with None: a group without statements is falsy but still applies, and allows nothing.)
+        self._identity_only = (
+            all(g is None for g in (self.resource, self.boundary, self.session, self.endpoint))
+            and not self.scps and not self.rcps
+        )
 
     # -- public API ---------------------------------------------------------------------------------------------
 
