@@ -198,8 +198,11 @@ def assume_command(account: str, no_validate: bool, principal: str | None, stric
 @_strict
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "dot"]), default="text", show_default=True)
 @click.option("--fail-on-admin", is_flag=True, help="Exit 1 when some principal can become administrator.")
+@click.option("--max-gains", type=click.IntRange(min=0), metavar="N",
+              help="Per principal without a path to administrator, show only the N nearest principals it can "
+                   "reach (default: all for one PRINCIPAL, 20 each for the whole snapshot).")
 def escalation_command(account: str, no_validate: bool, principal: str | None, strict: bool, fmt: str,
-                       fail_on_admin: bool) -> None:
+                       fail_on_admin: bool, max_gains: int | None) -> None:
     """Paths by which a principal (PRINCIPAL, or every user and role) can gain more than it has: administrator,
     or another principal, with each step and the statements that enable it."""
     from parc.core.account.escalation import ADMINISTRATOR, escalation
@@ -207,7 +210,8 @@ def escalation_command(account: str, no_validate: bool, principal: str | None, s
 
     estate = _load(account, not no_validate)
     ev = _evaluator(estate)
-    result = _run(lambda: escalation(ev, principal, relax=not strict))
+    limit = max_gains if max_gains is not None else (None if principal else 20)
+    result = _run(lambda: escalation(ev, principal, relax=not strict, max_gains=limit))
     if fmt == "dot":
         render_snapshot_findings(Console(stderr=True, highlight=False), estate.findings)
         click.echo(escalation_dot(result), nl=False)

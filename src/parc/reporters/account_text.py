@@ -136,6 +136,10 @@ def render_escalation(console: Console, result: EscalationResult) -> None:
                 ctx = f" with {', '.join(f'{k}={v}' for k, v in c.context)}" if c.context else ""
                 console.print(f"       {c.verdict.label} {c.action} on {escape(c.resource)}{escape(ctx)}: {via}",
                               highlight=False)
+    if result.omitted:
+        total = sum(result.omitted.values())
+        console.print(f"\n[dim]{total} more reachable principal(s) of {len(result.omitted)} principal(s) not shown "
+                      "(--max-gains)[/dim]")
     if result.administrators:
         console.print(f"\n[dim]{len(result.administrators)} principal(s) already administrators: "
                       f"{', '.join(result.administrators)}[/dim]", highlight=False)

@@ -15,7 +15,7 @@ to N, changes T, then goes to T). Edges are computed once per node and reused fo
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from parc.core.account.assume import AssumeGraph, assume_graph
@@ -178,11 +178,14 @@ class EscalationResult:
     """How many starting principals were examined."""
     administrators: tuple[str, ...]
     """Starting principals that already are administrators (possibly under conditions on request-time keys)."""
+    omitted: Mapping[str, int] = field(default_factory=dict)
+    """Per principal, how many reachable principals were left out of the paths (``max_gains``)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
             "paths": [p.to_dict() for p in self.paths],
             "checked": {"principals": self.principals, "administrators": list(self.administrators)},
+            "omitted": dict(self.omitted),
         }
 
 
@@ -198,6 +201,10 @@ class Escalation:
         self._service_trust: dict[tuple[str, str], Verdict] = {}
         self._by_service: dict[tuple[str, str], list[Role]] = {}
         self._elevations: dict[tuple[str, str], list[Step]] = {}
+        self._admin_policy_list: dict[str, list[tuple[str, Policy]]] = {}
+        self._targets: dict[str, dict[str, list[Step]]] = {}
+        self.omitted: dict[str, int] = {}
+        """Starts whose list of gained principals was cut to ``max_gains``: how many were left out."""
         self._admin_refs: list[object] = []
         self.accounts = {a.account_id: a for a in ev.estate.accounts}
         for p in all_principals(ev.estate):
@@ -535,7 +542,11 @@ class Escalation:
     def _admin_policies(self, a: Account) -> list[tuple[str, Policy]]:
         """Managed policies whose attachment makes one an administrator: AdministratorAccess (present in every
         account), and any policy of the account that grants ``*`` on ``*`` without conditions."""
+        hit = self._admin_policy_list.get(a.account_id)
+        if hit is not None:
+            return hit
         out: list[tuple[str, Policy]] = [(ADMIN_POLICY_ARN, ADMIN_MANAGED)]
+        self._admin_policy_list[a.account_id] = out
         for mp in a.policies:
             doc = mp.policy
             if mp.arn == ADMIN_POLICY_ARN or doc is None:
@@ -578,23 +589,49 @@ class Escalation:
 
     # -- search -------------------------------------------------------------------------------------------------
 
-    def paths_from(self, start: str) -> list[Path]:
-        """The shortest path to administrator if there is one, else the shortest path to every principal reached."""
+    def self_elevations(self, arn: str) -> list[Step]:
+        """Steps by which the node makes itself an administrator."""
+        return self.elevations(arn, arn)
+
+    def targets_of(self, arn: str) -> dict[str, list[Step]]:
+        """Every principal of its account that the node can make an administrator (once per node). Only asked of
+        nodes that cannot elevate themselves: one that can needs no detour through another principal."""
+        hit = self._targets.get(arn)
+        if hit is not None:
+            return hit
+        out: dict[str, list[Step]] = {}
+        n = self.node(arn)
+        if n.elevators is None:
+            n.elevators = self._capable(n, ELEVATE)
+        if n.elevators:
+            a = n.account
+            for t_arn in [u.arn for u in a.users] + [r.arn for r in a.roles if not r.is_service_linked]:
+                if t_arn != arn:
+                    steps = self.elevations(arn, t_arn)
+                    if steps:
+                        out[t_arn] = steps
+        self._targets[arn] = out
+        return out
+
+    def paths_from(self, start: str, max_gains: int | None = None) -> list[Path]:
+        """The shortest path to administrator if there is one, else the shortest path to every principal reached
+        (the ``max_gains`` nearest when given; the number left out is kept in ``omitted``)."""
         mine = self.admin_check(self.node(start).principal)
         if mine.unconditional:
             return []
         parent: dict[str, Step] = {}
+        depth = {start: 0}
         order = [start]
-        seen = {start}
         queue = deque([start])
         while queue:
             arn = queue.popleft()
             if arn != start and self.admin_check(self.node(arn).principal).better_than(mine):
                 continue  # a gain: the path ends here
+            d = depth[arn] + 1
             for step in self.edges(arn).become:
-                if step.gains in seen:
+                if step.gains in depth:
                     continue
-                seen.add(step.gains)
+                depth[step.gains] = d
                 parent[step.gains] = step
                 order.append(step.gains)
                 queue.append(step.gains)
@@ -607,37 +644,59 @@ class Escalation:
                 to = s.actor
             return list(reversed(out))
 
-        best: list[Step] | None = None
+        # Candidates as (length, build): reach an administrator; elevate oneself on the way; or reach a principal
+        # that can elevate another reached one. Order is breadth first, so the first of each kind is its shortest.
+        best: tuple[int, list[Step]] | None = None
         for arn in order[1:]:
             check = self.admin_check(self.node(arn).principal)
             if check.better_than(mine):
-                cand = chain(arn)
-                cand[-1] = _with_admin_note(cand[-1], check)
-                if best is None or len(cand) < len(best):
-                    best = cand
+                steps = chain(arn)
+                steps[-1] = _with_admin_note(steps[-1], check)
+                best = (depth[arn], steps)
+                break
         for arn in order:
-            node = self.node(arn)
-            if arn != start and self.admin_check(node.principal).better_than(mine):
+            if best is not None and depth[arn] + 1 >= best[0]:
+                break
+            if arn != start and self.admin_check(self.node(arn).principal).better_than(mine):
                 continue
+            for step in self.self_elevations(arn):
+                if _gain(step).better_than(mine):
+                    best = (depth[arn] + 1, [*chain(arn), step])
+                    break
+        for arn in order:
+            if best is not None and depth[arn] + 1 >= best[0]:
+                break
+            node = self.node(arn)
             if node.elevators is None:
                 node.elevators = self._capable(node, ELEVATE)
-            if not node.elevators:
+            if not node.elevators or self.self_elevations(arn):
                 continue
-            steps = [s for target in order for s in self.elevations(arn, target)]
-            for step in steps:
-                gained = AdminCheck(True, step.unconditional_admin, step.admin_conditions)
-                if not gained.better_than(mine):
+            for target, steps in self.targets_of(arn).items():
+                if target not in depth:
                     continue
-                # Reach the actor, make the change, then (again from the start) reach the changed target.
-                cand = [*chain(arn), step]
-                cand += [s for s in chain(step.target) if s not in cand]
-                if best is None or len(cand) < len(best):
-                    best = cand
+                length = depth[arn] + 1 + depth[target]
+                if best is not None and length >= best[0]:
+                    continue
+                for step in steps:
+                    if _gain(step).better_than(mine):
+                        # Reach the actor, make the change, then (again from the start) reach the changed target.
+                        path = [*chain(arn), step]
+                        path += [s for s in chain(target) if s not in path]
+                        best = (length, path)
+                        break
         if best is not None:
-            return [Path(start, ADMINISTRATOR, tuple(best))]
+            return [Path(start, ADMINISTRATOR, tuple(best[1]))]
         if mine.admin:
             return []  # an administrator already (under conditions): other principals are no gain
-        return [Path(start, arn, tuple(chain(arn))) for arn in order[1:]]
+        reached = order[1:]
+        if max_gains is not None and len(reached) > max_gains:
+            self.omitted[start] = len(reached) - max_gains
+            reached = reached[:max_gains]
+        return [Path(start, arn, tuple(chain(arn))) for arn in reached]
+
+
+def _gain(step: Step) -> AdminCheck:
+    return AdminCheck(True, step.unconditional_admin, step.admin_conditions)
 
 
 def _with_admin_note(step: Step, check: AdminCheck) -> Step:
@@ -658,8 +717,9 @@ _PROFILE = Technique(
 
 
 def escalation(ev: Evaluator, principal: str | None = None, *, relax: bool = True,
-               starts: Iterable[str] | None = None) -> EscalationResult:
-    """Paths for one principal, or for every user and role of the snapshot."""
+               starts: Iterable[str] | None = None, max_gains: int | None = None) -> EscalationResult:
+    """Paths for one principal, or for every user and role of the snapshot. ``max_gains`` keeps, per principal
+    without a path to administrator, only that many of the principals it can reach (the nearest)."""
     esc = Escalation(ev, relax=relax)
     if principal is not None:
         arns = [ev.principal(principal).arn]
@@ -674,5 +734,5 @@ def escalation(ev: Evaluator, principal: str | None = None, *, relax: bool = Tru
         if check.admin:
             admins.append(arn)
         if not check.unconditional:
-            paths.extend(esc.paths_from(arn))
-    return EscalationResult(tuple(paths), len(arns), tuple(admins))
+            paths.extend(esc.paths_from(arn, max_gains))
+    return EscalationResult(tuple(paths), len(arns), tuple(admins), dict(esc.omitted))
