@@ -4,7 +4,6 @@ of the management account, the exposed SSH port."""
 
 from __future__ import annotations
 
-import pytest
 from audit_helpers import EXAMPLE
 
 from parc.core.audit import AuditReport, Severity
@@ -35,9 +34,6 @@ def test_every_kind_of_finding_is_in_the_example(example_report: AuditReport) ->
     assert {f.severity for f in example_report.findings} == set(Severity)
 
 
-@pytest.mark.xfail(reason="a public and an organization-wide resource policy need entries in "
-                          "examples/org/*/resource-policies.json, an existing file this issue may not edit "
-                          "(requested from the lead)", strict=True)
 def test_public_and_organization_wide_resources_are_in_the_example(example_report: AuditReport) -> None:
     found = {f.rule for f in example_report.findings}
     assert {"RESOURCE_PUBLIC", "RESOURCE_ORGANIZATION_WIDE"} <= found

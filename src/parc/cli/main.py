@@ -20,13 +20,15 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from parc.cli import audit, net, simulate, validate
+    from parc.cli import account, audit, net, simulate, validate
 
     cli.add_command(validate.command)
     cli.add_command(simulate.simulate_command)
     cli.add_command(simulate.check_command)
     cli.add_command(net.command)
     cli.add_command(audit.command)
+    for command in account.commands:
+        cli.add_command(command)
 
 
 _register()

@@ -15,7 +15,6 @@ fact. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condit
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -330,13 +329,7 @@ def join(base: PolicySet, resource: PolicyGroup | None, rcps: list[PolicyGroup],
     The compiled groups are shared, not copied; only the set's fields that name the resource side change, as
     ``PolicySet.__init__`` would set them. tests/account/test_account_evaluator.py pins that a joined set decides
     exactly as one compiled from scratch."""
-    ps = copy.copy(base)
-    ps.resource = resource
-    ps.rcps = rcps
-    ps.rcp_services = rcp_services if rcps else None
-    if hasattr(ps, "_identity_only"):
-        ps._identity_only = not (ps.resource or ps.boundary or ps.session or ps.endpoint or ps.scps or ps.rcps)
-    return ps
+    return base.with_resource_side(resource, rcps, rcp_services)
 
 
 def _base_key(key: str) -> str:

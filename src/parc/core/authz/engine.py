@@ -10,6 +10,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
@@ -108,13 +109,25 @@ class PolicySet:
         self.management_account = management_account
         self.rcp_services = rcp_services
         self.indexed = indexed
-        # Only identity policies: the common shape of bulk questions gets a lean path (same decisions; the property
-        # tests and the corpus run both paths).
-        # (Compared with None: a group without statements is falsy but still applies, and allows nothing.)
-        self._identity_only = (
-            all(g is None for g in (self.resource, self.boundary, self.session, self.endpoint))
-            and not self.scps and not self.rcps
-        )
+        self._identity_only = self._only_identity_policies()
+
+    def _only_identity_policies(self) -> bool:
+        """Only identity policies: the common shape of bulk questions gets a lean path (same decisions; the property
+        tests and the corpus run both paths). Compared with None: a group without statements is falsy but still
+        applies, and allows nothing."""
+        return (all(g is None for g in (self.resource, self.boundary, self.session, self.endpoint))
+                and not self.scps and not self.rcps)
+
+    def with_resource_side(self, resource: PolicyGroup | None, rcps: Sequence[PolicyGroup] = (),
+                           rcp_services: frozenset[str] | None = None) -> PolicySet:
+        """This set with another resource side (the resource's policy and its account's RCPs), sharing every
+        compiled group: whole-account questions compile each caller's side once and each resource's side once."""
+        joined = copy.copy(self)
+        joined.resource = resource
+        joined.rcps = list(rcps)
+        joined.rcp_services = rcp_services if rcps else None
+        joined._identity_only = joined._only_identity_policies()
+        return joined
 
     # -- public API ---------------------------------------------------------------------------------------------
 
