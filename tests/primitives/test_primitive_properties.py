@@ -1,7 +1,7 @@
 """Properties of the primitives, over arbitrary input.
 
-- ``evaluate``, the engine's ``fast`` closure and ``explain().matched`` always agree and never raise, for every operator form, any values, any
-  request value (missing, text, a list) and either variable setting;
+- ``evaluate``, the engine's ``fast`` closure and ``explain().matched`` always agree and never raise, for every
+  operator form, any values, any request value (missing, text, a list) and either variable setting;
 - the rules relating operators hold (a negated operator is the negation of its positive one for a present,
   parsable value; ``IfExists`` changes only the absent case; a set prefix over one value is the plain operator);
 - the glob engine's three paths (regular expression, fixed chunks, chunks with variables) agree with a tiny
