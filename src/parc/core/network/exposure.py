@@ -75,7 +75,7 @@ class Exposure:
     notes: tuple[str, ...] = field(default=())
 
     @property
-    def open(self) -> list[Span]:
+    def open(self) -> list[Span]:  # io-ok: the open port ranges, not file I/O
         return spans(self.traffic)
 
     def to_dict(self) -> dict[str, object]:
