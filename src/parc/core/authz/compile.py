@@ -60,6 +60,13 @@ def _compile_condition_typed(operator: str, key: str, typed: tuple[tuple[str, st
     return compile_condition(operator, key, [v for _, v in typed], variables=variables)
 
 
+def clear_caches() -> None:
+    """Forget the shared compiled matchers (benchmarks measure a cold compile with it)."""
+    _compile_action.cache_clear()
+    _compile_resource.cache_clear()
+    _compile_condition_typed.cache_clear()
+
+
 def _has_wildcard(pattern: str) -> bool:
     return "*" in pattern or "?" in pattern
 

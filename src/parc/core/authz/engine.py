@@ -11,8 +11,10 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 from __future__ import annotations
 
 import copy
+import gc
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from types import MappingProxyType
 
 from parc.core.authz.compile import CompiledStatement, PolicyCompileError, PolicyGroup
 from parc.core.authz.decision import (
@@ -143,7 +145,16 @@ class PolicySet:
 
     def authorize_many(self, requests: Iterable[Request | Mapping[str, object]], *,
                        now: datetime | None = None) -> list[Decision]:
-        return [self.authorize(r, now=now) for r in requests]
+        """Decide a batch. The cyclic garbage collector is paused meanwhile: decisions hold no reference cycles,
+        and a growing list of them otherwise makes each collection walk every decision made so far (about half
+        the batch's time at 100,000 requests)."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return [self.authorize(r, now=now) for r in requests]
+        finally:
+            if enabled:
+                gc.enable()
 
     def groups(self) -> list[PolicyGroup]:
         out: list[PolicyGroup] = [*self.scps, *self.rcps]
@@ -177,16 +188,12 @@ class PolicySet:
                 allows.append(s.ref)
             else:
                 denies.append(s.ref)
-        by_type = _IDENTITY_ONLY_TYPES.copy()
         if denies:
-            by_type["identity"] = EXPLICIT_DENY
-            return Decision(EXPLICIT_DENY, tuple(denies), _BLOCKED_IDENTITY, by_type,
+            return Decision(EXPLICIT_DENY, tuple(denies), _BLOCKED_IDENTITY, _BY_TYPE_DENY,
                             (f"Explicitly denied by {denies[0].label()}",), None, tuple(cands), ctx)
         if allows:
-            by_type["identity"] = ALLOW
-            return Decision(ALLOW, tuple(allows), (), by_type, _WHY_ALLOW, None, tuple(cands), ctx)
-        by_type["identity"] = IMPLICIT_DENY
-        return Decision(IMPLICIT_DENY, (), _BLOCKED_IDENTITY, by_type, _WHY_NONE, None, tuple(cands), ctx)
+            return Decision(ALLOW, tuple(allows), (), _BY_TYPE_ALLOW, _WHY_ALLOW, None, tuple(cands), ctx)
+        return Decision(IMPLICIT_DENY, (), _BLOCKED_IDENTITY, _BY_TYPE_NONE, _WHY_NONE, None, tuple(cands), ctx)
 
     # -- applicability ----------------------------------------------------------------------------------------------
 
@@ -369,8 +376,16 @@ class PolicySet:
 
 
 _LEAN_KINDS = frozenset({PrincipalKind.USER, PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE})
-_IDENTITY_ONLY_TYPES = {t: NOT_APPLICABLE for t in ("identity", "boundary", "session", "resource", "endpoint", "scp",
-                                                       "rcp")}
+def _identity_only_summary(result: str) -> Mapping[str, str]:
+    summary = {t: NOT_APPLICABLE for t in ("identity", "boundary", "session", "resource", "endpoint", "scp", "rcp")}
+    summary["identity"] = result
+    return MappingProxyType(summary)
+
+
+# Shared, read-only: the lean path's per-type summary is one of three, so no decision builds its own.
+_BY_TYPE_ALLOW = _identity_only_summary(ALLOW)
+_BY_TYPE_DENY = _identity_only_summary(EXPLICIT_DENY)
+_BY_TYPE_NONE = _identity_only_summary(IMPLICIT_DENY)
 _WHY_ALLOW = ("Allowed by an identity-based policy",)
 _WHY_NONE = ("No identity-based or resource-based policy statement allows the request",)
 _BLOCKED_IDENTITY = ("identity",)
