@@ -314,9 +314,24 @@ def _static_matcher(
         suffix = atoms[1]
         return lambda s: s.endswith(suffix)
     if regex_source is not None:
-        rx = re.compile(regex_source, re.DOTALL)
-        return lambda s: rx.fullmatch(s) is not None
+        return _lazy_fullmatch(regex_source)
     return lambda s: match_chunks(s, chunks, has_star)
+
+
+def _lazy_fullmatch(source: str) -> Matcher:
+    """A ``fullmatch`` matcher whose regular expression is compiled on first use.
+
+    Compiling the regular expressions dominated compiling a policy set (most patterns of a large set never meet a
+    request); deferring it keeps compilation cheap and costs one ``is None`` test per match."""
+    rx: re.Pattern[str] | None = None
+
+    def match(s: str) -> bool:
+        nonlocal rx
+        if rx is None:
+            rx = re.compile(source, re.DOTALL)
+        return rx.fullmatch(s) is not None
+
+    return match
 
 
 def compile_glob(pattern: str, *, ignore_case: bool) -> Matcher:
@@ -407,10 +422,12 @@ class ResourceMatcher:
         # The last segment runs to the end of the ARN when it is the resource part, or when a short pattern ends in *.
         self._open_end = self.segments == ARN_SEGMENTS or bool(parts[-1] and parts[-1][-1] == STAR)
         self.has_variables = _has_variable(atoms)
-        self._globs = tuple(
-            Glob(seg) if k == len(parts) - 1 and self._open_end else Glob(seg, star="[^:]*", one="[^:]")
-            for k, seg in enumerate(parts)
-        )
+        if self.has_variables:
+            # Per-segment globs serve only the per-request paths; a static pattern is one matcher (below).
+            self._globs = tuple(
+                Glob(seg) if k == len(parts) - 1 and self._open_end else Glob(seg, star="[^:]*", one="[^:]")
+                for k, seg in enumerate(parts)
+            )
         if _has_variable([a for seg in parts[:-1] for a in seg]):
             return  # variables before the resource part: matched segment by segment
         head = [_regex_source(seg, "[^:]*", "[^:]") + ":" for seg in parts[:-1]]
@@ -424,7 +441,7 @@ class ResourceMatcher:
         last = parts[-1]
         if sum(1 for a in last if a == STAR) > _MAX_REGEX_STARS:
             rx = re.compile("".join(head), re.DOTALL)
-            tail = self._globs[-1].static
+            tail = Glob(last).static if self._open_end else Glob(last, star="[^:]*", one="[^:]").static
             assert tail is not None
             open_end = self._open_end
 
@@ -437,8 +454,7 @@ class ResourceMatcher:
 
             return match
         last_source = _regex_source(last) if self._open_end else _regex_source(last, "[^:]*", "[^:]")
-        rx = re.compile("".join(head) + last_source, re.DOTALL)
-        return lambda arn: rx.fullmatch(arn) is not None
+        return _lazy_fullmatch("".join(head) + last_source)
 
     def _pieces(self, arn: str) -> list[str] | None:
         n = self.segments

@@ -100,14 +100,20 @@ def parse_policy(
             return ParseResult(None, (finding,) if finding else ())
         if source.strip().startswith("%"):
             source = unquote(source.strip())
-        text_size = sum(1 for ch in source if not ch.isspace())
+        text_size = len("".join(source.split()))
     elif isinstance(source, JNode):
         node = source
     else:
         node = from_python(source)
+        text_size = _packed_size(source)
     if text_size is None:
-        text_size = len("".join(json.dumps(node.to_python(), separators=(",", ":")).split()))
+        text_size = _packed_size(node.to_python())
     return _Parser(policy_type, name).policy(node, text_size)
+
+
+def _packed_size(value: object) -> int:
+    """Characters without white space, as IAM counts a policy against its size quota."""
+    return len("".join(json.dumps(value, separators=(",", ":"), ensure_ascii=False).split()))
 
 
 def parse_policy_strict(
