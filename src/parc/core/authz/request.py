@@ -134,7 +134,9 @@ def _normalize(raw: Mapping[str, object]) -> dict[str, ContextValue]:
         raise RequestError(f"'context': {exc}") from None
 
 
-@lru_cache(maxsize=65536)
+_CHECKED_ACTIONS: set[str] = set()
+
+
 def _check_action(action: str) -> None:
     service, _, name = action.partition(":")
     if not service or not name:
@@ -156,12 +158,10 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
 
     This runs once per decision, so the common shape (string values, a context of strings) takes a short path:
     checks whose answer depends only on a repeated string (an action, the context's key names) are cached."""
-    if strict:
-        for k in fields:
-            if k not in REQUEST_FIELDS:
-                unknown = sorted(str(k) for k in set(fields) - REQUEST_FIELDS)
-                known = ", ".join(sorted(REQUEST_FIELDS))
-                raise RequestError(f"Unknown request field(s): {', '.join(unknown)}; known: {known}")
+    if strict and not REQUEST_FIELDS.issuperset(fields):
+        unknown = sorted(str(k) for k in set(fields) - REQUEST_FIELDS)
+        known = ", ".join(sorted(REQUEST_FIELDS))
+        raise RequestError(f"Unknown request field(s): {', '.join(unknown)}; known: {known}")
     principal_raw = fields.get("principal", "*")
     action = fields.get("action")
     resource = fields.get("resource", "*")
@@ -169,7 +169,10 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
         raise RequestError("'principal' must be a string (an ARN, an account id, a service principal or \"*\")")
     if type(action) is not str:
         raise RequestError(f"'action' must be a string such as \"s3:GetObject\" (got {action!r})")
-    _check_action(action)
+    if action not in _CHECKED_ACTIONS:
+        _check_action(action)
+        if len(_CHECKED_ACTIONS) < 65536:
+            _CHECKED_ACTIONS.add(action)
     if type(resource) is not str or not resource:
         raise RequestError(f"'resource' must be a non-empty string, an ARN or \"*\" (got {resource!r})")
     arn_account: str | None = None
