@@ -179,3 +179,11 @@ def test_simulate_jobs_reports_the_bad_line(tmp_path: Path) -> None:
     reqs.write_text("\n".join([good] * 50 + ['{"action": 12}'] + [good] * 5) + "\n")
     code, _, err = run("simulate", str(reqs), "--jobs", "2")
     assert code == 2 and "line 51" in err
+
+
+def test_check_rejects_a_principal_that_is_not_one() -> None:
+    code, _, err = run("check", "--principal", "alice", "--action", "s3:GetObject")
+    assert code == 2 and "Unrecognized principal 'alice'" in err
+    code, out, _ = run("check", "--principal", "accounts.google.com", "--action", "sts:AssumeRoleWithWebIdentity",
+                       "--format", "json")
+    assert code == 0 and json.loads(out)["blocked_by"] == ["resource"]

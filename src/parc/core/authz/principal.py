@@ -156,7 +156,13 @@ def parse_request_principal(raw: str) -> RequestPrincipal:
         return RequestPrincipal(
             p, PrincipalKind.SERVICE, name=p, keys=((ANY, MatchKind.DIRECT), (("service", p), MatchKind.DIRECT))
         )
-    # Anything else is a web identity / SAML provider name ("accounts.google.com", "cognito-identity...").
+    # Anything else must be a web identity provider's domain ("accounts.google.com", "www.amazon.com"); a bare
+    # word is a mistake, not an identity.
+    if "." not in p or " " in p:
+        raise PrincipalError(
+            f"Unrecognized principal {raw!r}: expected an IAM or STS ARN, a 12-digit account id, a service principal "
+            "(s3.amazonaws.com), a web identity provider (accounts.google.com) or \"*\" for anonymous"
+        )
     keys = ((ANY, MatchKind.DIRECT), (("federated", p), MatchKind.DIRECT))
     return RequestPrincipal(p, PrincipalKind.FEDERATED, keys=keys)
 
