@@ -26,8 +26,14 @@ from parc.core.authz.decision import (
     Decision,
     StatementRef,
 )
-from parc.core.authz.principal import MatchKind, PrincipalKind, RequestPrincipal
-from parc.core.authz.request import Request, build_request
+from parc.core.authz.principal import (
+    MatchKind,
+    PrincipalError,
+    PrincipalKind,
+    RequestPrincipal,
+    parse_request_principal,
+)
+from parc.core.authz.request import REQUEST_FIELDS, Request, RequestError, build_request, full_context, given_context
 from parc.core.context import ContextValue
 from parc.core.policy.jsonpos import JNode
 from parc.core.policy.model import Policy, PolicyType
@@ -92,6 +98,7 @@ class PolicySet:
         self.rcp_services = rcp_services
         self.indexed = indexed
         self._identity_only = self._only_identity_policies()
+        self._lean_actions: dict[str, tuple[str, tuple[CompiledStatement, ...] | None]] = {}
 
     def _compile(
         self,
@@ -151,6 +158,10 @@ class PolicySet:
 
     def authorize(self, request: Request | Mapping[str, object], *, now: datetime | None = None,
                   explain: bool = False) -> Decision:
+        if self._identity_only and self.indexed and not explain and type(request) is dict:
+            decided = self._authorize_lean(request, now)
+            if decided is not None:
+                return decided
         req = request if isinstance(request, Request) else build_request(request, now=now)
         decision = self._decide(req)
         if explain:
@@ -172,6 +183,111 @@ class PolicySet:
         out.append(self.identity)
         out += [g for g in (self.boundary, self.session) if g is not None]
         return out
+
+    def _authorize_lean(self, fields: dict[str, object], now: datetime | None) -> Decision | None:
+        """The decision for the commonest bulk shape, or None to take the full path (which also reports errors).
+
+        Same account, an IAM user or role session, identity policies only: the same decision as
+        ``_decide_identity_only`` over ``build_request``, but the context (the caller's derived keys, the clock, the
+        request's own keys) is built only when a candidate statement reads it."""
+        if not REQUEST_FIELDS.issuperset(fields):
+            return None
+        principal_raw = fields.get("principal", "*")
+        action = fields.get("action")
+        resource = fields.get("resource", "*")
+        if type(principal_raw) is not str or type(action) is not str or type(resource) is not str:
+            return None
+        entry = self._lean_actions.get(action)
+        if entry is None:
+            service, _, name = action.partition(":")
+            if not service or not name:
+                return None
+            a = action.lower()
+            # Actions with rules of their own (always allowed; decided by a trust or key policy) take the full path.
+            entry = (a, None if a in ALWAYS_ALLOWED or a in TRUST_ACTIONS or a.startswith("kms:")
+                     else self.identity.action_candidates(a))
+            if len(self._lean_actions) < 65536:
+                self._lean_actions[action] = entry
+        a, candidates = entry
+        if candidates is None:
+            return None
+        principal = _LEAN_PRINCIPALS.get(principal_raw)
+        if principal is None:
+            try:
+                principal = parse_request_principal(principal_raw)
+            except PrincipalError:
+                return None
+            if principal.kind not in _LEAN_KINDS:
+                return None
+            if len(_LEAN_PRINCIPALS) < 65536:
+                _LEAN_PRINCIPALS[principal_raw] = principal
+        account = principal.account
+        if resource != "*":
+            parts = resource.split(":", 5)
+            if len(parts) < 6 or parts[0] != "arn":
+                return None
+            acct = parts[4]
+            if len(acct) == 12 and acct.isdigit():
+                if acct != account:
+                    return None
+            else:
+                given_account = fields.get("resource_account")
+                if given_account is not None and given_account != account:
+                    return None
+        else:
+            given_account = fields.get("resource_account")
+            if given_account is not None and given_account != account:
+                return None
+        ctx: dict[str, ContextValue] | None = None
+        allows: list[StatementRef] = []
+        denies: list[StatementRef] = []
+        cands: list[CompiledStatement] = []
+        for s in candidates:
+            fn = s.resource_fn
+            if fn is not None:
+                if not fn(resource):
+                    continue
+            elif s.resources is not None:
+                if ctx is None:
+                    ctx = self._lean_context(principal, account, fields, now)
+                    if ctx is None:
+                        return None
+                if not s.resource_matches(resource, ctx):
+                    continue
+            cands.append(s)
+            if s.condition_fns:
+                if ctx is None:
+                    ctx = self._lean_context(principal, account, fields, now)
+                    if ctx is None:
+                        return None
+                failed = False
+                for cond in s.condition_fns:
+                    if not cond(ctx):
+                        failed = True
+                        break
+                if failed:
+                    continue
+            if s.allow:
+                allows.append(s.ref)
+            else:
+                denies.append(s.ref)
+        if denies:
+            return Decision(EXPLICIT_DENY, tuple(denies), _BLOCKED_IDENTITY, _BY_TYPE_DENY,
+                            (f"Explicitly denied by {denies[0].label()}",), None, tuple(cands), ctx)
+        if allows:
+            return Decision(ALLOW, tuple(allows), (), _BY_TYPE_ALLOW, _WHY_ALLOW, None, tuple(cands), ctx)
+        return Decision(IMPLICIT_DENY, (), _BLOCKED_IDENTITY, _BY_TYPE_NONE, _WHY_NONE, None, tuple(cands), ctx)
+
+    @staticmethod
+    def _lean_context(principal: RequestPrincipal, account: str | None, fields: Mapping[str, object],
+                      now: datetime | None) -> dict[str, ContextValue] | None:
+        try:
+            given = given_context(fields.get("context"))
+        except RequestError:
+            return None
+        # (A session's aws:PrincipalArn would refine its role path: that matters to Principal elements and SCPs,
+        # neither of which an identity-only set has.)
+        return full_context(principal, account, given, now)
 
     def _decide_identity_only(self, a: str, resource: str, ctx: Mapping[str, ContextValue]) -> Decision:
         """Same account, IAM user or role session, identity policies only: an explicit deny decides, else any
@@ -386,6 +502,7 @@ class PolicySet:
 
 
 _LEAN_KINDS = frozenset({PrincipalKind.USER, PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE})
+_LEAN_PRINCIPALS: dict[str, RequestPrincipal] = {}
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building objects that hold no reference cycles (compiled policies,

@@ -196,21 +196,32 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
     given_account = fields.get("resource_account")
     if given_account is not None and type(given_account) is not str:
         raise RequestError("'resource_account' must be a 12-digit account id string")
-    raw_ctx = fields.get("context") or {}
-    if type(raw_ctx) is not dict and not isinstance(raw_ctx, Mapping):
-        raise RequestError("'context' must be an object of condition key -> value")
-    given: dict[str, ContextValue]
-    lowered = _lowered_names(tuple(raw_ctx))
-    values = raw_ctx.values()
-    if lowered is not None and set(map(type, values)) <= _STR_ONLY:
-        given = dict(zip(lowered, values, strict=True))
-    else:
-        given = _normalize(raw_ctx)
+    given = given_context(fields.get("context"))
     if principal.is_session:
         given_arn = given.get("aws:principalarn")
         if type(given_arn) is str and ":role/" in given_arn:
             principal = with_role_arn(principal, given_arn)
     resource_account = arn_account or given_account or principal.account
+    return Request(principal, action, resource, resource_account, full_context(principal, resource_account, given, now))
+
+
+def given_context(raw_ctx: object) -> dict[str, ContextValue]:
+    """The request's own context, keys lowercased (checked: a RequestError says what is wrong)."""
+    if not raw_ctx:
+        return {}
+    if type(raw_ctx) is not dict and not isinstance(raw_ctx, Mapping):
+        raise RequestError("'context' must be an object of condition key -> value")
+    lowered = _lowered_names(tuple(raw_ctx))
+    values = raw_ctx.values()
+    if lowered is not None and set(map(type, values)) <= _STR_ONLY:
+        return dict(zip(lowered, values, strict=True))
+    return _normalize(raw_ctx)
+
+
+def full_context(principal: RequestPrincipal, resource_account: str | None, given: Mapping[str, ContextValue],
+                 now: datetime | None) -> dict[str, ContextValue]:
+    """The context the conditions see: what AWS derives from the caller and the clock, then what the request
+    gives (which always wins)."""
     ctx = _principal_context(principal, resource_account).copy()
     if now is None:
         current, epoch = _time_keys(int(time.time()))
@@ -221,4 +232,4 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
     ctx["aws:currenttime"] = current
     ctx["aws:epochtime"] = epoch
     ctx.update(given)
-    return Request(principal, action, resource, resource_account, ctx)
+    return ctx
