@@ -10,6 +10,7 @@ address never falls in an IPv6 range or the reverse. No policy variables.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -29,22 +30,19 @@ def parse_network(text: str) -> Network | None:
     return net.version, int(net.network_address), int(net.netmask)
 
 
+# One octet: 0-255 without leading zeros (ipaddress rejects them too).
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
+_DOTTED_QUAD = re.compile(r"\.".join([_OCTET] * 4), re.ASCII)
+
+
 @lru_cache(maxsize=4096)
 def parse_address(text: str) -> tuple[int, int] | None:
     # The common case, a dotted IPv4 address, without ipaddress's object construction (several times slower);
     # anything unusual goes to ipaddress, which decides what is valid (leading zeros are not, for example).
-    parts = text.split(".")
-    if len(parts) == 4:
-        value = 0
-        for part in parts:
-            if not (part.isdigit() and part.isascii()) or len(part) > 3 or (len(part) > 1 and part[0] == "0"):
-                break
-            octet = int(part)
-            if octet > 255:
-                break
-            value = value << 8 | octet
-        else:
-            return 4, value
+    m = _DOTTED_QUAD.fullmatch(text)
+    if m is not None:
+        a, b, c, d = m.groups()
+        return 4, int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
     try:
         addr = ipaddress.ip_address(text)
     except ValueError:
@@ -61,7 +59,10 @@ def build_ip(values: Sequence[str], variables: bool) -> Comparer:
         if a is None:
             return None
         version, value = a
-        return any(v == version and value & mask == net for v, net, mask in nets)
+        for v, net, mask in nets:  # noqa: SIM110 - a loop, not any(genexpr): this runs per request
+            if v == version and value & mask == net:
+                return True
+        return False
 
     return Comparer(KIND, static=Resolved(test, not bad, bad))
 
