@@ -11,11 +11,8 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 from __future__ import annotations
 
 import copy
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from types import MappingProxyType
 
 from parc.core.authz.compile import CompiledStatement, PolicyCompileError, PolicyGroup
 from parc.core.authz.decision import (
@@ -26,43 +23,23 @@ from parc.core.authz.decision import (
     Decision,
     StatementRef,
 )
-from parc.core.authz.principal import (
-    MatchKind,
-    PrincipalError,
-    PrincipalKind,
-    RequestPrincipal,
-    parse_request_principal,
+from parc.core.authz.fast import (
+    ALWAYS_ALLOWED,
+    LEAN_KINDS,
+    TRUST_ACTIONS,
+    LeanEntry,
+    decide_identity_only,
+    gc_paused,
+    requires_resource_policy,
 )
-from parc.core.authz.request import REQUEST_FIELDS, Request, RequestError, build_request, full_context, given_context
+from parc.core.authz.principal import MatchKind, PrincipalKind, RequestPrincipal
+from parc.core.authz.request import Request, build_request
 from parc.core.context import ContextValue
 from parc.core.policy.jsonpos import JNode
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import PolicyParseError, parse_policy_strict
 
 PolicyInput = Policy | Mapping[str, object] | str | JNode
-
-# Actions authorized against the role's trust policy, which must allow them even in the same account.
-# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
-TRUST_ACTIONS = frozenset(
-    {
-        "sts:assumerole",
-        "sts:assumerolewithsaml",
-        "sts:assumerolewithwebidentity",
-        "sts:tagsession",
-        "sts:setsourceidentity",
-        "sts:setcontext",
-    }
-)
-ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
-
-
-def requires_resource_policy(action_lower: str, resource: str) -> bool:
-    """Role trust policies and KMS key policies must allow explicitly: identity policies alone never suffice.
-    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"""
-    if action_lower in TRUST_ACTIONS:
-        return True
-    return action_lower.startswith("kms:") and ":key/" in resource
-
 
 def as_policy(source: PolicyInput, policy_type: PolicyType, index: int | None = None) -> Policy:
     if isinstance(source, Policy):
@@ -91,14 +68,14 @@ class PolicySet:
         *,
         indexed: bool = True,
     ) -> None:
-        with _gc_paused():
+        with gc_paused():
             self._compile(identity_policies, resource_policy, permissions_boundary, session_policy, scps, rcps,
                           vpc_endpoint_policy, indexed)
         self.management_account = management_account
         self.rcp_services = rcp_services
         self.indexed = indexed
         self._identity_only = self._only_identity_policies()
-        self._lean_actions: dict[str, tuple[str, tuple[CompiledStatement, ...] | None]] = {}
+        self._lean = LeanEntry(self.identity)
 
     def _compile(
         self,
@@ -159,7 +136,7 @@ class PolicySet:
     def authorize(self, request: Request | Mapping[str, object], *, now: datetime | None = None,
                   explain: bool = False) -> Decision:
         if self._identity_only and self.indexed and not explain and type(request) is dict:
-            decided = self._authorize_lean(request, now)
+            decided = self._lean.authorize(request, now)
             if decided is not None:
                 return decided
         req = request if isinstance(request, Request) else build_request(request, now=now)
@@ -174,7 +151,7 @@ class PolicySet:
                        now: datetime | None = None) -> list[Decision]:
         """Decide a batch, with the cyclic garbage collector paused (a growing list of decisions otherwise makes
         each collection walk every decision made so far: about half the batch's time at 100,000 requests)."""
-        with _gc_paused():
+        with gc_paused():
             return [self.authorize(r, now=now) for r in requests]
 
     def groups(self) -> list[PolicyGroup]:
@@ -184,142 +161,10 @@ class PolicySet:
         out += [g for g in (self.boundary, self.session) if g is not None]
         return out
 
-    def _authorize_lean(self, fields: dict[str, object], now: datetime | None) -> Decision | None:
-        """The decision for the commonest bulk shape, or None to take the full path (which also reports errors).
-
-        Same account, an IAM user or role session, identity policies only: the same decision as
-        ``_decide_identity_only`` over ``build_request``, but the context (the caller's derived keys, the clock, the
-        request's own keys) is built only when a candidate statement reads it."""
-        if not REQUEST_FIELDS.issuperset(fields):
-            return None
-        principal_raw = fields.get("principal", "*")
-        action = fields.get("action")
-        resource = fields.get("resource", "*")
-        if type(principal_raw) is not str or type(action) is not str or type(resource) is not str:
-            return None
-        entry = self._lean_actions.get(action)
-        if entry is None:
-            service, _, name = action.partition(":")
-            if not service or not name:
-                return None
-            a = action.lower()
-            # Actions with rules of their own (always allowed; decided by a trust or key policy) take the full path.
-            entry = (a, None if a in ALWAYS_ALLOWED or a in TRUST_ACTIONS or a.startswith("kms:")
-                     else self.identity.action_candidates(a))
-            if len(self._lean_actions) < 65536:
-                self._lean_actions[action] = entry
-        a, candidates = entry
-        if candidates is None:
-            return None
-        principal = _LEAN_PRINCIPALS.get(principal_raw)
-        if principal is None:
-            try:
-                principal = parse_request_principal(principal_raw)
-            except PrincipalError:
-                return None
-            if principal.kind not in _LEAN_KINDS:
-                return None
-            if len(_LEAN_PRINCIPALS) < 65536:
-                _LEAN_PRINCIPALS[principal_raw] = principal
-        account = principal.account
-        if resource != "*":
-            parts = resource.split(":", 5)
-            if len(parts) < 6 or parts[0] != "arn":
-                return None
-            acct = parts[4]
-            if len(acct) == 12 and acct.isdigit():
-                if acct != account:
-                    return None
-            else:
-                given_account = fields.get("resource_account")
-                if given_account is not None and given_account != account:
-                    return None
-        else:
-            given_account = fields.get("resource_account")
-            if given_account is not None and given_account != account:
-                return None
-        ctx: dict[str, ContextValue] | None = None
-        allows: list[StatementRef] = []
-        denies: list[StatementRef] = []
-        cands: list[CompiledStatement] = []
-        for s in candidates:
-            fn = s.resource_fn
-            if fn is not None:
-                if not fn(resource):
-                    continue
-            elif s.resources is not None:
-                if ctx is None:
-                    ctx = self._lean_context(principal, account, fields, now)
-                    if ctx is None:
-                        return None
-                if not s.resource_matches(resource, ctx):
-                    continue
-            cands.append(s)
-            if s.condition_fns:
-                if ctx is None:
-                    ctx = self._lean_context(principal, account, fields, now)
-                    if ctx is None:
-                        return None
-                failed = False
-                for cond in s.condition_fns:
-                    if not cond(ctx):
-                        failed = True
-                        break
-                if failed:
-                    continue
-            if s.allow:
-                allows.append(s.ref)
-            else:
-                denies.append(s.ref)
-        if denies:
-            return Decision(EXPLICIT_DENY, tuple(denies), _BLOCKED_IDENTITY, _BY_TYPE_DENY,
-                            (f"Explicitly denied by {denies[0].label()}",), None, tuple(cands), ctx)
-        if allows:
-            return Decision(ALLOW, tuple(allows), (), _BY_TYPE_ALLOW, _WHY_ALLOW, None, tuple(cands), ctx)
-        return Decision(IMPLICIT_DENY, (), _BLOCKED_IDENTITY, _BY_TYPE_NONE, _WHY_NONE, None, tuple(cands), ctx)
-
-    @staticmethod
-    def _lean_context(principal: RequestPrincipal, account: str | None, fields: Mapping[str, object],
-                      now: datetime | None) -> dict[str, ContextValue] | None:
-        try:
-            given = given_context(fields.get("context"))
-        except RequestError:
-            return None
-        # (A session's aws:PrincipalArn would refine its role path: that matters to Principal elements and SCPs,
-        # neither of which an identity-only set has.)
-        return full_context(principal, account, given, now)
-
     def _decide_identity_only(self, a: str, resource: str, ctx: Mapping[str, ContextValue]) -> Decision:
-        """Same account, IAM user or role session, identity policies only: an explicit deny decides, else any
-        allow. Written out flat because bulk evaluation spends its time here."""
-        allows: list[StatementRef] = []
-        denies: list[StatementRef] = []
-        cands: list[CompiledStatement] = []
-        for s in self.identity.action_candidates(a):
-            fn = s.resource_fn
-            if fn is not None:
-                if not fn(resource):
-                    continue
-            elif s.resources is not None and not s.resource_matches(resource, ctx):
-                continue
-            cands.append(s)
-            failed = False
-            for cond in s.condition_fns:
-                if not cond(ctx):
-                    failed = True
-                    break
-            if failed:
-                continue
-            if s.allow:
-                allows.append(s.ref)
-            else:
-                denies.append(s.ref)
-        if denies:
-            return Decision(EXPLICIT_DENY, tuple(denies), _BLOCKED_IDENTITY, _BY_TYPE_DENY,
-                            (f"Explicitly denied by {denies[0].label()}",), None, tuple(cands), ctx)
-        if allows:
-            return Decision(ALLOW, tuple(allows), (), _BY_TYPE_ALLOW, _WHY_ALLOW, None, tuple(cands), ctx)
-        return Decision(IMPLICIT_DENY, (), _BLOCKED_IDENTITY, _BY_TYPE_NONE, _WHY_NONE, None, tuple(cands), ctx)
+        decided = decide_identity_only(self.identity.action_candidates(a), resource, ctx, lambda: ctx)
+        assert decided is not None  # the context is given: the fast loop always answers
+        return decided
 
     # -- applicability ----------------------------------------------------------------------------------------------
 
@@ -355,7 +200,7 @@ class PolicySet:
         p = req.principal
         ctx = req.context
         resource = req.resource
-        if (self._identity_only and p.kind in _LEAN_KINDS and req.same_account
+        if (self._identity_only and p.kind in LEAN_KINDS and req.same_account
                 and not requires_resource_policy(a, resource)):
             return self._decide_identity_only(a, resource, ctx)
         iam = p.is_iam
@@ -499,37 +344,6 @@ class PolicySet:
         return deny(blocked, "Cross-account access needs an allow on both sides: "
                              + ("the caller's identity-based policies do not allow it" if not identity_side else
                                 "no resource-based policy statement allows the caller or its account"))
-
-
-_LEAN_KINDS = frozenset({PrincipalKind.USER, PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE})
-_LEAN_PRINCIPALS: dict[str, RequestPrincipal] = {}
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building objects that hold no reference cycles (compiled policies,
-    batches of decisions): otherwise each collection walks everything the process holds, which in a process with
-    large inputs in memory doubled the time of both."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _identity_only_summary(result: str) -> Mapping[str, str]:
-    summary = {t: NOT_APPLICABLE for t in ("identity", "boundary", "session", "resource", "endpoint", "scp", "rcp")}
-    summary["identity"] = result
-    return MappingProxyType(summary)
-
-
-# Shared, read-only: the lean path's per-type summary is one of three, so no decision builds its own.
-_BY_TYPE_ALLOW = _identity_only_summary(ALLOW)
-_BY_TYPE_DENY = _identity_only_summary(EXPLICIT_DENY)
-_BY_TYPE_NONE = _identity_only_summary(IMPLICIT_DENY)
-_WHY_ALLOW = ("Allowed by an identity-based policy",)
-_WHY_NONE = ("No identity-based or resource-based policy statement allows the request",)
-_BLOCKED_IDENTITY = ("identity",)
 
 
 def _levels(name: str, ptype: PolicyType, levels: Sequence[Sequence[PolicyInput]] | None,
