@@ -86,6 +86,7 @@ class CompiledStatement:
         "principal_keys",
         "ref",
         "resource_fn",
+        "resource_prefixes",
         "resources",
         "resources_static",
         "uses_principal",
@@ -130,6 +131,12 @@ class CompiledStatement:
             if self.resources is not None and self.resources_static else None
         )
         """A plain ``resource -> bool`` for variable-free patterns (None: match all, or needs the context)."""
+        self.resource_prefixes: tuple[str, ...] | None = (
+            _literal_prefixes([r.value for r in res]) if self.resource_fn is not None and not self.not_resource
+            and res is not None else None
+        )
+        """The literal starts of the Resource patterns: a resource that starts with none of them cannot match, which
+        one ``str.startswith`` tells before any pattern runs (None: no such filter)."""
         # Principals.
         self.uses_principal = policy_type in PRINCIPAL_TYPES
         self.principal_keys: frozenset[Key] | None = None
@@ -219,6 +226,16 @@ class CompiledStatement:
             if not fn(ctx):
                 return False
         return True
+
+
+def _literal_prefixes(patterns: Sequence[str]) -> tuple[str, ...] | None:
+    prefixes = []
+    for p in patterns:
+        cut = min((i for i in (p.find("*"), p.find("?")) if i >= 0), default=len(p))
+        if cut == 0:
+            return None
+        prefixes.append(p[:cut])
+    return tuple(prefixes)
 
 
 def _static_resource_fn(matchers: tuple[ResourceMatcher, ...], negate: bool) -> Callable[[str], bool]:

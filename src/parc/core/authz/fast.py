@@ -90,6 +90,9 @@ def decide_identity_only(candidates: Sequence[CompiledStatement], resource: str,
     for s in candidates:
         fn = s.resource_fn
         if fn is not None:
+            prefixes = s.resource_prefixes
+            if prefixes is not None and not resource.startswith(prefixes):
+                continue
             if not fn(resource):
                 continue
         elif s.resources is not None:
