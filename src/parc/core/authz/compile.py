@@ -231,6 +231,8 @@ class CompiledStatement:
 def _literal_prefixes(patterns: Sequence[str]) -> tuple[str, ...] | None:
     prefixes = []
     for p in patterns:
+        if "${" in p:  # ${*} ${?} ${$} stand for other text than they are written with
+            return None
         cut = min((i for i in (p.find("*"), p.find("?")) if i >= 0), default=len(p))
         if cut == 0:
             return None

@@ -200,7 +200,8 @@ class PolicySet:
         p = req.principal
         ctx = req.context
         resource = req.resource
-        if (self._identity_only and p.kind in LEAN_KINDS and req.same_account
+        # The plain reference path (indexed=False) always takes the general flow below.
+        if (self._identity_only and self.indexed and p.kind in LEAN_KINDS and req.same_account
                 and not requires_resource_policy(a, resource)):
             return self._decide_identity_only(a, resource, ctx)
         iam = p.is_iam
