@@ -325,6 +325,22 @@ def _leave_checks(run: _Run, gateway: str, kind: str, dest: Address) -> None:
         run.block(gateway, kind, _dest_code(dest), f"{dest} is not an internet address: {gateway} drops it")
 
 
+def _out_to_internet(run: _Run, s: Eni, dest: Address, gateway: str, kind: str, out_detail: str,
+                     reply_detail: str) -> None:
+    """Leave through the subnet's ACL and an internet-facing gateway; the reply comes back through the same ACL
+    (stateless) and the ENI's security groups (stateful: always let through)."""
+    run.acl(s.subnet_id, s.vpc_id, True, dest, run.traffic)
+    _leave_checks(run, gateway, kind, dest)
+    run.hop(Hop(gateway, kind, True, None, None, out_detail))
+
+    def back() -> None:
+        run.hop(Hop(gateway, kind, True, None, None, reply_detail))
+        run.acl(s.subnet_id, s.vpc_id, False, dest, _reply(run))
+        run.sg_stateful(s, False)
+
+    run.then_return(back)
+
+
 def _via_igw(run: _Run, s: Eni, s_addr: Address, dest: Address, igw: str) -> Address:
     if not run.net.igw_attached(igw, s.vpc_id):
         run.block(igw, "internet-gateway", codes.BAD_STATE_ATTACHMENT, f"{igw} is not attached to {s.vpc_id}")
@@ -336,17 +352,8 @@ def _via_igw(run: _Run, s: Eni, s_addr: Address, dest: Address, igw: str) -> Add
                       f"{s_addr} on {s.id} has no public IPv4 or Elastic IP: {igw} cannot carry it to the internet")
             raise AssertionError
         public = found
-    run.acl(s.subnet_id, s.vpc_id, True, dest, run.traffic)
-    _leave_checks(run, igw, "internet-gateway", dest)
     detail = f"{s_addr} leaves as {public}" if public != s_addr else f"{s_addr} to the internet"
-    run.hop(Hop(igw, "internet-gateway", True, None, None, detail))
-
-    def back() -> None:
-        run.hop(Hop(igw, "internet-gateway", True, None, None, f"reply from {dest} to {public}"))
-        run.acl(s.subnet_id, s.vpc_id, False, dest, _reply(run))
-        run.sg_stateful(s, False)
-
-    run.then_return(back)
+    _out_to_internet(run, s, dest, igw, "internet-gateway", detail, f"reply from {dest} to {public}")
     return public
 
 
@@ -354,16 +361,8 @@ def _via_eigw(run: _Run, s: Eni, s_addr: Address, dest: Address, eigw: str) -> A
     if s.vpc_id not in run.net.eigw_vpcs.get(eigw, ()):
         run.block(eigw, "egress-only-internet-gateway", codes.BAD_STATE_ATTACHMENT,
                   f"{eigw} is not attached to {s.vpc_id}")
-    run.acl(s.subnet_id, s.vpc_id, True, dest, run.traffic)
-    _leave_checks(run, eigw, "egress-only-internet-gateway", dest)
-    run.hop(Hop(eigw, "egress-only-internet-gateway", True, None, None, f"{s_addr} to the internet (outbound only)"))
-
-    def back() -> None:
-        run.hop(Hop(eigw, "egress-only-internet-gateway", True, None, None, f"reply from {dest}"))
-        run.acl(s.subnet_id, s.vpc_id, False, dest, _reply(run))
-        run.sg_stateful(s, False)
-
-    run.then_return(back)
+    _out_to_internet(run, s, dest, eigw, "egress-only-internet-gateway", f"{s_addr} to the internet (outbound only)",
+                     f"reply from {dest}")
     return s_addr
 
 
