@@ -5,7 +5,7 @@ The explanation is part of the return type (as in Cedar's authorizer): a caller 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -104,9 +104,15 @@ class Trace:
 
 class Decision:
     """The answer to one request. Read-only by convention; a plain slotted class because the fast path builds
-    hundreds of thousands per second and a frozen dataclass costs several times more to construct."""
+    hundreds of thousands per second and a frozen dataclass costs several times more to construct.
 
-    __slots__ = ("_candidates", "_context", "blocked_by", "by_policy_type", "deciding", "decision", "reasons", "trace")
+    The fast path decides without collecting its reasons: it stops at the first statement that settles the answer.
+    It then passes ``settle`` and its arguments: ``settle(*settle_args)`` gives the full decision (every deciding
+    statement, the reasons, the statements that applied); ``deciding``, ``reasons`` and ``missing_context_keys`` call
+    it on first use. (A function and a tuple rather than a closure: a closure per decision costs more.)"""
+
+    __slots__ = ("_candidates", "_context", "_deciding", "_reasons", "_settle", "_settle_args", "blocked_by",
+                 "by_policy_type", "decision", "trace")
 
     def __init__(
         self,
@@ -118,15 +124,51 @@ class Decision:
         trace: Trace | None = None,
         candidates: tuple[CompiledStatement, ...] = (),
         context: Mapping[str, ContextValue] | None = None,
+        settle: Callable[..., Decision] | None = None,
+        settle_args: tuple[object, ...] = (),
     ) -> None:
         self.decision = decision
-        self.deciding = deciding
+        self._deciding = deciding
         self.blocked_by = blocked_by
         self.by_policy_type: Mapping[str, str] = by_policy_type if by_policy_type is not None else {}
-        self.reasons = reasons
+        self._reasons = reasons
         self.trace = trace
         self._candidates = candidates
         self._context = context
+        self._settle = settle
+        self._settle_args = settle_args
+
+    def _full(self) -> None:
+        settle = self._settle
+        if settle is None:
+            return
+        full = settle(*self._settle_args)
+        if full.decision != self.decision:
+            # The two paths are tested to agree, so this means the request (a dict the caller still holds) was
+            # changed after it was decided: never hand out reasons that belong to another answer.
+            raise RuntimeError(
+                f"this decision ({self.decision}) cannot be explained: re-deciding its request now gives "
+                f"{full.decision}. Was the request changed after it was decided? Decide a copy, or ask for the "
+                "reasons before changing it."
+            )
+        self._deciding, self._reasons = full._deciding, full._reasons
+        self._candidates, self._context = full._candidates, full._context
+        self._settle = None
+        self._settle_args = ()
+
+    @property
+    def deciding(self) -> tuple[StatementRef, ...]:
+        """The statements that decided: every matching Deny for an explicit deny, every matching Allow for an
+        allow, none for an implicit deny."""
+        if self._settle is not None:
+            self._full()
+        return self._deciding
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        if self._settle is not None:
+            self._full()
+        return self._reasons
 
     def __repr__(self) -> str:
         return f"Decision({self.decision!r}, deciding={len(self.deciding)}, blocked_by={self.blocked_by!r})"
@@ -139,7 +181,8 @@ class Decision:
     __hash__ = None  # type: ignore[assignment]
 
     def with_trace(self, trace: Trace) -> Decision:
-        return Decision(self.decision, self.deciding, self.blocked_by, self.by_policy_type, self.reasons, trace,
+        self._full()
+        return Decision(self.decision, self._deciding, self.blocked_by, self.by_policy_type, self._reasons, trace,
                         self._candidates, self._context)
 
     @property
@@ -150,6 +193,7 @@ class Decision:
     def missing_context_keys(self) -> tuple[str, ...]:
         """Keys that statements relevant to this request (action and resource matched) asked for and the request
         lacked: computed on demand, so the fast path pays nothing for it."""
+        self._full()
         ctx = self._context or {}
         missing: dict[str, None] = {}
         for st in self._candidates:

@@ -13,13 +13,20 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
+from time import time as _time
 from types import MappingProxyType
+from typing import cast
 
 from parc.core.authz.compile import CompiledStatement, PolicyGroup
 from parc.core.authz.decision import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, NOT_APPLICABLE, Decision, StatementRef
+from parc.core.authz.plan import UNBOUND, ActionPlan, Group
 from parc.core.authz.principal import PrincipalError, PrincipalKind, RequestPrincipal, parse_request_principal
-from parc.core.authz.request import REQUEST_FIELDS, RequestError, full_context, given_context
+from parc.core.authz.request import (
+    REQUEST_FIELDS,
+    full_context,
+    given_context,
+)
 from parc.core.context import ContextValue
 
 Context = Mapping[str, ContextValue]
@@ -124,14 +131,82 @@ def decide_identity_only(candidates: Sequence[CompiledStatement], resource: str,
     return Decision(IMPLICIT_DENY, (), _BLOCKED_IDENTITY, _BY_TYPE_NONE, _WHY_NONE, None, tuple(cands), ctx)
 
 
+def decide_plan(plan: ActionPlan, resource: str, ctx: Context) -> Decision:
+    """The decision of an identity-only set from the action's plan: any Deny group that applies denies, else any
+    Allow group allows. Its reasons come from the plain loop when asked for (``Decision.deciding``)."""
+    verdict = _verdict(plan, resource, ctx)
+    return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), ctx, _settle,
+                    (plan.candidates, resource, ctx))
+
+
+def _settle(candidates: Sequence[CompiledStatement], resource: str, ctx: Context) -> Decision:
+    decided = decide_identity_only(candidates, resource, ctx, lambda: ctx)
+    assert decided is not None  # the context is given: the plain loop always answers
+    return decided
+
+
+Verdict = tuple[str, tuple[str, ...], Mapping[str, str], tuple[str, ...]]
+"""A decision's fixed parts on the identity-only path: the answer, blocked_by, by_policy_type, the reasons (an
+explicit deny's reason names its statement: it is left to the plain loop)."""
+_DENY: Verdict = (EXPLICIT_DENY, _BLOCKED_IDENTITY, _BY_TYPE_DENY, ())
+_ALLOW: Verdict = (ALLOW, (), _BY_TYPE_ALLOW, _WHY_ALLOW)
+_NONE: Verdict = (IMPLICIT_DENY, _BLOCKED_IDENTITY, _BY_TYPE_NONE, _WHY_NONE)
+
+
+def _verdict(plan: ActionPlan, resource: str, ctx: Context) -> Verdict:
+    if _any_applies(plan.deny, resource, ctx):
+        return _DENY
+    if _any_applies(plan.allow, resource, ctx):
+        return _ALLOW
+    return _NONE
+
+
+def _any_applies(groups: tuple[Group, ...], resource: str, ctx: Context) -> bool:
+    for conditions, members, all_resources in groups:
+        if not all_resources:
+            for prefixes, fn, variable in members:
+                if fn is not None:
+                    if prefixes is not None and not resource.startswith(prefixes):
+                        continue
+                    if fn(resource):
+                        break
+                elif variable is not None and variable.resource_matches(resource, ctx):
+                    break
+            else:
+                continue
+        for cond in conditions:
+            if not cond(ctx):
+                break
+        else:
+            return True
+    return False
+
+
+_FULL_PATH = ActionPlan(())
+"""Marks an action that the lean entry leaves to the full path."""
+
+
 class LeanEntry:
     """Decides request dicts against an identity-only policy group without building a Request."""
 
-    __slots__ = ("_actions", "identity")
+    __slots__ = ("_bases", "_epoch", "_plans", "identity")
 
     def __init__(self, identity: PolicyGroup) -> None:
         self.identity = identity
-        self._actions: dict[str, tuple[str, tuple[CompiledStatement, ...] | None]] = {}
+        self._plans: dict[str, ActionPlan] = {}
+        self._bases: dict[str, dict[str, ContextValue]] = {}
+        """Per caller, the context keys AWS derives from it and from the clock, for the current second."""
+        self._epoch = -1
+
+    def plan(self, action_lower: str) -> ActionPlan:
+        """The action's plan, built once."""
+        plan = self._plans.get(action_lower)
+        if plan is None or plan is _FULL_PATH:
+            plan = ActionPlan(self.identity.action_candidates(action_lower))
+            if len(self._plans) >= _CACHE_LIMIT:
+                self._plans.clear()
+            self._plans[action_lower] = plan
+        return plan
 
     def authorize(self, fields: dict[str, object], now: datetime | None) -> Decision | None:
         if not REQUEST_FIELDS.issuperset(fields):
@@ -141,19 +216,18 @@ class LeanEntry:
         resource = fields.get("resource", "*")
         if type(principal_raw) is not str or type(action) is not str or type(resource) is not str:
             return None
-        entry = self._actions.get(action)
-        if entry is None:
+        plan = self._plans.get(action)
+        if plan is None:
             service, _, name = action.partition(":")
             if not service or not name:
                 return None
             a = action.lower()
             # Actions with rules of their own (always allowed; decided by a trust or key policy) take the full path.
             special = a in ALWAYS_ALLOWED or a in TRUST_ACTIONS or a.startswith("kms:")
-            entry = (a, None if special else self.identity.action_candidates(a))
-            if len(self._actions) < _CACHE_LIMIT:
-                self._actions[action] = entry
-        candidates = entry[1]
-        if candidates is None:
+            plan = _FULL_PATH if special else self.plan(a)
+            if len(self._plans) < _CACHE_LIMIT:
+                self._plans[action] = plan
+        if plan is _FULL_PATH:
             return None
         principal = _PRINCIPALS.get(principal_raw)
         if principal is None:
@@ -166,29 +240,82 @@ class LeanEntry:
             if len(_PRINCIPALS) < _CACHE_LIMIT:
                 _PRINCIPALS[principal_raw] = principal
         account = principal.account
-        if not _same_account(resource, fields.get("resource_account"), account):
-            return None
-
-        def make_ctx() -> Context | None:
-            try:
-                given = given_context(fields.get("context"))
-            except RequestError:
+        owner = _OWNERS.get(resource)
+        if owner is None:
+            owner = _resource_owner(resource)
+        if owner:
+            if owner != account:
                 return None
-            # (A session's aws:PrincipalArn would refine its role path: that matters to Principal elements and to
-            # SCPs, neither of which an identity-only set has.)
-            return full_context(principal, account, given, now)
+        else:
+            given_account = fields.get("resource_account")
+            if given_account is not None and given_account != account:
+                return None
+        # The context, as far as the plan reads it: the request's own keys, then what AWS derives from the caller
+        # and the clock (only for keys the request does not give).
+        raw = fields.get("context")
+        if raw:
+            if type(raw) is not dict:
+                return None
+            binding = plan.binding(tuple(raw))
+            if binding is UNBOUND:
+                return None
+            try:
+                "".join(raw.values())  # a TypeError unless every value is a string: the cheapest check there is
+            except TypeError:
+                return None  # lists (multivalued keys), numbers, booleans: the full path normalises them
+            getter, present, absent = binding
+            ctx: dict[str, object] = dict(zip(present, getter(raw), strict=False)) if getter is not None else {}
+        else:
+            absent = plan.keys
+            ctx = {}
+        epoch: int | None = None
+        if absent:
+            epoch = int(_time() if now is None else now.timestamp())
+            if epoch != self._epoch:
+                self._bases.clear()
+                self._epoch = epoch
+            base = self._bases.get(principal_raw)
+            if base is None:
+                # (A session's aws:PrincipalArn would refine its role path: that matters to Principal elements and
+                # to SCPs, neither of which an identity-only set has.)
+                base = full_context(principal, account, {}, now)
+                if len(self._bases) < _CACHE_LIMIT:
+                    self._bases[principal_raw] = base
+            for k in absent:
+                v = base.get(k)
+                if v is not None:
+                    ctx[k] = v
+        verdict = _verdict(plan, resource, cast(Context, ctx))
+        # The context is not kept: a decision holding its own dict costs more in memory traffic than deciding
+        # did. What the explanation needs to rebuild it is: the request, the caller, and the second it was asked
+        # (None: the decision read no clock).
+        return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), None, _settle_request,
+                        (plan.candidates, resource, fields, principal, account, epoch))
 
-        return decide_identity_only(candidates, resource, None, make_ctx)
+
+def _settle_request(candidates: Sequence[CompiledStatement], resource: str, fields: dict[str, object],
+                    principal: RequestPrincipal, account: str | None, epoch: int | None) -> Decision:
+    given = given_context(fields.get("context"))
+    ctx = full_context(principal, account, given, datetime.fromtimestamp(epoch, tz=UTC) if epoch is not None else None)
+    return _settle(candidates, resource, ctx)
 
 
-def _same_account(resource: str, given_account: object, account: str | None) -> bool:
-    """Whether the resource is the caller's account's, by the rules of ``build_request`` (False also when the
-    request is malformed: the full path then says why)."""
+_OWNERS: dict[str, str] = {}
+
+
+def _resource_owner(resource: str) -> str:
+    """The account in a resource ARN; "" when it has none (``*``, S3 buckets, AWS-owned ARNs), "!" when the ARN is
+    malformed (the full path reports it)."""
+    owner = ""
     if resource != "*":
         parts = resource.split(":", 5)
         if len(parts) < 6 or parts[0] != "arn":
-            return False
-        acct = parts[4]
-        if len(acct) == 12 and acct.isdigit():
-            return acct == account
-    return given_account is None or given_account == account
+            owner = "!"
+        else:
+            acct = parts[4]
+            if len(acct) == 12 and acct.isdigit():
+                owner = acct
+    if len(_OWNERS) >= _CACHE_LIMIT:
+        _OWNERS.clear()
+    _OWNERS[resource] = owner
+    return owner

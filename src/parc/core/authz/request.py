@@ -143,11 +143,11 @@ def _check_action(action: str) -> None:
         raise RequestError(f"'action' must be a string such as \"s3:GetObject\" (got {action!r})")
 
 
-_STR_ONLY = frozenset({str})
+STR_ONLY = frozenset({str})
 
 
 @lru_cache(maxsize=4096)
-def _lowered_names(names: tuple[str, ...]) -> tuple[str, ...] | None:
+def lowered_names(names: tuple[str, ...]) -> tuple[str, ...] | None:
     """Lowercased context key names, or None when two spellings collide (the slow path reports it)."""
     lowered = tuple(n.lower() if isinstance(n, str) else n for n in names)
     return lowered if len(set(lowered)) == len(lowered) and all(isinstance(n, str) for n in names) else None
@@ -211,9 +211,9 @@ def given_context(raw_ctx: object) -> dict[str, ContextValue]:
         return {}
     if type(raw_ctx) is not dict and not isinstance(raw_ctx, Mapping):
         raise RequestError("'context' must be an object of condition key -> value")
-    lowered = _lowered_names(tuple(raw_ctx))
+    lowered = lowered_names(tuple(raw_ctx))
     values = raw_ctx.values()
-    if lowered is not None and set(map(type, values)) <= _STR_ONLY:
+    if lowered is not None and set(map(type, values)) <= STR_ONLY:
         return dict(zip(lowered, values, strict=True))
     return _normalize(raw_ctx)
 

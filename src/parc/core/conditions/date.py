@@ -15,9 +15,10 @@ import calendar
 import operator
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import cast
 
 from parc.core.conditions.base import Comparer, OperatorSpec
 from parc.core.conditions.numeric import Compare, Number, equal, ordered
@@ -77,8 +78,51 @@ def _equals(values: Sequence[str], variables: bool) -> Comparer:
     return equal(values, parse_date, KIND)
 
 
+# The form AWS gives aws:CurrentTime in, and logs give times in: UTC to the second. Two such texts compare as their
+# times do, so a request time in this form is compared with the policy's bound as text, without parsing it.
+_CANONICAL = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ")
+_FIRST_YEAR_1 = -62135596800  # 0001-01-01T00:00:00Z
+_LAST_YEAR_9999 = 253402300799  # 9999-12-31T23:59:59Z
+
+
+@lru_cache(maxsize=4096)
+def _real_day(day: str) -> bool:
+    """Whether YYYY-MM-DD is a day of the calendar (not February 30th, not year 0)."""
+    try:
+        datetime(int(day[:4]), int(day[5:7]), int(day[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
+def _canonical(seconds: int) -> str:
+    t = datetime.fromtimestamp(seconds, tz=UTC)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
+
+
 def _ordered(cmp: Compare) -> Callable[[Sequence[str], bool], Comparer]:
-    return lambda values, variables: ordered(values, parse_date, KIND, cmp)
+    def build(values: Sequence[str], variables: bool) -> Comparer:
+        general = ordered(values, parse_date, KIND, cmp)
+        static = general.static
+        good = [n for n in (parse_date(v) for v in values) if n is not None]
+        if static is None or not good:
+            return general
+        bound = max(good) if cmp in (operator.lt, operator.le) else min(good)
+        if not isinstance(bound, int) or not _FIRST_YEAR_1 <= bound <= _LAST_YEAR_9999:
+            return general
+        bound_text = _canonical(bound)
+        slow = static.test
+        canonical = _CANONICAL.fullmatch
+        text_cmp = cast(Callable[[str, str], bool], cmp)  # the same ordering, on texts of one fixed form
+
+        def test(r: str) -> bool | None:
+            if canonical(r) is not None and _real_day(r[:10]):
+                return text_cmp(r, bound_text)
+            return slow(r)
+
+        return Comparer(KIND, static=static._replace(test=test))
+
+    return build
 
 
 OPERATORS = (

@@ -50,10 +50,31 @@ def parse_address(text: str) -> tuple[int, int] | None:
     return addr.version, int(addr)
 
 
+def _octet_prefixes(nets: Sequence[Network]) -> tuple[tuple[str, ...], frozenset[str], bool] | None:
+    """IPv4 ranges on octet boundaries (/0, /8, /16, /24, /32: nearly every range in real policies) as text:
+    (prefixes such as "10." or "192.0.2.", exact addresses, whether /0 is there), or None when any range is not."""
+    prefixes: list[str] = []
+    exact: set[str] = set()
+    everything = False
+    for version, net, mask in nets:
+        if version != 4:
+            return None
+        length = bin(mask).count("1")
+        if length % 8:
+            return None
+        octets = [str(net >> shift & 255) for shift in (24, 16, 8, 0)][: length // 8]
+        if length == 0:
+            everything = True
+        elif length == 32:
+            exact.add(".".join(octets))
+        else:
+            prefixes.append(".".join(octets) + ".")
+    return tuple(prefixes), frozenset(exact), everything
+
+
 def build_ip(values: Sequence[str], variables: bool) -> Comparer:
     good, bad = parsed_values(values, parse_network)
     nets = tuple(good)
-
     def test(r: str) -> bool | None:
         a = parse_address(r)
         if a is None:
@@ -64,6 +85,20 @@ def build_ip(values: Sequence[str], variables: bool) -> Comparer:
                 return True
         return False
 
+
+    textual = _octet_prefixes(nets)
+    if textual is not None:
+        prefixes, exact, everything = textual
+        dotted = _DOTTED_QUAD.fullmatch
+
+        def test_text(r: str) -> bool | None:
+            # A well-formed dotted quad is in an octet-aligned range exactly when its text starts with the range's
+            # octets and a dot; anything else (IPv6, malformed) takes the general test below.
+            if dotted(r) is None:
+                return test(r)
+            return everything or r.startswith(prefixes) or r in exact
+
+        return Comparer(KIND, static=Resolved(test_text, not bad, bad))
     return Comparer(KIND, static=Resolved(test, not bad, bad))
 
 
