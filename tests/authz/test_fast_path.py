@@ -1,0 +1,126 @@
+"""The fast path (per-action plans, reasons settled on demand) against the plain reference evaluator (issue 6).
+
+The fast path stops at the first statement that settles a decision and leaves the reasons to the plain loop, run
+when someone reads them. Both must give the same decision, the same deciding statements, the same reasons and the
+same missing context keys, on the benchmark's own workload and on the edge cases of the request context.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import parc
+from parc.core.authz.request import RequestError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import workload  # noqa: E402
+
+NOW = datetime(2027, 3, 1, 12, 0, 0, tzinfo=UTC)
+USER = "arn:aws:iam::111122223333:user/alice"
+
+
+def _summary(d: parc.Decision) -> tuple[Any, ...]:
+    return (d.decision, [(r.policy_index, r.statement_index) for r in d.deciding], d.reasons, d.blocked_by,
+            dict(d.by_policy_type), d.missing_context_keys)
+
+
+@pytest.mark.parametrize("size", [10, 100, 1000])
+def test_the_benchmark_workload_decides_as_the_plain_evaluator(size: int) -> None:
+    wl = workload.make_workload(size, 1500, seed=7, per_policy=None if size < 1000 else 250)
+    fast = parc.compile(identity_policies=wl.policies)
+    plain = parc.compile(identity_policies=wl.policies, indexed=False)
+    batch = fast.authorize_many(wl.requests, now=NOW)
+    seen = set()
+    for req, d in zip(wl.requests, batch, strict=True):
+        reference = plain.authorize(req, now=NOW)
+        assert _summary(d) == _summary(reference), req
+        seen.add(d.decision)
+    assert seen == {"Allow", "ExplicitDeny", "ImplicitDeny"}
+
+
+def _identity(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def test_an_explicit_deny_names_every_matching_deny_once_asked() -> None:
+    engine = parc.compile(identity_policies=[_identity(
+        {"Sid": "All", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        {"Sid": "NoTls", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "NoGet", "Effect": "Deny", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"},
+    )])
+    d = engine.authorize({"principal": USER, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
+                          "context": {"aws:SecureTransport": "false"}}, now=NOW)
+    assert d.decision == "ExplicitDeny"
+    assert [r.sid for r in d.deciding] == ["NoTls", "NoGet"]
+    assert d.reasons == ("Explicitly denied by identity policy #0 statement #1 'NoTls'",)
+
+
+def test_an_allow_settled_later_still_reads_the_clock_of_its_decision() -> None:
+    """No aws:CurrentTime in the request: the decision reads the clock; its reasons, read later, read the same one."""
+    engine = parc.compile(identity_policies=[_identity(
+        {"Sid": "Early", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"DateLessThan": {"aws:CurrentTime": "2027-06-01T00:00:00Z"}}},
+        {"Sid": "Late", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}},
+    )])
+    d = engine.authorize({"principal": USER, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"}, now=NOW)
+    assert d.decision == "Allow"
+    assert [r.sid for r in d.deciding] == ["Early", "Late"]
+    later = engine.authorize({"principal": USER, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"},
+                             now=datetime(2027, 7, 1, tzinfo=UTC))
+    assert [r.sid for r in later.deciding] == ["Late"]
+
+
+def test_a_request_changed_after_its_decision_is_not_explained_with_another_answer() -> None:
+    engine = parc.compile(identity_policies=[_identity(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "red"}}},
+    )])
+    req: dict[str, Any] = {"principal": USER, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
+                           "context": {"aws:PrincipalTag/team": "red"}}
+    d = engine.authorize(req, now=NOW)
+    assert d.decision == "Allow"
+    req["context"] = {"aws:PrincipalTag/team": "blue"}
+    with pytest.raises(RuntimeError, match="changed after it was decided"):
+        _ = d.deciding
+
+
+TAGGED = _identity(
+    {"Effect": "Allow", "Action": "ec2:CreateTags", "Resource": "*",
+     "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["team", "env"]}}},
+)
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        # A multivalued key as a list: the fast path leaves it to the full path, which normalises it.
+        ({"aws:TagKeys": ["team", "env"]}, "Allow"),
+        ({"aws:TagKeys": ["team", "owner"]}, "ImplicitDeny"),
+        # Key names are case-insensitive.
+        ({"AWS:TAGKEYS": ["env"]}, "Allow"),
+        ({"aws:tagkeys": "team"}, "Allow"),
+    ],
+)
+def test_context_shapes_the_fast_path_hands_over(context: dict[str, Any], expected: str) -> None:
+    """https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html"""
+    engine = parc.compile(identity_policies=[TAGGED])
+    req = {"principal": USER, "action": "ec2:CreateTags", "resource": "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+           "context": context}
+    assert engine.authorize(req, now=NOW).decision == expected
+    assert engine.authorize_many([req], now=NOW)[0].decision == expected
+
+
+def test_two_spellings_of_one_key_are_an_error_not_a_guess() -> None:
+    engine = parc.compile(identity_policies=[TAGGED])
+    req = {"principal": USER, "action": "ec2:CreateTags", "resource": "*",
+           "context": {"aws:TagKeys": "team", "AWS:TagKeys": "owner"}}
+    with pytest.raises(RequestError):
+        engine.authorize(req, now=NOW)
