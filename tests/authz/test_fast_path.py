@@ -18,7 +18,10 @@ import pytest
 import parc
 from parc.core.authz.request import RequestError
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
+
 import workload  # noqa: E402
 
 NOW = datetime(2027, 3, 1, 12, 0, 0, tzinfo=UTC)
