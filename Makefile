@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench compiled test-compiled clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -28,9 +28,19 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
+# The decision path compiled with mypyc into build/compiled (needs a C compiler; pure parc needs none). It never
+# shadows the sources: use it with PYTHONPATH=build/compiled. test-compiled runs the whole suite against it.
+compiled: $(STAMP)
+	$(BIN)/python tools/build_compiled.py
+
+test-compiled: compiled
+	PARC_EXPECT_BUILD=compiled PYTHONPATH=build/compiled $(BIN)/pytest -p no:cacheprovider
+
+# Peers and parc side by side (pure Python), then parc compiled on the same workload.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python tools/build_compiled.py && PYTHONPATH=build/compiled $(BIN)/python benchmarks/run.py --peers none --no-extras
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

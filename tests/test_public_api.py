@@ -39,3 +39,16 @@ def test_compile_and_authorize_agree() -> None:
     assert parc.compile(identity_policies=[policy]).authorize(req).decision == "Allow"
     assert parc.authorize({**req, "identity_policies": [policy]}).decision == "Allow"
     assert parc.authorize({**req, "action": "s3:PutObject", "identity_policies": [policy]}).decision == "ImplicitDeny"
+
+
+def test_engine_build_says_how_the_decision_path_runs() -> None:
+    """``make test-compiled`` runs this suite against the mypyc build and sets PARC_EXPECT_BUILD=compiled: the run
+    must really be on the compiled modules, not on the sources behind them."""
+    import os
+
+    from parc.api import engine_build
+    from parc.core.authz import fast
+
+    build = engine_build()
+    assert build == ("pure Python" if str(fast.__file__).endswith(".py") else "compiled")
+    assert build == os.environ.get("PARC_EXPECT_BUILD", "pure Python")

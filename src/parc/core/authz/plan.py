@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
+from typing import cast
 
 from parc.core.authz.compile import CompiledStatement
 from parc.core.conditions import CompiledCondition
@@ -78,8 +79,7 @@ Binding = tuple[Callable[[Mapping[str, object]], tuple[object, ...]] | None, tup
 the keys the request has (``None``: it has none of them), their lowercased names, and the keys left to what AWS
 derives from the caller and the clock."""
 
-UNBOUND: Binding = (None, (), ())
-"""A context whose key names collide when lowercased (or are not strings): the full path reports it."""
+_UNSEEN = object()
 
 
 class ActionPlan:
@@ -94,20 +94,22 @@ class ActionPlan:
         self.keys: tuple[str, ...] = tuple(dict.fromkeys(k.lower() for s in candidates for k in s.context_keys))
         """Every context key the candidates read (condition keys, and policy variables in values and resources):
         the decision needs these and no other."""
-        self._bindings: dict[tuple[object, ...], Binding] = {}
+        self._bindings: dict[tuple[object, ...], Binding | None] = {}
 
-    def binding(self, names: tuple[object, ...]) -> Binding:
+    def binding(self, names: tuple[object, ...]) -> Binding | None:
         """How to read this plan's keys from a request context whose keys are ``names`` (cached: a batch of
-        requests repeats a few spellings). Context keys are case-insensitive."""
-        found = self._bindings.get(names)
-        if found is not None:
-            return found
+        requests repeats a few spellings). Context keys are case-insensitive. None: names that collide when
+        lowercased, or are not strings; the full path reports them."""
+        cached = self._bindings.get(names, _UNSEEN)
+        if cached is not _UNSEEN:
+            return cast("Binding | None", cached)
+        found: Binding | None
         if not all(type(n) is str for n in names):
-            found = UNBOUND
+            found = None
         else:
             lowered = [str(n).lower() for n in names]
             if len(set(lowered)) != len(lowered):
-                found = UNBOUND
+                found = None
             else:
                 where = dict(zip(lowered, names, strict=True))
                 present = [k for k in self.keys if k in where]

@@ -345,7 +345,7 @@ def _lower(b: bool) -> str:
 
 
 def compile_condition(
-    operator: str, key: str, values: Sequence[str | int | float | bool], *, variables: bool
+    operator: str, key: str, values: Sequence[object], *, variables: bool
 ) -> CompiledCondition:
     """Compile one condition. Raises :class:`UnknownOperatorError` (a ``ValueError``) for an unknown operator.
 
