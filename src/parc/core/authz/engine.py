@@ -154,12 +154,11 @@ class PolicySet:
         with gc_paused():
             if not (self._identity_only and self.indexed):
                 return [self.authorize(r, now=now) for r in requests]
-            lean = self._lean.authorize
+            lean = self._lean
             out: list[Decision] = []
-            append = out.append
             for r in requests:
-                decided = lean(r, now) if type(r) is dict else None
-                append(decided if decided is not None else self.authorize(r, now=now))
+                decided = lean.authorize(r, now) if type(r) is dict else None
+                out.append(decided if decided is not None else self.authorize(r, now=now))
             return out
 
     def groups(self) -> list[PolicyGroup]:
