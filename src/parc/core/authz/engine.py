@@ -27,10 +27,12 @@ from parc.core.authz.fast import (
     ALWAYS_ALLOWED,
     LEAN_KINDS,
     TRUST_ACTIONS,
+    WHY_CALLER_IDENTITY,
     LeanEntry,
     decide_plan,
     gc_paused,
     requires_resource_policy,
+    resource_policy_reason,
 )
 from parc.core.authz.principal import MatchKind, PrincipalKind, RequestPrincipal
 from parc.core.authz.request import Request, build_request
@@ -201,7 +203,7 @@ class PolicySet:
     def _decide(self, req: Request) -> Decision:
         a = req.action_lower
         if a in ALWAYS_ALLOWED:
-            return Decision(ALLOW, reasons=("sts:GetCallerIdentity is always allowed, even with an explicit deny",))
+            return Decision(ALLOW, reasons=WHY_CALLER_IDENTITY)
         p = req.principal
         ctx = req.context
         resource = req.resource
@@ -396,8 +398,7 @@ def _blocked_same_account(needs_rp: bool, res_kind: MatchKind, ident: bool, boun
 def _why_same_account(needs_rp: bool, res_kind: MatchKind, ident: bool, boundary_ok: bool, session_ok: bool,
                       action: str) -> str:
     if needs_rp and res_kind is MatchKind.NONE:
-        what = "role's trust policy" if action.startswith("sts:") else "key policy"
-        return f"The {what} must allow the caller explicitly, and it does not"
+        return resource_policy_reason(action)
     if not ident and res_kind < MatchKind.ROLE:
         return "No identity-based or resource-based policy statement allows the request"
     if not boundary_ok:

@@ -85,6 +85,7 @@ _BY_TYPE_NONE = _summary(IMPLICIT_DENY)
 _WHY_ALLOW = ("Allowed by an identity-based policy",)
 _WHY_NONE = ("No identity-based or resource-based policy statement allows the request",)
 _BLOCKED_IDENTITY = ("identity",)
+_BLOCKED_RESOURCE = ("resource",)
 
 
 def decide_identity_only(candidates: Sequence[CompiledStatement], resource: str, ctx: Context | None,
@@ -182,8 +183,27 @@ def _any_applies(groups: tuple[Group, ...], resource: str, ctx: Context) -> bool
     return False
 
 
-_FULL_PATH = ActionPlan(())
-"""Marks an action that the lean entry leaves to the full path."""
+# Actions with rules of their own (ActionPlan.rule).
+ALWAYS = 1
+"""Always allowed, whatever the policies say (sts:GetCallerIdentity)."""
+TRUST = 2
+"""Authorized against the role's trust policy, which must allow it (sts:AssumeRole ...)."""
+KMS = 3
+"""On a KMS key, the key policy must allow it (identity policies alone never suffice); on other resources, normal."""
+WHY_CALLER_IDENTITY = ("sts:GetCallerIdentity is always allowed, even with an explicit deny",)
+
+
+def action_rule(action_lower: str) -> int:
+    if action_lower in ALWAYS_ALLOWED:
+        return ALWAYS
+    if action_lower in TRUST_ACTIONS:
+        return TRUST
+    return KMS if action_lower.startswith("kms:") else 0
+
+
+def resource_policy_reason(action_lower: str) -> str:
+    what = "role's trust policy" if action_lower.startswith("sts:") else "key policy"
+    return f"The {what} must allow the caller explicitly, and it does not"
 
 
 class LeanEntry:
@@ -201,8 +221,10 @@ class LeanEntry:
     def plan(self, action_lower: str) -> ActionPlan:
         """The action's plan, built once."""
         plan = self._plans.get(action_lower)
-        if plan is None or plan is _FULL_PATH:
-            plan = ActionPlan(self.identity.action_candidates(action_lower))
+        if plan is None:
+            rule = action_rule(action_lower)
+            why = (resource_policy_reason(action_lower),) if rule in (TRUST, KMS) else ()
+            plan = ActionPlan(self.identity.action_candidates(action_lower), rule, why)
             if len(self._plans) >= _CACHE_LIMIT:
                 self._plans.clear()
             self._plans[action_lower] = plan
@@ -221,14 +243,9 @@ class LeanEntry:
             service, _, name = action.partition(":")
             if not service or not name:
                 return None
-            a = action.lower()
-            # Actions with rules of their own (always allowed; decided by a trust or key policy) take the full path.
-            special = a in ALWAYS_ALLOWED or a in TRUST_ACTIONS or a.startswith("kms:")
-            plan = _FULL_PATH if special else self.plan(a)
+            plan = self.plan(action.lower())
             if len(self._plans) < _CACHE_LIMIT:
                 self._plans[action] = plan
-        if plan is _FULL_PATH:
-            return None
         principal = _PRINCIPALS.get(principal_raw)
         if principal is None:
             try:
@@ -285,19 +302,42 @@ class LeanEntry:
                 v = base.get(k)
                 if v is not None:
                     ctx[k] = v
+        args = (plan.candidates, resource, fields, principal, account, epoch, None)
+        rule = plan.rule
+        if rule and (rule != KMS or ":key/" in resource):
+            return _special(plan, resource, cast(Context, ctx), args)
         verdict = _verdict(plan, resource, cast(Context, ctx))
         # The context is not kept: a decision holding its own dict costs more in memory traffic than deciding
         # did. What the explanation needs to rebuild it is: the request, the caller, and the second it was asked
         # (None: the decision read no clock).
-        return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), None, _settle_request,
-                        (plan.candidates, resource, fields, principal, account, epoch))
+        return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), None, _settle_request, args)
+
+
+def _special(plan: ActionPlan, resource: str, ctx: Context, args: tuple[object, ...]) -> Decision:
+    """The decisions of actions with rules of their own, as the full flow of ``engine.py`` makes them for an
+    identity-only set: sts:GetCallerIdentity is allowed; otherwise an explicit deny still denies, and nothing else
+    allows, because the trust or key policy (which the set does not have) must."""
+    if plan.rule == ALWAYS:
+        return Decision(ALLOW, reasons=WHY_CALLER_IDENTITY)
+    if _any_applies(plan.deny, resource, ctx):
+        return Decision(EXPLICIT_DENY, (), _BLOCKED_IDENTITY, _BY_TYPE_DENY, (), None, (), None, _settle_request, args)
+    identity = _BY_TYPE_ALLOW if _any_applies(plan.allow, resource, ctx) else _BY_TYPE_NONE
+    fixed: Verdict = (IMPLICIT_DENY, _BLOCKED_RESOURCE, identity, plan.why)
+    return Decision(IMPLICIT_DENY, (), _BLOCKED_RESOURCE, identity, plan.why, None, (), None, _settle_request,
+                    (*args[:-1], fixed))
 
 
 def _settle_request(candidates: Sequence[CompiledStatement], resource: str, fields: dict[str, object],
-                    principal: RequestPrincipal, account: str | None, epoch: int | None) -> Decision:
+                    principal: RequestPrincipal, account: str | None, epoch: int | None,
+                    fixed: Verdict | None) -> Decision:
+    """The full decision, rebuilt from the request (``fixed``: a decision the plain loop would not make, whose
+    statements it still lists)."""
     given = given_context(fields.get("context"))
     ctx = full_context(principal, account, given, datetime.fromtimestamp(epoch, tz=UTC) if epoch is not None else None)
-    return _settle(candidates, resource, ctx)
+    full = _settle(candidates, resource, ctx)
+    if fixed is None:
+        return full
+    return Decision(fixed[0], (), fixed[1], fixed[2], fixed[3], None, full._candidates, full._context)
 
 
 _OWNERS: dict[str, str] = {}

@@ -85,10 +85,14 @@ _UNSEEN = object()
 class ActionPlan:
     """The candidates of one action (in statement order, for the full explanation) and their two sides."""
 
-    __slots__ = ("_bindings", "allow", "candidates", "deny", "keys")
+    __slots__ = ("_bindings", "allow", "candidates", "deny", "keys", "rule", "why")
 
-    def __init__(self, candidates: tuple[CompiledStatement, ...]) -> None:
+    def __init__(self, candidates: tuple[CompiledStatement, ...], rule: int = 0, why: tuple[str, ...] = ()) -> None:
         self.candidates = candidates
+        self.rule = rule
+        """0, or one of the rules of its own the action has (``fast.ALWAYS`` ...)."""
+        self.why = why
+        """For an action that a trust or key policy must allow: the reason of its implicit deny."""
         self.deny = _groups([s for s in candidates if not s.allow])
         self.allow = _groups([s for s in candidates if s.allow])
         self.keys: tuple[str, ...] = tuple(dict.fromkeys(k.lower() for s in candidates for k in s.context_keys))
