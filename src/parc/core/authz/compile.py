@@ -83,6 +83,7 @@ class CompiledStatement:
         "not_principal_keys",
         "not_resource",
         "ordinal",
+        "plan_conditions",
         "principal_keys",
         "ref",
         "resource_fn",
@@ -172,6 +173,8 @@ class CompiledStatement:
                         keys.setdefault(var, None)
         self.condition_list: tuple[CompiledCondition, ...] = tuple(conds)
         self.condition_fns = tuple(c.fast for c in conds)
+        self.plan_conditions: object = None
+        """What decision plans group this statement by, computed by ``plan.py`` when first needed."""
         self.context_keys: tuple[str, ...] = tuple(keys)
         self.ref = StatementRef(
             policy_type=policy_type,
@@ -291,7 +294,9 @@ class PolicyGroup:
                 stmts.append(CompiledStatement(policy, st, policy_type, pi, len(stmts), level))
         self.statements: tuple[CompiledStatement, ...] = tuple(stmts)
         self.exact: dict[str, list[CompiledStatement]] = {}
-        self.by_service: dict[str, list[CompiledStatement]] = {}
+        # Patterns with a fixed service, each distinct pattern once with the statements that hold it: a large set
+        # repeats its patterns (``s3:Get*`` in many statements), and a pattern is tested once per action.
+        self.by_service: dict[str, dict[str, tuple[ActionMatcher, list[CompiledStatement]]]] = {}
         self.generic: list[CompiledStatement] = []
         for s in stmts:
             if s.not_action:
@@ -302,7 +307,7 @@ class PolicyGroup:
                 if not _has_wildcard(pattern):
                     _add(self.exact.setdefault(pattern, []), s)
                 elif m.service is not None:
-                    _add(self.by_service.setdefault(m.service, []), s)
+                    _add(self.by_service.setdefault(m.service, {}).setdefault(pattern, (m, []))[1], s)
                 else:
                     _add(self.generic, s)
         self._action_cache: dict[str, tuple[CompiledStatement, ...]] = {}
@@ -321,9 +326,10 @@ class PolicyGroup:
         for s in self.exact.get(action_lower, ()):
             found[s.ordinal] = s
         service = action_lower.split(":", 1)[0]
-        for s in self.by_service.get(service, ()):
-            if s.ordinal not in found and s.action_matches(action_lower):
-                found[s.ordinal] = s
+        for matcher, holders in self.by_service.get(service, {}).values():
+            if matcher.matches(action_lower):
+                for s in holders:
+                    found[s.ordinal] = s
         for s in self.generic:
             if s.ordinal not in found and s.action_matches(action_lower):
                 found[s.ordinal] = s

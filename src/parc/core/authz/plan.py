@@ -56,20 +56,35 @@ def _member(s: CompiledStatement) -> Member:
     return (None, None, s)
 
 
-def _groups(statements: Sequence[CompiledStatement]) -> tuple[Group, ...]:
-    by_conditions: dict[frozenset[CompiledCondition], list[CompiledStatement]] = {}
-    for s in statements:
-        by_conditions.setdefault(frozenset(s.condition_list), []).append(s)
+PlanPart = tuple[frozenset[CompiledCondition], tuple[ConditionFn, ...], int, Member, tuple[str, ...]]
+"""What a plan needs of one statement: its condition set, their functions cheapest first and their cost, how it
+matches the resource, and the context keys it reads, lowercased."""
+
+
+def _plan_part(s: CompiledStatement) -> PlanPart:
+    """Kept on the statement: every plan of an action the statement covers needs it."""
+    found = s.plan_conditions
+    if found is None:
+        ordered = sorted(s.condition_list, key=condition_cost)
+        found = (frozenset(ordered), tuple(c.fast for c in ordered), sum(condition_cost(c) for c in ordered),
+                 _member(s), tuple(k.lower() for k in s.context_keys))
+        s.plan_conditions = found
+    return cast(PlanPart, found)
+
+
+def _groups(parts: Sequence[PlanPart]) -> tuple[Group, ...]:
+    by_conditions: dict[frozenset[CompiledCondition], tuple[PlanPart, list[Member]]] = {}
+    for part in parts:
+        entry = by_conditions.get(part[0])
+        if entry is None:
+            entry = by_conditions[part[0]] = (part, [])
+        entry[1].append(part[3])
     ranked: list[tuple[int, int, Group]] = []
-    for conditions, members in by_conditions.items():
-        ordered = sorted(conditions, key=condition_cost)
-        fns = tuple(c.fast for c in ordered)
-        ms = tuple(_member(s) for s in members)
-        matches_all = any(m == (None, None, None) for m in ms)
-        if matches_all:
-            ms = ()
-        cost = sum(condition_cost(c) for c in ordered)
-        ranked.append((cost, len(ranked), (fns, ms, matches_all)))
+    for (_, fns, cost, _, _), ms in by_conditions.values():
+        if (None, None, None) in ms:
+            ranked.append((cost, len(ranked), (fns, (), True)))
+        else:
+            ranked.append((cost, len(ranked), (fns, tuple(ms), False)))
     ranked.sort(key=lambda t: (t[0], t[1]))
     return tuple(g for _, _, g in ranked)
 
@@ -93,9 +108,10 @@ class ActionPlan:
         """0, or one of the rules of its own the action has (``fast.ALWAYS`` ...)."""
         self.why = why
         """For an action that a trust or key policy must allow: the reason of its implicit deny."""
-        self.deny = _groups([s for s in candidates if not s.allow])
-        self.allow = _groups([s for s in candidates if s.allow])
-        self.keys: tuple[str, ...] = tuple(dict.fromkeys(k.lower() for s in candidates for k in s.context_keys))
+        parts = [_plan_part(s) for s in candidates]
+        self.deny = _groups([p for s, p in zip(candidates, parts, strict=True) if not s.allow])
+        self.allow = _groups([p for s, p in zip(candidates, parts, strict=True) if s.allow])
+        self.keys: tuple[str, ...] = tuple(dict.fromkeys(k for p in parts for k in p[4]))
         """Every context key the candidates read (condition keys, and policy variables in values and resources):
         the decision needs these and no other."""
         self._bindings: dict[tuple[object, ...], Binding | None] = {}
