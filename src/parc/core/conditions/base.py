@@ -126,3 +126,16 @@ class OperatorSpec:
     negated: bool = False
     variables: bool = False
     """Whether policy variables are substituted in this operator's values (String, ARN and Bool operators)."""
+
+
+class LastCheck:
+    """The last text a family's shape check saw, and its answer, shared by every condition of the family.
+
+    One request's value is tested by several conditions (a guardrail and the grants on ``aws:SourceIp``, say), and
+    they all see the same string object: the check (a regular expression) runs once for it. The pair is replaced
+    whole, so a reader never sees one text with another's answer."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last: tuple[object, bool] = (None, False)

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import cast
 
-from parc.core.conditions.base import Comparer, OperatorSpec
+from parc.core.conditions.base import Comparer, LastCheck, OperatorSpec
 from parc.core.conditions.numeric import Compare, Number, equal, ordered
 
 _EPOCH = re.compile(r"(\d{1,15})(?:\.(\d{1,9}))?")
@@ -81,6 +81,7 @@ def _equals(values: Sequence[str], variables: bool) -> Comparer:
 # The form AWS gives aws:CurrentTime in, and logs give times in: UTC to the second. Two such texts compare as their
 # times do, so a request time in this form is compared with the policy's bound as text, without parsing it.
 _CANONICAL = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ")
+_SHAPE = LastCheck()
 _FIRST_YEAR_1 = -62135596800  # 0001-01-01T00:00:00Z
 _LAST_YEAR_9999 = 253402300799  # 9999-12-31T23:59:59Z
 
@@ -116,7 +117,11 @@ def _ordered(cmp: Compare) -> Callable[[Sequence[str], bool], Comparer]:
         text_cmp = cast(Callable[[str, str], bool], cmp)  # the same ordering, on texts of one fixed form
 
         def test(r: str) -> bool | None:
-            if canonical(r) is not None and _real_day(r[:10]):
+            last = _SHAPE.last
+            if last[0] is not r:
+                last = (r, canonical(r) is not None and _real_day(r[:10]))
+                _SHAPE.last = last
+            if last[1]:
                 return text_cmp(r, bound_text)
             return slow(r)
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from parc.core.conditions.base import Comparer, OperatorSpec, Resolved, parsed_values
+from parc.core.conditions.base import Comparer, LastCheck, OperatorSpec, Resolved, parsed_values
 
 KIND = "an IP address"
 
@@ -33,6 +33,7 @@ def parse_network(text: str) -> Network | None:
 # One octet: 0-255 without leading zeros (ipaddress rejects them too).
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
 _DOTTED_QUAD = re.compile(r"\.".join([_OCTET] * 4), re.ASCII)
+_SHAPE = LastCheck()
 
 
 @lru_cache(maxsize=4096)
@@ -94,7 +95,11 @@ def build_ip(values: Sequence[str], variables: bool) -> Comparer:
         def test_text(r: str) -> bool | None:
             # A well-formed dotted quad is in an octet-aligned range exactly when its text starts with the range's
             # octets and a dot; anything else (IPv6, malformed) takes the general test below.
-            if dotted(r) is None:
+            last = _SHAPE.last
+            if last[0] is not r:
+                last = (r, dotted(r) is not None)
+                _SHAPE.last = last
+            if not last[1]:
                 return test(r)
             return everything or r.startswith(prefixes) or r in exact
 
