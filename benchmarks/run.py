@@ -286,6 +286,14 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v * 100:.1f}%"
 
 
+def _engine_build() -> str:
+    try:
+        from parc.api import engine_build
+    except ImportError:
+        return "not installed"
+    return engine_build()
+
+
 def render(report: Json) -> str:
     from io import StringIO
 
@@ -296,7 +304,8 @@ def render(report: Json) -> str:
     console = Console(file=buf, width=140, force_terminal=False, color_system=None)
     m = report["machine"]
     console.print(
-        f"parc benchmark — Python {m['python']}, {m['cpus']} CPU(s), pinned to {m['pinned']}, "
+        f"parc benchmark — parc's engine: {m.get('parc_engine', '?')}; Python {m['python']}, {m['cpus']} CPU(s), "
+        f"pinned to {m['pinned']}, "
         f"seed {report['seed']}, {report['requests']:,} requests per size; all times are CPU time of this process "
         f"(load average {m['loadavg']})"
     )
@@ -428,6 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "pinned": pinned,
             "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+            "parc_engine": _engine_build(),
         },
         "seed": args.seed,
         "requests": args.requests,
