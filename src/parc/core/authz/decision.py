@@ -107,12 +107,13 @@ class Decision:
     hundreds of thousands per second and a frozen dataclass costs several times more to construct.
 
     The fast path decides without collecting its reasons: it stops at the first statement that settles the answer.
-    It then passes ``settle`` and its arguments: ``settle(*settle_args)`` gives the full decision (every deciding
-    statement, the reasons, the statements that applied); ``deciding``, ``reasons`` and ``missing_context_keys`` call
-    it on first use. (A function and a tuple rather than a closure: a closure per decision costs more.)"""
+    It passes ``settle`` and what that needs (``plan``, ``source``, ``epoch``: kept in slots, since a tuple of them
+    per decision costs more than deciding did); ``settle(decision)`` gives the full decision (every deciding
+    statement, the reasons, the statements that applied), and ``deciding``, ``reasons`` and
+    ``missing_context_keys`` call it on first use."""
 
-    __slots__ = ("_candidates", "_context", "_deciding", "_reasons", "_settle", "_settle_args", "blocked_by",
-                 "by_policy_type", "decision", "trace")
+    __slots__ = ("_candidates", "_context", "_deciding", "_epoch", "_plan", "_reasons", "_settle", "_source",
+                 "blocked_by", "by_policy_type", "decision", "trace")
 
     def __init__(
         self,
@@ -124,8 +125,10 @@ class Decision:
         trace: Trace | None = None,
         candidates: tuple[CompiledStatement, ...] = (),
         context: Mapping[str, ContextValue] | None = None,
-        settle: Callable[..., Decision] | None = None,
-        settle_args: tuple[object, ...] = (),
+        settle: Callable[[Decision], Decision] | None = None,
+        plan: object = None,
+        source: object = None,
+        epoch: int | None = None,
     ) -> None:
         self.decision = decision
         self._deciding = deciding
@@ -136,13 +139,15 @@ class Decision:
         self._candidates = candidates
         self._context = context
         self._settle = settle
-        self._settle_args = settle_args
+        self._plan = plan
+        self._source = source
+        self._epoch = epoch
 
     def _full(self) -> None:
         settle = self._settle
         if settle is None:
             return
-        full = settle(*self._settle_args)
+        full = settle(self)
         if full.decision != self.decision:
             # The two paths are tested to agree, so this means the request (a dict the caller still holds) was
             # changed after it was decided: never hand out reasons that belong to another answer.
@@ -153,8 +158,7 @@ class Decision:
             )
         self._deciding, self._reasons = full._deciding, full._reasons
         self._candidates, self._context = full._candidates, full._context
-        self._settle = None
-        self._settle_args = ()
+        self._settle = self._plan = self._source = None
 
     @property
     def deciding(self) -> tuple[StatementRef, ...]:

@@ -136,8 +136,14 @@ def decide_plan(plan: ActionPlan, resource: str, ctx: Context) -> Decision:
     """The decision of an identity-only set from the action's plan: any Deny group that applies denies, else any
     Allow group allows. Its reasons come from the plain loop when asked for (``Decision.deciding``)."""
     verdict = _verdict(plan, resource, ctx)
-    return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), ctx, _settle,
-                    (plan.candidates, resource, ctx))
+    return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), ctx, _settle_with_context, plan,
+                    resource)
+
+
+def _settle_with_context(d: Decision) -> Decision:
+    plan, resource = cast(ActionPlan, d._plan), cast(str, d._source)
+    assert d._context is not None
+    return _settle(plan.candidates, resource, d._context)
 
 
 def _settle(candidates: Sequence[CompiledStatement], resource: str, ctx: Context) -> Decision:
@@ -291,6 +297,8 @@ class LeanEntry:
             if epoch != self._epoch:
                 self._bases.clear()
                 self._epoch = epoch
+            else:
+                epoch = self._epoch  # the one int object per second: the decision keeps it, not a copy each
             base = self._bases.get(principal_raw)
             if base is None:
                 # (A session's aws:PrincipalArn would refine its role path: that matters to Principal elements and
@@ -302,42 +310,44 @@ class LeanEntry:
                 v = base.get(k)
                 if v is not None:
                     ctx[k] = v
-        args = (plan.candidates, resource, fields, principal, account, epoch, None)
         rule = plan.rule
         if rule and (rule != KMS or ":key/" in resource):
-            return _special(plan, resource, cast(Context, ctx), args)
+            return _special(plan, resource, cast(Context, ctx), fields, epoch)
         verdict = _verdict(plan, resource, cast(Context, ctx))
         # The context is not kept: a decision holding its own dict costs more in memory traffic than deciding
-        # did. What the explanation needs to rebuild it is: the request, the caller, and the second it was asked
-        # (None: the decision read no clock).
-        return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), None, _settle_request, args)
+        # did. What the explanation needs to rebuild it is: the request, and the second it was asked (None: the
+        # decision read no clock).
+        return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), None, _settle_request, plan,
+                        fields, epoch)
 
 
-def _special(plan: ActionPlan, resource: str, ctx: Context, args: tuple[object, ...]) -> Decision:
+def _special(plan: ActionPlan, resource: str, ctx: Context, fields: dict[str, object],
+             epoch: int | None) -> Decision:
     """The decisions of actions with rules of their own, as the full flow of ``engine.py`` makes them for an
     identity-only set: sts:GetCallerIdentity is allowed; otherwise an explicit deny still denies, and nothing else
     allows, because the trust or key policy (which the set does not have) must."""
     if plan.rule == ALWAYS:
         return Decision(ALLOW, reasons=WHY_CALLER_IDENTITY)
     if _any_applies(plan.deny, resource, ctx):
-        return Decision(EXPLICIT_DENY, (), _BLOCKED_IDENTITY, _BY_TYPE_DENY, (), None, (), None, _settle_request, args)
+        return Decision(EXPLICIT_DENY, (), _BLOCKED_IDENTITY, _BY_TYPE_DENY, (), None, (), None, _settle_request, plan,
+                        fields, epoch)
     identity = _BY_TYPE_ALLOW if _any_applies(plan.allow, resource, ctx) else _BY_TYPE_NONE
-    fixed: Verdict = (IMPLICIT_DENY, _BLOCKED_RESOURCE, identity, plan.why)
-    return Decision(IMPLICIT_DENY, (), _BLOCKED_RESOURCE, identity, plan.why, None, (), None, _settle_request,
-                    (*args[:-1], fixed))
+    return Decision(IMPLICIT_DENY, (), _BLOCKED_RESOURCE, identity, plan.why, None, (), None, _settle_request, plan,
+                    fields, epoch)
 
 
-def _settle_request(candidates: Sequence[CompiledStatement], resource: str, fields: dict[str, object],
-                    principal: RequestPrincipal, account: str | None, epoch: int | None,
-                    fixed: Verdict | None) -> Decision:
-    """The full decision, rebuilt from the request (``fixed``: a decision the plain loop would not make, whose
-    statements it still lists)."""
+def _settle_request(d: Decision) -> Decision:
+    """The full decision, rebuilt from the request. An implicit deny because a trust or key policy must allow is
+    a decision the plain loop does not make: it keeps its answer and takes the loop's statements."""
+    plan, fields, epoch = cast(ActionPlan, d._plan), cast(dict[str, object], d._source), d._epoch
+    principal = parse_request_principal(cast(str, fields.get("principal", "*")))
+    resource = cast(str, fields.get("resource", "*"))
     given = given_context(fields.get("context"))
-    ctx = full_context(principal, account, given, datetime.fromtimestamp(epoch, tz=UTC) if epoch is not None else None)
-    full = _settle(candidates, resource, ctx)
-    if fixed is None:
+    at = datetime.fromtimestamp(epoch, tz=UTC) if epoch is not None else None
+    full = _settle(plan.candidates, resource, full_context(principal, principal.account, given, at))
+    if d.blocked_by != _BLOCKED_RESOURCE:
         return full
-    return Decision(fixed[0], (), fixed[1], fixed[2], fixed[3], None, full._candidates, full._context)
+    return Decision(d.decision, (), d.blocked_by, d.by_policy_type, d._reasons, None, full._candidates, full._context)
 
 
 _OWNERS: dict[str, str] = {}
