@@ -20,7 +20,7 @@ from typing import cast
 
 from parc.core.authz.compile import CompiledStatement, PolicyGroup
 from parc.core.authz.decision import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, NOT_APPLICABLE, Decision, StatementRef
-from parc.core.authz.plan import ActionPlan, Group
+from parc.core.authz.plan import ActionPlan, Group, KeySet
 from parc.core.authz.principal import PrincipalError, PrincipalKind, RequestPrincipal, parse_request_principal
 from parc.core.authz.request import (
     REQUEST_FIELDS,
@@ -215,7 +215,7 @@ def resource_policy_reason(action_lower: str) -> str:
 class LeanEntry:
     """Decides request dicts against an identity-only policy group without building a Request."""
 
-    __slots__ = ("_bases", "_epoch", "_plans", "identity")
+    __slots__ = ("_bases", "_epoch", "_keysets", "_plans", "identity")
 
     def __init__(self, identity: PolicyGroup) -> None:
         self.identity = identity
@@ -223,6 +223,7 @@ class LeanEntry:
         self._bases: dict[str, dict[str, ContextValue]] = {}
         """Per caller, the context keys AWS derives from it and from the clock, for the current second."""
         self._epoch = -1
+        self._keysets: dict[tuple[str, ...], KeySet] = {}
 
     def plan(self, action_lower: str) -> ActionPlan:
         """The action's plan, built once."""
@@ -230,7 +231,7 @@ class LeanEntry:
         if plan is None:
             rule = action_rule(action_lower)
             why = (resource_policy_reason(action_lower),) if rule in (TRUST, KMS) else ()
-            plan = ActionPlan(self.identity.action_candidates(action_lower), rule, why)
+            plan = ActionPlan(self.identity.action_candidates(action_lower), self._keysets, rule, why)
             if len(self._plans) >= _CACHE_LIMIT:
                 self._plans.clear()
             self._plans[action_lower] = plan
@@ -279,7 +280,7 @@ class LeanEntry:
         if raw:
             if type(raw) is not dict:
                 return None
-            binding = plan.binding(tuple(raw))
+            binding = plan.keys.binding(tuple(raw))
             if binding is None:
                 return None
             try:
@@ -289,7 +290,7 @@ class LeanEntry:
             getter, present, absent = binding
             ctx: dict[str, object] = dict(zip(present, getter(raw), strict=False)) if getter is not None else {}
         else:
-            absent = plan.keys
+            absent = plan.keys.keys
             ctx = {}
         epoch: int | None = None
         if absent:

@@ -97,29 +97,20 @@ derives from the caller and the clock."""
 _UNSEEN = object()
 
 
-class ActionPlan:
-    """The candidates of one action (in statement order, for the full explanation) and their two sides."""
+class KeySet:
+    """The context keys a plan reads, with their bindings. Plans that read the same keys share one (a set of
+    3,000 actions has a few dozen distinct key sets), so a new action costs no new bindings."""
 
-    __slots__ = ("_bindings", "allow", "candidates", "deny", "keys", "rule", "why")
+    __slots__ = ("_bindings", "keys")
 
-    def __init__(self, candidates: tuple[CompiledStatement, ...], rule: int = 0, why: tuple[str, ...] = ()) -> None:
-        self.candidates = candidates
-        self.rule = rule
-        """0, or one of the rules of its own the action has (``fast.ALWAYS`` ...)."""
-        self.why = why
-        """For an action that a trust or key policy must allow: the reason of its implicit deny."""
-        parts = [_plan_part(s) for s in candidates]
-        self.deny = _groups([p for s, p in zip(candidates, parts, strict=True) if not s.allow])
-        self.allow = _groups([p for s, p in zip(candidates, parts, strict=True) if s.allow])
-        self.keys: tuple[str, ...] = tuple(dict.fromkeys(k for p in parts for k in p[4]))
-        """Every context key the candidates read (condition keys, and policy variables in values and resources):
-        the decision needs these and no other."""
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys
         self._bindings: dict[tuple[object, ...], Binding | None] = {}
 
     def binding(self, names: tuple[object, ...]) -> Binding | None:
-        """How to read this plan's keys from a request context whose keys are ``names`` (cached: a batch of
-        requests repeats a few spellings). Context keys are case-insensitive. None: names that collide when
-        lowercased, or are not strings; the full path reports them."""
+        """How to read these keys from a request context whose keys are ``names`` (cached: a batch of requests
+        repeats a few spellings). Context keys are case-insensitive. None: names that collide when lowercased, or
+        are not strings; the full path reports them."""
         cached = self._bindings.get(names, _UNSEEN)
         if cached is not _UNSEEN:
             return cast("Binding | None", cached)
@@ -139,6 +130,30 @@ class ActionPlan:
             self._bindings.clear()
         self._bindings[names] = found
         return found
+
+
+class ActionPlan:
+    """The candidates of one action (in statement order, for the full explanation) and their two sides."""
+
+    __slots__ = ("allow", "candidates", "deny", "keys", "rule", "why")
+
+    def __init__(self, candidates: tuple[CompiledStatement, ...], keysets: dict[tuple[str, ...], KeySet],
+                 rule: int = 0, why: tuple[str, ...] = ()) -> None:
+        self.candidates = candidates
+        self.rule = rule
+        """0, or one of the rules of its own the action has (``fast.ALWAYS`` ...)."""
+        self.why = why
+        """For an action that a trust or key policy must allow: the reason of its implicit deny."""
+        parts = [_plan_part(s) for s in candidates]
+        self.deny = _groups([p for s, p in zip(candidates, parts, strict=True) if not s.allow])
+        self.allow = _groups([p for s, p in zip(candidates, parts, strict=True) if s.allow])
+        keys = tuple(dict.fromkeys(k for p in parts for k in p[4]))
+        keyset = keysets.get(keys)
+        if keyset is None:
+            keyset = keysets[keys] = KeySet(keys)
+        self.keys = keyset
+        """Every context key the candidates read (condition keys, and policy variables in values and resources):
+        the decision needs these and no other."""
 
 
 def _getter(names: Sequence[object]) -> Callable[[Mapping[str, object]], tuple[object, ...]] | None:
