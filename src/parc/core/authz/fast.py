@@ -215,7 +215,7 @@ def resource_policy_reason(action_lower: str) -> str:
 class LeanEntry:
     """Decides request dicts against an identity-only policy group without building a Request."""
 
-    __slots__ = ("_bases", "_epoch", "_keysets", "_plans", "identity")
+    __slots__ = ("_bases", "_epoch", "_keysets", "_plans", "_shared", "identity")
 
     def __init__(self, identity: PolicyGroup) -> None:
         self.identity = identity
@@ -224,6 +224,7 @@ class LeanEntry:
         """Per caller, the context keys AWS derives from it and from the clock, for the current second."""
         self._epoch = -1
         self._keysets: dict[tuple[str, ...], KeySet] = {}
+        self._shared: dict[tuple[tuple[CompiledStatement, ...], int, tuple[str, ...]], ActionPlan] = {}
 
     def plan(self, action_lower: str) -> ActionPlan:
         """The action's plan, built once."""
@@ -231,7 +232,14 @@ class LeanEntry:
         if plan is None:
             rule = action_rule(action_lower)
             why = (resource_policy_reason(action_lower),) if rule in (TRUST, KMS) else ()
-            plan = ActionPlan(self.identity.action_candidates(action_lower), self._keysets, rule, why)
+            candidates = self.identity.action_candidates(action_lower)
+            # Many actions have the same candidates (every action of a service only guardrails name): one plan.
+            shared_key = (candidates, rule, why)
+            plan = self._shared.get(shared_key)
+            if plan is None:
+                plan = ActionPlan(candidates, self._keysets, rule, why)
+                if len(self._shared) < _CACHE_LIMIT:
+                    self._shared[shared_key] = plan
             if len(self._plans) >= _CACHE_LIMIT:
                 self._plans.clear()
             self._plans[action_lower] = plan
