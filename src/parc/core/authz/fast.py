@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from time import time as _time
 from types import MappingProxyType
-from typing import cast
+from typing import Final, cast
 
 from parc.core.authz.compile import CompiledStatement, PolicyGroup
 from parc.core.authz.decision import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, NOT_APPLICABLE, Decision, StatementRef
@@ -46,8 +46,8 @@ TRUST_ACTIONS = frozenset(
 ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
 
 LEAN_KINDS = frozenset({PrincipalKind.USER, PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE})
-_PRINCIPALS: dict[str, RequestPrincipal] = {}
-_CACHE_LIMIT = 65536
+_PRINCIPALS: Final[dict[str, RequestPrincipal]] = {}
+_CACHE_LIMIT: Final = 65536
 
 
 def requires_resource_policy(action_lower: str, resource: str) -> bool:
@@ -79,13 +79,13 @@ def _summary(result: str) -> Mapping[str, str]:
 
 
 # Shared, read-only: an identity-only decision's per-type summary is one of three, so no decision builds its own.
-_BY_TYPE_ALLOW = _summary(ALLOW)
-_BY_TYPE_DENY = _summary(EXPLICIT_DENY)
-_BY_TYPE_NONE = _summary(IMPLICIT_DENY)
-_WHY_ALLOW = ("Allowed by an identity-based policy",)
-_WHY_NONE = ("No identity-based or resource-based policy statement allows the request",)
-_BLOCKED_IDENTITY = ("identity",)
-_BLOCKED_RESOURCE = ("resource",)
+_BY_TYPE_ALLOW: Final = _summary(ALLOW)
+_BY_TYPE_DENY: Final = _summary(EXPLICIT_DENY)
+_BY_TYPE_NONE: Final = _summary(IMPLICIT_DENY)
+_WHY_ALLOW: Final = ("Allowed by an identity-based policy",)
+_WHY_NONE: Final = ("No identity-based or resource-based policy statement allows the request",)
+_BLOCKED_IDENTITY: Final = ("identity",)
+_BLOCKED_RESOURCE: Final = ("resource",)
 
 
 def decide_identity_only(candidates: Sequence[CompiledStatement], resource: str, ctx: Context | None,
@@ -155,9 +155,9 @@ def _settle(candidates: Sequence[CompiledStatement], resource: str, ctx: Context
 Verdict = tuple[str, tuple[str, ...], Mapping[str, str], tuple[str, ...]]
 """A decision's fixed parts on the identity-only path: the answer, blocked_by, by_policy_type, the reasons (an
 explicit deny's reason names its statement: it is left to the plain loop)."""
-_DENY: Verdict = (EXPLICIT_DENY, _BLOCKED_IDENTITY, _BY_TYPE_DENY, ())
-_ALLOW: Verdict = (ALLOW, (), _BY_TYPE_ALLOW, _WHY_ALLOW)
-_NONE: Verdict = (IMPLICIT_DENY, _BLOCKED_IDENTITY, _BY_TYPE_NONE, _WHY_NONE)
+_DENY: Final[Verdict] = (EXPLICIT_DENY, _BLOCKED_IDENTITY, _BY_TYPE_DENY, ())
+_ALLOW: Final[Verdict] = (ALLOW, (), _BY_TYPE_ALLOW, _WHY_ALLOW)
+_NONE: Final[Verdict] = (IMPLICIT_DENY, _BLOCKED_IDENTITY, _BY_TYPE_NONE, _WHY_NONE)
 
 
 def _verdict(plan: ActionPlan, resource: str, ctx: Context) -> Verdict:
@@ -190,11 +190,11 @@ def _any_applies(groups: tuple[Group, ...], resource: str, ctx: Context) -> bool
 
 
 # Actions with rules of their own (ActionPlan.rule).
-ALWAYS = 1
+ALWAYS: Final = 1
 """Always allowed, whatever the policies say (sts:GetCallerIdentity)."""
-TRUST = 2
+TRUST: Final = 2
 """Authorized against the role's trust policy, which must allow it (sts:AssumeRole ...)."""
-KMS = 3
+KMS: Final = 3
 """On a KMS key, the key policy must allow it (identity policies alone never suffice); on other resources, normal."""
 WHY_CALLER_IDENTITY = ("sts:GetCallerIdentity is always allowed, even with an explicit deny",)
 
@@ -359,7 +359,7 @@ def _settle_request(d: Decision) -> Decision:
     return Decision(d.decision, (), d.blocked_by, d.by_policy_type, d._reasons, None, full._candidates, full._context)
 
 
-_OWNERS: dict[str, str] = {}
+_OWNERS: Final[dict[str, str]] = {}
 
 
 def _resource_owner(resource: str) -> str:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Final
 
 from parc.core.authz.principal import (
     PrincipalError,
@@ -32,7 +33,7 @@ POLICY_FIELDS = (
     "management_account",
 )
 """The fields of a ``parc simulate`` request that carry policies (the engine compiles them)."""
-REQUEST_FIELDS = frozenset({"principal", "action", "resource", "resource_account", "context", "name", "id",
+REQUEST_FIELDS: Final = frozenset({"principal", "action", "resource", "resource_account", "context", "name", "id",
                             *POLICY_FIELDS})
 """Fields a request may carry; ``name``/``id`` are free labels users put on batch requests."""
 

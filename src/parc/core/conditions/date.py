@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import cast
+from typing import Final, cast
 
 from parc.core.conditions.base import Comparer, LastCheck, OperatorSpec
 from parc.core.conditions.numeric import Compare, Number, equal, ordered
@@ -81,7 +81,7 @@ def _equals(values: Sequence[str], variables: bool) -> Comparer:
 # The form AWS gives aws:CurrentTime in, and logs give times in: UTC to the second. Two such texts compare as their
 # times do, so a request time in this form is compared with the policy's bound as text, without parsing it.
 _CANONICAL = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ")
-_SHAPE = LastCheck()
+_SHAPE: Final = LastCheck()
 _FIRST_YEAR_1 = -62135596800  # 0001-01-01T00:00:00Z
 _LAST_YEAR_9999 = 253402300799  # 9999-12-31T23:59:59Z
 

@@ -13,6 +13,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Final
 
 from parc.core.conditions.base import Comparer, LastCheck, OperatorSpec, Resolved, parsed_values
 
@@ -33,7 +34,7 @@ def parse_network(text: str) -> Network | None:
 # One octet: 0-255 without leading zeros (ipaddress rejects them too).
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
 _DOTTED_QUAD = re.compile(r"\.".join([_OCTET] * 4), re.ASCII)
-_SHAPE = LastCheck()
+_SHAPE: Final = LastCheck()
 
 
 @lru_cache(maxsize=4096)
