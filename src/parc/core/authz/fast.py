@@ -1,11 +1,19 @@
 """The fast path of the engine: identity-only policy sets, same account, IAM users and role sessions.
 
 Bulk questions (every principal x action x resource, months of logs) are mostly of this shape, so it is written out
-flat and decided without the full flow of ``engine.py``: no Request object is built, and the request context (the
-caller's derived keys, the clock and the request's own keys) only when a candidate statement reads it. Anything
-else — another principal kind, another account, an action with rules of its own, any malformed field — returns
-None, and the caller takes the full path, which also reports the errors. The property tests and the corpus run both
-paths against the plain reference evaluator.
+flat and decided without the full flow of ``engine.py``:
+
+- no Request object is built; the action's plan (``plan.py``, one per distinct set of candidate statements) says
+  which statements can apply and which context keys they read, and only those keys are looked up, through a binding
+  cached per spelling of the request's context;
+- the decision stops at the first statement that settles it, and the Decision keeps what it needs to work out its
+  reasons later (the plan, the request, the second it was asked): the plain loop (``decide_identity_only``) runs
+  when someone reads them.
+
+Anything else (another principal kind, another account, multivalued or non-text context values, any malformed field)
+returns None, and the caller takes the full path, which also reports the errors. Actions with rules of their own
+(sts:GetCallerIdentity, trust actions, KMS keys) are decided here as the full flow decides them. The property tests,
+the corpus and the benchmark workload run both paths against the plain reference evaluator.
 """
 
 from __future__ import annotations
