@@ -127,3 +127,59 @@ def test_two_spellings_of_one_key_are_an_error_not_a_guess() -> None:
            "context": {"aws:TagKeys": "team", "AWS:TagKeys": "owner"}}
     with pytest.raises(RequestError):
         engine.authorize(req, now=NOW)
+
+
+def test_every_key_aws_derives_is_listed_as_derived() -> None:
+    """The fast path reads a request's own dict only when no key it needs is one AWS derives from the caller or
+    the clock; DERIVED_KEYS must therefore hold every key full_context can add.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"""
+    from parc.core.authz.principal import parse_request_principal
+    from parc.core.authz.request import DERIVED_KEYS, full_context
+
+    callers = [
+        "arn:aws:iam::111122223333:user/alice", "arn:aws:iam::111122223333:root", "111122223333",
+        "arn:aws:sts::111122223333:assumed-role/app/s", "arn:aws:iam::111122223333:role/app",
+        "arn:aws:sts::111122223333:federated-user/bob", "s3.amazonaws.com", "*",
+        "arn:aws:iam::111122223333:saml-provider/idp",
+    ]
+    for raw in callers:
+        p = parse_request_principal(raw)
+        assert set(full_context(p, "444455556666", {}, NOW)) <= DERIVED_KEYS, raw
+
+
+READS_CONTEXT = _identity(
+    {"Sid": "Tls", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+     "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+    {"Sid": "Office", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+     "Condition": {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}, "StringEquals": {"aws:PrincipalTag/team": "red"}}},
+    {"Sid": "Self", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
+     "Condition": {"StringEquals": {"aws:username": "alice"}}},
+)
+
+
+@pytest.mark.parametrize(
+    ("action", "context", "expected"),
+    [
+        # Keys in any spelling are read from the request's dict as they are.
+        ("s3:GetObject", {"AWS:SOURCEIP": "192.0.2.9", "aws:principaltag/TEAM": "red"}, "Allow"),
+        ("s3:GetObject", {"aws:SourceIp": "192.0.2.9", "aws:PrincipalTag/team": "blue"}, "ImplicitDeny"),
+        ("s3:GetObject", {"aws:SourceIp": "192.0.2.9", "aws:PrincipalTag/team": "red",
+                          "aws:securetransport": "false"}, "ExplicitDeny"),
+        # A key absent in every spelling is absent: no tag, no allow.
+        ("s3:GetObject", {"aws:SourceIp": "192.0.2.9"}, "ImplicitDeny"),
+        # aws:username is derived from the caller when the request does not give it ...
+        ("s3:PutObject", {"aws:SourceIp": "192.0.2.9"}, "Allow"),
+        # ... and the request's own value wins when it does.
+        ("s3:PutObject", {"aws:UserName": "mallory"}, "ImplicitDeny"),
+    ],
+)
+def test_the_request_context_read_in_place(action: str, context: dict[str, str], expected: str) -> None:
+    """https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html (key names are
+    case-insensitive)"""
+    engine = parc.compile(identity_policies=[READS_CONTEXT])
+    plain = parc.compile(identity_policies=[READS_CONTEXT], indexed=False)
+    req = {"principal": USER, "action": action, "resource": "arn:aws:s3:::b/k", "context": context}
+    for _ in range(2):  # the second time from the cached bindings
+        d = engine.authorize_many([req], now=NOW)[0]
+        assert d.decision == expected
+        assert _summary(d) == _summary(plain.authorize(req, now=NOW))

@@ -31,6 +31,7 @@ from parc.core.authz.decision import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, NOT_AP
 from parc.core.authz.plan import ActionPlan, Group, KeySet
 from parc.core.authz.principal import PrincipalError, PrincipalKind, RequestPrincipal, parse_request_principal
 from parc.core.authz.request import (
+    DERIVED_KEYS,
     REQUEST_FIELDS,
     full_context,
     given_context,
@@ -169,15 +170,19 @@ _NONE: Final[Verdict] = (IMPLICIT_DENY, _BLOCKED_IDENTITY, _BY_TYPE_NONE, _WHY_N
 
 
 def _verdict(plan: ActionPlan, resource: str, ctx: Context) -> Verdict:
-    if _any_applies(plan.deny, resource, ctx):
+    return _verdict_of(plan.deny, plan.allow, resource, ctx)
+
+
+def _verdict_of(deny: tuple[Group, ...], allow: tuple[Group, ...], resource: str, ctx: Context) -> Verdict:
+    if _any_applies(deny, resource, ctx):
         return _DENY
-    if _any_applies(plan.allow, resource, ctx):
+    if _any_applies(allow, resource, ctx):
         return _ALLOW
     return _NONE
 
 
 def _any_applies(groups: tuple[Group, ...], resource: str, ctx: Context) -> bool:
-    for conditions, members, all_resources in groups:
+    for conditions, members, all_resources, _ in groups:
         if not all_resources:
             for prefixes, fn, variable in members:
                 if fn is not None:
@@ -245,7 +250,7 @@ class LeanEntry:
             shared_key = (candidates, rule, why)
             plan = self._shared.get(shared_key)
             if plan is None:
-                plan = ActionPlan(candidates, self._keysets, rule, why)
+                plan = ActionPlan(candidates, self._keysets, DERIVED_KEYS, rule, why)
                 if len(self._shared) < _CACHE_LIMIT:
                     self._shared[shared_key] = plan
             if len(self._plans) >= _CACHE_LIMIT:
@@ -303,8 +308,16 @@ class LeanEntry:
                 "".join(raw.values())  # a TypeError unless every value is a string: the cheapest check there is
             except TypeError:
                 return None  # lists (multivalued keys), numbers, booleans: the full path normalises them
-            getter, present, absent = binding
-            ctx: dict[str, object] = dict(zip(present, getter(raw), strict=False)) if getter is not None else {}
+            bound = binding.bound(plan)
+            if bound is not None:
+                # Every key the plan reads is in the request's own dict, or in none of its spellings: the
+                # conditions read the dict as it is, and no context is built.
+                verdict = _verdict_of(bound[0], bound[1], resource, cast(Context, raw))
+                return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), None, _settle_request,
+                                plan, fields, None)
+            getter = binding.getter
+            absent = binding.absent
+            ctx: dict[str, object] = dict(zip(binding.present, getter(raw), strict=False)) if getter else {}
         else:
             absent = plan.keys.keys
             ctx = {}

@@ -11,6 +11,10 @@ candidates into Deny and Allow and groups each side by its set of conditions:
 - groups without conditions come first, then the cheaper condition sets; the Deny side is walked in full (any
   match denies), the Allow side until its first match.
 
+The request context is read where it is. A binding, cached per spelling of a request's context keys, says where
+each key the plan reads is; when no key the plan reads is one AWS derives from the caller or the clock, the plan's
+conditions are rebound to read the request's own dict under its own spelling, and no context is built at all.
+
 Nothing here changes what is decided: the plans reorder and share work the plain loop does. The property tests
 compare the two on random policies and requests.
 """
@@ -33,9 +37,9 @@ Member = tuple[tuple[str, ...] | None, ResourceFn | None, CompiledStatement | No
 must start with one of them before ``fn`` is worth calling), ``(None, None, statement)`` for patterns with policy
 variables (checked against the request context), ``(None, None, None)`` for every resource."""
 
-Group = tuple[tuple[ConditionFn, ...], tuple[Member, ...], bool]
-"""A condition set (its functions, cheapest first), the statements that carry it, and whether one of them matches
-every resource (then the members need no check)."""
+Group = tuple[tuple[ConditionFn, ...], tuple[Member, ...], bool, tuple[CompiledCondition, ...]]
+"""A condition set (its functions, cheapest first), the statements that carry it, whether one of them matches
+every resource (then the members need no check), and the conditions the functions are of."""
 
 _FAMILY_COST = {"Bool": 1, "String": 1, "Null": 1, "Arn": 2, "Numeric": 2, "Binary": 2, "IpAddress": 3, "Date": 3}
 
@@ -56,9 +60,10 @@ def _member(s: CompiledStatement) -> Member:
     return (None, None, s)
 
 
-PlanPart = tuple[frozenset[CompiledCondition], tuple[ConditionFn, ...], int, Member, tuple[str, ...]]
+PlanPart = tuple[frozenset[CompiledCondition], tuple[ConditionFn, ...], int, Member, tuple[str, ...],
+                 tuple[CompiledCondition, ...]]
 """What a plan needs of one statement: its condition set, their functions cheapest first and their cost, how it
-matches the resource, and the context keys it reads, lowercased."""
+matches the resource, the context keys it reads (lowercased), and its conditions cheapest first."""
 
 
 def _plan_part(s: CompiledStatement) -> PlanPart:
@@ -67,7 +72,7 @@ def _plan_part(s: CompiledStatement) -> PlanPart:
     if found is None:
         ordered = sorted(s.condition_list, key=condition_cost)
         found = (frozenset(ordered), tuple(c.fast for c in ordered), sum(condition_cost(c) for c in ordered),
-                 _member(s), tuple(k.lower() for k in s.context_keys))
+                 _member(s), tuple(k.lower() for k in s.context_keys), tuple(ordered))
         s.plan_conditions = found
     return cast(PlanPart, found)
 
@@ -80,31 +85,93 @@ def _groups(parts: Sequence[PlanPart]) -> tuple[Group, ...]:
             entry = by_conditions[part[0]] = (part, [])
         entry[1].append(part[3])
     ranked: list[tuple[int, int, Group]] = []
-    for (_, fns, cost, _, _), ms in by_conditions.values():
+    for (_, fns, cost, _, _, conds), ms in by_conditions.values():
         if (None, None, None) in ms:
-            ranked.append((cost, len(ranked), (fns, (), True)))
+            ranked.append((cost, len(ranked), (fns, (), True, conds)))
         else:
-            ranked.append((cost, len(ranked), (fns, tuple(ms), False)))
+            ranked.append((cost, len(ranked), (fns, tuple(ms), False, conds)))
     ranked.sort(key=lambda t: (t[0], t[1]))
     return tuple(g for _, _, g in ranked)
 
 
-Binding = tuple[Callable[[Mapping[str, object]], tuple[object, ...]] | None, tuple[str, ...], tuple[str, ...]]
-"""Where a plan's context keys are, for one spelling of a request's context: a function that takes the values of
-the keys the request has (``None``: it has none of them), their lowercased names, and the keys left to what AWS
-derives from the caller and the clock."""
+Getter = Callable[[Mapping[str, object]], tuple[object, ...]]
+
+
+class Binding:
+    """Where a plan's context keys are, for one spelling of a request's context keys."""
+
+    __slots__ = ("_bound", "absent", "getter", "present", "raw_ok", "spelled")
+
+    def __init__(self, keys: tuple[str, ...], names: Sequence[str], derived: frozenset[str]) -> None:
+        where = {n.lower(): n for n in names}
+        present = [k for k in keys if k in where]
+        self.present: tuple[str, ...] = tuple(present)
+        """The keys the request has, lowercased."""
+        self.getter: Getter | None = _getter([where[k] for k in present])
+        """Their values from the request's dict (None: it has none of them)."""
+        self.absent: tuple[str, ...] = tuple(k for k in keys if k not in where)
+        """The keys left to what AWS derives from the caller and the clock (or to nothing)."""
+        self.spelled = {k: where[k] for k in present}
+        self.raw_ok = not any(k in derived for k in self.absent)
+        """No key the request lacks is one AWS would derive: its own dict holds every value the plan reads."""
+        self._bound: dict[ActionPlan, tuple[tuple[Group, ...], tuple[Group, ...]] | None] = {}
+
+    def bound(self, plan: ActionPlan) -> tuple[tuple[Group, ...], tuple[Group, ...]] | None:
+        """The plan's Deny and Allow groups with their conditions reading the request's own dict under its own
+        spelling of each key (a key it lacks in every spelling reads as absent, as it is); None when the plan
+        cannot be read so (a condition or resource with policy variables, a key AWS derives, a rule of its own)."""
+        found = self._bound.get(plan, _UNSEEN_BOUND)
+        if found is not _UNSEEN_BOUND:
+            return cast("tuple[tuple[Group, ...], tuple[Group, ...]] | None", found)
+        result = None
+        if self.raw_ok and plan.rebindable:
+            deny, allow = self._rebind(plan.deny), self._rebind(plan.allow)
+            if deny is not None and allow is not None:
+                result = (deny, allow)
+        if len(self._bound) >= 4096:
+            self._bound.clear()
+        self._bound[plan] = result
+        return result
+
+    def _rebind(self, groups: tuple[Group, ...]) -> tuple[Group, ...] | None:
+        out: list[Group] = []
+        for _, members, all_resources, conds in groups:
+            fns: list[ConditionFn] = []
+            for c in conds:
+                fn = _reading(c, self.spelled.get(c.key_lower, c.key_lower))
+                if fn is None:
+                    return None
+                fns.append(fn)
+            out.append((tuple(fns), members, all_resources, conds))
+        return tuple(out)
+
 
 _UNSEEN = object()
+_UNSEEN_BOUND = object()
+_READERS: dict[tuple[CompiledCondition, str], ConditionFn | None] = {}
+
+
+def _reading(c: CompiledCondition, key: str) -> ConditionFn | None:
+    """``c.reading(key)``, built once per condition and spelling (plans share conditions and spellings)."""
+    cached = _READERS.get((c, key), _UNSEEN)
+    if cached is not _UNSEEN:
+        return cast("ConditionFn | None", cached)
+    found = c.reading(key)
+    if len(_READERS) >= 65536:
+        _READERS.clear()
+    _READERS[(c, key)] = found
+    return found
 
 
 class KeySet:
     """The context keys a plan reads, with their bindings. Plans that read the same keys share one (a set of
     3,000 actions has a few dozen distinct key sets), so a new action costs no new bindings."""
 
-    __slots__ = ("_bindings", "keys")
+    __slots__ = ("_bindings", "derived", "keys")
 
-    def __init__(self, keys: tuple[str, ...]) -> None:
+    def __init__(self, keys: tuple[str, ...], derived: frozenset[str]) -> None:
         self.keys = keys
+        self.derived = derived
         self._bindings: dict[tuple[object, ...], Binding | None] = {}
 
     def binding(self, names: tuple[object, ...]) -> Binding | None:
@@ -114,18 +181,11 @@ class KeySet:
         cached = self._bindings.get(names, _UNSEEN)
         if cached is not _UNSEEN:
             return cast("Binding | None", cached)
-        found: Binding | None
-        if not all(type(n) is str for n in names):
-            found = None
-        else:
-            lowered = [str(n).lower() for n in names]
-            if len(set(lowered)) != len(lowered):
-                found = None
-            else:
-                where = dict(zip(lowered, names, strict=True))
-                present = [k for k in self.keys if k in where]
-                absent = tuple(k for k in self.keys if k not in where)
-                found = (_getter([where[k] for k in present]), tuple(present), absent)
+        found: Binding | None = None
+        if all(type(n) is str for n in names):
+            texts = [str(n) for n in names]
+            if len({t.lower() for t in texts}) == len(texts):
+                found = Binding(self.keys, texts, self.derived)
         if len(self._bindings) >= 4096:
             self._bindings.clear()
         self._bindings[names] = found
@@ -135,10 +195,10 @@ class KeySet:
 class ActionPlan:
     """The candidates of one action (in statement order, for the full explanation) and their two sides."""
 
-    __slots__ = ("allow", "candidates", "deny", "keys", "rule", "why")
+    __slots__ = ("allow", "candidates", "deny", "keys", "rebindable", "rule", "why")
 
     def __init__(self, candidates: tuple[CompiledStatement, ...], keysets: dict[tuple[str, ...], KeySet],
-                 rule: int = 0, why: tuple[str, ...] = ()) -> None:
+                 derived: frozenset[str], rule: int = 0, why: tuple[str, ...] = ()) -> None:
         self.candidates = candidates
         self.rule = rule
         """0, or one of the rules of its own the action has (``fast.ALWAYS`` ...)."""
@@ -150,10 +210,12 @@ class ActionPlan:
         keys = tuple(dict.fromkeys(k for p in parts for k in p[4]))
         keyset = keysets.get(keys)
         if keyset is None:
-            keyset = keysets[keys] = KeySet(keys)
+            keyset = keysets[keys] = KeySet(keys, derived)
         self.keys = keyset
         """Every context key the candidates read (condition keys, and policy variables in values and resources):
         the decision needs these and no other."""
+        self.rebindable = rule == 0 and all(p[3][2] is None for p in parts)
+        """No rule of its own and no resource pattern with policy variables (those read the lowercased context)."""
 
 
 def _getter(names: Sequence[object]) -> Callable[[Mapping[str, object]], tuple[object, ...]] | None:

@@ -38,6 +38,14 @@ REQUEST_FIELDS: Final = frozenset({"principal", "action", "resource", "resource_
 """Fields a request may carry; ``name``/``id`` are free labels users put on batch requests."""
 
 
+DERIVED_KEYS: Final = frozenset({
+    "aws:resourceaccount", "aws:principaltype", "aws:userid", "aws:principalisawsservice",
+    "aws:principalservicename", "aws:principalaccount", "aws:principalarn", "aws:username", "aws:currenttime",
+    "aws:epochtime",
+})
+"""Every key :func:`full_context` may derive from the caller and the clock (a test holds it to that)."""
+
+
 class RequestError(ValueError):
     """A request that cannot be decided: a missing field, a malformed ARN or action, an unknown field."""
 

@@ -191,15 +191,17 @@ class CompiledCondition:
         if not values:  # IAM rejects an empty value list; here it matches nothing, in either sense
             comparer = Comparer(comparer.kind, static=NOTHING)
         self._comparer: Comparer = comparer
-        self.fast: Callable[[Context], bool] = self._fast_path() or self.evaluate
+        self.fast: Callable[[Context], bool] = self.reading(self.key_lower) or self.evaluate
         """Same answer as :meth:`evaluate`; a flat closure for the common shape (a plain operator, values fixed at
         compile time), which is what bulk evaluation calls."""
 
-    def _fast_path(self) -> Callable[[Context], bool] | None:
+    def reading(self, key: str) -> Callable[[Context], bool] | None:
+        """:attr:`fast`, reading the value under ``key`` (the request's own spelling of the key, which the fast
+        path looks up directly in the request's context); None when this condition has no such closure (a set
+        operator, Null, policy variables in its values)."""
         static = self._comparer.static
         if static is None or self.null or self.set_operator is not None:
             return None
-        key = self.key_lower
         test = static.test
         absent = self.if_exists or self.negated
         if self.negated:
