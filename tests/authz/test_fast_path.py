@@ -183,3 +183,31 @@ def test_the_request_context_read_in_place(action: str, context: dict[str, str],
         d = engine.authorize_many([req], now=NOW)[0]
         assert d.decision == expected
         assert _summary(d) == _summary(plain.authorize(req, now=NOW))
+
+
+@pytest.mark.parametrize(
+    "request_fields",
+    [
+        {"principal": USER, "action": "s3:GetObject", "resource": "*", "colour": "red"},
+        {"principal": None, "action": "s3:GetObject", "resource": "*"},
+        {"principal": USER, "action": "s3:GetObject", "resource": None},
+        {"principal": USER, "action": None, "resource": "*"},
+        {"principal": USER, "action": "s3:GetObject", "resource": "*", "context": {"aws:SourceIp": {"nested": 1}}},
+    ],
+    ids=["unknown field", "null principal", "null resource", "null action", "object as a context value"],
+)
+def test_malformed_requests_are_errors_on_the_fast_path_too(request_fields: dict[str, Any]) -> None:
+    engine = parc.compile(identity_policies=[READS_CONTEXT])
+    with pytest.raises(RequestError):
+        engine.authorize(request_fields, now=NOW)
+    with pytest.raises(RequestError):
+        engine.authorize_many([request_fields], now=NOW)
+
+
+def test_fields_left_out_take_their_defaults() -> None:
+    """No principal: the anonymous caller; no resource: "*" (as parc simulate documents)."""
+    engine = parc.compile(identity_policies=[READS_CONTEXT])
+    plain = parc.compile(identity_policies=[READS_CONTEXT], indexed=False)
+    for req in ({"action": "s3:GetObject"}, {"principal": USER, "action": "s3:PutObject"},
+                {"principal": USER, "action": "s3:PutObject", "resource_account": "111122223333"}):
+        assert _summary(engine.authorize(req, now=NOW)) == _summary(plain.authorize(req, now=NOW))

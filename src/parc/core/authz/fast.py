@@ -259,11 +259,23 @@ class LeanEntry:
         return plan
 
     def authorize(self, fields: dict[str, object], now: datetime | None) -> Decision | None:
-        if not REQUEST_FIELDS.issuperset(fields):
-            return None
-        principal_raw = fields.get("principal", "*")
+        principal_raw = fields.get("principal")
         action = fields.get("action")
-        resource = fields.get("resource", "*")
+        resource = fields.get("resource")
+        raw = fields.get("context")
+        # A field of another name goes to the full path, which names it. Counting the fields read here (the
+        # common request has no other) costs less than looking every name up among the known ones.
+        read = (principal_raw is not None) + (action is not None) + (resource is not None) + (raw is not None)
+        if len(fields) != read and not REQUEST_FIELDS.issuperset(fields):
+            return None
+        if principal_raw is None:
+            if "principal" in fields:
+                return None  # given as null: the full path says what is wrong
+            principal_raw = "*"
+        if resource is None:
+            if "resource" in fields:
+                return None
+            resource = "*"
         if type(principal_raw) is not str or type(action) is not str or type(resource) is not str:
             return None
         plan = self._plans.get(action)
@@ -297,7 +309,6 @@ class LeanEntry:
                 return None
         # The context, as far as the plan reads it: the request's own keys, then what AWS derives from the caller
         # and the clock (only for keys the request does not give).
-        raw = fields.get("context")
         if raw:
             if type(raw) is not dict:
                 return None
