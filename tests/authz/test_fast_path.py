@@ -211,3 +211,84 @@ def test_fields_left_out_take_their_defaults() -> None:
     for req in ({"action": "s3:GetObject"}, {"principal": USER, "action": "s3:PutObject"},
                 {"principal": USER, "action": "s3:PutObject", "resource_account": "111122223333"}):
         assert _summary(engine.authorize(req, now=NOW)) == _summary(plain.authorize(req, now=NOW))
+
+
+# Random identity-only policy sets and requests whose context keys come in any spelling, some missing, some of them
+# keys AWS derives (given, they win): the fast path, in every way it reads the context, against the plain loop.
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CONDITION_POOL: list[tuple[str, str, list[str]]] = [
+    ("StringEquals", "aws:PrincipalTag/team", ["red", "blue"]),
+    ("StringNotEquals", "aws:PrincipalTag/team", ["ops"]),
+    ("StringEqualsIfExists", "aws:PrincipalTag/env", ["prod"]),
+    ("StringLike", "aws:PrincipalTag/owner", ["${aws:username}"]),
+    ("StringEquals", "aws:username", ["alice"]),
+    ("IpAddress", "aws:SourceIp", ["10.0.0.0/8", "192.0.2.0/24"]),
+    ("NotIpAddress", "aws:SourceIp", ["10.1.0.0/16"]),
+    ("IpAddress", "aws:SourceIp", ["10.0.0.0/9"]),
+    ("Bool", "aws:SecureTransport", ["true"]),
+    ("DateLessThan", "aws:CurrentTime", ["2027-01-01T00:00:00Z"]),
+    ("DateGreaterThan", "aws:CurrentTime", ["2026-06-01T00:00:00Z"]),
+    ("NumericLessThan", "s3:max-keys", ["10"]),
+    ("Null", "aws:PrincipalTag/env", ["true"]),
+    ("ArnLike", "aws:PrincipalArn", ["arn:aws:iam::111122223333:user/*"]),
+]
+RESOURCE_POOL = ["*", "arn:aws:s3:::b/*", "arn:aws:s3:::b/home/${aws:username}/*", "arn:aws:s3:::other*"]
+ACTION_POOL = ["s3:GetObject", "s3:Get*", "s3:*", "*", "s3:PutObject", "sts:AssumeRole", "kms:Decrypt"]
+CONTEXT_VALUES: dict[str, list[str]] = {
+    "aws:PrincipalTag/team": ["red", "ops", "blue"],
+    "aws:PrincipalTag/env": ["prod", "dev"],
+    "aws:PrincipalTag/owner": ["alice", "bob"],
+    "aws:SourceIp": ["10.1.2.3", "10.200.0.1", "192.0.2.7", "203.0.113.5", "::1", "nonsense"],
+    "aws:SecureTransport": ["true", "false"],
+    "aws:CurrentTime": ["2026-05-01T00:00:00Z", "2026-09-30T23:59:59Z", "2027-02-30T00:00:00Z", "2026-09-30"],
+    "s3:max-keys": ["5", "50", "x"],
+    "aws:username": ["alice", "mallory"],
+}
+
+
+@st.composite
+def lean_statement(draw: st.DrawFn) -> dict[str, Any]:
+    s: dict[str, Any] = {"Effect": draw(st.sampled_from(["Allow", "Allow", "Deny"])),
+                         "Action": draw(st.lists(st.sampled_from(ACTION_POOL), min_size=1, max_size=2)),
+                         "Resource": draw(st.lists(st.sampled_from(RESOURCE_POOL), min_size=1, max_size=2))}
+    block: dict[str, dict[str, list[str]]] = {}
+    for op, key, values in draw(st.lists(st.sampled_from(CONDITION_POOL), max_size=2)):
+        block.setdefault(op, {})[key] = values
+    if block:
+        s["Condition"] = block
+    return s
+
+
+def _respell(rnd: Any, key: str) -> str:
+    return "".join(c.upper() if rnd.random() < 0.3 else c for c in key)
+
+
+@st.composite
+def lean_request(draw: st.DrawFn) -> dict[str, Any]:
+    rnd = draw(st.randoms(use_true_random=False))
+    context = {}
+    for key, values in CONTEXT_VALUES.items():
+        if draw(st.integers(0, 3)) > 0:
+            context[_respell(rnd, key)] = draw(st.sampled_from(values))
+    return {
+        "principal": draw(st.sampled_from([USER, "arn:aws:sts::111122223333:assumed-role/app/alice",
+                                           "arn:aws:iam::111122223333:role/app"])),
+        "action": draw(st.sampled_from(["s3:GetObject", "s3:PutObject", "s3:ListBucket", "sts:AssumeRole",
+                                        "kms:Decrypt", "sts:GetCallerIdentity"])),
+        "resource": draw(st.sampled_from(["arn:aws:s3:::b/home/alice/x", "arn:aws:s3:::b/k", "arn:aws:s3:::other1",
+                                          "arn:aws:kms:us-east-1:111122223333:key/k1", "*"])),
+        "context": context,
+    }
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(lean_statement(), min_size=1, max_size=6), st.lists(lean_request(), min_size=1, max_size=4))
+def test_the_fast_path_reads_any_context_as_the_plain_loop(statements: list[dict[str, Any]],
+                                                          requests: list[dict[str, Any]]) -> None:
+    policy = _identity(*statements)
+    fast = parc.compile(identity_policies=[policy])
+    plain = parc.compile(identity_policies=[policy], indexed=False)
+    for d, req in zip(fast.authorize_many(requests * 2, now=NOW), requests * 2, strict=True):
+        assert _summary(d) == _summary(plain.authorize(req, now=NOW)), req
