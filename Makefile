@@ -1,15 +1,16 @@
-# Two entry points for people (README): `make run` and `make test`. Both build .venv from scratch when needed.
+# Two entry points for people (README): `make run` and `make test`. Both build .venv from scratch when needed, with
+# the bench extra too: the tests of the benchmark's peer adapters need the peers, and a missing peer fails them.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -d' ' -f1)
 
 .PHONY: run test lint typecheck unit bench compiled test-compiled clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 # parc's main job: the audit of the bundled example organization (summary on the terminal, the full report in
@@ -38,7 +39,6 @@ test-compiled: compiled
 
 # Peers and parc side by side (pure Python), then parc compiled on the same workload.
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python tools/build_compiled.py && PYTHONPATH=build/compiled $(BIN)/python benchmarks/run.py --peers none --no-extras
 

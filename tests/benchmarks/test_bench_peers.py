@@ -29,7 +29,7 @@ def _load(name: str) -> Peer:
     try:
         return load(name)
     except PeerUnavailable as exc:
-        pytest.skip(f"{name} is not installed (it comes from the optional bench extra): {exc}")
+        pytest.fail(f"{name} is not installed: {exc} (make test installs the bench extra)")
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ def _decide(engine: str, case: dict[str, Any]) -> list[str]:
     try:
         peer = load(engine)
     except PeerUnavailable as exc:
-        pytest.skip(f"{engine} is not installed (bench extra): {exc}")
+        pytest.fail(f"{engine} is not installed: {exc} (make test installs the bench extra)")
     peer.prepare([case["policy"]], USERS)
     return [peer.decide(check["request"]) for check in case["checks"]]
 
