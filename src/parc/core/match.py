@@ -53,34 +53,38 @@ def _always(_: str) -> bool:
 # ---------------------------------------------------------------- atoms
 
 
+_WILDCARDS = re.compile(r"(\*+|\?)")
+
+
 def atoms_of(template: Template) -> tuple[Atom, ...]:
     """The glob atoms of a template: wildcards from its literal text, literal characters from its specials."""
     out: list[Atom] = []
-    buf: list[str] = []
-
-    def flush() -> None:
-        if buf:
-            out.append("".join(buf))
-            buf.clear()
-
+    buf: list[str] = []  # literal text not yet emitted: runs of text and specials join into one atom
     for part in template.parts:
-        if isinstance(part, Variable):
-            flush()
-            out.append(part)
+        if type(part) is str:
+            # Split at the wildcards (a run of "*" is one: "a**b" is "a*b"): literal, wildcard, literal, ...
+            pieces = _WILDCARDS.split(part)
+            if buf or pieces[0]:
+                buf.append(pieces[0])
+            for i in range(1, len(pieces), 2):
+                if buf:
+                    out.append("".join(buf))
+                    buf.clear()
+                if pieces[i] == "?":
+                    out.append(ONE)
+                elif not out or out[-1] != STAR:
+                    out.append(STAR)
+                if pieces[i + 1]:
+                    buf.append(pieces[i + 1])
         elif isinstance(part, Special):
             buf.append(part.char)
         else:
-            for ch in part:
-                if ch == "*":
-                    flush()
-                    if not out or out[-1] != STAR:  # "a**b" is "a*b"
-                        out.append(STAR)
-                elif ch == "?":
-                    flush()
-                    out.append(ONE)
-                else:
-                    buf.append(ch)
-    flush()
+            if buf:
+                out.append("".join(buf))
+                buf.clear()
+            out.append(part)
+    if buf:
+        out.append("".join(buf))
     return tuple(out)
 
 
@@ -336,16 +340,32 @@ def _lazy_fullmatch(source: str) -> Matcher:
 
 def compile_glob(pattern: str, *, ignore_case: bool) -> Matcher:
     """A matcher for a plain glob (no policy variables). With ``ignore_case`` both sides are lowercased."""
-    if ignore_case:
-        glob = Glob(atoms_of(literal_template(pattern.lower())))
+    text = pattern.lower() if ignore_case else pattern
+    inner = _simple_glob(text)
+    if inner is None:
+        glob = Glob(atoms_of(literal_template(text)))
         assert glob.static is not None
         inner = glob.static
-        if inner is _always:
-            return _always
-        return lambda s: inner(s.lower())
-    glob = Glob(atoms_of(literal_template(pattern)))
-    assert glob.static is not None
-    return glob.static
+    if inner is _always or not ignore_case:
+        return inner
+    return lambda s: inner(s.lower())
+
+
+def _simple_glob(text: str) -> Matcher | None:
+    """The shapes most Action patterns have (``s3:GetObject``, ``s3:Get*``, ``*``), matched as ``_static_matcher``
+    would match them, without building atoms first: compiling a large policy set builds one per distinct pattern.
+    None for any other shape."""
+    if "?" in text:
+        return None
+    star = text.find("*")
+    if star < 0:
+        return lambda s: s == text
+    if text.count("*") != len(text) - star:  # a "*" before the end
+        return None
+    if star == 0:
+        return _always
+    prefix = text[:star]
+    return lambda s: s.startswith(prefix)
 
 
 # ---------------------------------------------------------------- actions
@@ -407,10 +427,17 @@ class ResourceMatcher:
 
     def __init__(self, template: Template) -> None:
         self.pattern = template.text
-        atoms = atoms_of(template)
         self._static: Matcher | None = None
         self._head: re.Pattern[str] | None = None
         self._globs: tuple[Glob, ...] = ()
+        simple = _simple_arn(template)
+        if simple is not None:
+            self.has_variables = False
+            self.segments = ARN_SEGMENTS
+            self._open_end = True
+            self._static = simple
+            return
+        atoms = atoms_of(template)
         if len(atoms) == 1 and atoms[0] == STAR:  # "*" alone: every resource, ARN or not
             self.has_variables = False
             self.segments = 1
@@ -510,6 +537,25 @@ class ResourceMatcher:
 
     def __repr__(self) -> str:
         return f"ResourceMatcher({self.pattern!r})"
+
+
+def _simple_arn(template: Template) -> Matcher | None:
+    """The shape most Resource patterns have: a whole ARN (six segments) of literal text, ending in ``*`` or in no
+    wildcard at all. Its only wildcard lies in the resource part, which runs to the end of the ARN, so it is a
+    prefix test (or an equality). None for any other shape, which takes the general compilation."""
+    parts = template.parts
+    if len(parts) != 1 or type(parts[0]) is not str:
+        return None
+    text = parts[0]
+    if "?" in text or text.count(":") < ARN_SEGMENTS - 1:
+        return None
+    star = text.find("*")
+    if star < 0:
+        return lambda s: s == text
+    if text.count("*") != len(text) - star:
+        return None
+    prefix = text[:star]
+    return lambda s: s.startswith(prefix)
 
 
 def compile_resource(pattern: str, *, variables: bool) -> ResourceMatcher:

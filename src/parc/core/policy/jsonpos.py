@@ -7,6 +7,7 @@ errors carry the position of the offending character.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from parc.core.findings import Position
@@ -14,7 +15,9 @@ from parc.core.findings import Position
 JsonScalar = str | int | float | bool | None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass costs three times as much to build, and a policy compiled from a Python dict builds
+# one node per value (read-only by convention; nothing hashes nodes).
+@dataclass(slots=True)
 class JNode:
     """A parsed JSON value with its position.
 
@@ -51,7 +54,7 @@ class JNode:
         return self.value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JMember:
     key: str
     key_pos: Position
@@ -277,11 +280,26 @@ def parse_json(text: str) -> JNode:
 
 def from_python(value: object, pos: Position | None = None) -> JNode:
     """Wrap an already-decoded Python value (a dict from boto3, say) as a JNode with no real positions."""
-    p = pos or Position(0, 0)
-    if isinstance(value, dict):
-        return JNode([JMember(str(k), p, from_python(v, p)) for k, v in value.items()], "object", p)
+    return _wrap(value, pos or _ORIGIN)
+
+
+_ORIGIN = Position(0, 0)
+
+
+def _wrap(value: object, p: Position) -> JNode:
+    # The exact types json.loads gives are tested first (a policy set compiled from dicts wraps every value).
+    t = type(value)
+    if t is str:
+        return JNode(value, "string", p)
+    if t is dict:
+        return JNode([JMember(k if type(k) is str else str(k), p, _wrap(v, p))
+                      for k, v in value.items()], "object", p)  # type: ignore[attr-defined]
+    if t is list:
+        return JNode([_wrap(v, p) for v in value], "array", p)  # type: ignore[attr-defined]
+    if isinstance(value, Mapping):
+        return JNode([JMember(str(k), p, _wrap(v, p)) for k, v in value.items()], "object", p)
     if isinstance(value, (list, tuple)):
-        return JNode([from_python(v, p) for v in value], "array", p)
+        return JNode([_wrap(v, p) for v in value], "array", p)
     if isinstance(value, bool):
         return JNode(value, "bool", p)
     if isinstance(value, (int, float)):
