@@ -185,6 +185,25 @@ def test_the_request_context_read_in_place(action: str, context: dict[str, str],
         assert _summary(d) == _summary(plain.authorize(req, now=NOW))
 
 
+def test_one_plan_read_with_spellings_that_change_from_request_to_request() -> None:
+    """A plan keeps the last spelling it was read with: a request with another spelling must not reuse it."""
+    engine = parc.compile(identity_policies=[READS_CONTEXT])
+    plain = parc.compile(identity_policies=[READS_CONTEXT], indexed=False)
+    contexts = [
+        {"AWS:SOURCEIP": "192.0.2.9", "aws:principaltag/TEAM": "red"},
+        {"aws:SourceIp": "192.0.2.9", "aws:PrincipalTag/team": "blue"},
+        {"aws:SourceIp": "192.0.2.9"},
+        {"AWS:SOURCEIP": "192.0.2.9", "aws:principaltag/TEAM": "blue"},
+        {"aws:SourceIp": "192.0.2.9", "aws:PrincipalTag/team": "red", "aws:securetransport": "false"},
+        {"aws:SourceIp": "192.0.2.9", "aws:PrincipalTag/team": "red"},
+    ]
+    reqs = [{"principal": USER, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "context": c}
+            for c in contexts * 3]
+    got = [d.decision for d in engine.authorize_many(reqs, now=NOW)]
+    assert got[:6] == ["Allow", "ImplicitDeny", "ImplicitDeny", "ImplicitDeny", "ExplicitDeny", "Allow"]
+    assert got == [plain.authorize(r, now=NOW).decision for r in reqs]
+
+
 @pytest.mark.parametrize(
     "request_fields",
     [

@@ -319,7 +319,12 @@ class LeanEntry:
                 "".join(raw.values())  # a TypeError unless every value is a string: the cheapest check there is
             except TypeError:
                 return None  # lists (multivalued keys), numbers, booleans: the full path normalises them
-            bound = binding.bound(plan)
+            last = plan.last
+            if last[0] is binding:
+                bound = last[1]
+            else:
+                bound = binding.bound(plan)
+                plan.last = (binding, bound)
             if bound is not None:
                 # Every key the plan reads is in the request's own dict, or in none of its spellings: the
                 # conditions read the dict as it is, and no context is built.
