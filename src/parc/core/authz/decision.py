@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from parc.core.authz.compile import CompiledStatement
@@ -107,13 +107,14 @@ class Decision:
     hundreds of thousands per second and a frozen dataclass costs several times more to construct.
 
     The fast path decides without collecting its reasons: it stops at the first statement that settles the answer.
-    It passes ``settle`` and what that needs (``plan``, ``source``, ``epoch``: kept in slots, since a tuple of them
-    per decision costs more than deciding did); ``settle(decision)`` gives the full decision (every deciding
-    statement, the reasons, the statements that applied), and ``deciding``, ``reasons`` and
-    ``missing_context_keys`` call it on first use."""
+    It builds its decisions as ``LeanDecision``: the answer's fixed parts (one tuple shared by every decision
+    with that answer), how to settle it (``settle`` and the plan: one tuple per plan) and what settling needs (the
+    request, the second it was asked). ``settle(decision)`` gives the full decision (every deciding statement, the
+    reasons, the statements that applied); ``deciding``, ``reasons`` and ``missing_context_keys`` call it on first
+    use. Five slots and no more: the cyclic garbage collector visits every reference of every decision a batch
+    returns, and a batch returns hundreds of thousands."""
 
-    __slots__ = ("_candidates", "_context", "_deciding", "_epoch", "_plan", "_reasons", "_settle", "_source",
-                 "blocked_by", "by_policy_type", "decision", "trace")
+    __slots__ = ("_detail", "_epoch", "_how", "_source", "_verdict")
 
     def __init__(
         self,
@@ -125,29 +126,64 @@ class Decision:
         trace: Trace | None = None,
         candidates: tuple[CompiledStatement, ...] = (),
         context: Mapping[str, ContextValue] | None = None,
-        settle: Callable[[Decision], Decision] | None = None,
-        plan: object = None,
-        source: object = None,
-        epoch: int | None = None,
     ) -> None:
-        self.decision = decision
-        self._deciding = deciding
-        self.blocked_by = blocked_by
-        self.by_policy_type: Mapping[str, str] = by_policy_type if by_policy_type is not None else {}
-        self._reasons = reasons
-        self.trace = trace
-        self._candidates = candidates
-        self._context = context
-        self._settle = settle
-        self._plan = plan
-        self._source = source
-        self._epoch = epoch
+        self._verdict: tuple[object, ...] = (
+            decision, blocked_by, by_policy_type if by_policy_type is not None else {}, reasons
+        )
+        """(decision, blocked_by, by_policy_type, reasons)."""
+        self._detail: tuple[object, ...] | None = (deciding, candidates, context, trace)
+        """(deciding, candidates, context, trace); None until a lean decision is settled."""
+        self._how: tuple[object, ...] | None = None
+        """A lean decision's (settle, plan) until it is settled, else None."""
+        self._source: object = None
+        self._epoch: int | None = None
 
-    def _full(self) -> None:
-        settle = self._settle
-        if settle is None:
-            return
-        full = settle(self)
+    @property
+    def decision(self) -> str:
+        return cast(str, self._verdict[0])
+
+    @property
+    def blocked_by(self) -> tuple[str, ...]:
+        return cast("tuple[str, ...]", self._verdict[1])
+
+    @property
+    def by_policy_type(self) -> Mapping[str, str]:
+        return cast("Mapping[str, str]", self._verdict[2])
+
+    @property
+    def plan(self) -> object:
+        """What a lean decision's ``settle`` reads: the plan it was decided with (None once settled)."""
+        how = self._how
+        return how[1] if how is not None else None
+
+    @property
+    def source(self) -> object:
+        """What a lean decision's ``settle`` reads: the request (or the resource) it was decided for."""
+        return self._source
+
+    @property
+    def epoch(self) -> int | None:
+        """The second a lean decision was asked, when it read the clock (None: it read none)."""
+        return self._epoch
+
+    @property
+    def context(self) -> Mapping[str, ContextValue] | None:
+        """The context a settled decision was made with (None: not kept)."""
+        detail = self._detail
+        return cast("Mapping[str, ContextValue] | None", detail[2]) if detail is not None else None
+
+    @property
+    def candidates(self) -> tuple[CompiledStatement, ...]:
+        """The statements whose action and resource matched (settles a lean decision)."""
+        return cast("tuple[CompiledStatement, ...]", self._settled()[1])
+
+    def _settled(self) -> tuple[object, ...]:
+        detail = self._detail
+        if detail is not None:
+            return detail
+        how = self._how
+        assert how is not None
+        full = cast("Callable[[Decision], Decision]", how[0])(self)
         if full.decision != self.decision:
             # The two paths are tested to agree, so this means the request (a dict the caller still holds) was
             # changed after it was decided: never hand out reasons that belong to another answer.
@@ -156,23 +192,33 @@ class Decision:
                 f"{full.decision}. Was the request changed after it was decided? Decide a copy, or ask for the "
                 "reasons before changing it."
             )
-        self._deciding, self._reasons = full._deciding, full._reasons
-        self._candidates, self._context = full._candidates, full._context
-        self._settle = self._plan = self._source = None
+        v = self._verdict
+        self._verdict = (v[0], v[1], v[2], full.reasons)
+        settled = full._settled()
+        detail = self._detail = (settled[0], settled[1], settled[2], None)
+        self._how = self._source = None
+        return detail
+
+    @property
+    def unsettled_reasons(self) -> tuple[str, ...]:
+        """The reasons as decided, without settling (a lean decision's ``settle`` reads them)."""
+        return cast("tuple[str, ...]", self._verdict[3])
 
     @property
     def deciding(self) -> tuple[StatementRef, ...]:
         """The statements that decided: every matching Deny for an explicit deny, every matching Allow for an
         allow, none for an implicit deny."""
-        if self._settle is not None:
-            self._full()
-        return self._deciding
+        return cast("tuple[StatementRef, ...]", self._settled()[0])
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        if self._settle is not None:
-            self._full()
-        return self._reasons
+        self._settled()
+        return cast("tuple[str, ...]", self._verdict[3])
+
+    @property
+    def trace(self) -> Trace | None:
+        detail = self._detail
+        return cast("Trace | None", detail[3]) if detail is not None else None
 
     def __repr__(self) -> str:
         return f"Decision({self.decision!r}, deciding={len(self.deciding)}, blocked_by={self.blocked_by!r})"
@@ -185,9 +231,8 @@ class Decision:
     __hash__ = None  # type: ignore[assignment]
 
     def with_trace(self, trace: Trace) -> Decision:
-        self._full()
-        return Decision(self.decision, self._deciding, self.blocked_by, self.by_policy_type, self._reasons, trace,
-                        self._candidates, self._context)
+        return Decision(self.decision, self.deciding, self.blocked_by, self.by_policy_type, self.reasons, trace,
+                        self.candidates, self.context)
 
     @property
     def allowed(self) -> bool:
@@ -197,10 +242,10 @@ class Decision:
     def missing_context_keys(self) -> tuple[str, ...]:
         """Keys that statements relevant to this request (action and resource matched) asked for and the request
         lacked: computed on demand, so the fast path pays nothing for it."""
-        self._full()
-        ctx = self._context or {}
+        detail = self._settled()
+        ctx = cast("Mapping[str, ContextValue] | None", detail[2]) or {}
         missing: dict[str, None] = {}
-        for st in self._candidates:
+        for st in cast("tuple[CompiledStatement, ...]", detail[1]):
             for key in st.context_keys:
                 if key.lower() not in ctx:
                     missing.setdefault(key, None)
@@ -219,3 +264,19 @@ class Decision:
         if self.trace is not None:
             out["trace"] = self.trace.to_dict()
         return out
+
+
+class LeanDecision(Decision):
+    """A decision of the fast path, whose reasons are settled on first use (``Decision``)."""
+
+    __slots__ = ()
+
+    def __init__(self, verdict: tuple[object, ...], how: tuple[object, ...], source: object,
+                 epoch: int | None) -> None:
+        """``verdict``: (decision, blocked_by, by_policy_type, reasons), shared; ``how``: (settle, plan), shared;
+        ``source`` and ``epoch``: what ``settle`` reads."""
+        self._verdict = verdict
+        self._detail = None
+        self._how = how
+        self._source = source
+        self._epoch = epoch

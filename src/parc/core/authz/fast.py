@@ -27,7 +27,15 @@ from types import MappingProxyType
 from typing import Final, cast
 
 from parc.core.authz.compile import CompiledStatement, PolicyGroup
-from parc.core.authz.decision import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, NOT_APPLICABLE, Decision, StatementRef
+from parc.core.authz.decision import (
+    ALLOW,
+    EXPLICIT_DENY,
+    IMPLICIT_DENY,
+    NOT_APPLICABLE,
+    Decision,
+    LeanDecision,
+    StatementRef,
+)
 from parc.core.authz.plan import ActionPlan, Group, KeySet
 from parc.core.authz.principal import PrincipalError, PrincipalKind, RequestPrincipal, parse_request_principal
 from parc.core.authz.request import (
@@ -144,15 +152,12 @@ def decide_identity_only(candidates: Sequence[CompiledStatement], resource: str,
 def decide_plan(plan: ActionPlan, resource: str, ctx: Context) -> Decision:
     """The decision of an identity-only set from the action's plan: any Deny group that applies denies, else any
     Allow group allows. Its reasons come from the plain loop when asked for (``Decision.deciding``)."""
-    verdict = _verdict(plan, resource, ctx)
-    return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), ctx, _settle_with_context, plan,
-                    resource)
+    return LeanDecision(_verdict(plan, resource, ctx), plan.how_context, (resource, ctx), None)
 
 
 def _settle_with_context(d: Decision) -> Decision:
-    plan, resource = cast(ActionPlan, d._plan), cast(str, d._source)
-    assert d._context is not None
-    return _settle(plan.candidates, resource, d._context)
+    resource, ctx = cast("tuple[str, Context]", d.source)
+    return _settle(cast(ActionPlan, d.plan).candidates, resource, ctx)
 
 
 def _settle(candidates: Sequence[CompiledStatement], resource: str, ctx: Context) -> Decision:
@@ -161,9 +166,11 @@ def _settle(candidates: Sequence[CompiledStatement], resource: str, ctx: Context
     return decided
 
 
-Verdict = tuple[str, tuple[str, ...], Mapping[str, str], tuple[str, ...]]
+Verdict = tuple[object, ...]
 """A decision's fixed parts on the identity-only path: the answer, blocked_by, by_policy_type, the reasons (an
-explicit deny's reason names its statement: it is left to the plain loop)."""
+explicit deny's reason names its statement: it is left to the plain loop). Typed as a tuple of any length, not as
+the four it has: the compiled build keeps a fixed-length tuple unboxed and would build a new one for every
+decision that stores it, where this shares one of three."""
 _DENY: Final[Verdict] = (EXPLICIT_DENY, _BLOCKED_IDENTITY, _BY_TYPE_DENY, ())
 _ALLOW: Final[Verdict] = (ALLOW, (), _BY_TYPE_ALLOW, _WHY_ALLOW)
 _NONE: Final[Verdict] = (IMPLICIT_DENY, _BLOCKED_IDENTITY, _BY_TYPE_NONE, _WHY_NONE)
@@ -251,6 +258,8 @@ class LeanEntry:
             plan = self._shared.get(shared_key)
             if plan is None:
                 plan = ActionPlan(candidates, self._keysets, DERIVED_KEYS, rule, why)
+                plan.how_request = (_settle_request, plan)
+                plan.how_context = (_settle_with_context, plan)
                 if len(self._shared) < _CACHE_LIMIT:
                     self._shared[shared_key] = plan
             if len(self._plans) >= _CACHE_LIMIT:
@@ -328,9 +337,8 @@ class LeanEntry:
             if bound is not None:
                 # Every key the plan reads is in the request's own dict, or in none of its spellings: the
                 # conditions read the dict as it is, and no context is built.
-                verdict = _verdict_of(bound[0], bound[1], resource, cast(Context, raw))
-                return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), None, _settle_request,
-                                plan, fields, None)
+                return LeanDecision(_verdict_of(bound[0], bound[1], resource, raw), plan.how_request, fields,
+                                     None)
             getter = binding.getter
             absent = binding.absent
             ctx: dict[str, object] = dict(zip(binding.present, getter(raw), strict=False)) if getter else {}
@@ -359,12 +367,10 @@ class LeanEntry:
         rule = plan.rule
         if rule and (rule != KMS or ":key/" in resource):
             return _special(plan, resource, cast(Context, ctx), fields, epoch)
-        verdict = _verdict(plan, resource, cast(Context, ctx))
         # The context is not kept: a decision holding its own dict costs more in memory traffic than deciding
         # did. What the explanation needs to rebuild it is: the request, and the second it was asked (None: the
-        # decision read no clock).
-        return Decision(verdict[0], (), verdict[1], verdict[2], verdict[3], None, (), None, _settle_request, plan,
-                        fields, epoch)
+        # decision read no clock). (Its values are strings, checked above: no cast, a call on every request.)
+        return LeanDecision(_verdict(plan, resource, ctx), plan.how_request, fields, epoch)  # type: ignore[arg-type]
 
 
 def _special(plan: ActionPlan, resource: str, ctx: Context, fields: dict[str, object],
@@ -375,17 +381,15 @@ def _special(plan: ActionPlan, resource: str, ctx: Context, fields: dict[str, ob
     if plan.rule == ALWAYS:
         return Decision(ALLOW, reasons=WHY_CALLER_IDENTITY)
     if _any_applies(plan.deny, resource, ctx):
-        return Decision(EXPLICIT_DENY, (), _BLOCKED_IDENTITY, _BY_TYPE_DENY, (), None, (), None, _settle_request, plan,
-                        fields, epoch)
+        return LeanDecision(_DENY, plan.how_request, fields, epoch)
     identity = _BY_TYPE_ALLOW if _any_applies(plan.allow, resource, ctx) else _BY_TYPE_NONE
-    return Decision(IMPLICIT_DENY, (), _BLOCKED_RESOURCE, identity, plan.why, None, (), None, _settle_request, plan,
-                    fields, epoch)
+    return LeanDecision((IMPLICIT_DENY, _BLOCKED_RESOURCE, identity, plan.why), plan.how_request, fields, epoch)
 
 
 def _settle_request(d: Decision) -> Decision:
     """The full decision, rebuilt from the request. An implicit deny because a trust or key policy must allow is
     a decision the plain loop does not make: it keeps its answer and takes the loop's statements."""
-    plan, fields, epoch = cast(ActionPlan, d._plan), cast(dict[str, object], d._source), d._epoch
+    plan, fields, epoch = cast(ActionPlan, d.plan), cast(dict[str, object], d.source), d.epoch
     principal = parse_request_principal(cast(str, fields.get("principal", "*")))
     resource = cast(str, fields.get("resource", "*"))
     given = given_context(fields.get("context"))
@@ -393,7 +397,8 @@ def _settle_request(d: Decision) -> Decision:
     full = _settle(plan.candidates, resource, full_context(principal, principal.account, given, at))
     if d.blocked_by != _BLOCKED_RESOURCE:
         return full
-    return Decision(d.decision, (), d.blocked_by, d.by_policy_type, d._reasons, None, full._candidates, full._context)
+    return Decision(d.decision, (), d.blocked_by, d.by_policy_type, d.unsettled_reasons, None, full.candidates,
+                    full.context)
 
 
 _OWNERS: Final[dict[str, str]] = {}

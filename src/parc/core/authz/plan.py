@@ -195,7 +195,8 @@ class KeySet:
 class ActionPlan:
     """The candidates of one action (in statement order, for the full explanation) and their two sides."""
 
-    __slots__ = ("allow", "candidates", "deny", "keys", "last", "rebindable", "rule", "why")
+    __slots__ = ("allow", "candidates", "deny", "how_context", "how_request", "keys", "last", "rebindable", "rule",
+                 "why")
 
     def __init__(self, candidates: tuple[CompiledStatement, ...], keysets: dict[tuple[str, ...], KeySet],
                  derived: frozenset[str], rule: int = 0, why: tuple[str, ...] = ()) -> None:
@@ -215,6 +216,10 @@ class ActionPlan:
         """Every context key the candidates read (condition keys, and policy variables in values and resources):
         the decision needs these and no other."""
         self.rebindable = rule == 0 and all(p[3][2] is None for p in parts)
+        self.how_request: tuple[object, ...] = ()
+        self.how_context: tuple[object, ...] = ()
+        """(settle, this plan) for the decisions made from a request and from a context (``LeanDecision``): set
+        by the fast path, which holds the settle functions; one tuple per plan, shared by its decisions."""
         self.last: tuple[Binding | None, tuple[tuple[Group, ...], tuple[Group, ...]] | None] = (None, None)
         """The last binding the fast path read this plan with, and its ``bound(self)``: a batch mostly repeats one
         spelling of its context keys, and reading an attribute costs less than the lookup. One tuple, replaced
