@@ -547,15 +547,7 @@ def _simple_arn(template: Template) -> Matcher | None:
     if len(parts) != 1 or type(parts[0]) is not str:
         return None
     text = parts[0]
-    if "?" in text or text.count(":") < ARN_SEGMENTS - 1:
-        return None
-    star = text.find("*")
-    if star < 0:
-        return lambda s: s == text
-    if text.count("*") != len(text) - star:
-        return None
-    prefix = text[:star]
-    return lambda s: s.startswith(prefix)
+    return _simple_glob(text) if text.count(":") >= ARN_SEGMENTS - 1 else None
 
 
 def compile_resource(pattern: str, *, variables: bool) -> ResourceMatcher:

@@ -120,7 +120,7 @@ class Binding:
         """The plan's Deny and Allow groups with their conditions reading the request's own dict under its own
         spelling of each key (a key it lacks in every spelling reads as absent, as it is); None when the plan
         cannot be read so (a condition or resource with policy variables, a key AWS derives, a rule of its own)."""
-        # (Lookups below by try/except: one lookup when cached, and no cast, a call per request in pure Python.)
+        # A try, not get() with a sentinel: one lookup when cached, and no cast (a call per request in pure Python).
         try:
             return self._bound[plan]
         except KeyError:
@@ -218,6 +218,7 @@ class ActionPlan:
         """Every context key the candidates read (condition keys, and policy variables in values and resources):
         the decision needs these and no other."""
         self.rebindable = rule == 0 and all(p[3][2] is None for p in parts)
+        """No rule of its own and no resource pattern with policy variables (those read the lowercased context)."""
         self.how_request: tuple[object, ...] = ()
         self.how_context: tuple[object, ...] = ()
         """(settle, this plan) for the decisions made from a request and from a context (``LeanDecision``): set
@@ -226,7 +227,6 @@ class ActionPlan:
         """The last binding the fast path read this plan with, and its ``bound(self)``: a batch mostly repeats one
         spelling of its context keys, and reading an attribute costs less than the lookup. One tuple, replaced
         whole, so that threads sharing the engine never see one binding with another's groups."""
-        """No rule of its own and no resource pattern with policy variables (those read the lowercased context)."""
 
 
 def _getter(names: Sequence[object]) -> Callable[[Mapping[str, object]], tuple[object, ...]] | None:
