@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from parc.core.findings import Finding, FindingType, Position
+from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.addresses import Address, Cidr, parse_address, parse_cidr
 from parc.core.network.model import (
     AclEntry,
@@ -79,6 +80,7 @@ def key_for_file(path: Path) -> str | None:
     return None
 
 
+@without_cyclic_gc
 def load(path: str | Path) -> LoadResult:
     """Read a snapshot from a folder of describe-* files or from one merged JSON file."""
     root = Path(path)

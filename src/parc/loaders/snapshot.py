@@ -18,6 +18,7 @@ from pathlib import Path
 
 from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
 from parc.core.findings import Finding, FindingType
+from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.network import Network
 from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
 from parc.core.policy.model import PolicyType
@@ -38,6 +39,7 @@ def account_folders(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and any(p.glob(EXPORT_GLOB)))
 
 
+@without_cyclic_gc
 def load_audit_snapshot(path: str | Path) -> AuditInput:
     root = Path(path)
     estate = load_snapshot(root)

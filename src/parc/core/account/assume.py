@@ -18,6 +18,7 @@ from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Role
 from parc.core.account.principals import Principal, all_principals, external
 from parc.core.account.who_can import named_in
+from parc.core.gcpause import without_cyclic_gc
 
 ASSUME = "sts:AssumeRole"
 SAML = "sts:AssumeRoleWithSAML"
@@ -176,6 +177,7 @@ def candidates_for(ev: Evaluator, role: Role, population: _Population) -> list[t
     return list(out.values())
 
 
+@without_cyclic_gc
 def assume_graph(ev: Evaluator, *, relax: bool = True) -> AssumeGraph:
     graph = AssumeGraph()
     population = _Population.of(ev, [ev.remember(p) for p in all_principals(ev.estate)])
@@ -207,6 +209,7 @@ class AssumeResult:
         }
 
 
+@without_cyclic_gc
 def assume(ev: Evaluator, principal: str | None = None, *, relax: bool = True) -> AssumeResult:
     """Every edge, and the chains from ``principal`` (or from every source with an edge when None)."""
     graph = assume_graph(ev, relax=relax)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from parc.core.account.evaluator import Evaluator, ResourceSide
 from parc.core.account.principals import Principal
 from parc.core.authz import Decision
+from parc.core.gcpause import without_cyclic_gc
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class CanResult:
         return out
 
 
+@without_cyclic_gc
 def can(ev: Evaluator, principal: str, action: str, resource: str,
         context: Mapping[str, object] | None = None, *, explain: bool = False,
         resource_account: str | None = None) -> CanResult:

@@ -31,6 +31,7 @@ from parc.core.account.techniques import (
     Technique,
 )
 from parc.core.account.what_can import substitute
+from parc.core.gcpause import without_cyclic_gc
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy
 
@@ -716,6 +717,7 @@ _PROFILE = Technique(
 )
 
 
+@without_cyclic_gc
 def escalation(ev: Evaluator, principal: str | None = None, *, relax: bool = True,
                starts: Iterable[str] | None = None, max_gains: int | None = None) -> EscalationResult:
     """Paths for one principal, or for every user and role of the snapshot. ``max_gains`` keeps, per principal

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from parc.core.account.evaluator import Evaluator
 from parc.core.account.principals import Principal
 from parc.core.catalog import ActionInfo, Catalog
+from parc.core.gcpause import without_cyclic_gc
 from parc.core.policy.model import Statement
 
 LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
@@ -135,6 +136,7 @@ def _names(st: Statement, names: set[str]) -> bool:
     return any(e.kind == "AWS" and e.value in names for e in block.entries)
 
 
+@without_cyclic_gc
 def what_can(ev: Evaluator, principal: str, catalog: Catalog, service: str | None = None, *,
              relax: bool = True) -> WhatCanResult:
     p = ev.principal(principal)

@@ -16,6 +16,7 @@ from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.prefilter import statement_may_allow
 from parc.core.account.principals import Principal, all_principals, external
+from parc.core.gcpause import without_cyclic_gc
 from parc.core.policy.model import Policy
 
 KIND_ORDER = {"user": 0, "role": 1, "account": 2, "external": 3, "service": 4, "anonymous": 5}
@@ -95,6 +96,7 @@ UNKNOWN_ACCOUNT = (
 )
 
 
+@without_cyclic_gc
 def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, object] | None = None, *,
             relax: bool = True, include_denied: bool = False, resource_account: str | None = None) -> WhoCanResult:
     side = ev.resource_side(action, resource, resource_account)

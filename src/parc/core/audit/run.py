@@ -33,6 +33,7 @@ from parc.core.audit.network import network_checks
 from parc.core.audit.policies import audited_documents, policy_checks
 from parc.core.audit.privilege import PrivilegeResult, privilege
 from parc.core.findings import Finding
+from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.exposure import Exposure
 
 Progress = Callable[[str, int, int], None]
@@ -97,6 +98,7 @@ class AuditReport:
         }
 
 
+@without_cyclic_gc
 def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None = None) -> AuditReport:
     result = CheckResult()
     estate = inputs.estate

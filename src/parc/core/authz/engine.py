@@ -30,13 +30,13 @@ from parc.core.authz.fast import (
     WHY_CALLER_IDENTITY,
     LeanEntry,
     decide_plan,
-    gc_paused,
     requires_resource_policy,
     resource_policy_reason,
 )
 from parc.core.authz.principal import MatchKind, PrincipalKind, RequestPrincipal
 from parc.core.authz.request import Request, build_request
 from parc.core.context import ContextValue
+from parc.core.gcpause import gc_paused
 from parc.core.policy.jsonpos import JNode
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import PolicyParseError, parse_policy_strict

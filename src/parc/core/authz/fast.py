@@ -18,9 +18,7 @@ the corpus and the benchmark workload run both paths against the plain reference
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from time import time as _time
 from types import MappingProxyType
@@ -73,20 +71,6 @@ def requires_resource_policy(action_lower: str, resource: str) -> bool:
     if action_lower in TRUST_ACTIONS:
         return True
     return action_lower.startswith("kms:") and ":key/" in resource
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building objects that hold no reference cycles (compiled policies,
-    batches of decisions): otherwise each collection walks everything the process holds, which in a process with
-    large inputs in memory doubled the time of both."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _summary(result: str) -> Mapping[str, str]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from parc.core.account.arns import account_of
 from parc.core.account.model import Account, Estate, Group, Role, User
 from parc.core.findings import Finding
+from parc.core.gcpause import without_cyclic_gc
 from parc.core.policy.model import PolicyType
 from parc.loaders.account.authdetails import AuthDetails, PolicyCheck, check_references, read_pages
 from parc.loaders.account.jsonfile import load_error, read_json
@@ -55,6 +56,7 @@ def _is_account_folder(folder: Path) -> bool:
     return any(folder.glob(EXPORT_GLOB))
 
 
+@without_cyclic_gc
 def load_snapshot(path: str | Path, check: PolicyCheck | None = None) -> Estate:
     """Load one account folder or a folder of account folders."""
     root = Path(path)
