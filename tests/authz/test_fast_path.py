@@ -311,3 +311,90 @@ def test_the_fast_path_reads_any_context_as_the_plain_loop(statements: list[dict
     plain = parc.compile(identity_policies=[policy], indexed=False)
     for d, req in zip(fast.authorize_many(requests * 2, now=NOW), requests * 2, strict=True):
         assert _summary(d) == _summary(plain.authorize(req, now=NOW)), req
+
+
+# Identity policies under SCP levels: the fast path decides the answer and leaves the rest to the full path.
+# https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+MANAGEMENT = "999999999999"
+SCP_PRINCIPALS = [
+    USER,
+    "arn:aws:sts::111122223333:assumed-role/app/alice",
+    "arn:aws:iam::111122223333:role/app",
+    "arn:aws:iam::111122223333:role/aws-service-role/ops.amazonaws.com/AWSServiceRoleForOps",
+    "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForOps/s1",
+    f"arn:aws:iam::{MANAGEMENT}:user/admin",
+    "111122223333",
+]
+
+
+@st.composite
+def scp_levels(draw: st.DrawFn) -> list[list[dict[str, Any]]]:
+    levels = []
+    for _ in range(draw(st.integers(1, 3))):
+        level = []
+        for _ in range(draw(st.integers(1, 2))):
+            statements = draw(st.lists(lean_statement(), min_size=1, max_size=3))
+            if draw(st.booleans()):
+                statements.append({"Effect": "Allow", "Action": "*", "Resource": "*"})  # FullAWSAccess
+            level.append(_identity(*statements))
+        levels.append(level)
+    return levels
+
+
+@st.composite
+def scp_request(draw: st.DrawFn) -> dict[str, Any]:
+    req = draw(lean_request())
+    req["principal"] = draw(st.sampled_from(SCP_PRINCIPALS))
+    if draw(st.integers(0, 4)) == 0:
+        # A session's role ARN given in the context (its path says whether the role is service-linked).
+        req["context"]["aws:PrincipalArn"] = draw(st.sampled_from([
+            "arn:aws:iam::111122223333:role/aws-service-role/ops.amazonaws.com/AWSServiceRoleForOps",
+            "arn:aws:iam::111122223333:role/app"]))
+    if draw(st.integers(0, 4)) == 0:
+        req["resource"] = draw(st.sampled_from([f"arn:aws:s3:us-east-1:{MANAGEMENT}:accesspoint/a",
+                                                "arn:aws:sqs:us-east-1:222233334444:q"]))
+    return req
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(lean_statement(), min_size=1, max_size=5), scp_levels(),
+       st.lists(scp_request(), min_size=1, max_size=4))
+def test_the_fast_path_under_scps_decides_as_the_plain_loop(statements: list[dict[str, Any]],
+                                                            levels: list[list[dict[str, Any]]],
+                                                            requests: list[dict[str, Any]]) -> None:
+    policy = _identity(*statements)
+    fast = parc.compile(identity_policies=[policy], scps=levels, management_account=MANAGEMENT)
+    plain = parc.compile(identity_policies=[policy], scps=levels, management_account=MANAGEMENT, indexed=False)
+    for d, req in zip(fast.authorize_many(requests * 2, now=NOW), requests * 2, strict=True):
+        assert _summary(d) == _summary(plain.authorize(req, now=NOW)), req
+
+
+def test_the_benchmark_workload_under_an_scp_decides_as_the_plain_evaluator() -> None:
+    wl = workload.make_workload(100, 1500, seed=3)
+    scps = [[_identity({"Effect": "Allow", "Action": "*", "Resource": "*"})],
+            [_identity({"Effect": "Allow", "Action": ["s3:*", "ec2:*", "iam:*", "sts:*"], "Resource": "*"},
+                       {"Effect": "Deny", "Action": "s3:Put*", "Resource": "*",
+                        "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "red"}}})]]
+    fast = parc.compile(identity_policies=wl.policies, scps=scps)
+    plain = parc.compile(identity_policies=wl.policies, scps=scps, indexed=False)
+    decided = fast.authorize_many(wl.requests)
+    answers = [d.decision for d in decided]
+    assert {"Allow", "ExplicitDeny", "ImplicitDeny"} <= set(answers)
+    assert any(d.blocked_by == ("scp",) for d in decided)  # a level that allows nothing decides some requests
+    for d, req in zip(decided[:300], wl.requests[:300], strict=True):
+        assert _summary(d) == _summary(plain.authorize(req)), req
+    assert answers == [plain.authorize(r).decision for r in wl.requests]
+
+
+def test_under_scps_the_answer_is_decided_and_its_reasons_come_from_the_full_path() -> None:
+    scp = [[_identity({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})]]
+    engine = parc.compile(identity_policies=[_identity({"Effect": "Allow", "Action": "*", "Resource": "*"})],
+                          scps=scp)
+    denied = engine.authorize({"principal": USER, "action": "ec2:RunInstances", "resource": "*"}, now=NOW)
+    assert denied.decision == "ImplicitDeny"
+    assert denied.blocked_by == ("scp",)
+    assert denied.by_policy_type["scp"] == "ImplicitDeny" and denied.by_policy_type["identity"] == "Allow"
+    assert denied.reasons == ("No SCP at level 0 of the organization allows ec2:RunInstances",)
+    allowed = engine.authorize({"principal": USER, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"})
+    assert allowed.decision == "Allow" and allowed.blocked_by == ()
+    assert [r.policy_type for r in allowed.deciding] == ["identity"]

@@ -144,11 +144,19 @@ class Decision:
 
     @property
     def blocked_by(self) -> tuple[str, ...]:
-        return self._verdict[1]  # type: ignore[return-value]
+        v = self._verdict
+        if v[1] is None:  # a lean decision that left it to the full path (SCPs above the identity policies)
+            self._settled()
+            v = self._verdict
+        return v[1]  # type: ignore[return-value]
 
     @property
     def by_policy_type(self) -> Mapping[str, str]:
-        return self._verdict[2]  # type: ignore[return-value]
+        v = self._verdict
+        if v[2] is None:
+            self._settled()
+            v = self._verdict
+        return v[2]  # type: ignore[return-value]
 
     @property
     def plan(self) -> object:
@@ -193,7 +201,8 @@ class Decision:
                 "reasons before changing it."
             )
         v = self._verdict
-        self._verdict = (v[0], v[1], v[2], full.reasons)
+        self._verdict = (v[0], full.blocked_by if v[1] is None else v[1],
+                         full.by_policy_type if v[2] is None else v[2], full.reasons)
         settled = full._settled()
         detail = self._detail = (settled[0], settled[1], settled[2], None)
         self._how = self._source = None

@@ -1,4 +1,5 @@
-"""The fast path of the engine: identity-only policy sets, same account, IAM users and role sessions.
+"""The fast path of the engine: identity policies (alone, or under SCP levels), same account, IAM users and role
+sessions.
 
 Bulk questions (every principal x action x resource, months of logs) are mostly of this shape, so it is written out
 flat and decided without the full flow of ``engine.py``:
@@ -12,8 +13,10 @@ flat and decided without the full flow of ``engine.py``:
 
 Anything else (another principal kind, another account, multivalued or non-text context values, any malformed field)
 returns None, and the caller takes the full path, which also reports the errors. Actions with rules of their own
-(sts:GetCallerIdentity, trust actions, KMS keys) are decided here as the full flow decides them. The property tests,
-the corpus and the benchmark workload run both paths against the plain reference evaluator.
+(sts:GetCallerIdentity, trust actions, KMS keys) are decided here as the full flow decides them, except under SCPs,
+where they take the full path. Under SCPs a decision carries only its answer: which policy types blocked it, and
+why, come from the full path when read (``LeanEntry``). The property tests, the corpus and the benchmark workload
+run both paths against the plain reference evaluator.
 """
 
 from __future__ import annotations
@@ -161,7 +164,30 @@ _NONE: Final[Verdict] = (IMPLICIT_DENY, _BLOCKED_IDENTITY, _BY_TYPE_NONE, _WHY_N
 
 
 def _verdict(plan: ActionPlan, resource: str, ctx: Context) -> Verdict:
+    if plan.levels:
+        return _verdict_levels(plan.deny, plan.allow, plan.levels, resource, ctx)
     return _verdict_of(plan.deny, plan.allow, resource, ctx)
+
+
+# With SCPs, only the answer: which policy types blocked and why are left to the full path, on demand.
+_L_DENY: Final[Verdict] = (EXPLICIT_DENY, None, None, None)
+_L_ALLOW: Final[Verdict] = (ALLOW, None, None, None)
+_L_NONE: Final[Verdict] = (IMPLICIT_DENY, None, None, None)
+
+
+def _verdict_levels(deny: tuple[Group, ...], allow: tuple[Group, ...], levels: tuple[tuple[Group, ...], ...],
+                    resource: str, ctx: Context) -> Verdict:
+    """Identity policies under SCPs, same account: any Deny denies; else every SCP level must allow something;
+    else the identity policies must allow.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policies.html"""
+    if _any_applies(deny, resource, ctx):
+        return _L_DENY
+    for level in levels:
+        if not _any_applies(level, resource, ctx):
+            return _L_NONE
+    if _any_applies(allow, resource, ctx):
+        return _L_ALLOW
+    return _L_NONE
 
 
 def _verdict_of(deny: tuple[Group, ...], allow: tuple[Group, ...], resource: str, ctx: Context) -> Verdict:
@@ -217,18 +243,29 @@ def resource_policy_reason(action_lower: str) -> str:
 
 
 class LeanEntry:
-    """Decides request dicts against an identity-only policy group without building a Request."""
+    """Decides request dicts against identity policies, and the SCP levels above them when there are any, without
+    building a Request.
 
-    __slots__ = ("_bases", "_epoch", "_keysets", "_plans", "_shared", "identity")
+    With SCP levels, a principal the SCPs do not govern (a service-linked role, a caller of the management account)
+    and an action with a rule of its own go to the full path, and so does every explanation: ``settle_full``
+    decides the request again on the full path when a decision's reasons are asked for."""
 
-    def __init__(self, identity: PolicyGroup) -> None:
+    __slots__ = ("_bases", "_epoch", "_keysets", "_plans", "_settle_full", "_shared", "identity", "levels",
+                 "management_account")
+
+    def __init__(self, identity: PolicyGroup, levels: Sequence[PolicyGroup] = (),
+                 management_account: str | None = None,
+                 settle_full: Callable[[Decision], Decision] | None = None) -> None:
         self.identity = identity
+        self.levels = tuple(levels)
+        self.management_account = management_account
+        self._settle_full = settle_full
         self._plans: dict[str, ActionPlan] = {}
         self._bases: dict[str, dict[str, ContextValue]] = {}
         """Per caller, the context keys AWS derives from it and from the clock, for the current second."""
         self._epoch = -1
         self._keysets: dict[tuple[str, ...], KeySet] = {}
-        self._shared: dict[tuple[tuple[CompiledStatement, ...], int, tuple[str, ...]], ActionPlan] = {}
+        self._shared: dict[tuple[object, ...], ActionPlan] = {}
 
     def plan(self, action_lower: str) -> ActionPlan:
         """The action's plan, built once."""
@@ -237,12 +274,13 @@ class LeanEntry:
             rule = action_rule(action_lower)
             why = (resource_policy_reason(action_lower),) if rule in (TRUST, KMS) else ()
             candidates = self.identity.action_candidates(action_lower)
+            levels = tuple(g.action_candidates(action_lower) for g in self.levels)
             # Many actions have the same candidates (every action of a service only guardrails name): one plan.
-            shared_key = (candidates, rule, why)
+            shared_key = (candidates, rule, why, levels)
             plan = self._shared.get(shared_key)
             if plan is None:
-                plan = ActionPlan(candidates, self._keysets, DERIVED_KEYS, rule, why)
-                plan.how_request = (_settle_request, plan)
+                plan = ActionPlan(candidates, self._keysets, DERIVED_KEYS, rule, why, levels)
+                plan.how_request = (self._settle_full or _settle_request, plan)
                 plan.how_context = (_settle_with_context, plan)
                 if len(self._shared) < _CACHE_LIMIT:
                     self._shared[shared_key] = plan
@@ -290,6 +328,11 @@ class LeanEntry:
             if len(_PRINCIPALS) < _CACHE_LIMIT:
                 _PRINCIPALS[principal_raw] = principal
         account = principal.account
+        levels = self.levels
+        # SCPs govern neither service-linked roles nor the management account's callers; the actions with rules of
+        # their own are left to the full path when there are SCPs.
+        if levels and (plan.rule or principal.service_linked or account == self.management_account):
+            return None
         owner = _OWNERS.get(resource)
         if owner is None:
             owner = _resource_owner(resource)
@@ -306,7 +349,7 @@ class LeanEntry:
             if type(raw) is not dict:
                 return None
             binding = plan.keys.binding(tuple(raw))
-            if binding is None:
+            if binding is None or (levels and binding.gives_principal_arn and principal.is_session):
                 return None
             try:
                 "".join(raw.values())  # a TypeError unless every value is a string: the cheapest check there is
@@ -321,8 +364,9 @@ class LeanEntry:
             if bound is not None:
                 # Every key the plan reads is in the request's own dict, or in none of its spellings: the
                 # conditions read the dict as it is, and no context is built.
-                return LeanDecision(_verdict_of(bound[0], bound[1], resource, raw), plan.how_request, fields,
-                                     None)
+                verdict = (_verdict_levels(bound[0], bound[1], bound[2], resource, raw) if levels
+                           else _verdict_of(bound[0], bound[1], resource, raw))
+                return LeanDecision(verdict, plan.how_request, fields, None)
             getter = binding.getter
             absent = binding.absent
             ctx: dict[str, object] = dict(zip(binding.present, getter(raw), strict=False)) if getter else {}
@@ -339,8 +383,9 @@ class LeanEntry:
                 epoch = self._epoch  # the one int object per second: the decision keeps it, not a copy each
             base = self._bases.get(principal_raw)
             if base is None:
-                # (A session's aws:PrincipalArn would refine its role path: that matters to Principal elements and
-                # to SCPs, neither of which an identity-only set has.)
+                # (A session's aws:PrincipalArn given in the request would refine its role path: that matters to
+                # Principal elements, which these sets do not have, and to whether SCPs govern the session, which
+                # is why such a request under SCPs went to the full path above.)
                 base = full_context(principal, account, {}, now)
                 if len(self._bases) < _CACHE_LIMIT:
                     self._bases[principal_raw] = base

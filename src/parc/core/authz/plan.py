@@ -96,11 +96,14 @@ def _groups(parts: Sequence[PlanPart]) -> tuple[Group, ...]:
 
 Getter = Callable[[Mapping[str, object]], tuple[object, ...]]
 
+Bound = tuple[tuple[Group, ...], tuple[Group, ...], tuple[tuple[Group, ...], ...]]
+"""A plan's Deny groups, Allow groups and SCP levels' Allow groups, rebound to read a request's own dict."""
+
 
 class Binding:
     """Where a plan's context keys are, for one spelling of a request's context keys."""
 
-    __slots__ = ("_bound", "absent", "getter", "present", "raw_ok", "spelled")
+    __slots__ = ("_bound", "absent", "getter", "gives_principal_arn", "present", "raw_ok", "spelled")
 
     def __init__(self, keys: tuple[str, ...], names: Sequence[str], derived: frozenset[str]) -> None:
         where = {n.lower(): n for n in names}
@@ -112,11 +115,15 @@ class Binding:
         self.absent: tuple[str, ...] = tuple(k for k in keys if k not in where)
         """The keys left to what AWS derives from the caller and the clock (or to nothing)."""
         self.spelled = {k: where[k] for k in present}
+        self.gives_principal_arn = "aws:principalarn" in where
+        """The request names its caller's role ARN: for a role session, that ARN's path says whether the role is
+        service-linked, which SCPs do not govern (``engine.py`` reads it; the fast path leaves such requests to it
+        when there are SCPs)."""
         self.raw_ok = not any(k in derived for k in self.absent)
         """No key the request lacks is one AWS would derive: its own dict holds every value the plan reads."""
-        self._bound: dict[ActionPlan, tuple[tuple[Group, ...], tuple[Group, ...]] | None] = {}
+        self._bound: dict[ActionPlan, Bound | None] = {}
 
-    def bound(self, plan: ActionPlan) -> tuple[tuple[Group, ...], tuple[Group, ...]] | None:
+    def bound(self, plan: ActionPlan) -> Bound | None:
         """The plan's Deny and Allow groups with their conditions reading the request's own dict under its own
         spelling of each key (a key it lacks in every spelling reads as absent, as it is); None when the plan
         cannot be read so (a condition or resource with policy variables, a key AWS derives, a rule of its own)."""
@@ -125,11 +132,12 @@ class Binding:
             return self._bound[plan]
         except KeyError:
             pass
-        result = None
+        result: Bound | None = None
         if self.raw_ok and plan.rebindable:
             deny, allow = self._rebind(plan.deny), self._rebind(plan.allow)
-            if deny is not None and allow is not None:
-                result = (deny, allow)
+            levels = [self._rebind(level) for level in plan.levels]
+            if deny is not None and allow is not None and all(lv is not None for lv in levels):
+                result = (deny, allow, tuple(cast("list[tuple[Group, ...]]", levels)))
         if len(self._bound) >= 4096:
             self._bound.clear()
         self._bound[plan] = result
@@ -195,35 +203,45 @@ class KeySet:
 
 
 class ActionPlan:
-    """The candidates of one action (in statement order, for the full explanation) and their two sides."""
+    """The candidates of one action (in statement order, for the full explanation) and their sides.
 
-    __slots__ = ("allow", "candidates", "deny", "how_context", "how_request", "keys", "last", "rebindable", "rule",
-                 "why")
+    With SCP levels (a set of identity policies and SCPs): ``deny`` holds every Deny of the identity policies and of
+    every level (any one denies), ``allow`` the identity policies' Allows, and ``levels`` each level's Allows (every
+    level must allow something, https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html)."""
+
+    __slots__ = ("allow", "candidates", "deny", "how_context", "how_request", "keys", "last", "levels", "rebindable",
+                 "rule", "why")
 
     def __init__(self, candidates: tuple[CompiledStatement, ...], keysets: dict[tuple[str, ...], KeySet],
-                 derived: frozenset[str], rule: int = 0, why: tuple[str, ...] = ()) -> None:
+                 derived: frozenset[str], rule: int = 0, why: tuple[str, ...] = (),
+                 levels: tuple[tuple[CompiledStatement, ...], ...] = ()) -> None:
         self.candidates = candidates
         self.rule = rule
         """0, or one of the rules of its own the action has (``fast.ALWAYS`` ...)."""
         self.why = why
         """For an action that a trust or key policy must allow: the reason of its implicit deny."""
         parts = [_plan_part(s) for s in candidates]
-        self.deny = _groups([p for s, p in zip(candidates, parts, strict=True) if not s.allow])
+        level_parts = [[(s, _plan_part(s)) for s in level] for level in levels]
+        denies = [p for s, p in zip(candidates, parts, strict=True) if not s.allow]
+        denies += [p for level in level_parts for s, p in level if not s.allow]
+        self.deny = _groups(denies)
         self.allow = _groups([p for s, p in zip(candidates, parts, strict=True) if s.allow])
-        keys = tuple(dict.fromkeys(k for p in parts for k in p[4]))
+        self.levels = tuple(_groups([p for s, p in level if s.allow]) for level in level_parts)
+        every = parts + [p for level in level_parts for _, p in level]
+        keys = tuple(dict.fromkeys(k for p in every for k in p[4]))
         keyset = keysets.get(keys)
         if keyset is None:
             keyset = keysets[keys] = KeySet(keys, derived)
         self.keys = keyset
         """Every context key the candidates read (condition keys, and policy variables in values and resources):
         the decision needs these and no other."""
-        self.rebindable = rule == 0 and all(p[3][2] is None for p in parts)
+        self.rebindable = rule == 0 and all(p[3][2] is None for p in every)
         """No rule of its own and no resource pattern with policy variables (those read the lowercased context)."""
         self.how_request: tuple[object, ...] = ()
         self.how_context: tuple[object, ...] = ()
         """(settle, this plan) for the decisions made from a request and from a context (``LeanDecision``): set
         by the fast path, which holds the settle functions; one tuple per plan, shared by its decisions."""
-        self.last: tuple[Binding | None, tuple[tuple[Group, ...], tuple[Group, ...]] | None] = (None, None)
+        self.last: tuple[Binding | None, Bound | None] = (None, None)
         """The last binding the fast path read this plan with, and its ``bound(self)``: a batch mostly repeats one
         spelling of its context keys, and reading an attribute costs less than the lookup. One tuple, replaced
         whole, so that threads sharing the engine never see one binding with another's groups."""
