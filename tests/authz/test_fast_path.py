@@ -398,3 +398,42 @@ def test_under_scps_the_answer_is_decided_and_its_reasons_come_from_the_full_pat
     allowed = engine.authorize({"principal": USER, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"})
     assert allowed.decision == "Allow" and allowed.blocked_by == ()
     assert [r.policy_type for r in allowed.deciding] == ["identity"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(lean_statement(), min_size=1, max_size=4),
+       st.one_of(st.none(), st.lists(lean_statement(), min_size=1, max_size=3)),
+       st.one_of(st.none(), st.lists(lean_statement(), min_size=1, max_size=3)),
+       st.one_of(st.none(), scp_levels()),
+       st.lists(scp_request(), min_size=1, max_size=4))
+def test_the_fast_path_with_a_boundary_and_a_session_policy_decides_as_the_plain_loop(
+        statements: list[dict[str, Any]], boundary: list[dict[str, Any]] | None,
+        session: list[dict[str, Any]] | None, levels: list[list[dict[str, Any]]] | None,
+        requests: list[dict[str, Any]]) -> None:
+    """A permissions boundary and a session policy must each allow too; any Deny in them denies.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session"""
+    kwargs: dict[str, Any] = {
+        "identity_policies": [_identity(*statements)],
+        "permissions_boundary": _identity(*boundary) if boundary else None,
+        "session_policy": _identity(*session) if session else None,
+        "scps": levels,
+        "management_account": MANAGEMENT,
+    }
+    fast = parc.compile(**kwargs)
+    plain = parc.compile(**kwargs, indexed=False)
+    for d, req in zip(fast.authorize_many(requests * 2, now=NOW), requests * 2, strict=True):
+        assert _summary(d) == _summary(plain.authorize(req, now=NOW)), req
+
+
+def test_a_boundary_that_allows_nothing_blocks_on_the_fast_path_with_the_full_reasons() -> None:
+    """https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html"""
+    engine = parc.compile(identity_policies=[_identity({"Effect": "Allow", "Action": "*", "Resource": "*"})],
+                          permissions_boundary=_identity({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}))
+    decided = engine.authorize_many([
+        {"principal": USER, "action": "ec2:RunInstances", "resource": "*"},
+        {"principal": USER, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"},
+    ], now=NOW)
+    assert [d.decision for d in decided] == ["ImplicitDeny", "Allow"]
+    assert decided[0].blocked_by == ("boundary",)
+    assert decided[0].by_policy_type["boundary"] == "ImplicitDeny"

@@ -79,8 +79,9 @@ class PolicySet:
         self.indexed = indexed
         self._identity_only = self._only_identity_policies()
         self._lean_ok = self._leanable()
-        self._lean = (LeanEntry(self.identity, self.scps, management_account, self._settle_lean) if self.scps
-                      else LeanEntry(self.identity))
+        levels = [*self.scps, *(g for g in (self.boundary, self.session) if g is not None)]
+        self._lean = (LeanEntry(self.identity, levels, scps=bool(self.scps), management_account=management_account,
+                                settle_full=self._settle_lean) if levels else LeanEntry(self.identity))
 
     def _compile(
         self,
@@ -126,16 +127,14 @@ class PolicySet:
                 and not self.scps and not self.rcps)
 
     def _leanable(self) -> bool:
-        """Identity policies alone, or under SCPs: the shapes the lean path of ``fast.py`` decides (with SCPs it
-        leaves every explanation to ``_settle_lean``)."""
-        if not self.indexed:
-            return False
-        return self._identity_only or (
-            all(g is None for g in (self.resource, self.boundary, self.session, self.endpoint)) and not self.rcps
-        )
+        """Identity policies, alone or with SCPs, a permissions boundary or a session policy (no resource-side
+        policy): the shapes the lean path of ``fast.py`` decides (with other types than identity it leaves every
+        explanation to ``_settle_lean``)."""
+        return self.indexed and self.resource is None and self.endpoint is None and not self.rcps
 
     def _settle_lean(self, d: Decision) -> Decision:
-        """A lean decision made under SCPs, decided again on the full path, as of the second it was made."""
+        """A lean decision made with SCPs, a boundary or a session policy, decided again on the full path, as of the
+        second it was made."""
         fields = cast("Mapping[str, object]", d.source)
         epoch = d.epoch
         at = datetime.fromtimestamp(epoch, tz=UTC) if epoch is not None else None

@@ -1,5 +1,5 @@
-"""The fast path of the engine: identity policies (alone, or under SCP levels), same account, IAM users and role
-sessions.
+"""The fast path of the engine: identity policies (alone, or with SCPs, a permissions boundary, a session policy),
+same account, IAM users and role sessions.
 
 Bulk questions (every principal x action x resource, months of logs) are mostly of this shape, so it is written out
 flat and decided without the full flow of ``engine.py``:
@@ -13,10 +13,10 @@ flat and decided without the full flow of ``engine.py``:
 
 Anything else (another principal kind, another account, multivalued or non-text context values, any malformed field)
 returns None, and the caller takes the full path, which also reports the errors. Actions with rules of their own
-(sts:GetCallerIdentity, trust actions, KMS keys) are decided here as the full flow decides them, except under SCPs,
-where they take the full path. Under SCPs a decision carries only its answer: which policy types blocked it, and
-why, come from the full path when read (``LeanEntry``). The property tests, the corpus and the benchmark workload
-run both paths against the plain reference evaluator.
+(sts:GetCallerIdentity, trust actions, KMS keys) are decided here as the full flow decides them, except with other
+policy types, where they take the full path. With other policy types a decision carries only its answer: which
+policy types blocked it, and why, come from the full path when read (``LeanEntry``). The property tests, the
+corpus and the benchmark workload run both paths against the plain reference evaluator.
 """
 
 from __future__ import annotations
@@ -177,8 +177,8 @@ _L_NONE: Final[Verdict] = (IMPLICIT_DENY, None, None, None)
 
 def _verdict_levels(deny: tuple[Group, ...], allow: tuple[Group, ...], levels: tuple[tuple[Group, ...], ...],
                     resource: str, ctx: Context) -> Verdict:
-    """Identity policies under SCPs, same account: any Deny denies; else every SCP level must allow something;
-    else the identity policies must allow.
+    """Identity policies under SCPs, a permissions boundary or a session policy, same account, no resource policy:
+    any Deny denies; else every level must allow; else the identity policies must allow.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policies.html"""
     if _any_applies(deny, resource, ctx):
         return _L_DENY
@@ -243,21 +243,23 @@ def resource_policy_reason(action_lower: str) -> str:
 
 
 class LeanEntry:
-    """Decides request dicts against identity policies, and the SCP levels above them when there are any, without
-    building a Request.
+    """Decides request dicts against identity policies without building a Request, alone or with ``levels``:
+    policy groups that must each allow too (SCP levels, a permissions boundary, a session policy).
 
-    With SCP levels, a principal the SCPs do not govern (a service-linked role, a caller of the management account)
-    and an action with a rule of its own go to the full path, and so does every explanation: ``settle_full``
-    decides the request again on the full path when a decision's reasons are asked for."""
+    With levels, an action with a rule of its own goes to the full path, and so does every explanation:
+    ``settle_full`` decides the request again on the full path when a decision's reasons are asked for. With SCPs
+    among them (``scps``), so does a principal the SCPs may not govern (a service-linked role, a caller of the
+    management account, a session whose role ARN the request gives)."""
 
     __slots__ = ("_bases", "_epoch", "_keysets", "_plans", "_settle_full", "_shared", "identity", "levels",
-                 "management_account")
+                 "management_account", "scps")
 
-    def __init__(self, identity: PolicyGroup, levels: Sequence[PolicyGroup] = (),
+    def __init__(self, identity: PolicyGroup, levels: Sequence[PolicyGroup] = (), *, scps: bool = False,
                  management_account: str | None = None,
                  settle_full: Callable[[Decision], Decision] | None = None) -> None:
         self.identity = identity
         self.levels = tuple(levels)
+        self.scps = scps
         self.management_account = management_account
         self._settle_full = settle_full
         self._plans: dict[str, ActionPlan] = {}
@@ -330,8 +332,9 @@ class LeanEntry:
         account = principal.account
         levels = self.levels
         # SCPs govern neither service-linked roles nor the management account's callers; the actions with rules of
-        # their own are left to the full path when there are SCPs.
-        if levels and (plan.rule or principal.service_linked or account == self.management_account):
+        # their own are left to the full path when there are levels.
+        scps = self.scps
+        if levels and (plan.rule or (scps and (principal.service_linked or account == self.management_account))):
             return None
         owner = _OWNERS.get(resource)
         if owner is None:
@@ -349,7 +352,7 @@ class LeanEntry:
             if type(raw) is not dict:
                 return None
             binding = plan.keys.binding(tuple(raw))
-            if binding is None or (levels and binding.gives_principal_arn and principal.is_session):
+            if binding is None or (scps and binding.gives_principal_arn and principal.is_session):
                 return None
             try:
                 "".join(raw.values())  # a TypeError unless every value is a string: the cheapest check there is
