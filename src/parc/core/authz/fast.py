@@ -330,11 +330,10 @@ class LeanEntry:
             if len(_PRINCIPALS) < _CACHE_LIMIT:
                 _PRINCIPALS[principal_raw] = principal
         account = principal.account
-        levels = self.levels
-        # SCPs govern neither service-linked roles nor the management account's callers; the actions with rules of
-        # their own are left to the full path when there are levels.
-        scps = self.scps
-        if levels and (plan.rule or (scps and (principal.service_linked or account == self.management_account))):
+        # With levels, the actions with rules of their own are left to the full path, and so are the callers SCPs
+        # do not govern: service-linked roles and the management account's.
+        if self.levels and (plan.rule or (self.scps and (principal.service_linked
+                                                          or account == self.management_account))):
             return None
         owner = _OWNERS.get(resource)
         if owner is None:
@@ -352,7 +351,7 @@ class LeanEntry:
             if type(raw) is not dict:
                 return None
             binding = plan.keys.binding(tuple(raw))
-            if binding is None or (scps and binding.gives_principal_arn and principal.is_session):
+            if binding is None or (binding.gives_principal_arn and self.scps and principal.is_session):
                 return None
             try:
                 "".join(raw.values())  # a TypeError unless every value is a string: the cheapest check there is
@@ -367,9 +366,10 @@ class LeanEntry:
             if bound is not None:
                 # Every key the plan reads is in the request's own dict, or in none of its spellings: the
                 # conditions read the dict as it is, and no context is built.
-                verdict = (_verdict_levels(bound[0], bound[1], bound[2], resource, raw) if levels
-                           else _verdict_of(bound[0], bound[1], resource, raw))
-                return LeanDecision(verdict, plan.how_request, fields, None)
+                levels = bound[2]  # one per level of the set: none for identity policies alone
+                return LeanDecision(_verdict_levels(bound[0], bound[1], levels, resource, raw) if levels
+                                    else _verdict_of(bound[0], bound[1], resource, raw), plan.how_request, fields,
+                                    None)
             getter = binding.getter
             absent = binding.absent
             ctx: dict[str, object] = dict(zip(binding.present, getter(raw), strict=False)) if getter else {}
