@@ -145,7 +145,7 @@ class Decision:
     @property
     def blocked_by(self) -> tuple[str, ...]:
         v = self._verdict
-        if v[1] is None:  # a lean decision that left it to the full path (SCPs above the identity policies)
+        if v[1] is None:  # a lean decision that left it to the full path (identity policies with other types)
             self._settled()
             v = self._verdict
         return v[1]  # type: ignore[return-value]
