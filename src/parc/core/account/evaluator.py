@@ -21,7 +21,7 @@ from datetime import datetime
 
 from parc.core.account.arns import account_of, principal_kind
 from parc.core.account.model import Estate, Role
-from parc.core.account.prefilter import AllowIndex
+from parc.core.account.prefilter import AllowIndex, PolicyAllows
 from parc.core.account.principals import Principal, resolve
 from parc.core.authz import Decision, PolicySet
 from parc.core.authz.compile import PolicyGroup
@@ -116,12 +116,14 @@ class Evaluator:
         self.now = now
         self._principals: dict[str, Principal] = {}
         self._allows: dict[str, AllowIndex] = {}
+        self._policy_allows: dict[int, PolicyAllows] = {}
         self._sets: dict[tuple[object, ...], tuple[PolicySet, tuple[object, ...]]] = {}
         self._bases: dict[tuple[object, ...], tuple[PolicySet, tuple[object, ...]]] = {}
         self._groups: dict[tuple[object, ...], tuple[PolicyGroup, tuple[Policy, ...]]] = {}
         """Compiled sets by the identities of their policies; each entry keeps its policies alive so that an id is
         never reused for another policy while the entry exists."""
         self._relaxed: dict[tuple[int, frozenset[str]], Policy | None] = {}
+        self._resource_contexts: dict[str, dict[str, object]] = {}
         self.decisions = 0
 
     # -- principals and resources -------------------------------------------------------------------------------
@@ -137,7 +139,7 @@ class Evaluator:
         """The principal's Allow statements indexed by action (for the pre-checks), built once per principal."""
         idx = self._allows.get(p.arn)
         if idx is None:
-            idx = AllowIndex(p.identity)
+            idx = AllowIndex(p.identity, self._policy_allows)
             self._allows[p.arn] = idx
         return idx
 
@@ -161,7 +163,17 @@ class Evaluator:
         return ResourceSide(None, account_of(resource) or resource_account, None)
 
     def resource_context(self, resource: str) -> dict[str, object]:
-        """Tags of an IAM user or role named as the resource (aws:ResourceTag / iam:ResourceTag)."""
+        """Tags of an IAM user or role named as the resource (aws:ResourceTag / iam:ResourceTag); cached per
+        resource (the estate does not change), and read-only for callers."""
+        found = self._resource_contexts.get(resource)
+        if found is None:
+            found = self._tags_context(resource)
+            if len(self._resource_contexts) >= CACHE_LIMIT:
+                self._resource_contexts.clear()
+            self._resource_contexts[resource] = found
+        return found
+
+    def _tags_context(self, resource: str) -> dict[str, object]:
         kind = principal_kind(resource)
         ent: Role | object | None = None
         if kind == "role":
@@ -209,7 +221,7 @@ class Evaluator:
         return ps
 
     def _base(self, ident: tuple[Policy, ...], bnd: Policy | None, scps: list[list[Policy]]) -> PolicySet:
-        key = (tuple(id(x) for x in ident), id(bnd), _ids(scps))
+        key = (tuple(map(id, ident)), id(bnd), _ids(scps))
         hit = self._bases.get(key)
         if hit is not None:
             return hit[0]
@@ -220,7 +232,7 @@ class Evaluator:
         return ps
 
     def _group(self, kind: str, policies: list[Policy], level: int | None = None) -> PolicyGroup:
-        key = (kind, tuple(id(x) for x in policies), level)
+        key = (kind, tuple(map(id, policies)), level)
         hit = self._groups.get(key)
         if hit is not None:
             return hit[0]
@@ -319,7 +331,7 @@ class Evaluator:
 
 
 def _ids(levels: list[list[Policy]]) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(id(x) for x in level) for level in levels)
+    return tuple(tuple(map(id, level)) for level in levels)
 
 
 def join(base: PolicySet, resource: PolicyGroup | None, rcps: list[PolicyGroup],

@@ -57,21 +57,53 @@ def may_allow_on(policies: Iterable[Policy], action: str, resource: str) -> bool
     )
 
 
+class PolicyAllows:
+    """One policy's Allow statements, indexed by action on demand. Shared by every principal the policy is attached
+    to: in an account, thousands of principals hold the same few managed policies, so each policy answers for an
+    action once, not once per principal."""
+
+    __slots__ = ("_by_action", "policy", "statements")
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.statements = [st for st in policy.statements if st.effect == "Allow"]
+        self._by_action: dict[str, list[Statement]] = {}
+
+    def for_action(self, key: str, action: str) -> list[Statement]:
+        hit = self._by_action.get(key)
+        if hit is None:
+            hit = [st for st in self.statements if statement_may_allow(st, action)]
+            self._by_action[key] = hit
+        return hit
+
+
 class AllowIndex:
     """One principal's Allow statements, indexed by action on demand: the pre-checks run thousands of times per
-    principal (once per candidate role or target), so each action is looked up once."""
+    principal (once per candidate role or target), so each action is looked up once. ``shared`` holds the
+    per-policy indexes by policy identity (each entry keeps its policy alive, so an id is never reused)."""
 
-    __slots__ = ("_by_action", "statements")
+    __slots__ = ("_by_action", "_parts")
 
-    def __init__(self, policies: Iterable[Policy]) -> None:
-        self.statements = [st for p in policies for st in p.statements if st.effect == "Allow"]
+    def __init__(self, policies: Iterable[Policy], shared: dict[int, PolicyAllows] | None = None) -> None:
+        known = shared if shared is not None else {}
+        parts: list[PolicyAllows] = []
+        for p in policies:
+            part = known.get(id(p))
+            if part is None:
+                part = known[id(p)] = PolicyAllows(p)
+            parts.append(part)
+        self._parts = parts
         self._by_action: dict[str, list[Statement]] = {}
+
+    @property
+    def statements(self) -> list[Statement]:
+        return [st for part in self._parts for st in part.statements]
 
     def for_action(self, action: str) -> list[Statement]:
         key = action.lower()
         hit = self._by_action.get(key)
         if hit is None:
-            hit = [st for st in self.statements if statement_may_allow(st, action)]
+            hit = [st for part in self._parts for st in part.for_action(key, action)]
             self._by_action[key] = hit
         return hit
 
