@@ -95,10 +95,6 @@ class AllowIndex:
         self._parts = parts
         self._by_action: dict[str, list[Statement]] = {}
 
-    @property
-    def statements(self) -> list[Statement]:
-        return [st for part in self._parts for st in part.statements]
-
     def for_action(self, action: str) -> list[Statement]:
         key = action.lower()
         hit = self._by_action.get(key)
