@@ -49,8 +49,10 @@ def compile(
     management_account: str | None = None,
     *,
     indexed: bool = True,
+    s3: object | None = None,
 ) -> PolicySet:
-    """Compile a policy set once; decide many requests with ``.authorize(request)``."""
+    """Compile a policy set once; decide many requests with ``.authorize(request)``. ``s3``: the bucket's ACLs,
+    Block Public Access and Object Ownership, in the request's ``"s3"`` shape (README, "Deciding requests")."""
     return PolicySet(
         identity_policies,
         resource_policy,
@@ -62,6 +64,7 @@ def compile(
         management_account,
         rcp_supported_services() if rcps else None,
         indexed=indexed,
+        s3=s3,
     )
 
 
@@ -88,6 +91,7 @@ def policy_set_for(request: Mapping[str, object], *, indexed: bool = True) -> Po
         request.get("vpc_endpoint_policy"),  # type: ignore[arg-type]
         mgmt,
         indexed=indexed,
+        s3=request.get("s3"),
     )
 
 

@@ -36,6 +36,8 @@ from parc.core.authz.fast import (
 )
 from parc.core.authz.principal import MatchKind, PrincipalKind, RequestPrincipal
 from parc.core.authz.request import Request, build_request
+from parc.core.authz.s3_access import S3Layer
+from parc.core.authz.s3_settings import read_settings
 from parc.core.context import ContextValue
 from parc.core.gcpause import gc_paused
 from parc.core.policy.jsonpos import JNode
@@ -70,7 +72,9 @@ class PolicySet:
         rcp_services: frozenset[str] | None = None,
         *,
         indexed: bool = True,
+        s3: object | None = None,
     ) -> None:
+        self._s3: S3Layer | None = None
         with gc_paused():
             self._compile(identity_policies, resource_policy, permissions_boundary, session_policy, scps, rcps,
                           vpc_endpoint_policy, indexed)
@@ -82,6 +86,9 @@ class PolicySet:
         levels = [*self.scps, *(g for g in (self.boundary, self.session) if g is not None)]
         self._lean = (LeanEntry(self.identity, levels, scps=bool(self.scps), management_account=management_account,
                                 settle_full=self._settle_lean) if levels else LeanEntry(self.identity))
+        if s3 is not None:  # S3's own layers (ACLs, Block Public Access): s3_access.py, on the full path
+            self._s3 = S3Layer(self, read_settings(s3), self._resource_source)
+            self._identity_only = self._lean_ok = False
 
     def _compile(
         self,
@@ -96,9 +103,10 @@ class PolicySet:
     ) -> None:
         ident = [as_policy(p, PolicyType.IDENTITY, i) for i, p in enumerate(identity_policies)]
         self.identity = PolicyGroup("identity", ident, indexed=indexed)
+        self._resource_source = as_policy(resource_policy, PolicyType.RESOURCE) if resource_policy is not None else None
         self.resource = (
-            PolicyGroup("resource", [as_policy(resource_policy, PolicyType.RESOURCE)], indexed=indexed)
-            if resource_policy is not None
+            PolicyGroup("resource", [self._resource_source], indexed=indexed)
+            if self._resource_source is not None
             else None
         )
         self.boundary = (
@@ -145,12 +153,21 @@ class PolicySet:
         """This set with another resource side (the resource's policy and its account's RCPs), sharing every
         compiled group: whole-account questions compile each caller's side once and each resource's side once."""
         joined = copy.copy(self)
+        joined._s3 = None
         joined.resource = resource
         joined.rcps = list(rcps)
         joined.rcp_services = rcp_services if rcps else None
         joined._identity_only = joined._only_identity_policies()
         joined._lean_ok = joined._leanable()
         return joined
+
+    def with_s3(self, s3: object, resource_policy: Policy | None) -> PolicySet:
+        """This set with S3's own layers for one bucket (``s3_access.py``): its ACL grants and Block Public Access
+        settings, over ``resource_policy`` (the bucket policy this set's resource side was compiled from)."""
+        layered = copy.copy(self)
+        layered._s3 = S3Layer(self, read_settings(s3), resource_policy)
+        layered._identity_only = layered._lean_ok = False
+        return layered
 
     # -- public API ---------------------------------------------------------------------------------------------
 
@@ -220,6 +237,8 @@ class PolicySet:
     # -- the decision -------------------------------------------------------------------------------------------
 
     def _decide(self, req: Request) -> Decision:
+        if self._s3 is not None:
+            return self._s3.decide(req)
         a = req.action_lower
         if a in ALWAYS_ALLOWED:
             return Decision(ALLOW, reasons=WHY_CALLER_IDENTITY)

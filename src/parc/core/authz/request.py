@@ -31,8 +31,10 @@ POLICY_FIELDS = (
     "rcps",
     "vpc_endpoint_policy",
     "management_account",
+    "s3",
 )
-"""The fields of a ``parc simulate`` request that carry policies (the engine compiles them)."""
+"""The fields of a ``parc simulate`` request that carry policies (the engine compiles them); ``s3`` holds the
+bucket's own settings (ACLs, Block Public Access: ``s3_settings.py``), compiled with its resource side."""
 REQUEST_FIELDS: Final = frozenset({"principal", "action", "resource", "resource_account", "context", "name", "id",
                             *POLICY_FIELDS})
 """Fields a request may carry; ``name``/``id`` are free labels users put on batch requests."""
