@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -437,3 +438,42 @@ def test_a_boundary_that_allows_nothing_blocks_on_the_fast_path_with_the_full_re
     assert [d.decision for d in decided] == ["ImplicitDeny", "Allow"]
     assert decided[0].blocked_by == ("boundary",)
     assert decided[0].by_policy_type["boundary"] == "ImplicitDeny"
+
+
+S3_PUBLIC_READ = {"bucket_acl": {"Owner": {"ID": "owner"}, "Grants": [
+    {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"}]}}
+
+
+@pytest.mark.parametrize("indexed", [True, False])
+def test_a_set_with_s3_settings_never_takes_the_identity_only_path(indexed: bool) -> None:
+    """Identity policies plus a bucket's ACL: the lean path knows no ACL, so such a set takes the full path, one
+    request at a time and in batches (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html)."""
+    ident = [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}]
+    engine = parc.compile(identity_policies=ident, s3=S3_PUBLIC_READ, indexed=indexed)
+    request = {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:ListBucket",
+               "resource": "arn:aws:s3:::examplebucket"}
+    one = engine.authorize(dict(request), now=NOW)
+    many = engine.authorize_many([dict(request), dict(request, action="s3:GetObject")], now=NOW)
+    assert one.decision == many[0].decision == "Allow"
+    assert [r.policy_type for r in one.deciding] == ["acl"]
+    assert many[1].decision == "ImplicitDeny"
+    without = parc.compile(identity_policies=ident, indexed=indexed)
+    assert without.authorize(dict(request), now=NOW).decision == "ImplicitDeny"
+
+
+@pytest.mark.parametrize(("s3", "where"), [
+    ({"block_public_access": {"account": {"RestrictPublicBuckets": "yes"}}},
+     "'s3.block_public_access.account.RestrictPublicBuckets'"),
+    ({"bucket_acl": {"Grants": [{"Grantee": {"Type": "Group"}, "Permission": "READ"}]}},
+     "'s3.bucket_acl.Grants[0].Grantee.URI'"),
+    ({"bucket_acl": {"Grants": [{"Grantee": {"Type": "Group", "URI": "x"}, "Permission": "ALL"}]}},
+     "'s3.bucket_acl.Grants[0].Permission'"),
+    ({"object_ownership": "Owner"}, "'s3.object_ownership'"),
+    ({"block_public_access": {"org": {}}}, "'s3.block_public_access.org'"),
+    ({"acl": {}}, "'s3.acl'"),
+    ({"canonical_ids": {"abc": "12"}}, "'s3.canonical_ids.abc'"),
+    ([], "'s3'"),
+])
+def test_a_wrong_s3_shape_is_a_request_error_naming_its_place(s3: Any, where: str) -> None:
+    with pytest.raises(RequestError, match=re.escape(where)):
+        parc.authorize({"principal": "*", "action": "s3:ListBucket", "resource": "arn:aws:s3:::b", "s3": s3})

@@ -3,7 +3,8 @@
 - Adding a Deny statement never turns a decision into Allow ("an explicit deny overrides any allow").
 - Removing an Allow statement never turns a denial into Allow (allows only ever add permissions).
 - Reordering statements or policies never changes the decision (policy evaluation is order-independent).
-- The indexed engine and the plain reference path always agree.
+- The indexed engine and the plain reference path always agree, S3's own layers (ACLs, Block Public Access) included.
+- Block Public Access only ever takes access away: turning a setting on never turns a denial into Allow.
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 """
 
@@ -95,7 +96,35 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
         req["resource_policy"] = _policy(rstmts)
     if draw(st.integers(0, 3)) == 0:
         req["permissions_boundary"] = _policy(draw(st.lists(statements("Allow"), min_size=1, max_size=2)))
+    if draw(st.booleans()):
+        req["s3"] = draw(s3_settings())
     return req
+
+
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+OTHER_ID = "c1daexampleaaf850ea79cf0430f33d72579fd1611c97f7ded193374c0b163b6"
+GRANTEES = [{"Type": "Group", "URI": ALL_USERS}, {"Type": "Group", "URI": AUTHENTICATED},
+            {"Type": "CanonicalUser", "ID": OTHER_ID}]
+BPA = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+@st.composite
+def s3_settings(draw: st.DrawFn) -> dict[str, Any]:
+    """A bucket's S3 settings: Block Public Access at either level, ACL grants, Object Ownership
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html)."""
+    out: dict[str, Any] = {"canonical_ids": {OTHER_ID: "444455556666"}}
+    out["block_public_access"] = {level: {k: draw(st.booleans()) for k in BPA}
+                                  for level in draw(st.sets(st.sampled_from(["account", "bucket"])))}
+    for acl in ("bucket_acl", "object_acl"):
+        if draw(st.booleans()):
+            grants = draw(st.lists(st.tuples(st.sampled_from(range(len(GRANTEES))), st.sampled_from(
+                ["READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL"])), max_size=3))
+            out[acl] = {"Owner": {"ID": "owner"}, "Grants": [{"Grantee": GRANTEES[g], "Permission": p}
+                                                             for g, p in grants]}
+    if draw(st.integers(0, 3)) == 0:
+        out["object_ownership"] = draw(st.sampled_from(["BucketOwnerEnforced", "ObjectWriter"]))
+    return out
 
 
 def _decide(req: dict[str, Any], indexed: bool = True) -> str:
@@ -154,9 +183,9 @@ def test_reordering_never_changes_the_decision(req: dict[str, Any], rnd: Any) ->
 @given(requests())
 def test_indexed_engine_agrees_with_plain_reference(req: dict[str, Any]) -> None:
     engine = parc.compile(identity_policies=req["identity_policies"], resource_policy=req.get("resource_policy"),
-                          permissions_boundary=req.get("permissions_boundary"))
+                          permissions_boundary=req.get("permissions_boundary"), s3=req.get("s3"))
     plain = parc.compile(identity_policies=req["identity_policies"], resource_policy=req.get("resource_policy"),
-                         permissions_boundary=req.get("permissions_boundary"), indexed=False)
+                         permissions_boundary=req.get("permissions_boundary"), indexed=False, s3=req.get("s3"))
     fields = {k: req[k] for k in ("principal", "action", "resource", "resource_account", "context")}
     # Twice through the indexed engine: the second answer comes from its caches.
     first = engine.authorize(fields, now=NOW)
@@ -164,3 +193,19 @@ def test_indexed_engine_agrees_with_plain_reference(req: dict[str, Any]) -> None
     reference = plain.authorize(fields, now=NOW)
     assert first.decision == second.decision == reference.decision
     assert [r.statement_index for r in first.deciding] == [r.statement_index for r in reference.deciding]
+
+
+@SETTINGS
+@given(requests(), s3_settings(), st.sampled_from(BPA), st.sampled_from(["account", "bucket"]))
+def test_block_public_access_never_grants(req: dict[str, Any], s3: dict[str, Any], setting: str, level: str) -> None:
+    """Turning one Block Public Access setting on, at either level, never turns a denial into Allow: the settings
+    only block or ignore (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html)."""
+    off = copy.deepcopy(req)
+    off["s3"] = copy.deepcopy(s3)
+    on = copy.deepcopy(off)
+    on["s3"]["block_public_access"].setdefault(level, {})[setting] = True
+    for r in (off, on):
+        r["context"] = {**r["context"], "s3:x-amz-acl": "public-read"}
+    before, after = _decide(off), _decide(on)
+    assert not (after == "Allow" and before != "Allow")
+    assert _decide(on, indexed=False) == after

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 DECISIONS = ("Allow", "ExplicitDeny", "ImplicitDeny")
-POLICY_TYPES = ("identity", "resource", "boundary", "session", "scp", "rcp", "endpoint")
+POLICY_TYPES = ("identity", "resource", "boundary", "session", "scp", "rcp", "endpoint", "acl", "block_public_access")
 CASE_KEYS = {"name", "rule", "doc", "request", "expect"}
 EXPECT_KEYS = {"decision", "deciding", "blocked_by"}
 REQUEST_KEYS = {
     "principal", "action", "resource", "resource_account", "context", "identity_policies", "resource_policy",
-    "permissions_boundary", "session_policy", "scps", "rcps", "vpc_endpoint_policy", "management_account",
+    "permissions_boundary", "session_policy", "scps", "rcps", "vpc_endpoint_policy", "management_account", "s3",
 }
 VERSIONS = ("2012-10-17", "2008-10-17")
 STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
@@ -141,6 +141,8 @@ class Checker:
         for key in ("scps", "rcps"):
             if key in req:
                 self.check_levels(f"{where}.{key}", req[key], needs_principal=key in RESOURCE_SIDE)
+        if "s3" in req and not isinstance(req["s3"], dict):
+            self.err(where, "s3 must be an object (its shape is checked by the engine: a RequestError names the path)")
 
     def check_context(self, where: str, ctx: Any) -> None:
         if not isinstance(ctx, dict):

@@ -104,7 +104,7 @@ def grant_actions(grant: Grant, on: str) -> tuple[tuple[str, ...], tuple[str, ..
     return _expand(grant.permission, BUCKET_ACTIONS), BUCKET_WRITE if writes else ()
 
 
-def _principal(grant: Grant, owner: str | None, ids: dict[str, str] | object) -> tuple[object, object] | None:
+def _principal(grant: Grant, owner: str | None, ids: dict[str, str]) -> tuple[object, object] | None:
     """(the Principal element, the Condition element or None) standing for the grantee; None: it grants nothing
     parc can tie to a caller."""
     if grant.grantee_type == "Group":
@@ -116,7 +116,7 @@ def _principal(grant: Grant, owner: str | None, ids: dict[str, str] | object) ->
         if grant.grantee == LOG_DELIVERY:
             return {"Service": "logging.s3.amazonaws.com"}, None
         return None
-    if grant.grantee_type == "CanonicalUser" and grant.grantee != owner and isinstance(ids, dict):
+    if grant.grantee_type == "CanonicalUser" and grant.grantee != owner:
         account = ids.get(grant.grantee)
         if account:
             return {"AWS": f"arn:aws:iam::{account}:root"}, None

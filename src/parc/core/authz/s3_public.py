@@ -60,10 +60,7 @@ def _limits(c: ConditionEntry) -> bool:
 def _fixed_principal(st: Statement) -> bool:
     if st.not_principal is not None or st.principal is None or st.principal.wildcard:
         return False
-    for e in st.principal.entries:
-        if e.kind == "Federated" or not _fixed(e.value):
-            return False
-    return True
+    return all(e.kind != "Federated" and _fixed(e.value) for e in st.principal.entries)
 
 
 def statement_is_public(st: Statement) -> bool:
