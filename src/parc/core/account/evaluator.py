@@ -20,11 +20,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from parc.core.account.arns import account_of, principal_kind
-from parc.core.account.model import Estate, Role
+from parc.core.account.buckets import bucket_of
+from parc.core.account.model import Account, Estate, ResourcePolicy, Role
 from parc.core.account.prefilter import AllowIndex, PolicyAllows
 from parc.core.account.principals import Principal, resolve
 from parc.core.authz import Decision, PolicySet
 from parc.core.authz.compile import PolicyGroup
+from parc.core.authz.s3_settings import S3Settings
 from parc.core.policy.model import Policy, Statement
 
 TRUST_ACTIONS = frozenset(
@@ -50,6 +52,8 @@ class ResourceSide:
     account_id: str | None
     name: str | None = None
     """The ARN whose policy applies (the bucket for an object)."""
+    s3: S3Settings | None = None
+    """For an S3 bucket or object: the bucket's ACL and Block Public Access settings, as the snapshot holds them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,8 @@ class Evaluator:
         never reused for another policy while the entry exists."""
         self._relaxed: dict[tuple[int, frozenset[str]], Policy | None] = {}
         self._resource_contexts: dict[str, dict[str, object]] = {}
+        self._canonical: dict[str, str] | None = None
+        self._buckets: dict[tuple[str, str], S3Settings | None] = {}
         self.decisions = 0
 
     # -- principals and resources -------------------------------------------------------------------------------
@@ -157,10 +163,41 @@ class Evaluator:
                 return ResourceSide(role.trust, role.account_id, role.arn)
             return ResourceSide(None, account_of(resource) or resource_account, None)
         found = self.estate.resource_policy(resource)
+        bucket = bucket_of(resource)
+        if bucket is not None:
+            return self._bucket_side(bucket, found, resource_account)
         if found is not None:
             rp, account = found
             return ResourceSide(rp.policy, account_of(resource) or resource_account or account.account_id, rp.arn)
         return ResourceSide(None, account_of(resource) or resource_account, None)
+
+    def _bucket_side(self, bucket: str, found: tuple[ResourcePolicy, Account] | None,
+                     resource_account: str | None) -> ResourceSide:
+        """An S3 bucket's side: its policy, its account (the one whose snapshot holds its policy or its S3 files)
+        and its S3 settings (ACLs, Block Public Access), with canonical ids tied to the snapshot's accounts."""
+        owner = found[1] if found is not None else None
+        if owner is None:
+            owner = next((a for a in self.estate.accounts if a.s3 is not None and bucket in a.s3.by_name), None)
+        if owner is None and resource_account:
+            owner = self.estate.account(resource_account)
+        settings = None
+        if owner is not None and owner.s3 is not None:
+            key = (owner.account_id, bucket)
+            if key not in self._buckets:  # one object per bucket: compiled sets are cached by its identity
+                self._buckets[key] = owner.s3.settings(bucket, self.canonical_ids)
+            settings = self._buckets[key]
+        account_id = resource_account or (owner.account_id if owner is not None else None)
+        if found is not None:
+            return ResourceSide(found[0].policy, account_id, found[0].arn, settings)
+        return ResourceSide(None, account_id, f"arn:aws:s3:::{bucket}" if settings else None, settings)
+
+    @property
+    def canonical_ids(self) -> dict[str, str]:
+        """Canonical user id -> account id for the snapshot's accounts (their buckets' ACLs name their owner)."""
+        if self._canonical is None:
+            self._canonical = {cid: a.account_id for a in self.estate.accounts if a.s3 is not None
+                               for cid in a.s3.owner_ids}
+        return self._canonical
 
     def resource_context(self, resource: str) -> dict[str, object]:
         """Tags of an IAM user or role named as the resource (aws:ResourceTag / iam:ResourceTag); cached per
@@ -207,17 +244,21 @@ class Evaluator:
         scps = self._org_levels(p.account_id, "scps", relax)
         rcps = self._org_levels(side.account_id, "rcps", relax)
         base = self._base(ident, bnd, scps)
-        if rp is None and not rcps:
+        if rp is None and not rcps and side.s3 is None:
             return base
-        key = (id(base), id(rp), _ids(rcps))
+        key = (id(base), id(rp), _ids(rcps), id(side.s3))
         hit = self._sets.get(key)
         if hit is not None:
             return hit[0]
         ps = join(base, self._group("resource", [rp]) if rp is not None else None,
                   [self._group("rcp", level, i) for i, level in enumerate(rcps)], self.rcp_services)
+        if side.s3 is not None:
+            # S3's own layers: the ACL grants and Block Public Access; public or not is judged on the policy as
+            # written, never on its relaxed copy (dropping a condition must not make it public).
+            ps = ps.with_s3(side.s3, rp, side.policy)
         if len(self._sets) >= CACHE_LIMIT:
             self._sets.clear()
-        self._sets[key] = (ps, (base, rp, rcps))
+        self._sets[key] = (ps, (base, rp, rcps, side.s3))
         return ps
 
     def _base(self, ident: tuple[Policy, ...], bnd: Policy | None, scps: list[list[Policy]]) -> PolicySet:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from parc.core.account.buckets import S3Snapshot
 from parc.core.findings import Finding
 from parc.core.policy.model import Policy
 
@@ -195,6 +196,8 @@ class Account:
     org: OrgPlacement | None = None
     findings: tuple[Finding, ...] = ()
     """What the loader could not read; the rest of the account is analysed without it."""
+    s3: S3Snapshot | None = None
+    """Block Public Access, bucket ACLs and Object Ownership (None: the snapshot has none of those files)."""
 
     @cached_property
     def users_by_arn(self) -> dict[str, User]:

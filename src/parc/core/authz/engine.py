@@ -161,11 +161,12 @@ class PolicySet:
         joined._lean_ok = joined._leanable()
         return joined
 
-    def with_s3(self, s3: object, resource_policy: Policy | None) -> PolicySet:
+    def with_s3(self, s3: object, resource_policy: Policy | None, judged: Policy | None = None) -> PolicySet:
         """This set with S3's own layers for one bucket (``s3_access.py``): its ACL grants and Block Public Access
-        settings, over ``resource_policy`` (the bucket policy this set's resource side was compiled from)."""
+        settings, over ``resource_policy`` (the bucket policy this set's resource side was compiled from); whether
+        the policy is public is judged on ``judged`` when given (the policy as written, before any relaxation)."""
         layered = copy.copy(self)
-        layered._s3 = S3Layer(self, read_settings(s3), resource_policy)
+        layered._s3 = S3Layer(self, read_settings(s3), resource_policy, judged)
         layered._identity_only = layered._lean_ok = False
         return layered
 

@@ -159,9 +159,10 @@ class S3Layer:
     """The S3 settings of one bucket over a compiled policy set: the set's resource side is decided with the
     ACL grants added, and for callers that RestrictPublicBuckets shuts out, without the bucket policy's grants."""
 
-    def __init__(self, base: PolicySet, settings: S3Settings, resource_policy: Policy | None) -> None:
+    def __init__(self, base: PolicySet, settings: S3Settings, resource_policy: Policy | None,
+                 judged: Policy | None = None) -> None:
         self.settings = settings
-        self.public = public_statements(resource_policy)
+        self.public = public_statements(judged if judged is not None else resource_policy)
         self.restrict_levels = settings.setting("RestrictPublicBuckets") if self.public else ()
         ignore = settings.setting("IgnorePublicAcls")
         self.ignore_levels = ignore

@@ -5,7 +5,8 @@ Layout of one account folder (see examples/org/README.md):
 * ``get-account-authorization-details*.json``: the IAM export, one or several pages (merged in name order);
 * ``resource-policies.json`` (optional): resource-based policies;
 * ``organizations/`` (optional): the account's place in the organization with its SCPs and RCPs;
-* ``lambda-functions.json``, ``glue-dev-endpoints.json`` (optional): compute that runs with a role.
+* ``lambda-functions.json``, ``glue-dev-endpoints.json`` (optional): compute that runs with a role;
+* ``s3control-get-public-access-block.json`` and ``s3/BUCKET/*.json`` (optional): S3's own settings (``s3.py``).
 
 Several accounts: a folder holding one such folder per account, named by account id; an ``organizations/`` folder
 next to them (the management account's view) serves the accounts that have none of their own.
@@ -28,6 +29,7 @@ from parc.loaders.account.authdetails import AuthDetails, PolicyCheck, check_ref
 from parc.loaders.account.jsonfile import load_error, read_json
 from parc.loaders.account.organizations import load_organization
 from parc.loaders.account.resources import RESOURCE_POLICIES, load_compute, load_resource_policies
+from parc.loaders.account.s3 import load_s3
 
 __all__ = ["SnapshotError", "default_policy_check", "load_account", "load_snapshot"]
 
@@ -117,6 +119,8 @@ def load_account(
 
     compute, compute_findings = load_compute(folder, account_id)
     findings.extend(compute_findings)
+    s3, s3_findings = load_s3(folder)
+    findings.extend(s3_findings)
 
     org = None
     org_dir = folder / "organizations"
@@ -147,6 +151,7 @@ def load_account(
         compute=tuple(compute),
         org=org,
         findings=tuple(findings),
+        s3=s3,
     )
 
 
