@@ -1,10 +1,10 @@
 """``who-can``: every principal that may perform an action on a resource, with the condition keys that gate it.
 
-Candidates are every user and role of the snapshot, plus whoever the resource's policy names that the snapshot does
-not hold: another account (reported as its root: that account's own policies decide which of its principals), a
-user or role of such an account, a service, or anyone (``*``, anonymous callers included). Each candidate is
-decided by the engine; a pre-check on Action elements only spares it the principals with no statement naming the
-action.
+Candidates are every user and role of the snapshot, plus whoever the resource's policy (or an S3 bucket's ACL) names
+that the snapshot does not hold: another account (reported as its root: that account's own policies decide which of
+its principals), a user or role of such an account, a service, or anyone (``*``, anonymous callers included). Each
+candidate is decided by the engine; a pre-check on Action elements only spares it the principals with no statement
+naming the action.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.prefilter import statement_may_allow
 from parc.core.account.principals import Principal, all_principals, external
+from parc.core.authz.s3_access import acl_principals
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.policy.model import Policy
 
@@ -101,6 +102,8 @@ def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, obj
             relax: bool = True, include_denied: bool = False, resource_account: str | None = None) -> WhoCanResult:
     side = ev.resource_side(action, resource, resource_account)
     everyone, named = named_in(side.policy, action)
+    acl_everyone, acl_named = acl_principals(side.s3, action)  # an S3 bucket's ACL grants name principals too
+    everyone, named = everyone or acl_everyone, named + acl_named
     named_arns = {v for k, v in named if k == "AWS"}
     internal = [ev.remember(p) for p in all_principals(ev.estate)]
     known = {p.arn for p in internal}

@@ -261,3 +261,26 @@ def _relabel(d: Decision) -> Decision:
     grants = ", ".join(f"{r.policy_name} grant {r.sid}" for r in acl)
     why = tuple(x.replace("the resource-based policy", f"the resource-based policy ({grants})") for x in d.reasons)
     return Decision(ALLOW, tuple(refs), (), d.by_policy_type, why, None, d.candidates, d.context)
+
+
+def acl_principals(settings: S3Settings | None, action: str) -> tuple[bool, list[tuple[str, str]]]:
+    """(whether an ACL grant that may allow ``action`` names everyone, and the (kind, value) principals such
+    grants name), as ``who_can.named_in`` reads a policy: candidates for the engine to decide, nothing more."""
+    if settings is None or settings.acls_disabled:
+        return False, []
+    a = action.lower()
+    everyone = False
+    named: list[tuple[str, str]] = []
+    for acl, on in ((settings.bucket_acl, "bucket"), (settings.object_acl, "object")):
+        for g in acl.grants if acl is not None else ():
+            bucket_actions, object_actions = grant_actions(g, on)
+            if a not in {x.lower() for x in (*bucket_actions, *object_actions)}:
+                continue
+            who = _principal(g, acl.owner_id if acl is not None else None, dict(settings.canonical_ids))
+            if who is None:
+                continue
+            if who[0] == "*" or who[0] == {"AWS": "*"}:
+                everyone = True
+            elif isinstance(who[0], dict):
+                named.extend((str(k), str(v)) for k, v in who[0].items())
+    return everyone, named
