@@ -36,7 +36,20 @@ def test_every_kind_of_finding_is_in_the_example(example_report: AuditReport) ->
 
 def test_public_and_organization_wide_resources_are_in_the_example(example_report: AuditReport) -> None:
     found = {f.rule for f in example_report.findings}
-    assert {"RESOURCE_PUBLIC", "RESOURCE_ORGANIZATION_WIDE"} <= found
+    assert {"RESOURCE_PUBLIC", "RESOURCE_ORGANIZATION_WIDE", "RESOURCE_PUBLIC_BLOCKED"} <= found
+
+
+def test_the_example_buckets_under_block_public_access_and_acls(example_report: AuditReport) -> None:
+    """Issue 11 §2: one bucket public through its policy, one through its ACL alone (CRITICAL both), one whose
+    public policy Block Public Access neutralises (LOW), and the sandbox's bucket shared with the organization."""
+    r = example_report
+    assert sorted(by(r, "RESOURCE_PUBLIC")) == ["arn:aws:s3:::mgmt-legacy-assets", "arn:aws:s3:::mgmt-public-downloads"]
+    assert {f.severity for f in r.findings if f.rule == "RESOURCE_PUBLIC"} == {Severity.CRITICAL}
+    (acl,) = [f for f in r.findings if f.rule == "RESOURCE_PUBLIC" and f.resource.endswith("mgmt-legacy-assets")]
+    assert any(e.file and e.file.endswith("s3/mgmt-legacy-assets/get-bucket-acl.json") for e in acl.evidence)
+    (blocked,) = [f for f in r.findings if f.rule == "RESOURCE_PUBLIC_BLOCKED"]
+    assert (blocked.resource, blocked.severity) == ("arn:aws:s3:::mgmt-old-website", Severity.LOW)
+    assert by(r, "RESOURCE_ORGANIZATION_WIDE") == ["arn:aws:s3:::dev-shared-datasets"]
 
 
 def test_the_promised_findings(example_report: AuditReport) -> None:

@@ -22,7 +22,7 @@ from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn, split_a
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Account, Role
 from parc.core.account.principals import EVERYTHING, Principal, external
-from parc.core.audit import evidence
+from parc.core.audit import buckets, evidence
 from parc.core.audit.inputs import AuditInput
 from parc.core.audit.model import AuditFinding, CheckResult, Evidence, NotChecked, Severity
 from parc.core.authz.decision import StatementRef
@@ -90,11 +90,14 @@ def external_access(inputs: AuditInput, ev: Evaluator, catalog: object | None) -
     not_checked = [NotChecked(CHECK_RESOURCES, "the snapshot has no resource-policies.json", a.account_id)
                    for a in inputs.accounts if not a.has_resource_policies]
     for account in inputs.estate.accounts:
+        not_checked.extend(buckets.not_checked(account))
         for role in account.roles:
             if role.trust is not None and not role.is_service_linked:
                 findings.extend(_role(inputs, ev, account, role))
         for rp in account.resource_policies:
             findings.extend(_resource(inputs, ev, account, rp.arn, rp.policy, catalog))
+        for arn in buckets.acl_only_buckets(account):  # public through its ACL alone
+            findings.extend(_resource(inputs, ev, account, arn, None, catalog))
     return CheckResult.of(findings, not_checked)
 
 
@@ -179,10 +182,11 @@ def _named_probe(ev: Evaluator, value: str) -> Principal:
 
 
 def _decide(ev: Evaluator, hits: dict[str, _Hit], key: str, probe: Principal, label: str, action: str,
-            resource: str, side: ResourceSide, note: str = "") -> None:
+            resource: str, side: ResourceSide, note: str = "") -> Verdict:
     v = ev.verdict(probe, action, resource, side=side)
     if v.possible:
         hits.setdefault(key, _Hit(probe, label, note)).verdicts.append((action, v))
+    return v
 
 
 def _everyone_probes(account: Account, st: Statement) -> list[_Probe]:
@@ -285,19 +289,21 @@ def _federated(inputs: AuditInput, account: Account, role: Role, hit: _Hit) -> A
 
 
 def _refs_evidence(inputs: AuditInput, account: Account, verdicts: Iterable[Verdict],
-                   resource_label: str = "resource policy") -> tuple[Evidence, ...]:
-    """The Allow statements behind the verdicts, the stand-in policies of probes left out."""
-    refs: dict[tuple[str | None, int], StatementRef] = {}
+                   resource_label: str = "resource policy", arn: str = "") -> tuple[Evidence, ...]:
+    """The Allow statements behind the verdicts, the stand-in policies of probes left out; an S3 ACL grant is
+    pointed at in its get-bucket-acl.json."""
+    refs: dict[tuple[str | None, int, str | None], StatementRef] = {}
     for v in verdicts:
         for r in v.decision.deciding:
             if r.effect != "Allow":
                 continue
             if r.policy_type == "identity" and evidence.find(inputs, r.policy_name, account.account_id) is None:
                 continue
-            refs.setdefault((r.policy_name, r.statement_index), r)
+            refs.setdefault((r.policy_name, r.statement_index, r.sid), r)
     kind = {"resource": resource_label, "identity": "identity policy", "scp": "SCP", "rcp": "RCP"}
-    return tuple(evidence.from_ref(inputs, r, f"Allow: {kind.get(r.policy_type, r.policy_type)} statement",
-                                   account=account.account_id) for r in refs.values())
+    return tuple(buckets.acl_evidence(account, arn, r) or evidence.from_ref(
+        inputs, r, f"Allow: {kind.get(r.policy_type, r.policy_type)} statement", account=account.account_id)
+        for r in refs.values())
 
 
 def _access_finding(inputs: AuditInput, ev: Evaluator, account: Account, kind: str, arn: str,
@@ -312,7 +318,8 @@ def _access_finding(inputs: AuditInput, ev: Evaluator, account: Account, kind: s
                 if x not in conds.setdefault(k, []):
                     conds[k].append(x)
     limited = _limits(conds, keys)
-    subject = "the role's trust policy" if kind == "ROLE" else "its policy"
+    via_acl = any(r.policy_type == "acl" for _, v in hit.verdicts for r in v.decision.deciding)
+    subject = "the role's trust policy" if kind == "ROLE" else "its ACL" if via_acl else "its policy"
     fix_anyone = ("Name the principals that need it (accounts, role ARNs); for third parties add sts:ExternalId, for "
                   "your organization aws:PrincipalOrgID" + ("; for S3 also turn on Block Public Access."
                                                             if arn.startswith("arn:aws:s3") else "."))
@@ -354,7 +361,8 @@ def _access_finding(inputs: AuditInput, ev: Evaluator, account: Account, kind: s
     return AuditFinding(
         rule, sev, "identity", title, arn, why, fix, account.account_id,
         _refs_evidence(inputs, account, [v for _, v in hit.verdicts],
-                       "trust policy" if kind == "ROLE" else "resource policy") or (Evidence(f"{subject} ({arn})"),),
+                       "trust policy" if kind == "ROLE" else "resource policy", arn)
+        or (Evidence(f"{subject} ({arn})"),),
         PRINCIPAL_DOCS if key == "anyone" else (TRUST_DOCS if kind == "ROLE" else ACCESS_DOCS),
         key=key,
         details={"principal": hit.label, "actions": actions, "unconditional": sorted(unconditional),
@@ -451,30 +459,65 @@ def _resources(st: Statement, arn: str) -> list[str]:
     return list(out)
 
 
-def _resource(inputs: AuditInput, ev: Evaluator, account: Account, arn: str, policy: Policy,
+def _resource(inputs: AuditInput, ev: Evaluator, account: Account, arn: str, policy: Policy | None,
               catalog: object | None) -> Iterator[AuditFinding]:
+    """The probes against a resource policy's statements, and for an S3 bucket against its ACL's public grants
+    (``policy`` None: a bucket with an ACL and no policy)."""
     hits: dict[str, _Hit] = {}
-    for st in policy.statements:
+    blocked: dict[str, tuple[_Hit, str]] = {}
+    checks: list[tuple[list[_Probe], str, str]] = []
+    for st in policy.statements if policy is not None else ():
         if st.effect != "Allow":
             continue
         probes = _everyone_probes(account, st) if _everyone(st) else []
         probes += [_Probe(value, _named_probe(ev, value), value) for value in _foreign(st, account.account_id)]
-        if not probes:
-            continue
-        for resource in _resources(st, arn):
-            for action in _actions(st, arn, catalog):
-                side = ev.resource_side(action, resource)
-                if side.policy is None:
-                    side = ResourceSide(policy, account.account_id, arn)
-                for pr in probes:
-                    _decide(ev, hits, pr.key, ev.remember(pr.principal), pr.label, action, resource, side, pr.note)
+        if probes:
+            checks += [(probes, r, a) for r in _resources(st, arn) for a in _actions(st, arn, catalog)]
+    anyone = [_Probe("anyone", external("*"), "anyone (anonymous)"),
+              _Probe("anyone", external(root_arn(OUTSIDER)), "any AWS account")]
+    checks += [(anyone, r, a) for r, a in buckets.public_acl_requests(account, arn)]
+    for probes, resource, action in checks:
+        side = ev.resource_side(action, resource)
+        if side.policy is None and policy is not None:
+            side = ResourceSide(policy, account.account_id, arn, side.s3)
+        for pr in probes:
+            probe = ev.remember(pr.principal)
+            v = _decide(ev, hits, pr.key, probe, pr.label, action, resource, side, pr.note)
+            if not v.possible and (pr.key == "anyone" or pr.key.startswith("org:")):
+                _neutralised(ev, blocked, probe, pr, action, resource, side, v)
     if "anyone" in hits:
         hits.pop(f"org:{_org_id(account)}", None)
     for key, hit in hits.items():
         yield _resource_finding(inputs, ev, account, arn, policy, key, hit)
+    # What Block Public Access alone keeps out, reported once per resource: the widest of the callers it stops.
+    widest = next((k for k in ("anyone", *sorted(blocked)) if k in blocked and k not in hits), None)
+    if widest is not None:
+        hit, why = blocked[widest]
+        actions = sorted({a for a, _ in hit.verdicts})
+        shown = ", ".join(actions[:6]) + (f" and {len(actions) - 6} more" if len(actions) > 6 else "")
+        who = "anyone" if widest == "anyone" else hit.label
+        yield buckets.neutralised_finding(
+            account, arn, f"{who} could {shown} on {arn}", why,
+            _refs_evidence(inputs, account, [v for _, v in hit.verdicts], "resource policy", arn), widest,
+            actions)
 
 
-def _resource_finding(inputs: AuditInput, ev: Evaluator, account: Account, arn: str, policy: Policy, key: str,
+def _neutralised(ev: Evaluator, blocked: dict[str, tuple[_Hit, str]], probe: Principal, pr: _Probe, action: str,
+                 resource: str, side: ResourceSide, v: Verdict) -> None:
+    """A probe that Block Public Access alone keeps out: what it could do with every setting off."""
+    why = buckets.blocked_by_setting(v.strict.reasons, v.strict.blocked_by)
+    if why is None and v.relaxed is not None:
+        why = buckets.blocked_by_setting(v.relaxed.reasons, v.relaxed.blocked_by)
+    open_side = buckets.without_block(side) if why is not None else None
+    if why is None or open_side is None:
+        return
+    ov = ev.verdict(probe, action, resource, side=open_side)
+    if ov.possible:
+        hit = blocked.setdefault(pr.key, (_Hit(probe, pr.label, pr.note), why))[0]
+        hit.verdicts.append((action, ov))
+
+
+def _resource_finding(inputs: AuditInput, ev: Evaluator, account: Account, arn: str, policy: Policy | None, key: str,
                       hit: _Hit) -> AuditFinding:
     actions = sorted({a for a, _ in hit.verdicts})
     shown = ", ".join(actions[:6]) + (f" and {len(actions) - 6} more" if len(actions) > 6 else "")
