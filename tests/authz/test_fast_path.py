@@ -473,6 +473,8 @@ def test_a_set_with_s3_settings_never_takes_the_identity_only_path(indexed: bool
     ({"acl": {}}, "'s3.acl'"),
     ({"canonical_ids": {"abc": "12"}}, "'s3.canonical_ids.abc'"),
     ([], "'s3'"),
+    # Found by tests/fuzz/test_fuzz_s3_settings.py: an error document whose Code is not a string.
+    ({"bucket_acl": {"Error": {"Code": []}, "Grants": "x"}}, "'s3.bucket_acl.Grants'"),
 ])
 def test_a_wrong_s3_shape_is_a_request_error_naming_its_place(s3: Any, where: str) -> None:
     with pytest.raises(RequestError, match=re.escape(where)):

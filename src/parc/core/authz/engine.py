@@ -183,7 +183,7 @@ class PolicySet:
         if explain:
             from parc.core.authz.explain import trace_request
 
-            return decision.with_trace(trace_request(self, req))
+            return decision.with_trace(trace_request(self._s3.traced(req) if self._s3 is not None else self, req))
         return decision
 
     def authorize_many(self, requests: Iterable[Request | Mapping[str, object]], *,

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from parc.core.authz.compile import PolicyGroup
@@ -124,9 +125,16 @@ def _principal(grant: Grant, owner: str | None, ids: dict[str, str]) -> tuple[ob
 
 
 def acl_policy(acl: Acl | None, on: str, grants: Sequence[Grant], ids: dict[str, str]) -> Policy | None:
-    """The grants of an ACL as a resource policy of their own (None: none of them grants anything)."""
+    """The grants of an ACL as a resource policy of their own (None: none of them grants anything); read once per
+    distinct ACL (an account question builds a layer per caller's policy set and bucket)."""
     if acl is None:
         return None
+    return _acl_policy(acl, on, tuple(grants), tuple(sorted(ids.items())))
+
+
+@lru_cache(maxsize=1024)
+def _acl_policy(acl: Acl, on: str, grants: tuple[Grant, ...], id_pairs: tuple[tuple[str, str], ...]) -> Policy | None:
+    ids = dict(id_pairs)
     statements: list[dict[str, object]] = []
     for g in grants:
         who = _principal(g, acl.owner_id, ids)
@@ -193,6 +201,12 @@ class S3Layer:
         self.restricted = (joined([_denies_only(p) for p in own] + kept) if self.restrict_levels else None)
         self.open = joined(own + every) if (self.restricted is not None or len(every) != len(kept)
                                             or self.ignored) else None
+
+    def traced(self, req: Request) -> PolicySet:
+        """The set a request was decided with (its trace shows the ACL grants as statements)."""
+        if req.service == "s3" and self.restricted is not None and not self.exempt(req):
+            return self.restricted
+        return self.effective
 
     def exempt(self, req: Request) -> bool:
         """RestrictPublicBuckets leaves a public policy to "AWS service principals and authorized users within the

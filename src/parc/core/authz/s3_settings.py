@@ -131,7 +131,8 @@ def _obj(value: object, path: str) -> Mapping[str, object]:
 
 def _no_configuration(value: Mapping[str, object]) -> bool:
     err = value.get("Error")
-    return isinstance(err, Mapping) and err.get("Code") in NO_CONFIGURATION
+    code = err.get("Code") if isinstance(err, Mapping) else None
+    return isinstance(code, str) and code in NO_CONFIGURATION
 
 
 def read_public_access_block(value: object, path: str) -> PublicAccessBlock:
