@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_helpers import ACCT, export, run, user, write
+from audit_helpers import ACCT, ORG_ID, doc, export, organization, run, user, write
 
 from parc.core.audit import AuditReport
 from parc.core.audit.model import Severity
@@ -38,8 +38,9 @@ def block(**flags: bool) -> dict[str, Any]:
 
 
 def audit_s3(tmp: Path, *, policies: list[Any] | None = None, account: Any = None,
-             bucket: dict[str, Any] | None = None) -> AuditReport:
-    folder = write(tmp / ACCT, export(users=[user("me")]), resource_policies=policies if policies is not None else [])
+             bucket: dict[str, Any] | None = None, org: dict[str, Any] | None = None) -> AuditReport:
+    folder = write(tmp / ACCT, export(users=[user("me")]), resource_policies=policies if policies is not None else [],
+                   org=org)
     if account is not None:
         (folder / "s3control-get-public-access-block.json").write_text(json.dumps(account))
     if bucket is not None:
@@ -122,3 +123,18 @@ def test_without_the_s3_files_block_public_access_is_not_checked(tmp_path: Path)
     complete = audit_s3(tmp_path / "complete", policies=PUBLIC_POLICY, account=block(RestrictPublicBuckets=True),
                         bucket={"get-bucket-acl.json": acl(), "get-public-access-block.json": {}})
     assert not any(n.check == "Block Public Access and ACLs of S3 buckets" for n in complete.not_checked)
+
+
+def test_a_public_policy_kept_to_the_organization_and_neutralised_names_the_organization(tmp_path: Path) -> None:
+    """The RCP keeps the public policy to the organization; RestrictPublicBuckets then cuts the other accounts of
+    the organization off too: neutralised, and the finding says who it would reach."""
+    perimeter = doc({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                     "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG_ID}}})
+    org = organization()
+    org["levels"][0]["rcps"] = [{"name": "Perimeter", "document": perimeter}]
+    open_report = audit_s3(tmp_path / "open", policies=PUBLIC_POLICY, account=block(), org=org)
+    assert public(open_report) == [("RESOURCE_ORGANIZATION_WIDE", Severity.INFO)]
+    report = audit_s3(tmp_path / "blocked", policies=PUBLIC_POLICY, account=block(RestrictPublicBuckets=True), org=org)
+    (f,) = [f for f in report.findings if f.rule.startswith("RESOURCE_")]
+    assert (f.rule, f.severity) == ("RESOURCE_PUBLIC_BLOCKED", Severity.LOW)
+    assert f"any principal of organization {ORG_ID}" in f.title

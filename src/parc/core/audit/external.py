@@ -323,6 +323,9 @@ def _access_finding(inputs: AuditInput, ev: Evaluator, account: Account, kind: s
     fix_anyone = ("Name the principals that need it (accounts, role ARNs); for third parties add sts:ExternalId, for "
                   "your organization aws:PrincipalOrgID" + ("; for S3 also turn on Block Public Access."
                                                             if arn.startswith("arn:aws:s3") else "."))
+    if via_acl:
+        fix_anyone = ("Remove the ACL's grants to AllUsers / AuthenticatedUsers, or set Object Ownership to "
+                      "BucketOwnerEnforced (ACLs off); turn on Block Public Access (IgnorePublicAcls) for the account.")
     if key == "anyone":
         rule = f"{kind}_PUBLIC" if kind == "RESOURCE" else "ROLE_ASSUMABLE_BY_ANYONE"
         if unconditional and not hit.note:
