@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from parc.core.account.buckets import bucket_of
-from parc.core.account.evaluator import ResourceSide
+from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Account
+from parc.core.account.principals import Principal
 from parc.core.audit.model import AuditFinding, Evidence, NotChecked, Severity
 from parc.core.authz.decision import StatementRef
 from parc.core.authz.s3_access import ACL_POLICY_TYPE, BLOCK_PUBLIC_ACCESS, grant_actions
@@ -61,6 +62,20 @@ def without_block(side: ResourceSide) -> ResourceSide | None:
     if s3 is None or (s3.account_block is None and s3.bucket_block is None):
         return None
     return replace(side, s3=replace(s3, account_block=None, bucket_block=None))
+
+
+def neutralised(ev: Evaluator, probe: Principal, action: str, resource: str, side: ResourceSide,
+                v: Verdict) -> tuple[Verdict, str] | None:
+    """For a verdict that Block Public Access alone denied: what the probe could do with every setting off, and
+    the engine's reason naming the setting (None: the settings are not why it is denied)."""
+    why = blocked_by_setting(v.strict.reasons, v.strict.blocked_by)
+    if why is None and v.relaxed is not None:
+        why = blocked_by_setting(v.relaxed.reasons, v.relaxed.blocked_by)
+    open_side = without_block(side) if why is not None else None
+    if why is None or open_side is None:
+        return None
+    ov = ev.verdict(probe, action, resource, side=open_side)
+    return (ov, why) if ov.possible else None
 
 
 def blocked_by_setting(reasons: tuple[str, ...], blocked: tuple[str, ...]) -> str | None:

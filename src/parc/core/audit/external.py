@@ -508,16 +508,9 @@ def _resource(inputs: AuditInput, ev: Evaluator, account: Account, arn: str, pol
 def _neutralised(ev: Evaluator, blocked: dict[str, tuple[_Hit, str]], probe: Principal, pr: _Probe, action: str,
                  resource: str, side: ResourceSide, v: Verdict) -> None:
     """A probe that Block Public Access alone keeps out: what it could do with every setting off."""
-    why = buckets.blocked_by_setting(v.strict.reasons, v.strict.blocked_by)
-    if why is None and v.relaxed is not None:
-        why = buckets.blocked_by_setting(v.relaxed.reasons, v.relaxed.blocked_by)
-    open_side = buckets.without_block(side) if why is not None else None
-    if why is None or open_side is None:
-        return
-    ov = ev.verdict(probe, action, resource, side=open_side)
-    if ov.possible:
-        hit = blocked.setdefault(pr.key, (_Hit(probe, pr.label, pr.note), why))[0]
-        hit.verdicts.append((action, ov))
+    found = buckets.neutralised(ev, probe, action, resource, side, v)
+    if found is not None:
+        blocked.setdefault(pr.key, (_Hit(probe, pr.label, pr.note), found[1]))[0].verdicts.append((action, found[0]))
 
 
 def _resource_finding(inputs: AuditInput, ev: Evaluator, account: Account, arn: str, policy: Policy | None, key: str,
