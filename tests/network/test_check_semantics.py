@@ -49,7 +49,9 @@ class Case:
     dst: str
     proto: str
     port: int | None
-    reachable: bool
+    reachable: bool | None
+    """``None``: unknown (the snapshot does not describe a component on the path); ``code`` is then the unknown
+    component's type."""
     code: str | None = None
     component: str | None = None
     direction: str = "forward"
@@ -128,8 +130,12 @@ CASES = [
          "ENI_SG_RULES_MISMATCH", change=_both(app_ingress(perm("tcp", 6000, 6000, pls=("pl-1",))),
                                                lambda d: d.__setitem__("ManagedPrefixLists", [
                                                    {"PrefixListId": "pl-1", "Entries": [{"Cidr": "192.0.2.0/24"}]}]))),
-    Case("sg: an unknown prefix list matches nothing", SG, "i-web", "i-app", "tcp", 6000, False,
-         "ENI_SG_RULES_MISMATCH", change=app_ingress(perm("tcp", 6000, 6000, pls=("pl-missing",)))),
+    Case("sg: a prefix list whose entries are not described is unknown, not a block", SG, "i-web", "i-app", "tcp",
+         6000, None, "security-group", "sg-app", change=app_ingress(perm("tcp", 6000, 6000, pls=("pl-missing",)))),
+    Case("sg: a described rule allows whatever an undescribed prefix list holds (rules are allow-only)", SG,
+         "i-web", "i-app", "tcp", 6000, True,
+         change=app_ingress(perm("tcp", 6000, 6000, pls=("pl-missing",)),
+                            perm("tcp", 6000, 6000, cidrs=("10.0.1.0/24",)))),
     Case("sg: protocol by number ('6' is tcp)", SG_API, "i-web", "i-app", "tcp", 7000, True,
          change=app_ingress(perm("6", 7000, 7000, cidrs=("10.0.0.0/16",)))),
     Case("sg: protocol -1 allows everything", SG_API, "i-web", "i-app", "udp", 12345, True,
@@ -316,7 +322,15 @@ def test_check(case: Case) -> None:
     net = network(data, options.pop("ephemeral", (1024, 65535)))
     result = net.check(case.src, case.dst, case.proto, case.port, **options)
     why = result.blocked_by
-    assert result.reachable is case.reachable, f"{case.doc}: {why}"
+    assert result.reachable is case.reachable, f"{case.doc}: {why} {result.unknown}"
+    if case.reachable is None:
+        assert why is None and result.unknown, case.doc
+        assert any(u.kind == case.code for u in result.unknown), result.unknown
+        if case.component is not None:
+            assert any(u.component == case.component for u in result.unknown), result.unknown
+        assert any(h.allowed is None for h in (*result.forward, *result.return_path))
+        return
+    assert not result.unknown
     if case.reachable:
         assert why is None
         assert result.forward and all(h.allowed for h in result.forward)

@@ -280,8 +280,9 @@ def from_items(merged: Mapping[str, Items], sources: tuple[str, ...] = ()) -> Lo
         sources=sources,
     )
     enis, instances = _enis_and_instances(ctx, merged)
-    snapshot = Snapshot(**{**_fields(snapshot), "enis": tuple(enis), "instances": tuple(instances)})
-    findings = ctx.findings + reference_findings(snapshot, present=frozenset(k for k in KEYS if k in merged))
+    present = frozenset(k for k in KEYS if k in merged)
+    snapshot = Snapshot(**{**_fields(snapshot), "enis": tuple(enis), "instances": tuple(instances), "kinds": present})
+    findings = ctx.findings + reference_findings(snapshot, present=present)
     return LoadResult(snapshot, findings)
 
 

@@ -293,3 +293,6 @@ class Snapshot:
     prefix_lists: tuple[PrefixList, ...] = ()
     sources: tuple[str, ...] = field(default=())
     """Where the data came from (file names), for reports."""
+    kinds: frozenset[str] | None = None
+    """The describe-* keys the input had (``Vpcs``, ``NetworkAcls``, ...): a kind not among them is unknown, not
+    empty (``parc.core.network.unknowns``). ``None`` (a snapshot built in code): every kind counts as present."""

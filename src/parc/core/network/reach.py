@@ -8,6 +8,13 @@ stateful (VPC User Guide, "Security group rules": return traffic is allowed what
 on the client's ephemeral ports, and the reverse route. Between two ENIs of one subnet neither route tables nor ACLs
 apply ("Traffic that is destined for the MAC address of another network interface in the subnet makes use of data link
 (layer 2) routing", VPC User Guide, "Route tables").
+
+What the snapshot does not describe is unknown, never a block (``parc.core.network.unknowns``): the walk records it
+and goes on as if the component let the packet through, or stops when it cannot tell where the packet goes (a route
+through a NAT gateway or peering connection that is not described); the answer is then ``reachable=None``, unless a
+described component certainly blocks. A packet addressed to a NAT gateway's own address is dropped there: a NAT
+gateway forwards traffic that starts in its VPC and the replies to it, and translates only sources ("NAT gateways do
+not alter destination addresses", Reachability Analyzer's ``NGW_DEST_ADDRESS_PRESERVATION``).
 """
 
 from __future__ import annotations
@@ -24,12 +31,17 @@ from parc.core.network.model import Eni, Route
 from parc.core.network.network import NAT_EPHEMERAL, Network
 from parc.core.network.results import Blocked, CheckResult, Endpoint, Flow, Hop
 from parc.core.network.traffic import ICMP, TCP, UDP, ProtocolError, describe, packet, parse_protocol
+from parc.core.network.unknowns import Unknown, describe_kind
 
 
 class _Stop(Exception):
     def __init__(self, blocked: Blocked) -> None:
         super().__init__(blocked.message)
         self.blocked = blocked
+
+
+class _Unknowable(Exception):
+    """The path cannot be followed further: where the packet goes depends on what the snapshot does not describe."""
 
 
 @dataclass
@@ -43,6 +55,7 @@ class _Run:
     leg: str = "forward"
     pending: list[Callable[[], None]] = field(default_factory=list)
     """Return-path steps, queued while walking forward and run (in order) once the forward path is through."""
+    unknown: list[Unknown] = field(default_factory=list)
 
     # -- recording
 
@@ -50,39 +63,64 @@ class _Run:
         (self.forward if self.leg == "forward" else self.back).append(hop)
 
     def block(self, component: str | None, kind: str, code: str, message: str, rule: str | None = None,
-              direction: str | None = None) -> None:
-        self.hop(Hop(component or "-", kind, False, rule, direction, message, code))
-        raise _Stop(Blocked(component, code, self.leg, message))
+              direction: str | None = None, groups: tuple[str, ...] = ()) -> None:
+        self.hop(Hop(component or "-", kind, False, rule, direction, message, code, groups))
+        raise _Stop(Blocked(component, code, self.leg, message, groups))
+
+    def assume(self, component: str, kind: str, missing: str, message: str, direction: str | None = None,
+               groups: tuple[str, ...] = ()) -> None:
+        """A component the snapshot does not describe: record it, and go on as if it let the packet through."""
+        self.hop(Hop(component, kind, None, None, direction, message, codes.UNKNOWN_RESOURCE, groups))
+        self.unknown.append(Unknown(component, kind, missing, message, self.leg))
+
+    def unknowable(self, component: str, kind: str, missing: str, message: str) -> None:
+        """The path goes on through something the snapshot does not describe: the answer is unknown."""
+        self.assume(component, kind, missing, message)
+        raise _Unknowable(message)
 
     # -- steps
 
+    @staticmethod
+    def _sg_component(eni: Eni) -> str:
+        """Reachability Analyzer names the group when there is one, the interface when it has several."""
+        return eni.group_ids[0] if len(eni.group_ids) == 1 else eni.id
+
     def sg(self, eni: Eni, egress: bool, peer: Address, peer_eni: Eni | None) -> None:
         way = "egress" if egress else "ingress"
-        groups = ", ".join(eni.group_ids) or "(none)"
+        groups = eni.group_ids
         if not eni.filtered_by_security_groups:
             self.hop(Hop(eni.id, "network-interface", True, None, way, "no security groups on this interface"))
             return
         decision = self.net.security_group_decision(eni, egress, peer, peer_eni)
         rule = decision.first_allowing(self.traffic)
-        if rule is None:
-            rules = self.net.rules(eni, egress)
-            code = codes.SG_HAS_NO_RULES if not rules else codes.ENI_SG_RULES_MISMATCH
-            other = "to" if egress else "from"
-            missing = [g for g in eni.group_ids if g not in self.net.security_groups]
-            extra = f"; not in the snapshot: {', '.join(missing)}" if missing else ""
-            self.block(
-                groups, "security-group", code,
-                f"no {way} rule of {groups} on {eni.id} allows {describe(self.traffic)} {other} {peer}{extra}",
-                None, way,
-            )
+        if rule is not None:
+            self.hop(Hop(rule.group_id, "security-group", True, f"{rule.ref()}: {rule.describe()}", way,
+                         security_groups=groups))
             return
-        self.hop(Hop(rule.group_id, "security-group", True, f"{rule.ref()}: {rule.describe()}", way))
+        other = "to" if egress else "from"
+        what = f"{describe(self.traffic)} {other} {peer}"
+        missing = self.net.unknown_groups(eni)
+        uncertain = self.net.uncertain_rules(eni, egress, peer, peer_eni, self.traffic)
+        if missing or uncertain:
+            # Rules are allow-only and pooled: what no described rule allows, an undescribed one still could.
+            why = ([f"{g} is not in the snapshot" for g in missing] + uncertain)
+            data = ([f"{g} (not in SecurityGroups, {describe_kind('SecurityGroups')})" for g in missing]
+                    + [u.split(":", 1)[0] for u in uncertain])
+            self.assume(self._sg_component(eni), "security-group", "; ".join(data),
+                        f"no described {way} rule of {eni.id} allows {what}, and it cannot be told whether "
+                        f"{'; '.join(why)} would", way, groups)
+            return
+        rules = self.net.rules(eni, egress)
+        code = codes.SG_HAS_NO_RULES if not rules else codes.ENI_SG_RULES_MISMATCH
+        names = ", ".join(groups) or "(no security group)"
+        self.block(self._sg_component(eni) if groups else eni.id, "security-group", code,
+                   f"no {way} rule of {names} on {eni.id} allows {what}", None, way, groups)
 
     def sg_stateful(self, eni: Eni, egress: bool) -> None:
         if eni.filtered_by_security_groups and eni.group_ids:
             way = "egress" if egress else "ingress"
-            self.hop(Hop(", ".join(eni.group_ids), "security-group", True, "stateful: reply to an allowed flow",
-                         way, f"security groups of {eni.id} track the connection"))
+            self.hop(Hop(self._sg_component(eni), "security-group", True, "stateful: reply to an allowed flow",
+                         way, f"security groups of {eni.id} track the connection", security_groups=eni.group_ids))
 
     def acl(self, subnet_id: str, vpc_id: str, egress: bool, peer: Address, traffic: IntervalSet) -> None:
         if not traffic:
@@ -90,8 +128,13 @@ class _Run:
         way = "egress" if egress else "ingress"
         acl = self.net.acl_for(subnet_id, vpc_id)
         if acl is None:
-            self.block(subnet_id, "subnet", codes.UNKNOWN_RESOURCE,
-                       f"the snapshot has no network ACL for {subnet_id} (nor a default one for {vpc_id})", None, way)
+            # Every subnet has a network ACL (VPC User Guide, "Network ACLs"); which one, the snapshot does not say.
+            missing = (describe_kind("NetworkAcls") if "NetworkAcls" in self.net.absent
+                       else f"the network ACL of {subnet_id} (neither associated nor {vpc_id}'s default ACL is in "
+                       "NetworkAcls)")
+            self.assume(f"network ACL of {subnet_id}", "network-acl", missing,
+                        f"the snapshot does not describe the network ACL of {subnet_id}: whether it admits "
+                        f"{describe(traffic)} {'to' if egress else 'from'} {peer} is unknown", way)
             return
         decision = acl_evaluate(acl, egress, peer, traffic)
         other = "to" if egress else "from"
@@ -109,7 +152,26 @@ class _Run:
 
     def route(self, subnet_id: str, vpc_id: str, dest: Address) -> Route:
         table = self.net.route_table_for(subnet_id, vpc_id)
+        if table.implicit:
+            missing = (describe_kind("RouteTables") if "RouteTables" in self.net.absent
+                       else f"the route table of {subnet_id} (neither associated nor {vpc_id}'s main table is in "
+                       "RouteTables)")
+            if self.net.inside_vpc(dest, vpc_id):
+                note = (f"{subnet_id}: the snapshot has no route table for it; the local route of {vpc_id} is "
+                        "assumed (every route table has one, VPC User Guide, \"Route tables\")")
+                if note not in self.notes:
+                    self.notes.append(note)
+                self.hop(Hop(table.id, "route-table", True, "local (assumed)", None, f"to {dest}"))
+                return Route(None, None, "local", "local")
+            self.unknowable(f"route table of {subnet_id}", "route-table", missing,
+                            f"the snapshot has no route table for {subnet_id}: where it sends {dest} is unknown")
         route = self.net.lookup_route(table, dest)
+        hidden = self.net.unknown_prefix_routes(table, route)
+        if hidden:
+            self.unknowable(table.id, "route-table", "; ".join(f"{pl} (entries not in ManagedPrefixLists)"
+                                                                for pl in hidden),
+                            f"{table.id} has routes to prefix lists whose entries are not in the snapshot "
+                            f"({', '.join(hidden)}): which route carries {dest} is unknown")
         if route is None:
             self.block(table.id, "route-table", codes.NO_ROUTE_TO_DESTINATION,
                        f"{table.id} ({subnet_id}) has no route to {dest}")
@@ -158,10 +220,23 @@ def check(
             step()
     except _Stop as stop:
         blocked = stop.blocked
-    return CheckResult(flow, blocked is None, tuple(run.forward), tuple(run.back), blocked, tuple(run.notes))
+    except _Unknowable:
+        pass
+    if blocked is not None:
+        # A described component certainly blocks: what else was unknown does not change the verdict.
+        return CheckResult(flow, False, tuple(run.forward), tuple(run.back), blocked, tuple(run.notes))
+    reachable = None if run.unknown else True
+    return CheckResult(flow, reachable, tuple(run.forward), tuple(run.back), None, tuple(run.notes),
+                       tuple(run.unknown))
 
 
 def _walk(run: _Run, src: Endpoint, dst: Endpoint) -> None:
+    if src.nat is not None:
+        raise ValueError(f"{src.label} is a NAT gateway: it only forwards traffic that starts elsewhere "
+                         "(check from the instance behind it)")
+    if dst.nat is not None:
+        _to_nat(run, src, dst)
+        return
     if src.eni is None:
         assert dst.eni is not None
         if not dst.via_public and not (dst.address.version == 6 and is_internet(dst.address)):
@@ -256,8 +331,8 @@ def _internal(run: _Run, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> No
 def _peering(run: _Run, route: Route, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> None:
     pcx = run.net.peerings.get(route.target)
     if pcx is None:
-        run.block(route.target, "peering-connection", codes.UNKNOWN_RESOURCE,
-                  f"{route.target} is not in the snapshot (a peering to another account?)")
+        run.unknowable(route.target, "peering-connection", _missing(run, "VpcPeeringConnections", route.target),
+                       f"{route.target} is not in the snapshot: where it leads, and whether it is active, is unknown")
         raise AssertionError
     if pcx.status != "active":
         run.block(pcx.id, "peering-connection", codes.BAD_STATE, f"{pcx.id} is {pcx.status}, not active")
@@ -307,17 +382,29 @@ def _outbound(run: _Run, s: Eni, s_addr: Address, dest: Address, route: Route | 
                   f"{dest} is inside {s.vpc_id} but no network interface in the snapshot has it")
     if kind == "peering-connection":
         pcx = run.net.peerings.get(route.target)
-        if pcx is not None and pcx.status == "active":
-            other = pcx.other(s.vpc_id) or ""
-            cidrs = pcx.cidrs_of(other) or (run.net.vpcs[other].cidrs if other in run.net.vpcs else ())
-            if not any(dest in c for c in cidrs):
-                run.block(pcx.id, "peering-connection", codes.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR,
-                          f"{dest} is not inside the CIDR blocks of {other}")
-        run.block(route.target, "peering-connection", codes.UNKNOWN_DESTINATION,
-                  f"{dest} lies beyond {route.target}, in a VPC the snapshot does not describe")
-    run.block(route.target, kind, codes.UNSUPPORTED_COMPONENT,
-              f"the route sends {dest} to {route.target} ({kind}), which parc does not model; not analysed further")
+        if pcx is None:
+            run.unknowable(route.target, "peering-connection",
+                           _missing(run, "VpcPeeringConnections", route.target),
+                           f"{route.target} is not in the snapshot: where it leads is unknown")
+            raise AssertionError
+        if pcx.status != "active":
+            run.block(pcx.id, "peering-connection", codes.BAD_STATE, f"{pcx.id} is {pcx.status}, not active")
+        other = pcx.other(s.vpc_id) or ""
+        cidrs = pcx.cidrs_of(other) or (run.net.vpcs[other].cidrs if other in run.net.vpcs else ())
+        if cidrs and not any(dest in c for c in cidrs):
+            run.block(pcx.id, "peering-connection", codes.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR,
+                      f"{dest} is not inside the CIDR blocks of {other}")
+        run.unknowable(route.target, "peering-connection", f"a network interface with {dest} in {other}",
+                       f"{dest} lies beyond {route.target}, in {other}, where the snapshot describes no interface "
+                       "with that address")
+    run.unknowable(route.target, kind, f"a model of {kind} (parc does not follow paths through it)",
+                   f"the route sends {dest} to {route.target} ({kind}), which parc does not model: what happens "
+                   "after it is unknown")
     raise AssertionError
+
+
+def _missing(run: _Run, kind: str, ref: str) -> str:
+    return describe_kind(kind) if kind in run.net.absent else f"{ref} (not in {kind})"
 
 
 def _leave_checks(run: _Run, gateway: str, kind: str, dest: Address) -> None:
@@ -369,7 +456,8 @@ def _via_eigw(run: _Run, s: Eni, s_addr: Address, dest: Address, eigw: str) -> A
 def _via_nat(run: _Run, s: Eni, s_addr: Address, dest: Address, nat_id: str) -> Address:
     nat = run.net.nat_gateways.get(nat_id)
     if nat is None:
-        run.block(nat_id, "nat-gateway", codes.UNKNOWN_RESOURCE, f"{nat_id} is not in the snapshot")
+        run.unknowable(nat_id, "nat-gateway", _missing(run, "NatGateways", nat_id),
+                       f"{nat_id} is not in the snapshot: its subnet, state and routes are unknown")
         raise AssertionError
     if nat.state != "available":
         run.block(nat.id, "nat-gateway", codes.BAD_STATE, f"{nat.id} is {nat.state}, not available")
@@ -395,9 +483,10 @@ def _via_nat(run: _Run, s: Eni, s_addr: Address, dest: Address, nat_id: str) -> 
         if route.target_kind == "local":
             run.block(route.target, "route-table", codes.UNKNOWN_DESTINATION,
                       f"{dest} is inside {nat.vpc_id} but no network interface in the snapshot has it")
-        run.block(route.target, route.target_kind, codes.UNSUPPORTED_COMPONENT,
-                  f"from the NAT gateway's subnet {nat.subnet_id}, {dest} is routed to {route.target}, which parc "
-                  "does not follow (a NAT gateway reaches the internet through an internet gateway)")
+        run.unknowable(route.target, route.target_kind, f"a model of {route.target_kind} (parc does not follow "
+                       "paths through it)",
+                       f"from the NAT gateway's subnet {nat.subnet_id}, {dest} is routed to {route.target}, which "
+                       "parc does not follow: what happens after it is unknown")
     igw = route.target
     if not run.net.igw_attached(igw, nat.vpc_id):
         run.block(igw, "internet-gateway", codes.BAD_STATE_ATTACHMENT, f"{igw} is not attached to {nat.vpc_id}")
@@ -432,40 +521,111 @@ def _inbound(run: _Run, src: Address, d: Eni, d_addr: Address, net_private: Addr
     igw = run.net.igw_of(d.vpc_id)
     if not is_internet(src):
         run.block(igw, "internet-gateway", _source_code(src), f"{src} is not an internet address")
+    table = run.net.route_table_for(d.subnet_id, d.vpc_id)
     if igw is None:
-        run.block(None, "internet-gateway", codes.NO_ROUTE_TO_DESTINATION,
-                  f"{d.vpc_id} has no internet gateway attached: nothing from the internet reaches {d.id}")
-        raise AssertionError
+        if "InternetGateways" not in run.net.absent:
+            run.block(None, "internet-gateway", codes.NO_ROUTE_TO_DESTINATION,
+                      f"{d.vpc_id} has no internet gateway attached: nothing from the internet reaches {d.id}")
+        elif table.implicit:
+            run.unknowable(f"internet gateway of {d.vpc_id}", "internet-gateway",
+                           f"{describe_kind('InternetGateways')} and {describe_kind('RouteTables')}",
+                           f"neither internet gateways nor route tables are described: whether {d.vpc_id} takes "
+                           "traffic from the internet is unknown")
     private = net_private
     if d_addr.version == 4:
         if d.public_for(private) != d_addr:
             run.block(igw, "internet-gateway", codes.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
-                      f"{d.id} has no public IPv4 address or Elastic IP: {igw} cannot deliver to it")
+                      f"{d.id} has no public IPv4 address or Elastic IP: {igw or 'an internet gateway'} cannot "
+                      "deliver to it")
     elif not is_internet(d_addr):
         run.block(igw, "internet-gateway", codes.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
                   f"{d_addr} is not a global IPv6 address")
-    table = run.net.route_table_for(d.subnet_id, d.vpc_id)
-    back_route = run.net.lookup_route(table, src)
-    if back_route is None or back_route.target != igw or back_route.state != "active":
-        if back_route is not None and back_route.state != "active":
-            run.block(table.id, "route-table", codes.BAD_STATE_ROUTE,
-                      f"{table.id} sends {src} to a blackhole ({back_route.describe()})", back_route.describe())
-        where = f"to {back_route.target}" if back_route is not None else "nowhere"
-        run.block(table.id, "route-table", codes.NO_ROUTE_TO_DESTINATION,
-                  f"{d.subnet_id} is not a public subnet for {src}: {table.id} routes it {where}, not to {igw}",
-                  back_route.describe() if back_route else None)
-        raise AssertionError
-    run.hop(Hop(igw, "internet-gateway", True, None, None,
+    gateway = igw or f"internet gateway of {d.vpc_id}"
+    if table.implicit:
+        missing = (describe_kind("RouteTables") if "RouteTables" in run.net.absent
+                   else f"the route table of {d.subnet_id} (neither associated nor {d.vpc_id}'s main table is in "
+                   "RouteTables)")
+        run.assume(f"route table of {d.subnet_id}", "route-table", missing,
+                   f"the snapshot has no route table for {d.subnet_id}: whether it routes {src} to {gateway} (a "
+                   "public subnet) is unknown")
+        route_text = "(unknown)"
+    else:
+        back_route = run.net.lookup_route(table, src)
+        hidden = run.net.unknown_prefix_routes(table, back_route)
+        if hidden:
+            run.unknowable(table.id, "route-table", "; ".join(f"{pl} (entries not in ManagedPrefixLists)"
+                                                              for pl in hidden),
+                           f"{table.id} has routes to prefix lists whose entries are not in the snapshot: which "
+                           f"route carries {src} is unknown")
+        if back_route is None or back_route.target != igw or back_route.state != "active":
+            if back_route is not None and back_route.state != "active":
+                run.block(table.id, "route-table", codes.BAD_STATE_ROUTE,
+                          f"{table.id} sends {src} to a blackhole ({back_route.describe()})", back_route.describe())
+            where = f"to {back_route.target}" if back_route is not None else "nowhere"
+            run.block(table.id, "route-table", codes.NO_ROUTE_TO_DESTINATION,
+                      f"{d.subnet_id} is not a public subnet for {src}: {table.id} routes it {where}, not to "
+                      f"{igw or 'an internet gateway'}", back_route.describe() if back_route else None)
+            raise AssertionError
+        route_text = back_route.describe()
+    run.hop(Hop(gateway, "internet-gateway", True, None, None,
                 f"{d_addr} -> {private}" if private != d_addr else f"to {d_addr}"))
     run.acl(d.subnet_id, d.vpc_id, False, src, run.traffic)
     run.sg(d, False, src, None)
-    route_text = back_route.describe()
+    known_route = not table.implicit
 
     def back() -> None:
         run.sg_stateful(d, True)
         run.acl(d.subnet_id, d.vpc_id, True, src, _reply(run))
-        run.hop(Hop(table.id, "route-table", True, route_text, None, f"to {src}"))
-        run.hop(Hop(igw, "internet-gateway", True, None, None, f"reply leaves as {d_addr}"))
+        run.hop(Hop(table.id, "route-table", True if known_route else None, route_text, None, f"to {src}"))
+        run.hop(Hop(gateway, "internet-gateway", True, None, None, f"reply leaves as {d_addr}"))
 
     # The inbound leg's reply starts the return path: it is the first thing the destination sends back.
     run.pending.insert(0, back)
+
+
+def _to_nat(run: _Run, src: Endpoint, dst: Endpoint) -> None:
+    """A packet addressed to a NAT gateway's own address: carried there, then dropped by the NAT gateway.
+
+    VPC User Guide, "NAT gateways": instances behind it "can't receive unsolicited inbound connections"; the NAT
+    gateway translates the source of traffic that starts at an interface in its VPC, and "NAT gateways do not alter
+    destination addresses" (Reachability Analyzer, ``NGW_DEST_ADDRESS_PRESERVATION``): a packet for the NAT gateway
+    itself, from the internet without a session or from any host, has nowhere to go.
+    """
+    nat = dst.nat
+    assert nat is not None
+    private = run.net.private_address_of(dst)
+    if src.eni is None:
+        igw = run.net.igw_of(nat.vpc_id)
+        if not is_internet(src.address):
+            run.block(igw, "internet-gateway", _source_code(src.address), f"{src.address} is not an internet address")
+        if dst.address not in nat.public_ips:
+            run.block(igw, "internet-gateway", codes.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
+                      f"{dst.address} is a private address: the internet reaches {nat.id} only at its Elastic IP")
+        if igw is None and "InternetGateways" not in run.net.absent:
+            run.block(None, "internet-gateway", codes.NO_ROUTE_TO_DESTINATION,
+                      f"{nat.vpc_id} has no internet gateway attached: nothing from the internet reaches {nat.id}")
+        run.hop(Hop(igw or f"internet gateway of {nat.vpc_id}", "internet-gateway", True, None, None,
+                    f"{dst.address} -> {private}"))
+        run.acl(nat.subnet_id, nat.vpc_id, False, src.address, run.traffic)
+        origin = f"from the internet ({src.address}), with no connection of its own to answer"
+    else:
+        s = src.eni
+        s_addr = run.net.private_address_of(src) if src.via_public else src.address
+        if dst.address in nat.public_ips:
+            public = _outbound(run, s, s_addr, dst.address)
+            origin = f"from {public} through the internet"
+        else:
+            run.sg(s, True, dst.address, None)
+            if s.subnet_id != nat.subnet_id:
+                route = run.route(s.subnet_id, s.vpc_id, dst.address)
+                if route.target_kind != "local" or s.vpc_id != nat.vpc_id:
+                    run.unknowable(route.target, route.target_kind, f"a path from {s.vpc_id} to {nat.id}",
+                                   f"{dst.address} is reached through {route.target}, which parc does not follow to "
+                                   "a NAT gateway")
+                run.acl(s.subnet_id, s.vpc_id, True, dst.address, run.traffic)
+                run.acl(nat.subnet_id, nat.vpc_id, False, s_addr, run.traffic)
+            origin = f"from {s.id} ({s_addr})"
+    run.block(nat.id, "nat-gateway", codes.NGW_DEST_ADDRESS_PRESERVATION,
+              f"{describe(run.traffic)} is addressed to {nat.id} itself ({dst.address}), {origin}: a NAT gateway "
+              "accepts no connections of its own, it only translates the source of traffic that starts in its VPC "
+              "and never changes a destination")
