@@ -1,7 +1,7 @@
 """``parc net``: VPC reachability from ``aws ec2 describe-*`` output (check, exposed, matrix).
 
 Exit codes (parc.cli.exitcodes): 0 when the question was answered (and, with ``check --expect``, as expected), 1 when
-``--expect`` was not met, 2 on unreadable input, an unknown ``--from``/``--to`` or a bad option.
+``--expect`` was not met (an unknown answer, ``reachable: null``, meets neither), 2 on unreadable input, an unknown ``--from``/``--to`` or a bad option.
 """
 
 from __future__ import annotations
@@ -104,8 +104,8 @@ def check_command(
         click.echo(check_json(result), nl=False)
     else:
         render_check(_console(), result, findings)
-    if expect is not None and (expect == "reachable") != result.reachable:
-        sys.exit(exitcodes.FINDINGS)
+    if expect is not None and (result.reachable is None or (expect == "reachable") != result.reachable):
+        sys.exit(exitcodes.FINDINGS)  # an unknown answer meets no expectation
     sys.exit(exitcodes.OK)
 
 

@@ -45,11 +45,13 @@ def _line(label: str, hops: Sequence[Hop], start: str, end: str) -> Text:
         if h.component == "-" and h.allowed:
             continue
         t.append(" → ", style="dim")
-        if h.allowed:
+        if h.allowed is None:
+            t.append(f"? {h.component}", style="bold yellow")
+        elif h.allowed:
             t.append(h.component, style="green")
         else:
             t.append(f"✘ {h.component}", style="bold white on red")
-    if not hops or hops[-1].allowed:
+    if not hops or hops[-1].allowed is not False:
         t.append(" → ", style="dim")
         t.append(end, style="cyan")
     return t
@@ -64,20 +66,28 @@ def _details(console: Console, title: str, hops: Sequence[Hop]) -> None:
         way = f" {h.direction}" if h.direction else ""
         line = Text(f"  {i:>2}. ")
         line.append(f"{kind}{way} ", style="dim")
-        line.append(h.component, style="green" if h.allowed else "bold red")
+        style = "bold yellow" if h.allowed is None else "green" if h.allowed else "bold red"
+        line.append(h.component, style=style)
+        if h.allowed is None:
+            line.append("  unknown", style="bold yellow")
         if h.rule:
             line.append("  ")
-            line.append(h.rule, style="" if h.allowed else "bold white on red")
+            line.append(h.rule, style="" if h.allowed is not False else "bold white on red")
+        if len(h.security_groups) > 1:
+            line.append(f"  ({', '.join(h.security_groups)})", style="dim")
         console.print(line)
         if h.detail and (not h.allowed or not h.rule):
-            console.print(Text(f"      {h.detail}", style="dim" if h.allowed else "red"))
+            console.print(Text(f"      {h.detail}",
+                               style="dim" if h.allowed else "yellow" if h.allowed is None else "red"))
 
 
 def render_check(console: Console, result: CheckResult, findings: Sequence[Finding] = ()) -> None:
     flow = result.flow
     src, dst = flow.source.label, flow.destination.label
     head = Text()
-    if result.reachable:
+    if result.reachable is None:
+        head.append(" UNKNOWN ", style="bold black on yellow")
+    elif result.reachable:
         head.append(" REACHABLE ", style="bold black on green")
     else:
         head.append(" BLOCKED ", style="bold white on red")
@@ -93,9 +103,19 @@ def render_check(console: Console, result: CheckResult, findings: Sequence[Findi
         t.append(f"  {b.code}", style="bold")
         t.append(f" on the {b.direction} path", style="")
         console.print(t)
+        if len(b.security_groups) > 1:
+            console.print(Text(f"  security groups: {', '.join(b.security_groups)}", style="red"))
         console.print(Text(f"  {b.message}", style="red"))
         if b.code in EXPLANATIONS:
             console.print(Text(f"  {EXPLANATIONS[b.code]}", style="dim"))
+    if result.unknown:
+        console.print(Text("\nnot described by the snapshot, so the answer is unknown:", style="bold yellow"))
+        for u in result.unknown:
+            t = Text("  ")
+            t.append(u.component, style="bold yellow")
+            t.append(f"  on the {u.direction} path: {u.message}")
+            console.print(t)
+            console.print(Text(f"    missing: {u.missing}", style="dim"))
     console.print()
     _details(console, "forward path", result.forward)
     _details(console, "return path", result.return_path)

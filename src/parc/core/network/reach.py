@@ -206,7 +206,7 @@ def check(
     dst = net.resolve(destination, version, near=src, role="destination")
     if src.address.version != dst.address.version:
         raise ValueError(f"{source} and {destination} are not of the same IP version")
-    if src.eni is None and dst.eni is None:
+    if src.eni is None and dst.eni is None and src.nat is None and dst.nat is None:
         raise ValueError(f"neither {source} nor {destination} is in the snapshot: nothing to analyse")
     traffic = packet(proto, port, icmp_code)
     eph = ephemeral or net.ephemeral
@@ -616,15 +616,21 @@ def _to_nat(run: _Run, src: Endpoint, dst: Endpoint) -> None:
             origin = f"from {public} through the internet"
         else:
             run.sg(s, True, dst.address, None)
+            origin = f"from {s.id} ({s_addr})"
             if s.subnet_id != nat.subnet_id:
                 route = run.route(s.subnet_id, s.vpc_id, dst.address)
-                if route.target_kind != "local" or s.vpc_id != nat.vpc_id:
+                pcx = run.net.peerings.get(route.target) if route.target_kind == "peering-connection" else None
+                if route.target_kind == "local" and s.vpc_id == nat.vpc_id:
+                    run.acl(s.subnet_id, s.vpc_id, True, dst.address, run.traffic)
+                elif pcx is not None and pcx.status == "active" and pcx.other(s.vpc_id) == nat.vpc_id:
+                    run.acl(s.subnet_id, s.vpc_id, True, dst.address, run.traffic)
+                    run.hop(Hop(pcx.id, "peering-connection", True, None, None, f"{s.vpc_id} -> {nat.vpc_id}"))
+                    origin += f" across {pcx.id}"
+                else:
                     run.unknowable(route.target, route.target_kind, f"a path from {s.vpc_id} to {nat.id}",
-                                   f"{dst.address} is reached through {route.target}, which parc does not follow to "
-                                   "a NAT gateway")
-                run.acl(s.subnet_id, s.vpc_id, True, dst.address, run.traffic)
+                                   f"{dst.address} is reached through {route.target}, which parc does not follow "
+                                   "to a NAT gateway")
                 run.acl(nat.subnet_id, nat.vpc_id, False, s_addr, run.traffic)
-            origin = f"from {s.id} ({s_addr})"
     run.block(nat.id, "nat-gateway", codes.NGW_DEST_ADDRESS_PRESERVATION,
               f"{describe(run.traffic)} is addressed to {nat.id} itself ({dst.address}), {origin}: a NAT gateway "
               "accepts no connections of its own, it only translates the source of traffic that starts in its VPC "
