@@ -120,10 +120,11 @@ def exposed_command(snapshot: str, ephemeral: str, fmt: str) -> None:
     audit = network_findings(net, exposures)
     codes = {f.code for f in audit}
     everything = audit + [f for f in findings if f.code not in codes]
+    absent = sorted(net.absent)
     if fmt == "json":
-        click.echo(exposed_json(exposures, everything), nl=False)
+        click.echo(exposed_json(exposures, everything, absent), nl=False)
     else:
-        render_exposed(_console(), exposures, everything)
+        render_exposed(_console(), exposures, everything, absent)
     sys.exit(exitcodes.OK)
 
 

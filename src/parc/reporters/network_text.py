@@ -18,6 +18,7 @@ from parc.core.network.exposure import Exposure
 from parc.core.network.matrix import Matrix
 from parc.core.network.results import CheckResult, Hop
 from parc.core.network.traffic import describe
+from parc.core.network.unknowns import KIND_EFFECTS, describe_kind
 
 KIND = {
     "security-group": "security group",
@@ -124,8 +125,17 @@ def render_check(console: Console, result: CheckResult, findings: Sequence[Findi
     render_findings(console, findings)
 
 
-def render_exposed(console: Console, exposures: Sequence[Exposure], findings: Sequence[Finding] = ()) -> None:
-    if not exposures:
+def render_exposed(console: Console, exposures: Sequence[Exposure], findings: Sequence[Finding] = (),
+                   absent: Sequence[str] = ()) -> None:
+    """``absent``: the kinds of data the snapshot lacks (``Network.absent``); nothing is called clean over them."""
+    gaps = [f"{describe_kind(k)}: {KIND_EFFECTS[k]}" for k in sorted(absent) if k in KIND_EFFECTS]
+    if not exposures and "NetworkInterfaces" in absent:
+        console.print(Text("Nothing could be examined: the snapshot describes no network interface or instance.",
+                           style="bold yellow"))
+    elif not exposures and gaps:
+        console.print(Text("Nothing is reachable from the internet among what the snapshot describes.",
+                           style="bold yellow"))
+    elif not exposures:
         console.print(Text("Nothing is reachable from the internet.", style="bold green"))
     for exp in exposures:
         title = Text()
@@ -144,9 +154,10 @@ def render_exposed(console: Console, exposures: Sequence[Exposure], findings: Se
         table.add_column("")
         for r in exp.rules:
             hit = [name for name, ports in flagged.items() if r.traffic.overlaps(ports)]
-            what = Text(describe(r.traffic), style="bold magenta" if hit else "bold")
+            what = Text(("? " if r.unknown else "") + describe(r.traffic),
+                        style="bold magenta" if hit else "bold yellow" if r.unknown else "bold")
             sources = ", ".join(r.sources)
-            rule = f"{r.rule.ref()}: {r.rule.describe()}" if r.rule else "(no security group filters it)"
+            rule = r.rule_text if (r.rule or r.group) else "(no security group filters it)"
             table.add_row(what, sources, rule, Text("⚠ " + ", ".join(hit), style="magenta") if hit else "")
         console.print(table)
         acl_rules = sorted({a for r in exp.rules for a in r.acl_rules})
@@ -154,13 +165,21 @@ def render_exposed(console: Console, exposures: Sequence[Exposure], findings: Se
                            style="dim"))
         for note in exp.notes:
             console.print(Text(f"  note: {note}", style="yellow"))
+        for u in exp.unknown:
+            console.print(Text(f"  ? possibly open: {u.message} (missing: {u.missing})", style="yellow"))
         console.print()
     n = len({e.eni.id for e in exposures})
+    maybe = len({e.eni.id for e in exposures if not e.confirmed})
     summary = Text(f"{n} network interface{'s' if n != 1 else ''} reachable from the internet", style="bold")
+    if maybe:
+        summary.append(f" ({maybe} only possibly: the snapshot does not describe all on the way)",
+                       style="bold yellow")
     sensitive = sum(1 for e in exposures for _ in sensitive_ports(e))
     if sensitive:
         summary.append(f", {sensitive} sensitive service{'s' if sensitive != 1 else ''} exposed", style="bold magenta")
     console.print(summary)
+    for gap in gaps:
+        console.print(Text(f"  not in the snapshot: {gap}", style="yellow"))
     render_findings(console, findings)
 
 
@@ -184,12 +203,18 @@ def render_matrix(console: Console, matrix: Matrix) -> None:
             cell = matrix.cell(s, d)
             if cell is None or not cell.traffic:
                 row.append(Text("·", style="dim"))
+            elif cell.unknown:
+                row.append(Text("?" if single else f"? {describe(cell.traffic)}", style="bold yellow"))
             elif single:
                 row.append(Text("✔", style="bold green"))
             else:
                 row.append(Text(describe(cell.traffic), style="green"))
         table.add_row(*row)
     console.print(table)
+    gaps = sorted({u for c in matrix.cells for u in c.unknown})
+    if gaps:
+        console.print(Text("? possibly reachable: the snapshot does not describe " + "; ".join(gaps),
+                           style="yellow"))
 
 
 def render_findings(console: Console, findings: Sequence[Finding]) -> None:

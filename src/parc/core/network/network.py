@@ -31,7 +31,7 @@ from parc.core.network.model import (
 from parc.core.network.results import CheckResult, Endpoint
 from parc.core.network.sg import SgDecision
 from parc.core.network.sg import evaluate as sg_evaluate
-from parc.core.network.unknowns import absent_kinds
+from parc.core.network.unknowns import snapshot_absent
 
 if TYPE_CHECKING:
     from parc.core.findings import Finding
@@ -67,7 +67,7 @@ class Network:
         self.nat_gateways: dict[str, NatGateway] = {n.id: n for n in snapshot.nat_gateways}
         self.peerings: dict[str, PeeringConnection] = {p.id: p for p in snapshot.peering_connections}
         self.prefix_lists: dict[str, PrefixList] = {p.id: p for p in snapshot.prefix_lists}
-        self.absent: frozenset[str] = absent_kinds(snapshot.kinds)
+        self.absent: frozenset[str] = snapshot_absent(snapshot)
         """Whole kinds of data the snapshot lacks (``parc.core.network.unknowns``)."""
         self.igw_vpcs: dict[str, tuple[str, ...]] = {g.id: g.vpc_ids for g in snapshot.internet_gateways}
         self.eigw_vpcs: dict[str, tuple[str, ...]] = {g.id: g.vpc_ids for g in snapshot.egress_only_internet_gateways}

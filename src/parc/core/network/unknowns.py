@@ -27,6 +27,10 @@ notes. Per kind (``KIND_EFFECTS`` holds the same text for reports):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parc.core.network.model import Snapshot
 
 COMMANDS: dict[str, str] = {
     "Vpcs": "describe-vpcs",
@@ -70,12 +74,13 @@ def describe_kind(kind: str) -> str:
     return f"{kind} ({command})" if command else kind
 
 
-def absent_kinds(present: frozenset[str] | None) -> frozenset[str]:
-    """The kinds of ``KIND_EFFECTS`` a snapshot lacks (``None``: built in code, everything counts as present)."""
+def absent_kinds(present: frozenset[str] | None, uses_prefix_lists: bool = True) -> frozenset[str]:
+    """The kinds of ``KIND_EFFECTS`` a snapshot lacks (``None``: built in code, everything counts as present);
+    prefix lists only when a rule or route names one (``uses_prefix_lists``)."""
     if present is None:
         return frozenset()
     out = {k for k in KIND_EFFECTS if k not in present and k not in ("PrefixLists", "NetworkInterfaces")}
-    if "ManagedPrefixLists" not in present and "PrefixLists" not in present:
+    if "ManagedPrefixLists" not in present and "PrefixLists" not in present and uses_prefix_lists:
         out.add("PrefixLists")
     if "NetworkInterfaces" not in present and "Reservations" not in present:
         out.add("NetworkInterfaces")
@@ -99,3 +104,10 @@ class Unknown:
     def to_dict(self) -> dict[str, object]:
         return {"component": self.component, "type": self.kind, "missing": self.missing,
                 "direction": self.direction, "message": self.message}
+
+
+def snapshot_absent(snapshot: Snapshot) -> frozenset[str]:
+    """``absent_kinds`` of a snapshot, prefix lists counted only when something names one."""
+    uses = any(r.peer.kind == "prefix-list" for g in snapshot.security_groups for r in (*g.ingress, *g.egress)) or any(
+        r.prefix_list_id for t in snapshot.route_tables for r in t.routes)
+    return absent_kinds(snapshot.kinds, uses)
