@@ -1,7 +1,8 @@
 """``parc net``: VPC reachability from ``aws ec2 describe-*`` output (check, exposed, matrix).
 
 Exit codes (parc.cli.exitcodes): 0 when the question was answered (and, with ``check --expect``, as expected), 1 when
-``--expect`` was not met (an unknown answer, ``reachable: null``, meets neither), 2 on unreadable input, an unknown ``--from``/``--to`` or a bad option.
+``--expect`` was not met (an unknown answer, ``reachable: null``, meets neither), 2 on unreadable input, an unknown
+``--from``/``--to`` or a bad option.
 """
 
 from __future__ import annotations
