@@ -117,6 +117,26 @@ CASES = [
     Case("a route through a transit gateway (not modelled) is unknown, not blocked", (), "i-app", "172.16.0.9", 443,
          None, "transit-gateway", change=lambda d: table(d, "rtb-priv")["Routes"].append(
              {"DestinationCidrBlock": "172.16.0.0/12", "TransitGatewayId": "tgw-1", "State": "active"})),
+    Case("a private source outside the snapshot, routed to a virtual private gateway, is unknown", (), "172.16.5.5",
+         "i-app", 8080, None, "virtual-private-gateway", change=lambda d: (
+             group(d, "sg-app")["IpPermissions"].append(perm("tcp", 8080, 8080, cidrs=("172.16.0.0/12",))),
+             table(d, "rtb-priv")["Routes"].append({"DestinationCidrBlock": "172.16.0.0/12", "GatewayId": "vgw-1",
+                                                    "State": "active"}))),
+    Case("... routed to the internet gateway, it is certainly not from the internet", (), "172.16.5.5", "i-web", 22,
+         False, "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS"),
+    Case("... with no route back at all, nothing answers it", (), "172.16.5.5", "i-app", 8080, False,
+         "NO_ROUTE_TO_DESTINATION", change=lambda d: table(d, "rtb-priv").__setitem__(
+             "Routes", [r for r in table(d, "rtb-priv")["Routes"] if r.get("DestinationCidrBlock") != "0.0.0.0/0"])),
+    Case("a private NAT gateway routed to a transit gateway goes on (unknown beyond), not dropped", (), "i-app",
+         "93.184.216.34", 443, None, "transit-gateway", change=lambda d: (
+             d["NatGateways"][0].__setitem__("ConnectivityType", "private"),
+             table(d, "rtb-pub").__setitem__("Routes", [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local",
+                                                         "State": "active"},
+                                                        {"DestinationCidrBlock": "0.0.0.0/0",
+                                                         "TransitGatewayId": "tgw-1", "State": "active"}]))),
+    Case("IPv6 routed to a NAT gateway (NAT64) is unknown, not blocked", (), "i-app", "64:ff9b::5db8:d822", 443,
+         None, "nat-gateway", change=lambda d: table(d, "rtb-priv")["Routes"].append(
+             {"DestinationIpv6CidrBlock": "64:ff9b::/96", "NatGatewayId": "nat-1", "State": "active"})),
     Case("Subnets absent: no effect on a verdict", ("Subnets",), "i-web", "i-app", 8080, True),
     Case("Vpcs absent: no effect on a verdict", ("Vpcs",), "i-web", "i-app", 8080, True),
     Case("Reservations absent: interfaces name their instances", ("Reservations",), "i-web", "i-app", 8080, True),

@@ -256,11 +256,29 @@ def _walk(run: _Run, src: Endpoint, dst: Endpoint) -> None:
 
 def _from_outside_to_private(run: _Run, src: Address, dst: Endpoint) -> None:
     assert dst.eni is not None
-    igw = run.net.igw_of(dst.eni.vpc_id)
+    d = dst.eni
+    igw = run.net.igw_of(d.vpc_id)
     if not is_internet(src):
+        # A private source outside the snapshot arrives over a VPN, Direct Connect, a transit gateway or a peering
+        # connection to a VPC not described, never through the internet gateway: the destination subnet's route
+        # back to it says which.
+        table = run.net.route_table_for(d.subnet_id, d.vpc_id)
+        back = None if table.implicit else run.net.lookup_route(table, src)
+        if back is not None and back.state == "active" and back.target_kind not in ("internet-gateway", "local"):
+            run.unknowable(back.target, back.target_kind, f"a model of {back.target_kind} and what lies beyond it",
+                           f"{src} is outside the snapshot; {table.id} routes it to {back.target}, which parc does "
+                           "not follow: whether it reaches "
+                           f"{d.id} is unknown")
+        if table.implicit:
+            run.unknowable(f"route table of {d.subnet_id}", "route-table", describe_kind("RouteTables"),
+                           f"{src} is outside the snapshot, and where {d.subnet_id} routes it is unknown")
+        if back is None or back.state != "active":
+            run.block(table.id, "route-table", codes.NO_ROUTE_TO_DESTINATION,
+                      f"{table.id} ({d.subnet_id}) has no active route back to {src}: nothing from there is answered",
+                      back.describe() if back else None)
         run.block(igw, "internet-gateway", _source_code(src),
-                  f"{src} is not an internet address; a private source outside the snapshot would arrive over VPN, "
-                  "Direct Connect or a transit gateway, which parc does not model")
+                  f"{src} is not an internet address, and {table.id} routes it to "
+                  f"{back.target if back else igw}: it cannot come from the internet")
     run.block(igw, "internet-gateway", codes.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
               f"{dst.address} is a private address: the internet reaches an interface only at its public IP")
 
@@ -468,15 +486,21 @@ def _via_nat(run: _Run, s: Eni, s_addr: Address, dest: Address, nat_id: str) -> 
         run.block(nat.id, "nat-gateway", codes.PROTOCOL_RESTRICTION,
                   f"{nat.id} carries only TCP, UDP and ICMP (VPC User Guide, NAT gateways)")
     if s_addr.version != 4:
-        run.block(nat.id, "nat-gateway", codes.UNSUPPORTED_COMPONENT, "parc does not model NAT64")
+        run.unknowable(nat.id, "nat-gateway", "a model of NAT64 (parc does not follow IPv6 through a NAT gateway)",
+                       f"IPv6 to {dest} through {nat.id} is translated by NAT64, which parc does not model")
     same = nat.subnet_id == s.subnet_id
     if not same:
         run.acl(s.subnet_id, s.vpc_id, True, dest, run.traffic)
         run.acl(nat.subnet_id, nat.vpc_id, False, s_addr, run.traffic)
     if nat.connectivity != "public" or not nat.public_ips:
-        run.block(nat.id, "nat-gateway", codes.IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS,
-                  f"{nat.id} is a private NAT gateway (no Elastic IP): an internet gateway drops its traffic")
-    public = nat.public_ips[0]
+        # "if you route traffic from the private NAT gateway to the internet gateway, the internet gateway drops the
+        # traffic" (VPC User Guide, "NAT gateways"); through a transit or virtual private gateway it goes on.
+        table = run.net.route_table_for(nat.subnet_id, nat.vpc_id)
+        onward = None if table.implicit else run.net.lookup_route(table, dest)
+        if onward is not None and onward.target_kind == "internet-gateway" and onward.state == "active":
+            run.block(nat.id, "nat-gateway", codes.IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS,
+                      f"{nat.id} is a private NAT gateway (no Elastic IP): an internet gateway drops its traffic")
+    public = nat.public_ips[0] if nat.public_ips else (nat.private_ips[0] if nat.private_ips else s_addr)
     run.hop(Hop(nat.id, "nat-gateway", True, None, None, f"{s_addr} leaves as {public}"))
     route = run.route(nat.subnet_id, nat.vpc_id, dest)
     if route.target_kind != "internet-gateway":
