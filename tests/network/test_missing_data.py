@@ -257,3 +257,45 @@ def test_cli_exposed_never_headlines_clean_over_missing_data(tmp_path: Path) -> 
     assert "only possibly" in r.stdout and "NetworkAcls (describe-network-acls)" in r.stdout
     assert any(f.get("code") == "NET_NO_NETWORK_ACLS" for f in json.loads(CliRunner().invoke(
         cli, ["net", "exposed", _write(tmp_path, data), "--format", "json"]).stdout)["findings"])
+
+
+INGRESS = "https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html"
+
+
+def _ingress_routing(d: dict[str, Any]) -> None:
+    """A gateway route table (edge association with igw-1) sending subnet-pub through a firewall interface."""
+    d["RouteTables"].append({"RouteTableId": "rtb-edge", "VpcId": "vpc-1", "Associations": [{"GatewayId": "igw-1"}],
+                             "Routes": [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local",
+                                         "State": "active"},
+                                        {"DestinationCidrBlock": "10.0.1.0/24", "NetworkInterfaceId": "eni-fw",
+                                         "State": "active"}]})
+
+
+def test_ingress_routing_through_a_middlebox_is_unknown_not_reachable() -> None:
+    # INGRESS: traffic entering through the gateway is routed by its table first; parc does not model appliances.
+    data = base()
+    _ingress_routing(data)
+    r = network(data).check("198.51.100.7", "i-web", "tcp", 22)
+    assert r.reachable is None and [u.component for u in r.unknown] == ["eni-fw"]
+    exp = _exposure(data)[("eni-web", 4)]
+    assert describe(exp.confirmed) == "nothing" and "eni-fw" in {u.component for u in exp.unknown}
+    # A gateway table that keeps the local route for the subnet changes nothing.
+    data = base()
+    _ingress_routing(data)
+    table(data, "rtb-edge")["Routes"].pop()
+    assert network(data).check("198.51.100.7", "i-web", "tcp", 22).reachable is True
+    assert describe(_exposure(data)[("eni-web", 4)].confirmed) == "tcp 22, tcp 80, tcp 443"
+
+
+def test_replies_sent_to_a_middlebox_are_unknown_not_a_private_subnet() -> None:
+    # INGRESS: the subnet's default route to the appliance returns replies through it.
+    data = base()
+    _ingress_routing(data)
+    table(data, "rtb-pub")["Routes"] = [r for r in table(data, "rtb-pub")["Routes"] if r.get("GatewayId") != "igw-1"]
+    table(data, "rtb-pub")["Routes"].append({"DestinationCidrBlock": "0.0.0.0/0", "NetworkInterfaceId": "eni-fw",
+                                             "State": "active"})
+    table(data, "rtb-edge")["Routes"].pop()
+    r = network(data).check("198.51.100.7", "i-web", "tcp", 22)
+    assert r.reachable is None and r.unknown[0].kind == "network-interface"
+    exp = _exposure(data)[("eni-web", 4)]
+    assert describe(exp.traffic) == "tcp 22, tcp 80, tcp 443" and describe(exp.confirmed) == "nothing"

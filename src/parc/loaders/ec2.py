@@ -393,6 +393,7 @@ def _route_table(ctx: _Ctx, vpc_cidrs: Mapping[str, tuple[Cidr, ...]], item: dic
             routes.append(Route(c, None, "local", "local"))
     main = False
     subnets: list[str] = []
+    gateways: list[str] = []
     for a in item.get("Associations") or []:
         if not isinstance(a, dict):
             continue
@@ -404,7 +405,9 @@ def _route_table(ctx: _Ctx, vpc_cidrs: Mapping[str, tuple[Cidr, ...]], item: dic
             main = True
         if a.get("SubnetId"):
             subnets.append(str(a["SubnetId"]))
-    return RouteTable(rid, vid, tuple(routes), tuple(subnets), main)
+        if isinstance(a.get("GatewayId"), str) and a["GatewayId"]:
+            gateways.append(a["GatewayId"])  # an edge association (gateway route table)
+    return RouteTable(rid, vid, tuple(routes), tuple(subnets), main, gateway_ids=tuple(gateways))
 
 
 def _attached(item: dict[str, Any], states: tuple[str, ...]) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from parc.core.network.acl import evaluate as acl_evaluate
 from parc.core.network.acl import reply_passes
 from parc.core.network.addresses import INTERNET, Address, to_cidrs
 from parc.core.network.intervals import EMPTY, IntervalSet
-from parc.core.network.model import Eni, SgRule
+from parc.core.network.model import FOLLOWED_KINDS, Eni, SgRule
 from parc.core.network.network import Network
 from parc.core.network.routing import cut_points
 from parc.core.network.traffic import UNIVERSE, Span, spans
@@ -168,6 +168,15 @@ class _Zones:
                 table.id, "route-table", "; ".join(f"{pl} (entries not in ManagedPrefixLists)" for pl in hidden),
                 f"{table.id} routes prefix lists whose entries are not described: which internet addresses it sends "
                 f"to {igw} is not certain"))
+        beyond = sorted({f"{r.target} ({r.target_kind})" for r in table.routes if r.state == "active"
+                         and r.target_kind not in FOLLOWED_KINDS and r.destination is not None
+                         and r.destination.version == version
+                         and INTERNET[version].overlaps(r.destination.as_set())})
+        if beyond:
+            unknown.append(Unknown(
+                table.id, "route-table", "a model of " + ", ".join(beyond),
+                f"{table.id} sends some internet addresses to {', '.join(beyond)}, which parc does not follow: "
+                "whether replies to them reach the internet is unknown"))
         if acl is None:
             unknown.append(Unknown(
                 f"network ACL of {eni.subnet_id}", "network-acl",
@@ -204,7 +213,9 @@ class _Zones:
             assumed = True
         else:
             route = self.net.lookup_route(table, addr)
-            if route is None or route.target != igw or route.state != "active":
+            if route is not None and route.state == "active" and route.target_kind not in FOLLOWED_KINDS:
+                assumed = True  # replies leave through something parc does not follow (a middlebox, a transit gateway)
+            elif route is None or route.target != igw or route.state != "active":
                 if not self.hidden_to_igw:
                     return None
                 assumed = True  # a prefix list whose entries are unknown may send these addresses to the gateway
@@ -283,6 +294,18 @@ def _exposure(net: Network, zones_cache: _Zones, eni: Eni, version: int) -> Expo
                 "traffic"))
     else:
         candidates = [(None, None, UNIVERSE, internet, None)]
+    edge = net.gateway_table(igw)
+    behind = next((prv for prv, pub in eni.public_ips if pub in addresses), None) if version == 4 else (
+        addresses[0] if addresses else None)
+    via = net.lookup_route(edge, behind) if edge is not None and behind is not None else None
+    if via is not None and via.target_kind != "local":
+        assert edge is not None
+        middlebox = Unknown(via.target, via.target_kind, f"a model of {via.target_kind} (a middlebox parc does not "
+                            "follow)", f"{edge.id}, the route table of {igw}, sends {behind} to {via.target} first: "
+                            "what that appliance lets through is unknown")
+        unknown = (*unknown, middlebox)
+        unknown_list.append(middlebox)
+        zones = [_Zone(z.lo, z.hi, z.open, z.acl_rules, True) for z in zones]
     zone_unknown = next((u.message for u in unknown), None)
     for rule, group, traffic, addrs, why in candidates:
         addrs = addrs & internet

@@ -48,6 +48,12 @@ ROUTE_TARGET_KINDS = (
 )
 
 
+FOLLOWED_KINDS = frozenset({"local", "internet-gateway", "egress-only-internet-gateway", "nat-gateway",
+                            "peering-connection"})
+"""Route targets parc follows; a path through any other (a transit or virtual private gateway, a middlebox interface or
+instance, a Gateway Load Balancer endpoint, ...) is unknown beyond it, never blocked by it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     """One route; exactly one of ``destination`` (a CIDR) or ``prefix_list_id`` is set."""
@@ -77,6 +83,9 @@ class RouteTable:
     is_main: bool = False
     implicit: bool = False
     """True for the stand-in parc builds when the snapshot has no main route table for a VPC (local routes only)."""
+    gateway_ids: tuple[str, ...] = ()
+    """Gateways it is associated with (an edge association: a gateway route table, "ingress routing"): traffic entering
+    the VPC through them is routed by this table."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,10 @@ class Network:
                 self._rt_by_subnet[sid] = t
             if t.is_main:
                 self._main_rt.setdefault(t.vpc_id, t)
+        self._rt_by_gateway: dict[str, RouteTable] = {}
+        for t in snapshot.route_tables:
+            for gid in t.gateway_ids:
+                self._rt_by_gateway[gid] = t
         self._acl_by_subnet: dict[str, NetworkAcl] = {}
         self._default_acl: dict[str, NetworkAcl] = {}
         for a in snapshot.network_acls:
@@ -136,6 +140,10 @@ class Network:
         vpc = self.vpcs.get(vpc_id)
         routes = tuple(_Route(c, None, "local", "local") for c in (vpc.cidrs if vpc else ()))
         return RouteTable(f"(main route table of {vpc_id})", vpc_id, routes, is_main=True, implicit=True)
+
+    def gateway_table(self, gateway_id: str) -> RouteTable | None:
+        """The route table associated with a gateway (ingress routing), if any."""
+        return self._rt_by_gateway.get(gateway_id)
 
     def acl_for(self, subnet_id: str, vpc_id: str) -> NetworkAcl | None:
         """The subnet's ACL, else the VPC's default ACL ("If you don't explicitly associate a subnet with a network

@@ -27,7 +27,7 @@ from parc.core.network.acl import evaluate as acl_evaluate
 from parc.core.network.acl import reply_traffic
 from parc.core.network.addresses import Address, is_internet, is_rfc1918, is_rfc6598
 from parc.core.network.intervals import IntervalSet
-from parc.core.network.model import Eni, Route
+from parc.core.network.model import FOLLOWED_KINDS, Eni, Route
 from parc.core.network.network import NAT_EPHEMERAL, Network
 from parc.core.network.results import Blocked, CheckResult, Endpoint, Flow, Hop
 from parc.core.network.traffic import ICMP, TCP, UDP, ProtocolError, describe, packet, parse_protocol
@@ -581,6 +581,11 @@ def _inbound(run: _Run, src: Address, d: Eni, d_addr: Address, net_private: Addr
                                                               for pl in hidden),
                            f"{table.id} has routes to prefix lists whose entries are not in the snapshot: which "
                            f"route carries {src} is unknown")
+        if back_route is not None and back_route.state == "active" and back_route.target_kind not in FOLLOWED_KINDS:
+            run.unknowable(back_route.target, back_route.target_kind,
+                           f"a model of {back_route.target_kind} (parc does not follow paths through it)",
+                           f"{table.id} sends the replies to {src} to {back_route.target} ({back_route.target_kind}), "
+                           "which parc does not follow: whether they reach the internet is unknown")
         if back_route is None or back_route.target != igw or back_route.state != "active":
             if back_route is not None and back_route.state != "active":
                 run.block(table.id, "route-table", codes.BAD_STATE_ROUTE,
@@ -593,6 +598,17 @@ def _inbound(run: _Run, src: Address, d: Eni, d_addr: Address, net_private: Addr
         route_text = back_route.describe()
     run.hop(Hop(gateway, "internet-gateway", True, None, None,
                 f"{d_addr} -> {private}" if private != d_addr else f"to {d_addr}"))
+    edge = run.net.gateway_table(gateway)
+    if edge is not None:
+        # Ingress routing (VPC User Guide, "Route tables", gateway route tables): the gateway's own table routes what
+        # enters; the local route delivers directly, a more specific route sends it through a middlebox first.
+        via = run.net.lookup_route(edge, private)
+        if via is not None and via.target_kind != "local":
+            run.unknowable(via.target, via.target_kind, f"a model of {via.target_kind} (a middlebox parc does not "
+                           "follow)", f"{edge.id}, the route table of {gateway}, sends {private} to {via.target} "
+                           "first: what that appliance lets through is unknown")
+        run.hop(Hop(edge.id, "route-table", True, via.describe() if via else None, None,
+                    f"gateway route table of {gateway}: to {private}"))
     run.acl(d.subnet_id, d.vpc_id, False, src, run.traffic)
     run.sg(d, False, src, None)
     known_route = not table.implicit
