@@ -137,6 +137,15 @@ CASES = [
     Case("IPv6 routed to a NAT gateway (NAT64) is unknown, not blocked", (), "i-app", "64:ff9b::5db8:d822", 443,
          None, "nat-gateway", change=lambda d: table(d, "rtb-priv")["Routes"].append(
              {"DestinationIpv6CidrBlock": "64:ff9b::/96", "NatGatewayId": "nat-1", "State": "active"})),
+    Case("peering without CIDR blocks in the snapshot (neither CidrBlockSet nor Vpcs) is not 'outside the VPC'",
+         ("Vpcs",), "i-peer", "i-app", 8080, True, change=lambda d: (
+             group(d, "sg-app")["IpPermissions"].append(perm("tcp", 8080, 8080, cidrs=("10.1.0.0/16",))),
+             [info.pop("CidrBlockSet") for pcx in d["VpcPeeringConnections"]
+              for info in (pcx["RequesterVpcInfo"], pcx["AccepterVpcInfo"])])),
+    Case("a stopped instance: the path is answered, and the note says nothing answers yet", (), "i-web", "i-app",
+         8080, True, note="i-app is stopped", change=lambda d: d.__setitem__("Reservations", [
+             {"Instances": [{"InstanceId": "i-app", "State": {"Name": "stopped"}, "NetworkInterfaces": [
+                 {"NetworkInterfaceId": "eni-app"}]}]}])),
     Case("Subnets absent: no effect on a verdict", ("Subnets",), "i-web", "i-app", 8080, True),
     Case("Vpcs absent: no effect on a verdict", ("Vpcs",), "i-web", "i-app", 8080, True),
     Case("Reservations absent: interfaces name their instances", ("Reservations",), "i-web", "i-app", 8080, True),

@@ -121,7 +121,7 @@ def _across(net: Network, s: Eni, s_addr: Address, d: Eni, d_addr: Address, t: I
         if pcx is None or pcx.status != "active" or pcx.other(s.vpc_id) != d.vpc_id:
             return EMPTY
         cidrs = pcx.cidrs_of(d.vpc_id) or (net.vpcs[d.vpc_id].cidrs if d.vpc_id in net.vpcs else ())
-        if not any(d_addr in c for c in cidrs):
+        if cidrs and not any(d_addr in c for c in cidrs):
             return EMPTY
     else:
         return EMPTY

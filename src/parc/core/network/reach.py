@@ -212,6 +212,10 @@ def check(
     eph = ephemeral or net.ephemeral
     flow = Flow(src, dst, proto, port, icmp_code if proto in (ICMP, 58) else None, eph)
     run = _Run(net, traffic, eph)
+    for end in (src, dst):
+        inst = net.instances.get(end.instance_id or "")
+        if inst is not None and inst.state != "running":
+            run.notes.append(f"{inst.id} is {inst.state}: the path is configured, but nothing answers until it runs")
     blocked: Blocked | None = None
     try:
         _walk(run, src, dst)
@@ -358,7 +362,7 @@ def _peering(run: _Run, route: Route, s: Eni, s_addr: Address, d: Eni, d_addr: A
     if other is None:
         run.block(pcx.id, "peering-connection", codes.BAD_STATE_ATTACHMENT, f"{pcx.id} does not connect {s.vpc_id}")
     other_cidrs = pcx.cidrs_of(other or "") or (run.net.vpcs[other].cidrs if other in run.net.vpcs else ())
-    if not any(d_addr in c for c in other_cidrs):
+    if other_cidrs and not any(d_addr in c for c in other_cidrs):
         run.block(pcx.id, "peering-connection", codes.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR,
                   f"{d_addr} is not inside the CIDR blocks of {other}")
     if d.vpc_id != other:
