@@ -271,8 +271,11 @@ class Eni:
 
     @property
     def filtered_by_security_groups(self) -> bool:
-        """Load balancer nodes without security groups are not filtered by any (others always have one)."""
-        return bool(self.group_ids) or self.interface_type not in ("network_load_balancer", "gateway_load_balancer")
+        """Interfaces AWS manages without security groups are filtered by none: load balancer nodes without groups,
+        Gateway Load Balancer endpoints, transit gateway attachments, NAT gateways (others always have one)."""
+        return bool(self.group_ids) or self.interface_type not in (
+            "network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint", "transit_gateway",
+            "nat_gateway")
 
 
 @dataclass(frozen=True, slots=True)
