@@ -19,11 +19,7 @@ not alter destination addresses", Reachability Analyzer's ``NGW_DEST_ADDRESS_PRE
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from parc.core.network import codes
-from parc.core.network.acl import evaluate as acl_evaluate
 from parc.core.network.acl import reply_traffic
 from parc.core.network.addresses import Address, is_internet, is_rfc1918, is_rfc6598
 from parc.core.network.intervals import IntervalSet
@@ -31,160 +27,8 @@ from parc.core.network.model import FOLLOWED_KINDS, Eni, Route
 from parc.core.network.network import NAT_EPHEMERAL, Network
 from parc.core.network.results import Blocked, CheckResult, Endpoint, Flow, Hop
 from parc.core.network.traffic import ICMP, TCP, UDP, ProtocolError, describe, packet, parse_protocol
-from parc.core.network.unknowns import Unknown, describe_kind
-
-
-class _Stop(Exception):
-    def __init__(self, blocked: Blocked) -> None:
-        super().__init__(blocked.message)
-        self.blocked = blocked
-
-
-class _Unknowable(Exception):
-    """The path cannot be followed further: where the packet goes depends on what the snapshot does not describe."""
-
-
-@dataclass
-class _Run:
-    net: Network
-    traffic: IntervalSet
-    ephemeral: tuple[int, int]
-    forward: list[Hop] = field(default_factory=list)
-    back: list[Hop] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    leg: str = "forward"
-    pending: list[Callable[[], None]] = field(default_factory=list)
-    """Return-path steps, queued while walking forward and run (in order) once the forward path is through."""
-    unknown: list[Unknown] = field(default_factory=list)
-
-    # -- recording
-
-    def hop(self, hop: Hop) -> None:
-        (self.forward if self.leg == "forward" else self.back).append(hop)
-
-    def block(self, component: str | None, kind: str, code: str, message: str, rule: str | None = None,
-              direction: str | None = None, groups: tuple[str, ...] = ()) -> None:
-        self.hop(Hop(component or "-", kind, False, rule, direction, message, code, groups))
-        raise _Stop(Blocked(component, code, self.leg, message, groups))
-
-    def assume(self, component: str, kind: str, missing: str, message: str, direction: str | None = None,
-               groups: tuple[str, ...] = ()) -> None:
-        """A component the snapshot does not describe: record it, and go on as if it let the packet through."""
-        self.hop(Hop(component, kind, None, None, direction, message, codes.UNKNOWN_RESOURCE, groups))
-        self.unknown.append(Unknown(component, kind, missing, message, self.leg))
-
-    def unknowable(self, component: str, kind: str, missing: str, message: str) -> None:
-        """The path goes on through something the snapshot does not describe: the answer is unknown."""
-        self.assume(component, kind, missing, message)
-        raise _Unknowable(message)
-
-    # -- steps
-
-    @staticmethod
-    def _sg_component(eni: Eni) -> str:
-        """Reachability Analyzer names the group when there is one, the interface when it has several."""
-        return eni.group_ids[0] if len(eni.group_ids) == 1 else eni.id
-
-    def sg(self, eni: Eni, egress: bool, peer: Address, peer_eni: Eni | None) -> None:
-        way = "egress" if egress else "ingress"
-        groups = eni.group_ids
-        if not eni.filtered_by_security_groups:
-            self.hop(Hop(eni.id, "network-interface", True, None, way, "no security groups on this interface"))
-            return
-        decision = self.net.security_group_decision(eni, egress, peer, peer_eni)
-        rule = decision.first_allowing(self.traffic)
-        if rule is not None:
-            self.hop(Hop(rule.group_id, "security-group", True, f"{rule.ref()}: {rule.describe()}", way,
-                         security_groups=groups))
-            return
-        other = "to" if egress else "from"
-        what = f"{describe(self.traffic)} {other} {peer}"
-        missing = self.net.unknown_groups(eni)
-        uncertain = self.net.uncertain_rules(eni, egress, peer, peer_eni, self.traffic)
-        if missing or uncertain:
-            # Rules are allow-only and pooled: what no described rule allows, an undescribed one still could.
-            why = ([f"{g} is not in the snapshot" for g in missing] + uncertain)
-            data = ([f"{g} (not in SecurityGroups, {describe_kind('SecurityGroups')})" for g in missing]
-                    + [u.split(":", 1)[0] for u in uncertain])
-            self.assume(self._sg_component(eni), "security-group", "; ".join(data),
-                        f"no described {way} rule of {eni.id} allows {what}, and it cannot be told whether "
-                        f"{'; '.join(why)} would", way, groups)
-            return
-        rules = self.net.rules(eni, egress)
-        code = codes.SG_HAS_NO_RULES if not rules else codes.ENI_SG_RULES_MISMATCH
-        names = ", ".join(groups) or "(no security group)"
-        self.block(self._sg_component(eni) if groups else eni.id, "security-group", code,
-                   f"no {way} rule of {names} on {eni.id} allows {what}", None, way, groups)
-
-    def sg_stateful(self, eni: Eni, egress: bool) -> None:
-        if eni.filtered_by_security_groups and eni.group_ids:
-            way = "egress" if egress else "ingress"
-            self.hop(Hop(self._sg_component(eni), "security-group", True, "stateful: reply to an allowed flow",
-                         way, f"security groups of {eni.id} track the connection", security_groups=eni.group_ids))
-
-    def acl(self, subnet_id: str, vpc_id: str, egress: bool, peer: Address, traffic: IntervalSet) -> None:
-        if not traffic:
-            return
-        way = "egress" if egress else "ingress"
-        acl = self.net.acl_for(subnet_id, vpc_id)
-        if acl is None:
-            # Every subnet has a network ACL (VPC User Guide, "Network ACLs"); which one, the snapshot does not say.
-            missing = (describe_kind("NetworkAcls") if "NetworkAcls" in self.net.absent
-                       else f"the network ACL of {subnet_id} (neither associated nor {vpc_id}'s default ACL is in "
-                       "NetworkAcls)")
-            self.assume(f"network ACL of {subnet_id}", "network-acl", missing,
-                        f"the snapshot does not describe the network ACL of {subnet_id}: whether it admits "
-                        f"{describe(traffic)} {'to' if egress else 'from'} {peer} is unknown", way)
-            return
-        decision = acl_evaluate(acl, egress, peer, traffic)
-        other = "to" if egress else "from"
-        if decision.allowed != traffic:
-            deny = decision.deny_pieces[0]
-            what = "the reply " if self.leg == "return" else ""
-            self.block(
-                acl.id, "network-acl", codes.SUBNET_ACL_RESTRICTION,
-                f"{way} {deny.describe()} denies {what}{describe(deny.traffic)} {other} {peer} ({subnet_id})",
-                deny.describe(), way,
-            )
-            return
-        rules = "; ".join(p.describe() for p in decision.allow_pieces)
-        self.hop(Hop(acl.id, "network-acl", True, rules, way, f"{describe(traffic)} {other} {peer} ({subnet_id})"))
-
-    def route(self, subnet_id: str, vpc_id: str, dest: Address) -> Route:
-        table = self.net.route_table_for(subnet_id, vpc_id)
-        if table.implicit:
-            missing = (describe_kind("RouteTables") if "RouteTables" in self.net.absent
-                       else f"the route table of {subnet_id} (neither associated nor {vpc_id}'s main table is in "
-                       "RouteTables)")
-            if self.net.inside_vpc(dest, vpc_id):
-                note = (f"{subnet_id}: the snapshot has no route table for it; the local route of {vpc_id} is "
-                        "assumed (every route table has one, VPC User Guide, \"Route tables\")")
-                if note not in self.notes:
-                    self.notes.append(note)
-                self.hop(Hop(table.id, "route-table", True, "local (assumed)", None, f"to {dest}"))
-                return Route(None, None, "local", "local")
-            self.unknowable(f"route table of {subnet_id}", "route-table", missing,
-                            f"the snapshot has no route table for {subnet_id}: where it sends {dest} is unknown")
-        route = self.net.lookup_route(table, dest)
-        hidden = self.net.unknown_prefix_routes(table, route)
-        if hidden:
-            self.unknowable(table.id, "route-table", "; ".join(f"{pl} (entries not in ManagedPrefixLists)"
-                                                                for pl in hidden),
-                            f"{table.id} has routes to prefix lists whose entries are not in the snapshot "
-                            f"({', '.join(hidden)}): which route carries {dest} is unknown")
-        if route is None:
-            self.block(table.id, "route-table", codes.NO_ROUTE_TO_DESTINATION,
-                       f"{table.id} ({subnet_id}) has no route to {dest}")
-            raise AssertionError  # unreachable: block raises
-        if route.state != "active":
-            self.block(table.id, "route-table", codes.BAD_STATE_ROUTE,
-                       f"the route {route.describe()} in {table.id} is a blackhole: packets to {dest} are dropped",
-                       route.describe())
-        self.hop(Hop(table.id, "route-table", True, route.describe(), None, f"to {dest}"))
-        return route
-
-    def then_return(self, step: Callable[[], None]) -> None:
-        self.pending.append(step)
+from parc.core.network.unknowns import describe_kind
+from parc.core.network.walk import Run, Stop, Unknowable, missing
 
 
 def check(
@@ -211,7 +55,7 @@ def check(
     traffic = packet(proto, port, icmp_code)
     eph = ephemeral or net.ephemeral
     flow = Flow(src, dst, proto, port, icmp_code if proto in (ICMP, 58) else None, eph)
-    run = _Run(net, traffic, eph)
+    run = Run(net, traffic, eph)
     for end in (src, dst):
         inst = net.instances.get(end.instance_id or "")
         if inst is not None and inst.state != "running":
@@ -222,9 +66,9 @@ def check(
         run.leg = "return"
         for step in run.pending:
             step()
-    except _Stop as stop:
+    except Stop as stop:
         blocked = stop.blocked
-    except _Unknowable:
+    except Unknowable:
         pass
     if blocked is not None:
         # A described component certainly blocks: what else was unknown does not change the verdict.
@@ -234,7 +78,7 @@ def check(
                        tuple(run.unknown))
 
 
-def _walk(run: _Run, src: Endpoint, dst: Endpoint) -> None:
+def _walk(run: Run, src: Endpoint, dst: Endpoint) -> None:
     if src.nat is not None:
         raise ValueError(f"{src.label} is a NAT gateway: it only forwards traffic that starts elsewhere "
                          "(check from the instance behind it)")
@@ -258,7 +102,7 @@ def _walk(run: _Run, src: Endpoint, dst: Endpoint) -> None:
         _inbound(run, public_src, dst.eni, dst.address, net_private=run.net.private_address_of(dst))
 
 
-def _from_outside_to_private(run: _Run, src: Address, dst: Endpoint) -> None:
+def _from_outside_to_private(run: Run, src: Address, dst: Endpoint) -> None:
     assert dst.eni is not None
     d = dst.eni
     igw = run.net.igw_of(d.vpc_id)
@@ -301,11 +145,11 @@ def _dest_code(dst: Address) -> str:
     return codes.NO_POSSIBLE_DESTINATION
 
 
-def _reply(run: _Run, ephemeral: tuple[int, int] | None = None) -> IntervalSet:
+def _reply(run: Run, ephemeral: tuple[int, int] | None = None) -> IntervalSet:
     return reply_traffic(run.traffic, ephemeral or run.ephemeral)
 
 
-def _internal(run: _Run, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> None:
+def _internal(run: Run, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> None:
     """Between two ENIs by their private addresses: same subnet, same VPC, or across a peering connection."""
     if s.id == d.id:
         run.notes.append("source and destination are the same interface")
@@ -350,10 +194,10 @@ def _internal(run: _Run, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> No
     _outbound(run, s, s_addr, d_addr, route=route)
 
 
-def _peering(run: _Run, route: Route, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> None:
+def _peering(run: Run, route: Route, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> None:
     pcx = run.net.peerings.get(route.target)
     if pcx is None:
-        run.unknowable(route.target, "peering-connection", _missing(run, "VpcPeeringConnections", route.target),
+        run.unknowable(route.target, "peering-connection", missing(run, "VpcPeeringConnections", route.target),
                        f"{route.target} is not in the snapshot: where it leads, and whether it is active, is unknown")
         raise AssertionError
     if pcx.status != "active":
@@ -387,7 +231,7 @@ def _peering(run: _Run, route: Route, s: Eni, s_addr: Address, d: Eni, d_addr: A
     run.then_return(back)
 
 
-def _outbound(run: _Run, s: Eni, s_addr: Address, dest: Address, route: Route | None = None) -> Address:
+def _outbound(run: Run, s: Eni, s_addr: Address, dest: Address, route: Route | None = None) -> Address:
     """From an ENI out of the VPC to ``dest``; returns the source address the outside sees."""
     if route is None:
         run.sg(s, True, dest, None)
@@ -406,7 +250,7 @@ def _outbound(run: _Run, s: Eni, s_addr: Address, dest: Address, route: Route | 
         pcx = run.net.peerings.get(route.target)
         if pcx is None:
             run.unknowable(route.target, "peering-connection",
-                           _missing(run, "VpcPeeringConnections", route.target),
+                           missing(run, "VpcPeeringConnections", route.target),
                            f"{route.target} is not in the snapshot: where it leads is unknown")
             raise AssertionError
         if pcx.status != "active":
@@ -425,16 +269,14 @@ def _outbound(run: _Run, s: Eni, s_addr: Address, dest: Address, route: Route | 
     raise AssertionError
 
 
-def _missing(run: _Run, kind: str, ref: str) -> str:
-    return describe_kind(kind) if kind in run.net.absent else f"{ref} (not in {kind})"
 
 
-def _leave_checks(run: _Run, gateway: str, kind: str, dest: Address) -> None:
+def _leave_checks(run: Run, gateway: str, kind: str, dest: Address) -> None:
     if not is_internet(dest):
         run.block(gateway, kind, _dest_code(dest), f"{dest} is not an internet address: {gateway} drops it")
 
 
-def _out_to_internet(run: _Run, s: Eni, dest: Address, gateway: str, kind: str, out_detail: str,
+def _out_to_internet(run: Run, s: Eni, dest: Address, gateway: str, kind: str, out_detail: str,
                      reply_detail: str) -> None:
     """Leave through the subnet's ACL and an internet-facing gateway; the reply comes back through the same ACL
     (stateless) and the ENI's security groups (stateful: always let through)."""
@@ -450,7 +292,7 @@ def _out_to_internet(run: _Run, s: Eni, dest: Address, gateway: str, kind: str, 
     run.then_return(back)
 
 
-def _via_igw(run: _Run, s: Eni, s_addr: Address, dest: Address, igw: str) -> Address:
+def _via_igw(run: Run, s: Eni, s_addr: Address, dest: Address, igw: str) -> Address:
     if not run.net.igw_attached(igw, s.vpc_id):
         run.block(igw, "internet-gateway", codes.BAD_STATE_ATTACHMENT, f"{igw} is not attached to {s.vpc_id}")
     public = s_addr
@@ -466,7 +308,7 @@ def _via_igw(run: _Run, s: Eni, s_addr: Address, dest: Address, igw: str) -> Add
     return public
 
 
-def _via_eigw(run: _Run, s: Eni, s_addr: Address, dest: Address, eigw: str) -> Address:
+def _via_eigw(run: Run, s: Eni, s_addr: Address, dest: Address, eigw: str) -> Address:
     if s.vpc_id not in run.net.eigw_vpcs.get(eigw, ()):
         run.block(eigw, "egress-only-internet-gateway", codes.BAD_STATE_ATTACHMENT,
                   f"{eigw} is not attached to {s.vpc_id}")
@@ -475,10 +317,10 @@ def _via_eigw(run: _Run, s: Eni, s_addr: Address, dest: Address, eigw: str) -> A
     return s_addr
 
 
-def _via_nat(run: _Run, s: Eni, s_addr: Address, dest: Address, nat_id: str) -> Address:
+def _via_nat(run: Run, s: Eni, s_addr: Address, dest: Address, nat_id: str) -> Address:
     nat = run.net.nat_gateways.get(nat_id)
     if nat is None:
-        run.unknowable(nat_id, "nat-gateway", _missing(run, "NatGateways", nat_id),
+        run.unknowable(nat_id, "nat-gateway", missing(run, "NatGateways", nat_id),
                        f"{nat_id} is not in the snapshot: its subnet, state and routes are unknown")
         raise AssertionError
     if nat.state != "available":
@@ -539,7 +381,7 @@ def _via_nat(run: _Run, s: Eni, s_addr: Address, dest: Address, nat_id: str) -> 
     return public
 
 
-def _inbound(run: _Run, src: Address, d: Eni, d_addr: Address, net_private: Address) -> None:
+def _inbound(run: Run, src: Address, d: Eni, d_addr: Address, net_private: Address) -> None:
     """From the internet (``src``) to an ENI at its public IPv4 or its IPv6 address.
 
     VPC User Guide, "Internet gateways": instances must have a public IPv4 address or an IPv6 address, and the subnet
@@ -627,7 +469,7 @@ def _inbound(run: _Run, src: Address, d: Eni, d_addr: Address, net_private: Addr
     run.pending.insert(0, back)
 
 
-def _to_nat(run: _Run, src: Endpoint, dst: Endpoint) -> None:
+def _to_nat(run: Run, src: Endpoint, dst: Endpoint) -> None:
     """A packet addressed to a NAT gateway's own address: carried there, then dropped by the NAT gateway.
 
     VPC User Guide, "NAT gateways": instances behind it "can't receive unsolicited inbound connections"; the NAT
