@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_helpers import ACCT, VPC, audit_of, rules
+from audit_helpers import ACCT, VPC, audit_of, only, rules
 
 from parc.core.audit import Severity
 
@@ -104,3 +104,25 @@ def test_an_unreadable_ec2_folder_is_an_input_problem_and_not_checked(tmp_path: 
     report = audit_of(tmp_path, ec2=broken)
     assert any("describe-security-groups.json" in (p.message + (p.file or "")) for p in report.problems)
     assert any(n.check.startswith("network integrity") for n in report.not_checked)
+
+
+@pytest.mark.parametrize("missing", ["describe-network-acls.json", "describe-route-tables.json",
+                                     "describe-security-groups.json"])
+def test_an_absent_kind_never_makes_the_exposure_disappear(tmp_path: Path, missing: str) -> None:
+    """Without the ACLs, routes or groups, the SSH exposure is "may be reachable", still HIGH (a gate is not green
+    from nothing), and the absent file is named as not checked (parc.core.network.unknowns)."""
+    folder = vpc_copy(tmp_path)
+    (folder / missing).unlink()
+    report = audit_of(tmp_path, ec2=folder)
+    ssh = [f for f in report.findings if f.rule == "NET_INTERNET_EXPOSED_SENSITIVE_PORT" and "(SSH)" in f.title]
+    assert ssh and all(f.severity is Severity.HIGH and "may be reachable" in f.title for f in ssh)
+    assert all(f.details["certain"] is False and f.details["unknown"] for f in ssh)
+    command = missing.removesuffix(".json")
+    assert any(n.check.startswith("network integrity") and command in n.reason for n in report.not_checked)
+
+
+def test_with_everything_described_the_exposure_is_certain(tmp_path: Path) -> None:
+    report = audit_of(tmp_path, ec2=vpc_copy(tmp_path))
+    ssh = only(report, "NET_INTERNET_EXPOSED_SENSITIVE_PORT")
+    assert "is reachable" in ssh.title and ssh.details["certain"] is True
+    assert not any(n.check.startswith("network integrity") for n in report.not_checked)

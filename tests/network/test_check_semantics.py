@@ -33,6 +33,14 @@ IGW = "https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.htm
 NAT = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html"
 EIGW = "https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html"
 PCX = "https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html"
+RA_CODES = "https://docs.aws.amazon.com/vpc/latest/reachability/explanation-codes.html"
+
+NAT_ENI = {  # describe-network-interfaces lists a NAT gateway's own interface: requester-managed, no security groups
+    "NetworkInterfaceId": "eni-nat", "SubnetId": "subnet-pub", "VpcId": "vpc-1", "InterfaceType": "nat_gateway",
+    "PrivateIpAddress": "10.0.1.5", "Groups": [], "RequesterManaged": True, "Status": "in-use",
+    "Association": {"PublicIp": "54.0.0.5"},
+    "PrivateIpAddresses": [{"Primary": True, "PrivateIpAddress": "10.0.1.5", "Association": {"PublicIp": "54.0.0.5"}}],
+}
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -49,12 +57,16 @@ class Case:
     dst: str
     proto: str
     port: int | None
-    reachable: bool
+    reachable: bool | None
+    """``None``: unknown (the snapshot does not describe a component on the path); ``code`` is then the unknown
+    component's type."""
     code: str | None = None
     component: str | None = None
     direction: str = "forward"
     change: Mutation = nothing
     options: dict[str, Any] = field(default_factory=dict)
+    groups: tuple[str, ...] | None = None
+    """For a security group block: the groups ``blocked_by.security_groups`` lists (a list, never a joined string)."""
 
 
 def _set(path: Callable[[dict[str, Any]], dict[str, Any]], key: str, value: Any) -> Mutation:
@@ -108,9 +120,21 @@ CASES = [
     Case("sg: rules of all groups on an ENI are pooled (second group allows)", SG, "i-web", "i-app", "tcp", 9000,
          True, change=_both(new_group("sg-extra", [perm("tcp", 9000, 9000, cidrs=("10.0.1.0/24",))]),
                             add_groups("eni-app", "sg-extra"))),
-    Case("sg: pooled groups, none allows", SG, "i-web", "i-app", "tcp", 9001, False, "ENI_SG_RULES_MISMATCH",
+    Case("sg: pooled groups, none allows: the interface blocks, its groups listed", RA_CODES, "i-web", "i-app",
+         "tcp", 9001, False, "ENI_SG_RULES_MISMATCH", "eni-app",
          change=_both(new_group("sg-extra", [perm("tcp", 9000, 9000, cidrs=("10.0.1.0/24",))]),
-                      add_groups("eni-app", "sg-extra"))),
+                      add_groups("eni-app", "sg-extra")), groups=("sg-app", "sg-extra")),
+    Case("sg: one group that does not allow is named itself, and listed", RA_CODES, "i-web", "i-app", "tcp", 9001,
+         False, "ENI_SG_RULES_MISMATCH", "sg-app", groups=("sg-app",)),
+    Case("sg: several groups on the source, none allows outbound", RA_CODES, "i-app", "i-web", "tcp", 22, False,
+         "SG_HAS_NO_RULES", "eni-app",
+         change=_both(_set(lambda d: group(d, "sg-app"), "IpPermissionsEgress", []),
+                      new_group("sg-extra", [], []), add_groups("eni-app", "sg-extra")),
+         groups=("sg-app", "sg-extra")),
+    Case("sg: a group of the interface that is not described is unknown, not a block", SG, "i-web", "i-app", "tcp",
+         9001, None, "security-group", "eni-app", change=add_groups("eni-app", "sg-not-exported")),
+    Case("sg: ... but a described group that allows still allows", SG, "i-web", "i-app", "tcp", 8080, True,
+         change=add_groups("eni-app", "sg-not-exported")),
     Case("sg: IpRanges CIDR containing the source allows", SG, "i-web", "i-app", "udp", 53, True,
          change=app_ingress(perm("udp", 53, 53, cidrs=("10.0.1.0/28",)))),
     Case("sg: IpRanges CIDR not containing the source", SG, "i-web", "i-app", "udp", 53, False,
@@ -128,8 +152,12 @@ CASES = [
          "ENI_SG_RULES_MISMATCH", change=_both(app_ingress(perm("tcp", 6000, 6000, pls=("pl-1",))),
                                                lambda d: d.__setitem__("ManagedPrefixLists", [
                                                    {"PrefixListId": "pl-1", "Entries": [{"Cidr": "192.0.2.0/24"}]}]))),
-    Case("sg: an unknown prefix list matches nothing", SG, "i-web", "i-app", "tcp", 6000, False,
-         "ENI_SG_RULES_MISMATCH", change=app_ingress(perm("tcp", 6000, 6000, pls=("pl-missing",)))),
+    Case("sg: a prefix list whose entries are not described is unknown, not a block", SG, "i-web", "i-app", "tcp",
+         6000, None, "security-group", "sg-app", change=app_ingress(perm("tcp", 6000, 6000, pls=("pl-missing",)))),
+    Case("sg: a described rule allows whatever an undescribed prefix list holds (rules are allow-only)", SG,
+         "i-web", "i-app", "tcp", 6000, True,
+         change=app_ingress(perm("tcp", 6000, 6000, pls=("pl-missing",)),
+                            perm("tcp", 6000, 6000, cidrs=("10.0.1.0/24",)))),
     Case("sg: protocol by number ('6' is tcp)", SG_API, "i-web", "i-app", "tcp", 7000, True,
          change=app_ingress(perm("6", 7000, 7000, cidrs=("10.0.0.0/16",)))),
     Case("sg: protocol -1 allows everything", SG_API, "i-web", "i-app", "udp", 12345, True,
@@ -279,6 +307,24 @@ CASES = [
          change=lambda d: d["NatGateways"][0].__setitem__("ConnectivityType", "private")),
     Case("nat: no unsolicited inbound through a NAT gateway", NAT, "93.184.216.34", "i-app", "tcp", 8080, False,
          "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS"),
+    Case("nat: a packet from the internet to the NAT gateway's Elastic IP is dropped by the NAT gateway", RA_CODES,
+         "198.51.100.7", "54.0.0.5", "tcp", 22, False, "NGW_DEST_ADDRESS_PRESERVATION", "nat-1"),
+    Case("nat: ... named by the NAT gateway's id", RA_CODES, "198.51.100.7", "nat-1", "udp", 53, False,
+         "NGW_DEST_ADDRESS_PRESERVATION", "nat-1"),
+    Case("nat: a packet from a host in the VPC to the NAT gateway's private address is dropped there", RA_CODES,
+         "i-app", "10.0.1.5", "tcp", 22, False, "NGW_DEST_ADDRESS_PRESERVATION", "nat-1"),
+    Case("nat: ... from the NAT gateway's own subnet too", RA_CODES, "i-web2", "10.0.1.5", "tcp", 443, False,
+         "NGW_DEST_ADDRESS_PRESERVATION", "nat-1"),
+    Case("nat: ... from a peered VPC too", RA_CODES, "i-peer", "10.0.1.5", "tcp", 22, False,
+         "NGW_DEST_ADDRESS_PRESERVATION", "nat-1"),
+    Case("nat: the NAT gateway's own interface (no security groups) is still the NAT gateway, not a group without "
+         "rules", RA_CODES, "i-app", "eni-nat", "tcp", 22, False, "NGW_DEST_ADDRESS_PRESERVATION", "nat-1",
+         change=lambda d: d["NetworkInterfaces"].append(NAT_ENI)),
+    Case("nat: a blocker before the NAT gateway is named first (the source's egress rules)", RA_CODES, "i-app",
+         "10.0.1.5", "tcp", 22, False, "SG_HAS_NO_RULES", "sg-app",
+         change=_set(lambda d: group(d, "sg-app"), "IpPermissionsEgress", [])),
+    Case("nat: with its interface described, the internet still reaches the instance behind it only by its replies",
+         NAT, "i-app", "93.184.216.34", "tcp", 443, True, change=lambda d: d["NetworkInterfaces"].append(NAT_ENI)),
     # ---- the internet ---------------------------------------------------------------------------------------------
     Case("internet: a public IP in a public subnet is reachable", IGW, "198.51.100.7", "i-web", "tcp", 443, True),
     Case("internet: also at its public address named directly", IGW, "198.51.100.7", "54.0.0.10", "tcp", 22, True),
@@ -316,7 +362,15 @@ def test_check(case: Case) -> None:
     net = network(data, options.pop("ephemeral", (1024, 65535)))
     result = net.check(case.src, case.dst, case.proto, case.port, **options)
     why = result.blocked_by
-    assert result.reachable is case.reachable, f"{case.doc}: {why}"
+    assert result.reachable is case.reachable, f"{case.doc}: {why} {result.unknown}"
+    if case.reachable is None:
+        assert why is None and result.unknown, case.doc
+        assert any(u.kind == case.code for u in result.unknown), result.unknown
+        if case.component is not None:
+            assert any(u.component == case.component for u in result.unknown), result.unknown
+        assert any(h.allowed is None for h in (*result.forward, *result.return_path))
+        return
+    assert not result.unknown
     if case.reachable:
         assert why is None
         assert result.forward and all(h.allowed for h in result.forward)
@@ -326,5 +380,8 @@ def test_check(case: Case) -> None:
     assert why.direction == case.direction, why.message
     if case.component is not None:
         assert why.component == case.component, why.message
+    if case.groups is not None:
+        assert why.security_groups == case.groups
+        assert result.to_dict()["blocked_by"]["security_groups"] == list(case.groups)  # type: ignore[index]
     last = (result.return_path if case.direction == "return" else result.forward)[-1]
     assert not last.allowed and last.code == case.code

@@ -26,11 +26,11 @@ def test_check_json_has_exactly_the_documented_shape() -> None:
     code, out, _ = run("check", EXAMPLE, "--from", REPORTING, "--to", DB, "--port", "5432", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"reachable", "forward", "return", "blocked_by"}
-    assert data["reachable"] is False
+    assert set(data) == {"reachable", "forward", "return", "blocked_by", "unknown", "notes"}
+    assert data["reachable"] is False and data["unknown"] == []
     # The deliberate bug: the db subnet's ACL lets 5432 in from the peered VPC but not the reply back out.
     assert data["blocked_by"] == {"component": "acl-0b3d5f7c9e2a40062", "code": "SUBNET_ACL_RESTRICTION",
-                                  "direction": "return"}
+                                  "direction": "return", "security_groups": []}
     assert all({"component", "rule"} <= set(h) for h in data["forward"] + data["return"])
 
 

@@ -67,9 +67,11 @@ def test_a_missing_file_means_none_of_those(tmp_path: Path) -> None:
     assert "NET_NO_NETWORK_ACLS" in {f.code for f in result.findings}
     net = Network(result.snapshot)
     verdict = net.check("i-app", "i-web", "tcp", 22)
-    assert not verdict.reachable and verdict.blocked_by is not None
-    assert verdict.blocked_by.code == "UNKNOWN_RESOURCE"  # never a wrong "allow" for lack of data
-    assert net.check("i-web2", "i-web", "tcp", 22).reachable  # same subnet: no ACL involved
+    # Never a wrong "allow" for lack of data, and never a "blocked" either: the ACLs are unknown.
+    assert verdict.reachable is None and verdict.blocked_by is None
+    assert {u.kind for u in verdict.unknown} == {"network-acl"}
+    assert all("describe-network-acls" in u.missing for u in verdict.unknown)
+    assert net.check("i-web2", "i-web", "tcp", 22).reachable is True  # same subnet: no ACL involved
 
 
 def test_invalid_json_names_file_line_and_column(tmp_path: Path) -> None:

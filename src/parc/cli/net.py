@@ -1,7 +1,8 @@
 """``parc net``: VPC reachability from ``aws ec2 describe-*`` output (check, exposed, matrix).
 
 Exit codes (parc.cli.exitcodes): 0 when the question was answered (and, with ``check --expect``, as expected), 1 when
-``--expect`` was not met, 2 on unreadable input, an unknown ``--from``/``--to`` or a bad option.
+``--expect`` was not met (an unknown answer, ``reachable: null``, meets neither), 2 on unreadable input, an unknown
+``--from``/``--to`` or a bad option.
 """
 
 from __future__ import annotations
@@ -104,8 +105,8 @@ def check_command(
         click.echo(check_json(result), nl=False)
     else:
         render_check(_console(), result, findings)
-    if expect is not None and (expect == "reachable") != result.reachable:
-        sys.exit(exitcodes.FINDINGS)
+    if expect is not None and (result.reachable is None or (expect == "reachable") != result.reachable):
+        sys.exit(exitcodes.FINDINGS)  # an unknown answer meets no expectation
     sys.exit(exitcodes.OK)
 
 
@@ -120,10 +121,11 @@ def exposed_command(snapshot: str, ephemeral: str, fmt: str) -> None:
     audit = network_findings(net, exposures)
     codes = {f.code for f in audit}
     everything = audit + [f for f in findings if f.code not in codes]
+    absent = sorted(net.absent)
     if fmt == "json":
-        click.echo(exposed_json(exposures, everything), nl=False)
+        click.echo(exposed_json(exposures, everything, absent), nl=False)
     else:
-        render_exposed(_console(), exposures, everything)
+        render_exposed(_console(), exposures, everything, absent)
     sys.exit(exitcodes.OK)
 
 

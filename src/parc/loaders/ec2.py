@@ -280,8 +280,9 @@ def from_items(merged: Mapping[str, Items], sources: tuple[str, ...] = ()) -> Lo
         sources=sources,
     )
     enis, instances = _enis_and_instances(ctx, merged)
-    snapshot = Snapshot(**{**_fields(snapshot), "enis": tuple(enis), "instances": tuple(instances)})
-    findings = ctx.findings + reference_findings(snapshot, present=frozenset(k for k in KEYS if k in merged))
+    present = frozenset(k for k in KEYS if k in merged)
+    snapshot = Snapshot(**{**_fields(snapshot), "enis": tuple(enis), "instances": tuple(instances), "kinds": present})
+    findings = ctx.findings + reference_findings(snapshot, present=present)
     return LoadResult(snapshot, findings)
 
 
@@ -392,6 +393,7 @@ def _route_table(ctx: _Ctx, vpc_cidrs: Mapping[str, tuple[Cidr, ...]], item: dic
             routes.append(Route(c, None, "local", "local"))
     main = False
     subnets: list[str] = []
+    gateways: list[str] = []
     for a in item.get("Associations") or []:
         if not isinstance(a, dict):
             continue
@@ -403,7 +405,9 @@ def _route_table(ctx: _Ctx, vpc_cidrs: Mapping[str, tuple[Cidr, ...]], item: dic
             main = True
         if a.get("SubnetId"):
             subnets.append(str(a["SubnetId"]))
-    return RouteTable(rid, vid, tuple(routes), tuple(subnets), main)
+        if isinstance(a.get("GatewayId"), str) and a["GatewayId"]:
+            gateways.append(a["GatewayId"])  # an edge association (gateway route table)
+    return RouteTable(rid, vid, tuple(routes), tuple(subnets), main, gateway_ids=tuple(gateways))
 
 
 def _attached(item: dict[str, Any], states: tuple[str, ...]) -> tuple[str, ...]:

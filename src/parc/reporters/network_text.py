@@ -18,6 +18,7 @@ from parc.core.network.exposure import Exposure
 from parc.core.network.matrix import Matrix
 from parc.core.network.results import CheckResult, Hop
 from parc.core.network.traffic import describe
+from parc.core.network.unknowns import KIND_EFFECTS, describe_kind
 
 KIND = {
     "security-group": "security group",
@@ -45,11 +46,13 @@ def _line(label: str, hops: Sequence[Hop], start: str, end: str) -> Text:
         if h.component == "-" and h.allowed:
             continue
         t.append(" → ", style="dim")
-        if h.allowed:
+        if h.allowed is None:
+            t.append(f"? {h.component}", style="bold yellow")
+        elif h.allowed:
             t.append(h.component, style="green")
         else:
             t.append(f"✘ {h.component}", style="bold white on red")
-    if not hops or hops[-1].allowed:
+    if not hops or hops[-1].allowed is not False:
         t.append(" → ", style="dim")
         t.append(end, style="cyan")
     return t
@@ -64,20 +67,28 @@ def _details(console: Console, title: str, hops: Sequence[Hop]) -> None:
         way = f" {h.direction}" if h.direction else ""
         line = Text(f"  {i:>2}. ")
         line.append(f"{kind}{way} ", style="dim")
-        line.append(h.component, style="green" if h.allowed else "bold red")
+        style = "bold yellow" if h.allowed is None else "green" if h.allowed else "bold red"
+        line.append(h.component, style=style)
+        if h.allowed is None:
+            line.append("  unknown", style="bold yellow")
         if h.rule:
             line.append("  ")
-            line.append(h.rule, style="" if h.allowed else "bold white on red")
+            line.append(h.rule, style="" if h.allowed is not False else "bold white on red")
+        if len(h.security_groups) > 1:
+            line.append(f"  ({', '.join(h.security_groups)})", style="dim")
         console.print(line)
         if h.detail and (not h.allowed or not h.rule):
-            console.print(Text(f"      {h.detail}", style="dim" if h.allowed else "red"))
+            console.print(Text(f"      {h.detail}",
+                               style="dim" if h.allowed else "yellow" if h.allowed is None else "red"))
 
 
 def render_check(console: Console, result: CheckResult, findings: Sequence[Finding] = ()) -> None:
     flow = result.flow
     src, dst = flow.source.label, flow.destination.label
     head = Text()
-    if result.reachable:
+    if result.reachable is None:
+        head.append(" UNKNOWN ", style="bold black on yellow")
+    elif result.reachable:
         head.append(" REACHABLE ", style="bold black on green")
     else:
         head.append(" BLOCKED ", style="bold white on red")
@@ -93,9 +104,19 @@ def render_check(console: Console, result: CheckResult, findings: Sequence[Findi
         t.append(f"  {b.code}", style="bold")
         t.append(f" on the {b.direction} path", style="")
         console.print(t)
+        if len(b.security_groups) > 1:
+            console.print(Text(f"  security groups: {', '.join(b.security_groups)}", style="red"))
         console.print(Text(f"  {b.message}", style="red"))
         if b.code in EXPLANATIONS:
             console.print(Text(f"  {EXPLANATIONS[b.code]}", style="dim"))
+    if result.unknown:
+        console.print(Text("\nnot described by the snapshot, so the answer is unknown:", style="bold yellow"))
+        for u in result.unknown:
+            t = Text("  ")
+            t.append(u.component, style="bold yellow")
+            t.append(f"  on the {u.direction} path: {u.message}")
+            console.print(t)
+            console.print(Text(f"    missing: {u.missing}", style="dim"))
     console.print()
     _details(console, "forward path", result.forward)
     _details(console, "return path", result.return_path)
@@ -104,8 +125,17 @@ def render_check(console: Console, result: CheckResult, findings: Sequence[Findi
     render_findings(console, findings)
 
 
-def render_exposed(console: Console, exposures: Sequence[Exposure], findings: Sequence[Finding] = ()) -> None:
-    if not exposures:
+def render_exposed(console: Console, exposures: Sequence[Exposure], findings: Sequence[Finding] = (),
+                   absent: Sequence[str] = ()) -> None:
+    """``absent``: the kinds of data the snapshot lacks (``Network.absent``); nothing is called clean over them."""
+    gaps = [f"{describe_kind(k)}: {KIND_EFFECTS[k]}" for k in sorted(absent) if k in KIND_EFFECTS]
+    if not exposures and "NetworkInterfaces" in absent:
+        console.print(Text("Nothing could be examined: the snapshot describes no network interface or instance.",
+                           style="bold yellow"))
+    elif not exposures and gaps:
+        console.print(Text("Nothing is reachable from the internet among what the snapshot describes.",
+                           style="bold yellow"))
+    elif not exposures:
         console.print(Text("Nothing is reachable from the internet.", style="bold green"))
     for exp in exposures:
         title = Text()
@@ -124,9 +154,10 @@ def render_exposed(console: Console, exposures: Sequence[Exposure], findings: Se
         table.add_column("")
         for r in exp.rules:
             hit = [name for name, ports in flagged.items() if r.traffic.overlaps(ports)]
-            what = Text(describe(r.traffic), style="bold magenta" if hit else "bold")
+            what = Text(("? " if r.unknown else "") + describe(r.traffic),
+                        style="bold magenta" if hit else "bold yellow" if r.unknown else "bold")
             sources = ", ".join(r.sources)
-            rule = f"{r.rule.ref()}: {r.rule.describe()}" if r.rule else "(no security group filters it)"
+            rule = r.rule_text if (r.rule or r.group) else "(no security group filters it)"
             table.add_row(what, sources, rule, Text("⚠ " + ", ".join(hit), style="magenta") if hit else "")
         console.print(table)
         acl_rules = sorted({a for r in exp.rules for a in r.acl_rules})
@@ -134,13 +165,21 @@ def render_exposed(console: Console, exposures: Sequence[Exposure], findings: Se
                            style="dim"))
         for note in exp.notes:
             console.print(Text(f"  note: {note}", style="yellow"))
+        for u in exp.unknown:
+            console.print(Text(f"  ? possibly open: {u.message} (missing: {u.missing})", style="yellow"))
         console.print()
     n = len({e.eni.id for e in exposures})
+    maybe = len({e.eni.id for e in exposures if not e.confirmed})
     summary = Text(f"{n} network interface{'s' if n != 1 else ''} reachable from the internet", style="bold")
+    if maybe:
+        summary.append(f" ({maybe} only possibly: the snapshot does not describe all on the way)",
+                       style="bold yellow")
     sensitive = sum(1 for e in exposures for _ in sensitive_ports(e))
     if sensitive:
         summary.append(f", {sensitive} sensitive service{'s' if sensitive != 1 else ''} exposed", style="bold magenta")
     console.print(summary)
+    for gap in gaps:
+        console.print(Text(f"  not in the snapshot: {gap}", style="yellow"))
     render_findings(console, findings)
 
 
@@ -164,12 +203,18 @@ def render_matrix(console: Console, matrix: Matrix) -> None:
             cell = matrix.cell(s, d)
             if cell is None or not cell.traffic:
                 row.append(Text("·", style="dim"))
+            elif cell.unknown:
+                row.append(Text("?" if single else f"? {describe(cell.traffic)}", style="bold yellow"))
             elif single:
                 row.append(Text("✔", style="bold green"))
             else:
                 row.append(Text(describe(cell.traffic), style="green"))
         table.add_row(*row)
     console.print(table)
+    gaps = sorted({u for c in matrix.cells for u in c.unknown})
+    if gaps:
+        console.print(Text("? possibly reachable: the snapshot does not describe " + "; ".join(gaps),
+                           style="yellow"))
 
 
 def render_findings(console: Console, findings: Sequence[Finding]) -> None:

@@ -7,6 +7,10 @@ CRITICAL (they are the services found and emptied by scanners within hours, and 
 default); remote administration (SSH, RDP, VNC, WinRM, FTP) and admin consoles HIGH; any other open port INFO (a web
 server on 443 is usually meant, but it is listed). A default security group with rules is MEDIUM when interfaces use
 it (CIS 5.4), else LOW; an allow-all network ACL LOW; a rule naming an unknown group LOW.
+
+What the snapshot does not describe is never clean (``parc.core.network.unknowns``): an exposure that holds only if an
+undescribed ACL, route table, security group or prefix list lets it through is reported as "may be reachable" at
+the same severity, and each absent kind of data the answers depend on is listed as not checked.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from parc.core.network.model import AclEntry
 from parc.core.network.network import Network
 from parc.core.network.references import reference_findings
 from parc.core.network.traffic import describe
+from parc.core.network.unknowns import KIND_EFFECTS, describe_kind
 
 CHECK = "network integrity: internet exposure, default security groups, network ACLs, stale group references"
 CRITICAL_SERVICES = frozenset({
@@ -48,7 +53,13 @@ def network_checks(account: AccountInputs, exposures: list[Exposure] | None = No
     findings.extend(_default_groups(account, net))
     findings.extend(_acls(account, net))
     findings.extend(_stale(account, net))
-    return CheckResult.of(findings)
+    gaps = [NotChecked(CHECK, f"the snapshot has no {describe_kind(k)}: {KIND_EFFECTS[k]}", account.account_id)
+            for k in sorted(net.absent) if k in GATING_KINDS]
+    return CheckResult.of(findings, gaps)
+
+
+GATING_KINDS = frozenset({"NetworkInterfaces", "SecurityGroups", "NetworkAcls", "RouteTables", "PrefixLists"})
+"""Absent kinds that the internet exposure check depends on (gateways are read from the routes)."""
 
 
 def _ev(account: AccountInputs, ref: str, text: str) -> Evidence:
@@ -68,20 +79,29 @@ def _exposures(account: AccountInputs, net: Network, exps: list[Exposure]) -> It
                                                                    else ""))
         sensitive = sensitive_ports(exp)
         covered = None
+        confirmed = exp.confirmed
+        unknown = "; ".join(f"{u.component}: {u.missing}" for u in exp.unknown)
         for service, ports in sensitive:
             covered = ports if covered is None else covered.union(ports)
             rules = [r for r in exp.rules if r.traffic.overlaps(ports)]
             evidence = [_ev(account, r.rule.ref(), f"{r.rule.ref()}: {r.rule.describe()}") if r.rule is not None
-                        else Evidence("no security group filters this interface") for r in rules]
+                        else Evidence(r.rule_text if r.group else "no security group filters this interface")
+                        for r in rules]
             evidence.append(_ev(account, exp.eni.id, f"{exp.eni.id}: {addrs}, {route}"))
+            certain = confirmed.issuperset(ports)
+            if not certain:
+                evidence.append(Evidence(f"not described by the snapshot: {unknown}"))
             critical = service in CRITICAL_SERVICES
             yield AuditFinding(
                 "NET_INTERNET_EXPOSED_SENSITIVE_PORT", Severity.CRITICAL if critical else Severity.HIGH, "network",
-                f"{where}{name} is reachable from the internet at {addrs} on {describe(ports)} ({service})",
+                f"{where}{name} {'is' if certain else 'may be'} reachable from the internet at {addrs} on "
+                f"{describe(ports)} ({service})",
                 where,
                 ("Databases, caches and cluster APIs are scanned for and emptied within hours of being exposed; "
                  if critical else "Remote administration open to the internet is brute-forced around the clock; ")
-                + f"it is reachable at {addrs} through {route}.",
+                + f"it is reachable at {addrs} through {route}."
+                + ("" if certain else f" The snapshot does not describe all on the way ({unknown}): whether it "
+                   "is open cannot be told, so it is reported."),
                 "Remove the rule or restrict its source to known addresses; reach the host through Session Manager, "
                 "a VPN or a bastion in a private subnet instead" + ("; keep data stores in private subnets."
                                                                     if critical else "."),
@@ -90,16 +110,21 @@ def _exposures(account: AccountInputs, net: Network, exps: list[Exposure]) -> It
                 SG_DOCS,
                 key=f"{exp.eni.id}|{exp.version}|{service}",
                 details={"network_interface": exp.eni.id, "instance": exp.instance_id, "service": service,
-                         "ports": describe(ports), "addresses": [str(a) for a in exp.addresses]},
+                         "ports": describe(ports), "addresses": [str(a) for a in exp.addresses],
+                         "certain": certain, "unknown": [u.to_dict() for u in exp.unknown] if not certain else []},
             )
         rest = exp.traffic.difference(covered) if covered is not None else exp.traffic
         if rest:
             evidence = [_ev(account, r.rule.ref(), f"{r.rule.ref()}: {r.rule.describe()}") if r.rule is not None
-                        else Evidence("no security group filters this interface")
+                        else Evidence(r.rule_text if r.group else "no security group filters this interface")
                         for r in exp.rules if r.traffic.overlaps(rest)]
+            certain = confirmed.issuperset(rest)
+            if not certain:
+                evidence.append(Evidence(f"not described by the snapshot: {unknown}"))
             yield AuditFinding(
                 "NET_INTERNET_EXPOSED", Severity.INFO, "network",
-                f"{where}{name} is reachable from the internet at {addrs} on {describe(rest)}",
+                f"{where}{name} {'is' if certain else 'may be'} reachable from the internet at {addrs} on "
+                f"{describe(rest)}",
                 where,
                 f"Reachable at {addrs} through {route}: check each port is meant to be public.",
                 "Close what is not meant to be public; put a load balancer in front of web servers.",

@@ -64,12 +64,17 @@ def exposure_findings(exposures: list[Exposure]) -> list[Finding]:
         where = exp.instance_id or exp.eni.id
         name = f" ({exp.instance_name})" if exp.instance_name else ""
         addrs = ", ".join(str(a) for a in exp.addresses)
+        confirmed = exp.confirmed
         for service, ports in sensitive_ports(exp):
-            rules = [r.rule.ref() for r in exp.rules if r.rule is not None and r.traffic.overlaps(ports)]
+            rules = [r.rule.ref() if r.rule is not None else (r.group or "no security group")
+                     for r in exp.rules if r.traffic.overlaps(ports)]
+            certain = confirmed.issuperset(ports)
+            unknown = "" if certain else " (the snapshot does not describe " + "; ".join(
+                u.component for u in exp.unknown) + ")"
             out.append(Finding(
                 "NET_INTERNET_EXPOSED_SENSITIVE_PORT", FindingType.SECURITY_WARNING,
-                f"{where}{name} is reachable from the internet at {addrs} on {describe(ports)} ({service}), "
-                f"opened by {', '.join(rules) or 'no security group'}",
+                f"{where}{name} {'is' if certain else 'may be'} reachable from the internet at {addrs} on "
+                f"{describe(ports)} ({service}), opened by {', '.join(rules) or 'no security group'}{unknown}",
                 learn_more=SG_DOCS,
                 fix="restrict the rule's source to known addresses, or reach the host through Session Manager or a "
                 "VPN instead",

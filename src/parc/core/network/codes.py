@@ -25,6 +25,7 @@ IGW_SOURCE_ADDRESS_NOT_IN_RFC6598_INGRESS = "IGW_SOURCE_ADDRESS_NOT_IN_RFC6598_I
 IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS = "IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS"
 IGW_DESTINATION_ADDRESS_NOT_IN_RFC6598_EGRESS = "IGW_DESTINATION_ADDRESS_NOT_IN_RFC6598_EGRESS"
 NGW_REQUIRES_SOURCE_IN_VPC = "NGW_REQUIRES_SOURCE_IN_VPC"
+NGW_DEST_ADDRESS_PRESERVATION = "NGW_DEST_ADDRESS_PRESERVATION"
 DISCONNECTED_VPCS = "DISCONNECTED_VPCS"
 
 EXPLANATIONS = {
@@ -38,7 +39,7 @@ EXPLANATIONS = {
     NO_ROUTE_TO_DESTINATION: "The route table does not have an applicable route to the destination resource.",
     NO_POSSIBLE_DESTINATION: "The network component can't deliver the packet to any possible destination.",
     UNKNOWN_DESTINATION: "The path can't be extended because the information about the destination is insufficient.",
-    UNKNOWN_RESOURCE: "The snapshot does not describe this resource.",
+    UNKNOWN_RESOURCE: "The snapshot does not describe this resource: what it does to the traffic is unknown.",
     UNSUPPORTED_COMPONENT: "The component is not supported by parc's network model.",
     PROTOCOL_RESTRICTION: "This component only accepts traffic with specific protocols.",
     PCX_REQUIRES_ADDRESS_IN_VPC_CIDR: "Traffic can traverse this peering connection only if the destination or source "
@@ -57,6 +58,7 @@ EXPLANATIONS = {
     "addresses in the shared IP address range (RFC 6598).",
     NGW_REQUIRES_SOURCE_IN_VPC: "NAT gateways can only transmit traffic that originates from network interfaces within "
     "the same VPC.",
+    NGW_DEST_ADDRESS_PRESERVATION: "NAT gateways do not alter destination addresses.",
     DISCONNECTED_VPCS: "The source and destination are in separate VPCs that are not connected by a supported "
     "resource.",
 }

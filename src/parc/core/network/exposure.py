@@ -10,6 +10,11 @@ route table sends the source to an attached internet gateway (VPC User Guide, "I
 ACL's outbound rules (stateless), security groups need only the inbound rule (stateful). A client's ephemeral port is
 its own choice: the reply needs one of the configured ephemeral ports to pass, not all of them (``check`` is stricter:
 it answers for every client).
+
+What the snapshot does not describe is never counted as closed (``parc.core.network.unknowns``): a subnet whose network
+ACL or route table is unknown, a security group of the interface that is not described, a prefix list without its
+entries, each may open traffic. Such traffic is listed as open, its rule marked ``unknown`` with the reason, and the
+exposure lists what is missing; ``confirmed`` is what is open whatever the missing data says.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from parc.core.network.acl import evaluate as acl_evaluate
 from parc.core.network.acl import reply_passes
 from parc.core.network.addresses import INTERNET, Address, to_cidrs
 from parc.core.network.intervals import EMPTY, IntervalSet
-from parc.core.network.model import Eni, SgRule
+from parc.core.network.model import FOLLOWED_KINDS, Eni, SgRule
 from parc.core.network.network import Network
 from parc.core.network.routing import cut_points
 from parc.core.network.traffic import UNIVERSE, Span, spans
+from parc.core.network.unknowns import Unknown, describe_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +39,8 @@ class _Zone:
     hi: int
     open: IntervalSet
     acl_rules: tuple[str, ...]
+    assumed: bool = False
+    """Open only if what the snapshot does not describe (the ACL, the route) lets it be."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +56,27 @@ class OpenRule:
     addresses: IntervalSet = EMPTY
     """Exactly the source addresses from which all of ``traffic`` is open."""
     version: int = 4
+    unknown: str | None = None
+    """Set when this is open only if something the snapshot does not describe allows it (which, and why)."""
+    group: str | None = None
+    """A security group of the interface that the snapshot does not describe (``rule`` is then ``None``)."""
+
+    @property
+    def rule_text(self) -> str:
+        if self.rule is not None:
+            return f"{self.rule.ref()}: {self.rule.describe()}"
+        if self.group is not None:
+            return f"{self.group}: rules unknown (not in the snapshot)"
+        return "no security group"
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "security_group": self.rule.group_id if self.rule else None,
-            "rule": (f"{self.rule.ref()}: {self.rule.describe()}" if self.rule else "no security group"),
+            "security_group": self.rule.group_id if self.rule else self.group,
+            "rule": self.rule_text,
             "open": [s.to_dict() for s in spans(self.traffic)],
             "sources": list(self.sources),
             "acl_rules": list(self.acl_rules),
+            "unknown": self.unknown,
         }
 
 
@@ -73,10 +94,21 @@ class Exposure:
     route_table_id: str
     igw_id: str
     notes: tuple[str, ...] = field(default=())
+    unknown: tuple[Unknown, ...] = field(default=())
+    """What the snapshot does not describe on the way in; some of ``traffic`` is then only possibly open."""
 
     @property
     def open(self) -> list[Span]:  # io-ok: the open port ranges, not file I/O
         return spans(self.traffic)
+
+    @property
+    def confirmed(self) -> IntervalSet:
+        """What is open whatever the undescribed components do (all of ``traffic`` when nothing is unknown)."""
+        out = EMPTY
+        for r in self.rules:
+            if r.unknown is None:
+                out = out | r.traffic
+        return out
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -93,24 +125,64 @@ class Exposure:
             "route_table": self.route_table_id,
             "internet_gateway": self.igw_id,
             "notes": list(self.notes),
+            "confirmed_open": [s.to_dict() for s in spans(self.confirmed)],
+            "unknown": [u.to_dict() for u in self.unknown],
         }
+
+
+_Built = tuple[list[_Zone], str | None, str, tuple[Unknown, ...]]
 
 
 class _Zones:
     def __init__(self, net: Network) -> None:
         self.net = net
-        self.cache: dict[tuple[str, str, int], tuple[list[_Zone], str | None, str]] = {}
+        self.cache: dict[tuple[str, str, int], _Built] = {}
+        # What the table being built leaves unknown (set by _build, read by _zone).
+        self.routes_unknown = False
+        self.hidden = False
+        self.hidden_to_igw = False
 
-    def get(self, eni: Eni, version: int, igw: str) -> tuple[list[_Zone], str | None, str]:
+    def get(self, eni: Eni, version: int, igw: str) -> _Built:
         key = (eni.subnet_id, eni.vpc_id, version)
         if key not in self.cache:
             self.cache[key] = self._build(eni, version, igw)
         return self.cache[key]
 
-    def _build(self, eni: Eni, version: int, igw: str) -> tuple[list[_Zone], str | None, str]:
+    def _build(self, eni: Eni, version: int, igw: str) -> _Built:
         net = self.net
         table = net.route_table_for(eni.subnet_id, eni.vpc_id)
         acl = net.acl_for(eni.subnet_id, eni.vpc_id)
+        unknown: list[Unknown] = []
+        hidden = net.unknown_prefix_routes(table, None)
+        self.routes_unknown = table.implicit
+        self.hidden_to_igw = any(r.prefix_list_id in hidden and r.target == igw for r in table.routes)
+        self.hidden = bool(hidden)
+        if table.implicit:
+            unknown.append(Unknown(
+                f"route table of {eni.subnet_id}", "route-table",
+                describe_kind("RouteTables") if "RouteTables" in net.absent
+                else f"the route table of {eni.subnet_id} (neither associated nor {eni.vpc_id}'s main table)",
+                f"whether {eni.subnet_id} routes internet traffic to {igw} is unknown"))
+        if hidden:
+            unknown.append(Unknown(
+                table.id, "route-table", "; ".join(f"{pl} (entries not in ManagedPrefixLists)" for pl in hidden),
+                f"{table.id} routes prefix lists whose entries are not described: which internet addresses it sends "
+                f"to {igw} is not certain"))
+        beyond = sorted({f"{r.target} ({r.target_kind})" for r in table.routes if r.state == "active"
+                         and r.target_kind not in FOLLOWED_KINDS and r.destination is not None
+                         and r.destination.version == version
+                         and INTERNET[version].overlaps(r.destination.as_set())})
+        if beyond:
+            unknown.append(Unknown(
+                table.id, "route-table", "a model of " + ", ".join(beyond),
+                f"{table.id} sends some internet addresses to {', '.join(beyond)}, which parc does not follow: "
+                "whether replies to them reach the internet is unknown"))
+        if acl is None:
+            unknown.append(Unknown(
+                f"network ACL of {eni.subnet_id}", "network-acl",
+                describe_kind("NetworkAcls") if "NetworkAcls" in net.absent
+                else f"the network ACL of {eni.subnet_id} (neither associated nor {eni.vpc_id}'s default ACL)",
+                f"the network ACL of {eni.subnet_id} is unknown: it may admit any traffic"))
         points = cut_points(table, version, net.prefix_lists)
         if acl is not None:
             for e in acl.entries:
@@ -124,30 +196,41 @@ class _Zones:
                 zone = self._zone(start, end, version, igw, table, acl)
                 if zone is not None:
                     if zones and zones[-1].hi + 1 == zone.lo and zones[-1].open == zone.open \
-                            and zones[-1].acl_rules == zone.acl_rules:
-                        zones[-1] = _Zone(zones[-1].lo, zone.hi, zone.open, zone.acl_rules)
+                            and zones[-1].acl_rules == zone.acl_rules and zones[-1].assumed == zone.assumed:
+                        zones[-1] = _Zone(zones[-1].lo, zone.hi, zone.open, zone.acl_rules, zone.assumed)
                     else:
                         zones.append(zone)
                 start = end + 1
-        return zones, (acl.id if acl else None), table.id
+        return zones, (acl.id if acl else None), table.id, tuple(unknown)
 
     def _zone(self, lo: int, hi: int, version: int, igw: str, table: object, acl: object) -> _Zone | None:
         from parc.core.network.model import NetworkAcl, RouteTable
 
         assert isinstance(table, RouteTable)
         addr = Address(version, lo)
-        route = self.net.lookup_route(table, addr)
-        if route is None or route.target != igw or route.state != "active":
-            return None
+        assumed = False
+        if self.routes_unknown:
+            assumed = True
+        else:
+            route = self.net.lookup_route(table, addr)
+            if route is not None and route.state == "active" and route.target_kind not in FOLLOWED_KINDS:
+                assumed = True  # replies leave through something parc does not follow (a middlebox, a transit gateway)
+            elif route is None or route.target != igw or route.state != "active":
+                if not self.hidden_to_igw:
+                    return None
+                assumed = True  # a prefix list whose entries are unknown may send these addresses to the gateway
+            elif self.hidden and (route.destination is None or route.destination.prefixlen < (
+                    32 if version == 4 else 128)):
+                assumed = True  # ... or away from it
         if not isinstance(acl, NetworkAcl):
-            return _Zone(lo, hi, UNIVERSE, ("(no network ACL known: assumed open)",))
+            return _Zone(lo, hi, UNIVERSE, ("(network ACL unknown)",), True)
         inbound = acl_evaluate(acl, False, addr)
         outbound = acl_evaluate(acl, True, addr)
         open_ = inbound.allowed & reply_passes(outbound.allowed, self.net.ephemeral, require_all=False)
         if not open_:
-            return _Zone(lo, hi, EMPTY, ())
+            return _Zone(lo, hi, EMPTY, (), assumed)
         rules = tuple(f"{acl.id} ingress {p.describe()}" for p in inbound.allow_pieces)
-        return _Zone(lo, hi, open_, rules)
+        return _Zone(lo, hi, open_, rules, assumed)
 
 
 def _rule_addresses(net: Network, rule: SgRule, version: int) -> IntervalSet:
@@ -158,6 +241,7 @@ def _rule_addresses(net: Network, rule: SgRule, version: int) -> IntervalSet:
         pl = net.prefix_lists.get(p.ref or "")
         if pl is not None:
             return IntervalSet.of((c.lo, c.hi) for c in pl.cidrs if c.version == version)
+        return INTERNET[version]  # entries unknown: any address (the candidate is marked unknown)
     # A rule naming a security group matches private addresses of its members: never an internet source.
     return EMPTY
 
@@ -172,45 +256,81 @@ def _meet(zones: list[_Zone], addresses: IntervalSet) -> Iterator[tuple[_Zone, I
 def _exposure(net: Network, zones_cache: _Zones, eni: Eni, version: int) -> Exposure | None:
     igw = net.igw_of(eni.vpc_id)
     if igw is None:
-        return None
+        if "InternetGateways" not in net.absent or not net.route_table_for(eni.subnet_id, eni.vpc_id).implicit:
+            return None  # described: no gateway attached, or no route of the VPC leads to one
+        igw = f"internet gateway of {eni.vpc_id}"
     if version == 4:
         addresses = tuple(pub for _prv, pub in eni.public_ips)
     else:
         addresses = tuple(a for a in eni.ipv6_addresses if a.value in INTERNET[6])
     if not addresses:
         return None
-    zones, acl_id, rtb_id = zones_cache.get(eni, version, igw)
+    zones, acl_id, rtb_id, unknown = zones_cache.get(eni, version, igw)
     if not zones:
         return None
     internet = INTERNET[version]
     routed = IntervalSet.of((z.lo, z.hi) for z in zones)
     opened: list[OpenRule] = []
     total = EMPTY
-    candidates: list[tuple[SgRule | None, IntervalSet, IntervalSet]]
+    unknown_list = list(unknown)
+    # (rule, undescribed group, traffic, addresses, why it is only possibly open)
+    candidates: list[tuple[SgRule | None, str | None, IntervalSet, IntervalSet, str | None]] = []
     if eni.filtered_by_security_groups:
-        candidates = [(r, r.traffic, _rule_addresses(net, r, version)) for r in net.rules(eni, False)]
+        for r in net.rules(eni, False):
+            pl_unknown = r.peer.kind == "prefix-list" and not net.prefix_list_known(r.peer.ref)
+            why = f"{r.peer.ref}: its entries are not in the snapshot" if pl_unknown else None
+            candidates.append((r, None, r.traffic, _rule_addresses(net, r, version), why))
+            if pl_unknown:
+                unknown_list.append(Unknown(str(r.peer.ref), "prefix-list",
+                                            f"{r.peer.ref} (entries not in ManagedPrefixLists)",
+                                            f"{r.ref()} admits {r.peer.ref}, whose addresses are unknown"))
+        for gid in net.unknown_groups(eni):
+            candidates.append((None, gid, UNIVERSE, internet, f"{gid}: not in the snapshot, its rules are unknown"))
+            unknown_list.append(Unknown(
+                gid, "security-group",
+                describe_kind("SecurityGroups") if "SecurityGroups" in net.absent
+                else f"{gid} (not in SecurityGroups)",
+                f"{gid} is a security group of {eni.id} that the snapshot does not describe: it may admit any "
+                "traffic"))
     else:
-        candidates = [(None, UNIVERSE, internet)]
-    for rule, traffic, addrs in candidates:
+        candidates = [(None, None, UNIVERSE, internet, None)]
+    edge = net.gateway_table(igw)
+    behind = next((prv for prv, pub in eni.public_ips if pub in addresses), None) if version == 4 else (
+        addresses[0] if addresses else None)
+    via = net.lookup_route(edge, behind) if edge is not None and behind is not None else None
+    if via is not None and via.target_kind != "local":
+        assert edge is not None
+        middlebox = Unknown(via.target, via.target_kind, f"a model of {via.target_kind} (a middlebox parc does not "
+                            "follow)", f"{edge.id}, the route table of {igw}, sends {behind} to {via.target} first: "
+                            "what that appliance lets through is unknown")
+        unknown = (*unknown, middlebox)
+        unknown_list.append(middlebox)
+        zones = [_Zone(z.lo, z.hi, z.open, z.acl_rules, True) for z in zones]
+    zone_unknown = next((u.message for u in unknown), None)
+    for rule, group, traffic, addrs, why in candidates:
         addrs = addrs & internet
         if not addrs:
             continue
         # Group the zones by what they let through this rule, so each entry is exact: all of its traffic is open
-        # from all of its sources.
-        groups: dict[IntervalSet, tuple[IntervalSet, list[str]]] = {}
+        # from all of its sources (and either certainly or only possibly).
+        groups: dict[tuple[IntervalSet, bool], tuple[IntervalSet, list[str]]] = {}
         for zone, part in _meet(zones, addrs):
             hit = traffic & zone.open
             if hit:
-                sources, acl_rules = groups.get(hit, (EMPTY, []))
+                key = (hit, zone.assumed)
+                sources, acl_rules = groups.get(key, (EMPTY, []))
                 acl_rules.extend(r for r in zone.acl_rules if r not in acl_rules)
-                groups[hit] = (sources | part, acl_rules)
-        for got, (sources, acl_rules) in groups.items():
+                groups[key] = (sources | part, acl_rules)
+        for (got, assumed), (sources, acl_rules) in groups.items():
             if rule is not None and rule.peer.kind == "cidr" and sources == addrs & routed:
                 shown: tuple[str, ...] = (str(rule.peer),)
+            elif why is not None and sources == addrs & routed:
+                shown = ("(unknown)",)
             else:
                 cidrs = to_cidrs(sources, version)
                 shown = tuple(cidrs[:16]) + ((f"... {len(cidrs) - 16} more",) if len(cidrs) > 16 else ())
-            opened.append(OpenRule(rule, got, shown, tuple(acl_rules), sources, version))
+            reason = why or (zone_unknown if assumed else None)
+            opened.append(OpenRule(rule, got, shown, tuple(acl_rules), sources, version, reason, group))
             total = total | got
     if not total:
         return None
@@ -218,10 +338,9 @@ def _exposure(net: Network, zones_cache: _Zones, eni: Eni, version: int) -> Expo
     notes: list[str] = []
     if inst is not None and inst.state != "running":
         notes.append(f"instance is {inst.state}: exposed once it runs")
-    if acl_id is None:
-        notes.append("no network ACL known for the subnet: assumed to allow")
+    used = tuple(u for u in unknown_list if any(r.unknown is not None for r in opened))
     return Exposure(eni, eni.instance_id, inst.name if inst else None, version, addresses, total, tuple(opened),
-                    acl_id, rtb_id, igw, tuple(notes))
+                    acl_id, rtb_id, igw, tuple(notes), used)
 
 
 def exposed(net: Network) -> list[Exposure]:

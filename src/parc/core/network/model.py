@@ -48,6 +48,12 @@ ROUTE_TARGET_KINDS = (
 )
 
 
+FOLLOWED_KINDS = frozenset({"local", "internet-gateway", "egress-only-internet-gateway", "nat-gateway",
+                            "peering-connection"})
+"""Route targets parc follows; a path through any other (a transit or virtual private gateway, a middlebox interface or
+instance, a Gateway Load Balancer endpoint, ...) is unknown beyond it, never blocked by it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     """One route; exactly one of ``destination`` (a CIDR) or ``prefix_list_id`` is set."""
@@ -77,6 +83,9 @@ class RouteTable:
     is_main: bool = False
     implicit: bool = False
     """True for the stand-in parc builds when the snapshot has no main route table for a VPC (local routes only)."""
+    gateway_ids: tuple[str, ...] = ()
+    """Gateways it is associated with (an edge association: a gateway route table, "ingress routing"): traffic entering
+    the VPC through them is routed by this table."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,8 +271,11 @@ class Eni:
 
     @property
     def filtered_by_security_groups(self) -> bool:
-        """Load balancer nodes without security groups are not filtered by any (others always have one)."""
-        return bool(self.group_ids) or self.interface_type not in ("network_load_balancer", "gateway_load_balancer")
+        """Interfaces AWS manages without security groups are filtered by none: load balancer nodes without groups,
+        Gateway Load Balancer endpoints, transit gateway attachments, NAT gateways (others always have one)."""
+        return bool(self.group_ids) or self.interface_type not in (
+            "network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint", "transit_gateway",
+            "nat_gateway")
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,3 +305,6 @@ class Snapshot:
     prefix_lists: tuple[PrefixList, ...] = ()
     sources: tuple[str, ...] = field(default=())
     """Where the data came from (file names), for reports."""
+    kinds: frozenset[str] | None = None
+    """The describe-* keys the input had (``Vpcs``, ``NetworkAcls``, ...): a kind not among them is unknown, not
+    empty (``parc.core.network.unknowns``). ``None`` (a snapshot built in code): every kind counts as present."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from parc.core.network import codes
 from parc.core.network.addresses import Address, parse_address
+from parc.core.network.intervals import IntervalSet
 from parc.core.network.model import (
     Eni,
     Instance,
@@ -30,6 +31,7 @@ from parc.core.network.model import (
 from parc.core.network.results import CheckResult, Endpoint
 from parc.core.network.sg import SgDecision
 from parc.core.network.sg import evaluate as sg_evaluate
+from parc.core.network.unknowns import snapshot_absent
 
 if TYPE_CHECKING:
     from parc.core.findings import Finding
@@ -65,8 +67,18 @@ class Network:
         self.nat_gateways: dict[str, NatGateway] = {n.id: n for n in snapshot.nat_gateways}
         self.peerings: dict[str, PeeringConnection] = {p.id: p for p in snapshot.peering_connections}
         self.prefix_lists: dict[str, PrefixList] = {p.id: p for p in snapshot.prefix_lists}
+        self.absent: frozenset[str] = snapshot_absent(snapshot)
+        """Whole kinds of data the snapshot lacks (``parc.core.network.unknowns``)."""
         self.igw_vpcs: dict[str, tuple[str, ...]] = {g.id: g.vpc_ids for g in snapshot.internet_gateways}
         self.eigw_vpcs: dict[str, tuple[str, ...]] = {g.id: g.vpc_ids for g in snapshot.egress_only_internet_gateways}
+        for kind, attached in (("internet-gateway", self.igw_vpcs), ("egress-only-internet-gateway", self.eigw_vpcs)):
+            if ("InternetGateways" if kind == "internet-gateway" else "EgressOnlyInternetGateways") in self.absent:
+                # Not described: an active route to a gateway exists only while it is attached to the route table's
+                # VPC (a detached gateway's routes turn blackhole), so the routes say where it is attached.
+                for t in snapshot.route_tables:
+                    for r in t.routes:
+                        if r.target_kind == kind and r.state == "active" and t.vpc_id not in attached.get(r.target, ()):
+                            attached[r.target] = (*attached.get(r.target, ()), t.vpc_id)
 
         self._rt_by_subnet: dict[str, RouteTable] = {}
         self._main_rt: dict[str, RouteTable] = {}
@@ -75,6 +87,10 @@ class Network:
                 self._rt_by_subnet[sid] = t
             if t.is_main:
                 self._main_rt.setdefault(t.vpc_id, t)
+        self._rt_by_gateway: dict[str, RouteTable] = {}
+        for t in snapshot.route_tables:
+            for gid in t.gateway_ids:
+                self._rt_by_gateway[gid] = t
         self._acl_by_subnet: dict[str, NetworkAcl] = {}
         self._default_acl: dict[str, NetworkAcl] = {}
         for a in snapshot.network_acls:
@@ -83,9 +99,16 @@ class Network:
             if a.is_default:
                 self._default_acl.setdefault(a.vpc_id, a)
         self._igw_of_vpc: dict[str, str] = {}
-        for g in snapshot.internet_gateways:
-            for vid in g.vpc_ids:
-                self._igw_of_vpc.setdefault(vid, g.id)
+        for gid, vids in self.igw_vpcs.items():
+            for vid in vids:
+                self._igw_of_vpc.setdefault(vid, gid)
+        self._nat_by_addr: dict[Address, NatGateway] = {}
+        self._nat_by_eni: dict[str, NatGateway] = {}
+        for n in snapshot.nat_gateways:
+            for nat_addr in (*n.private_ips, *n.public_ips):
+                self._nat_by_addr.setdefault(nat_addr, n)
+            if n.eni_id:
+                self._nat_by_eni[n.eni_id] = n
 
         self._by_private: dict[Address, list[Eni]] = defaultdict(list)
         self._by_public: dict[Address, tuple[Eni, Address]] = {}
@@ -118,10 +141,35 @@ class Network:
         routes = tuple(_Route(c, None, "local", "local") for c in (vpc.cidrs if vpc else ()))
         return RouteTable(f"(main route table of {vpc_id})", vpc_id, routes, is_main=True, implicit=True)
 
+    def gateway_table(self, gateway_id: str) -> RouteTable | None:
+        """The route table associated with a gateway (ingress routing), if any."""
+        return self._rt_by_gateway.get(gateway_id)
+
     def acl_for(self, subnet_id: str, vpc_id: str) -> NetworkAcl | None:
         """The subnet's ACL, else the VPC's default ACL ("If you don't explicitly associate a subnet with a network
         ACL, the subnet is automatically associated with the default network ACL")."""
         return self._acl_by_subnet.get(subnet_id) or self._default_acl.get(vpc_id)
+
+    def unknown_groups(self, eni: Eni) -> tuple[str, ...]:
+        """The interface's security groups that the snapshot does not describe (their rules are unknown)."""
+        return tuple(g for g in eni.group_ids if g not in self.security_groups)
+
+    def prefix_list_known(self, pl_id: str | None) -> bool:
+        return pl_id is not None and pl_id in self.prefix_lists
+
+    def nat_of_eni(self, eni: Eni) -> NatGateway | None:
+        """The NAT gateway whose own interface this is (requester-managed, ``InterfaceType`` ``nat_gateway``)."""
+        nat = self._nat_by_eni.get(eni.id)
+        if nat is not None:
+            return nat
+        for a in eni.private_ips:
+            found = self._nat_by_addr.get(a)
+            if found is not None and found.vpc_id == eni.vpc_id:
+                return found
+        if eni.interface_type == "nat_gateway":
+            return NatGateway(eni.id, eni.vpc_id, eni.subnet_id, private_ips=eni.private_ips,
+                              public_ips=tuple(pub for _prv, pub in eni.public_ips), eni_id=eni.id)
+        return None
 
     def igw_of(self, vpc_id: str) -> str | None:
         return self._igw_of_vpc.get(vpc_id)
@@ -166,6 +214,41 @@ class Network:
     def security_group_decision(self, eni: Eni, egress: bool, addr: Address, peer_eni: Eni | None) -> SgDecision:
         return sg_evaluate(self.rules(eni, egress), addr, peer_eni, self.peer_matches)
 
+    def uncertain_rules(self, eni: Eni, egress: bool, addr: Address, peer_eni: Eni | None,
+                        traffic: IntervalSet) -> list[str]:
+        """Rules on ``traffic`` whose match the snapshot cannot decide, each as ``"<missing data>: <rule>"``: a
+        prefix list whose entries are not described, or a group reference across a VPC boundary when peering
+        connections are not described."""
+        out: list[str] = []
+        for rule in self.rules(eni, egress):
+            if not rule.traffic.overlaps(traffic):
+                continue
+            p = rule.peer
+            if p.kind == "prefix-list" and not self.prefix_list_known(p.ref):
+                out.append(f"{p.ref} (entries not in ManagedPrefixLists): {rule.ref()}")
+            elif (p.kind == "group" and "VpcPeeringConnections" in self.absent and peer_eni is not None
+                  and p.ref in peer_eni.group_ids and peer_eni.owns(addr)):
+                group = self.security_groups.get(rule.group_id)
+                if group is not None and group.vpc_id and group.vpc_id != peer_eni.vpc_id:
+                    out.append(f"VpcPeeringConnections (describe-vpc-peering-connections): {rule.ref()}")
+        return out
+
+    def inside_vpc(self, addr: Address, vpc_id: str) -> bool:
+        """Is ``addr`` within the VPC (its CIDR blocks, or the private address of one of its interfaces)?"""
+        vpc = self.vpcs.get(vpc_id)
+        if vpc is not None and any(addr in c for c in vpc.cidrs):
+            return True
+        return any(e.vpc_id == vpc_id for e in self._by_private.get(addr, []))
+
+    def unknown_prefix_routes(self, table: RouteTable, chosen: Route | None) -> list[str]:
+        """Prefix lists of active routes whose entries are not described, when one of them could beat ``chosen``
+        (only a host route, /32 or /128, is certain to be the most specific)."""
+        if chosen is not None and chosen.destination is not None and chosen.destination.prefixlen == (
+                32 if chosen.destination.version == 4 else 128):
+            return []
+        return sorted({r.prefix_list_id for r in table.routes if r.prefix_list_id is not None
+                       and r.state == "active" and not self.prefix_list_known(r.prefix_list_id)})
+
     def lookup_route(self, table: RouteTable, addr: Address) -> Route | None:
         from parc.core.network.routing import lookup
 
@@ -186,6 +269,16 @@ class Network:
     def resolve(self, text: str, version: int = 4, near: Endpoint | None = None, role: str = "source") -> Endpoint:
         """An instance id, an ENI id, an address of one, or any other address (the outside)."""
         t = text.strip()
+        if t.startswith("nat-"):
+            nat = self.nat_gateways.get(t)
+            if nat is None:
+                raise UnknownEndpoint(f"NAT gateway {t} is not in the snapshot")
+            outside = role == "destination" and near is not None and near.eni is None and near.nat is None
+            pool = nat.public_ips if outside and nat.public_ips else nat.private_ips
+            addr = next((a for a in pool if a.version == version), None)
+            if addr is None:
+                raise UnknownEndpoint(f"NAT gateway {t} has no IPv{version} address in the snapshot")
+            return Endpoint(t, addr, None, None, nat=nat)
         if t.startswith("i-"):
             inst = self.instances.get(t)
             if inst is None:
@@ -208,10 +301,12 @@ class Network:
         owners = self._by_private.get(addr, [])
         if owners:
             eni = self._pick(owners, near)
-            return Endpoint(t, addr, eni, eni.instance_id)
+            return Endpoint(t, addr, eni, eni.instance_id, nat=self.nat_of_eni(eni))
         if addr in self._by_public:
             eni, _prv = self._by_public[addr]
-            return Endpoint(t, addr, eni, eni.instance_id, via_public=True)
+            return Endpoint(t, addr, eni, eni.instance_id, via_public=True, nat=self.nat_of_eni(eni))
+        if addr in self._nat_by_addr:
+            return Endpoint(t, addr, None, None, nat=self._nat_by_addr[addr])
         return Endpoint(t, addr)
 
     def _pick(self, owners: list[Eni], near: Endpoint | None) -> Eni:
@@ -228,10 +323,11 @@ class Network:
     def _eni_endpoint(
         self, text: str, eni: Eni, version: int, near: Endpoint | None, role: str, instance_id: str | None
     ) -> Endpoint:
+        nat = self.nat_of_eni(eni)
         if version == 6:
             if not eni.ipv6_addresses:
                 raise UnknownEndpoint(f"{text} has no IPv6 address")
-            return Endpoint(text, eni.ipv6_addresses[0], eni, instance_id)
+            return Endpoint(text, eni.ipv6_addresses[0], eni, instance_id, nat=nat)
         primary = eni.primary_ip
         if primary is None:
             raise UnknownEndpoint(f"{text} has no private IPv4 address")
@@ -239,8 +335,8 @@ class Network:
             # From the outside, an ENI is reached at its public IPv4 address (or not at all).
             pub = eni.public_for(primary) or (eni.public_ips[0][1] if eni.public_ips else None)
             if pub is not None:
-                return Endpoint(text, pub, eni, instance_id, via_public=True)
-        return Endpoint(text, primary, eni, instance_id)
+                return Endpoint(text, pub, eni, instance_id, via_public=True, nat=nat)
+        return Endpoint(text, primary, eni, instance_id, nat=nat)
 
     def private_address_of(self, endpoint: Endpoint) -> Address:
         """The private address behind an endpoint named by its public address."""
@@ -248,6 +344,9 @@ class Network:
             for prv, pub in endpoint.eni.public_ips:
                 if pub == endpoint.address:
                     return prv
+        if endpoint.nat is not None and endpoint.address in endpoint.nat.public_ips and endpoint.nat.private_ips:
+            i = endpoint.nat.public_ips.index(endpoint.address)
+            return endpoint.nat.private_ips[min(i, len(endpoint.nat.private_ips) - 1)]
         return endpoint.address
 
     # ---- questions -------------------------------------------------------------------------------------------

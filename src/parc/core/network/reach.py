@@ -8,121 +8,27 @@ stateful (VPC User Guide, "Security group rules": return traffic is allowed what
 on the client's ephemeral ports, and the reverse route. Between two ENIs of one subnet neither route tables nor ACLs
 apply ("Traffic that is destined for the MAC address of another network interface in the subnet makes use of data link
 (layer 2) routing", VPC User Guide, "Route tables").
+
+What the snapshot does not describe is unknown, never a block (``parc.core.network.unknowns``): the walk records it
+and goes on as if the component let the packet through, or stops when it cannot tell where the packet goes (a route
+through a NAT gateway or peering connection that is not described); the answer is then ``reachable=None``, unless a
+described component certainly blocks. A packet addressed to a NAT gateway's own address is dropped there: a NAT
+gateway forwards traffic that starts in its VPC and the replies to it, and translates only sources ("NAT gateways do
+not alter destination addresses", Reachability Analyzer's ``NGW_DEST_ADDRESS_PRESERVATION``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from parc.core.network import codes
-from parc.core.network.acl import evaluate as acl_evaluate
 from parc.core.network.acl import reply_traffic
 from parc.core.network.addresses import Address, is_internet, is_rfc1918, is_rfc6598
 from parc.core.network.intervals import IntervalSet
-from parc.core.network.model import Eni, Route
+from parc.core.network.model import FOLLOWED_KINDS, Eni, Route
 from parc.core.network.network import NAT_EPHEMERAL, Network
 from parc.core.network.results import Blocked, CheckResult, Endpoint, Flow, Hop
 from parc.core.network.traffic import ICMP, TCP, UDP, ProtocolError, describe, packet, parse_protocol
-
-
-class _Stop(Exception):
-    def __init__(self, blocked: Blocked) -> None:
-        super().__init__(blocked.message)
-        self.blocked = blocked
-
-
-@dataclass
-class _Run:
-    net: Network
-    traffic: IntervalSet
-    ephemeral: tuple[int, int]
-    forward: list[Hop] = field(default_factory=list)
-    back: list[Hop] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    leg: str = "forward"
-    pending: list[Callable[[], None]] = field(default_factory=list)
-    """Return-path steps, queued while walking forward and run (in order) once the forward path is through."""
-
-    # -- recording
-
-    def hop(self, hop: Hop) -> None:
-        (self.forward if self.leg == "forward" else self.back).append(hop)
-
-    def block(self, component: str | None, kind: str, code: str, message: str, rule: str | None = None,
-              direction: str | None = None) -> None:
-        self.hop(Hop(component or "-", kind, False, rule, direction, message, code))
-        raise _Stop(Blocked(component, code, self.leg, message))
-
-    # -- steps
-
-    def sg(self, eni: Eni, egress: bool, peer: Address, peer_eni: Eni | None) -> None:
-        way = "egress" if egress else "ingress"
-        groups = ", ".join(eni.group_ids) or "(none)"
-        if not eni.filtered_by_security_groups:
-            self.hop(Hop(eni.id, "network-interface", True, None, way, "no security groups on this interface"))
-            return
-        decision = self.net.security_group_decision(eni, egress, peer, peer_eni)
-        rule = decision.first_allowing(self.traffic)
-        if rule is None:
-            rules = self.net.rules(eni, egress)
-            code = codes.SG_HAS_NO_RULES if not rules else codes.ENI_SG_RULES_MISMATCH
-            other = "to" if egress else "from"
-            missing = [g for g in eni.group_ids if g not in self.net.security_groups]
-            extra = f"; not in the snapshot: {', '.join(missing)}" if missing else ""
-            self.block(
-                groups, "security-group", code,
-                f"no {way} rule of {groups} on {eni.id} allows {describe(self.traffic)} {other} {peer}{extra}",
-                None, way,
-            )
-            return
-        self.hop(Hop(rule.group_id, "security-group", True, f"{rule.ref()}: {rule.describe()}", way))
-
-    def sg_stateful(self, eni: Eni, egress: bool) -> None:
-        if eni.filtered_by_security_groups and eni.group_ids:
-            way = "egress" if egress else "ingress"
-            self.hop(Hop(", ".join(eni.group_ids), "security-group", True, "stateful: reply to an allowed flow",
-                         way, f"security groups of {eni.id} track the connection"))
-
-    def acl(self, subnet_id: str, vpc_id: str, egress: bool, peer: Address, traffic: IntervalSet) -> None:
-        if not traffic:
-            return
-        way = "egress" if egress else "ingress"
-        acl = self.net.acl_for(subnet_id, vpc_id)
-        if acl is None:
-            self.block(subnet_id, "subnet", codes.UNKNOWN_RESOURCE,
-                       f"the snapshot has no network ACL for {subnet_id} (nor a default one for {vpc_id})", None, way)
-            return
-        decision = acl_evaluate(acl, egress, peer, traffic)
-        other = "to" if egress else "from"
-        if decision.allowed != traffic:
-            deny = decision.deny_pieces[0]
-            what = "the reply " if self.leg == "return" else ""
-            self.block(
-                acl.id, "network-acl", codes.SUBNET_ACL_RESTRICTION,
-                f"{way} {deny.describe()} denies {what}{describe(deny.traffic)} {other} {peer} ({subnet_id})",
-                deny.describe(), way,
-            )
-            return
-        rules = "; ".join(p.describe() for p in decision.allow_pieces)
-        self.hop(Hop(acl.id, "network-acl", True, rules, way, f"{describe(traffic)} {other} {peer} ({subnet_id})"))
-
-    def route(self, subnet_id: str, vpc_id: str, dest: Address) -> Route:
-        table = self.net.route_table_for(subnet_id, vpc_id)
-        route = self.net.lookup_route(table, dest)
-        if route is None:
-            self.block(table.id, "route-table", codes.NO_ROUTE_TO_DESTINATION,
-                       f"{table.id} ({subnet_id}) has no route to {dest}")
-            raise AssertionError  # unreachable: block raises
-        if route.state != "active":
-            self.block(table.id, "route-table", codes.BAD_STATE_ROUTE,
-                       f"the route {route.describe()} in {table.id} is a blackhole: packets to {dest} are dropped",
-                       route.describe())
-        self.hop(Hop(table.id, "route-table", True, route.describe(), None, f"to {dest}"))
-        return route
-
-    def then_return(self, step: Callable[[], None]) -> None:
-        self.pending.append(step)
+from parc.core.network.unknowns import describe_kind
+from parc.core.network.walk import Run, Stop, Unknowable, missing
 
 
 def check(
@@ -144,24 +50,41 @@ def check(
     dst = net.resolve(destination, version, near=src, role="destination")
     if src.address.version != dst.address.version:
         raise ValueError(f"{source} and {destination} are not of the same IP version")
-    if src.eni is None and dst.eni is None:
+    if src.eni is None and dst.eni is None and src.nat is None and dst.nat is None:
         raise ValueError(f"neither {source} nor {destination} is in the snapshot: nothing to analyse")
     traffic = packet(proto, port, icmp_code)
     eph = ephemeral or net.ephemeral
     flow = Flow(src, dst, proto, port, icmp_code if proto in (ICMP, 58) else None, eph)
-    run = _Run(net, traffic, eph)
+    run = Run(net, traffic, eph)
+    for end in (src, dst):
+        inst = net.instances.get(end.instance_id or "")
+        if inst is not None and inst.state != "running":
+            run.notes.append(f"{inst.id} is {inst.state}: the path is configured, but nothing answers until it runs")
     blocked: Blocked | None = None
     try:
         _walk(run, src, dst)
         run.leg = "return"
         for step in run.pending:
             step()
-    except _Stop as stop:
+    except Stop as stop:
         blocked = stop.blocked
-    return CheckResult(flow, blocked is None, tuple(run.forward), tuple(run.back), blocked, tuple(run.notes))
+    except Unknowable:
+        pass
+    if blocked is not None:
+        # A described component certainly blocks: what else was unknown does not change the verdict.
+        return CheckResult(flow, False, tuple(run.forward), tuple(run.back), blocked, tuple(run.notes))
+    reachable = None if run.unknown else True
+    return CheckResult(flow, reachable, tuple(run.forward), tuple(run.back), None, tuple(run.notes),
+                       tuple(run.unknown))
 
 
-def _walk(run: _Run, src: Endpoint, dst: Endpoint) -> None:
+def _walk(run: Run, src: Endpoint, dst: Endpoint) -> None:
+    if src.nat is not None:
+        raise ValueError(f"{src.label} is a NAT gateway: it only forwards traffic that starts elsewhere "
+                         "(check from the instance behind it)")
+    if dst.nat is not None:
+        _to_nat(run, src, dst)
+        return
     if src.eni is None:
         assert dst.eni is not None
         if not dst.via_public and not (dst.address.version == 6 and is_internet(dst.address)):
@@ -179,13 +102,31 @@ def _walk(run: _Run, src: Endpoint, dst: Endpoint) -> None:
         _inbound(run, public_src, dst.eni, dst.address, net_private=run.net.private_address_of(dst))
 
 
-def _from_outside_to_private(run: _Run, src: Address, dst: Endpoint) -> None:
+def _from_outside_to_private(run: Run, src: Address, dst: Endpoint) -> None:
     assert dst.eni is not None
-    igw = run.net.igw_of(dst.eni.vpc_id)
+    d = dst.eni
+    igw = run.net.igw_of(d.vpc_id)
     if not is_internet(src):
+        # A private source outside the snapshot arrives over a VPN, Direct Connect, a transit gateway or a peering
+        # connection to a VPC not described, never through the internet gateway: the destination subnet's route
+        # back to it says which.
+        table = run.net.route_table_for(d.subnet_id, d.vpc_id)
+        back = None if table.implicit else run.net.lookup_route(table, src)
+        if back is not None and back.state == "active" and back.target_kind not in ("internet-gateway", "local"):
+            run.unknowable(back.target, back.target_kind, f"a model of {back.target_kind} and what lies beyond it",
+                           f"{src} is outside the snapshot; {table.id} routes it to {back.target}, which parc does "
+                           "not follow: whether it reaches "
+                           f"{d.id} is unknown")
+        if table.implicit:
+            run.unknowable(f"route table of {d.subnet_id}", "route-table", describe_kind("RouteTables"),
+                           f"{src} is outside the snapshot, and where {d.subnet_id} routes it is unknown")
+        if back is None or back.state != "active":
+            run.block(table.id, "route-table", codes.NO_ROUTE_TO_DESTINATION,
+                      f"{table.id} ({d.subnet_id}) has no active route back to {src}: nothing from there is answered",
+                      back.describe() if back else None)
         run.block(igw, "internet-gateway", _source_code(src),
-                  f"{src} is not an internet address; a private source outside the snapshot would arrive over VPN, "
-                  "Direct Connect or a transit gateway, which parc does not model")
+                  f"{src} is not an internet address, and {table.id} routes it to "
+                  f"{back.target if back else igw}: it cannot come from the internet")
     run.block(igw, "internet-gateway", codes.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
               f"{dst.address} is a private address: the internet reaches an interface only at its public IP")
 
@@ -204,11 +145,11 @@ def _dest_code(dst: Address) -> str:
     return codes.NO_POSSIBLE_DESTINATION
 
 
-def _reply(run: _Run, ephemeral: tuple[int, int] | None = None) -> IntervalSet:
+def _reply(run: Run, ephemeral: tuple[int, int] | None = None) -> IntervalSet:
     return reply_traffic(run.traffic, ephemeral or run.ephemeral)
 
 
-def _internal(run: _Run, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> None:
+def _internal(run: Run, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> None:
     """Between two ENIs by their private addresses: same subnet, same VPC, or across a peering connection."""
     if s.id == d.id:
         run.notes.append("source and destination are the same interface")
@@ -253,11 +194,11 @@ def _internal(run: _Run, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> No
     _outbound(run, s, s_addr, d_addr, route=route)
 
 
-def _peering(run: _Run, route: Route, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> None:
+def _peering(run: Run, route: Route, s: Eni, s_addr: Address, d: Eni, d_addr: Address) -> None:
     pcx = run.net.peerings.get(route.target)
     if pcx is None:
-        run.block(route.target, "peering-connection", codes.UNKNOWN_RESOURCE,
-                  f"{route.target} is not in the snapshot (a peering to another account?)")
+        run.unknowable(route.target, "peering-connection", missing(run, "VpcPeeringConnections", route.target),
+                       f"{route.target} is not in the snapshot: where it leads, and whether it is active, is unknown")
         raise AssertionError
     if pcx.status != "active":
         run.block(pcx.id, "peering-connection", codes.BAD_STATE, f"{pcx.id} is {pcx.status}, not active")
@@ -265,7 +206,7 @@ def _peering(run: _Run, route: Route, s: Eni, s_addr: Address, d: Eni, d_addr: A
     if other is None:
         run.block(pcx.id, "peering-connection", codes.BAD_STATE_ATTACHMENT, f"{pcx.id} does not connect {s.vpc_id}")
     other_cidrs = pcx.cidrs_of(other or "") or (run.net.vpcs[other].cidrs if other in run.net.vpcs else ())
-    if not any(d_addr in c for c in other_cidrs):
+    if other_cidrs and not any(d_addr in c for c in other_cidrs):
         run.block(pcx.id, "peering-connection", codes.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR,
                   f"{d_addr} is not inside the CIDR blocks of {other}")
     if d.vpc_id != other:
@@ -290,7 +231,7 @@ def _peering(run: _Run, route: Route, s: Eni, s_addr: Address, d: Eni, d_addr: A
     run.then_return(back)
 
 
-def _outbound(run: _Run, s: Eni, s_addr: Address, dest: Address, route: Route | None = None) -> Address:
+def _outbound(run: Run, s: Eni, s_addr: Address, dest: Address, route: Route | None = None) -> Address:
     """From an ENI out of the VPC to ``dest``; returns the source address the outside sees."""
     if route is None:
         run.sg(s, True, dest, None)
@@ -307,25 +248,35 @@ def _outbound(run: _Run, s: Eni, s_addr: Address, dest: Address, route: Route | 
                   f"{dest} is inside {s.vpc_id} but no network interface in the snapshot has it")
     if kind == "peering-connection":
         pcx = run.net.peerings.get(route.target)
-        if pcx is not None and pcx.status == "active":
-            other = pcx.other(s.vpc_id) or ""
-            cidrs = pcx.cidrs_of(other) or (run.net.vpcs[other].cidrs if other in run.net.vpcs else ())
-            if not any(dest in c for c in cidrs):
-                run.block(pcx.id, "peering-connection", codes.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR,
-                          f"{dest} is not inside the CIDR blocks of {other}")
-        run.block(route.target, "peering-connection", codes.UNKNOWN_DESTINATION,
-                  f"{dest} lies beyond {route.target}, in a VPC the snapshot does not describe")
-    run.block(route.target, kind, codes.UNSUPPORTED_COMPONENT,
-              f"the route sends {dest} to {route.target} ({kind}), which parc does not model; not analysed further")
+        if pcx is None:
+            run.unknowable(route.target, "peering-connection",
+                           missing(run, "VpcPeeringConnections", route.target),
+                           f"{route.target} is not in the snapshot: where it leads is unknown")
+            raise AssertionError
+        if pcx.status != "active":
+            run.block(pcx.id, "peering-connection", codes.BAD_STATE, f"{pcx.id} is {pcx.status}, not active")
+        other = pcx.other(s.vpc_id) or ""
+        cidrs = pcx.cidrs_of(other) or (run.net.vpcs[other].cidrs if other in run.net.vpcs else ())
+        if cidrs and not any(dest in c for c in cidrs):
+            run.block(pcx.id, "peering-connection", codes.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR,
+                      f"{dest} is not inside the CIDR blocks of {other}")
+        run.unknowable(route.target, "peering-connection", f"a network interface with {dest} in {other}",
+                       f"{dest} lies beyond {route.target}, in {other}, where the snapshot describes no interface "
+                       "with that address")
+    run.unknowable(route.target, kind, f"a model of {kind} (parc does not follow paths through it)",
+                   f"the route sends {dest} to {route.target} ({kind}), which parc does not model: what happens "
+                   "after it is unknown")
     raise AssertionError
 
 
-def _leave_checks(run: _Run, gateway: str, kind: str, dest: Address) -> None:
+
+
+def _leave_checks(run: Run, gateway: str, kind: str, dest: Address) -> None:
     if not is_internet(dest):
         run.block(gateway, kind, _dest_code(dest), f"{dest} is not an internet address: {gateway} drops it")
 
 
-def _out_to_internet(run: _Run, s: Eni, dest: Address, gateway: str, kind: str, out_detail: str,
+def _out_to_internet(run: Run, s: Eni, dest: Address, gateway: str, kind: str, out_detail: str,
                      reply_detail: str) -> None:
     """Leave through the subnet's ACL and an internet-facing gateway; the reply comes back through the same ACL
     (stateless) and the ENI's security groups (stateful: always let through)."""
@@ -341,7 +292,7 @@ def _out_to_internet(run: _Run, s: Eni, dest: Address, gateway: str, kind: str, 
     run.then_return(back)
 
 
-def _via_igw(run: _Run, s: Eni, s_addr: Address, dest: Address, igw: str) -> Address:
+def _via_igw(run: Run, s: Eni, s_addr: Address, dest: Address, igw: str) -> Address:
     if not run.net.igw_attached(igw, s.vpc_id):
         run.block(igw, "internet-gateway", codes.BAD_STATE_ATTACHMENT, f"{igw} is not attached to {s.vpc_id}")
     public = s_addr
@@ -357,7 +308,7 @@ def _via_igw(run: _Run, s: Eni, s_addr: Address, dest: Address, igw: str) -> Add
     return public
 
 
-def _via_eigw(run: _Run, s: Eni, s_addr: Address, dest: Address, eigw: str) -> Address:
+def _via_eigw(run: Run, s: Eni, s_addr: Address, dest: Address, eigw: str) -> Address:
     if s.vpc_id not in run.net.eigw_vpcs.get(eigw, ()):
         run.block(eigw, "egress-only-internet-gateway", codes.BAD_STATE_ATTACHMENT,
                   f"{eigw} is not attached to {s.vpc_id}")
@@ -366,10 +317,11 @@ def _via_eigw(run: _Run, s: Eni, s_addr: Address, dest: Address, eigw: str) -> A
     return s_addr
 
 
-def _via_nat(run: _Run, s: Eni, s_addr: Address, dest: Address, nat_id: str) -> Address:
+def _via_nat(run: Run, s: Eni, s_addr: Address, dest: Address, nat_id: str) -> Address:
     nat = run.net.nat_gateways.get(nat_id)
     if nat is None:
-        run.block(nat_id, "nat-gateway", codes.UNKNOWN_RESOURCE, f"{nat_id} is not in the snapshot")
+        run.unknowable(nat_id, "nat-gateway", missing(run, "NatGateways", nat_id),
+                       f"{nat_id} is not in the snapshot: its subnet, state and routes are unknown")
         raise AssertionError
     if nat.state != "available":
         run.block(nat.id, "nat-gateway", codes.BAD_STATE, f"{nat.id} is {nat.state}, not available")
@@ -380,24 +332,31 @@ def _via_nat(run: _Run, s: Eni, s_addr: Address, dest: Address, nat_id: str) -> 
         run.block(nat.id, "nat-gateway", codes.PROTOCOL_RESTRICTION,
                   f"{nat.id} carries only TCP, UDP and ICMP (VPC User Guide, NAT gateways)")
     if s_addr.version != 4:
-        run.block(nat.id, "nat-gateway", codes.UNSUPPORTED_COMPONENT, "parc does not model NAT64")
+        run.unknowable(nat.id, "nat-gateway", "a model of NAT64 (parc does not follow IPv6 through a NAT gateway)",
+                       f"IPv6 to {dest} through {nat.id} is translated by NAT64, which parc does not model")
     same = nat.subnet_id == s.subnet_id
     if not same:
         run.acl(s.subnet_id, s.vpc_id, True, dest, run.traffic)
         run.acl(nat.subnet_id, nat.vpc_id, False, s_addr, run.traffic)
     if nat.connectivity != "public" or not nat.public_ips:
-        run.block(nat.id, "nat-gateway", codes.IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS,
-                  f"{nat.id} is a private NAT gateway (no Elastic IP): an internet gateway drops its traffic")
-    public = nat.public_ips[0]
+        # "if you route traffic from the private NAT gateway to the internet gateway, the internet gateway drops the
+        # traffic" (VPC User Guide, "NAT gateways"); through a transit or virtual private gateway it goes on.
+        table = run.net.route_table_for(nat.subnet_id, nat.vpc_id)
+        onward = None if table.implicit else run.net.lookup_route(table, dest)
+        if onward is not None and onward.target_kind == "internet-gateway" and onward.state == "active":
+            run.block(nat.id, "nat-gateway", codes.IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS,
+                      f"{nat.id} is a private NAT gateway (no Elastic IP): an internet gateway drops its traffic")
+    public = nat.public_ips[0] if nat.public_ips else (nat.private_ips[0] if nat.private_ips else s_addr)
     run.hop(Hop(nat.id, "nat-gateway", True, None, None, f"{s_addr} leaves as {public}"))
     route = run.route(nat.subnet_id, nat.vpc_id, dest)
     if route.target_kind != "internet-gateway":
         if route.target_kind == "local":
             run.block(route.target, "route-table", codes.UNKNOWN_DESTINATION,
                       f"{dest} is inside {nat.vpc_id} but no network interface in the snapshot has it")
-        run.block(route.target, route.target_kind, codes.UNSUPPORTED_COMPONENT,
-                  f"from the NAT gateway's subnet {nat.subnet_id}, {dest} is routed to {route.target}, which parc "
-                  "does not follow (a NAT gateway reaches the internet through an internet gateway)")
+        run.unknowable(route.target, route.target_kind, f"a model of {route.target_kind} (parc does not follow "
+                       "paths through it)",
+                       f"from the NAT gateway's subnet {nat.subnet_id}, {dest} is routed to {route.target}, which "
+                       "parc does not follow: what happens after it is unknown")
     igw = route.target
     if not run.net.igw_attached(igw, nat.vpc_id):
         run.block(igw, "internet-gateway", codes.BAD_STATE_ATTACHMENT, f"{igw} is not attached to {nat.vpc_id}")
@@ -422,7 +381,7 @@ def _via_nat(run: _Run, s: Eni, s_addr: Address, dest: Address, nat_id: str) -> 
     return public
 
 
-def _inbound(run: _Run, src: Address, d: Eni, d_addr: Address, net_private: Address) -> None:
+def _inbound(run: Run, src: Address, d: Eni, d_addr: Address, net_private: Address) -> None:
     """From the internet (``src``) to an ENI at its public IPv4 or its IPv6 address.
 
     VPC User Guide, "Internet gateways": instances must have a public IPv4 address or an IPv6 address, and the subnet
@@ -432,40 +391,133 @@ def _inbound(run: _Run, src: Address, d: Eni, d_addr: Address, net_private: Addr
     igw = run.net.igw_of(d.vpc_id)
     if not is_internet(src):
         run.block(igw, "internet-gateway", _source_code(src), f"{src} is not an internet address")
+    table = run.net.route_table_for(d.subnet_id, d.vpc_id)
     if igw is None:
-        run.block(None, "internet-gateway", codes.NO_ROUTE_TO_DESTINATION,
-                  f"{d.vpc_id} has no internet gateway attached: nothing from the internet reaches {d.id}")
-        raise AssertionError
+        if "InternetGateways" not in run.net.absent:
+            run.block(None, "internet-gateway", codes.NO_ROUTE_TO_DESTINATION,
+                      f"{d.vpc_id} has no internet gateway attached: nothing from the internet reaches {d.id}")
+        elif table.implicit:
+            run.unknowable(f"internet gateway of {d.vpc_id}", "internet-gateway",
+                           f"{describe_kind('InternetGateways')} and {describe_kind('RouteTables')}",
+                           f"neither internet gateways nor route tables are described: whether {d.vpc_id} takes "
+                           "traffic from the internet is unknown")
     private = net_private
     if d_addr.version == 4:
         if d.public_for(private) != d_addr:
             run.block(igw, "internet-gateway", codes.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
-                      f"{d.id} has no public IPv4 address or Elastic IP: {igw} cannot deliver to it")
+                      f"{d.id} has no public IPv4 address or Elastic IP: {igw or 'an internet gateway'} cannot "
+                      "deliver to it")
     elif not is_internet(d_addr):
         run.block(igw, "internet-gateway", codes.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
                   f"{d_addr} is not a global IPv6 address")
-    table = run.net.route_table_for(d.subnet_id, d.vpc_id)
-    back_route = run.net.lookup_route(table, src)
-    if back_route is None or back_route.target != igw or back_route.state != "active":
-        if back_route is not None and back_route.state != "active":
-            run.block(table.id, "route-table", codes.BAD_STATE_ROUTE,
-                      f"{table.id} sends {src} to a blackhole ({back_route.describe()})", back_route.describe())
-        where = f"to {back_route.target}" if back_route is not None else "nowhere"
-        run.block(table.id, "route-table", codes.NO_ROUTE_TO_DESTINATION,
-                  f"{d.subnet_id} is not a public subnet for {src}: {table.id} routes it {where}, not to {igw}",
-                  back_route.describe() if back_route else None)
-        raise AssertionError
-    run.hop(Hop(igw, "internet-gateway", True, None, None,
+    gateway = igw or f"internet gateway of {d.vpc_id}"
+    if table.implicit:
+        missing = (describe_kind("RouteTables") if "RouteTables" in run.net.absent
+                   else f"the route table of {d.subnet_id} (neither associated nor {d.vpc_id}'s main table is in "
+                   "RouteTables)")
+        run.assume(f"route table of {d.subnet_id}", "route-table", missing,
+                   f"the snapshot has no route table for {d.subnet_id}: whether it routes {src} to {gateway} (a "
+                   "public subnet) is unknown")
+        route_text = "(unknown)"
+    else:
+        back_route = run.net.lookup_route(table, src)
+        hidden = run.net.unknown_prefix_routes(table, back_route)
+        if hidden:
+            run.unknowable(table.id, "route-table", "; ".join(f"{pl} (entries not in ManagedPrefixLists)"
+                                                              for pl in hidden),
+                           f"{table.id} has routes to prefix lists whose entries are not in the snapshot: which "
+                           f"route carries {src} is unknown")
+        if back_route is not None and back_route.state == "active" and back_route.target_kind not in FOLLOWED_KINDS:
+            run.unknowable(back_route.target, back_route.target_kind,
+                           f"a model of {back_route.target_kind} (parc does not follow paths through it)",
+                           f"{table.id} sends the replies to {src} to {back_route.target} ({back_route.target_kind}), "
+                           "which parc does not follow: whether they reach the internet is unknown")
+        if back_route is None or back_route.target != igw or back_route.state != "active":
+            if back_route is not None and back_route.state != "active":
+                run.block(table.id, "route-table", codes.BAD_STATE_ROUTE,
+                          f"{table.id} sends {src} to a blackhole ({back_route.describe()})", back_route.describe())
+            where = f"to {back_route.target}" if back_route is not None else "nowhere"
+            run.block(table.id, "route-table", codes.NO_ROUTE_TO_DESTINATION,
+                      f"{d.subnet_id} is not a public subnet for {src}: {table.id} routes it {where}, not to "
+                      f"{igw or 'an internet gateway'}", back_route.describe() if back_route else None)
+            raise AssertionError
+        route_text = back_route.describe()
+    run.hop(Hop(gateway, "internet-gateway", True, None, None,
                 f"{d_addr} -> {private}" if private != d_addr else f"to {d_addr}"))
+    edge = run.net.gateway_table(gateway)
+    if edge is not None:
+        # Ingress routing (VPC User Guide, "Route tables", gateway route tables): the gateway's own table routes what
+        # enters; the local route delivers directly, a more specific route sends it through a middlebox first.
+        via = run.net.lookup_route(edge, private)
+        if via is not None and via.target_kind != "local":
+            run.unknowable(via.target, via.target_kind, f"a model of {via.target_kind} (a middlebox parc does not "
+                           "follow)", f"{edge.id}, the route table of {gateway}, sends {private} to {via.target} "
+                           "first: what that appliance lets through is unknown")
+        run.hop(Hop(edge.id, "route-table", True, via.describe() if via else None, None,
+                    f"gateway route table of {gateway}: to {private}"))
     run.acl(d.subnet_id, d.vpc_id, False, src, run.traffic)
     run.sg(d, False, src, None)
-    route_text = back_route.describe()
+    known_route = not table.implicit
 
     def back() -> None:
         run.sg_stateful(d, True)
         run.acl(d.subnet_id, d.vpc_id, True, src, _reply(run))
-        run.hop(Hop(table.id, "route-table", True, route_text, None, f"to {src}"))
-        run.hop(Hop(igw, "internet-gateway", True, None, None, f"reply leaves as {d_addr}"))
+        run.hop(Hop(table.id, "route-table", True if known_route else None, route_text, None, f"to {src}"))
+        run.hop(Hop(gateway, "internet-gateway", True, None, None, f"reply leaves as {d_addr}"))
 
     # The inbound leg's reply starts the return path: it is the first thing the destination sends back.
     run.pending.insert(0, back)
+
+
+def _to_nat(run: Run, src: Endpoint, dst: Endpoint) -> None:
+    """A packet addressed to a NAT gateway's own address: carried there, then dropped by the NAT gateway.
+
+    VPC User Guide, "NAT gateways": instances behind it "can't receive unsolicited inbound connections"; the NAT
+    gateway translates the source of traffic that starts at an interface in its VPC, and "NAT gateways do not alter
+    destination addresses" (Reachability Analyzer, ``NGW_DEST_ADDRESS_PRESERVATION``): a packet for the NAT gateway
+    itself, from the internet without a session or from any host, has nowhere to go.
+    """
+    nat = dst.nat
+    assert nat is not None
+    private = run.net.private_address_of(dst)
+    if src.eni is None:
+        igw = run.net.igw_of(nat.vpc_id)
+        if not is_internet(src.address):
+            run.block(igw, "internet-gateway", _source_code(src.address), f"{src.address} is not an internet address")
+        if dst.address not in nat.public_ips:
+            run.block(igw, "internet-gateway", codes.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS,
+                      f"{dst.address} is a private address: the internet reaches {nat.id} only at its Elastic IP")
+        if igw is None and "InternetGateways" not in run.net.absent:
+            run.block(None, "internet-gateway", codes.NO_ROUTE_TO_DESTINATION,
+                      f"{nat.vpc_id} has no internet gateway attached: nothing from the internet reaches {nat.id}")
+        run.hop(Hop(igw or f"internet gateway of {nat.vpc_id}", "internet-gateway", True, None, None,
+                    f"{dst.address} -> {private}"))
+        run.acl(nat.subnet_id, nat.vpc_id, False, src.address, run.traffic)
+        origin = f"from the internet ({src.address}), with no connection of its own to answer"
+    else:
+        s = src.eni
+        s_addr = run.net.private_address_of(src) if src.via_public else src.address
+        if dst.address in nat.public_ips:
+            public = _outbound(run, s, s_addr, dst.address)
+            origin = f"from {public} through the internet"
+        else:
+            run.sg(s, True, dst.address, None)
+            origin = f"from {s.id} ({s_addr})"
+            if s.subnet_id != nat.subnet_id:
+                route = run.route(s.subnet_id, s.vpc_id, dst.address)
+                pcx = run.net.peerings.get(route.target) if route.target_kind == "peering-connection" else None
+                if route.target_kind == "local" and s.vpc_id == nat.vpc_id:
+                    run.acl(s.subnet_id, s.vpc_id, True, dst.address, run.traffic)
+                elif pcx is not None and pcx.status == "active" and pcx.other(s.vpc_id) == nat.vpc_id:
+                    run.acl(s.subnet_id, s.vpc_id, True, dst.address, run.traffic)
+                    run.hop(Hop(pcx.id, "peering-connection", True, None, None, f"{s.vpc_id} -> {nat.vpc_id}"))
+                    origin += f" across {pcx.id}"
+                else:
+                    run.unknowable(route.target, route.target_kind, f"a path from {s.vpc_id} to {nat.id}",
+                                   f"{dst.address} is reached through {route.target}, which parc does not follow "
+                                   "to a NAT gateway")
+                run.acl(nat.subnet_id, nat.vpc_id, False, s_addr, run.traffic)
+    run.block(nat.id, "nat-gateway", codes.NGW_DEST_ADDRESS_PRESERVATION,
+              f"{describe(run.traffic)} is addressed to {nat.id} itself ({dst.address}), {origin}: a NAT gateway "
+              "accepts no connections of its own, it only translates the source of traffic that starts in its VPC "
+              "and never changes a destination")

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from parc.core.findings import Finding, FindingType
 from parc.core.network.model import Snapshot
+from parc.core.network.unknowns import KIND_EFFECTS, describe_kind, snapshot_absent
 
 SG_DOCS = "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html"
 PEERING_DOCS = "https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html"
@@ -108,12 +109,19 @@ def reference_findings(snapshot: Snapshot, present: frozenset[str] = frozenset()
             if sid not in explicit and vid not in defaults:
                 out.append(Finding("NET_SUBNET_WITHOUT_ACL", FindingType.WARNING,
                                    f"no network ACL is known for {sid} (nor a default one for {vid}): traffic "
-                                   "crossing its boundary is reported as blocked", details={"subnet": sid}))
-    elif subnet_ids:
+                                   "crossing its boundary is reported as unknown", details={"subnet": sid}))
+    elif subnet_ids or snapshot.enis:
         out.append(Finding("NET_NO_NETWORK_ACLS", FindingType.WARNING,
-                           "the snapshot has no NetworkAcls (describe-network-acls): traffic between subnets and "
-                           "to or from the internet is reported as blocked"))
-    if not snapshot.route_tables and subnet_ids:
+                           f"the snapshot has no {describe_kind('NetworkAcls')}: {KIND_EFFECTS['NetworkAcls']}",
+                           details={"kind": "NetworkAcls"}))
+    if not snapshot.route_tables and (subnet_ids or snapshot.enis):
         out.append(Finding("NET_NO_ROUTE_TABLES", FindingType.WARNING,
-                           "the snapshot has no RouteTables (describe-route-tables): only local routes are assumed"))
+                           f"the snapshot has no {describe_kind('RouteTables')}: {KIND_EFFECTS['RouteTables']}",
+                           details={"kind": "RouteTables"}))
+    if snapshot.kinds is not None and snapshot.kinds:
+        for kind in sorted(snapshot_absent(snapshot) - {"NetworkAcls", "RouteTables"}):
+            derived = kind in ("InternetGateways", "EgressOnlyInternetGateways")
+            out.append(Finding("NET_NOT_DESCRIBED", FindingType.SUGGESTION if derived else FindingType.WARNING,
+                               f"the snapshot has no {describe_kind(kind)}: {KIND_EFFECTS[kind]}",
+                               details={"kind": kind}))
     return out
