@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from parc.core.findings import Finding, FindingType
 from parc.core.lint.base import RULES, Rule
+from parc.core.lint.containment import WorkMeter, policy_meter
 from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy
@@ -120,10 +121,15 @@ def validate(
     policy_type: PolicyType | None = None,
     catalog: object | None = None,
     name: str | None = None,
+    *,
+    meter: WorkMeter | None = None,
 ) -> ValidationResult:
     """Validate one policy. ``policy_type`` None infers it; ``catalog`` (a ``parc.catalog`` Catalog) enables the
-    rules that check actions, resources and condition keys against AWS's service reference."""
+    rules that check actions, resources and condition keys against AWS's service reference. ``meter`` counts the
+    work of the wildcard comparisons (a new one, limited by the policy's size, when None); tests pass their own to
+    measure cost without a clock."""
     from parc.core.lint.rules_common import SourceContext, make
+    from parc.core.lint.rules_redundancy import policy_chars
 
     rules = load_rules()
     if isinstance(source, bytes):
@@ -149,6 +155,7 @@ def validate(
         return ValidationResult(_finish(findings, [], name), None, ptype, inferred, name, text)
     ptype = policy_type or infer_policy_type(policy)
     ctx = SourceContext(policy, ptype, catalog, text_chars=len(text) if text is not None else None)
+    ctx = replace(ctx, meter=meter if meter is not None else policy_meter(policy_chars(ctx)))
     found: list[Finding] = []
     for r in rules:
         if r.needs_catalog and catalog is None:
