@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from parc.core.findings import Finding, FindingType
 from parc.core.lint.base import RULES, Rule
 from parc.core.lint.containment import WorkMeter, policy_meter
+from parc.core.lint.iam_verdict import IAM_TYPES, mark
 from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy
@@ -47,8 +48,16 @@ class ValidationResult:
 
     @property
     def ok(self) -> bool:
-        """No ERROR finding: AWS would accept the policy."""
+        """No ERROR finding (Access Analyzer's levels; see ``iam_accepts`` for what IAM's API would refuse)."""
         return not any(f.finding_type is FindingType.ERROR for f in self.findings)
+
+    @property
+    def iam_accepts(self) -> bool | None:
+        """Whether IAM's API would accept the document at deploy time (no finding with ``iam_rejects``); None for
+        the policy types IAM does not store (resource-based, SCP, RCP, endpoint), which their service judges."""
+        if self.policy_type not in IAM_TYPES:
+            return None
+        return not any(f.iam_rejects is not None for f in self.findings)
 
     def worst(self) -> FindingType | None:
         return max((f.finding_type for f in self.findings), key=lambda t: t.rank, default=None)
@@ -146,13 +155,14 @@ def validate(
             None,
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html",
         )
-        return ValidationResult((finding.in_file(name),), None, policy_type or PolicyType.IDENTITY, False, name, text)
+        ptype = policy_type or PolicyType.IDENTITY
+        return ValidationResult(mark((finding.in_file(name),), ptype), None, ptype, False, name, text)
     findings = list(parsed.findings)
     policy = parsed.policy
     inferred = policy_type is None
     if policy is None:
         ptype = policy_type or PolicyType.IDENTITY
-        return ValidationResult(_finish(findings, [], name), None, ptype, inferred, name, text)
+        return ValidationResult(mark(_finish(findings, [], name), ptype), None, ptype, inferred, name, text)
     ptype = policy_type or infer_policy_type(policy)
     ctx = SourceContext(policy, ptype, catalog, text_chars=len(text) if text is not None else None)
     ctx = replace(ctx, meter=meter if meter is not None else policy_meter(policy_chars(ctx)))
@@ -175,7 +185,7 @@ def validate(
                     rule=r.name,
                 )
             )
-    return ValidationResult(_finish(findings, found, name), policy, ptype, inferred, name, text)
+    return ValidationResult(mark(_finish(findings, found, name), ptype), policy, ptype, inferred, name, text)
 
 
 def _finish(parse_findings: list[Finding], rule_findings: list[Finding], name: str | None) -> tuple[Finding, ...]:
