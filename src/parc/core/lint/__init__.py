@@ -30,6 +30,7 @@ RULE_MODULES = (
     "rules_catalog",
     "rules_arn",
     "rules_conditions",
+    "rules_notprincipal",
 )
 """Modules that register rules when imported; absent ones (not written yet) are skipped."""
 

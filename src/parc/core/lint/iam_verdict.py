@@ -18,7 +18,8 @@ Decisions the documentation leaves open (stated in the README's "Validating poli
 - A Region in an ARN whose resource type has none is refused for S3 and IAM ARNs, the services whose ARNs IAM checks
   ("Resource arn:aws:s3:us-west-2:...:bucket/x can not contain region information", "IAM resource ... cannot contain
   region information"); for other services such an ARN is accepted and matches nothing.
-- Malformed dates in date conditions are refused (the date operators take ISO 8601 dates or epoch seconds only:
+- A malformed date in a date condition (TYPE_MISMATCH_DATE) is refused, as issue 11 states; the page says only that
+  the date operators take ISO 8601 dates or epoch seconds:
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date).
 
 Only the policy types IAM (or STS) stores are judged; a resource-based policy, an SCP, an RCP or an endpoint policy
@@ -69,7 +70,7 @@ _REJECTS: dict[str, str] = {
     "UNSUPPORTED_SID": "IAM: \"Statement IDs (SID) must be alpha-numeric.\"",
     "UNIQUE_SIDS_REQUIRED": "IAM: \"Statement IDs (SID) in a single policy must be unique.\"",
     "INVALID_ARN_PREFIX": "IAM: \"Resource ... must be in ARN format or \\\"*\\\".\"",
-    "INVALID_DATE_VALUE": "Date conditions take ISO 8601 dates or epoch seconds ("
+    "TYPE_MISMATCH_DATE": "Date conditions take ISO 8601 dates or epoch seconds ("
     + _DOCS
     + "reference_policies_elements_condition_operators.html#Conditions_Date).",
     "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA": "IAM refuses a policy over its size quota (LimitExceeded; "
