@@ -9,11 +9,16 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_ver
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from parc.catalog import default_catalog
 from parc.cli.main import cli
+from parc.core.lint import validate
+from parc.core.policy.model import PolicyType
 
 V = "2012-10-17"
 EMPTY_ACTION = {"Version": V, "Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}
@@ -66,3 +71,23 @@ def test_sarif_carries_the_verdict(tmp_path: Path) -> None:
     assert result["properties"]["iamRejects"] is True
     doc = json.loads(run(tmp_path, NO_VERSION, "--format", "sarif")[1])
     assert all("iamRejects" not in r["properties"] for r in doc["runs"][0]["results"])
+
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "aws-managed-policies"
+
+
+@pytest.mark.slow
+def test_iam_accepted_every_aws_managed_policy_but_for_the_customer_size_quota() -> None:
+    """AWS stored all 1,641 of them, so the verdict may refuse none, except for the 6,144-character quota, which
+    binds customer managed policies (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
+    and not AWS's own."""
+    if not DATA.is_dir():
+        pytest.skip(f"{DATA} is absent: the AWS managed policies live in the workplace's shared data, not the repo")
+    catalog = default_catalog()
+    refused = Counter(
+        f.code
+        for path in sorted(DATA.glob("*.json"))
+        for f in validate(path.read_text(), PolicyType.IDENTITY, catalog, path.name).findings
+        if f.iam_rejects is not None
+    )
+    assert set(refused) == {"POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA"}
