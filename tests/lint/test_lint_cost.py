@@ -12,9 +12,11 @@ import json
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parc.core.lint import validate
-from parc.core.lint.containment import WORK_BASE, WORK_PER_CHAR, WorkMeter, glob_contains, glob_matches
+from parc.core.lint.containment import WORK_BASE, WORK_PER_CHAR, WorkMeter, exact_contains, glob_contains, glob_matches
 from parc.core.policy.model import PolicyType
 
 V = "2012-10-17"
@@ -83,3 +85,13 @@ def test_containment_answers(outer: str, inner: str, expected: bool) -> None:
     assert glob_contains(outer, inner, meter=meter) is expected
     if "?" not in inner and "*" not in inner:
         assert glob_matches(outer, inner) is expected
+
+
+_pattern = st.text(alphabet="ab*?", max_size=8)
+
+
+@settings(max_examples=500, deadline=None)
+@given(outer=_pattern, inner=_pattern)
+def test_fast_containment_agrees_with_the_exact_search(outer: str, inner: str) -> None:
+    """The normalisation, the alignment and the counterexample strings answer as the exhaustive search does."""
+    assert glob_contains(outer, inner) is exact_contains(outer, inner, None)

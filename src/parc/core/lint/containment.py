@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 
-__all__ = ["WorkMeter", "arn_contains", "glob_contains", "glob_matches", "glob_wild", "policy_meter"]
+__all__ = ["WorkMeter", "arn_contains", "exact_contains", "glob_contains", "glob_matches", "glob_wild", "policy_meter"]
 
 
 class WorkMeter:
@@ -236,7 +236,7 @@ def glob_contains(outer: str, inner: str, ignore_case: bool = False, meter: Work
     for filler in ("", long, long * min(max(o.gaps) + 1, 8)):
         if not _aligns(o, symbolic.replace(star, filler), "", meter):
             return False
-    return _search(outer, inner, meter)
+    return exact_contains(outer, inner, meter)
 
 
 def _symbolic(pattern: _Norm, one: str, star: str) -> str:
@@ -255,7 +255,7 @@ _OTHER = "\x00"
 """Stands for every character that appears in neither pattern."""
 
 
-def _search(outer: str, inner: str, meter: WorkMeter | None) -> bool | None:
+def exact_contains(outer: str, inner: str, meter: WorkMeter | None) -> bool | None:
     """The exact containment search: pairs (state of ``inner``, set of states of ``outer``) over the alphabet of
     the characters either pattern names plus one for all others, looking for a string ``inner`` accepts and
     ``outer`` rejects. Exponential in the worst case, hence the meter (each state visited costs its size)."""
