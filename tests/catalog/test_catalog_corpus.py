@@ -2,7 +2,8 @@
 
 Each case is named after the rule it pins (``CODE/what`` for a finding, ``valid/what`` for none), cites the page
 that says why in ``doc``, and lists every finding the catalog rules must report as ``{code, path}``: no more, no
-fewer, so a valid case pins that nothing is reported.
+fewer, so a valid case pins that nothing is reported. ``iam_accepts`` (optional) pins whether IAM's API would
+accept the document.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from lint_helpers import lint_catalog
 
+from parc.core.lint.iam_verdict import iam_reason
 from parc.core.policy.model import PolicyType
 
 CORPUS = Path(__file__).parent.parent / "corpora" / "validate_catalog"
@@ -49,3 +51,6 @@ def test_case(case: dict[str, Any]) -> None:
         assert name.split("/")[0] in {code for code, _ in want}
     for f in findings:
         assert f.position is not None and f.learn_more
+    if "iam_accepts" in case:  # the separate "will IAM accept it?" verdict (core/lint/iam_verdict.py)
+        ptype = PolicyType(case["policy_type"])
+        assert (not any(iam_reason(f, ptype) for f in findings)) is case["iam_accepts"]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from parc.core.findings import Finding, FindingType
 from parc.core.lint import infer_policy_type, load_rules, validate
 from parc.core.lint.base import RULES, LintContext, Rule
-from parc.core.lint.rules_redundancy import arn_contains, glob_contains
+from parc.core.lint.containment import arn_contains, glob_contains
 from parc.core.policy.model import PolicyType
 from parc.core.policy.parse import parse_policy_strict
 

@@ -1,9 +1,12 @@
 """The validate corpus: each case is a policy of one type with the findings it must produce.
 
 Cases live in tests/corpora/validate/*.json: ``{name, policy_type, doc, policy (object or raw text), expect:
-[{code, path, line?}], also?: [codes], valid?: bool}``. ``doc`` cites the AWS page that pins the behaviour.
-A case passes when every expected finding is there (code and JSON path, and line when given) and no ERROR or
-SECURITY_WARNING is reported beyond the expected codes and ``also``; ``valid: true`` means no ERROR at all.
+[{code, path, line?}], also?: [codes], valid?: bool, absent?: [codes], iam_accepts?: bool | null}``. ``doc``
+cites the AWS page that pins the behaviour. A case passes when every expected finding is there (code and JSON path,
+and line when given) and no ERROR or SECURITY_WARNING is reported beyond the expected codes and ``also``;
+``valid: true`` means no ERROR at all; ``absent`` lists codes that must not be reported (the other outcome of a rule
+whose finding is not serious); ``iam_accepts`` pins the separate "will IAM accept it?" verdict (null: a type IAM
+does not store).
 The catalog rules are left out (catalog=None): their corpus is tests/corpora/validate_catalog/.
 """
 
@@ -58,3 +61,7 @@ def test_case(name: str, case: dict[str, Any]) -> None:
     if case.get("valid"):
         assert result.ok, f"{name}: a valid policy got errors {got}"
     assert not any(f.code == "INTERNAL_ERROR" for f in result.findings)
+    absent = set(case.get("absent", ())) & {f.code for f in result.findings}
+    assert not absent, f"{name}: reported {absent}: {got}"
+    if "iam_accepts" in case:
+        assert result.iam_accepts is case["iam_accepts"], f"{name}: iam_accepts {result.iam_accepts}: {got}"

@@ -62,6 +62,28 @@ def compile_policy_arn(arn: str) -> tuple[str, ...]:
         else:
             out.append(ch)
         i += 1
+    return _collapse_runs(out)
+
+
+def _collapse_runs(atoms: list[str]) -> tuple[str, ...]:
+    """Each run of wildcards holding a ``*`` as its ``?`` then one ``*`` (the same strings: at least that many
+    characters), so that ``?*?*?*...`` costs the overlap search one ``*``, not one per character."""
+    out: list[str] = []
+    i = 0
+    n = len(atoms)
+    while i < n:
+        if atoms[i] not in (_STAR, _ONE):
+            out.append(atoms[i])
+            i += 1
+            continue
+        j = i
+        while j < n and atoms[j] in (_STAR, _ONE):
+            j += 1
+        ones = sum(1 for a in atoms[i:j] if a == _ONE)
+        out.extend([_ONE] * ones)
+        if ones < j - i:
+            out.append(_STAR)
+        i = j
     return tuple(out)
 
 

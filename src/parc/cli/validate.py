@@ -48,6 +48,26 @@ def failed(results: Sequence[ValidationResult], fail_on: FindingType) -> bool:
     return any(f.finding_type.rank >= fail_on.rank for r in results for f in r.findings)
 
 
+def iam_refused(results: Sequence[ValidationResult]) -> bool:
+    """``--mode iam``: some document IAM's API would refuse at deploy time."""
+    return any(r.iam_accepts is False for r in results)
+
+
+def iam_summary(results: Sequence[ValidationResult]) -> str | None:
+    """The text report's IAM verdict line, for the documents IAM stores (None when there are none)."""
+    judged = [r for r in results if r.iam_accepts is not None]
+    if not judged:
+        return None
+    refused = [r for r in judged if r.iam_accepts is False]
+    n = len(judged)
+    if not refused:
+        return f"IAM: {'the document' if n == 1 else f'all {n} documents'} would be accepted at deploy time."
+    return (
+        f"IAM: {len(refused)} of {n} document{'s' if n != 1 else ''} would be refused at deploy time "
+        "(MalformedPolicyDocument or a size quota): see the findings marked [IAM rejects]."
+    )
+
+
 @click.command(
     "validate",
     epilog="With --type auto, a file named NAME.TYPE.json (deny-regions.scp.json, bucket.resource.json) has that "
@@ -74,13 +94,21 @@ def failed(results: Sequence[ValidationResult], fail_on: FindingType) -> bool:
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE.")
 @click.option(
+    "--mode",
+    type=click.Choice(["access-analyzer", "iam"]),
+    default="access-analyzer",
+    show_default=True,
+    help="access-analyzer: exit 1 on a finding of --fail-on's level or above. iam: exit 1 only when IAM's API would "
+    "refuse a document at deploy time (MalformedPolicyDocument or a size quota); every finding is still reported.",
+)
+@click.option(
     "--catalog/--no-catalog",
     default=True,
     show_default=True,
     help="Check actions, ARNs and condition keys against the IAM catalog.",
 )
 def command(
-    paths: tuple[str, ...], policy_type: str, fmt: str, fail_on: str, output: str | None, catalog: bool
+    paths: tuple[str, ...], policy_type: str, fmt: str, fail_on: str, output: str | None, mode: str, catalog: bool
 ) -> None:
     """Validate IAM policies: files, folders (recursively, *.json) or - for standard input."""
     sources, errors = collect(paths, sys.stdin)
@@ -93,7 +121,12 @@ def command(
     try:
         if fmt == "json":
             extra = {
-                r.name or "": {"policy_type": r.policy_type.value, "type_inferred": r.type_inferred} for r in results
+                r.name or "": {
+                    "policy_type": r.policy_type.value,
+                    "type_inferred": r.type_inferred,
+                    "iam_accepts": r.iam_accepts,
+                }
+                for r in results
             }
             _write(render_json(results, threshold, extra), report_file)
         elif fmt == "sarif":
@@ -102,6 +135,9 @@ def command(
             # soft_wrap: long messages and links stay on one line; the terminal wraps them.
             console = Console(file=report_file, no_color=report_file is not None, soft_wrap=True)
             render_text(console, results)
+            line = iam_summary(results)
+            if line:
+                console.print(line)
     finally:
         if report_file is not None:
             report_file.close()
@@ -109,7 +145,8 @@ def command(
         click.echo(f"parc validate: {e.message}", err=True)
     if errors:
         sys.exit(exitcodes.USAGE)
-    sys.exit(exitcodes.FINDINGS if failed(results, threshold) else exitcodes.OK)
+    failing = iam_refused(results) if mode == "iam" else failed(results, threshold)
+    sys.exit(exitcodes.FINDINGS if failing else exitcodes.OK)
 
 
 def _validate(source: PolicySource, forced: PolicyType | None, catalog: object | None) -> ValidationResult:

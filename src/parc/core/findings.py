@@ -52,6 +52,10 @@ class Finding:
     learn_more: str | None = None
     fix: str | None = None
     details: dict[str, str] = field(default_factory=dict)
+    iam_rejects: str | None = None
+    """Set when IAM's API would refuse the document at deploy time because of this finding (MalformedPolicyDocument
+    or a size quota): why, with IAM's message or page. None: the finding does not stop a deploy (parc.core.lint.
+    iam_verdict), whatever its Access Analyzer level."""
 
     @property
     def line(self) -> int | None:
@@ -80,4 +84,7 @@ class Finding:
             out["fix"] = self.fix
         if self.details:
             out["details"] = dict(self.details)
+        if self.iam_rejects is not None:
+            out["iam_rejects"] = True
+            out["iam_reason"] = self.iam_rejects
         return out

@@ -53,16 +53,22 @@ def _always(_: str) -> bool:
 # ---------------------------------------------------------------- atoms
 
 
-_WILDCARDS = re.compile(r"(\*+|\?)")
+_WILDCARDS = re.compile(r"([*?]+)")
 
 
 def atoms_of(template: Template) -> tuple[Atom, ...]:
-    """The glob atoms of a template: wildcards from its literal text, literal characters from its specials."""
+    """The glob atoms of a template: wildcards from its literal text, literal characters from its specials.
+
+    A run of wildcards holding a ``*`` is "at least q characters" whatever its order, so it becomes q ``?`` and one
+    ``*`` (``a**b`` is ``a*b``, ``?*?*?*`` is ``???*``): the matchers' work grows with the number of ``*``, and a
+    pattern of ``?*`` repeated would otherwise have as many as it has characters. The run keeps its last character
+    (``*?`` stays ``*?``, read as ``*`` then ``?``), since a short ARN pattern whose last segment ends in ``*``
+    matches across colons."""
     out: list[Atom] = []
     buf: list[str] = []  # literal text not yet emitted: runs of text and specials join into one atom
     for part in template.parts:
         if type(part) is str:
-            # Split at the wildcards (a run of "*" is one: "a**b" is "a*b"): literal, wildcard, literal, ...
+            # Split at the wildcard runs: literal, wildcards, literal, ...
             pieces = _WILDCARDS.split(part)
             if buf or pieces[0]:
                 buf.append(pieces[0])
@@ -70,10 +76,7 @@ def atoms_of(template: Template) -> tuple[Atom, ...]:
                 if buf:
                     out.append("".join(buf))
                     buf.clear()
-                if pieces[i] == "?":
-                    out.append(ONE)
-                elif not out or out[-1] != STAR:
-                    out.append(STAR)
+                _add_wildcards(out, pieces[i])
                 if pieces[i + 1]:
                     buf.append(pieces[i + 1])
         elif isinstance(part, Special):
@@ -86,6 +89,24 @@ def atoms_of(template: Template) -> tuple[Atom, ...]:
     if buf:
         out.append("".join(buf))
     return tuple(out)
+
+
+def _add_wildcards(out: list[Atom], run: str) -> None:
+    ones = run.count("?")
+    if ones == len(run):
+        out.extend([ONE] * ones)
+        return
+    star_last = run[-1] == "*"
+    if not star_last:
+        _add_star(out)
+    out.extend([ONE] * ones)
+    if star_last:
+        _add_star(out)
+
+
+def _add_star(out: list[Atom]) -> None:
+    if not out or out[-1] != STAR:
+        out.append(STAR)
 
 
 def _has_variable(atoms: Sequence[Atom]) -> bool:

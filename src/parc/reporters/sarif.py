@@ -129,6 +129,10 @@ def _result(f: Finding, rule_index: int) -> dict[str, object]:
     }
     if f.path:
         location["logicalLocations"] = [{"fullyQualifiedName": f.path, "kind": "element"}]
+    properties: dict[str, object] = {"findingType": f.finding_type.value, "jsonPath": f.path}
+    if f.iam_rejects is not None:  # IAM's API would refuse the document at deploy time (parc validate --mode iam)
+        properties["iamRejects"] = True
+        properties["iamReason"] = f.iam_rejects
     return {
         "ruleId": f.code,
         "ruleIndex": rule_index,
@@ -136,5 +140,5 @@ def _result(f: Finding, rule_index: int) -> dict[str, object]:
         "message": {"text": message},
         "locations": [location],
         "partialFingerprints": {"parcFinding/v1": fingerprint(f)},
-        "properties": {"findingType": f.finding_type.value, "jsonPath": f.path},
+        "properties": properties,
     }

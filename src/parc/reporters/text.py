@@ -78,6 +78,8 @@ def render_text(console: Console, items: Sequence[ReportItem], show_clean: bool 
             head = Text("  ")
             head.append(LABEL[f.finding_type].upper(), style=STYLE[f.finding_type])
             head.append(f" {f.code}", style="bold")
+            if getattr(f, "iam_rejects", None) is not None:
+                head.append(" [IAM rejects]", style="bold red")
             if f.path:
                 head.append(f"  {f.path}", style="blue")
             if where:

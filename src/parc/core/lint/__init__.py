@@ -14,6 +14,8 @@ from urllib.parse import unquote
 
 from parc.core.findings import Finding, FindingType
 from parc.core.lint.base import RULES, Rule
+from parc.core.lint.containment import WorkMeter, policy_meter
+from parc.core.lint.iam_verdict import IAM_TYPES, mark
 from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy
@@ -28,6 +30,7 @@ RULE_MODULES = (
     "rules_catalog",
     "rules_arn",
     "rules_conditions",
+    "rules_notprincipal",
 )
 """Modules that register rules when imported; absent ones (not written yet) are skipped."""
 
@@ -46,8 +49,16 @@ class ValidationResult:
 
     @property
     def ok(self) -> bool:
-        """No ERROR finding: AWS would accept the policy."""
+        """No ERROR finding (Access Analyzer's levels; see ``iam_accepts`` for what IAM's API would refuse)."""
         return not any(f.finding_type is FindingType.ERROR for f in self.findings)
+
+    @property
+    def iam_accepts(self) -> bool | None:
+        """Whether IAM's API would accept the document at deploy time (no finding with ``iam_rejects``); None for
+        the policy types IAM does not store (resource-based, SCP, RCP, endpoint), which their service judges."""
+        if self.policy_type not in IAM_TYPES:
+            return None
+        return not any(f.iam_rejects is not None for f in self.findings)
 
     def worst(self) -> FindingType | None:
         return max((f.finding_type for f in self.findings), key=lambda t: t.rank, default=None)
@@ -120,10 +131,15 @@ def validate(
     policy_type: PolicyType | None = None,
     catalog: object | None = None,
     name: str | None = None,
+    *,
+    meter: WorkMeter | None = None,
 ) -> ValidationResult:
     """Validate one policy. ``policy_type`` None infers it; ``catalog`` (a ``parc.catalog`` Catalog) enables the
-    rules that check actions, resources and condition keys against AWS's service reference."""
+    rules that check actions, resources and condition keys against AWS's service reference. ``meter`` counts the
+    work of the wildcard comparisons (a new one, limited by the policy's size, when None); tests pass their own to
+    measure cost without a clock."""
     from parc.core.lint.rules_common import SourceContext, make
+    from parc.core.lint.rules_redundancy import policy_chars
 
     rules = load_rules()
     if isinstance(source, bytes):
@@ -140,15 +156,17 @@ def validate(
             None,
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html",
         )
-        return ValidationResult((finding.in_file(name),), None, policy_type or PolicyType.IDENTITY, False, name, text)
+        ptype = policy_type or PolicyType.IDENTITY
+        return ValidationResult(mark((finding.in_file(name),), ptype), None, ptype, False, name, text)
     findings = list(parsed.findings)
     policy = parsed.policy
     inferred = policy_type is None
     if policy is None:
         ptype = policy_type or PolicyType.IDENTITY
-        return ValidationResult(_finish(findings, [], name), None, ptype, inferred, name, text)
+        return ValidationResult(mark(_finish(findings, [], name), ptype), None, ptype, inferred, name, text)
     ptype = policy_type or infer_policy_type(policy)
     ctx = SourceContext(policy, ptype, catalog, text_chars=len(text) if text is not None else None)
+    ctx = replace(ctx, meter=meter if meter is not None else policy_meter(policy_chars(ctx)))
     found: list[Finding] = []
     for r in rules:
         if r.needs_catalog and catalog is None:
@@ -168,7 +186,7 @@ def validate(
                     rule=r.name,
                 )
             )
-    return ValidationResult(_finish(findings, found, name), policy, ptype, inferred, name, text)
+    return ValidationResult(mark(_finish(findings, found, name), ptype), policy, ptype, inferred, name, text)
 
 
 def _finish(parse_findings: list[Finding], rule_findings: list[Finding], name: str | None) -> tuple[Finding, ...]:

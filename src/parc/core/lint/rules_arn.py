@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
 
 from parc.core.catalog import ActionInfo, Catalog, ResourceTypeInfo, split_arn
@@ -121,11 +122,57 @@ def check_arn(catalog: Catalog, loc: Located, element: str) -> Finding | None:
     templates = catalog.arn_templates(service)
     if not templates:
         return None
-    found = _check_region_account(templates, where, region, account, loc)
+    found = _check_region_account(templates, where, region, account, loc) or (
+        None if catalog.arn_has_resource_type(arn) else _exact_type_fields(catalog, fields, where, loc)
+    )
     if found is not None:
-        return found
+        return replace(found, details={**found.details, "service": service})  # for the IAM verdict
     if not catalog.arn_has_resource_type(arn):
         return _invalid_resource(arn, where, resource, templates, loc)
+    return None
+
+
+def _exact_type_fields(catalog: Catalog, fields: tuple[str, ...], where: str, loc: Located) -> Finding | None:
+    """An ARN that fits no template only because of its Region or account, where the resource part names resource
+    types whose ARNs have none (an S3 bucket or object ARN with a Region): an ERROR, since the type is known, not
+    the WARNING an unknown resource part gets (the catalog may lag behind AWS; here it does not need to know more).
+
+    IAM refuses such a document: "Resource arn:aws:s3:us-east-1::bucket can not contain region information" is the
+    error IAM returns for it (MalformedPolicyDocument). https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html
+    """
+    _, partition, service, region, account, resource = fields
+    region_set = _literal(region) and region != ""
+    account_set = _literal(account) and account != ""
+    if not (region_set or account_set):
+        return None
+    probe = ":".join(("arn", partition, service, "*" if region_set else region, "*" if account_set else account,
+                      resource))
+    types = catalog.resource_types_for_arn(probe)
+    types = tuple(t for t in types if split_arn(t.arn_template)[2].lower() == service.lower())
+    if not types:
+        return None
+    names = plural(sorted({t.name for t in types}), 3)
+    t_fields = [split_arn(t.arn_template) for t in types]
+    if region_set and all(f[3] == "" for f in t_fields):
+        return _err(
+            "ARN_REGION_NOT_ALLOWED",
+            f"{where}: its resource part is that of {service}'s {names}, whose ARNs have no Region, but this one has "
+            f"{region!r}.",
+            loc,
+            "ARN Region not allowed",
+            "Leave the Region field empty (::).",
+            details={"resource_type": ",".join(sorted({t.name for t in types}))},
+        )
+    if account_set and all(f[4] == "" for f in t_fields):
+        return _err(
+            "ARN_ACCOUNT_NOT_ALLOWED",
+            f"{where}: its resource part is that of {service}'s {names}, whose ARNs have no account ID, but this "
+            f"one has {account!r}.",
+            loc,
+            "ARN account not allowed",
+            "Leave the account field empty (::).",
+            details={"resource_type": ",".join(sorted({t.name for t in types}))},
+        )
     return None
 
 
@@ -202,10 +249,16 @@ def _invalid_resource(
 
 
 def _err(
-    code: str, message: str, loc: Located, title: str, fix: str | None = None, finding_type: FindingType = E
+    code: str,
+    message: str,
+    loc: Located,
+    title: str,
+    fix: str | None = None,
+    finding_type: FindingType = E,
+    details: dict[str, str] | None = None,
 ) -> Finding:
     """A finding linked to Access Analyzer's check (whose section is under Error whatever parc's level)."""
-    return finding(code, finding_type, message, loc.path, loc.pos, check_link(E, title), fix)
+    return finding(code, finding_type, message, loc.path, loc.pos, check_link(E, title), fix, **(details or {}))
 
 
 # --- ARNs against the statement's actions ----------------------------------------------------------------------

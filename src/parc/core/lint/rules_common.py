@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from parc.core.findings import Finding, FindingType, Position
 from parc.core.lint.base import LintContext
+from parc.core.lint.containment import WorkMeter
 from parc.core.policy.jsonpos import JNode
 from parc.core.policy.model import PolicyType, Statement
 
@@ -85,6 +86,8 @@ class SourceContext(LintContext):
     counts against the SCP and RCP quotas (IAM does not count white space)."""
 
     text_chars: int | None = None
+    meter: WorkMeter | None = None
+    """The policy's work meter, shared by the rules whose cost depends on how wildcards combine."""
 
 
 def member(st: Statement, key: str) -> tuple[Position | None, JNode | None]:

@@ -3,103 +3,50 @@ resources and statements).
 
 Access Analyzer's suggestions EMPTY_ARRAY_*, EMPTY_OBJECT_*, REDUNDANT_ACTION, REDUNDANT_RESOURCE and
 REDUNDANT_STATEMENT: https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
-An entry is redundant when every request it matches is matched by another entry of the same element, so the
-containment test below is exact for ``*`` and ``?`` patterns, not a guess from prefixes.
+An entry is redundant when every request it matches is matched by another entry of the same element. The
+containment test (parc.core.lint.containment) is exact for ``*`` and ``?`` patterns, not a guess from prefixes; its
+work is metered, and an entry it could not decide within the limit is reported as not checked (never as redundant or
+as fine by guess).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache
+from dataclasses import dataclass
+from itertools import chain
 
 from parc.core.findings import Finding, FindingType
 from parc.core.lint.base import LintContext, rule
-from parc.core.lint.rules_common import check_link, make, member
+from parc.core.lint.containment import WorkMeter, arn_contains, glob_contains, glob_wild, policy_meter
+from parc.core.lint.rules_common import SourceContext, check_link, make, member
 from parc.core.policy.jsonpos import JMember
 from parc.core.policy.model import Located, Statement
 
 S = FindingType.SUGGESTION
 
-# --- wildcard containment ---------------------------------------------------------------------------------------
+# --- wildcard containment (parc.core.lint.containment) -----------------------------------------------------------
 
-_OTHER = "\x00"
-"""Stands for every character that appears in neither pattern."""
+NOT_CHECKED = "REDUNDANCY_NOT_CHECKED"
+"""parc's own code: an element whose entries could not all be compared within the work limit (policy_meter)."""
 
-
-def glob_contains(outer: str, inner: str, ignore_case: bool = False) -> bool:
-    """True when every string matched by ``inner`` is matched by ``outer`` (``*``: any run, ``?``: one character).
-
-    Decided exactly: a search over pairs (state of ``inner``, set of states of ``outer``) on the alphabet of the
-    characters that occur in either pattern plus one symbol for all others, looking for a string ``inner`` accepts
-    and ``outer`` rejects. Cheap cases (a literal ``inner``, a literal ``outer``, different literal prefixes) are
-    answered without the search.
-    """
-    if ignore_case:
-        outer, inner = outer.lower(), inner.lower()
-    if outer == inner or (outer.strip("*") == "" and outer != ""):
-        return True
-    if not _wild(outer):
-        return False  # equal strings returned above; a pattern with a wildcard matches more than one string
-    if not _wild(inner):
-        return _compiled(outer).fullmatch(inner) is not None
-    head = outer[:-1]
-    if outer.endswith("*") and not _wild(head):  # "prefix*": every string of inner must start with prefix
-        return not _wild(inner[: len(head)]) and inner.startswith(head)
-    if not _literal_prefix(inner).startswith(_literal_prefix(outer)):
-        return False
-    if not _literal_suffix(inner).endswith(_literal_suffix(outer)):
-        return False
-    return _search(outer, inner)
+def meter_of(ctx: LintContext) -> WorkMeter:
+    """The policy's work meter: the one validate() made (shared by every rule), or a new one for a bare context."""
+    if isinstance(ctx, SourceContext) and ctx.meter is not None:
+        return ctx.meter
+    return policy_meter(policy_chars(ctx))
 
 
-@lru_cache(maxsize=65536)
-def _search(outer: str, inner: str) -> bool:
-    """The exact containment search (see glob_contains)."""
-    alphabet = sorted({c for c in outer + inner if c not in "*?"} | {_OTHER})
-    n, m = len(outer), len(inner)
-
-    def close(pattern: str, states: set[int]) -> frozenset[int]:
-        todo = list(states)
-        seen = set(states)
-        while todo:
-            i = todo.pop()
-            if i < len(pattern) and pattern[i] == "*" and i + 1 not in seen:
-                seen.add(i + 1)
-                todo.append(i + 1)
-        return frozenset(seen)
-
-    def step(pattern: str, states: frozenset[int], c: str) -> frozenset[int]:
-        nxt: set[int] = set()
-        for i in states:
-            if i >= len(pattern):
-                continue
-            p = pattern[i]
-            if p == "*":
-                nxt.add(i)
-            elif p == "?" or p == c:
-                nxt.add(i + 1)
-        return close(pattern, nxt)
-
-    start = (close(inner, {0}), close(outer, {0}))
-    queue: deque[tuple[frozenset[int], frozenset[int]]] = deque([start])
-    seen = {start}
-    while queue:
-        ins, outs = queue.popleft()
-        if m in ins and n not in outs:
-            return False
-        for c in alphabet:
-            nxt = (step(inner, ins, c), step(outer, outs, c))
-            if nxt[0] and nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return True
-
-
-def _wild(pattern: str) -> bool:
-    return "*" in pattern or "?" in pattern
+def policy_chars(ctx: LintContext) -> int:
+    """The policy's size for the work limit: its text, or (built from a dict) the length of its entries."""
+    if isinstance(ctx, SourceContext) and ctx.text_chars is not None:
+        return ctx.text_chars
+    total = 0
+    for st in ctx.policy.statements:
+        for values in (st.action, st.not_action, st.resource, st.not_resource):
+            total += sum(len(v.value) + 3 for v in values or ())
+    return total
 
 
 _WILDCARD = re.compile(r"[*?]")
@@ -113,21 +60,6 @@ def _literal_prefix(pattern: str) -> str:
 def _literal_suffix(pattern: str) -> str:
     i = max(pattern.rfind("*"), pattern.rfind("?"))
     return pattern[i + 1 :]
-
-
-@lru_cache(maxsize=4096)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
-
-
-def arn_contains(outer: str, inner: str) -> bool:
-    """ARN patterns are matched field by field (a wildcard does not cross the colons of the first five fields)."""
-    if outer == "*":
-        return True
-    o, i = outer.split(":", 5), inner.split(":", 5)
-    if len(o) == 6 and len(i) == 6:
-        return all(glob_contains(a, b) for a, b in zip(o, i, strict=True))
-    return glob_contains(outer, inner)
 
 
 # --- empty arrays and objects -----------------------------------------------------------------------------------
@@ -253,77 +185,193 @@ def _empty_condition_array(operator: str, key: str, path: str, km: JMember) -> F
 # --- redundant entries and statements ---------------------------------------------------------------------------
 
 
-def _redundant(
-    values: Sequence[Located], contains: Callable[[str, str], bool], key: Callable[[str], str]
-) -> Iterator[tuple[Located, Located]]:
-    """(redundant entry, the entry that covers it). Of two equivalent entries the later one is redundant.
+Contains = Callable[[str, str, WorkMeter], bool | None]
 
-    Near-linear: a literal is covered only by an equal literal or by a wildcard entry whose literal prefix starts
-    it (found through an index of those prefixes), and a wildcard entry only by another wildcard entry. Managed
-    policies list hundreds of literal actions and a few wildcards.
-    """
-    by_prefix: dict[str, list[tuple[int, Located]]] = {}
-    for j, v in enumerate(values):
-        if _wild(v.value):
-            by_prefix.setdefault(key(_literal_prefix(v.value)), []).append((j, v))
-    lengths = sorted({len(p) for p in by_prefix})
 
-    def candidates(prefix: str) -> Iterator[tuple[int, Located]]:
-        """Wildcard entries whose literal prefix starts ``prefix``: the only ones that can cover it."""
-        for n in lengths:
-            if n > len(prefix):
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One entry of an element, read once: its fields (the six of an ARN, or the whole value) with the literal text
+    each starts and ends with. A pattern covers another only if, field by field, its literal start is a prefix of
+    the other's and its literal end a suffix of the other's (a wildcard of the covered one could otherwise take a
+    character the covering one does not allow), so these strings index and filter the candidates."""
+
+    index: int
+    loc: Located
+    wild: bool
+    fields: tuple[str, ...]
+    heads: tuple[str, ...]
+    tails: tuple[str, ...]
+    head: str
+    tail: str
+
+    @staticmethod
+    def of(index: int, loc: Located, fold: Callable[[str], str], split: bool) -> _Entry:
+        value = fold(loc.value)
+        parts = value.split(":", 5) if split else [value]
+        fields = tuple(parts) if len(parts) == 6 else (value,)
+        return _Entry(
+            index,
+            loc,
+            glob_wild(value),
+            fields,
+            tuple(_literal_prefix(f) for f in fields),
+            tuple(_literal_suffix(f) for f in fields),
+            _literal_prefix(value),
+            _literal_suffix(value),
+        )
+
+    def may_cover(self, other: _Entry) -> bool:
+        """The necessary condition above, in the form the containment test will compare them (by field when both
+        are six-field ARNs, else as whole strings)."""
+        if len(self.fields) == 6 and len(other.fields) == 6:
+            return all(
+                o.startswith(h) and p.endswith(t)
+                for h, t, o, p in zip(self.heads, self.tails, other.heads, other.tails, strict=True)
+            )
+        return other.head.startswith(self.head) and other.tail.endswith(self.tail)
+
+
+class _PrefixIndex:
+    """Entries by a literal prefix; ``lookup(text)`` gives those whose key is a prefix of ``text``."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, list[_Entry]] = {}
+        self._lengths: list[int] = []
+
+    def add(self, key: str, entry: _Entry) -> None:
+        self._by_key.setdefault(key, []).append(entry)
+
+    def freeze(self) -> None:
+        self._lengths = sorted({len(k) for k in self._by_key})
+
+    def lookup(self, text: str) -> Iterator[_Entry]:
+        for n in self._lengths:
+            if n > len(text):
                 break
-            yield from by_prefix.get(prefix[:n], ())
+            yield from self._by_key.get(text[:n], ())
+
+
+def _redundant(
+    values: Sequence[Located], contains: Contains, fold: Callable[[str], str], split: bool, meter: WorkMeter
+) -> Iterator[tuple[Located, Located | None]]:
+    """(redundant entry, the entry that covers it), or (entry, None) for an entry that could not be compared with
+    every candidate within the meter's limit. Of two equivalent entries the later one is redundant.
+
+    Near-linear: a literal is covered only by an equal literal or by a wildcard entry, and only by one whose
+    literal start and end fit it (see _Entry); the candidates come from an index of those starts (of the resource
+    part, for ARNs). Managed policies list hundreds of literal actions and a few wildcards, or tens of ARNs that
+    differ only after their first wildcard (arn:aws:ssm:*::document/AWS-*, .../AWSConfigRemediation-*).
+    """
+    entries = [_Entry.of(i, v, fold, split) for i, v in enumerate(values)]
+    by_field = _PrefixIndex()  # six-field wildcard ARNs, by the literal start of their resource part
+    by_whole = _PrefixIndex()  # other wildcard entries, by their literal start
+    everything = _PrefixIndex()  # every wildcard entry by its literal start, for inner entries that are not ARNs
+    for e in entries:
+        if e.wild:
+            if len(e.fields) == 6:
+                by_field.add(e.heads[5], e)
+            else:
+                by_whole.add(e.head, e)
+            everything.add(e.head, e)
+    for index in (by_field, by_whole, everything):
+        index.freeze()
+
+    def candidates(a: _Entry) -> Iterator[_Entry]:
+        found = (
+            chain(by_field.lookup(a.heads[5]), by_whole.lookup(a.head))
+            if len(a.fields) == 6
+            else everything.lookup(a.head)
+        )
+        for b in found:
+            meter.charge(1)
+            if b.index != a.index and b.may_cover(a):
+                yield b
 
     first: dict[str, Located] = {}
-    for i, a in enumerate(values):
-        if not _wild(a.value):
-            k = key(a.value)
+    for a in entries:
+        undecided = False
+        if not a.wild:
+            k = fold(a.loc.value)
             if k in first:
-                yield a, first[k]
+                yield a.loc, first[k]
                 continue
-            first[k] = a
-            cover = next((b for _, b in candidates(k) if contains(b.value, a.value)), None)
-            if cover is not None:
-                yield a, cover
-            continue
-        for j, b in candidates(key(_literal_prefix(a.value))):
-            if j != i and contains(b.value, a.value) and (j < i or not contains(a.value, b.value)):
-                yield a, b
+            first[k] = a.loc
+        for b in candidates(a):
+            found = contains(b.loc.value, a.loc.value, meter)
+            if found and a.wild and b.index > a.index:
+                back = contains(a.loc.value, b.loc.value, meter)  # equivalent entries: the later one is redundant
+                if back is None:
+                    undecided = True
+                    continue
+                found = not back
+            if found:
+                yield a.loc, b.loc
                 break
+            undecided = undecided or found is None
+        else:
+            if undecided:
+                yield a.loc, None
 
 
-def _action_contains(outer: str, inner: str) -> bool:
-    return glob_contains(outer, inner, ignore_case=True)
+def _action_contains(outer: str, inner: str, meter: WorkMeter) -> bool | None:
+    return glob_contains(outer, inner, ignore_case=True, meter=meter)
 
 
-@rule("REDUNDANT_ACTION", "REDUNDANT_RESOURCE")
+@rule("REDUNDANT_ACTION", "REDUNDANT_RESOURCE", NOT_CHECKED)
 def redundant_entries(ctx: LintContext) -> Iterator[Finding]:
+    meter = meter_of(ctx)
     for st in ctx.policy.statements:
-        for key, values in (("Action", st.action), ("NotAction", st.not_action)):
-            for a, b in _redundant(values or (), _action_contains, str.lower):
-                yield make(
-                    "REDUNDANT_ACTION",
-                    S,
-                    f"The action {a.value!r} is redundant because {b.value!r} in the same {key} element already "
-                    "includes it. Remove the redundant action.",
-                    a.path,
-                    a.pos,
-                    check_link(S, "Redundant action"),
-                    fix=f"Remove {a.value!r}.",
-                )
-        for key, values in (("Resource", st.resource), ("NotResource", st.not_resource)):
-            for a, b in _redundant(values or (), arn_contains, str):
-                yield make(
-                    "REDUNDANT_RESOURCE",
-                    S,
-                    f"The resource {a.value!r} is redundant because {b.value!r} in the same {key} element already "
-                    "includes it. Review the use of wildcards (*).",
-                    a.path,
-                    a.pos,
-                    check_link(S, "Redundant resource"),
-                    fix=f"Remove {a.value!r}.",
-                )
+        for key, values, kind, contains, fold in (
+            ("Action", st.action, "action", _action_contains, str.lower),
+            ("NotAction", st.not_action, "action", _action_contains, str.lower),
+            ("Resource", st.resource, "resource", arn_contains, str),
+            ("NotResource", st.not_resource, "resource", arn_contains, str),
+        ):
+            unchecked: list[Located] = []
+            for a, b in _redundant(values or (), contains, fold, kind == "resource", meter):
+                if b is None:
+                    unchecked.append(a)
+                elif kind == "action":
+                    yield make(
+                        "REDUNDANT_ACTION",
+                        S,
+                        f"The action {a.value!r} is redundant because {b.value!r} in the same {key} element already "
+                        "includes it. Remove the redundant action.",
+                        a.path,
+                        a.pos,
+                        check_link(S, "Redundant action"),
+                        fix=f"Remove {a.value!r}.",
+                    )
+                else:
+                    yield make(
+                        "REDUNDANT_RESOURCE",
+                        S,
+                        f"The resource {a.value!r} is redundant because {b.value!r} in the same {key} element "
+                        "already includes it. Review the use of wildcards (*).",
+                        a.path,
+                        a.pos,
+                        check_link(S, "Redundant resource"),
+                        fix=f"Remove {a.value!r}.",
+                    )
+            if unchecked:
+                yield _not_checked(st, key, unchecked, meter)
+
+
+def _not_checked(st: Statement, key: str, unchecked: list[Located], meter: WorkMeter) -> Finding:
+    shown = ", ".join(repr(u.value[:60] + ("..." if len(u.value) > 60 else "")) for u in unchecked[:3])
+    more = f" and {len(unchecked) - 3} more" if len(unchecked) > 3 else ""
+    return make(
+        NOT_CHECKED,
+        S,
+        f"Statement {st.label}: parc did not finish checking {key} for redundant entries. Comparing its wildcard "
+        f"patterns needs more work than parc allows for a policy of this size ({meter.limit:,} steps), so "
+        f"{len(unchecked)} entr{'y was' if len(unchecked) == 1 else 'ies were'} not checked: {shown}{more}. This "
+        "says nothing about what the policy grants; the other checks ran.",
+        f"{st.path}.{key}",
+        unchecked[0].pos,
+        check_link(S, "Redundant action" if "Action" in key else "Redundant resource"),
+        fix="Replace patterns with many wildcards (such as ?*?*?*) by simpler ones.",
+    )
 
 
 def _canonical(st: Statement) -> str | None:

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 
 from parc.core.findings import Finding, FindingType
 from parc.core.lint.base import LintContext, rule
+from parc.core.lint.containment import glob_contains
 from parc.core.lint.rules_common import ELEMENT_PAGES, check_link, element_pos, make, page, sub_path
-from parc.core.lint.rules_redundancy import glob_contains
 from parc.core.policy.model import ConditionEntry, Located, PolicyType, Statement
 
 SW = FindingType.SECURITY_WARNING
