@@ -96,8 +96,8 @@ def aws_owned_reason(action_lower: str, resource: str, key_manager: str | None) 
             return (f"{rest} is an alias AWS reserves (alias/aws/) for its AWS managed keys: customers cannot "
                     "create, update or delete it")
         if key_manager == "AWS" and rest.startswith("key/") and action_lower in _MANAGED_KEY:
-            return (f"Key {rest[4:]} is an AWS managed key: its policy, description, tags, state, rotation, aliases and "
-                    "deletion are managed by AWS, not by customers")
+            return (f"Key {rest[4:]} is an AWS managed key: its policy, description, tags, state, rotation, aliases "
+                    "and deletion are managed by AWS, not by customers")
     return None
 
 
