@@ -444,7 +444,7 @@ def test_a_boundary_that_allows_nothing_blocks_on_the_fast_path_with_the_full_re
 # tests/corpora/authz/aws_owned.json pins each rule with its page; this checks the fast path routes them all.
 OWNED_ACTIONS = ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:PutRolePolicy",
                  "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:GetPolicy", "iam:PassRole", "kms:PutKeyPolicy",
-                 "kms:CreateAlias", "kms:Decrypt"]
+                 "kms:CreateAlias", "kms:Decrypt", "iam:AttachRolePolicy", "iam:AttachUserPolicy"]
 OWNED_RESOURCES = [
     "arn:aws:iam::aws:policy/AdministratorAccess",
     "arn:aws:iam::111122223333:policy/TeamAdmin",
@@ -478,8 +478,12 @@ def owned_request(draw: st.DrawFn) -> dict[str, Any]:
                                            "arn:aws:iam::111122223333:role/app"])),
         "action": draw(st.sampled_from(OWNED_ACTIONS)),
         "resource": draw(st.sampled_from(OWNED_RESOURCES)),
-        "context": draw(st.sampled_from([{}, {"aws:PrincipalTag/team": "red"}])),
+        "context": dict(draw(st.sampled_from([{}, {"aws:PrincipalTag/team": "red"}]))),
     }
+    attached = draw(st.sampled_from([None, "arn:aws:iam::aws:policy/aws-service-role/AWSSSOServiceRolePolicy",
+                                     "arn:aws:iam::aws:policy/AdministratorAccess"]))
+    if attached is not None:
+        req["context"][draw(st.sampled_from(["iam:PolicyArn", "IAM:policyarn"]))] = attached
     manager = draw(st.sampled_from([None, "AWS", "CUSTOMER"]))
     if manager is not None:
         req["key_manager"] = manager
@@ -489,7 +493,7 @@ def owned_request(draw: st.DrawFn) -> dict[str, Any]:
 def _owned(req: dict[str, Any]) -> bool:
     from parc.core.authz.aws_owned import aws_owned_reason
 
-    return aws_owned_reason(req["action"].lower(), req["resource"], req.get("key_manager")) is not None
+    return aws_owned_reason(req["action"].lower(), req["resource"], req.get("key_manager"), req["context"]) is not None
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -176,7 +176,9 @@ OWNED = [
      None),
     ("kms:UpdateAlias", "arn:aws:kms:us-east-1:111122223333:alias/aws/s3", None),
     ("kms:PutKeyPolicy", "arn:aws:kms:us-east-1:111122223333:key/k1", "AWS"),
+    ("iam:AttachUserPolicy", "arn:aws:iam::111122223333:user/alice", "iam:PolicyArn"),
 ]
+SERVICE_ROLE_POLICY = "arn:aws:iam::aws:policy/aws-service-role/AWSSSOServiceRolePolicy"
 
 
 @SETTINGS
@@ -186,9 +188,11 @@ def test_a_change_to_a_resource_aws_owns_is_never_allowed(req: dict[str, Any], o
     """https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies
     https://docs.aws.amazon.com/kms/latest/developerguide/editing-keys.html"""
     req = copy.deepcopy(req)
-    req["action"], req["resource"], manager = owned
-    if manager is not None:
-        req["key_manager"] = manager
+    req["action"], req["resource"], extra = owned
+    if extra == "iam:PolicyArn":
+        req["context"] = {**req["context"], "iam:PolicyArn": SERVICE_ROLE_POLICY}
+    elif extra is not None:
+        req["key_manager"] = extra
     if open_everything:
         # Allow * on * on every side that can grant: the answer must still not be Allow.
         req["identity_policies"].append(_policy([{"Effect": "Allow", "Action": "*", "Resource": "*"}]))

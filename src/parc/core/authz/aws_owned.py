@@ -31,6 +31,13 @@ The rules, each from AWS's pages (the corpus ``tests/corpora/authz/aws_owned.jso
   description too (UpdateRole, UpdateRoleDescription), which IAM Identity Center manages as well.
   https://docs.aws.amazon.com/singlesignon/latest/userguide/using-service-linked-roles.html
   https://repost.aws/knowledge-center/identity-center-aws-reserved-sso
+- AWS managed policies for service-linked roles (``arn:PARTITION:iam::aws:policy/aws-service-role/...``): "You
+  cannot attach this policy to your users, groups, or roles"; the Attach*Policy calls answer PolicyNotAttachable
+  ("AWS service role policies can only be attached to the service-linked role for that service", which its service
+  does). Refused: AttachUserPolicy, AttachGroupPolicy, AttachRolePolicy whose ``iam:PolicyArn`` (the request's
+  context) names one. A request without ``iam:PolicyArn`` does not say which policy, and is left to the policies.
+  https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSSSOServiceRolePolicy.html
+  https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachRolePolicy.html
 - KMS aliases under ``alias/aws/``: "The alias/aws/ prefix is reserved for AWS managed key"; "You cannot manage
   aliases for AWS managed keys". Refused: CreateAlias, UpdateAlias, DeleteAlias on such an alias.
   https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html
@@ -44,6 +51,7 @@ The rules, each from AWS's pages (the corpus ``tests/corpora/authz/aws_owned.jso
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 AWS_OWNED: Final = "aws_owned"
@@ -68,15 +76,24 @@ _MANAGED_KEY: Final = _ALIAS | {
     "kms:tagresource", "kms:untagresource",
 }
 
-GUARDED: Final = _MANAGED_POLICY | _RESERVED_ROLE | _MANAGED_KEY
+_ATTACH: Final = frozenset({"iam:attachuserpolicy", "iam:attachgrouppolicy", "iam:attachrolepolicy"})
+
+GUARDED: Final = _MANAGED_POLICY | _RESERVED_ROLE | _MANAGED_KEY | _ATTACH
 """Every action (lowercased) some rule refuses on some resource: any other action is never refused here, so the
 engine asks ``aws_owned_reason`` only a set lookup for it."""
 
 
-def aws_owned_reason(action_lower: str, resource: str, key_manager: str | None) -> str | None:
-    """Why AWS refuses ``action_lower`` on ``resource`` whatever the policies say, or None when it does not."""
+def aws_owned_reason(action_lower: str, resource: str, key_manager: str | None,
+                     context: Mapping[str, object] | None = None) -> str | None:
+    """Why AWS refuses ``action_lower`` on ``resource`` whatever the policies say, or None when it does not.
+    ``context``: the request's context (only ``iam:PolicyArn`` is read, in any spelling of its name)."""
     if action_lower not in GUARDED:
         return None
+    if action_lower in _ATTACH and context:
+        attached = _service_role_policy(context)
+        if attached is not None:
+            return (f"{_name(attached)} is an AWS managed policy for a service-linked role: only its service "
+                    "attaches it, to its own service-linked role; customers cannot attach it (PolicyNotAttachable)")
     parts = resource.split(":", 5)
     if len(parts) < 6 or parts[0] != "arn":
         return None
@@ -98,6 +115,24 @@ def aws_owned_reason(action_lower: str, resource: str, key_manager: str | None) 
         if key_manager == "AWS" and rest.startswith("key/") and action_lower in _MANAGED_KEY:
             return (f"Key {rest[4:]} is an AWS managed key: its policy, description, tags, state, rotation, aliases "
                     "and deletion are managed by AWS, not by customers")
+    return None
+
+
+def _service_role_policy(context: Mapping[str, object]) -> str | None:
+    """The ``iam:PolicyArn`` of the context when it names an AWS managed policy for a service-linked role."""
+    value = context.get("iam:policyarn")
+    if value is None:
+        for key, v in context.items():
+            if type(key) is str and key.lower() == "iam:policyarn":
+                value = v
+                break
+    values = value if isinstance(value, list | tuple) else (value,)
+    for v in values:
+        if type(v) is str:
+            parts = v.split(":", 5)
+            if (len(parts) == 6 and parts[0] == "arn" and parts[2] == "iam" and parts[4] == "aws"
+                    and parts[5].startswith("policy/aws-service-role/")):
+                return v
     return None
 
 

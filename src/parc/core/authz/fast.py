@@ -322,7 +322,8 @@ class LeanEntry:
             plan = self.plan(action.lower())
             if len(self._plans) < _CACHE_LIMIT:
                 self._plans[action] = plan
-        if plan.guarded and aws_owned_reason(action.lower(), resource, None) is not None:
+        if plan.guarded and aws_owned_reason(action.lower(), resource, None,
+                                             raw if type(raw) is dict else None) is not None:
             return None  # a resource AWS owns: the full path says why no policy can allow it
         principal = _PRINCIPALS.get(principal_raw)
         if principal is None:
