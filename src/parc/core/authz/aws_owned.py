@@ -28,7 +28,8 @@ The rules, each from AWS's pages (the corpus ``tests/corpora/authz/aws_owned.jso
 - Roles under ``/aws-reserved/`` (IAM Identity Center's ``AWSReservedSSO_*``): IAM Identity Center creates and
   manages them through its own service-linked role, and IAM refuses changes to them ("Cannot perform the operation
   on the protected role ... this role is only modifiable by AWS"). Refused: as for service-linked roles, and the
-  description too (UpdateRole, UpdateRoleDescription), which IAM Identity Center manages as well.
+  description too (UpdateRole, UpdateRoleDescription), which IAM Identity Center manages as well; except for a
+  service-linked role calling (AWSServiceRoleForSSO is how IAM Identity Center makes these changes).
   https://docs.aws.amazon.com/singlesignon/latest/userguide/using-service-linked-roles.html
   https://repost.aws/knowledge-center/identity-center-aws-reserved-sso
 - AWS managed policies for service-linked roles (``arn:PARTITION:iam::aws:policy/aws-service-role/...``): "You
@@ -84,9 +85,12 @@ engine asks ``aws_owned_reason`` only a set lookup for it."""
 
 
 def aws_owned_reason(action_lower: str, resource: str, key_manager: str | None,
-                     context: Mapping[str, object] | None = None) -> str | None:
+                     context: Mapping[str, object] | None = None, service_linked_caller: bool = False) -> str | None:
     """Why AWS refuses ``action_lower`` on ``resource`` whatever the policies say, or None when it does not.
-    ``context``: the request's context (only ``iam:PolicyArn`` is read, in any spelling of its name)."""
+    ``context``: the request's context (only ``iam:PolicyArn`` is read, in any spelling of its name);
+    ``service_linked_caller``: the caller is a service-linked role, i.e. AWS acting for its service (IAM Identity
+    Center's own service-linked role manages the /aws-reserved/ roles, as its policy AWSSSOServiceRolePolicy
+    says)."""
     if action_lower not in GUARDED:
         return None
     if action_lower in _ATTACH and context:
@@ -105,7 +109,7 @@ def aws_owned_reason(action_lower: str, resource: str, key_manager: str | None,
         if rest.startswith("role/aws-service-role/") and action_lower in _SERVICE_ROLE:
             return (f"{_name(rest)} is a service-linked role: only its service can change its policies or trust "
                     "policy (IAM answers UnmodifiableEntity), and it is deleted with iam:DeleteServiceLinkedRole")
-        if rest.startswith("role/aws-reserved/") and action_lower in _RESERVED_ROLE:
+        if rest.startswith("role/aws-reserved/") and action_lower in _RESERVED_ROLE and not service_linked_caller:
             return (f"{_name(rest)} is a role AWS reserves for its own service (path /aws-reserved/, IAM Identity "
                     "Center's roles): only that service can change or delete it")
     elif service == "kms":

@@ -227,7 +227,7 @@ class PolicySet:
         p = req.principal
         ctx = req.context
         resource = req.resource
-        owned = aws_owned_reason(a, resource, req.key_manager, ctx)
+        owned = aws_owned_reason(a, resource, req.key_manager, ctx, p.service_linked)
         # The plain reference path (indexed=False) always takes the general flow below.
         if (self._identity_only and self.indexed and p.kind in LEAN_KINDS and req.same_account
                 and not requires_resource_policy(a, resource) and owned is None):
