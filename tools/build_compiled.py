@@ -28,6 +28,7 @@ OUT = ROOT / "build" / "compiled"
 # once per policy set or per report) and would make more of parc depend on the C build.
 HOT_MODULES = (
     "parc/core/authz/fast.py",
+    "parc/core/authz/aws_owned.py",
     "parc/core/authz/plan.py",
     "parc/core/authz/decision.py",
     "parc/core/authz/engine.py",

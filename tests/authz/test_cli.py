@@ -187,3 +187,28 @@ def test_check_rejects_a_principal_that_is_not_one() -> None:
     code, out, _ = run("check", "--principal", "accounts.google.com", "--action", "sts:AssumeRoleWithWebIdentity",
                        "--format", "json")
     assert code == 0 and json.loads(out)["blocked_by"] == ["resource"]
+
+
+def test_simulate_says_which_changes_no_policy_can_grant(tmp_path: Path) -> None:
+    """A resource AWS owns: blocked by the aws_owned rule, with its reason, in both formats; key_manager is read
+    from the request. https://docs.aws.amazon.com/kms/latest/developerguide/editing-keys.html"""
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    key_policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"},
+                                                          "Action": "kms:*", "Resource": "*"}]}
+    key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    reqs = [{"principal": ALICE, "action": "iam:CreatePolicyVersion",
+             "resource": "arn:aws:iam::aws:policy/AdministratorAccess", "identity_policies": [everything]},
+            {"principal": ALICE, "action": "kms:PutKeyPolicy", "resource": key, "key_manager": "AWS",
+             "identity_policies": [everything], "resource_policy": key_policy},
+            {"principal": ALICE, "action": "kms:PutKeyPolicy", "resource": key, "key_manager": "CUSTOMER",
+             "identity_policies": [everything], "resource_policy": key_policy}]
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps(reqs))
+    code, out, _ = run("simulate", str(f), "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [(d["decision"], d["blocked_by"]) for d in data] == [
+        ("ImplicitDeny", ["aws_owned"]), ("ImplicitDeny", ["aws_owned"]), ("Allow", [])]
+    assert "AWS managed policy" in data[0]["reasons"][0] and "AWS managed key" in data[1]["reasons"][0]
+    code, out, _ = run("simulate", str(f))
+    assert "aws_owned" in out and "AWS managed policy" in out

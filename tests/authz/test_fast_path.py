@@ -479,3 +479,109 @@ def test_a_set_with_s3_settings_never_takes_the_identity_only_path(indexed: bool
 def test_a_wrong_s3_shape_is_a_request_error_naming_its_place(s3: Any, where: str) -> None:
     with pytest.raises(RequestError, match=re.escape(where)):
         parc.authorize({"principal": "*", "action": "s3:ListBucket", "resource": "arn:aws:s3:::b", "s3": s3})
+
+# Changes to resources AWS owns (AWS managed policies, service-linked and /aws-reserved/ roles, alias/aws/, AWS
+# managed keys): no policy can allow them, on the fast path as on the plain loop; an explicit deny still decides.
+# tests/corpora/authz/aws_owned.json pins each rule with its page; this checks the fast path routes them all.
+OWNED_ACTIONS = ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:PutRolePolicy",
+                 "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:GetPolicy", "iam:PassRole", "kms:PutKeyPolicy",
+                 "kms:CreateAlias", "kms:Decrypt", "iam:AttachRolePolicy", "iam:AttachUserPolicy"]
+OWNED_RESOURCES = [
+    "arn:aws:iam::aws:policy/AdministratorAccess",
+    "arn:aws:iam::111122223333:policy/TeamAdmin",
+    "arn:aws:iam::111122223333:role/aws-service-role/ops.amazonaws.com/AWSServiceRoleForOps",
+    "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123",
+    "arn:aws:iam::111122223333:role/app",
+    "arn:aws:kms:us-east-1:111122223333:alias/aws/s3",
+    "arn:aws:kms:us-east-1:111122223333:alias/app",
+    "arn:aws:kms:us-east-1:111122223333:key/k1",
+]
+OWNED_STATEMENT_ACTIONS = ["*", "iam:*", "iam:*Policy*", "iam:PutRolePolicy", "kms:*", "iam:Update*"]
+OWNED_STATEMENT_RESOURCES = ["*", "arn:aws:iam::aws:policy/*", "arn:aws:iam::111122223333:role/*",
+                             "arn:aws:kms:us-east-1:111122223333:alias/*"]
+
+
+@st.composite
+def owned_statement(draw: st.DrawFn) -> dict[str, Any]:
+    s: dict[str, Any] = {"Effect": draw(st.sampled_from(["Allow", "Allow", "Allow", "Deny"])),
+                         "Action": draw(st.lists(st.sampled_from(OWNED_STATEMENT_ACTIONS), min_size=1, max_size=2)),
+                         "Resource": draw(st.lists(st.sampled_from(OWNED_STATEMENT_RESOURCES), min_size=1,
+                                                   max_size=2))}
+    if draw(st.integers(0, 3)) == 0:
+        s["Condition"] = {"StringEquals": {"aws:PrincipalTag/team": "red"}}
+    return s
+
+
+@st.composite
+def owned_request(draw: st.DrawFn) -> dict[str, Any]:
+    req: dict[str, Any] = {
+        "principal": draw(st.sampled_from([USER, "arn:aws:sts::111122223333:assumed-role/app/alice",
+                                           "arn:aws:iam::111122223333:role/app"])),
+        "action": draw(st.sampled_from(OWNED_ACTIONS)),
+        "resource": draw(st.sampled_from(OWNED_RESOURCES)),
+        "context": dict(draw(st.sampled_from([{}, {"aws:PrincipalTag/team": "red"}]))),
+    }
+    attached = draw(st.sampled_from([None, "arn:aws:iam::aws:policy/aws-service-role/AWSSSOServiceRolePolicy",
+                                     "arn:aws:iam::aws:policy/AdministratorAccess"]))
+    if attached is not None:
+        req["context"][draw(st.sampled_from(["iam:PolicyArn", "IAM:policyarn"]))] = attached
+    manager = draw(st.sampled_from([None, "AWS", "CUSTOMER"]))
+    if manager is not None:
+        req["key_manager"] = manager
+    return req
+
+
+def _owned(req: dict[str, Any]) -> bool:
+    from parc.core.authz.aws_owned import aws_owned_reason
+
+    return aws_owned_reason(req["action"].lower(), req["resource"], req.get("key_manager"), req["context"]) is not None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(owned_statement(), min_size=1, max_size=4), st.one_of(st.none(), scp_levels()),
+       st.lists(owned_request(), min_size=1, max_size=4))
+def test_changes_to_resources_aws_owns_are_never_allowed_on_the_fast_path(
+        statements: list[dict[str, Any]], levels: list[list[dict[str, Any]]] | None,
+        requests: list[dict[str, Any]]) -> None:
+    """https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-service-linked-role.html
+    https://docs.aws.amazon.com/kms/latest/developerguide/editing-keys.html"""
+    kwargs: dict[str, Any] = {"identity_policies": [_identity(*statements)], "scps": levels,
+                              "management_account": MANAGEMENT}
+    fast = parc.compile(**kwargs)
+    plain = parc.compile(**kwargs, indexed=False)
+    for d, req in zip(fast.authorize_many(requests * 2, now=NOW), requests * 2, strict=True):
+        reference = plain.authorize(req, now=NOW)
+        assert _summary(d) == _summary(reference), req
+        assert _summary(fast.authorize(req, now=NOW)) == _summary(reference), req
+        if _owned(req):
+            assert d.decision != "Allow", req
+            if d.decision == "ImplicitDeny":
+                assert d.blocked_by == ("aws_owned",), req
+
+
+def test_the_rule_of_aws_owned_resources_is_reached_on_the_fast_path() -> None:
+    """The lean path would allow these (Allow * on *): it must hand them over, and its twins stay lean Allows."""
+    engine = parc.compile(identity_policies=[_identity({"Effect": "Allow", "Action": "*", "Resource": "*"})])
+    owned = [{"principal": USER, "action": "iam:CreatePolicyVersion",
+              "resource": "arn:aws:iam::aws:policy/AdministratorAccess"},
+             {"principal": USER, "action": "IAM:putrolepolicy",
+              "resource": "arn:aws:iam::111122223333:role/aws-service-role/ops.amazonaws.com/AWSServiceRoleForOps"},
+             {"principal": USER, "action": "kms:DeleteAlias",
+              "resource": "arn:aws:kms:us-east-1:111122223333:alias/aws/ebs"}]
+    twins = [{**r, "resource": r["resource"].replace("aws:policy", "111122223333:policy")
+              .replace("aws-service-role/", "").replace("alias/aws/", "alias/")} for r in owned]
+    for d in engine.authorize_many(owned, now=NOW):
+        assert (d.decision, d.blocked_by) == ("ImplicitDeny", ("aws_owned",))
+        assert "AWS" in d.reasons[0] or "service" in d.reasons[0]
+    assert [d.decision for d in engine.authorize_many(twins, now=NOW)] == ["Allow"] * 3
+
+
+@pytest.mark.parametrize("manager", ["aws", "Customer", 1, ["AWS"]])
+def test_a_key_manager_other_than_describe_keys_values_is_an_error(manager: object) -> None:
+    engine = parc.compile(identity_policies=[READS_CONTEXT])
+    req = {"principal": USER, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "key_manager": manager}
+    with pytest.raises(RequestError, match="key_manager"):
+        engine.authorize(req, now=NOW)
+    with pytest.raises(RequestError, match="key_manager"):
+        engine.authorize_many([req], now=NOW)

@@ -209,3 +209,41 @@ def test_block_public_access_never_grants(req: dict[str, Any], s3: dict[str, Any
     before, after = _decide(off), _decide(on)
     assert not (after == "Allow" and before != "Allow")
     assert _decide(on, indexed=False) == after
+
+# Resources AWS owns: whatever the identity policies, the resource policy and the boundary allow, a change to one is
+# never allowed (tests/corpora/authz/aws_owned.json cites each rule's page); an explicit deny still decides.
+OWNED = [
+    ("iam:CreatePolicyVersion", "arn:aws:iam::aws:policy/AdministratorAccess", None),
+    ("iam:AttachRolePolicy", "arn:aws:iam::111122223333:role/aws-service-role/ops.amazonaws.com/AWSServiceRoleForOps",
+     None),
+    ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_A_1",
+     None),
+    ("kms:UpdateAlias", "arn:aws:kms:us-east-1:111122223333:alias/aws/s3", None),
+    ("kms:PutKeyPolicy", "arn:aws:kms:us-east-1:111122223333:key/k1", "AWS"),
+    ("iam:AttachUserPolicy", "arn:aws:iam::111122223333:user/alice", "iam:PolicyArn"),
+]
+SERVICE_ROLE_POLICY = "arn:aws:iam::aws:policy/aws-service-role/AWSSSOServiceRolePolicy"
+
+
+@SETTINGS
+@given(requests(), st.sampled_from(OWNED), st.booleans())
+def test_a_change_to_a_resource_aws_owns_is_never_allowed(req: dict[str, Any], owned: tuple[str, str, str | None],
+                                                         open_everything: bool) -> None:
+    """https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies
+    https://docs.aws.amazon.com/kms/latest/developerguide/editing-keys.html"""
+    req = copy.deepcopy(req)
+    req["action"], req["resource"], extra = owned
+    if extra == "iam:PolicyArn":
+        req["context"] = {**req["context"], "iam:PolicyArn": SERVICE_ROLE_POLICY}
+    elif extra is not None:
+        req["key_manager"] = extra
+    if open_everything:
+        # Allow * on * on every side that can grant: the answer must still not be Allow.
+        req["identity_policies"].append(_policy([{"Effect": "Allow", "Action": "*", "Resource": "*"}]))
+        req["resource_policy"] = _policy([{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}])
+    fast = parc.authorize(req, now=NOW)
+    plain = parc.authorize(req, now=NOW, indexed=False)
+    assert fast.decision == plain.decision != "Allow"
+    assert fast.blocked_by == plain.blocked_by
+    if fast.decision == "ImplicitDeny":
+        assert fast.blocked_by == ("aws_owned",)

@@ -18,11 +18,14 @@ from typing import Any
 
 DECISIONS = ("Allow", "ExplicitDeny", "ImplicitDeny")
 POLICY_TYPES = ("identity", "resource", "boundary", "session", "scp", "rcp", "endpoint", "acl", "block_public_access")
+RULES = ("aws_owned",)
+"""Rules no policy states that can block a request (blocked_by only): a resource AWS owns."""
 CASE_KEYS = {"name", "rule", "doc", "request", "expect"}
 EXPECT_KEYS = {"decision", "deciding", "blocked_by"}
 REQUEST_KEYS = {
     "principal", "action", "resource", "resource_account", "context", "identity_policies", "resource_policy",
     "permissions_boundary", "session_policy", "scps", "rcps", "vpc_endpoint_policy", "management_account", "s3",
+    "key_manager",
 }
 VERSIONS = ("2012-10-17", "2008-10-17")
 STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
@@ -120,6 +123,8 @@ class Checker:
                             "service principal or '*'")
         if isinstance(req.get("action"), str) and not ACTION_RE.match(req["action"]):
             self.err(where, f"action {req['action']!r} is not service:Action")
+        if "key_manager" in req and req["key_manager"] not in ("AWS", "CUSTOMER"):
+            self.err(where, 'key_manager must be "AWS" or "CUSTOMER"')
         for key in ("resource_account", "management_account"):
             if key in req and (not isinstance(req[key], str) or not ACCOUNT_RE.match(req[key])):
                 self.err(where, f"{key} must be a 12-digit account id string")
@@ -261,8 +266,9 @@ class Checker:
             if key not in expect:
                 continue
             value = expect[key]
-            if not isinstance(value, list) or not value or not all(v in POLICY_TYPES for v in value):
-                self.err(where, f"{key} must be a non-empty list drawn from {POLICY_TYPES}")
+            names = POLICY_TYPES + RULES if key == "blocked_by" else POLICY_TYPES
+            if not isinstance(value, list) or not value or not all(v in names for v in value):
+                self.err(where, f"{key} must be a non-empty list drawn from {names}")
             if decision not in allowed:
                 self.err(where, f"{key} only goes with decision {' or '.join(allowed)}")
 

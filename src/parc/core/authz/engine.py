@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import cast
 
+from parc.core.authz.aws_owned import AWS_OWNED, aws_owned_reason
 from parc.core.authz.compile import CompiledStatement, PolicyCompileError, PolicyGroup
 from parc.core.authz.decision import (
     ALLOW,
@@ -246,9 +247,10 @@ class PolicySet:
         p = req.principal
         ctx = req.context
         resource = req.resource
+        owned = aws_owned_reason(a, resource, req.key_manager, ctx, p.service_linked)
         # The plain reference path (indexed=False) always takes the general flow below.
         if (self._identity_only and self.indexed and p.kind in LEAN_KINDS and req.same_account
-                and not requires_resource_policy(a, resource)):
+                and not requires_resource_policy(a, resource) and owned is None):
             return self._decide_identity_only(a, resource, ctx)
         iam = p.is_iam
         has_boundary = iam and self.boundary is not None
@@ -318,6 +320,10 @@ class PolicySet:
 
         def deny(blocked: Sequence[str], why: str) -> Decision:
             return Decision(IMPLICIT_DENY, (), tuple(blocked), by_type, (why,), None, cand, ctx)
+
+        if owned is not None:
+            # The resource is AWS's: no policy can allow the change (aws_owned.py). An explicit deny still decides.
+            return deny([AWS_OWNED], owned)
 
         if rcp_levels is not None:
             level = _first_failing_level(rcp_levels)

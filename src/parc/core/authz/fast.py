@@ -11,8 +11,9 @@ flat and decided without the full flow of ``engine.py``:
   reasons later (the plan, the request, the second it was asked): the plain loop (``decide_identity_only``) runs
   when someone reads them.
 
-Anything else (another principal kind, another account, multivalued or non-text context values, any malformed field)
-returns None, and the caller takes the full path, which also reports the errors. Actions with rules of their own
+Anything else (another principal kind, another account, multivalued or non-text context values, any malformed field,
+a change to a resource AWS owns, ``aws_owned.py``) returns None, and the caller takes the full path, which also
+reports the errors. Actions with rules of their own
 (sts:GetCallerIdentity, trust actions, KMS keys) are decided here as the full flow decides them, except with other
 policy types, where they take the full path. With other policy types a decision carries only its answer: which
 policy types blocked it, and why, come from the full path when read (``LeanEntry``). The property tests, the
@@ -27,6 +28,7 @@ from time import time as _time
 from types import MappingProxyType
 from typing import Final, cast
 
+from parc.core.authz.aws_owned import GUARDED, aws_owned_reason
 from parc.core.authz.compile import CompiledStatement, PolicyGroup
 from parc.core.authz.decision import (
     ALLOW,
@@ -278,10 +280,11 @@ class LeanEntry:
             candidates = self.identity.action_candidates(action_lower)
             levels = tuple(g.action_candidates(action_lower) for g in self.levels)
             # Many actions have the same candidates (every action of a service only guardrails name): one plan.
-            shared_key = (candidates, rule, why, levels)
+            guarded = action_lower in GUARDED
+            shared_key = (candidates, rule, why, levels, guarded)
             plan = self._shared.get(shared_key)
             if plan is None:
-                plan = ActionPlan(candidates, self._keysets, DERIVED_KEYS, rule, why, levels)
+                plan = ActionPlan(candidates, self._keysets, DERIVED_KEYS, rule, why, levels, guarded)
                 plan.how_request = (self._settle_full or _settle_request, plan)
                 plan.how_context = (_settle_with_context, plan)
                 if len(self._shared) < _CACHE_LIMIT:
@@ -299,8 +302,8 @@ class LeanEntry:
         # A field of another name goes to the full path, which names it. Counting the fields read here (the
         # common request has no other) costs less than looking every name up among the known ones.
         read = (principal_raw is not None) + (action is not None) + (resource is not None) + (raw is not None)
-        if len(fields) != read and not REQUEST_FIELDS.issuperset(fields):
-            return None
+        if len(fields) != read and (not REQUEST_FIELDS.issuperset(fields) or "key_manager" in fields):
+            return None  # (a key manager matters to rules of AWS-owned resources: the full path checks it)
         if principal_raw is None:
             if "principal" in fields:
                 return None  # given as null: the full path says what is wrong
@@ -319,6 +322,9 @@ class LeanEntry:
             plan = self.plan(action.lower())
             if len(self._plans) < _CACHE_LIMIT:
                 self._plans[action] = plan
+        if plan.guarded and aws_owned_reason(action.lower(), resource, None,
+                                             raw if type(raw) is dict else None) is not None:
+            return None  # a resource AWS owns: the full path says why no policy can allow it
         principal = _PRINCIPALS.get(principal_raw)
         if principal is None:
             try:

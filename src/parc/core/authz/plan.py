@@ -209,14 +209,16 @@ class ActionPlan:
     every level (any one denies), ``allow`` the identity policies' Allows, and ``levels`` each level's Allows (every
     level must allow something, https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html)."""
 
-    __slots__ = ("allow", "candidates", "deny", "how_context", "how_request", "keys", "last", "levels", "rebindable",
-                 "rule", "why")
+    __slots__ = ("allow", "candidates", "deny", "guarded", "how_context", "how_request", "keys", "last", "levels",
+                 "rebindable", "rule", "why")
 
     def __init__(self, candidates: tuple[CompiledStatement, ...], keysets: dict[tuple[str, ...], KeySet],
                  derived: frozenset[str], rule: int = 0, why: tuple[str, ...] = (),
-                 levels: tuple[tuple[CompiledStatement, ...], ...] = ()) -> None:
+                 levels: tuple[tuple[CompiledStatement, ...], ...] = (), guarded: bool = False) -> None:
         self.candidates = candidates
         self.rule = rule
+        self.guarded = guarded
+        """The action changes resources that AWS may own (``aws_owned.GUARDED``): the fast path checks the resource."""
         """0, or one of the rules of its own the action has (``fast.ALWAYS`` ...)."""
         self.why = why
         """For an action that a trust or key policy must allow: the reason of its implicit deny."""

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Final
 
+from parc.core.authz.aws_owned import KEY_MANAGERS
 from parc.core.authz.principal import (
     PrincipalError,
     PrincipalKind,
@@ -36,8 +37,9 @@ POLICY_FIELDS = (
 """The fields of a ``parc simulate`` request that carry policies (the engine compiles them); ``s3`` holds the
 bucket's own settings (ACLs, Block Public Access: ``s3_settings.py``), compiled with its resource side."""
 REQUEST_FIELDS: Final = frozenset({"principal", "action", "resource", "resource_account", "context", "name", "id",
-                            *POLICY_FIELDS})
-"""Fields a request may carry; ``name``/``id`` are free labels users put on batch requests."""
+                            "key_manager", *POLICY_FIELDS})
+"""Fields a request may carry; ``name``/``id`` are free labels users put on batch requests; ``key_manager`` says who
+manages the KMS key of the request (``aws_owned.py``)."""
 
 
 DERIVED_KEYS: Final = frozenset({
@@ -55,10 +57,10 @@ class RequestError(ValueError):
 class Request:
     """A checked request. A plain slotted class: the fast path builds one per decision."""
 
-    __slots__ = ("action", "action_lower", "context", "principal", "resource", "resource_account")
+    __slots__ = ("action", "action_lower", "context", "key_manager", "principal", "resource", "resource_account")
 
     def __init__(self, principal: RequestPrincipal, action: str, resource: str, resource_account: str | None,
-                 context: Mapping[str, ContextValue]) -> None:
+                 context: Mapping[str, ContextValue], key_manager: str | None = None) -> None:
         self.principal = principal
         self.action = action
         self.action_lower = action.lower()
@@ -66,6 +68,8 @@ class Request:
         self.resource_account = resource_account
         self.context = context
         """Lowercased keys, defaults filled in."""
+        self.key_manager = key_manager
+        """Who manages the request's KMS key: "AWS", "CUSTOMER", or None (not said: the caller's own)."""
 
     @property
     def service(self) -> str:
@@ -213,7 +217,12 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
         if type(given_arn) is str and ":role/" in given_arn:
             principal = with_role_arn(principal, given_arn)
     resource_account = arn_account or given_account or principal.account
-    return Request(principal, action, resource, resource_account, full_context(principal, resource_account, given, now))
+    key_manager = fields.get("key_manager")
+    if key_manager is not None and (type(key_manager) is not str or key_manager not in KEY_MANAGERS):
+        raise RequestError(f"'key_manager' must be \"AWS\" or \"CUSTOMER\" (KeyMetadata.KeyManager of DescribeKey), "
+                           f"got {key_manager!r}")
+    return Request(principal, action, resource, resource_account, full_context(principal, resource_account, given, now),
+                   key_manager)
 
 
 def given_context(raw_ctx: object) -> dict[str, ContextValue]:
