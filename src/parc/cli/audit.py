@@ -20,6 +20,7 @@ from rich.console import Console
 
 from parc import __version__
 from parc.cli import exitcodes
+from parc.cli.options import TIME
 from parc.core.audit import AuditInput, AuditOptions, AuditReport, Progress, Severity, audit
 
 FORMATS = ("text", "json", "sarif", "html")
@@ -30,15 +31,6 @@ FAIL_ON = {s.value.lower(): s for s in Severity}
 def _fail(message: str) -> None:
     click.echo(f"parc audit: {message}", err=True)
     sys.exit(exitcodes.USAGE)
-
-
-def _parse_at(text: str) -> datetime:
-    try:
-        d = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not an ISO 8601 date or date-time (2026-11-30 or "
-                                 "2026-11-30T08:00:00Z)", param_hint="--at") from None
-    return d if d.tzinfo is not None else d.replace(tzinfo=UTC)
 
 
 def _now(inputs: AuditInput, at: datetime | None) -> tuple[datetime, str, bool]:
@@ -112,19 +104,19 @@ def _render(report: AuditReport, fmt: str) -> str:
               help="Write the report to FILE and print the summary.")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default=None,
               help="Exit 1 when a finding of this severity or a more severe one is found (for CI).")
-@click.option("--at", "at", default=None, metavar="DATE",
+@click.option("--at", "at", type=TIME, default=None,
               help="Measure key and password ages to this date (ISO 8601) instead of the credential report's.")
 @click.option("--catalog/--no-catalog", default=True, show_default=True,
               help="Check actions, ARNs and condition keys against the IAM catalog (and expand wildcards).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on stderr [default: when stderr is a terminal].")
-def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | None, at: str | None,
+def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | None, at: datetime | None,
             catalog: bool, progress: bool | None) -> None:
     """Audit an account snapshot: account security (root, MFA, keys, passwords), identity and access (policies,
     administrators, escalation, access from outside) and network integrity, in order of risk."""
     from parc.loaders.snapshot import SnapshotError, load_audit_snapshot
 
-    at_time = _parse_at(at) if at else None
+    at_time = at
     if not Path(snapshot).is_dir():
         _fail(f"{snapshot}: no such folder (expected an account snapshot folder)")
     try:

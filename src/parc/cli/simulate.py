@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,23 +16,11 @@ import click
 from rich.console import Console
 
 from parc.cli import exitcodes
+from parc.cli.options import TIME
 from parc.core.authz import Decision, PolicyCompileError, RequestError
 from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
 from parc.core.policy.parse import PolicyParseError, parse_policy_strict
 from parc.reporters.decision_text import render_decision
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        if text.isdigit():
-            return datetime.fromtimestamp(int(text), tz=UTC)
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 time or epoch seconds", param_hint="--at") from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _fail(message: str) -> None:
@@ -260,15 +248,15 @@ def _title(request: dict[str, Any]) -> str:
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Add the full trace of every statement and condition.")
-@click.option("--at", "at", metavar="TIME", help="Decide as of this time (ISO 8601 or epoch seconds).")
+@click.option("--at", "at", type=TIME, help="Decide as of this time (ISO 8601 or epoch seconds).")
 @click.option("--policies", "policies_file", type=click.Path(dir_okay=False, exists=True),
               help="A JSON object of policy fields (identity_policies, scps, ...) applied to every request.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Worker processes for JSON Lines input (0: one per core).")
-def simulate_command(file: str, fmt: str, explain: bool, at: str | None, policies_file: str | None,
+def simulate_command(file: str, fmt: str, explain: bool, at: datetime | None, policies_file: str | None,
                      jobs: int) -> None:
     """Decide the requests in FILE: one request, a JSON array of requests, or JSON Lines ('-' for stdin)."""
-    when = _parse_time(at)
+    when = at
     base: dict[str, Any] | None = None
     if policies_file:
         try:
@@ -356,7 +344,7 @@ def _context_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--expect", type=click.Choice(["allow", "deny"]), help="Exit 1 when the decision differs.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Add the full trace.")
-@click.option("--at", "at", metavar="TIME", help="Decide as of this time (ISO 8601 or epoch seconds).")
+@click.option("--at", "at", type=TIME, help="Decide as of this time (ISO 8601 or epoch seconds).")
 def check_command(
     policies: tuple[str, ...],
     resource_policy: str | None,
@@ -374,7 +362,7 @@ def check_command(
     expect: str | None,
     fmt: str,
     explain: bool,
-    at: str | None,
+    at: datetime | None,
 ) -> None:
     """Decide one request from the command line."""
     from parc.api import compile as compile_policies
@@ -394,7 +382,7 @@ def check_command(
             _load_policy(endpoint_policy, "endpoint") if endpoint_policy else None,
             management_account,
         )
-        decision = engine.authorize(request, now=_parse_time(at), explain=explain)
+        decision = engine.authorize(request, now=at, explain=explain)
     except (RequestError, PolicyCompileError) as exc:
         _fail(str(exc))
     if fmt == "json":
