@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from parc import __version__
 from parc.cli import exitcodes
+from parc.cli.consoles import make_console
 from parc.cli.options import TIME
+from parc.cli.output import check_output, snapshot_files, write_atomic
 from parc.core.audit import AuditInput, AuditOptions, AuditReport, Progress, Severity, audit
 
 FORMATS = ("text", "json", "sarif", "html")
@@ -56,7 +57,7 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
     from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
 
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
              console=console, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
@@ -87,7 +88,7 @@ def _render(report: AuditReport, fmt: str) -> str:
     from parc.reporters.audit_text import render_audit_text
 
     buffer = io.StringIO()
-    render_audit_text(Console(file=buffer, width=120, no_color=True, soft_wrap=True, highlight=False), report)
+    render_audit_text(make_console(buffer, width=120), report)
     return buffer.getvalue()
 
 
@@ -119,6 +120,7 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
     at_time = at
     if not Path(snapshot).is_dir():
         _fail(f"{snapshot}: no such folder (expected an account snapshot folder)")
+    target = check_output(output, [snapshot], snapshot_files) if output else None
     try:
         inputs = load_audit_snapshot(snapshot)
     except SnapshotError as exc:
@@ -138,20 +140,17 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
         report = audit(inputs, options, update)
 
     chosen = fmt or (EXTENSIONS.get(Path(output).suffix.lower(), "text") if output else "text")
-    if output:
-        try:
-            Path(output).write_text(_render(report, chosen), encoding="utf-8")
-        except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
+    if output and target is not None:
+        write_atomic(target, _render(report, chosen))
         from parc.reporters.audit_text import render_summary
 
-        console = Console(highlight=False, soft_wrap=True)
+        console = make_console()
         render_summary(console, report)
         console.print(f"report written to {output} ({chosen})")
     elif chosen == "text":
         from parc.reporters.audit_text import render_audit_text
 
-        render_audit_text(Console(highlight=False, soft_wrap=True), report)
+        render_audit_text(make_console(), report)
     else:
         click.echo(_render(report, chosen), nl=False)
     threshold = FAIL_ON.get(fail_on or "")

@@ -8,6 +8,8 @@ width their cells need) and there is no colour.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from rich.console import Console
@@ -21,11 +23,41 @@ def make_console(file: TextIO | None = None, *, stderr: bool = False, width: int
                  highlight: bool = False) -> Console:
     """A console for stdout (``file`` None), stderr, or a file or buffer (then without colour)."""
     target = file if file is not None else (sys.stderr if stderr else sys.stdout)
-    try:
-        tty = target.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    if width is None and not tty:
+    if width is None and not _is_tty(target):
         width = UNWRAPPED
     return Console(file=file, stderr=stderr, width=width, highlight=highlight, soft_wrap=True,
                    no_color=True if file is not None else None)
+
+
+MIN_PROGRESS_ITEMS = 50
+"""Fewer items than this finish in about a second: no bar."""
+
+
+@contextmanager
+def progress_bar(description: str, total: int) -> Iterator[Callable[[], None]]:
+    """A ``step()`` to call once per item done; a transient progress bar on stderr when stderr is a terminal and
+    the work is long enough to want one (nothing on a pipe, in a file or in CI logs)."""
+    if total < MIN_PROGRESS_ITEMS or not _is_tty(sys.stderr):
+        yield _nothing
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=make_console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+
+        def step() -> None:
+            bar.advance(task)
+
+        yield step
+
+
+def _nothing() -> None:
+    pass
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
