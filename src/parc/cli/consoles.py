@@ -34,10 +34,13 @@ MIN_PROGRESS_ITEMS = 50
 
 
 @contextmanager
-def progress_bar(description: str, total: int) -> Iterator[Callable[[], None]]:
+def progress_bar(description: str, total: int | None, *, beside_output: bool = False) -> Iterator[Callable[[], None]]:
     """A ``step()`` to call once per item done; a transient progress bar on stderr when stderr is a terminal and
-    the work is long enough to want one (nothing on a pipe, in a file or in CI logs)."""
-    if total < MIN_PROGRESS_ITEMS or not _is_tty(sys.stderr):
+    the work is long enough to want one (nothing on a pipe, in a file or in CI logs). ``total`` None: a count
+    without an end. ``beside_output``: the command prints as it goes, so the bar shows only when stdout is not the
+    terminal too (the answers themselves show the progress there)."""
+    short = total is not None and total < MIN_PROGRESS_ITEMS
+    if short or not _is_tty(sys.stderr) or (beside_output and _is_tty(sys.stdout)):
         yield _nothing
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

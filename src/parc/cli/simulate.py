@@ -6,18 +6,19 @@ import io
 import itertools
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn
+from typing import Any, BinaryIO, NoReturn, TextIO
 
 import click
 from rich.console import Console
 
 from parc.cli import exitcodes
 from parc.cli.batch import BatchError, Item, failure_text, read_batch, read_line
-from parc.cli.consoles import make_console
+from parc.cli.consoles import make_console, progress_bar
 from parc.cli.options import TIME
 from parc.core.authz import Decision, PolicyCompileError, RequestError, RequestFailure
 from parc.core.policy.jsonpos import JsonSyntaxError, decode_utf8, loads
@@ -163,7 +164,6 @@ def _run_parallel(path: str, jobs: int, base: dict[str, Any] | None, at: datetim
     """Decide a JSON Lines file with ``jobs`` processes; the number of requests that failed."""
     import multiprocessing
     import secrets
-    import shutil
     import tempfile
 
     # Segments of about 8 MB: enough work per task to hide the start-up, small enough to keep the workers busy.
@@ -176,25 +176,34 @@ def _run_parallel(path: str, jobs: int, base: dict[str, Any] | None, at: datetim
         tasks = [(path, a, b, os.path.join(tmp, f"{i}.out")) for i, (a, b) in enumerate(_segments(path, pieces))]
         out = sys.stdout
         lines_before = requests_before = 0
-        for out_path, lines, requests, failures in pool.imap(_decide_segment, tasks):
-            with open(out_path, encoding="utf-8") as part:
-                if not failures:
-                    shutil.copyfileobj(part, out)
-                else:
-                    for text in part:
-                        if text.startswith(marker):
-                            f = failures[int(text[len(marker):])]
-                            shifted = RequestFailure(f.message, f.index + requests_before,
-                                                     (f.line or 0) + lines_before, f.column)
-                            out.write(_failure_line(shifted, fmt) + "\n")
-                        else:
-                            out.write(text)
-            os.unlink(out_path)
-            failed += len(failures)
-            lines_before += lines
-            requests_before += requests
+        with progress_bar("deciding (parts of the file)", len(tasks), beside_output=True) as step:
+            for segment in pool.imap(_decide_segment, tasks):
+                failed += _copy_segment(segment, marker, fmt, out, lines_before, requests_before)
+                lines_before += segment[1]
+                requests_before += segment[2]
+                step()
         out.flush()
     return failed
+
+
+def _copy_segment(segment: tuple[str, int, int, list[RequestFailure]], marker: str, fmt: str, out: TextIO,
+                  lines_before: int, requests_before: int) -> int:
+    """Copy one worker's answers to ``out``, its failures numbered in the whole file; the number of failures."""
+    out_path, _lines, _requests, failures = segment
+    with open(out_path, encoding="utf-8") as part:
+        if not failures:
+            shutil.copyfileobj(part, out)
+        else:
+            for text in part:
+                if text.startswith(marker):
+                    f = failures[int(text[len(marker):])]
+                    shifted = RequestFailure(f.message, f.index + requests_before, (f.line or 0) + lines_before,
+                                             f.column)
+                    out.write(_failure_line(shifted, fmt) + "\n")
+                else:
+                    out.write(text)
+    os.unlink(out_path)
+    return len(failures)
 
 
 def _failure_line(failure: RequestFailure, fmt: str) -> str:
@@ -262,13 +271,15 @@ def _answer_all(decider: _Decider, shape: str, items: Iterator[Item], fmt: str) 
         click.echo(json.dumps(out, indent=2))
         return failed
     console = make_console()
-    for item in items:
-        answer = decider.answer(item)
-        failed += isinstance(answer, RequestFailure)
-        if fmt == "json":
-            click.echo(json.dumps(answer.to_dict(), indent=None if shape == "lines" else 2))
-        else:
-            _render_text(console, item, answer)
+    with progress_bar("deciding", None, beside_output=True) as step:
+        for item in items:
+            answer = decider.answer(item)
+            failed += isinstance(answer, RequestFailure)
+            if fmt == "json":
+                click.echo(json.dumps(answer.to_dict(), indent=None if shape == "lines" else 2))
+            else:
+                _render_text(console, item, answer)
+            step()
     return failed
 
 
