@@ -68,6 +68,8 @@ def compile(
 
 def policy_set_for(request: Mapping[str, object], *, indexed: bool = True) -> PolicySet:
     """Compile the policies carried by a full ``parc simulate`` request."""
+    if not isinstance(request, Mapping):
+        raise RequestError(f"a request must be an object of request fields, not {type(request).__name__}")
     ident = request.get("identity_policies") or []
     if not isinstance(ident, list):
         raise RequestError("'identity_policies' must be a list of policies")
