@@ -5,8 +5,8 @@ Bad input never ends in a traceback or exit code 3 (a bug); check and simulate n
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
-from typing import Any
 
 from click.testing import CliRunner
 from fuzzcfg import fuzz
@@ -28,8 +28,12 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stderr
 
 
-def _write(tmp: Path, name: str, data: bytes) -> str:
-    path = tmp / name
+# One folder for the whole module: fuzz tests take no fixtures (the timed loop of fuzzcfg hides their parameters).
+_TMP = tempfile.TemporaryDirectory(prefix="parc-fuzz-cli-")
+
+
+def _write(name: str, data: bytes) -> str:
+    path = Path(_TMP.name) / name
     path.write_bytes(data)
     return str(path)
 
@@ -37,9 +41,8 @@ def _write(tmp: Path, name: str, data: bytes) -> str:
 @fuzz
 @given(st.sampled_from(SEEDS).flatmap(lambda s: st.one_of(byte_mutated(to_text(s)),
                                                           mutated(s).map(lambda d: to_text(d).encode()))))
-def test_fuzz_validate_and_check_on_mutated_policies(tmp_path_factory: Any, data: bytes) -> None:
-    tmp = tmp_path_factory.mktemp("v")
-    policy = _write(tmp, "p.json", data)
+def test_fuzz_validate_and_check_on_mutated_policies(data: bytes) -> None:
+    policy = _write("p.json", data)
     code, _ = _run("validate", policy, "--format", "json")
     assert code in (0, 1, 2)
     code, _ = _run("check", "--policy", policy, "--principal", ALICE, "--action", "s3:GetObject")
@@ -51,9 +54,8 @@ def test_fuzz_validate_and_check_on_mutated_policies(tmp_path_factory: Any, data
                  byte_mutated(json.dumps(REQUEST)),
                  byte_mutated(json.dumps([REQUEST, REQUEST])),
                  byte_mutated(json.dumps(REQUEST) + "\n" + json.dumps(REQUEST) + "\n")))
-def test_fuzz_simulate_on_mutated_requests(tmp_path_factory: Any, data: bytes) -> None:
-    tmp = tmp_path_factory.mktemp("s")
-    requests = _write(tmp, "r.json", data)
+def test_fuzz_simulate_on_mutated_requests(data: bytes) -> None:
+    requests = _write("r.json", data)
     for fmt in ("json", "text"):
         code, _ = _run("simulate", requests, "--format", fmt)
         assert code in (0, 2)
