@@ -101,6 +101,9 @@ def test_the_plain_reader_keeps_the_limits_and_locates_their_errors() -> None:
     with pytest.raises(JsonSyntaxError) as bad:
         loads('{"a": 1,\n}')
     assert bad.value.pos.line == 2
+    with pytest.raises(JsonSyntaxError) as nan:  # json.loads accepts NaN; JSON (RFC 8259) and parse_json do not
+        loads('{"a": NaN}')
+    assert nan.value.pos.column == 7
 
 
 def test_python_values_past_the_limits_are_findings_not_crashes() -> None:
