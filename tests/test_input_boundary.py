@@ -260,3 +260,11 @@ def test_text_output_is_not_wrapped_when_piped(tmp_path: Path) -> None:
     _, out, _ = run("validate", str(p))
     message = [line for line in out.splitlines() if "GetObjcet" in line and "does not exist" in line]
     assert message and len(message[0]) > 80  # one line, as grep needs it
+
+
+def test_rules_stay_short_when_the_text_is_unwrapped() -> None:
+    org = Path(__file__).resolve().parents[1] / "examples" / "org"
+    _, out, _ = run("audit", str(org))
+    rules = [line for line in out.splitlines() if "───" in line]
+    assert rules and all(len(line) <= 100 for line in rules)
+    assert max(len(line) for line in out.splitlines()) < 2000

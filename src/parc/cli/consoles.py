@@ -12,11 +12,27 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from rich.align import AlignMethod
 from rich.console import Console
+from rich.style import Style
+from rich.text import TextType
 
 UNWRAPPED = 100_000
 """The width of a console that is not a terminal: wide enough that no line of parc's is ever wrapped (rich's
-tables and texts take only the width their content needs)."""
+tables and texts take only the width their content needs; rules, which fill the width, are drawn RULE_WIDTH
+wide)."""
+RULE_WIDTH = 100
+
+
+class _Console(Console):
+    """rich's Console, with rules of a reasonable length when the console is unwrapped."""
+
+    def rule(self, title: TextType = "", *, characters: str = "─", style: str | Style = "rule.line",
+             align: AlignMethod = "center") -> None:
+        from rich.rule import Rule
+
+        self.print(Rule(title=title, characters=characters, style=style, align=align),
+                   width=min(self.width, RULE_WIDTH) if self.width >= UNWRAPPED else None)
 
 
 def make_console(file: TextIO | None = None, *, stderr: bool = False, width: int | None = None,
@@ -25,7 +41,7 @@ def make_console(file: TextIO | None = None, *, stderr: bool = False, width: int
     target = file if file is not None else (sys.stderr if stderr else sys.stdout)
     if width is None and not _is_tty(target):
         width = UNWRAPPED
-    return Console(file=file, stderr=stderr, width=width, highlight=highlight, soft_wrap=True,
+    return _Console(file=file, stderr=stderr, width=width, highlight=highlight, soft_wrap=True,
                    no_color=True if file is not None else None)
 
 
