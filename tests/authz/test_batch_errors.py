@@ -98,3 +98,19 @@ def test_simulate_jobs_numbers_failures_in_the_whole_file(tmp_path: Path) -> Non
     text_one = run("simulate", str(f))
     text_four = run("simulate", str(f), "--jobs", "4")
     assert text_one == text_four and "error: request 2999 (line 3001, column 2)" in text_one[1]
+
+
+def test_fuzz_crashes_are_request_errors() -> None:
+    """Found by tests/fuzz/test_fuzz_requests.py: a request that is not an object (AttributeError, TypeError) and
+    an action of 4,400 digits (its repr raised ValueError while the error message was built)."""
+    engine = parc.compile([READ])
+    with pytest.raises(parc.RequestError, match="not NoneType"):
+        parc.authorize(None)  # type: ignore[arg-type]
+    with pytest.raises(parc.RequestError, match="not NoneType"):
+        engine.authorize(None)  # type: ignore[arg-type]
+    with pytest.raises(parc.RequestError, match=r"got a value of type int\)"):
+        parc.authorize({**GOOD, "action": 7 * 10**4400})
+    with pytest.raises(parc.RequestError, match=r"got a value of type int\)"):
+        engine.authorize({**GOOD, "resource": -(10**5000)})
+    answers = engine.authorize_many([None, GOOD], errors="return")  # type: ignore[list-item]
+    assert [a.decision for a in answers] == ["Error", "Allow"]
