@@ -19,6 +19,7 @@ _LAZY = {
     "PolicySet": "parc.core.authz",
     "Request": "parc.core.authz",
     "RequestError": "parc.core.authz",
+    "RequestFailure": "parc.core.authz",
     "StatementRef": "parc.core.authz",
     "Policy": "parc.core.policy.model",
     "PolicyType": "parc.core.policy.model",
@@ -34,7 +35,15 @@ __all__ = ["__version__", *sorted(_LAZY)]
 
 if TYPE_CHECKING:
     from parc.api import authorize, compile, load_network, validate
-    from parc.core.authz import Decision, PolicyCompileError, PolicySet, Request, RequestError, StatementRef
+    from parc.core.authz import (
+        Decision,
+        PolicyCompileError,
+        PolicySet,
+        Request,
+        RequestError,
+        RequestFailure,
+        StatementRef,
+    )
     from parc.core.findings import Finding, FindingType
     from parc.core.network import Network
     from parc.core.policy.model import Policy, PolicyType
@@ -42,7 +51,8 @@ if TYPE_CHECKING:
 
     __all__ += [  # re-exported for type checkers
         "Decision", "Finding", "FindingType", "Network", "Policy", "PolicyCompileError", "PolicySet", "PolicyType",
-        "Request", "RequestError", "StatementRef", "authorize", "compile", "load_network", "parse_policy", "validate",
+        "Request", "RequestError", "RequestFailure", "StatementRef", "authorize", "compile", "load_network",
+        "parse_policy", "validate",
     ]
 
 

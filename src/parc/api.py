@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
-from parc.core.authz import Decision, PolicySet, Request, RequestError
+from parc.core.authz import Decision, PolicyCompileError, PolicySet, Request, RequestError, RequestFailure
 from parc.core.authz.engine import PolicyInput
+from parc.core.authz.failure import check_mode
 from parc.core.authz.request import POLICY_FIELDS as POLICY_FIELDS
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ def compile(
 
 def policy_set_for(request: Mapping[str, object], *, indexed: bool = True) -> PolicySet:
     """Compile the policies carried by a full ``parc simulate`` request."""
+    if not isinstance(request, Mapping):
+        raise RequestError(f"a request must be an object of request fields, not {type(request).__name__}")
     ident = request.get("identity_policies") or []
     if not isinstance(ident, list):
         raise RequestError("'identity_policies' must be a list of policies")
@@ -95,12 +98,31 @@ def policy_set_for(request: Mapping[str, object], *, indexed: bool = True) -> Po
     )
 
 
-def authorize(request: Mapping[str, object] | Request, *, now: datetime | None = None,
-              explain: bool = False, indexed: bool = True) -> Decision:
-    """Decide one request in ``parc simulate``'s format (the request carries its policies)."""
-    if isinstance(request, Request):
-        return PolicySet().authorize(request, now=now, explain=explain)
-    return policy_set_for(request, indexed=indexed).authorize(request, now=now, explain=explain)
+@overload
+def authorize(request: Mapping[str, object] | Request, *, now: datetime | None = None, explain: bool = False,
+              indexed: bool = True, errors: Literal["raise"] = "raise") -> Decision: ...
+
+
+@overload
+def authorize(request: Mapping[str, object] | Request, *, now: datetime | None = None, explain: bool = False,
+              indexed: bool = True, errors: Literal["return"]) -> Decision | RequestFailure: ...
+
+
+def authorize(request: Mapping[str, object] | Request, *, now: datetime | None = None, explain: bool = False,
+              indexed: bool = True, errors: str = "raise") -> Decision | RequestFailure:
+    """Decide one request in ``parc simulate``'s format (the request carries its policies).
+
+    A request that cannot be decided (a malformed field, a policy AWS would not accept) raises RequestError or
+    PolicyCompileError by default; with ``errors="return"`` it returns a RequestFailure (index 0) instead."""
+    check_mode(errors)
+    try:
+        if isinstance(request, Request):
+            return PolicySet().authorize(request, now=now, explain=explain)
+        return policy_set_for(request, indexed=indexed).authorize(request, now=now, explain=explain)
+    except (RequestError, PolicyCompileError) as exc:
+        if errors == "raise":
+            raise
+        return RequestFailure(str(exc), 0)
 
 
 def validate(

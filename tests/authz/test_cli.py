@@ -103,11 +103,13 @@ def test_simulate_bad_input_is_a_clear_error_with_exit_2(tmp_path: Path) -> None
     assert code == 2 and "line 1" in err and "Traceback" not in err
     f.write_text(json.dumps([{"action": "s3:GetObject", "identity_policies": [{"Statement": [
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEqualz": {"a": "b"}}}]}]}]))
-    code, _, err = run("simulate", str(f))
-    assert code == 2 and "request 1" in err and "StringEqualz" in err
+    # A request that cannot be decided is an error in its place (issue 11 section 3), and the exit code is 2.
+    code, out, err = run("simulate", str(f))
+    assert code == 2 and "error: request 0 (line 1, column 2)" in out and "StringEqualz" in out
+    assert "could not be decided" in err
     f.write_text(json.dumps([{"action": "s3:GetObject", "principal": "arn:aws:iam::1:user/x", "colour": "red"}]))
-    code, _, err = run("simulate", str(f))
-    assert code == 2 and "colour" in err
+    code, out, _ = run("simulate", str(f))
+    assert code == 2 and "colour" in out
     code, _, err = run("simulate", str(tmp_path / "missing.json"))
     assert code == 2 and "cannot read" in err
 
@@ -177,8 +179,11 @@ def test_simulate_jobs_reports_the_bad_line(tmp_path: Path) -> None:
     reqs = tmp_path / "r.jsonl"
     good = json.dumps(_req("s3:GetObject", READ))
     reqs.write_text("\n".join([good] * 50 + ['{"action": 12}'] + [good] * 5) + "\n")
-    code, _, err = run("simulate", str(reqs), "--jobs", "2")
-    assert code == 2 and "line 51" in err
+    code, out, err = run("simulate", str(reqs), "--jobs", "2", "--format", "json")
+    assert code == 2 and "could not be decided" in err
+    answers = [json.loads(x) for x in out.splitlines()]  # every request answered, the bad one in its place
+    assert len(answers) == 56 and [a["decision"] for a in answers[:50] + answers[51:]] == ["Allow"] * 55
+    assert answers[50]["error"]["line"] == 51 and answers[50]["error"]["index"] == 50
 
 
 def test_check_rejects_a_principal_that_is_not_one() -> None:

@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 
 from parc.cli import exitcodes
+from parc.cli.consoles import make_console
 from parc.core.account.evaluator import Evaluator
 from parc.core.account.model import Estate
 from parc.core.account.principals import UnknownPrincipal
@@ -72,7 +73,7 @@ def _emit(fmt: str, estate: Estate, payload: dict[str, Any], text: Callable[[Con
         return
     from parc.reporters.account_text import render_snapshot_findings
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console()
 
     render_snapshot_findings(console, estate.findings)
     text(console)
@@ -213,7 +214,7 @@ def escalation_command(account: str, no_validate: bool, principal: str | None, s
     limit = max_gains if max_gains is not None else (None if principal else 20)
     result = _run(lambda: escalation(ev, principal, relax=not strict, max_gains=limit))
     if fmt == "dot":
-        render_snapshot_findings(Console(stderr=True, highlight=False), estate.findings)
+        render_snapshot_findings(make_console(stderr=True), estate.findings)
         click.echo(escalation_dot(result), nl=False)
     else:
         _emit(fmt, estate, result.to_dict(), lambda c: render_escalation(c, result))

@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from parc import __version__
 from parc.cli import exitcodes
+from parc.cli.consoles import make_console
+from parc.cli.options import TIME
+from parc.cli.output import check_output, snapshot_files, write_atomic
 from parc.core.audit import AuditInput, AuditOptions, AuditReport, Progress, Severity, audit
 
 FORMATS = ("text", "json", "sarif", "html")
@@ -30,15 +32,6 @@ FAIL_ON = {s.value.lower(): s for s in Severity}
 def _fail(message: str) -> None:
     click.echo(f"parc audit: {message}", err=True)
     sys.exit(exitcodes.USAGE)
-
-
-def _parse_at(text: str) -> datetime:
-    try:
-        d = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not an ISO 8601 date or date-time (2026-11-30 or "
-                                 "2026-11-30T08:00:00Z)", param_hint="--at") from None
-    return d if d.tzinfo is not None else d.replace(tzinfo=UTC)
 
 
 def _now(inputs: AuditInput, at: datetime | None) -> tuple[datetime, str, bool]:
@@ -64,7 +57,7 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
     from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
 
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
              console=console, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
@@ -95,7 +88,7 @@ def _render(report: AuditReport, fmt: str) -> str:
     from parc.reporters.audit_text import render_audit_text
 
     buffer = io.StringIO()
-    render_audit_text(Console(file=buffer, width=120, no_color=True, soft_wrap=True, highlight=False), report)
+    render_audit_text(make_console(buffer, width=120), report)
     return buffer.getvalue()
 
 
@@ -112,21 +105,22 @@ def _render(report: AuditReport, fmt: str) -> str:
               help="Write the report to FILE and print the summary.")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default=None,
               help="Exit 1 when a finding of this severity or a more severe one is found (for CI).")
-@click.option("--at", "at", default=None, metavar="DATE",
+@click.option("--at", "at", type=TIME, default=None,
               help="Measure key and password ages to this date (ISO 8601) instead of the credential report's.")
 @click.option("--catalog/--no-catalog", default=True, show_default=True,
               help="Check actions, ARNs and condition keys against the IAM catalog (and expand wildcards).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on stderr [default: when stderr is a terminal].")
-def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | None, at: str | None,
+def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | None, at: datetime | None,
             catalog: bool, progress: bool | None) -> None:
     """Audit an account snapshot: account security (root, MFA, keys, passwords), identity and access (policies,
     administrators, escalation, access from outside) and network integrity, in order of risk."""
     from parc.loaders.snapshot import SnapshotError, load_audit_snapshot
 
-    at_time = _parse_at(at) if at else None
+    at_time = at
     if not Path(snapshot).is_dir():
         _fail(f"{snapshot}: no such folder (expected an account snapshot folder)")
+    target = check_output(output, [snapshot], snapshot_files) if output else None
     try:
         inputs = load_audit_snapshot(snapshot)
     except SnapshotError as exc:
@@ -146,20 +140,17 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
         report = audit(inputs, options, update)
 
     chosen = fmt or (EXTENSIONS.get(Path(output).suffix.lower(), "text") if output else "text")
-    if output:
-        try:
-            Path(output).write_text(_render(report, chosen), encoding="utf-8")
-        except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
+    if output and target is not None:
+        write_atomic(target, _render(report, chosen))
         from parc.reporters.audit_text import render_summary
 
-        console = Console(highlight=False, soft_wrap=True)
+        console = make_console()
         render_summary(console, report)
         console.print(f"report written to {output} ({chosen})")
     elif chosen == "text":
         from parc.reporters.audit_text import render_audit_text
 
-        render_audit_text(Console(highlight=False, soft_wrap=True), report)
+        render_audit_text(make_console(), report)
     else:
         click.echo(_render(report, chosen), nl=False)
     threshold = FAIL_ON.get(fail_on or "")

@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 
 from parc.cli import exitcodes
+from parc.cli.consoles import make_console
 from parc.core.findings import Finding
 from parc.core.network import Network, UnknownEndpoint
 from parc.core.network.audit import network_findings
@@ -60,7 +61,7 @@ def _guard(fn: Callable[[], T]) -> T:
 
 
 def _console() -> Console:
-    return Console(soft_wrap=True)
+    return make_console(highlight=True)
 
 
 SNAPSHOT = click.argument("snapshot", type=click.Path(), metavar="SNAPSHOT")

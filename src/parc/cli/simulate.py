@@ -6,116 +6,40 @@ import io
 import itertools
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, NoReturn, TextIO
 
 import click
 from rich.console import Console
 
 from parc.cli import exitcodes
-from parc.core.authz import Decision, PolicyCompileError, RequestError
-from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
+from parc.cli.batch import BatchError, Item, failure_text, read_batch, read_line
+from parc.cli.consoles import make_console, progress_bar
+from parc.cli.options import TIME
+from parc.core.authz import Decision, PolicyCompileError, RequestError, RequestFailure
+from parc.core.policy.jsonpos import JsonSyntaxError, decode_utf8, loads
 from parc.core.policy.parse import PolicyParseError, parse_policy_strict
 from parc.reporters.decision_text import render_decision
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        if text.isdigit():
-            return datetime.fromtimestamp(int(text), tz=UTC)
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 time or epoch seconds", param_hint="--at") from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"parc: error: {message}", err=True)
     sys.exit(exitcodes.USAGE)
 
 
-def _looks_like_json_lines(stream: TextIO) -> bool:
+def _looks_like_json_lines(stream: BinaryIO) -> bool:
     """Whether a seekable input holds JSON Lines (its first line is a whole JSON object); rewinds the stream."""
     if not stream.seekable():
         return False
     start = stream.tell()
     first = stream.readline()
     stream.seek(start)
-    try:
-        return isinstance(json.loads(first), dict)
-    except json.JSONDecodeError:
-        return False
-
-
-def _read_requests(stream: TextIO, source: str) -> tuple[str, Iterator[tuple[int, Any]]]:
-    """Return the input's shape ('object', 'array' or 'lines') and its requests with their line numbers.
-
-    JSON Lines are streamed one line at a time, so millions of requests run in constant memory."""
-    first = ""
-    while True:
-        ch = stream.read(1)
-        if not ch:
-            break
-        if not ch.isspace():
-            first = ch
-            break
-    rest_first_line = stream.readline() if first else ""
-    head = first + rest_first_line
-    if first == "[":
-        return "array", iter(enumerate(_positioned(head + stream.read(), source).items, 1))
-    # One object (possibly spanning lines), or JSON Lines.
-    try:
-        obj = json.loads(head)
-        return "lines", _lines(obj, stream, source)
-    except json.JSONDecodeError:
-        return "object", iter([(1, _positioned(head + stream.read(), source))])
-
-
-def _positioned(text: str, source: str) -> JNode:
-    """Parse keeping positions, so that decisions point at lines of the request file."""
-    try:
-        return parse_json(text)
-    except JsonSyntaxError as exc:
-        _fail(f"{source}: invalid JSON at line {exc.pos.line}, column {exc.pos.column}: {exc.message}")
-    raise AssertionError("unreachable")
-
-
-def _as_request(node: Any) -> Any:
-    """A request object as a dict whose policies stay positioned JNodes (plain values elsewhere)."""
-    if not isinstance(node, JNode):
-        return node
-    if node.kind != "object":
-        return node.to_python()
-    out: dict[str, Any] = {}
-    for m in node.members:
-        if m.key in ("identity_policies", "scps", "rcps") and m.node.kind == "array":
-            if m.key == "identity_policies":
-                out[m.key] = list(m.node.items)
-            else:
-                out[m.key] = [list(level.items) if level.kind == "array" else level.to_python()
-                              for level in m.node.items]
-        elif m.key in ("resource_policy", "permissions_boundary", "session_policy", "vpc_endpoint_policy"):
-            out[m.key] = m.node
-        else:
-            out[m.key] = m.node.to_python()
-    return out
-
-
-def _lines(first: Any, stream: TextIO, source: str) -> Iterator[tuple[int, Any]]:
-    yield 1, first
-    for n, line in enumerate(stream, 2):
-        if not line.strip():
-            continue
-        try:
-            yield n, json.loads(line)
-        except json.JSONDecodeError as exc:
-            _fail(f"{source}: line {n}: invalid JSON at column {exc.colno}: {exc.msg}")
+    item = read_line(first, 0, 1)
+    return item.error is None
 
 
 class _Decider:
@@ -137,64 +61,65 @@ class _Decider:
         own = {k: request[k] for k in POLICY_FIELDS if k in request}
         key = json.dumps(own, sort_keys=True, default=id) if own else ""
         if key != self._key or self._set is None:
+            self._set = None
             self._set = policy_set_for(merged)
             self._key = key
         decision: Decision = self._set.authorize(merged, now=self.at, explain=self.explain)
         return decision
 
+    def answer(self, item: Item) -> Decision | RequestFailure:
+        """The decision of one request of the batch, or its failure in its place (never an exception for a request
+        that cannot be decided; a bug still raises)."""
+        if item.error is not None:
+            return item.failure()
+        try:
+            return self.decide(item.request)
+        except Exception as exc:
+            if not exitcodes.is_input_error(exc):
+                raise
+            return item.failure(str(exc))
 
-def _decide_or_error(decider: _Decider, n: int, request: Any, source: str) -> Decision:
-    request = _as_request(request)
-    if not isinstance(request, dict):
-        _fail(f"{source}: request {n}: a request must be a JSON object")
-    try:
-        return decider.decide(request)
-    except (RequestError, PolicyCompileError, PolicyParseError) as exc:
-        _fail(f"{source}: request {n}: {exc}")
-    raise AssertionError("unreachable")
+
+def _title(request: dict[str, Any]) -> str:
+    return str(request.get("name") or request.get("id") or (
+        f"{request.get('principal', '*')} {request.get('action')} {request.get('resource', '*')}"))
+
+
+def _render_text(console: Console, item: Item, answer: Decision | RequestFailure) -> None:
+    if isinstance(answer, RequestFailure):
+        console.print(failure_text(answer), markup=False)
+    else:
+        render_decision(console, answer, _title(item.request))
 
 
 # -- parallel JSON Lines ----------------------------------------------------------------------------------------
 # Workers each compile the shared policies once (initializer) and decide byte ranges of the input file, writing the
 # answers to files of their own; the parent only concatenates them in order. Memory stays constant however long
-# the input, and the parent never parses a request. (stdin is decided in one process.)
+# the input, and the parent never parses a request. (stdin is decided in one process.) A request that fails is
+# written as a marker line, which the parent replaces with the failure once it knows the segment's first line and
+# index (the answers of earlier segments).
 
 _worker: _Decider | None = None
 _worker_fmt = "json"
+_worker_marker = ""
 
 
-def _init_worker(base: dict[str, Any] | None, at: datetime | None, explain: bool, fmt: str) -> None:
-    global _worker, _worker_fmt
+def _init_worker(base: dict[str, Any] | None, at: datetime | None, explain: bool, fmt: str, marker: str) -> None:
+    global _worker, _worker_fmt, _worker_marker
     _worker = _Decider(base, at, explain)
     _worker_fmt = fmt
+    _worker_marker = marker
 
 
-def _decide_line(line: str) -> tuple[str | None, str | None]:
-    """(output text, error) for one line of JSON Lines."""
-    assert _worker is not None
-    try:
-        request = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return None, f"invalid JSON at column {exc.colno}: {exc.msg}"
-    if not isinstance(request, dict):
-        return None, "a request must be a JSON object"
-    try:
-        decision = _worker.decide(request)
-    except (RequestError, PolicyCompileError, PolicyParseError) as exc:
-        return None, str(exc)
-    if _worker_fmt == "json":
-        return json.dumps(decision.to_dict()), None
-    console = Console(file=io.StringIO(), highlight=False, width=120)
-    render_decision(console, decision, _title(request))
-    return console.file.getvalue().rstrip("\n"), None  # type: ignore[attr-defined]
-
-
-def _decide_segment(task: tuple[str, int, int, str]) -> tuple[str, int | None, str | None]:
+def _decide_segment(task: tuple[str, int, int, str]) -> tuple[str, int, int, list[RequestFailure]]:
     """Decide the lines between two byte offsets of the input; write the answers to a file of their own.
 
-    Returns that file, and the byte offset and message of the first bad line (the parent turns it into a line
-    number), so the parent never handles the requests themselves."""
+    Returns that file, the segment's counts of lines and requests, and its failures numbered from the segment's
+    start (the parent shifts them)."""
+    assert _worker is not None
     path, start, end, out_path = task
+    failures: list[RequestFailure] = []
+    lines = index = 0
     with open(path, "rb") as src, open(out_path, "w", encoding="utf-8") as out:
         src.seek(start)
         pos = start
@@ -202,15 +127,23 @@ def _decide_segment(task: tuple[str, int, int, str]) -> tuple[str, int | None, s
             raw = src.readline()
             if not raw:
                 break
-            line_start, pos = pos, pos + len(raw)
-            line = raw.decode("utf-8", errors="replace")
-            if not line.strip():
+            pos += len(raw)
+            lines += 1
+            if not raw.strip():
                 continue
-            text, error = _decide_line(line)
-            if error is not None:
-                return out_path, line_start, error
-            out.write(text + "\n")  # type: ignore[operator]
-    return out_path, None, None
+            item = read_line(raw, index, lines)
+            index += 1
+            answer = _worker.answer(item)
+            if isinstance(answer, RequestFailure):
+                out.write(f"{_worker_marker}{len(failures)}\n")
+                failures.append(answer)
+            elif _worker_fmt == "json":
+                out.write(json.dumps(answer.to_dict()) + "\n")
+            else:
+                buffer = io.StringIO()
+                render_decision(make_console(buffer), answer, _title(item.request))
+                out.write(buffer.getvalue().rstrip("\n") + "\n")
+    return out_path, lines, index, failures
 
 
 def _segments(path: str, pieces: int) -> list[tuple[int, int]]:
@@ -227,95 +160,149 @@ def _segments(path: str, pieces: int) -> list[tuple[int, int]]:
 
 
 def _run_parallel(path: str, jobs: int, base: dict[str, Any] | None, at: datetime | None, explain: bool,
-                  fmt: str) -> None:
+                  fmt: str) -> int:
+    """Decide a JSON Lines file with ``jobs`` processes; the number of requests that failed."""
     import multiprocessing
-    import shutil
+    import secrets
     import tempfile
 
     # Segments of about 8 MB: enough work per task to hide the start-up, small enough to keep the workers busy.
     pieces = max(jobs * 4, os.path.getsize(path) // (8 << 20))
+    marker = f"\x00parc-failure-{secrets.token_hex(8)}:"
     ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    failed = 0
     with tempfile.TemporaryDirectory(prefix="parc-simulate-") as tmp, \
-            ctx.Pool(jobs, initializer=_init_worker, initargs=(base, at, explain, fmt)) as pool:
+            ctx.Pool(jobs, initializer=_init_worker, initargs=(base, at, explain, fmt, marker)) as pool:
         tasks = [(path, a, b, os.path.join(tmp, f"{i}.out")) for i, (a, b) in enumerate(_segments(path, pieces))]
         out = sys.stdout
-        for out_path, bad_offset, error in pool.imap(_decide_segment, tasks):
-            if error is not None and bad_offset is not None:
-                pool.terminate()
-                with open(path, "rb") as f:
-                    line_no = f.read(bad_offset).count(b"\n") + 1
-                _fail(f"{path}: line {line_no}: {error}")
-            with open(out_path, encoding="utf-8") as part:
-                shutil.copyfileobj(part, out)
-            os.unlink(out_path)
+        lines_before = requests_before = 0
+        with progress_bar("deciding (parts of the file)", len(tasks), beside_output=True) as step:
+            for segment in pool.imap(_decide_segment, tasks):
+                failed += _copy_segment(segment, marker, fmt, out, lines_before, requests_before)
+                lines_before += segment[1]
+                requests_before += segment[2]
+                step()
         out.flush()
+    return failed
 
 
-def _title(request: dict[str, Any]) -> str:
-    return str(request.get("name") or request.get("id") or (
-        f"{request.get('principal', '*')} {request.get('action')} {request.get('resource', '*')}"))
+def _copy_segment(segment: tuple[str, int, int, list[RequestFailure]], marker: str, fmt: str, out: TextIO,
+                  lines_before: int, requests_before: int) -> int:
+    """Copy one worker's answers to ``out``, its failures numbered in the whole file; the number of failures."""
+    out_path, _lines, _requests, failures = segment
+    with open(out_path, encoding="utf-8") as part:
+        if not failures:
+            shutil.copyfileobj(part, out)
+        else:
+            for text in part:
+                if text.startswith(marker):
+                    f = failures[int(text[len(marker):])]
+                    shifted = RequestFailure(f.message, f.index + requests_before, (f.line or 0) + lines_before,
+                                             f.column)
+                    out.write(_failure_line(shifted, fmt) + "\n")
+                else:
+                    out.write(text)
+    os.unlink(out_path)
+    return len(failures)
 
 
-@click.command("simulate")
+def _failure_line(failure: RequestFailure, fmt: str) -> str:
+    return json.dumps(failure.to_dict()) if fmt == "json" else failure_text(failure)
+
+
+def _read_policies_file(path: str) -> dict[str, Any]:
+    try:
+        loaded = loads(decode_utf8(Path(path).read_bytes()))
+    except OSError as exc:
+        _fail(f"{path}: cannot read: {exc.strerror or exc}")
+    except JsonSyntaxError as exc:
+        _fail(f"{path}: line {exc.pos.line}, column {exc.pos.column}: {exc.message}")
+    if not isinstance(loaded, dict):
+        _fail(f"{path}: expected a JSON object of policy fields")
+    return loaded
+
+
+@click.command("simulate", epilog="A request that cannot be decided gets, in its place, "
+               "{\"error\": {\"message\", \"line\", \"column\", \"index\"}} (the text format prints it in "
+               "place too); the others are decided, and the exit code is 2.")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Add the full trace of every statement and condition.")
-@click.option("--at", "at", metavar="TIME", help="Decide as of this time (ISO 8601 or epoch seconds).")
+@click.option("--at", "at", type=TIME, help="Decide as of this time (ISO 8601 or epoch seconds).")
 @click.option("--policies", "policies_file", type=click.Path(dir_okay=False, exists=True),
               help="A JSON object of policy fields (identity_policies, scps, ...) applied to every request.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Worker processes for JSON Lines input (0: one per core).")
-def simulate_command(file: str, fmt: str, explain: bool, at: str | None, policies_file: str | None,
+def simulate_command(file: str, fmt: str, explain: bool, at: datetime | None, policies_file: str | None,
                      jobs: int) -> None:
     """Decide the requests in FILE: one request, a JSON array of requests, or JSON Lines ('-' for stdin)."""
-    when = _parse_time(at)
-    base: dict[str, Any] | None = None
-    if policies_file:
-        try:
-            loaded = json.loads(Path(policies_file).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            _fail(f"{policies_file}: cannot read: {exc}")
-        if not isinstance(loaded, dict):
-            _fail(f"{policies_file}: expected a JSON object of policy fields")
-        base = loaded
-    decider = _Decider(base, when, explain)
+    base = _read_policies_file(policies_file) if policies_file else None
+    decider = _Decider(base, at, explain)
     try:
-        stream: TextIO = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
+        stream: BinaryIO = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
     except OSError as exc:
         _fail(f"{file}: cannot read: {exc.strerror}")
     source = "<stdin>" if file == "-" else file
-    console = Console(highlight=False)
     if jobs == 0:
         jobs = os.cpu_count() or 1
     with stream:
         if jobs > 1 and file != "-" and _looks_like_json_lines(stream):
-            _run_parallel(file, jobs, base, when, explain, fmt)
-            return
-        shape, requests = _read_requests(stream, source)
-        if fmt == "json" and shape == "array":
-            out = [_decide_or_error(decider, n, r, source).to_dict() for n, r in requests]
-            click.echo(json.dumps(out, indent=2))
-            return
-        for n, node in requests:
-            request = _as_request(node)
-            decision = _decide_or_error(decider, n, request, source)
+            failed = _run_parallel(file, jobs, base, at, explain, fmt)
+        else:
+            try:
+                shape, items = read_batch(stream, source)
+            except BatchError as exc:
+                _fail(str(exc))
+            failed = _answer_all(decider, shape, items, fmt)
+    if failed:
+        click.echo(f"parc simulate: {failed:,} request(s) could not be decided (see the errors in place)", err=True)
+        sys.exit(exitcodes.USAGE)
+
+
+def _answer_all(decider: _Decider, shape: str, items: Iterator[Item], fmt: str) -> int:
+    """Decide and print every request in order; the number that failed."""
+    failed = 0
+    if fmt == "json" and shape == "array":
+        out: list[dict[str, object]] = []
+        for item in items:
+            answer = decider.answer(item)
+            failed += isinstance(answer, RequestFailure)
+            out.append(answer.to_dict())
+        click.echo(json.dumps(out, indent=2))
+        return failed
+    console = make_console()
+    with progress_bar("deciding", None, beside_output=True) as step:
+        for item in items:
+            answer = decider.answer(item)
+            failed += isinstance(answer, RequestFailure)
             if fmt == "json":
-                click.echo(json.dumps(decision.to_dict(), indent=None if shape == "lines" else 2))
+                click.echo(json.dumps(answer.to_dict(), indent=None if shape == "lines" else 2))
             else:
-                render_decision(console, decision, _title(request))
+                _render_text(console, item, answer)
+            step()
+    return failed
 
 
 def _load_policy(path: str, kind: str) -> Any:
     from parc.core.policy.model import PolicyType
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{path}: cannot read: {exc}")
-    try:
-        return parse_policy_strict(text, PolicyType(kind), name=path)
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        _fail(f"{path}: cannot read: {exc.strerror or exc}")
+    try:  # bytes: text that is not UTF-8 is a located error of the parser, as in parc validate
+        return parse_policy_strict(data, PolicyType(kind), name=path)
     except PolicyParseError as exc:
         _fail(f"{path}: {exc}")
+
+
+def _level(option: str, value: str) -> list[str]:
+    """The files of one --scp/--rcp level (FILE[,FILE]); an empty name is a usage error, not the current folder."""
+    names = value.split(",")
+    if not all(n.strip() for n in names):
+        raise click.BadParameter(f"{value!r} has an empty file name (expected FILE or FILE,FILE for the policies "
+                                 "of one level)", param_hint=option)
+    return [n.strip() for n in names]
 
 
 def _context_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -327,8 +314,8 @@ def _context_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
         parsed: Any = value
         if value.startswith("["):
             try:
-                parsed = json.loads(value)
-            except json.JSONDecodeError:
+                parsed = loads(value)
+            except JsonSyntaxError:
                 raise click.BadParameter(f"{value!r} is not a JSON list", param_hint="--context") from None
         if key in ctx:
             prev = ctx[key] if isinstance(ctx[key], list) else [ctx[key]]
@@ -356,7 +343,7 @@ def _context_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--expect", type=click.Choice(["allow", "deny"]), help="Exit 1 when the decision differs.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Add the full trace.")
-@click.option("--at", "at", metavar="TIME", help="Decide as of this time (ISO 8601 or epoch seconds).")
+@click.option("--at", "at", type=TIME, help="Decide as of this time (ISO 8601 or epoch seconds).")
 def check_command(
     policies: tuple[str, ...],
     resource_policy: str | None,
@@ -374,7 +361,7 @@ def check_command(
     expect: str | None,
     fmt: str,
     explain: bool,
-    at: str | None,
+    at: datetime | None,
 ) -> None:
     """Decide one request from the command line."""
     from parc.api import compile as compile_policies
@@ -389,18 +376,18 @@ def check_command(
             _load_policy(resource_policy, "resource") if resource_policy else None,
             _load_policy(boundary, "boundary") if boundary else None,
             _load_policy(session_policy, "session") if session_policy else None,
-            [[_load_policy(f, "scp") for f in level.split(",")] for level in scps] or None,
-            [[_load_policy(f, "rcp") for f in level.split(",")] for level in rcps] or None,
+            [[_load_policy(f, "scp") for f in _level("--scp", level)] for level in scps] or None,
+            [[_load_policy(f, "rcp") for f in _level("--rcp", level)] for level in rcps] or None,
             _load_policy(endpoint_policy, "endpoint") if endpoint_policy else None,
             management_account,
         )
-        decision = engine.authorize(request, now=_parse_time(at), explain=explain)
+        decision = engine.authorize(request, now=at, explain=explain)
     except (RequestError, PolicyCompileError) as exc:
         _fail(str(exc))
     if fmt == "json":
         click.echo(json.dumps(decision.to_dict(), indent=2))
     else:
-        render_decision(Console(highlight=False), decision, f"{principal} {action} {resource}")
+        render_decision(make_console(), decision, f"{principal} {action} {resource}")
     if expect is not None and (expect == "allow") != decision.allowed:
         if fmt == "text":
             click.echo(f"expected {expect}, got {decision.decision}", err=True)

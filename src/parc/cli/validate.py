@@ -6,16 +6,17 @@ path that cannot be read.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TextIO
 
 import click
-from rich.console import Console
 
 from parc import __version__
 from parc.cli import exitcodes
+from parc.cli.consoles import make_console, progress_bar
+from parc.cli.output import check_output, json_files, write_atomic
 from parc.core.findings import FindingType
 from parc.core.gcpause import gc_paused
 from parc.core.lint import ValidationResult, validate
@@ -111,36 +112,36 @@ def command(
     paths: tuple[str, ...], policy_type: str, fmt: str, fail_on: str, output: str | None, mode: str, catalog: bool
 ) -> None:
     """Validate IAM policies: files, folders (recursively, *.json) or - for standard input."""
+    target = check_output(output, paths, json_files) if output else None
     sources, errors = collect(paths, sys.stdin)
     cat = _catalog(catalog)
     forced = None if policy_type == "auto" else PolicyType(policy_type)
-    with gc_paused():  # thousands of policies in memory: the collector's passes over them cost about a tenth
-        results = [_validate(s, forced, cat) for s in sources]
+    with gc_paused(), progress_bar("validating", len(sources)) as step:
+        # thousands of policies in memory: the collector's passes over them cost about a tenth
+        results = []
+        for s in sources:
+            results.append(_validate(s, forced, cat))
+            step()
     threshold = FAIL_ON[fail_on]
-    report_file = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below
-    try:
-        if fmt == "json":
-            extra = {
-                r.name or "": {
-                    "policy_type": r.policy_type.value,
-                    "type_inferred": r.type_inferred,
-                    "iam_accepts": r.iam_accepts,
-                }
-                for r in results
-            }
-            _write(render_json(results, threshold, extra), report_file)
-        elif fmt == "sarif":
-            _write(render_sarif(results, __version__), report_file)
-        else:
-            # soft_wrap: long messages and links stay on one line; the terminal wraps them.
-            console = Console(file=report_file, no_color=report_file is not None, soft_wrap=True)
-            render_text(console, results)
-            line = iam_summary(results)
-            if line:
-                console.print(line)
-    finally:
-        if report_file is not None:
-            report_file.close()
+    report = io.StringIO() if target is not None else None
+    if fmt == "json":
+        extra = {
+            r.name or "": {"policy_type": r.policy_type.value, "type_inferred": r.type_inferred,
+                           "iam_accepts": r.iam_accepts}
+            for r in results
+        }
+        _write(render_json(results, threshold, extra), report)
+    elif fmt == "sarif":
+        _write(render_sarif(results, __version__), report)
+    else:
+        # soft_wrap: long messages and links stay on one line; the terminal wraps them.
+        console = make_console(report, highlight=report is None)
+        render_text(console, results)
+        line = iam_summary(results)
+        if line:
+            console.print(line)
+    if target is not None and report is not None:
+        write_atomic(target, report.getvalue())
     for e in errors:
         click.echo(f"parc validate: {e.message}", err=True)
     if errors:
@@ -156,7 +157,7 @@ def _validate(source: PolicySource, forced: PolicyType | None, catalog: object |
     return result
 
 
-def _write(text: str, file: TextIO | None) -> None:
+def _write(text: str, file: io.StringIO | None) -> None:
     if file is None:
         click.echo(text, nl=False)
     else:

@@ -20,14 +20,13 @@ import base64
 import binascii
 import csv
 import io
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from parc.core.audit.credentials import AccessKey, CredentialReport, CredentialRow, PasswordPolicy
 from parc.core.findings import Finding, FindingType, Position
-from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
+from parc.core.policy.jsonpos import JNode, JsonSyntaxError, loads, parse_json
 
 REPORT_CSV = "credential-report.csv"
 REPORT_JSON = "credential-report.json"
@@ -82,11 +81,11 @@ def load_credential_report(folder: Path) -> tuple[CredentialReport | None, list[
 
 def _from_cli_json(file: Path) -> tuple[CredentialReport | None, list[Finding]]:
     try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
+        data = loads(file.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         return None, [_error(f"cannot read {file.name}: {exc}", file)]
-    except json.JSONDecodeError as exc:
-        return None, [_error(f"{file.name} is not valid JSON: {exc.msg}", file, exc.lineno, exc.colno)]
+    except JsonSyntaxError as exc:
+        return None, [_error(f"{file.name} is not valid JSON: {exc.message}", file, exc.pos.line, exc.pos.column)]
     if not isinstance(data, dict) or not isinstance(data.get("Content"), str):
         return None, [_error(f"{file.name}: expected the output of aws iam get-credential-report "
                              "({\"Content\": base64, \"GeneratedTime\": ...})", file)]

@@ -8,7 +8,6 @@ a missing key means none of those. Only unreadable input raises (``Ec2LoadError`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from parc.core.network.model import (
 )
 from parc.core.network.references import reference_findings
 from parc.core.network.traffic import ProtocolError, acl_entry_traffic, parse_protocol, sg_rule_traffic
+from parc.core.policy.jsonpos import JsonSyntaxError, loads
 
 KEYS = (
     "Vpcs",
@@ -130,9 +130,9 @@ def _read_json(f: Path) -> Any:
     except UnicodeDecodeError:
         raise Ec2LoadError(f"{f}: not UTF-8 text") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise Ec2LoadError(f"{f}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
+        return loads(text)
+    except JsonSyntaxError as e:  # syntax, or past a reading limit (parc.core.limits)
+        raise Ec2LoadError(f"{f}:{e.pos.line}:{e.pos.column}: invalid JSON: {e.message}") from None
 
 
 def _locate(findings: list[Finding]) -> None:

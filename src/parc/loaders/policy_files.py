@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from parc.core.policy.jsonpos import JsonSyntaxError, decode_utf8
 from parc.core.policy.model import PolicyType
 
 POLICY_SUFFIXES = (".json",)
@@ -24,7 +25,9 @@ STDIN_NAME = "-"
 class PolicySource:
     name: str
     """How reports name it: the path as given or relative to the working folder, or ``-`` for stdin."""
-    text: str
+    text: str | bytes
+    """The file's text; its bytes when they are not UTF-8 (the validator reports where, as for a syntax error:
+    never replaced silently, which would change what the policy says)."""
     type_hint: PolicyType | None = None
     """From a ``<name>.<type>.json`` file name (``deny-regions.scp.json``), for ``--type auto``."""
 
@@ -60,7 +63,11 @@ def _read(path: Path) -> PolicySource | InputError:
         data = path.read_bytes()
     except OSError as exc:
         return InputError(name, f"cannot read {name}: {exc.strerror or exc}")
-    return PolicySource(name, data.decode("utf-8", errors="replace"), type_hint(name))
+    try:
+        text: str | bytes = decode_utf8(data)
+    except JsonSyntaxError:
+        text = data
+    return PolicySource(name, text, type_hint(name))
 
 
 def _walk(folder: Path) -> Iterable[Path]:
@@ -82,7 +89,7 @@ def collect(paths: Sequence[str], stdin: TextIO | None = None) -> tuple[list[Pol
                 errors.append(InputError(STDIN_NAME, "standard input is not available"))
                 continue
             try:
-                sources.append(PolicySource(STDIN_NAME, stdin.read()))
+                sources.append(PolicySource(STDIN_NAME, _stdin_bytes(stdin)))
             except (OSError, UnicodeDecodeError) as exc:
                 errors.append(InputError(STDIN_NAME, f"cannot read standard input: {exc}"))
             continue
@@ -98,6 +105,18 @@ def collect(paths: Sequence[str], stdin: TextIO | None = None) -> tuple[list[Pol
         else:
             errors.append(InputError(raw, f"no such file or folder: {raw}"))
     return sources, errors
+
+
+def _stdin_bytes(stdin: TextIO) -> str | bytes:
+    """Standard input's bytes (decoded as files are), or its text when it has no binary buffer (tests)."""
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:
+        return stdin.read()
+    data: bytes = buffer.read()
+    try:
+        return decode_utf8(data)
+    except JsonSyntaxError:
+        return data
 
 
 def _add(item: PolicySource | InputError, sources: list[PolicySource], errors: list[InputError]) -> None:

@@ -3,6 +3,7 @@
 from parc.core.authz.compile import PolicyCompileError
 from parc.core.authz.decision import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Decision, StatementRef, Trace
 from parc.core.authz.engine import PolicySet
+from parc.core.authz.failure import RequestFailure
 from parc.core.authz.request import Request, RequestError, build_request
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "PolicySet",
     "Request",
     "RequestError",
+    "RequestFailure",
     "StatementRef",
     "Trace",
     "build_request",

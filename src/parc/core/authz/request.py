@@ -158,6 +158,15 @@ def _check_action(action: str) -> None:
         raise RequestError(f"'action' must be a string such as \"s3:GetObject\" (got {action!r})")
 
 
+def _shown(value: object) -> str:
+    """A value that is not what a field takes, as an error message shows it: short, and never failing (the repr
+    of an integer of thousands of digits raises)."""
+    if value is None or isinstance(value, (str, bool, float)) or (isinstance(value, int) and abs(value) < 10**20):
+        text = repr(value)
+        return text if len(text) <= 80 else text[:77] + "..."
+    return f"a value of type {type(value).__name__}"
+
+
 STR_ONLY = frozenset({str})
 
 
@@ -173,6 +182,8 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
 
     This runs once per decision, so the common shape (string values, a context of strings) takes a short path:
     checks whose answer depends only on a repeated string (an action, the context's key names) are cached."""
+    if type(fields) is not dict and not isinstance(fields, Mapping):
+        raise RequestError(f"a request must be an object of request fields, not {type(fields).__name__}")
     if strict and not REQUEST_FIELDS.issuperset(fields):
         unknown = sorted(str(k) for k in set(fields) - REQUEST_FIELDS)
         known = ", ".join(sorted(REQUEST_FIELDS))
@@ -183,13 +194,13 @@ def build_request(fields: Mapping[str, object], *, now: datetime | None = None, 
     if type(principal_raw) is not str:
         raise RequestError("'principal' must be a string (an ARN, an account id, a service principal or \"*\")")
     if type(action) is not str:
-        raise RequestError(f"'action' must be a string such as \"s3:GetObject\" (got {action!r})")
+        raise RequestError(f"'action' must be a string such as \"s3:GetObject\" (got {_shown(action)})")
     if action not in _CHECKED_ACTIONS:
         _check_action(action)
         if len(_CHECKED_ACTIONS) < 65536:
             _CHECKED_ACTIONS.add(action)
     if type(resource) is not str or not resource:
-        raise RequestError(f"'resource' must be a non-empty string, an ARN or \"*\" (got {resource!r})")
+        raise RequestError(f"'resource' must be a non-empty string, an ARN or \"*\" (got {_shown(resource)})")
     arn_account: str | None = None
     if resource != "*":
         parts = resource.split(":", 5)

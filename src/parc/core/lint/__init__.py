@@ -8,15 +8,17 @@ import ``parc.catalog``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 from parc.core.findings import Finding, FindingType
+from parc.core.limits import MAX_POLICY_CHARS
 from parc.core.lint.base import RULES, Rule
 from parc.core.lint.containment import WorkMeter, policy_meter
 from parc.core.lint.iam_verdict import IAM_TYPES, mark
-from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
+from parc.core.policy.jsonpos import JNode, JsonSyntaxError, decode_utf8, parse_json
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy
 
@@ -118,8 +120,8 @@ def _positions_text(source: str) -> str:
     if text.strip()[:3].lower() == "%7b":
         text = unquote(text.strip())
     try:
-        node = parse_json(text)
-    except (JsonSyntaxError, RecursionError):
+        node = parse_json(text, MAX_POLICY_CHARS)
+    except JsonSyntaxError:
         return text
     if node.kind == "string" and str(node.value).strip().startswith(("{", "%7B", "%7b")):
         return _positions_text(str(node.value))
@@ -143,7 +145,8 @@ def validate(
 
     rules = load_rules()
     if isinstance(source, bytes):
-        source = source.decode("utf-8", errors="replace")
+        with contextlib.suppress(JsonSyntaxError):  # not UTF-8: parse_policy reports where
+            source = decode_utf8(source)
     text = _positions_text(source) if isinstance(source, str) else None
     try:
         parsed = parse_policy(source, policy_type, name)

@@ -7,10 +7,13 @@ errors carry the position of the offending character.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from parc.core.findings import Position
+from parc.core.limits import MAX_DEPTH, MAX_NUMBER_CHARS
 
 JsonScalar = str | int | float | bool | None
 
@@ -68,6 +71,13 @@ class JsonSyntaxError(ValueError):
         self.pos = pos
 
 
+class JsonLimitError(JsonSyntaxError):
+    """The document passes one of the reader's limits (``parc.core.limits``): too deep, a number too long, or too
+    large. A located error like a syntax error, so that every reader reports it the same way."""
+
+
+_NEWLINE = re.compile("\n")
+_DEEP = f"Nested more than {MAX_DEPTH} levels deep (parc's limit; AWS's documents nest about a dozen)"
 _WS = " \t\n\r"
 _DIGITS = "0123456789"
 """RFC 8259 digits only: str.isdigit() also accepts "²" and other Unicode digits, which int() rejects."""
@@ -79,11 +89,9 @@ class _Reader:
         self.s = text
         self.i = 0
         self.n = len(text)
+        self.depth = 0
         # Offsets of line starts, to turn an offset into (line, column) lazily.
-        self._line_starts = [0]
-        for idx, ch in enumerate(text):
-            if ch == "\n":
-                self._line_starts.append(idx + 1)
+        self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
 
     def pos(self, offset: int | None = None) -> Position:
         off = self.i if offset is None else offset
@@ -123,10 +131,13 @@ class _Reader:
             raise self.error("Unexpected end of input: expected a value")
         ch = self.s[self.i]
         start = self.pos()
-        if ch == "{":
-            return self.obj(start)
-        if ch == "[":
-            return self.arr(start)
+        if ch == "{" or ch == "[":
+            if self.depth >= MAX_DEPTH:
+                raise JsonLimitError(_DEEP, start)
+            self.depth += 1
+            node = self.obj(start) if ch == "{" else self.arr(start)
+            self.depth -= 1
+            return node
         if ch == '"':
             return JNode(self.string(), "string", start)
         if ch == "-" or ch in _DIGITS:
@@ -269,40 +280,125 @@ class _Reader:
             while i < self.n and s[i] in _DIGITS:
                 i += 1
         self.i = i
+        if i - start > MAX_NUMBER_CHARS:
+            raise JsonLimitError(f"A number of {i - start:,} characters (parc reads numbers of at most "
+                                 f"{MAX_NUMBER_CHARS}; AWS's have at most 20 digits)", self.pos(start))
         text = s[start:i]
         return float(text) if is_float else int(text)
 
 
-def parse_json(text: str) -> JNode:
-    """Parse ``text`` into a positioned tree. Raises JsonSyntaxError with the position of the problem."""
+def parse_json(text: str, max_chars: int | None = None, what: str = "document") -> JNode:
+    """Parse ``text`` into a positioned tree. Raises JsonSyntaxError with the position of the problem (a
+    JsonLimitError when the text passes a limit: ``max_chars`` characters, or those of ``parc.core.limits``)."""
+    if max_chars is not None and len(text) > max_chars:
+        raise size_error(text, max_chars, what)
     return _Reader(text).document()
 
 
+def decode_utf8(data: bytes) -> str:
+    """Bytes as UTF-8 text (a leading byte-order mark dropped), or a JsonSyntaxError at the first byte that is not
+    UTF-8: never replaced silently, which would change what a policy says."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        head = data[: exc.start]
+        line = head.count(b"\n") + 1
+        column = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+        raise JsonSyntaxError(f"Not UTF-8 text (byte 0x{data[exc.start]:02x})", Position(line, column)) from None
+
+
+class _Refused(Exception):
+    """What json.loads would accept and the positioned reader does not: the latter reports it, located."""
+
+
+def _checked_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _Refused
+    return int(text)
+
+
+def _checked_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _Refused
+    return float(text)
+
+
+def _no_constant(text: str) -> object:
+    raise _Refused  # NaN, Infinity: not JSON (RFC 8259)
+
+
+def loads(text: str, max_chars: int | None = None, what: str = "document") -> object:
+    """Decode JSON to plain Python values at the standard library's speed, for files too large to keep positions
+    for (a snapshot export of hundreds of megabytes), with the reader's limits and errors.
+
+    Every failure is a JsonSyntaxError with its line and column: a syntax error as json reports it, and a document
+    past a limit (nested deeper than the stack allows, a number longer than ``MAX_NUMBER_CHARS``) read again by the
+    positioned reader, which says where."""
+    if max_chars is not None and len(text) > max_chars:
+        raise size_error(text, max_chars, what)
+    try:
+        return json.loads(text, parse_int=_checked_int, parse_float=_checked_float, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise JsonSyntaxError(exc.msg, Position(exc.lineno, exc.colno)) from None
+    except (_Refused, RecursionError, ValueError):
+        pass
+    # The positioned reader says where the limit is passed (and reads the document if json only lacked stack).
+    return parse_json(text).to_python()
+
+
+def size_error(text: str, max_chars: int, what: str = "document") -> JsonLimitError:
+    """The error for a text longer than ``max_chars``, located where it passes the limit (found without reading
+    the whole text character by character: a 60 MB text is refused in milliseconds)."""
+    line = text.count("\n", 0, max_chars) + 1
+    column = max_chars - (text.rfind("\n", 0, max_chars) + 1) + 1
+    why = " (AWS's largest policy, a KMS key policy, is 32 KiB)" if what == "policy" else ""
+    return JsonLimitError(f"The {what} has {len(text):,} characters; parc reads at most {max_chars:,}{why}",
+                          Position(line, column))
+
+
 def from_python(value: object, pos: Position | None = None) -> JNode:
-    """Wrap an already-decoded Python value (a dict from boto3, say) as a JNode with no real positions."""
-    return _wrap(value, pos or _ORIGIN)
+    """Wrap an already-decoded Python value (a dict from boto3, say) as a JNode with no real positions.
+
+    The reader's limits hold here too (a JsonLimitError at ``pos``): a dict nested thousands deep or an integer of
+    thousands of digits would otherwise fail later, far from where it came in."""
+    return _wrap(value, pos or _ORIGIN, 0)
 
 
 _ORIGIN = Position(0, 0)
+_BIG = 10**MAX_NUMBER_CHARS
 
 
-def _wrap(value: object, p: Position) -> JNode:
+def _deeper(depth: int, p: Position) -> int:
+    if depth >= MAX_DEPTH:
+        raise JsonLimitError(_DEEP, p)
+    return depth + 1
+
+
+def _wrap(value: object, p: Position, depth: int) -> JNode:
     # The exact types json.loads gives are tested first (a policy set compiled from dicts wraps every value).
     t = type(value)
     if t is str:
         return JNode(value, "string", p)
     if t is dict:
-        return JNode([JMember(k if type(k) is str else str(k), p, _wrap(v, p))
+        d = _deeper(depth, p)
+        return JNode([JMember(k if type(k) is str else str(k), p, _wrap(v, p, d))
                       for k, v in value.items()], "object", p)  # type: ignore[attr-defined]
     if t is list:
-        return JNode([_wrap(v, p) for v in value], "array", p)  # type: ignore[attr-defined]
+        d = _deeper(depth, p)
+        return JNode([_wrap(v, p, d) for v in value], "array", p)  # type: ignore[attr-defined]
     if isinstance(value, Mapping):
-        return JNode([JMember(str(k), p, _wrap(v, p)) for k, v in value.items()], "object", p)
+        d = _deeper(depth, p)
+        return JNode([JMember(str(k), p, _wrap(v, p, d)) for k, v in value.items()], "object", p)
     if isinstance(value, (list, tuple)):
-        return JNode([_wrap(v, p) for v in value], "array", p)
+        d = _deeper(depth, p)
+        return JNode([_wrap(v, p, d) for v in value], "array", p)
     if isinstance(value, bool):
         return JNode(value, "bool", p)
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        if -_BIG < value < _BIG:
+            return JNode(value, "number", p)
+        raise JsonLimitError(f"An integer of more than {MAX_NUMBER_CHARS} digits (AWS's have at most 20)", p)
+    if isinstance(value, float):
         return JNode(value, "number", p)
     if value is None:
         return JNode(None, "null", p)

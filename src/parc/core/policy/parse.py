@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from parc.core.findings import Finding, FindingType, Position
-from parc.core.policy.jsonpos import JNode, JsonSyntaxError, from_python, parse_json
+from parc.core.limits import MAX_POLICY_CHARS
+from parc.core.policy.jsonpos import JNode, JsonLimitError, JsonSyntaxError, decode_utf8, from_python, parse_json
 from parc.core.policy.model import (
     ConditionEntry,
     ConditionValue,
@@ -73,9 +74,9 @@ def decode_text(text: str) -> tuple[JNode | None, Finding | None]:
         stripped = unquote(stripped)
         text = stripped
     try:
-        node = parse_json(text)
+        node = parse_json(text, MAX_POLICY_CHARS, "policy")
     except JsonSyntaxError as exc:
-        return None, _err("JSON_SYNTAX_ERROR", f"JSON syntax error: {exc.message}", "", exc.pos, GRAMMAR_LINK)
+        return None, _syntax_finding(exc)
     if node.kind == "string":
         inner = str(node.value)
         if inner.strip().startswith(("{", "%7B", "%7b")):
@@ -85,6 +86,15 @@ def decode_text(text: str) -> tuple[JNode | None, Finding | None]:
     return node, None
 
 
+LIMITS_LINK = DOCS + "reference_iam-quotas.html"
+
+
+def _syntax_finding(exc: JsonSyntaxError) -> Finding:
+    if isinstance(exc, JsonLimitError):
+        return _err("JSON_LIMIT_EXCEEDED", f"{exc.message}.", "", exc.pos, LIMITS_LINK)
+    return _err("JSON_SYNTAX_ERROR", f"JSON syntax error: {exc.message}", "", exc.pos, GRAMMAR_LINK)
+
+
 def parse_policy(
     source: str | bytes | dict[str, object] | JNode,
     policy_type: PolicyType | None = None,
@@ -92,7 +102,10 @@ def parse_policy(
 ) -> ParseResult:
     """Parse a policy. Never raises on bad input: problems come back as findings."""
     if isinstance(source, bytes):
-        source = source.decode("utf-8", errors="replace")
+        try:
+            source = decode_utf8(source)
+        except JsonSyntaxError as exc:
+            return ParseResult(None, (_syntax_finding(exc),))
     text_size: int | None = None
     if isinstance(source, str):
         node, finding = decode_text(source)
@@ -104,10 +117,19 @@ def parse_policy(
     elif isinstance(source, JNode):
         node = source
     else:
-        node = from_python(source)
+        try:
+            node = from_python(source)
+        except JsonLimitError as exc:
+            return ParseResult(None, (_syntax_finding(exc),))
         text_size = _packed_size(source)
     if text_size is None:
         text_size = _packed_size(node.to_python())
+    if text_size > MAX_POLICY_CHARS:
+        # Text is refused before it is parsed (decode_text); a policy given as a tree is measured here.
+        finding = _err("JSON_LIMIT_EXCEEDED", f"The policy has {text_size:,} characters without white space; parc "
+                       f"reads at most {MAX_POLICY_CHARS:,} (AWS's largest policy, a KMS key policy, is 32 KiB).",
+                       "", node.pos, LIMITS_LINK)
+        return ParseResult(None, (finding,))
     return _Parser(policy_type, name).policy(node, text_size)
 
 

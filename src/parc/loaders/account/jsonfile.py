@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from parc.core.findings import Finding, FindingType, Position
+from parc.core.policy.jsonpos import JsonSyntaxError, loads
 
 
 def load_error(code: str, message: str, file: Path | str, path: str = "", pos: Position | None = None) -> Finding:
@@ -23,11 +23,11 @@ def read_json(file: Path) -> tuple[object | None, Finding | None]:
     except (OSError, UnicodeDecodeError) as exc:
         return None, load_error("ACCOUNT_FILE_UNREADABLE", f"Cannot read {file.name}: {exc}", file)
     try:
-        return json.loads(text), None
-    except json.JSONDecodeError as exc:
+        return loads(text), None
+    except JsonSyntaxError as exc:  # syntax, or past a reading limit (parc.core.limits)
         return None, load_error(
             "ACCOUNT_FILE_UNREADABLE",
-            f"{file.name} is not valid JSON: {exc.msg}",
+            f"{file.name} is not valid JSON: {exc.message}",
             file,
-            pos=Position(exc.lineno, exc.colno),
+            pos=exc.pos,
         )
