@@ -1,0 +1,159 @@
+"""``parc collect`` end to end against moto's server: what was planted is collected in the snapshot layout the
+loaders read (without a finding), and ``parc audit``, ``who-can`` and ``net check`` answer on it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import Collected, Moto
+from moto_account import MGMT
+
+from parc.cli.main import cli
+from parc.collect.calls import AREAS
+from parc.loaders.account import load_snapshot
+from parc.loaders.ec2 import load as load_ec2
+from parc.loaders.snapshot import load_audit_snapshot
+
+
+def _json(path: Path) -> object:
+    return json.loads(path.read_text())
+
+
+def test_org_collection_is_complete(org_snapshot: Collected) -> None:
+    s = org_snapshot.summary
+    assert s.failures == 0 and not s.interrupted and not s.not_collected
+    assert set(s.accounts) == {MGMT, org_snapshot.moto.planted.member}
+    for folder in (org_snapshot.mgmt, org_snapshot.member):
+        record = _json(folder / "collection.json")
+        assert isinstance(record, dict)
+        assert record["status"] == "complete" and record["failures"] == [] and record["areas"] == list(AREAS)
+        assert record["regions"] == ["us-east-1", "eu-west-1"]
+    top = _json(org_snapshot.out / "collection.json")
+    assert isinstance(top, dict) and top["status"] == "complete"
+    assert not (org_snapshot.out / ".parc-collect").exists()
+
+
+def test_layout_is_what_the_loaders_read(org_snapshot: Collected) -> None:
+    m = org_snapshot.mgmt
+    for name in ("get-account-authorization-details.json", "credential-report.json", "password-policy.json",
+                 "resource-policies.json", "lambda-functions.json", "glue-dev-endpoints.json",
+                 "s3control-public-access-block.json", "ec2/describe-security-groups.json",
+                 "ec2/describe-instances.json", "s3/public-data/get-bucket-policy.json",
+                 "s3/acl-bucket/get-bucket-acl.json", "s3/private-data/get-public-access-block.json",
+                 "s3/private-data/get-bucket-ownership-controls.json", "s3/private-data/get-bucket-encryption.json",
+                 "s3/private-data/get-bucket-versioning.json", "s3/private-data/get-bucket-logging.json",
+                 "kms/us-east-1/get-key-policy.json", "kms/us-east-1/get-key-rotation-status.json",
+                 "kms/us-east-1/list-aliases.json", "secretsmanager/us-east-1/list-secrets.json",
+                 "cloudtrail/us-east-1/describe-trails.json", "cloudtrail/us-east-1/get-trail-status.json",
+                 "cloudtrail/us-east-1/get-event-selectors.json", "ec2/us-east-1/describe-flow-logs.json",
+                 "ec2/us-east-1/get-ebs-encryption-by-default.json",
+                 "ec2/us-east-1/get-instance-metadata-defaults.json",
+                 "iam/list-virtual-mfa-devices.json", "iam/get-account-summary.json",
+                 "accessanalyzer/us-east-1/list-analyzers.json", "securityhub/us-east-1/describe-hub.json",
+                 "rds/eu-west-1/describe-db-instances.json", "config/eu-west-1/describe-configuration-recorders.json"):
+        assert (m / name).is_file(), name
+    assert (org_snapshot.out / "organizations" / "describe-organization.json").is_file()
+    # The account's Block Public Access, through S3 Control's account-in-the-host-name endpoint.
+    block = _json(m / "s3control-public-access-block.json")
+    assert block == {"PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                                        "BlockPublicPolicy": False, "RestrictPublicBuckets": False}}
+    # A bucket without a policy: the call answered NoSuchBucketPolicy, which is "none", not a gap.
+    assert _json(m / "s3/acl-bucket/get-bucket-policy.json") == {}
+    acl = _json(m / "s3/acl-bucket/get-bucket-acl.json")
+    assert "AllUsers" in json.dumps(acl)
+    details = _json(m / "get-account-authorization-details.json")
+    assert isinstance(details, dict)
+    dev = next(p for p in details["Policies"] if p["Arn"].endswith(":policy/DevPolicy"))
+    assert sorted(v["VersionId"] for v in dev["PolicyVersionList"]) == ["v1", "v2"]
+    assert dev["DefaultVersionId"] == "v2"
+    # Both regions' VPCs are merged into the one file the network loader reads.
+    vpcs = _json(m / "ec2/describe-vpcs.json")
+    assert isinstance(vpcs, dict)
+    assert {"10.0.0.0/16", "10.1.0.0/16"} <= {v["CidrBlock"] for v in vpcs["Vpcs"]}
+
+
+def test_every_collected_file_is_read_without_a_finding(org_snapshot: Collected) -> None:
+    inputs = load_audit_snapshot(org_snapshot.out)
+    assert inputs.problems == ()
+    estate = load_snapshot(org_snapshot.out)
+    assert [f.to_dict() for a in estate.accounts for f in a.findings] == []
+    result = load_ec2(org_snapshot.mgmt / "ec2")
+    assert result.findings == []
+    member = next(a for a in estate.accounts if a.account_id == org_snapshot.moto.planted.member)
+    assert member.org is not None
+    assert [lvl.kind for lvl in member.org.levels] == ["ROOT", "ORGANIZATIONAL_UNIT", "ACCOUNT"]
+    assert any(p.name == "DenyLeave" for p in member.org.levels[1].scps)
+    mgmt = next(a for a in estate.accounts if a.account_id == MGMT)
+    assert {c.arn.split(":")[-1] for c in mgmt.compute} == set() or mgmt.compute == ()
+    assert any(r.arn == "arn:aws:s3:::public-data" for r in mgmt.resource_policies)
+    assert any(r.arn.startswith("arn:aws:kms:us-east-1:") for r in mgmt.resource_policies)
+    assert any(r.arn.startswith("arn:aws:secretsmanager:") for r in mgmt.resource_policies)
+
+
+def test_audit_finds_what_was_planted(org_snapshot: Collected) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["audit", str(org_snapshot.out), "--format", "json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    found = {(f["rule"], f["resource"]) for f in report["findings"]}
+    p = org_snapshot.moto.planted
+    for expected in [("RESOURCE_PUBLIC", "arn:aws:s3:::public-data"),
+                     ("ROLE_ASSUMABLE_BY_ANYONE", f"arn:aws:iam::{MGMT}:role/open-role"),
+                     ("USER_CONSOLE_NO_MFA", f"arn:aws:iam::{MGMT}:user/alice"),
+                     ("ADMIN_EQUIVALENT", f"arn:aws:iam::{MGMT}:user/bob"),
+                     ("PASSWORD_POLICY_MISSING", f"arn:aws:iam::{MGMT}:account-password-policy"),
+                     ("NET_INTERNET_EXPOSED_SENSITIVE_PORT", p.instance),
+                     ("ROLE_CROSS_ACCOUNT", f"arn:aws:iam::{p.member}:role/vendor")]:
+        assert expected in found, expected
+    assert any(f["rule"] == "RESOURCE_CROSS_ACCOUNT" and ":kms:" in f["resource"] for f in report["findings"])
+    assert report["input_problems"] == []
+    # moto's credential report has no root row: said, not taken as fine.
+    assert any("root" in n["check"] for n in report["not_checked"])
+    assert not any("(collection)" in n["check"] for n in report["not_checked"])
+
+
+def test_who_can_and_net_check_answer_on_the_snapshot(org_snapshot: Collected) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["who-can", "--account", str(org_snapshot.out), "--format", "json",
+                                 "s3:GetObject", "arn:aws:s3:::private-data/report.csv"])
+    assert result.exit_code == 0, result.output
+    assert f"arn:aws:iam::{MGMT}:role/app-runtime" in result.output
+    assert f"arn:aws:iam::{MGMT}:user/bob" in result.output
+    result = runner.invoke(cli, ["net", "check", str(org_snapshot.mgmt / "ec2"), "--from", "203.0.113.10",
+                                 "--to", org_snapshot.moto.planted.instance, "--protocol", "tcp", "--port", "22"])
+    assert result.exit_code == 0, result.output
+    assert "reachable" in result.output.lower()
+    result = runner.invoke(cli, ["net", "check", str(org_snapshot.mgmt / "ec2"), "--from", "203.0.113.10",
+                                 "--to", org_snapshot.moto.planted.instance, "--protocol", "tcp", "--port", "3306"])
+    assert "not reachable" in result.output.lower() or "blocked" in result.output.lower(), result.output
+
+
+def test_cli_collect_then_audit(moto: Moto, tmp_path: Path) -> None:
+    """The README's first command, through the CLI and the environment boto3 honours (AWS_ENDPOINT_URL); without
+    --org, the management account's own chain of parents is collected."""
+    out = tmp_path / "out"
+    runner = CliRunner()
+    env = {"AWS_ENDPOINT_URL": moto.url}
+    result = runner.invoke(cli, ["collect", str(out), "--region", "us-east-1", "--only", "iam", "--only", "org",
+                                 "--only", "s3", "--no-progress"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "0 failed" in result.output
+    org_dir = out / MGMT / "organizations"
+    assert (org_dir / f"list-parents-{MGMT}.json").is_file()
+    assert not (out / MGMT / "ec2").exists()
+    record = _json(out / MGMT / "collection.json")
+    assert isinstance(record, dict) and record["areas"] == ["iam", "org", "s3"] and record["status"] == "complete"
+    datetime.fromisoformat(str(record["finished"]).replace("Z", "+00:00")).astimezone(UTC)
+    result = runner.invoke(cli, ["audit", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "Anyone can s3:GetObject on arn:aws:s3:::public-data" in result.output
+    # A rerun into the same folder replaces the account's folder whole.
+    (out / MGMT / "stale.json").write_text("{}")
+    result = runner.invoke(cli, ["collect", str(out), "--region", "us-east-1", "--only", "iam", "--no-progress"],
+                           env=env)
+    assert result.exit_code == 0, result.output
+    assert not (out / MGMT / "stale.json").exists()
+    assert not (out / MGMT / "s3control-public-access-block.json").exists()
