@@ -62,6 +62,16 @@ class Planted:
     ou: str
 
 
+def _zip() -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("h.py", "def handler(event, context):\n    return event\n")
+    return buf.getvalue()
+
+
 def _trust(principal: dict[str, Any]) -> str:
     return json.dumps({"Version": V, "Statement": [{"Effect": "Allow", "Principal": principal,
                                                     "Action": "sts:AssumeRole"}]})
@@ -129,6 +139,23 @@ def populate(session: Any, url: str) -> Planted:
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MGMT}:role/app-runtime"},
          "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
     c("sqs", "eu-west-1").create_queue(QueueName="jobs")
+    role = f"arn:aws:iam::{MGMT}:role/app-runtime"
+    lam = c("lambda")
+    lam.create_function(FunctionName="process-orders", Runtime="python3.12", Role=role, Handler="h.handler",
+                        Code={"ZipFile": _zip()})
+    lam.add_permission(FunctionName="process-orders", StatementId="events", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=f"arn:aws:events:us-east-1:{MGMT}:rule/nightly")
+    ecr = c("ecr")
+    ecr.create_repository(repositoryName="team/app")
+    ecr.set_repository_policy(repositoryName="team/app", policyText=json.dumps({"Version": V, "Statement": [
+        {"Sid": "pull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+         "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]}))
+    efs = c("efs")
+    fs = efs.create_file_system(CreationToken="shared", Encrypted=False)["FileSystemId"]
+    efs.put_file_system_policy(FileSystemId=fs, Policy=json.dumps({"Version": V, "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "elasticfilesystem:ClientMount",
+         "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}}]}))
+    c("glue").create_dev_endpoint(EndpointName="notebook", RoleArn=role)
     c("sns").create_topic(Name="alerts")
 
     ec2 = c("ec2")
@@ -150,6 +177,8 @@ def populate(session: Any, url: str) -> Planted:
         Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NetworkAcls"] for a in n["Associations"]
         if a["SubnetId"] == subnet]
     ec2.replace_network_acl_association(AssociationId=assoc[0], NetworkAclId=acl)
+    ec2.create_managed_prefix_list(PrefixListName="office", MaxEntries=5, AddressFamily="IPv4",
+                                   Entries=[{"Cidr": "198.51.100.0/24"}])
     image = ec2.describe_images()["Images"][0]["ImageId"]
     inst = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", NetworkInterfaces=[
         {"DeviceIndex": 0, "SubnetId": subnet, "Groups": [sg], "AssociatePublicIpAddress": True}])["Instances"][0]

@@ -87,7 +87,14 @@ def test_every_collected_file_is_read_without_a_finding(org_snapshot: Collected)
     assert [lvl.kind for lvl in member.org.levels] == ["ROOT", "ORGANIZATIONAL_UNIT", "ACCOUNT"]
     assert any(p.name == "DenyLeave" for p in member.org.levels[1].scps)
     mgmt = next(a for a in estate.accounts if a.account_id == MGMT)
-    assert {c.arn.split(":")[-1] for c in mgmt.compute} == set() or mgmt.compute == ()
+    assert {(c.arn, c.role_arn) for c in mgmt.compute} == {
+        (f"arn:aws:lambda:us-east-1:{MGMT}:function:process-orders", f"arn:aws:iam::{MGMT}:role/app-runtime"),
+        # Two regions collected: the loader's glue-dev-endpoints.json takes one "Region", so the ARN has "*".
+        (f"arn:aws:glue:*:{MGMT}:devEndpoint/notebook", f"arn:aws:iam::{MGMT}:role/app-runtime")}
+    arns = {r.arn for r in mgmt.resource_policies}
+    assert f"arn:aws:lambda:us-east-1:{MGMT}:function:process-orders" in arns
+    assert f"arn:aws:ecr:us-east-1:{MGMT}:repository/team/app" in arns
+    assert any(":elasticfilesystem:us-east-1:" in a for a in arns)
     assert any(r.arn == "arn:aws:s3:::public-data" for r in mgmt.resource_policies)
     assert any(r.arn.startswith("arn:aws:kms:us-east-1:") for r in mgmt.resource_policies)
     assert any(r.arn.startswith("arn:aws:secretsmanager:") for r in mgmt.resource_policies)
