@@ -59,6 +59,8 @@ class Options:
     """A boto3 Session to use instead of one built from ``profile`` (tests, embedding)."""
     max_attempts: int = 10
     """botocore's attempts per call (adaptive retry mode)."""
+    client_hook: Callable[[Any], None] | None = None
+    """Called with every boto3 client built (tests register botocore event handlers on it)."""
     sleep: Callable[[float], None] | None = None
     """How to wait between credential report polls (tests pass a no-op)."""
 
@@ -82,7 +84,7 @@ def collect(options: Options) -> Summary:
     work = out / WORK
     run = _Run(options, home, work)
     probe = Account(session, "", work, (home,), options.endpoint_url, options.observer,
-                    max_attempts=options.max_attempts)
+                    max_attempts=options.max_attempts, client_hook=options.client_hook)
     me = _identity(probe, home)
     account_id, partition = me
     _check_replaceable(out / account_id)
@@ -96,10 +98,16 @@ def collect(options: Options) -> Summary:
         org_acct: Account | None = None
         if options.org:
             org_acct = Account(session, account_id, work / org.FOLDER, (home,), options.endpoint_url,
-                               options.observer, partition, options.max_attempts)
+                               options.observer, partition, options.max_attempts, options.client_hook)
             found: dict[str, Any] = {}
-            run_tasks([Task("org: structure", lambda: org.whole_organization(org_acct, home, found))], options.jobs,
-                      _done(options.progress, "organization"), org_acct.bug)
+            try:
+                run_tasks([Task("org: structure", lambda: org.whole_organization(org_acct, home, found))],
+                          options.jobs, _done(options.progress, "organization"), org_acct.bug)
+            except Interrupted:
+                run.summary.interrupted = True
+                _finish_org(run, org_acct, [{"account": account_id, "status": "not collected",
+                                             "reason": "the collection was interrupted"}])
+                return run.summary
             accounts = found.get("accounts", [])
         ok = _account(run, session, account_id, partition)
         statuses = [{"account": account_id, "status": "collected" if ok else "interrupted"}]
@@ -182,7 +190,7 @@ def _account(run: _Run, session: Any, account_id: str, partition: str) -> bool:
     options = run.options
     folder = run.work / account_id
     acct = Account(session, account_id, folder, (), options.endpoint_url, options.observer, partition,
-                   options.max_attempts)
+                   options.max_attempts, options.client_hook)
     started = now_iso()
     areas = options.areas
     skipped: list[dict[str, str]] = []

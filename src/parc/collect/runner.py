@@ -27,7 +27,8 @@ from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 from parc.collect.calls import Call
 
 CallObserver = Callable[[str, str], None]
-"""``observer(service, operation)``: told of every API request before it is sent (botocore's ``before-call``)."""
+"""``observer(service, operation)``: told of every API call as botocore starts it (its ``before-parameter-build``
+event, which every handler hears; ``before-call`` stops at the first handler that answers, as a Stubber does)."""
 Progress = Callable[[str, str, int, int], None]
 """``progress(account, label, done, total)``: called as an account's tasks finish."""
 
@@ -120,8 +121,10 @@ class Account:
 
     def __init__(self, session: Any, account_id: str, folder: Path, regions: tuple[str, ...],
                  endpoint_url: str | None = None, observer: CallObserver | None = None,
-                 partition: str = "aws", max_attempts: int = 10) -> None:
+                 partition: str = "aws", max_attempts: int = 10,
+                 client_hook: Callable[[Any], None] | None = None) -> None:
         self.session = session
+        self.client_hook = client_hook
         self.max_attempts = max_attempts
         self.account_id = account_id
         self.partition = partition
@@ -147,13 +150,15 @@ class Account:
             if c is None:
                 c = self.session.client(service, region_name=region, endpoint_url=self.endpoint_url,
                                         config=client_config(service, self.max_attempts))
-                c.meta.events.register("before-call", self._before_call)
+                c.meta.events.register("before-parameter-build", self._started)
                 if service == "s3control" and self.endpoint_url:
                     c.meta.events.register("before-sign.s3-control", drop_account_host_prefix)
+                if self.client_hook is not None:
+                    self.client_hook(c)
                 self.clients[key] = c
             return c
 
-    def _before_call(self, model: Any, **_: Any) -> None:
+    def _started(self, model: Any, **_: Any) -> None:
         with self.lock:
             self.calls += 1
         if self.observer is not None:
