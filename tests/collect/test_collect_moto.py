@@ -164,3 +164,19 @@ def test_cli_collect_then_audit(moto: Moto, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not (out / MGMT / "stale.json").exists()
     assert not (out / MGMT / "s3control-public-access-block.json").exists()
+
+
+def test_org_without_member_role_says_which_accounts_were_not_collected(moto: Moto, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    seen: list[tuple[str, str, int, int]] = []
+    from parc.collect.run import collect
+
+    summary = collect(moto.options(out, org=True, areas=frozenset({"iam"}),
+                                   progress=lambda *a: seen.append(a)))
+    member = moto.planted.member
+    assert summary.not_collected == [{"account": member, "area": "all", "reason": "no --member-role given"}]
+    assert {a for a, *_ in seen} == {"organization", MGMT}
+    assert all(0 < done <= total for _, _, done, total in seen)
+    result = CliRunner().invoke(cli, ["audit", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert f"{member}: account (collection): not collected: no --member-role given" in result.output
