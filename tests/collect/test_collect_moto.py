@@ -180,3 +180,25 @@ def test_org_without_member_role_says_which_accounts_were_not_collected(moto: Mo
     result = CliRunner().invoke(cli, ["audit", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
     assert f"{member}: account (collection): not collected: no --member-role given" in result.output
+
+
+def test_a_member_account_says_its_organization_policies_were_not_collected(moto: Moto, tmp_path: Path) -> None:
+    import boto3
+
+    from parc.collect.run import collect
+
+    member = moto.planted.member
+    creds = moto.session().client("sts", endpoint_url=moto.url).assume_role(
+        RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole", RoleSessionName="test")["Credentials"]
+    session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"], region_name="us-east-1")
+    out = tmp_path / "out"
+    summary = collect(moto.options(out, session=session, areas=frozenset({"iam", "org"})))
+    assert list(summary.accounts) == [member]
+    assert summary.failures == 0
+    assert (out / member / "organizations" / "describe-organization.json").is_file()
+    assert not (out / member / "organizations" / f"list-parents-{member}.json").exists()
+    result = CliRunner().invoke(cli, ["audit", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "organization SCPs and RCPs (collection): not collected: the organization's SCPs and RCPs can be read " \
+           "only from the management account" in result.output
