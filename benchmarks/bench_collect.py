@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +50,12 @@ def populate(url: str, roles: int, policies: int, buckets: int, regions: tuple[s
                                                                                  f"arn:aws:s3:::{name}/*"],
              "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
 
-    with ThreadPoolExecutor(8) as pool:
-        arns = list(pool.map(policy, range(policies)))
-        list(pool.map(lambda i: role(i, arns), range(roles)))
-        list(pool.map(bucket, range(buckets)))
+    # One call at a time: moto's server is not safe for concurrent writes (a dict changing size under a reader).
+    arns = [policy(i) for i in range(policies)]
+    for i in range(roles):
+        role(i, arns)
+    for i in range(buckets):
+        bucket(i)
     for r in regions:
         ec2 = session.client("ec2", region_name=r, endpoint_url=url)
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
