@@ -142,3 +142,21 @@ def test_s3_control_account_host_prefix_is_dropped_under_an_endpoint(url: str, e
     req = _Request(url)
     drop_account_host_prefix(req)
     assert req.url == expected
+
+
+@pytest.mark.parametrize(("name", "ok"), [("my-bucket", True), ("a.b_c", True), ("..", False), ("a/b", False),
+                                          ("", False), ("a\\b", False)])
+def test_names_from_answers_become_file_names_only_when_safe(name: str, ok: bool) -> None:
+    from parc.collect.runner import safe_name
+
+    assert safe_name(name) is ok
+
+
+def test_a_bucket_name_parc_cannot_use_is_a_gap(tmp_path: Path) -> None:
+    from parc.collect import s3
+
+    acct, stubs = _account(tmp_path, "s3")
+    stubs["s3"].add_response("list_buckets", {"Buckets": [{"Name": "../../etc"}], "Owner": {"ID": "x"}})
+    assert s3.buckets(acct, REGION) == []
+    assert [(f.call.action, f.error) for f in acct.failures] == [("s3:ListAllMyBuckets", "UnexpectedName")]
+    assert not (tmp_path.parent / "etc").exists()

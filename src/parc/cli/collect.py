@@ -106,6 +106,9 @@ def command(outdir: str | None, profile: str | None, regions: tuple[str, ...], a
         except CollectError as exc:
             _fail(str(exc))
             return
+        except KeyboardInterrupt:  # a second Ctrl-C while the first was being handled
+            click.echo("parc collect: interrupted; the account under way was not written", err=True)
+            sys.exit(exitcodes.FINDINGS)
     for account, folder in summary.accounts.items():
         err.print(f"{account}: written to {folder}")
     for r in summary.skipped_regions:

@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 
 from parc.collect import calls as C
-from parc.collect.runner import Account, Task
+from parc.collect.runner import Account, Task, safe_name
 
 FOLDER = "organizations"
 TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
@@ -64,6 +64,8 @@ def own_placement(acct: Account, region: str) -> list[Task]:
             break
         acct.write(f"{FOLDER}/list-parents-{child}.json", parents)
         parent = parents["Parents"][0]
+        if not safe_name(str(parent.get("Id", ""))):
+            break
         targets.append(str(parent["Id"]))
         if parent.get("Type") == "ROOT":
             break
@@ -84,7 +86,7 @@ def target_policies(acct: Account, region: str, target: str, types: list[str], d
         for p in data.get("Policies", []):
             pid = str(p.get("Id", "")) if isinstance(p, dict) else ""
             with acct.lock:
-                if not pid or pid in described:
+                if not safe_name(pid) or pid in described:
                     continue
                 described.add(pid)
             body = acct.call(C.DESCRIBE_POLICY, region, pid, PolicyId=pid)
@@ -121,14 +123,16 @@ def whole_organization(acct: Account, region: str, out: dict[str, Any]) -> list[
         if ous is not None:
             acct.write(f"list-organizational-units-for-parent-{parent}.json", ous)
             for ou in ous.get("OrganizationalUnits", []):
-                acct.write(f"list-parents-{ou['Id']}.json", link)
-                queue.append((str(ou["Id"]), "ORGANIZATIONAL_UNIT"))
+                if safe_name(str(ou.get("Id", ""))):
+                    acct.write(f"list-parents-{ou['Id']}.json", link)
+                    queue.append((str(ou["Id"]), "ORGANIZATIONAL_UNIT"))
         members = acct.call(C.LIST_ACCOUNTS_FOR_PARENT, region, parent, ParentId=parent)
         if members is not None:
             acct.write(f"list-accounts-for-parent-{parent}.json", members)
             for a in members.get("Accounts", []):
-                acct.write(f"list-parents-{a['Id']}.json", link)
-                targets.append(str(a["Id"]))
+                if safe_name(str(a.get("Id", ""))):
+                    acct.write(f"list-parents-{a['Id']}.json", link)
+                    targets.append(str(a["Id"]))
     described: set[str] = set()
     return [Task(f"org: policies of {t}", partial(target_policies, acct, region, t, types, described, ""))
             for t in targets]

@@ -32,6 +32,7 @@ from parc.collect.runner import (
     Task,
     now_iso,
     run_tasks,
+    safe_name,
     write_json,
 )
 
@@ -138,7 +139,7 @@ def _identity(probe: Account, home: str) -> tuple[str, str]:
     except (NoCredentialsError, NoRegionError) as exc:
         raise CollectError(f"{exc} (configure credentials: a profile, SSO, the environment or an instance role)") \
             from None
-    if me is None or not me.get("Account"):
+    if me is None or not safe_name(str(me.get("Account", ""))):
         f = probe.failures[-1] if probe.failures else None
         why = f"{f.error}: {f.message}" if f else "no answer"
         raise CollectError(f"cannot tell which account these credentials belong to (sts:GetCallerIdentity: {why})")
@@ -268,7 +269,7 @@ def _members(run: _Run, org_acct: Account, me: str, accounts: list[dict[str, Any
     out: list[dict[str, str]] = []
     for a in sorted(accounts, key=lambda a: str(a.get("Id"))):
         aid = str(a.get("Id", ""))
-        if not aid or aid == me:
+        if not safe_name(aid) or aid == me:
             continue
         if a.get("Status", "ACTIVE") != "ACTIVE":
             out.append({"account": aid, "status": "not collected", "reason": f"account status {a.get('Status')}"})

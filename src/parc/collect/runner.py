@@ -92,6 +92,12 @@ def write_json(path: Path, data: object) -> None:
         raise
 
 
+def safe_name(text: str) -> bool:
+    """Whether an id or name from an answer can be part of a file name as it is (no path separator, not a dot
+    name): AWS's naming rules guarantee it, an emulator or a proxy may not."""
+    return bool(text) and text not in (".", "..") and not any(c in text for c in "/\\\0")
+
+
 def strip_metadata(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
@@ -237,10 +243,13 @@ def run_tasks(tasks: Iterable[Task], jobs: int, done: Callable[[Task, int, int],
                 if done is not None:
                     done(task, finished, total)
     except KeyboardInterrupt:
+        # Every task not yet through this loop counts as not run, even one that was running: its follow-up tasks
+        # (a bucket's calls after the bucket list) were never scheduled.
+        missing = [*queue, *pending.values()]
         for fut in pending:
             fut.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
-        raise Interrupted([*queue, *(t for f, t in pending.items() if not f.done() or f.cancelled())]) from None
+        raise Interrupted(missing) from None
     pool.shutdown(wait=True)
 
 

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from parc.collect import calls as C
-from parc.collect.runner import Account, Task
+from parc.collect.runner import Account, Task, safe_name
 
 FOLDER = "s3"
 ACCOUNT_PUBLIC_ACCESS_BLOCK = "s3control-public-access-block.json"
@@ -36,8 +36,14 @@ def buckets(acct: Account, region: str) -> list[Task]:
     if data is None:
         return []
     acct.write(f"{FOLDER}/{C.LIST_BUCKETS.file}", data)
-    return [Task(f"s3: bucket {b['Name']}", partial(bucket, acct, region, b))
-            for b in data.get("Buckets", []) if isinstance(b, dict) and isinstance(b.get("Name"), str)]
+    out = []
+    for b in data.get("Buckets", []):
+        name = b.get("Name") if isinstance(b, dict) else None
+        if isinstance(name, str) and safe_name(name):
+            out.append(Task(f"s3: bucket {name}", partial(bucket, acct, region, b)))
+        else:
+            acct.fail(C.LIST_BUCKETS, region, str(name), "UnexpectedName", f"a bucket name parc cannot use: {name!r}")
+    return out
 
 
 def bucket_region(acct: Account, region: str, entry: dict[str, Any]) -> str | None:
