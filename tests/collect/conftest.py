@@ -1,47 +1,16 @@
 """One moto server per test run (a free loopback port), one populated organization, collected once by the tests
-that read the snapshot; every API call any collection makes is recorded through botocore's before-call event."""
+that read the snapshot; every API call any collection makes is recorded (``Moto.record``)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import pytest
-from moto_account import MEMBER_ROLE, REGIONS, Planted, answer_unemulated, populate
+from collect_fixtures import ENV, Collected, Moto
+from moto_account import MEMBER_ROLE, REGIONS, populate
 
-from parc.collect.run import Options, collect
-from parc.collect.runner import Summary
-
-ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-       "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-       "AWS_CONFIG_FILE": "/nonexistent/parc-test-config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/parc-test"}
-
-
-@dataclass
-class Moto:
-    url: str
-    planted: Planted
-    recorded: set[tuple[str, str]] = field(default_factory=set)
-    """Every (service, operation) a collection sent, from botocore's before-call event."""
-
-    def record(self, service: str, operation: str) -> None:
-        self.recorded.add((service, operation))
-
-    def session(self) -> Any:
-        import boto3
-
-        return boto3.Session(region_name="us-east-1")
-
-    def options(self, out: Path, **kw: Any) -> Options:
-        base: dict[str, Any] = {"endpoint_url": self.url, "session": self.session(), "observer": self.record,
-                                "sleep": lambda _: None, "max_attempts": 2, "client_hook": answer_unemulated,
-                                "regions": REGIONS[:1]}
-        base.update(kw)
-        return Options(out, **base)
+from parc.collect.run import collect
 
 
 @pytest.fixture(scope="session")
@@ -72,29 +41,9 @@ def moto(moto_env: None) -> Iterator[Moto]:
     server.stop()
 
 
-@dataclass
-class Collected:
-    out: Path
-    summary: Summary
-    moto: Moto
-
-    @property
-    def mgmt(self) -> Path:
-        return self.out / "123456789012"
-
-    @property
-    def member(self) -> Path:
-        return self.out / self.moto.planted.member
-
-
 @pytest.fixture(scope="session")
 def org_snapshot(moto: Moto, tmp_path_factory: pytest.TempPathFactory) -> Collected:
     """The whole organization, two regions, every member through OrganizationAccountAccessRole."""
     out = tmp_path_factory.mktemp("collect") / "snapshot"
     summary = collect(moto.options(out, regions=REGIONS, org=True, member_role=MEMBER_ROLE))
     return Collected(out, summary, moto)
-
-
-def copy_snapshot(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst)
-    return dst

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 from click.testing import CliRunner
-from conftest import Moto
+from collect_fixtures import Moto
 from moto_account import MGMT, answer_unemulated, canned
 
 from parc.cli.main import cli

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import Collected, Moto
+from collect_fixtures import Collected, Moto
 from moto_account import MGMT
 
 from parc.cli.main import cli

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import Collected, Moto
+from collect_fixtures import Collected, Moto
 
 from parc.catalog import default_catalog
 from parc.cli.main import cli
