@@ -4,14 +4,17 @@ loaders read (without a finding), and ``parc audit``, ``who-can`` and ``net chec
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from collect_fixtures import Collected, Moto
-from moto_account import MGMT
+from moto_account import MGMT, answer_unemulated
 
 from parc.cli.main import cli
+from parc.collect import run as collect_run
 from parc.collect.calls import AREAS
 from parc.loaders.account import load_snapshot
 from parc.loaders.ec2 import load as load_ec2
@@ -138,25 +141,30 @@ def test_who_can_and_net_check_answer_on_the_snapshot(org_snapshot: Collected) -
     assert "not reachable" in result.output.lower() or "blocked" in result.output.lower(), result.output
 
 
-def test_cli_collect_then_audit(moto: Moto, tmp_path: Path) -> None:
-    """The README's first command, through the CLI and the environment boto3 honours (AWS_ENDPOINT_URL); without
-    --org, the management account's own chain of parents is collected."""
+def test_cli_collect_then_audit(moto: Moto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's first command, `parc collect OUT && parc audit OUT`, through the CLI and the variable boto3
+    honours (AWS_ENDPOINT_URL); without --org, the management account's own chain of parents is collected. moto does
+    not emulate three calls: they are answered with AWS's documented examples (``moto_account.AWS_EXAMPLES``)."""
+    real = collect_run.collect
+    monkeypatch.setattr(collect_run, "collect", lambda options: real(replace(
+        options, client_hook=answer_unemulated, session=moto.session(), sleep=lambda _: None)))
     out = tmp_path / "out"
     runner = CliRunner()
     env = {"AWS_ENDPOINT_URL": moto.url}
-    result = runner.invoke(cli, ["collect", str(out), "--region", "us-east-1", "--only", "iam", "--only", "org",
-                                 "--only", "s3", "--no-progress"], env=env)
+    result = runner.invoke(cli, ["collect", str(out), "--region", "us-east-1", "--no-progress"], env=env)
     assert result.exit_code == 0, result.output
     assert "0 failed" in result.output
     org_dir = out / MGMT / "organizations"
     assert (org_dir / f"list-parents-{MGMT}.json").is_file()
-    assert not (out / MGMT / "ec2").exists()
+    assert (out / MGMT / "ec2" / "describe-instances.json").is_file()
     record = _json(out / MGMT / "collection.json")
-    assert isinstance(record, dict) and record["areas"] == ["iam", "org", "s3"] and record["status"] == "complete"
+    assert isinstance(record, dict) and record["areas"] == list(AREAS) and record["status"] == "complete"
     datetime.fromisoformat(str(record["finished"]).replace("Z", "+00:00")).astimezone(UTC)
     result = runner.invoke(cli, ["audit", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "Anyone can s3:GetObject on arn:aws:s3:::public-data" in result.output
+    assert moto.planted.instance in result.output  # SSH open to the internet, found through the collected VPC
+    assert "(collection)" not in result.output
     # A rerun into the same folder replaces the account's folder whole.
     (out / MGMT / "stale.json").write_text("{}")
     result = runner.invoke(cli, ["collect", str(out), "--region", "us-east-1", "--only", "iam", "--no-progress"],
@@ -164,6 +172,7 @@ def test_cli_collect_then_audit(moto: Moto, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not (out / MGMT / "stale.json").exists()
     assert not (out / MGMT / "s3control-public-access-block.json").exists()
+    assert _json(out / MGMT / "collection.json")["areas"] == ["iam"]  # type: ignore[index]
 
 
 def test_org_without_member_role_says_which_accounts_were_not_collected(moto: Moto, tmp_path: Path) -> None:
