@@ -192,6 +192,7 @@ def populate(session: Any, url: str) -> Planted:
     orgs.create_organization(FeatureSet="ALL")
     root = orgs.list_roots()["Roots"][0]["Id"]
     orgs.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    orgs.enable_policy_type(RootId=root, PolicyType="RESOURCE_CONTROL_POLICY")
     ou = orgs.create_organizational_unit(ParentId=root, Name="prod")["OrganizationalUnit"]["Id"]
     status = orgs.create_account(Email="member@example.com", AccountName="member")["CreateAccountStatus"]
     member = status["AccountId"]
@@ -200,6 +201,12 @@ def populate(session: Any, url: str) -> Planted:
         {"Version": V, "Statement": [{"Effect": "Deny", "Action": "organizations:LeaveOrganization",
                                       "Resource": "*"}]}))["Policy"]["PolicySummary"]["Id"]
     orgs.attach_policy(PolicyId=scp, TargetId=ou)
+    rcp = orgs.create_policy(Name="OrgOnly", Type="RESOURCE_CONTROL_POLICY", Description="d", Content=json.dumps(
+        {"Version": V, "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                                      "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-x"},
+                                                    "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}]}
+    ))["Policy"]["PolicySummary"]["Id"]
+    orgs.attach_policy(PolicyId=rcp, TargetId=root)
 
     creds = c("sts").assume_role(RoleArn=f"arn:aws:iam::{member}:role/{MEMBER_ROLE}",
                                  RoleSessionName="setup")["Credentials"]

@@ -89,6 +89,7 @@ def test_every_collected_file_is_read_without_a_finding(org_snapshot: Collected)
     assert member.org is not None
     assert [lvl.kind for lvl in member.org.levels] == ["ROOT", "ORGANIZATIONAL_UNIT", "ACCOUNT"]
     assert any(p.name == "DenyLeave" for p in member.org.levels[1].scps)
+    assert any(p.name == "OrgOnly" for p in member.org.levels[0].rcps)
     mgmt = next(a for a in estate.accounts if a.account_id == MGMT)
     assert {(c.arn, c.role_arn) for c in mgmt.compute} == {
         (f"arn:aws:lambda:us-east-1:{MGMT}:function:process-orders", f"arn:aws:iam::{MGMT}:role/app-runtime"),
