@@ -112,7 +112,7 @@ def collect(options: Options) -> Summary:
             accounts = found.get("accounts", [])
         ok = _account(run, session, account_id, partition)
         statuses = [{"account": account_id, "status": "collected" if ok else "interrupted"}]
-        if options.org and org_acct is not None and ok:
+        if org_acct is not None:  # after an interruption, each member is listed as not collected
             statuses += _members(run, org_acct, account_id, accounts)
         if org_acct is not None:
             _finish_org(run, org_acct, statuses)
