@@ -104,7 +104,9 @@ def populate(session: Any, url: str) -> Planted:
     iam.create_role(RoleName="open-role", AssumeRolePolicyDocument=_trust({"AWS": "*"}))
     iam.create_role(RoleName="app-runtime", AssumeRolePolicyDocument=_trust({"Service": "lambda.amazonaws.com"}))
     iam.put_role_policy(RoleName="app-runtime", PolicyName="app", PolicyDocument=json.dumps(read))
-    iam.create_virtual_mfa_device(VirtualMFADeviceName="alice-mfa")
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="bob-mfa")["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(UserName="bob", SerialNumber=serial, AuthenticationCode1="123456",
+                          AuthenticationCode2="654321")
 
     s3 = c("s3")
     for b in ("public-data", "private-data", "acl-bucket"):

@@ -72,6 +72,9 @@ def test_layout_is_what_the_loaders_read(org_snapshot: Collected) -> None:
     dev = next(p for p in details["Policies"] if p["Arn"].endswith(":policy/DevPolicy"))
     assert sorted(v["VersionId"] for v in dev["PolicyVersionList"]) == ["v1", "v2"]
     assert dev["DefaultVersionId"] == "v2"
+    mfa = _json(m / "iam/list-mfa-devices.json")
+    assert isinstance(mfa, dict) and sorted(mfa) == ["alice", "bob"]
+    assert mfa["alice"]["MFADevices"] == [] and len(mfa["bob"]["MFADevices"]) == 1
     # Both regions' VPCs are merged into the one file the network loader reads.
     vpcs = _json(m / "ec2/describe-vpcs.json")
     assert isinstance(vpcs, dict)

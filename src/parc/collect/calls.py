@@ -60,6 +60,7 @@ GET_CREDENTIAL_REPORT = Call("iam", "GetCredentialReport", "iam:GetCredentialRep
 GET_ACCOUNT_PASSWORD_POLICY = Call("iam", "GetAccountPasswordPolicy", "iam:GetAccountPasswordPolicy", "iam",
                                    absent=("NoSuchEntity",))
 GET_ACCOUNT_SUMMARY = Call("iam", "GetAccountSummary", "iam:GetAccountSummary", "iam")
+LIST_MFA_DEVICES = Call("iam", "ListMFADevices", "iam:ListMFADevices", "iam", "user", paginated=True)
 LIST_VIRTUAL_MFA_DEVICES = Call("iam", "ListVirtualMFADevices", "iam:ListVirtualMFADevices", "iam", paginated=True)
 LIST_SAML_PROVIDERS = Call("iam", "ListSAMLProviders", "iam:ListSAMLProviders", "iam")
 LIST_OPEN_ID_CONNECT_PROVIDERS = Call("iam", "ListOpenIDConnectProviders", "iam:ListOpenIDConnectProviders", "iam")

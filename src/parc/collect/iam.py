@@ -1,7 +1,9 @@
 """IAM, global: the authorization details export (every page, merged into the one file the account loader reads),
 the credential report (generated, polled until ready, checked to be the CSV, saved as the CLI's JSON output so its
-generation time dates the audit), the password policy, MFA devices, identity providers, server certificates and
-the account summary.
+generation time dates the audit), the password policy, MFA devices (each user's, of every kind, and the account's
+virtual devices, whose list names the root user's when it has a virtual one: an active root MFA not in it is a
+hardware one), identity providers, server certificates and the account summary. Last-accessed data is not collected
+(one report job per principal is not cheap); the export's ``RoleLastUsed`` dates each role's last use.
 
 https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
@@ -31,10 +33,26 @@ def tasks(acct: Account, region: str, sleep: Callable[[float], None] = time.slee
     ]
 
 
-def authorization_details(acct: Account, region: str) -> None:
+def authorization_details(acct: Account, region: str) -> list[Task]:
     data = acct.call(C.GET_ACCOUNT_AUTHORIZATION_DETAILS, region)
-    if data is not None:
-        acct.write("get-account-authorization-details.json", data)
+    if data is None:
+        return []
+    acct.write("get-account-authorization-details.json", data)
+    users = sorted(str(u["UserName"]) for u in data.get("UserDetailList", [])
+                   if isinstance(u, dict) and isinstance(u.get("UserName"), str))
+    return [Task("iam: users' MFA devices", lambda: mfa_devices(acct, region, users))]
+
+
+def mfa_devices(acct: Account, region: str, users: list[str]) -> None:
+    """Each user's MFA devices, virtual, hardware (TOTP tokens) and FIDO security keys alike (the credential report
+    says only whether one is active): ``iam/list-mfa-devices.json``, ``{"USER": {"MFADevices": [...]}}``.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListMFADevices.html"""
+    out = {}
+    for user in users:
+        data = acct.call(C.LIST_MFA_DEVICES, region, user, UserName=user)
+        if data is not None:
+            out[user] = data
+    acct.write(f"iam/{C.LIST_MFA_DEVICES.file}", out)
 
 
 def credential_report(acct: Account, region: str, sleep: Callable[[float], None] = time.sleep) -> None:
