@@ -9,6 +9,7 @@ reaches ``--fail-on`` (or without it), 1 when one does, 2 on bad usage or a snap
 from __future__ import annotations
 
 import io
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from rich.console import Console
 
 from parc import __version__
 from parc.cli import exitcodes
@@ -23,6 +25,7 @@ from parc.cli.consoles import make_console
 from parc.cli.options import TIME
 from parc.cli.output import check_output, snapshot_files, write_atomic
 from parc.core.audit import AuditInput, AuditOptions, AuditReport, Progress, Severity, audit
+from parc.core.audit.baseline import Baseline, BaselineError, Comparison, compare, parse_baseline
 
 FORMATS = ("text", "json", "sarif", "html")
 EXTENSIONS = {".html": "html", ".htm": "html", ".json": "json", ".sarif": "sarif"}
@@ -72,6 +75,55 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
         yield update
 
 
+def _load_baseline(path: str) -> Baseline:
+    """Read PREVIOUS.json (exit 2 with the file, line and column when it cannot be read)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"--baseline {path}: cannot read it: {exc}")
+        raise
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"--baseline {path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}")
+        raise
+    try:
+        return parse_baseline(data, path)
+    except BaselineError as exc:
+        _fail(f"--baseline {exc}")
+        raise
+
+
+def _with_baseline(rendered: str, fmt: str, comparison: Comparison) -> str:
+    """Mark each finding new / unchanged / updated in the JSON and SARIF outputs, and list the resolved ones."""
+    if fmt == "json":
+        data = json.loads(rendered)
+        for f in data.get("findings", []):
+            f["baseline"] = comparison.states.get(str(f.get("id")), "new")
+        data["baseline"] = comparison.to_dict()
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "sarif":
+        data = json.loads(rendered)
+        for run in data.get("runs", []):
+            for r in run.get("results", []):
+                r["baselineState"] = comparison.states.get(str(r.get("properties", {}).get("id")), "new")
+            run.setdefault("properties", {})["baseline"] = comparison.to_dict()
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return rendered
+
+
+def _print_baseline(console: Console, report: AuditReport, comparison: Comparison) -> None:
+    c = comparison.counts()
+    console.print(f"compared with {comparison.source}: {c['new']} new, {c['unchanged']} unchanged, "
+                  f"{c['updated']} with a changed severity, {c['resolved']} resolved")
+    for f in report.findings:
+        state = comparison.states.get(f.id)
+        if state in ("new", "updated"):
+            console.print(f"  {state}: {f.severity.value} {f.title} ({f.id})")
+    for p in comparison.resolved:
+        console.print(f"  resolved: {p.severity} {p.title} ({p.id})")
+
+
 def _render(report: AuditReport, fmt: str) -> str:
     if fmt == "json":
         from parc.reporters.audit_json import render_audit_json
@@ -111,13 +163,17 @@ def _render(report: AuditReport, fmt: str) -> str:
               help="Check actions, ARNs and condition keys against the IAM catalog (and expand wildcards).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on stderr [default: when stderr is a terminal].")
+@click.option("--baseline", "baseline_file", default=None, metavar="PREVIOUS.json", type=click.Path(dir_okay=False),
+              help="An earlier `parc audit --format json` report: mark each finding new, unchanged or updated, list "
+              "the resolved ones, and let --fail-on count only new findings (and those whose severity rose).")
 def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | None, at: datetime | None,
-            catalog: bool, progress: bool | None) -> None:
+            catalog: bool, progress: bool | None, baseline_file: str | None) -> None:
     """Audit an account snapshot: account security (root, MFA, keys, passwords), identity and access (policies,
     administrators, escalation, access from outside) and network integrity, in order of risk."""
     from parc.loaders.snapshot import SnapshotError, load_audit_snapshot
 
     at_time = at
+    baseline = _load_baseline(baseline_file) if baseline_file else None
     if not Path(snapshot).is_dir():
         _fail(f"{snapshot}: no such folder (expected an account snapshot folder)")
     target = check_output(output, [snapshot], snapshot_files) if output else None
@@ -139,21 +195,32 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
     with _progress(show) as update:
         report = audit(inputs, options, update)
 
+    comparison = compare(report.findings, baseline) if baseline is not None else None
+
+    def rendered(fmt: str) -> str:
+        text = _render(report, fmt)
+        return _with_baseline(text, fmt, comparison) if comparison is not None else text
+
     chosen = fmt or (EXTENSIONS.get(Path(output).suffix.lower(), "text") if output else "text")
+    console = make_console()
     if output and target is not None:
-        write_atomic(target, _render(report, chosen))
+        write_atomic(target, rendered(chosen))
         from parc.reporters.audit_text import render_summary
 
-        console = make_console()
         render_summary(console, report)
+        if comparison is not None:
+            _print_baseline(console, report, comparison)
         console.print(f"report written to {output} ({chosen})")
     elif chosen == "text":
         from parc.reporters.audit_text import render_audit_text
 
-        render_audit_text(make_console(), report)
+        render_audit_text(console, report)
+        if comparison is not None:
+            _print_baseline(console, report, comparison)
     else:
-        click.echo(_render(report, chosen), nl=False)
+        click.echo(rendered(chosen), nl=False)
     threshold = FAIL_ON.get(fail_on or "")
-    if threshold is not None and any(f.severity.rank >= threshold.rank for f in report.findings):
+    counted = comparison.counted(report.findings) if comparison is not None else list(report.findings)
+    if threshold is not None and any(f.severity.rank >= threshold.rank for f in counted):
         sys.exit(exitcodes.FINDINGS)
     sys.exit(exitcodes.OK)

@@ -46,13 +46,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from parc.cli import account, audit, net, simulate, validate
+    from parc.cli import account, audit, collect, net, simulate, validate
 
     cli.add_command(validate.command)
     cli.add_command(simulate.simulate_command)
     cli.add_command(simulate.check_command)
     cli.add_command(net.command)
     cli.add_command(audit.command)
+    cli.add_command(collect.command)
     for command in account.commands:
         cli.add_command(command)
 

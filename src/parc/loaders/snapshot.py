@@ -14,6 +14,7 @@ Only a path that holds no snapshot at all raises (``SnapshotError``); every othe
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
@@ -25,6 +26,7 @@ from parc.core.policy.model import PolicyType
 from parc.core.policy.parse import decode_text
 from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
 from parc.loaders.account.resources import RESOURCE_POLICIES
+from parc.loaders.collection import load_collection
 from parc.loaders.credentials import load_credential_report, load_password_policy
 
 __all__ = ["EC2_FOLDER", "SnapshotError", "account_folders", "load_audit_snapshot"]
@@ -47,7 +49,12 @@ def load_audit_snapshot(path: str | Path) -> AuditInput:
     if len(folders) != len(estate.accounts):  # pragma: no cover - both follow the same rule
         raise SnapshotError(f"{root}: the account folders changed while loading")
     accounts = tuple(_account(folder, a.account_id) for folder, a in zip(folders, estate.accounts, strict=True))
-    return AuditInput.build(estate, accounts, str(root))
+    # The top of a folder of accounts may hold parc collect --org's record (a malformed one is told with the first
+    # account's problems: the report lists them all alike).
+    top, found = load_collection(root) if folders != [root] else (None, [])
+    if found and accounts:
+        accounts = (replace(accounts[0], problems=accounts[0].problems + tuple(found)), *accounts[1:])
+    return AuditInput.build(estate, accounts, str(root), top)
 
 
 def _account(folder: Path, account_id: str) -> AccountInputs:
@@ -60,8 +67,10 @@ def _account(folder: Path, account_id: str) -> AccountInputs:
     problems.extend(found)
     network, sources = _network(folder / EC2_FOLDER, problems)
     positions = _network_positions(sources) if network is not None else {}
+    collection, found = load_collection(folder)
+    problems.extend(found)
     return AccountInputs(account_id, str(folder), tuple(documents), report, policy, network, sources, positions,
-                         tuple(problems), (folder / RESOURCE_POLICIES).is_file())
+                         tuple(problems), (folder / RESOURCE_POLICIES).is_file(), collection)
 
 
 def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from parc.core.account.model import Estate
+from parc.core.audit.collection import CollectionRecord
 from parc.core.audit.credentials import CredentialReport, PasswordPolicy
 from parc.core.findings import Finding, Position
 from parc.core.network.network import Network
@@ -77,6 +78,8 @@ class AccountInputs:
     """What could not be read in the audit's own inputs (the account loader's are on the Account)."""
     has_resource_policies: bool = True
     """Whether the snapshot has the account's resource-policies.json (an absent file is not "no policy")."""
+    collection: CollectionRecord | None = None
+    """What ``parc collect`` could not collect (its collection.json), when it wrote the snapshot."""
 
 
 @dataclass(frozen=True)
@@ -86,14 +89,22 @@ class AuditInput:
     root: str
     """The folder that was audited."""
     documents_by_name: dict[str, list[PolicyDocument]] = field(default_factory=dict)
+    collection: CollectionRecord | None = None
+    """The organization's collection.json at the top of an ``parc collect --org`` snapshot."""
 
     @staticmethod
-    def build(estate: Estate, accounts: tuple[AccountInputs, ...], root: str) -> AuditInput:
+    def build(estate: Estate, accounts: tuple[AccountInputs, ...], root: str,
+              collection: CollectionRecord | None = None) -> AuditInput:
         by_name: dict[str, list[PolicyDocument]] = {}
         for a in accounts:
             for d in a.documents:
                 by_name.setdefault(d.name, []).append(d)
-        return AuditInput(estate, accounts, root, by_name)
+        return AuditInput(estate, accounts, root, by_name, collection)
+
+    @property
+    def collections(self) -> tuple[CollectionRecord, ...]:
+        found = [self.collection] + [a.collection for a in self.accounts]
+        return tuple(r for r in found if r is not None)
 
     def document(self, name: str | None, account: str | None = None) -> PolicyDocument | None:
         """The document the engine calls ``name``; an AWS managed policy is in every account's export, so the one

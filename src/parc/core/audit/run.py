@@ -24,6 +24,7 @@ from parc.core.audit.account_security import (
     credential_checks,
     password_policy_checks,
 )
+from parc.core.audit.collection import collection_checks
 from parc.core.audit.external import external_access
 from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
 from parc.core.audit.inputs import AuditInput
@@ -126,6 +127,8 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
         result += guarded(CHECK_PASSWORD_POLICY, a.account_id,
                           partial(password_policy_checks, a.account_id, a.password_policy, options.thresholds))
         t()
+
+    result += guarded("collection gaps", None, lambda: collection_checks(inputs.collections))
 
     docs = audited_documents(inputs)
     tick = stage("policies", len(docs))
