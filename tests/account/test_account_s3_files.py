@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from account_helpers import ACCT, OTHER, allow, doc, export, user, write_account
 
 from parc.core.account.evaluator import Evaluator
@@ -67,8 +68,9 @@ def test_the_cli_outputs_are_read(tmp_path: Path) -> None:
     assert s3.owner_ids == (OWNER_ID,)
 
 
-def test_no_configuration_answers_mean_every_setting_off(tmp_path: Path) -> None:
-    none = {"Error": {"Code": "OwnershipControlsNotFoundError"}}
+@pytest.mark.parametrize("none", [{"Error": {"Code": "OwnershipControlsNotFoundError"}}, {}])
+def test_no_configuration_answers_mean_every_setting_off(tmp_path: Path, none: dict[str, object]) -> None:
+    """`{}` is how parc collect writes S3's "no such configuration" answers."""
     folder = snapshot(tmp_path, account_block={"Error": {"Code": "NoSuchPublicAccessBlockConfiguration"}},
                       bucket={"get-public-access-block.json": {}, "get-bucket-ownership-controls.json": none})
     account = load_snapshot(folder).accounts[0]

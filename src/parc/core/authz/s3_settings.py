@@ -188,13 +188,14 @@ def read_acl(value: object, path: str) -> Acl:
 
 def read_ownership(value: object, path: str) -> str | None:
     """A plain ``"BucketOwnerEnforced"``, or ``get-bucket-ownership-controls`` output
-    (``{"OwnershipControls": {"Rules": [{"ObjectOwnership": ...}]}}``); no controls read as None (ACLs on)."""
+    (``{"OwnershipControls": {"Rules": [{"ObjectOwnership": ...}]}}``); no controls (``{}``, as ``parc collect``
+    writes S3's ``OwnershipControlsNotFoundError``, or that error document) read as None (ACLs on)."""
     if isinstance(value, str):
         if value not in OWNERSHIP:
             raise S3ShapeError(path, f"must be one of {', '.join(OWNERSHIP)} (got {value!r})")
         return value
     obj = _obj(value, path)
-    if _no_configuration(obj):
+    if not obj or _no_configuration(obj):
         return None
     controls = _obj(obj.get("OwnershipControls"), f"{path}.OwnershipControls")
     rules = controls.get("Rules")
