@@ -20,7 +20,7 @@ from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
 from parc.core.findings import Finding, FindingType
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.network import Network
-from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
+from parc.core.policy.jsonpos import JNode, parse_json
 from parc.core.policy.model import PolicyType
 from parc.core.policy.parse import decode_text
 from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
@@ -134,7 +134,7 @@ def _network_positions(sources: tuple[str, ...]) -> dict[str, tuple[str, str, in
 def _read_tree(file: Path) -> JNode | None:
     try:
         return parse_json(file.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, JsonSyntaxError, RecursionError):
+    except (OSError, UnicodeDecodeError, RecursionError, ValueError):  # JsonSyntaxError is a ValueError
         return None  # the account loader has reported it already
 
 

@@ -25,6 +25,7 @@ from parc.core.findings import Finding, FindingType
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy
 from parc.loaders.account.jsonfile import load_error, load_warning, read_json
+from parc.loaders.account.policydoc import Unusable, read_policy
 
 SCP = "SERVICE_CONTROL_POLICY"
 RCP = "RESOURCE_CONTROL_POLICY"
@@ -44,15 +45,14 @@ def _policy(raw: object, ptype: PolicyType, name: str, file: Path, path: str, fi
     if not isinstance(raw, (str, dict)):
         findings.append(load_error("ACCOUNT_POLICY_INVALID", f"{name}: the policy content is missing", file, path))
         return None
-    result = parse_policy(raw, ptype, name=name)
-    errors = [f for f in result.findings if f.finding_type is FindingType.ERROR]
-    if result.policy is None or errors:
-        why = errors[0].message if errors else "unreadable"
+    policy = read_policy(raw, ptype, name)
+    if isinstance(policy, Unusable):
         findings.append(
-            load_error("ACCOUNT_POLICY_INVALID", f"{name}: {why}; the policy is ignored", file, path)
+            load_error("ACCOUNT_POLICY_INVALID", f"{name}: {policy.why}{policy.where()}; the policy is ignored", file,
+                       path)
         )
         return None
-    return result.policy
+    return policy
 
 
 def _with_default_rcps(levels: list[OrgLevel]) -> tuple[OrgLevel, ...]:
