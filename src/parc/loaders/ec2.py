@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parc.core.findings import Finding, Position
+from parc.core.findings import Finding
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.model import Snapshot
 from parc.core.network.references import reference_findings
 from parc.loaders import ec2_items as items
 from parc.loaders.ec2_items import Ctx, Items
+from parc.loaders.locate import locate
 
 KEYS = (
     "Vpcs",
@@ -91,7 +92,7 @@ def load(path: str | Path) -> LoadResult:
                 raise Ec2LoadError(f"{f}: {key} should be a list, found {type(value).__name__}")
             merged.setdefault(key, []).extend((item, str(f), f"{key}[{i}]") for i, item in enumerate(value))
     result = from_items(merged, sources=tuple(str(f) for f in files))
-    _locate(result.findings)
+    locate(result.findings)
     return result
 
 
@@ -119,51 +120,6 @@ def _read_json(f: Path) -> Any:
         raise Ec2LoadError(f"{f}: JSON nested too deeply to read") from None
     except ValueError as e:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
         raise Ec2LoadError(f"{f}: unreadable JSON: {e}") from None
-
-
-def _locate(findings: list[Finding]) -> None:
-    """Give findings with a JSON path a line and column (read again, with positions, only when there are any)."""
-    from parc.core.policy.jsonpos import JNode, parse_json
-
-    trees: dict[str, JNode | None] = {}
-    for i, fd in enumerate(findings):
-        if not fd.file or not fd.path or fd.position is not None:
-            continue
-        if fd.file not in trees:
-            try:
-                trees[fd.file] = parse_json(Path(fd.file).read_text(encoding="utf-8-sig"))
-            except (OSError, ValueError, RecursionError):
-                trees[fd.file] = None
-        tree = trees[fd.file]
-        pos = _find(tree, fd.path) if tree is not None else None
-        if pos is not None:
-            findings[i] = Finding(fd.code, fd.finding_type, fd.message, fd.path, pos, fd.file, fd.learn_more,
-                                  fd.fix, dict(fd.details))
-
-
-def _find(tree: Any, path: str) -> Position | None:
-    node: Any = tree
-    if node.kind == "array":  # a bare list file: its key was added by the loader
-        path = path.split("[", 1)[1] if "[" in path else path
-        path = "[" + path
-    best: Position = node.pos
-    for part in path.replace("[", ".[").split("."):
-        if not part:
-            continue
-        if part.startswith("["):
-            idx = int(part[1 : part.index("]")])
-            if node.kind != "array" or idx >= len(node.items):
-                return best
-            node = node.items[idx]
-        else:
-            if node.kind != "object":
-                return best
-            m = node.get(part)
-            if m is None:
-                return best
-            node = m.node
-        best = node.pos
-    return best
 
 
 def from_items(merged: Mapping[str, Items], sources: tuple[str, ...] = ()) -> LoadResult:

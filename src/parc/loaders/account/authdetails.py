@@ -18,7 +18,7 @@ from parc.core.account.model import Group, InlinePolicy, ManagedPolicy, PolicyVe
 from parc.core.authz.principal import PrincipalError, parse_request_principal
 from parc.core.findings import Finding, FindingType
 from parc.core.policy.model import Policy, PolicyType
-from parc.loaders.account.jsonfile import load_error, load_warning
+from parc.loaders.account.jsonfile import load_error
 from parc.loaders.account.policydoc import Unusable, read_policy
 
 LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
@@ -248,9 +248,13 @@ def read_pages(pages: list[tuple[Path, object]], check: PolicyCheck | None = Non
             )
             continue
         if not any(k in data for k in LISTS):
+            # get-account-authorization-details always returns its four lists (empty ones too): a file without
+            # any is not its output, and reading it as an account without principals would be a silent "clean".
             out.findings.append(
-                load_warning("ACCOUNT_EMPTY_EXPORT", f"{file.name} holds none of {', '.join(LISTS)}", file)
+                load_error("ACCOUNT_EMPTY_EXPORT", f"{file.name} holds none of {', '.join(LISTS)}: it is not "
+                           "the output of aws iam get-account-authorization-details, and nothing of it is read", file)
             )
+            continue
         builders: tuple[tuple[str, Callable[[dict[str, object], str], _Entity], list[Any]], ...] = (
             ("UserDetailList", reader.user, out.users),
             ("GroupDetailList", reader.group, out.groups),

@@ -28,15 +28,16 @@ def load_resource_policies(file: Path) -> tuple[list[ResourcePolicy], list[Findi
     data, err = read_json(file)
     if err is not None:
         return [], [err]
+    prefix = ""
     if isinstance(data, dict) and isinstance(data.get("ResourcePolicies"), list):
-        data = data["ResourcePolicies"]
+        data, prefix = data["ResourcePolicies"], "ResourcePolicies"
     if not isinstance(data, list):
         why = f"{file.name} must be a list of {{\"arn\", \"policy\"}}"
         return [], [load_error("ACCOUNT_FILE_UNREADABLE", why, file)]
     out: list[ResourcePolicy] = []
     findings: list[Finding] = []
     for i, entry in enumerate(data):
-        path = f"[{i}]"
+        path = f"{prefix}[{i}]"
         arn = entry.get("arn", entry.get("Arn")) if isinstance(entry, dict) else None
         raw = entry.get("policy", entry.get("Policy")) if isinstance(entry, dict) else None
         if not isinstance(arn, str) or not arn or raw is None:
