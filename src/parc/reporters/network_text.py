@@ -104,8 +104,13 @@ def render_check(console: Console, result: CheckResult, findings: Sequence[Findi
     render_findings(console, findings)
 
 
-def render_exposed(console: Console, exposures: Sequence[Exposure], findings: Sequence[Finding] = ()) -> None:
-    if not exposures:
+def render_exposed(console: Console, exposures: Sequence[Exposure], findings: Sequence[Finding] = (),
+                   unread: int = 0) -> None:
+    """``unread``: how many items of the snapshot could not be read; the headline then never says "nothing"."""
+    if not exposures and unread:
+        console.print(Text(f"Nothing is reachable from the internet among what could be read; {unread} item(s) of "
+                           "the snapshot could not be read.", style="bold yellow"))
+    elif not exposures:
         console.print(Text("Nothing is reachable from the internet.", style="bold green"))
     for exp in exposures:
         title = Text()

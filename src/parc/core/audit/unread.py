@@ -96,7 +96,8 @@ class UnreadPart:
 
     def reason(self) -> str:
         first = self.problems[0]
-        where = " ".join(x for x in (first.path, f"(line {first.line})" if first.line else "") if x)
+        path = first.path if not first.message.startswith(first.path) else ""
+        where = " ".join(x for x in (path, f"line {first.line}" if first.line else "") if x)
         why = f"{where}: {first.message}" if where else first.message
         if self.whole:
             return f"{self.file} is present but could not be read: {why}"
