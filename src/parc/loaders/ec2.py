@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parc.core.findings import Finding
+from parc.core.findings import Finding, FindingType
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.model import Snapshot
 from parc.core.network.references import reference_findings
 from parc.loaders import ec2_items as items
 from parc.loaders.ec2_items import Ctx, Items
 from parc.loaders.locate import locate
+from parc.loaders.shape import kind_of
 
 KEYS = (
     "Vpcs",
@@ -99,10 +100,18 @@ def load(path: str | Path) -> LoadResult:
 def from_data(data: Mapping[str, Any], source: str = "<data>") -> LoadResult:
     """Build from already-decoded describe-* output (a dict as boto3 returns it, or several merged)."""
     merged: dict[str, list[tuple[Any, str, str]]] = {}
+    wrong: list[Finding] = []
     for key, value in data.items():
-        if key in KEYS and isinstance(value, list):
+        if key not in KEYS:
+            continue
+        if isinstance(value, list):
             merged[key] = [(item, source, f"{key}[{i}]") for i, item in enumerate(value)]
-    return from_items(merged, sources=(source,))
+        elif value is not None:
+            wrong.append(Finding("NET_BAD_INPUT", FindingType.ERROR, f"{key} should be a list, found "
+                                 f"{kind_of(value)}: none of it is read", key, None, source))
+    result = from_items(merged, sources=(source,))
+    result.findings[:0] = wrong
+    return result
 
 
 def _read_json(f: Path) -> Any:
