@@ -42,7 +42,13 @@ _COMMAND_KEYS = {"describe-instances": "Reservations"}
 
 
 class Ec2LoadError(Exception):
-    """The input cannot be read at all (missing path, not JSON, not the expected shape at the top)."""
+    """The input cannot be read at all (missing path, not JSON, not the expected shape at the top); ``file`` and
+    ``line`` say where when one file is the cause."""
+
+    def __init__(self, message: str, file: Path | str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.file = str(file) if file is not None else None
+        self.line = line
 
 
 @dataclass
@@ -81,16 +87,16 @@ def load(path: str | Path) -> LoadResult:
             if key is None:
                 raise Ec2LoadError(
                     f"{f}: a bare JSON list, and the file name does not say what it holds "
-                    "(name it after the describe command or its key, e.g. SecurityGroups.json)"
+                    "(name it after the describe command or its key, e.g. SecurityGroups.json)", f
                 )
             data = {key: data}
         if not isinstance(data, dict):
-            raise Ec2LoadError(f"{f}: expected a JSON object (describe-* output), found {type(data).__name__}")
+            raise Ec2LoadError(f"{f}: expected a JSON object (describe-* output), found {type(data).__name__}", f)
         for key, value in data.items():
             if key not in KEYS:
                 continue
             if not isinstance(value, list):
-                raise Ec2LoadError(f"{f}: {key} should be a list, found {type(value).__name__}")
+                raise Ec2LoadError(f"{f}: {key} should be a list, found {type(value).__name__}", f)
             merged.setdefault(key, []).extend((item, str(f), f"{key}[{i}]") for i, item in enumerate(value))
     result = from_items(merged, sources=tuple(str(f) for f in files))
     locate(result.findings)
@@ -118,17 +124,17 @@ def _read_json(f: Path) -> Any:
     try:
         text = f.read_text(encoding="utf-8-sig")
     except OSError as e:
-        raise Ec2LoadError(f"{f}: cannot read: {e.strerror or e}") from None
+        raise Ec2LoadError(f"{f}: cannot read: {e.strerror or e}", f) from None
     except UnicodeDecodeError:
-        raise Ec2LoadError(f"{f}: not UTF-8 text") from None
+        raise Ec2LoadError(f"{f}: not UTF-8 text", f) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise Ec2LoadError(f"{f}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
+        raise Ec2LoadError(f"{f}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}", f, e.lineno) from None
     except RecursionError:
-        raise Ec2LoadError(f"{f}: JSON nested too deeply to read") from None
+        raise Ec2LoadError(f"{f}: JSON nested too deeply to read", f) from None
     except ValueError as e:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
-        raise Ec2LoadError(f"{f}: unreadable JSON: {e}") from None
+        raise Ec2LoadError(f"{f}: unreadable JSON: {e}", f) from None
 
 
 def from_items(merged: Mapping[str, Items], sources: tuple[str, ...] = ()) -> LoadResult:

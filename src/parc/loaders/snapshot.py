@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
-from parc.core.findings import Finding, FindingType
+from parc.core.findings import Finding, FindingType, Position
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.network import Network
 from parc.core.policy.jsonpos import JNode, parse_json
@@ -72,8 +72,9 @@ def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tup
     try:
         result = load(folder)
     except Ec2LoadError as exc:
+        where = Position(exc.line, 1) if exc.line else None
         problems.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR, f"{exc}; the network is not checked",
-                                file=str(folder)))
+                                "", where, exc.file or str(folder)))
         return None, ()
     problems.extend(f for f in result.findings if f.finding_type is FindingType.ERROR)
     return Network(result.snapshot), result.snapshot.sources
