@@ -22,6 +22,7 @@ from parc.core.findings import Finding, FindingType
 UNREADABLE_CODES = frozenset({
     "ACCOUNT_FILE_UNREADABLE",  # a file that is not JSON, or not the expected shape at the top
     "ACCOUNT_EMPTY_EXPORT",  # an IAM export that holds none of its lists
+    "ACCOUNT_EXPORT_INCOMPLETE",  # a list no page has, or pages missing after a truncated one
     "ACCOUNT_BAD_ENTRY",  # a user, group, role, policy, resource policy or function skipped
     "ACCOUNT_POLICY_INVALID",  # a policy document left out
     "ACCOUNT_ORG_INVALID",  # an organizations/ file or entry left out

@@ -238,7 +238,10 @@ def read_pages(pages: list[tuple[Path, object]], check: PolicyCheck | None = Non
     """Merge the pages (in order) into one set of entities; a later duplicate of the same ARN is dropped."""
     out = AuthDetails()
     seen: set[str] = set()
+    lists_seen: set[str] = set()
     for file, data in pages:
+        if isinstance(data, dict):
+            lists_seen.update(k for k in LISTS if k in data)
         reader = _Reader(file, check)
         if not isinstance(data, dict):
             out.findings.append(
@@ -281,6 +284,27 @@ def read_pages(pages: list[tuple[Path, object]], check: PolicyCheck | None = Non
                 seen.add(item.arn)
                 sink.append(item)
         out.findings.extend(reader.findings)
+    out.findings.extend(_incomplete(pages, lists_seen))
+    return out
+
+
+def _incomplete(pages: list[tuple[Path, object]], lists_seen: set[str]) -> list[Finding]:
+    """The export's own signs that it is not whole: a list no page has (the API always returns all four, empty or
+    not), or a last page that says more follow (``IsTruncated``)."""
+    out: list[Finding] = []
+    if not pages or not lists_seen:
+        return out
+    first = pages[0][0]
+    for key in LISTS:
+        if key not in lists_seen:
+            out.append(load_error("ACCOUNT_EXPORT_INCOMPLETE", f"No page of the export has {key} (aws iam "
+                                  "get-account-authorization-details always returns it; was it filtered or "
+                                  "edited?): what it lists is not analysed", first, key))
+    last, data = pages[-1]
+    if isinstance(data, dict) and data.get("IsTruncated") is True:
+        out.append(load_error("ACCOUNT_EXPORT_INCOMPLETE", f"{last.name} says more pages follow (IsTruncated), "
+                              "and no later page is in the snapshot: what they hold is not analysed", last,
+                              "IsTruncated"))
     return out
 
 
