@@ -1,7 +1,9 @@
 """What of a snapshot could not be read, by part, and which ``--fail-on`` thresholds each part gates.
 
 The loaders report every file, item or value they could not read as a finding (a code of ``UNREADABLE_CODES``, with
-the file and the JSON path); they leave that item out and analyse the rest. Left out is not the same as absent: a
+the file and the JSON path); they leave that item out and analyse the rest. A policy or group that the export names
+but lacks (an attached policy, a boundary, an SCP without its describe-policy file) counts too: what it grants is not
+counted, which can hide an administrator as surely as an unreadable document. Left out is not the same as absent: a
 check run over part of its input can miss a finding, so each part with such problems becomes a "not checked" entry
 naming the file and why, and a ``--fail-on`` gate that the part could change cannot pass (exit 2).
 
@@ -26,6 +28,8 @@ UNREADABLE_CODES = frozenset({
     "ACCOUNT_BAD_ENTRY",  # a user, group, role, policy, resource policy or function skipped
     "ACCOUNT_POLICY_INVALID",  # a policy document left out
     "ACCOUNT_ORG_INVALID",  # an organizations/ file or entry left out
+    "ACCOUNT_MISSING_POLICY",  # an attached policy, boundary or SCP the snapshot names but lacks: not counted
+    "ACCOUNT_MISSING_GROUP",  # a group of a user that the export lacks: its policies are not counted
     "AUDIT_INPUT_UNREADABLE",  # the credential report, the password policy or the ec2/ folder
     "NET_BAD_INPUT",  # a describe-* item or value left out
     "NET_ROUTE_NO_TARGET",  # a route without a target, taken as a blackhole
@@ -103,8 +107,8 @@ class UnreadPart:
         if self.whole:
             return f"{self.file} is present but could not be read: {why}"
         more = f"; {len(self.problems) - 1} more in the input problems" if len(self.problems) > 1 else ""
-        return (f"{len(self.problems)} item(s) of {self.file} could not be read and were left out, the rest was "
-                f"checked (first: {why}{more})")
+        return (f"{len(self.problems)} item(s) of {self.file} could not be read or are missing, and were left out; "
+                f"the rest was checked (first: {why}{more})")
 
     def to_dict(self) -> dict[str, object]:
         return {"account": self.account, "part": self.part, "file": self.file, "whole_file": self.whole,
