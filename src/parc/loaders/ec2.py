@@ -19,6 +19,7 @@ from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.model import Snapshot
 from parc.core.network.references import reference_findings
 from parc.loaders import ec2_items as items
+from parc.loaders.ec2_instances import enis_and_instances
 from parc.loaders.ec2_items import Ctx, Items
 from parc.loaders.locate import locate
 from parc.loaders.shape import kind_of
@@ -145,7 +146,7 @@ def from_items(merged: Mapping[str, Items], sources: tuple[str, ...] = ()) -> Lo
     prefix_lists = [p for key in ("ManagedPrefixLists", "PrefixLists")
                     for p in (items.prefix_list(ctx, n) for n in ctx.nodes(merged, key)) if p]
     vpc_cidrs = {v.id: v.cidrs for v in vpcs}
-    enis, instances = items.enis_and_instances(ctx, merged)
+    enis, instances = enis_and_instances(ctx, merged)
     snapshot = Snapshot(
         vpcs=tuple(vpcs),
         subnets=tuple(s for s in (items.subnet(ctx, n) for n in ctx.nodes(merged, "Subnets")) if s),
