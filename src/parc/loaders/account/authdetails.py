@@ -238,10 +238,7 @@ def read_pages(pages: list[tuple[Path, object]], check: PolicyCheck | None = Non
     """Merge the pages (in order) into one set of entities; a later duplicate of the same ARN is dropped."""
     out = AuthDetails()
     seen: set[str] = set()
-    lists_seen: set[str] = set()
     for file, data in pages:
-        if isinstance(data, dict):
-            lists_seen.update(k for k in LISTS if k in data)
         reader = _Reader(file, check)
         if not isinstance(data, dict):
             out.findings.append(
@@ -284,22 +281,24 @@ def read_pages(pages: list[tuple[Path, object]], check: PolicyCheck | None = Non
                 seen.add(item.arn)
                 sink.append(item)
         out.findings.extend(reader.findings)
-    out.findings.extend(_incomplete(pages, lists_seen))
+    out.findings.extend(_incomplete(pages))
     return out
 
 
-def _incomplete(pages: list[tuple[Path, object]], lists_seen: set[str]) -> list[Finding]:
-    """The export's own signs that it is not whole: a list no page has (the API always returns all four, empty or
-    not), or a last page that says more follow (``IsTruncated``)."""
+def _incomplete(pages: list[tuple[Path, object]]) -> list[Finding]:
+    """The export's own signs that it is not whole: a page without one of the four lists (the API returns all four
+    in every page, empty or not), or a last page that says more follow (``IsTruncated``)."""
     out: list[Finding] = []
-    if not pages or not lists_seen:
+    if not pages:
         return out
-    first = pages[0][0]
-    for key in LISTS:
-        if key not in lists_seen:
-            out.append(load_error("ACCOUNT_EXPORT_INCOMPLETE", f"No page of the export has {key} (aws iam "
-                                  "get-account-authorization-details always returns it; was it filtered or "
-                                  "edited?): what it lists is not analysed", first, key))
+    for file, data in pages:
+        if not isinstance(data, dict) or not any(k in data for k in LISTS):
+            continue  # reported already as unreadable or empty
+        for key in LISTS:
+            if key not in data:
+                out.append(load_error("ACCOUNT_EXPORT_INCOMPLETE", f"{file.name} has no {key} (every page of aws iam "
+                                      "get-account-authorization-details has all four lists, empty or not; was it "
+                                      "filtered or edited?): what it would list is not analysed", file, key))
     last, data = pages[-1]
     if isinstance(data, dict) and data.get("IsTruncated") is True:
         out.append(load_error("ACCOUNT_EXPORT_INCOMPLETE", f"{last.name} says more pages follow (IsTruncated), "
