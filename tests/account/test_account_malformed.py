@@ -132,3 +132,18 @@ def test_who_can_says_its_answer_is_over_what_could_be_read(tmp_path: Path) -> N
     assert r.exit_code == 0
     assert r.stdout.splitlines()[0].startswith("Among what could be read: 1 item(s) of the snapshot could not be")
     assert "UserDetailList[0].UserPolicyList[0].PolicyDocument (line 1, column" in r.stderr
+
+
+def test_a_page_without_one_of_the_four_lists_is_incomplete(tmp_path: Path) -> None:
+    """Found by the fuzz tests: a renamed key ("TserDetailList") in the third page of a paged export made its
+    users vanish, the other pages having the list. Every page of the API's answer has all four."""
+    folder = tmp_path / ACCT
+    write_account(folder, export(users=[user("a")]))
+    page2 = export(users=[user("b")])
+    page2["TserDetailList"] = page2.pop("UserDetailList")
+    (folder / "get-account-authorization-details-2.json").write_text(json.dumps(page2))
+    estate = load_snapshot(folder)
+    assert [u.name for u in estate.accounts[0].users] == ["a"]
+    bad = [f for f in estate.findings if is_unreadable(f)]
+    assert [(f.code, f.path) for f in bad] == [("ACCOUNT_EXPORT_INCOMPLETE", "UserDetailList")]
+    assert bad[0].file and bad[0].file.endswith("get-account-authorization-details-2.json")
