@@ -119,14 +119,19 @@ def test_no_snapshot_is_a_usage_error(cli: click.Group, tmp_path: Path) -> None:
     assert code == 2 and "no get-account-authorization-details" in err
 
 
-def test_snapshot_problems_are_printed_first(cli: click.Group, tmp_path: Path) -> None:
+def test_snapshot_problems_go_to_stderr_once_and_the_answer_says_it_is_partial(cli: click.Group,
+                                                                             tmp_path: Path) -> None:
+    """Issue 19: problems of a snapshot printed once, to stderr, with their line; the answer (stdout) first says
+    it is over what could be read, never a clean headline over unread input."""
     bad = '{"Version": "2012-10-17", "Statement": ['
     write_account(tmp_path / "123456789012", export(users=[user("u", policies={"bad": bad})]))
-    code, out, _ = run(cli, "who-can", "--account", str(tmp_path), "s3:GetObject", "arn:aws:s3:::b/k")
+    code, out, err = run(cli, "who-can", "--account", str(tmp_path), "s3:GetObject", "arn:aws:s3:::b/k")
     assert code == 0
-    assert out.index("ACCOUNT_POLICY_INVALID") < out.index("Who can")
+    assert err.count("ACCOUNT_POLICY_INVALID") == 1 and "ACCOUNT_POLICY_INVALID" not in out
+    assert "UserDetailList[0].UserPolicyList[0].PolicyDocument (line " in err
+    assert out.index("Among what could be read: 1 item(s)") < out.index("Who can")
     code, out, _ = run(cli, "who-can", "--account", str(tmp_path), "--format", "json", "s3:GetObject",
                        "arn:aws:s3:::b/k")
     d = json.loads(out)
-    assert [f["code"] for f in d["findings"]] == ["ACCOUNT_POLICY_INVALID"]
+    assert [f["code"] for f in d["findings"]] == ["ACCOUNT_POLICY_INVALID"] and d["unreadable_items"] == 1
     assert d["notes"] and "account is unknown" in d["notes"][0]

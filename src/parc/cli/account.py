@@ -66,16 +66,26 @@ def _run(fn: Callable[[], Any]) -> Any:
         _fail(str(exc))
 
 
-def _emit(fmt: str, estate: Estate, payload: dict[str, Any], text: Callable[[Console], None]) -> None:
-    if fmt == "json":
-        out = {**payload, "findings": [f.to_dict() for f in estate.findings]}
-        click.echo(json.dumps(out, indent=2))
-        return
+def _problems(estate: Estate) -> int:
+    """Print the snapshot's problems once, to stderr (with file, JSON path and line); the number left unread."""
+    from parc.core.audit.unread import is_unreadable
     from parc.reporters.account_text import render_snapshot_findings
 
-    console = make_console()
+    render_snapshot_findings(make_console(stderr=True), estate.findings)
+    return sum(1 for f in estate.findings if is_unreadable(f))
 
-    render_snapshot_findings(console, estate.findings)
+
+def _emit(fmt: str, estate: Estate, payload: dict[str, Any], text: Callable[[Console], None]) -> None:
+    unread = _problems(estate)
+    if fmt == "json":
+        out = {**payload, "findings": [f.to_dict() for f in estate.findings], "unreadable_items": unread}
+        click.echo(json.dumps(out, indent=2))
+        return
+    console = make_console()
+    if unread:
+        # The answer below is over what could be read: never a clean answer headlined over unread input.
+        console.print(f"[bold yellow]Among what could be read: {unread} item(s) of the snapshot could not be read "
+                      "(listed on stderr) and may change this answer.[/bold yellow]")
     text(console)
 
 
@@ -207,14 +217,14 @@ def escalation_command(account: str, no_validate: bool, principal: str | None, s
     """Paths by which a principal (PRINCIPAL, or every user and role) can gain more than it has: administrator,
     or another principal, with each step and the statements that enable it."""
     from parc.core.account.escalation import ADMINISTRATOR, escalation
-    from parc.reporters.account_text import escalation_dot, render_escalation, render_snapshot_findings
+    from parc.reporters.account_text import escalation_dot, render_escalation
 
     estate = _load(account, not no_validate)
     ev = _evaluator(estate)
     limit = max_gains if max_gains is not None else (None if principal else 20)
     result = _run(lambda: escalation(ev, principal, relax=not strict, max_gains=limit))
     if fmt == "dot":
-        render_snapshot_findings(make_console(stderr=True), estate.findings)
+        _problems(estate)
         click.echo(escalation_dot(result), nl=False)
     else:
         _emit(fmt, estate, result.to_dict(), lambda c: render_escalation(c, result))

@@ -3,7 +3,9 @@ of risk, each finding with its evidence and a fix.
 
 Wiring only: the snapshot is read by ``parc.loaders.snapshot``, audited by ``parc.core.audit``, and written by the
 ``parc.reporters.audit_*`` reporters. Exit codes (``parc.cli.exitcodes``), as ``parc validate``: 0 when no finding
-reaches ``--fail-on`` (or without it), 1 when one does, 2 on bad usage or a snapshot that cannot be read.
+reaches ``--fail-on`` (or without it), 1 when one does, 2 on bad usage, a snapshot that cannot be read, or, with
+``--fail-on``, a part of the snapshot that could not be read and could hide a finding at that severity
+(``parc.core.audit.unread`` says which part gates what).
 """
 
 from __future__ import annotations
@@ -148,7 +150,9 @@ def _render(report: AuditReport, fmt: str) -> str:
     "audit",
     epilog="DIR is an account snapshot folder (or a folder of them, one per account id) as `parc can --account` "
     "reads it, with, per account, when present: credential-report.csv (or credential-report.json), "
-    "password-policy.json and ec2/ (aws ec2 describe-* outputs). What is absent is reported as not checked.",
+    "password-policy.json and ec2/ (aws ec2 describe-* outputs). What is absent is reported as not checked; "
+    "what is present but could not be read too, and then --fail-on exits 2 (the password policy only gates "
+    "medium and below).",
 )
 @click.argument("snapshot", metavar="DIR", type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
@@ -220,7 +224,15 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
     else:
         click.echo(rendered(chosen), nl=False)
     threshold = FAIL_ON.get(fail_on or "")
-    counted = comparison.counted(report.findings) if comparison is not None else list(report.findings)
-    if threshold is not None and any(f.severity.rank >= threshold.rank for f in counted):
-        sys.exit(exitcodes.FINDINGS)
+    if threshold is not None:
+        blockers = report.gate_blockers(threshold)
+        if blockers:
+            # A part left out could hide a finding at the threshold: the gate cannot say "clean" (nor only "found").
+            files = "; ".join(f"{u.account}: {u.file}" for u in blockers[:5]) + (
+                f" and {len(blockers) - 5} more" if len(blockers) > 5 else "")
+            _fail(f"--fail-on {fail_on}: {len(blockers)} file(s) of the snapshot could not be read (wholly or in "
+                  f"part), and the gate depends on them: {files}; see \"not checked\" in the report")
+        counted = comparison.counted(report.findings) if comparison is not None else list(report.findings)
+        if any(f.severity.rank >= threshold.rank for f in counted):
+            sys.exit(exitcodes.FINDINGS)
     sys.exit(exitcodes.OK)

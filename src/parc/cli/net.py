@@ -2,7 +2,9 @@
 
 Exit codes (parc.cli.exitcodes): 0 when the question was answered (and, with ``check --expect``, as expected), 1 when
 ``--expect`` was not met (an unknown answer, ``reachable: null``, meets neither), 2 on unreadable input, an unknown
-``--from``/``--to`` or a bad option.
+``--from``/``--to`` or a bad option, and with ``--expect`` when some item of the snapshot could not be read (the
+verdict may depend on it). Items that could not be read are listed on stderr, with their file, line and JSON path;
+every answer then says it is over what could be read.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.console import Console
 
 from parc.cli import exitcodes
 from parc.cli.consoles import make_console
+from parc.core.audit.unread import is_unreadable
 from parc.core.findings import Finding
 from parc.core.network import Network, UnknownEndpoint
 from parc.core.network.audit import network_findings
@@ -45,12 +48,26 @@ def _parse_ephemeral(text: str) -> tuple[int, int]:
     return lo, hi
 
 
-def _open(snapshot: str, ephemeral: str) -> tuple[Network, list[Finding]]:
+def _open(snapshot: str, ephemeral: str) -> tuple[Network, list[Finding], list[Finding]]:
+    """The network, the loader's other findings, and what could not be read (printed once here, to stderr)."""
     try:
         result = load(snapshot)
     except Ec2LoadError as e:
         _fail(str(e))
-    return Network(result.snapshot, _parse_ephemeral(ephemeral)), result.findings
+    unread = [f for f in result.findings if is_unreadable(f)]
+    for f in unread:
+        path = f" {f.path}" if f.path and not f.message.startswith(f.path) else ""
+        where = (f.file or "") + (f":{f.line}" if f.line else "") + path
+        click.echo(f"parc net: could not read {where}: {f.message}", err=True)
+    others = [f for f in result.findings if not is_unreadable(f)]
+    return Network(result.snapshot, _parse_ephemeral(ephemeral)), others, unread
+
+
+def _partial(console: Console, unread: list[Finding]) -> None:
+    """Before a text answer over a snapshot with unread items: the answer is over what could be read."""
+    if unread:
+        console.print(f"[bold yellow]Among what could be read: {len(unread)} item(s) of the snapshot could not be "
+                      "read (listed on stderr) and may change this answer.[/bold yellow]")
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -100,12 +117,18 @@ def check_command(
     expect: str | None, ephemeral: str, fmt: str,
 ) -> None:
     """Can --from reach --to on this protocol and port, and if not, what blocks it?"""
-    net, findings = _open(snapshot, ephemeral)
+    net, findings, unread = _open(snapshot, ephemeral)
     result = _guard(lambda: net.check(source, destination, protocol, port, icmp_code=icmp_code, ipv6=ipv6))
     if fmt == "json":
-        click.echo(check_json(result), nl=False)
+        click.echo(check_json(result, unread), nl=False)
     else:
-        render_check(_console(), result, findings)
+        console = _console()
+        _partial(console, unread)
+        render_check(console, result, findings)
+    if expect is not None and unread:
+        # An item left out could change the verdict: --expect can neither pass nor fail on it.
+        _fail(f"--expect {expect}: {len(unread)} item(s) of the snapshot could not be read, and the verdict may "
+              "depend on them")
     if expect is not None and (result.reachable is None or (expect == "reachable") != result.reachable):
         sys.exit(exitcodes.FINDINGS)  # an unknown answer meets no expectation
     sys.exit(exitcodes.OK)
@@ -117,16 +140,19 @@ def check_command(
 @FORMAT
 def exposed_command(snapshot: str, ephemeral: str, fmt: str) -> None:
     """Every ENI (and its instance) reachable from the internet, with the open ports and the rules that open them."""
-    net, findings = _open(snapshot, ephemeral)
+    net, findings, unread = _open(snapshot, ephemeral)
     exposures = exposed(net)
     audit = network_findings(net, exposures)
     codes = {f.code for f in audit}
     everything = audit + [f for f in findings if f.code not in codes]
     absent = sorted(net.absent)
     if fmt == "json":
-        click.echo(exposed_json(exposures, everything, absent), nl=False)
+        click.echo(exposed_json(exposures, everything + unread, absent), nl=False)
     else:
-        render_exposed(_console(), exposures, everything, absent)
+        console = _console()
+        if exposures:
+            _partial(console, unread)
+        render_exposed(console, exposures, everything, absent, unread=len(unread))
     sys.exit(exitcodes.OK)
 
 
@@ -138,10 +164,12 @@ def exposed_command(snapshot: str, ephemeral: str, fmt: str) -> None:
 @FORMAT
 def matrix_command(snapshot: str, port: int | None, protocol: str, ephemeral: str, fmt: str) -> None:
     """Which instances can reach which (by private address), on which ports."""
-    net, _findings = _open(snapshot, ephemeral)
+    net, _findings, unread = _open(snapshot, ephemeral)
     m = _guard(lambda: matrix(net, port, protocol))
     if fmt == "json":
-        click.echo(matrix_json(m), nl=False)
+        click.echo(matrix_json(m, unread), nl=False)
     else:
-        render_matrix(_console(), m)
+        console = _console()
+        _partial(console, unread)
+        render_matrix(console, m)
     sys.exit(exitcodes.OK)

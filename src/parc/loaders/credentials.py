@@ -209,6 +209,9 @@ def parse_password_policy(text: str, file: str) -> tuple[PasswordPolicy | None, 
     except JsonSyntaxError as exc:
         return None, [_error(f"{name}: invalid JSON: {exc.message}", file, exc.pos.line, exc.pos.column,
                              POLICY_DOCS)]
+    except (RecursionError, ValueError) as exc:  # nesting, or a number of more digits than Python converts
+        return None, [_error(f"{name}: unreadable JSON ({type(exc).__name__}: {str(exc)[:120]})", file,
+                             learn_more=POLICY_DOCS)]
     if node.kind != "object":
         return None, [_error(f"{name}: expected the output of aws iam get-account-password-policy "
                              "({\"PasswordPolicy\": {...}})", file, node.pos.line, node.pos.column, POLICY_DOCS)]

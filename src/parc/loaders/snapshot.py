@@ -18,10 +18,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
-from parc.core.findings import Finding, FindingType
+from parc.core.findings import Finding, FindingType, Position
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.network import Network
-from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
+from parc.core.policy.jsonpos import JNode, parse_json
 from parc.core.policy.model import PolicyType
 from parc.core.policy.parse import decode_text
 from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
@@ -81,8 +81,9 @@ def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tup
     try:
         result = load(folder)
     except Ec2LoadError as exc:
+        where = Position(exc.line, 1) if exc.line else None
         problems.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR, f"{exc}; the network is not checked",
-                                file=str(folder)))
+                                "", where, exc.file or str(folder)))
         return None, ()
     problems.extend(f for f in result.findings if f.finding_type is FindingType.ERROR)
     return Network(result.snapshot), result.snapshot.sources
@@ -143,7 +144,7 @@ def _network_positions(sources: tuple[str, ...]) -> dict[str, tuple[str, str, in
 def _read_tree(file: Path) -> JNode | None:
     try:
         return parse_json(file.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, JsonSyntaxError, RecursionError):
+    except (OSError, UnicodeDecodeError, RecursionError, ValueError):  # JsonSyntaxError is a ValueError
         return None  # the account loader has reported it already
 
 

@@ -51,7 +51,8 @@ def render_summary(console: Console, report: AuditReport) -> None:
                   str(len(report.findings)))
     console.print(table)
     if report.not_checked:
-        console.print(Text("not checked (absent from the snapshot, so not known to be fine):", style="bold yellow"))
+        console.print(Text("not checked (absent from the snapshot or not readable, so not known to be fine):",
+                           style="bold yellow"))
         for n in report.not_checked:
             who = f"{n.account}: " if n.account else ""
             console.print(Text(f"  {who}{n.check}: {n.reason}", style="yellow"))
@@ -115,5 +116,5 @@ def _closing(report: AuditReport) -> str:
     parts = [f"{by_sev[sev.value]} {sev.value.lower()}" for sev in SEVERITIES if by_sev.get(sev.value)]
     text = f"{len(report.findings)} finding(s)" + (f": {', '.join(parts)}" if parts else "")
     if report.not_checked:
-        text += f"; {len(report.not_checked)} check(s) not run for lack of input"
+        text += f"; {len(report.not_checked)} check(s) not run, or run on part of the input, for lack of input"
     return text

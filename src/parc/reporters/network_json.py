@@ -1,6 +1,8 @@
 """Network answers for programs. ``check`` prints exactly ``{"reachable", "forward", "return", "blocked_by", "unknown",
 "notes"}`` (``reachable`` is ``null`` when the snapshot does not describe a component on the path, listed in
-``unknown``); ``exposed`` prints ``{"exposed", "findings", "not_described"}``."""
+``unknown``); ``exposed`` prints ``{"exposed", "findings", "not_described"}``. ``check`` and ``matrix`` add
+``input_problems`` when part of the snapshot could not be read (the answer is then over what could be read; ``exposed``
+lists those problems among its findings)."""
 
 from __future__ import annotations
 
@@ -20,8 +22,12 @@ def _dump(data: object) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def check_json(result: CheckResult) -> str:
-    return _dump(result.to_dict())
+def _with_problems(data: dict[str, object], problems: Sequence[Finding]) -> dict[str, object]:
+    return {**data, "input_problems": [f.to_dict() for f in problems]} if problems else data
+
+
+def check_json(result: CheckResult, problems: Sequence[Finding] = ()) -> str:
+    return _dump(_with_problems(result.to_dict(), problems))
 
 
 def exposed_json(exposures: Sequence[Exposure], findings: Sequence[Finding] = (), absent: Sequence[str] = ()) -> str:
@@ -35,5 +41,5 @@ def exposed_json(exposures: Sequence[Exposure], findings: Sequence[Finding] = ()
     return _dump({"exposed": items, "findings": [f.to_dict() for f in findings], "not_described": gaps})
 
 
-def matrix_json(matrix: Matrix) -> str:
-    return _dump(matrix.to_dict())
+def matrix_json(matrix: Matrix, problems: Sequence[Finding] = ()) -> str:
+    return _dump(_with_problems(matrix.to_dict(), problems))

@@ -126,12 +126,16 @@ def render_check(console: Console, result: CheckResult, findings: Sequence[Findi
 
 
 def render_exposed(console: Console, exposures: Sequence[Exposure], findings: Sequence[Finding] = (),
-                   absent: Sequence[str] = ()) -> None:
-    """``absent``: the kinds of data the snapshot lacks (``Network.absent``); nothing is called clean over them."""
+                   absent: Sequence[str] = (), unread: int = 0) -> None:
+    """``absent``: the kinds of data the snapshot lacks (``Network.absent``); ``unread``: how many items of the
+    snapshot could not be read. Nothing is called clean over either."""
     gaps = [f"{describe_kind(k)}: {KIND_EFFECTS[k]}" for k in sorted(absent) if k in KIND_EFFECTS]
     if not exposures and "NetworkInterfaces" in absent:
         console.print(Text("Nothing could be examined: the snapshot describes no network interface or instance.",
                            style="bold yellow"))
+    elif not exposures and unread:
+        console.print(Text(f"Nothing is reachable from the internet among what could be read; {unread} item(s) of "
+                           "the snapshot could not be read.", style="bold yellow"))
     elif not exposures and gaps:
         console.print(Text("Nothing is reachable from the internet among what the snapshot describes.",
                            style="bold yellow"))

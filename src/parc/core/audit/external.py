@@ -121,7 +121,7 @@ def _foreign(st: Statement, own: str) -> list[str]:
             continue
         parsed = split_arn(e.value)
         acct = e.value if ACCOUNT_ID.match(e.value) else (parsed.account if parsed is not None else "")
-        if acct and acct != own:
+        if acct and ACCOUNT_ID.match(acct) and acct != own:  # no other account field names a real principal
             out.append(e.value)
     return out
 
@@ -458,7 +458,9 @@ def _resources(st: Statement, arn: str) -> list[str]:
         return [arn]
     out: dict[str, None] = {}
     for r in st.resource:
-        out.setdefault(arn if r.value == "*" else _concrete(r.value), None)
+        value = arn if r.value == "*" else _concrete(r.value)
+        if split_arn(value) is not None:  # a Resource that is no ARN matches no request: nothing to probe
+            out.setdefault(value, None)
     return list(out)
 
 

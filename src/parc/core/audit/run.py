@@ -28,11 +28,12 @@ from parc.core.audit.collection import collection_checks
 from parc.core.audit.external import external_access
 from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
 from parc.core.audit.inputs import AuditInput
-from parc.core.audit.model import CATEGORIES, SEVERITIES, AuditFinding, CheckResult, NotChecked
+from parc.core.audit.model import CATEGORIES, SEVERITIES, AuditFinding, CheckResult, NotChecked, Severity
 from parc.core.audit.network import CHECK as NETWORK_CHECK
 from parc.core.audit.network import network_checks
 from parc.core.audit.policies import audited_documents, policy_checks
 from parc.core.audit.privilege import PrivilegeResult, privilege
+from parc.core.audit.unread import CHECKS, CREDENTIAL_REPORT, NETWORK, PASSWORD_POLICY, UnreadPart, unread_parts
 from parc.core.findings import Finding
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.exposure import Exposure
@@ -69,6 +70,12 @@ class AuditReport:
     internet: tuple[InternetTarget, ...]
     counts: dict[str, int]
     """What was examined: accounts, principals, policies, network interfaces."""
+    unread: tuple[UnreadPart, ...] = ()
+    """The files with input that could not be read, by account (each also a "not checked" entry)."""
+
+    def gate_blockers(self, threshold: Severity) -> list[UnreadPart]:
+        """The unread parts that could hide a finding at ``threshold`` or above: ``--fail-on`` cannot pass."""
+        return [u for u in self.unread if u.gate.rank >= threshold.rank]
 
     def summary(self) -> dict[str, object]:
         by_sev = Counter(f.severity.value for f in self.findings)
@@ -83,6 +90,7 @@ class AuditReport:
             "by_account": dict(sorted(by_account.items())),
             "not_checked": len(self.not_checked),
             "input_problems": len(self.problems),
+            "unread_files": len(self.unread),
             "examined": dict(self.counts),
             "as_of": self.now.isoformat(),
             "as_of_source": self.now_source,
@@ -94,6 +102,7 @@ class AuditReport:
             "not_checked": [n.to_dict() for n in self.not_checked],
             "summary": self.summary(),
             "input_problems": [p.to_dict() for p in self.problems],
+            "unread": [u.to_dict() for u in self.unread],
             "snapshot": self.root,
             "accounts": list(self.accounts),
         }
@@ -116,16 +125,22 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
 
         return tick
 
+    unread = _unread(inputs)
+    result += CheckResult.of(not_checked=[NotChecked(CHECKS[u.part], u.reason(), u.account) for u in unread])
+    unloaded = {(u.account, u.part) for u in unread if u.whole}
+
     t = stage("account security", len(inputs.accounts))
     for a in inputs.accounts:
         report = a.credential_report
         now = options.now
         if options.use_report_time and report is not None:
             now = report.generated or report.latest or options.now
-        result += guarded(CHECK_CREDENTIALS, a.account_id,
-                          partial(credential_checks, a.account_id, report, now, options.thresholds))
-        result += guarded(CHECK_PASSWORD_POLICY, a.account_id,
-                          partial(password_policy_checks, a.account_id, a.password_policy, options.thresholds))
+        if (a.account_id, CREDENTIAL_REPORT) not in unloaded:  # else "not checked" says why, not "absent"
+            result += guarded(CHECK_CREDENTIALS, a.account_id,
+                              partial(credential_checks, a.account_id, report, now, options.thresholds))
+        if (a.account_id, PASSWORD_POLICY) not in unloaded:
+            result += guarded(CHECK_PASSWORD_POLICY, a.account_id,
+                              partial(password_policy_checks, a.account_id, a.password_policy, options.thresholds))
         t()
 
     result += guarded("collection gaps", None, lambda: collection_checks(inputs.collections))
@@ -156,6 +171,9 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
     exposures: list[Exposure] = []
     t = stage("network", len(inputs.accounts))
     for a in inputs.accounts:
+        if a.network is None and (a.account_id, NETWORK) in unloaded:
+            t()
+            continue
         try:
             exps = a.network.exposed() if a.network is not None else []
             exposures.extend(exps)
@@ -164,7 +182,18 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
             result += _failed(NETWORK_CHECK, a.account_id, exc)
         t()
 
-    return _report(inputs, options, result, found, graph, exposures)
+    return _report(inputs, options, result, found, graph, exposures, tuple(unread))
+
+
+def _unread(inputs: AuditInput) -> list[UnreadPart]:
+    """Every file of every account with input that could not be read (see ``parc.core.audit.unread``)."""
+    out: list[UnreadPart] = []
+    for acct, a in zip(inputs.estate.accounts, inputs.accounts, strict=False):
+        unloaded = [part for part, missing in ((CREDENTIAL_REPORT, a.credential_report is None),
+                                               (PASSWORD_POLICY, a.password_policy is None),
+                                               (NETWORK, a.network is None)) if missing]
+        out.extend(unread_parts(a.account_id, acct.findings + a.problems, unloaded))
+    return out
 
 
 def guarded(check: str, account: str | None, run: Callable[[], CheckResult]) -> CheckResult:
@@ -199,7 +228,7 @@ def _outside(findings: tuple[AuditFinding, ...]) -> list[tuple[str, str, str, bo
 
 
 def _report(inputs: AuditInput, options: AuditOptions, result: CheckResult, found: PrivilegeResult,
-            graph: AssumeGraph, exposures: list[Exposure]) -> AuditReport:
+            graph: AssumeGraph, exposures: list[Exposure], unread: tuple[UnreadPart, ...]) -> AuditReport:
     unique: dict[str, AuditFinding] = {}
     for f in result.findings:
         unique.setdefault(f.id, f)
@@ -219,5 +248,5 @@ def _report(inputs: AuditInput, options: AuditOptions, result: CheckResult, foun
         findings, not_checked, inputs.problems, tuple(a.account_id for a in estate.accounts), inputs.root,
         options.now, options.now_source,
         access_graph(graph, found.paths, found.administrators, found.principals, _outside(findings)),
-        tuple(internet_targets(exposures)), counts,
+        tuple(internet_targets(exposures)), counts, unread,
     )

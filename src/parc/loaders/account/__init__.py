@@ -30,6 +30,7 @@ from parc.loaders.account.jsonfile import load_error, read_json
 from parc.loaders.account.organizations import load_organization
 from parc.loaders.account.resources import RESOURCE_POLICIES, load_compute, load_resource_policies
 from parc.loaders.account.s3 import load_s3
+from parc.loaders.locate import locate
 
 __all__ = ["SnapshotError", "default_policy_check", "load_account", "load_snapshot"]
 
@@ -135,12 +136,13 @@ def load_account(
     if foreign:
         findings.append(
             load_error(
-                "ACCOUNT_BAD_ENTRY",
+                "ACCOUNT_FOREIGN_ENTITIES",
                 f"{len(foreign)} entities belong to another account than {account_id} (first: {foreign[0]}); "
                 "they are kept, and their ARNs decide which account they act in",
                 files[0],
             )
         )
+    locate(findings)
     return Account(
         account_id=account_id,
         users=tuple(details.users),

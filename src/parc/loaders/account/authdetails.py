@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parc.core.account.arns import account_of
+from parc.core.account.arns import ACCOUNT_ID, account_of, split_arn
 from parc.core.account.model import Group, InlinePolicy, ManagedPolicy, PolicyVersion, Role, User
+from parc.core.authz.principal import PrincipalError, parse_request_principal
 from parc.core.findings import Finding, FindingType
 from parc.core.policy.model import Policy, PolicyType
-from parc.core.policy.parse import parse_policy
-from parc.loaders.account.jsonfile import load_error, load_warning
+from parc.loaders.account.jsonfile import load_error
+from parc.loaders.account.policydoc import Unusable, read_policy
 
 LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 DOCS_LINK = "https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html"
@@ -55,16 +56,12 @@ class _Reader:
         if not isinstance(raw, (str, dict)):
             self.error("ACCOUNT_POLICY_INVALID", f"{name}: a policy document must be an object or a string", path)
             return None
-        result = parse_policy(raw, ptype, name=name)
-        errors = [f for f in result.findings if f.finding_type is FindingType.ERROR]
-        if result.policy is None or errors:
-            first = errors[0] if errors else (result.findings[0] if result.findings else None)
-            why = first.message if first else "unreadable"
-            where = f" (document line {first.line}, column {first.column})" if first and first.line else ""
-            sub = f"{path}.{first.path}" if first and first.path else path
+        policy = read_policy(raw, ptype, name)
+        if isinstance(policy, Unusable):
+            sub = f"{path}.{policy.path}" if policy.path else path
             self.error(
                 "ACCOUNT_POLICY_INVALID",
-                f"{name}: {why}{where}; the policy is ignored (it neither allows nor denies anything)",
+                f"{name}: {policy.why}{policy.where()}; the policy is ignored (it neither allows nor denies anything)",
                 sub,
             )
             return None
@@ -75,7 +72,7 @@ class _Reader:
                     self.findings.append(
                         Finding(f.code, f.finding_type, f"{name}: {f.message}", sub, None, file=str(self.file))
                     )
-        return result.policy
+        return policy
 
     def string(self, entry: dict[str, object], key: str, path: str, required: bool = True) -> str:
         value = entry.get(key)
@@ -84,6 +81,22 @@ class _Reader:
         if required:
             raise _BadEntry(f"{key} is missing or not a string", f"{path}.{key}")
         return ""
+
+    def arn(self, entry: dict[str, object], kind: str, path: str) -> str:
+        """The entity's ARN, which must name an IAM ``kind`` (``user/``, ``group/``, ``role/``, ``policy/``) in an
+        account (or ``aws`` for AWS managed policies): the engine identifies principals by it."""
+        arn = self.string(entry, "Arn", path)
+        parts = split_arn(arn)
+        ok = (parts is not None and parts.service == "iam" and parts.resource.startswith(f"{kind}/")
+              and (ACCOUNT_ID.match(parts.account) is not None or (kind == "policy" and parts.account == "aws")))
+        if ok and kind in ("user", "role"):
+            try:
+                parse_request_principal(arn)
+            except PrincipalError:
+                ok = False
+        if not ok:
+            raise _BadEntry(f"Arn {arn[:200]!r} is not the ARN of an IAM {kind}", f"{path}.Arn")
+        return arn
 
     def inline(self, entry: dict[str, object], key: str, path: str, owner: str) -> tuple[InlinePolicy, ...]:
         out: list[InlinePolicy] = []
@@ -118,7 +131,7 @@ class _Reader:
         return None
 
     def user(self, entry: dict[str, object], path: str) -> User:
-        arn = self.string(entry, "Arn", path)
+        arn = self.arn(entry, "user", path)
         name = self.string(entry, "UserName", path)
         groups = tuple(str(g) for g in _list(entry.get("GroupList")) if isinstance(g, str))
         return User(
@@ -135,7 +148,7 @@ class _Reader:
         )
 
     def group(self, entry: dict[str, object], path: str) -> Group:
-        arn = self.string(entry, "Arn", path)
+        arn = self.arn(entry, "group", path)
         return Group(
             arn=arn,
             name=self.string(entry, "GroupName", path),
@@ -147,7 +160,7 @@ class _Reader:
         )
 
     def role(self, entry: dict[str, object], path: str) -> Role:
-        arn = self.string(entry, "Arn", path)
+        arn = self.arn(entry, "role", path)
         trust_raw = entry.get("AssumeRolePolicyDocument")
         trust = self.document(trust_raw, f"{path}.AssumeRolePolicyDocument", f"{arn} trust policy", PolicyType.TRUST)
         profiles = tuple(
@@ -170,7 +183,7 @@ class _Reader:
         )
 
     def policy(self, entry: dict[str, object], path: str) -> ManagedPolicy:
-        arn = self.string(entry, "Arn", path)
+        arn = self.arn(entry, "policy", path)
         default = self.string(entry, "DefaultVersionId", path, required=False)
         versions: list[PolicyVersion] = []
         for i, v in enumerate(_list(entry.get("PolicyVersionList"))):
@@ -235,9 +248,13 @@ def read_pages(pages: list[tuple[Path, object]], check: PolicyCheck | None = Non
             )
             continue
         if not any(k in data for k in LISTS):
+            # get-account-authorization-details always returns its four lists (empty ones too): a file without
+            # any is not its output, and reading it as an account without principals would be a silent "clean".
             out.findings.append(
-                load_warning("ACCOUNT_EMPTY_EXPORT", f"{file.name} holds none of {', '.join(LISTS)}", file)
+                load_error("ACCOUNT_EMPTY_EXPORT", f"{file.name} holds none of {', '.join(LISTS)}: it is not "
+                           "the output of aws iam get-account-authorization-details, and nothing of it is read", file)
             )
+            continue
         builders: tuple[tuple[str, Callable[[dict[str, object], str], _Entity], list[Any]], ...] = (
             ("UserDetailList", reader.user, out.users),
             ("GroupDetailList", reader.group, out.groups),
@@ -264,6 +281,29 @@ def read_pages(pages: list[tuple[Path, object]], check: PolicyCheck | None = Non
                 seen.add(item.arn)
                 sink.append(item)
         out.findings.extend(reader.findings)
+    out.findings.extend(_incomplete(pages))
+    return out
+
+
+def _incomplete(pages: list[tuple[Path, object]]) -> list[Finding]:
+    """The export's own signs that it is not whole: a page without one of the four lists (the API returns all four
+    in every page, empty or not), or a last page that says more follow (``IsTruncated``)."""
+    out: list[Finding] = []
+    if not pages:
+        return out
+    for file, data in pages:
+        if not isinstance(data, dict) or not any(k in data for k in LISTS):
+            continue  # reported already as unreadable or empty
+        for key in LISTS:
+            if key not in data:
+                out.append(load_error("ACCOUNT_EXPORT_INCOMPLETE", f"{file.name} has no {key} (every page of aws iam "
+                                      "get-account-authorization-details has all four lists, empty or not; was it "
+                                      "filtered or edited?): what it would list is not analysed", file, key))
+    last, data = pages[-1]
+    if isinstance(data, dict) and data.get("IsTruncated") is True:
+        out.append(load_error("ACCOUNT_EXPORT_INCOMPLETE", f"{last.name} says more pages follow (IsTruncated), "
+                              "and no later page is in the snapshot: what they hold is not analysed", last,
+                              "IsTruncated"))
     return out
 
 

@@ -31,3 +31,7 @@ def read_json(file: Path) -> tuple[object | None, Finding | None]:
             file,
             pos=exc.pos,
         )
+    except RecursionError:
+        return None, load_error("ACCOUNT_FILE_UNREADABLE", f"{file.name}: JSON nested too deeply to read", file)
+    except ValueError as exc:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        return None, load_error("ACCOUNT_FILE_UNREADABLE", f"{file.name}: unreadable JSON: {exc}", file)

@@ -18,13 +18,16 @@ https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from parc.core.account.arns import ACCOUNT_ID
 from parc.core.account.model import NamedPolicy, OrgLevel, OrgPlacement
 from parc.core.findings import Finding, FindingType
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy
 from parc.loaders.account.jsonfile import load_error, load_warning, read_json
+from parc.loaders.account.policydoc import Unusable, read_policy
 
 SCP = "SERVICE_CONTROL_POLICY"
 RCP = "RESOURCE_CONTROL_POLICY"
@@ -36,23 +39,35 @@ BUILTIN: dict[str, tuple[str, str, dict[str, object]]] = {
         {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}),
 }
 RCP_FULL_ACCESS = BUILTIN["p-RCPFullAWSAccess"]
+ORG_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+"""What an Organizations id (root ``r-...``, OU ``ou-...-...``, account) is made of, at most 100 characters
+(https://docs.aws.amazon.com/organizations/latest/APIReference/API_Parent.html); parc's tests use short ones. It
+names the next list-parents file, so nothing else is used as one."""
 MAX_DEPTH = 8
 """The root plus at most five nested OUs plus the account; a longer chain means a loop in the files."""
+
+
+def _str(value: object) -> str:
+    """A string field, or "" for anything else (the caller then uses its default)."""
+    return value if isinstance(value, str) else ""
+
+
+def _shown(value: object) -> str:
+    return repr(value[:60]) if isinstance(value, str) else f"({type(value).__name__})"
 
 
 def _policy(raw: object, ptype: PolicyType, name: str, file: Path, path: str, findings: list[Finding]) -> Policy | None:
     if not isinstance(raw, (str, dict)):
         findings.append(load_error("ACCOUNT_POLICY_INVALID", f"{name}: the policy content is missing", file, path))
         return None
-    result = parse_policy(raw, ptype, name=name)
-    errors = [f for f in result.findings if f.finding_type is FindingType.ERROR]
-    if result.policy is None or errors:
-        why = errors[0].message if errors else "unreadable"
+    policy = read_policy(raw, ptype, name)
+    if isinstance(policy, Unusable):
         findings.append(
-            load_error("ACCOUNT_POLICY_INVALID", f"{name}: {why}; the policy is ignored", file, path)
+            load_error("ACCOUNT_POLICY_INVALID", f"{name}: {policy.why}{policy.where()}; the policy is ignored", file,
+                       path)
         )
         return None
-    return result.policy
+    return policy
 
 
 def _with_default_rcps(levels: list[OrgLevel]) -> tuple[OrgLevel, ...]:
@@ -89,10 +104,10 @@ def _load_simple(file: Path, account_id: str) -> tuple[OrgPlacement | None, list
     levels: list[OrgLevel] = []
     for i, raw in enumerate(data["levels"]):
         path = f"levels[{i}]"
-        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
             findings.append(load_error("ACCOUNT_ORG_INVALID", "A level needs an \"id\"", file, path))
             continue
-        kind = str(raw.get("type", "ORGANIZATIONAL_UNIT")).upper()
+        kind = (_str(raw.get("type")) or "ORGANIZATIONAL_UNIT").upper()
         if kind not in LEVEL_KINDS:
             findings.append(
                 load_error("ACCOUNT_ORG_INVALID", f"Level type must be one of {', '.join(LEVEL_KINDS)}", file, path)
@@ -103,7 +118,7 @@ def _load_simple(file: Path, account_id: str) -> tuple[OrgPlacement | None, list
             for j, item in enumerate(raw.get(key, []) if isinstance(raw.get(key), list) else []):
                 sub = f"{path}.{key}[{j}]"
                 if isinstance(item, dict) and "document" in item:
-                    name = str(item.get("name") or f"{raw['id']} {key[:-1].upper()} {j}")
+                    name = _str(item.get("name")) or f"{raw['id']} {key[:-1].upper()} {j}"
                     doc = item["document"]
                 else:
                     name, doc = f"{raw['id']} {key[:-1].upper()} {j}", item
@@ -111,7 +126,7 @@ def _load_simple(file: Path, account_id: str) -> tuple[OrgPlacement | None, list
                 if pol is not None:
                     lists[key].append(NamedPolicy(name, pol))
         levels.append(
-            OrgLevel(str(raw["id"]), kind, str(raw.get("name", "")), tuple(lists["scps"]), tuple(lists["rcps"]))
+            OrgLevel(str(raw["id"]), kind, _str(raw.get("name")), tuple(lists["scps"]), tuple(lists["rcps"]))
         )
     if levels and levels[-1].kind != "ACCOUNT":
         findings.append(
@@ -124,11 +139,15 @@ def _load_simple(file: Path, account_id: str) -> tuple[OrgPlacement | None, list
             )
         )
     mgmt = data.get("management_account_id", data.get("management_account"))
+    if mgmt is not None and not (isinstance(mgmt, str) and ACCOUNT_ID.match(mgmt)):
+        findings.append(load_error("ACCOUNT_ORG_INVALID", f"management_account_id {_shown(mgmt)} is not an account "
+                                   "id: ignored", file, "management_account_id"))
+        mgmt = None
     org_id = data.get("organization_id")
     return (
         OrgPlacement(
             _with_default_rcps(levels),
-            str(mgmt) if mgmt else None,
+            mgmt or None,
             str(org_id) if isinstance(org_id, str) else None,
         ),
         findings,
@@ -146,7 +165,11 @@ def _load_cli(folder: Path, account_id: str) -> tuple[OrgPlacement | None, list[
             findings.append(err)
         elif isinstance(data, dict) and isinstance(data.get("Organization"), dict):
             o = data["Organization"]
-            mgmt = o.get("MasterAccountId") or o.get("ManagementAccountId")
+            found = o.get("MasterAccountId") or o.get("ManagementAccountId")
+            mgmt = found if isinstance(found, str) and ACCOUNT_ID.match(found) else None
+            if found is not None and mgmt is None:
+                findings.append(load_error("ACCOUNT_ORG_INVALID", f"The management account {_shown(found)} is not "
+                                           "an account id: ignored", desc, "Organization.MasterAccountId"))
             org_id = o.get("Id") if isinstance(o.get("Id"), str) else None
     # The chain of parents, account first.
     chain: list[tuple[str, str]] = [(account_id, "ACCOUNT")]
@@ -163,7 +186,12 @@ def _load_cli(folder: Path, account_id: str) -> tuple[OrgPlacement | None, list[
         if not isinstance(parents, list) or not parents or not isinstance(parents[0], dict):
             findings.append(load_error("ACCOUNT_ORG_INVALID", "Expected {\"Parents\": [{\"Id\", \"Type\"}]}", file))
             break
-        pid, ptype = str(parents[0].get("Id", "")), str(parents[0].get("Type", ""))
+        pid, ptype = parents[0].get("Id"), parents[0].get("Type")
+        if not isinstance(pid, str) or not ORG_ID.fullmatch(pid):
+            findings.append(load_error("ACCOUNT_ORG_INVALID", f"The parent's Id {_shown(pid)} is not an "
+                                       "Organizations id: the levels above are not read", file, "Parents[0].Id"))
+            break
+        ptype = ptype if isinstance(ptype, str) else ""
         chain.append((pid, ptype if ptype in LEVEL_KINDS else "ORGANIZATIONAL_UNIT"))
         if ptype == "ROOT":
             break
@@ -232,8 +260,8 @@ def _described_policies(folder: Path, findings: list[Finding]) -> dict[str, tupl
                 load_error("ACCOUNT_ORG_INVALID", "Expected {\"Policy\": {\"PolicySummary\", \"Content\"}}", file)
             )
             continue
-        pid = str(summary.get("Id") or file.stem.removeprefix("describe-policy-"))
-        out[pid] = (str(summary.get("Name", pid)), str(summary.get("Type", "")), pol["Content"], file)
+        pid = _str(summary.get("Id")) or file.stem.removeprefix("describe-policy-")
+        out[pid] = (_str(summary.get("Name")) or pid, _str(summary.get("Type")), pol["Content"], file)
     return out
 
 
@@ -279,17 +307,18 @@ def _policies_for_target(
                     Finding(
                         "ACCOUNT_MISSING_POLICY",
                         FindingType.ERROR,
-                        f"The policy {pid} ({e.get('Name', '?')}) attached to {target} has no "
+                        f"The policy {pid} ({_str(e.get('Name')) or '?'}) attached to {target} has no "
                         f"describe-policy-{pid}.json: it is ignored",
                         file=str(file),
                     )
                 )
                 continue
-            ptype = str(e.get("Type") or ptype or hint)
+            ptype = _str(e.get("Type")) or ptype or hint
             if ptype not in (SCP, RCP):
                 continue  # tag, backup and other management policies do not authorize
             kind = PolicyType.SCP if ptype == SCP else PolicyType.RCP
-            pol = _policy(content, kind, str(e.get("Name") or name), src, "Content", findings)
+            label = _str(e.get("Name")) or name
+            pol = _policy(content, kind, label, src, "Content", findings)
             if pol is not None:
-                (scps if ptype == SCP else rcps).append(NamedPolicy(str(e.get("Name") or name), pol))
+                (scps if ptype == SCP else rcps).append(NamedPolicy(label, pol))
     return scps, rcps
