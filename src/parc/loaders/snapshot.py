@@ -274,6 +274,7 @@ def _resource_documents(folder: Path, account_id: str, problems: list[Finding]) 
     tree = _read_tree(file)
     if tree is None:
         return
+    problems.extend(_duplicate_keys(tree, str(file)))
     entries = tree
     prefix = ""
     if tree.kind == "object":
