@@ -162,3 +162,17 @@ def test_resource_and_principal_values_that_are_no_arn_are_not_probed(tmp_path: 
     assert not [n for n in report.not_checked if "parc failed" in n.reason]
     assert [f.details.get("principal") for f in report.findings if f.rule == "RESOURCE_CROSS_ACCOUNT"] == [
         "arn:aws:iam::210987654321:root"]
+
+
+def test_a_key_given_twice_in_the_export_is_reported_with_its_line(tmp_path: Path) -> None:
+    """Found by the fuzz tests: a user object with "Arn" twice was read with the last value by the account loader
+    and with the first by the audit's positioned reader, so its inline policy dropped out of the lint checks
+    without a word. AWS never writes a key twice; which value counts is not defined."""
+    folder = write(tmp_path / ACCT, export(users=[user("u")]))
+    file = folder / "get-account-authorization-details.json"
+    text = file.read_text().replace('"UserName": "u"', '"Arn": [],\n      "UserName": "u"', 1)
+    file.write_text(text)
+    report = run(folder, catalog=False)
+    problem = next(p for p in report.problems if "given twice" in p.message)
+    assert problem.path == "UserDetailList[0].Arn" and problem.line == 8  # the second "Arn"
+    assert [u.part for u in report.unread] == ["IAM export"]
