@@ -126,9 +126,14 @@ class NotChecked:
     check: str
     reason: str
     account: str | None = None
+    internal: bool = False
+    """The check failed inside parc (a bug), not for lack of input: ``--fail-on`` then exits 3, never "clean"."""
 
     def to_dict(self) -> dict[str, object]:
-        return {"check": self.check, "account": self.account, "reason": self.reason}
+        out: dict[str, object] = {"check": self.check, "account": self.account, "reason": self.reason}
+        if self.internal:
+            out["internal_error"] = True
+        return out
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,10 @@ class AuditReport:
         """The unread parts that could hide a finding at ``threshold`` or above: ``--fail-on`` cannot pass."""
         return [u for u in self.unread if u.gate.rank >= threshold.rank]
 
+    def internal_failures(self) -> list[NotChecked]:
+        """The checks that failed inside parc: no gate can pass or fail on a report missing them."""
+        return [n for n in self.not_checked if n.internal]
+
     def summary(self) -> dict[str, object]:
         by_sev = Counter(f.severity.value for f in self.findings)
         by_cat = Counter(f.category for f in self.findings)
@@ -206,7 +210,7 @@ def guarded(check: str, account: str | None, run: Callable[[], CheckResult]) -> 
 
 def _failed(check: str, account: str | None, exc: Exception) -> CheckResult:
     return CheckResult.of(not_checked=[NotChecked(
-        check, f"parc failed on it ({type(exc).__name__}: {exc}); please report it", account)])
+        check, f"parc failed on it ({type(exc).__name__}: {exc}); please report it", account, internal=True)])
 
 
 OUTSIDE_RULES = {"ROLE_ASSUMABLE_BY_ANYONE": "anonymous", "ROLE_ORGANIZATION_WIDE": "account",
