@@ -140,8 +140,9 @@ def test_no_trail_at_all(tmp_path: Path) -> None:
     folder = compliant(tmp_path / ACCT)
     trails(folder)
     r = run(folder)
-    assert logging_rules(r) == ["CLOUDTRAIL_NO_MULTI_REGION_TRAIL"]
-    (f,) = r.findings
+    assert logging_rules(r) == ["CLOUDTRAIL_NO_MULTI_REGION_TRAIL", "CLOUDTRAIL_S3_READ_EVENTS_OFF",
+                                "CLOUDTRAIL_S3_WRITE_EVENTS_OFF"]
+    (f,) = [f for f in r.findings if f.rule == "CLOUDTRAIL_NO_MULTI_REGION_TRAIL"]
     assert f.details["regions"] == [REGION] and f.details["organization_trail_unknown"] is False
 
 
@@ -164,7 +165,7 @@ def test_a_trail_of_management_writes_only_is_not_enough(tmp_path: Path) -> None
     folder = compliant(tmp_path / ACCT)
     trails(folder, trail(), selectors=[{"ReadWriteType": "WriteOnly"}, ALL_S3])
     r = run(folder)
-    assert logging_rules(r) == ["CLOUDTRAIL_NO_MULTI_REGION_TRAIL"]
+    assert logging_rules(r) == ["CLOUDTRAIL_NO_MULTI_REGION_TRAIL"]  # its S3 object events still count
     assert "no management read events" in str(r.findings[0].details["trails"])
 
 
@@ -255,8 +256,9 @@ def test_an_organization_trail_covers_the_members(tmp_path: Path) -> None:
     # without the organization trail, the member has none
     trails(mgmt, trail(org_trail, IsOrganizationTrail=False))
     r = run(tmp_path)
-    assert [(f.rule, f.account) for f in r.findings if f.category == "logging"] == [
+    assert [(f.rule, f.account) for f in r.findings if f.rule == "CLOUDTRAIL_NO_MULTI_REGION_TRAIL"] == [
         ("CLOUDTRAIL_NO_MULTI_REGION_TRAIL", ACCT)]
+    assert {f.account for f in r.findings if f.category == "logging"} == {ACCT}
 
 
 def test_a_member_alone_says_an_organization_trail_may_cover_it(tmp_path: Path) -> None:
@@ -381,3 +383,35 @@ def test_a_malformed_file_is_located_and_its_region_not_checked(tmp_path: Path) 
     assert any(g.startswith("logging: Security Hub: no readable securityhub file") for g in gaps)
     assert any(g.startswith("logging: IAM Access Analyzer: no readable") for g in gaps)
     assert {u.part for u in r.unread} == {"logging"}
+
+
+GARBAGE: list[tuple[str, Any]] = [
+    (f"cloudtrail/{REGION}/describe-trails.json", {"trailList": [1, {"TrailARN": 5}, {"TrailARN": TRAIL,
+                                                                                     "KmsKeyId": [1]}]}),
+    (f"cloudtrail/{REGION}/describe-trails.json", {"trailList": "all"}),
+    (f"cloudtrail/{REGION}/get-trail-status.json", {TRAIL: "on"}),
+    (f"cloudtrail/{REGION}/get-event-selectors.json", {TRAIL: {"EventSelectors": [None, {"DataResources": [7, {
+        "Type": "AWS::S3::Object", "Values": "arn:aws:s3"}]}], "AdvancedEventSelectors": [{"FieldSelectors": [
+            None, {"Field": "readOnly", "Equals": "true"}, {"Field": "eventCategory", "Equals": [1]}]}]}}),
+    (f"cloudtrail/{REGION}/get-event-selectors.json", []),
+    (f"config/{REGION}/describe-configuration-recorders.json", {"ConfigurationRecorders": [
+        None, {"recordingGroup": "all"}, {"recordingGroup": {"recordingStrategy": 3}}]}),
+    (f"config/{REGION}/describe-configuration-recorder-status.json", {"ConfigurationRecordersStatus": [1, {}]}),
+    (f"config/{REGION}/describe-delivery-channels.json", "null"),
+    (f"accessanalyzer/{REGION}/list-analyzers.json", {"analyzers": [None, {"status": ["ACTIVE"]}]}),
+    (f"securityhub/{REGION}/describe-hub.json", {"HubArn": 5}),
+    (f"ec2/{REGION}/describe-flow-logs.json", {"FlowLogs": [None, {"ResourceId": 3, "FlowLogStatus": None}]}),
+    (f"s3/{BUCKET}/get-bucket-logging.json", "[]"),
+]
+
+
+def test_malformed_values_never_crash_and_never_pass(tmp_path: Path) -> None:
+    """Each file of the wrong shape: the audit runs every check (no "parc failed"), and what it could not read is
+    a located problem or a "not checked", never a silent pass of the check it feeds."""
+    for i, (rel, value) in enumerate(GARBAGE):
+        folder = compliant(tmp_path / str(i) / ACCT)
+        put(folder, rel, value)
+        r = run(folder)
+        assert not [n for n in r.not_checked if "parc failed" in n.reason], rel
+        said = len(r.problems) + len(logging_gaps(r)) + len(logging_rules(r))
+        assert said > 0, rel

@@ -142,7 +142,7 @@ def _cloudtrail(ctx: _Ctx, acct: Account, a: AccountInputs, snap: LoggingSnapsho
     if not full and not unknown:
         findings.append(_no_trail(ctx, acct, aid, covering, snap.regions))
     s3 = [t for t in covering if t.multi_region and t.logging and t.coverage is not None]
-    if full or s3:
+    if not unknown:  # no trail at all records no S3 object event either (a framework view must see it fail)
         for way, rule in (("write", "CLOUDTRAIL_S3_WRITE_EVENTS_OFF"), ("read", "CLOUDTRAIL_S3_READ_EVENTS_OFF")):
             if not any(getattr(t.coverage, f"s3_{way}") for t in s3):
                 findings.append(_s3_events(aid, way, rule, s3))

@@ -81,7 +81,7 @@ def basic(selectors: list[object], cov: Coverage) -> None:
 def _read_only(fs: dict[str, object]) -> tuple[bool, bool] | None:
     """(read, write) the ``readOnly`` field selector lets through (None: one parc does not understand)."""
     eq, ne = _strings(fs.get("Equals")), _strings(fs.get("NotEquals"))
-    if set(fs) - {"Field", "Equals", "NotEquals"}:
+    if set(fs) - {"Field", "Equals", "NotEquals"} or any(not isinstance(fs[k], list) for k in set(fs) - {"Field"}):
         return None
     read = ("true" in eq or not eq) and "true" not in ne
     write = ("false" in eq or not eq) and "false" not in ne
