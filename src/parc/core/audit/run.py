@@ -28,6 +28,7 @@ from parc.core.audit.collection import collection_checks
 from parc.core.audit.external import external_access
 from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
 from parc.core.audit.inputs import AuditInput
+from parc.core.audit.logging_checks import logging_checks
 from parc.core.audit.model import CATEGORIES, SEVERITIES, AuditFinding, CheckResult, NotChecked, Severity
 from parc.core.audit.network import CHECK as NETWORK_CHECK
 from parc.core.audit.network import network_checks
@@ -170,6 +171,11 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
 
     t = stage("access from outside", 1)
     result += guarded("access from outside", None, lambda: external_access(inputs, ev, options.catalog))
+    t()
+
+    t = stage("logging and detection", 1)
+    public = [f.resource for f in result.findings if f.rule == "RESOURCE_PUBLIC"]
+    result += guarded("logging and detection", None, lambda: logging_checks(inputs, public))
     t()
 
     exposures: list[Exposure] = []
