@@ -158,7 +158,11 @@ def user_policy_checks(inputs: AuditInput, account: Account, a: AccountInputs) -
         evidence = [Evidence(f"inline policy {d.name.rsplit(' inline ', 1)[-1]}", d.file, d.path,
                              d.position.line if d.position else None, d.position.column if d.position else None)
                     for d in a.documents if d.owner == user.arn and d.kind == "inline"]
-        evidence += [Evidence(f"attached managed policy {p}") for p in user.attached]
+        for p in user.attached:
+            d = inputs.document(p, account.account_id)
+            evidence.append(Evidence(f"attached managed policy {p}", d.file if d else None, d.path if d else "",
+                                     d.position.line if d and d.position else None,
+                                     d.position.column if d and d.position else None))
         what = ", ".join([f"inline {n}" for n in inline] + list(user.attached))
         findings.append(AuditFinding(
             "USER_DIRECT_POLICY", Severity.LOW, "identity",
@@ -180,10 +184,16 @@ def user_policy_checks(inputs: AuditInput, account: Account, a: AccountInputs) -
             "are given broader rights in a hurry, or the root user is used.",
             "Create a role that your incident responders can assume and attach arn:aws:iam::aws:policy/"
             "AWSSupportAccess to it (aws iam attach-role-policy).",
-            account.account_id, (Evidence(f"no role of {account.account_id} has {SUPPORT_POLICY} attached"),),
+            account.account_id, (Evidence(f"no role of {account.account_id} has {SUPPORT_POLICY} attached",
+                                          _export_file(a)),),
             f"{CONTROLS} (IAM.18, CIS 1.17); {SUPPORT_DOCS}",
         ))
     return CheckResult.of(findings)
+
+
+def _export_file(a: AccountInputs) -> str | None:
+    """The account's IAM export (the first file a document of it came from), for evidence."""
+    return next((d.file for d in a.documents if d.kind != "resource"), None)
 
 
 # ---- the confused deputy -------------------------------------------------------------------------------------------
