@@ -56,7 +56,10 @@ def latent_checks(account: AccountInputs, exposures: list[Exposure]) -> CheckRes
     findings = list(_open_rules(account, net, exposures))
     findings.extend(_open_acls(account, net))
     not_checked = []
-    if "NetworkInterfaces" in net.absent:
+    kinds = net.snapshot.kinds
+    if kinds is not None and "NetworkInterfaces" not in kinds:
+        # Instances alone do not say it: load balancers, databases and functions use groups through interfaces
+        # that only describe-network-interfaces lists.
         not_checked.append(NotChecked(
             "network integrity: unused security groups", "the snapshot has no describe-network-interfaces.json: "
             "which groups are in use cannot be told", account.account_id))
