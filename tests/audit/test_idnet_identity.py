@@ -262,3 +262,12 @@ def test_service_linked_roles_are_not_flagged(tmp_path: Path) -> None:
     slr["Path"] = "/aws-service-role/config.amazonaws.com/"
     slr["Arn"] = f"arn:aws:iam::{ACCT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
     assert rules(audit_of(tmp_path, quiet(roles=[slr])), "ROLE_SERVICE_TRUST_NO_SOURCE") == []
+
+
+def test_an_unreadable_iam_list_gates_only_medium_and_below(tmp_path: Path) -> None:
+    """A broken iam/ list hides at most a MEDIUM finding: it is its own unread part, not the IAM export."""
+    folder = _with_iam_file(tmp_path, "list-server-certificates.json", '{"ServerCertificateMetadataList": 3}')
+    report = run(folder)
+    (part,) = report.unread
+    assert part.part == "IAM lists" and part.gate is Severity.MEDIUM
+    assert report.gate_blockers(Severity.HIGH) == [] and report.gate_blockers(Severity.MEDIUM) == [part]
