@@ -150,7 +150,9 @@ def _render(report: AuditReport, fmt: str) -> str:
     "audit",
     epilog="DIR is an account snapshot folder (or a folder of them, one per account id) as `parc can --account` "
     "reads it, with, per account, when present: credential-report.csv (or credential-report.json), "
-    "password-policy.json and ec2/ (aws ec2 describe-* outputs). What is absent is reported as not checked; "
+    "password-policy.json, ec2/ (aws ec2 describe-* outputs; ec2/REGION/get-instance-metadata-defaults.json) and "
+    "iam/ (list-virtual-mfa-devices.json, list-server-certificates.json), as parc collect writes them. What is "
+    "absent is reported as not checked; "
     "what is present but could not be read too, and then --fail-on exits 2 (the password policy only gates "
     "medium and below).",
 )

@@ -175,7 +175,8 @@ def user_policy_checks(inputs: AuditInput, account: Account, a: AccountInputs) -
             account.account_id, tuple(evidence), f"{CONTROLS} (IAM.2, CIS 1.15); {GROUPS_DOCS}",
             details={"inline": inline, "attached": list(user.attached)},
         ))
-    if not any(SUPPORT_POLICY in r.attached for r in account.roles):
+    # Any partition (arn:aws-cn:..., arn:aws-us-gov:...): the AWS managed policy's name after the partition.
+    if not any(p.endswith(":iam::aws:policy/AWSSupportAccess") for r in account.roles for p in r.attached):
         findings.append(AuditFinding(
             "SUPPORT_ROLE_MISSING", Severity.LOW, "identity",
             "No role has the AWSSupportAccess policy: nobody can open AWS Support cases without broader rights",
