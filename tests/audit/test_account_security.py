@@ -187,7 +187,9 @@ def test_bad_base64_is_a_finding(tmp_path: Path) -> None:
 # ---- password policy -----------------------------------------------------------------------------------------------
 
 
-STRONG = {"MinimumPasswordLength": 14, "PasswordReusePrevention": 24, "RequireSymbols": True}
+STRONG = {"MinimumPasswordLength": 14, "PasswordReusePrevention": 24, "RequireSymbols": True, "RequireNumbers": True,
+          "RequireUppercaseCharacters": True, "RequireLowercaseCharacters": True, "MaxPasswordAge": 90}
+"""Every requirement met: CIS 1.8 / 1.9 (IAM.15, IAM.16), the character classes IAM.11-IAM.14, expiry IAM.17."""
 
 
 @pytest.mark.parametrize(("name", "text", "expected", "severity"), [
@@ -201,7 +203,8 @@ STRONG = {"MinimumPasswordLength": 14, "PasswordReusePrevention": 24, "RequireSy
      json.dumps({"PasswordPolicy": {**STRONG, "MinimumPasswordLength": 8}}), "PASSWORD_POLICY_WEAK", Severity.MEDIUM),
     ("PASSWORD_POLICY_WEAK: reuse 5 (IAM.16 asks 24)",
      json.dumps({"PasswordPolicy": {**STRONG, "PasswordReusePrevention": 5}}), "PASSWORD_POLICY_WEAK", Severity.LOW),
-    ("PASSWORD_POLICY_WEAK: reuse unset", json.dumps({"PasswordPolicy": {"MinimumPasswordLength": 20}}),
+    ("PASSWORD_POLICY_WEAK: reuse unset", json.dumps({"PasswordPolicy": {
+        **{k: v for k, v in STRONG.items() if k != "PasswordReusePrevention"}, "MinimumPasswordLength": 20}}),
      "PASSWORD_POLICY_WEAK", Severity.LOW),
     ("strong policy is fine", json.dumps({"PasswordPolicy": STRONG}), None, None),
 ])
@@ -217,9 +220,41 @@ def test_password_policy(name: str, text: str, expected: str | None, severity: S
 def test_password_policy_evidence_points_at_the_field() -> None:
     text = '{\n  "PasswordPolicy": {\n    "MinimumPasswordLength": 8,\n    "PasswordReusePrevention": 24\n  }\n}'
     policy, _ = parse_password_policy(text, "password-policy.json")
-    (f,) = password_policy_checks(ACCT, policy).findings
+    (f,) = [f for f in password_policy_checks(ACCT, policy).findings if f.details["requirement"] == "minimum_length"]
     (e,) = f.evidence
     assert (e.line, e.column, e.path) == (3, 5, "PasswordPolicy.MinimumPasswordLength")
+
+
+@pytest.mark.parametrize(("name", "changed", "requirement"), [
+    # https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html (IAM.11-IAM.17);
+    # fields: https://docs.aws.amazon.com/IAM/latest/APIReference/API_PasswordPolicy.html
+    ("PASSWORD_POLICY_WEAK: no symbol required (IAM.13)", {"RequireSymbols": False}, "symbols"),
+    ("PASSWORD_POLICY_WEAK: no number required (IAM.14)", {"RequireNumbers": False}, "numbers"),
+    ("PASSWORD_POLICY_WEAK: no uppercase required (IAM.11)", {"RequireUppercaseCharacters": False}, "uppercase"),
+    ("PASSWORD_POLICY_WEAK: no lowercase required (IAM.12)", {"RequireLowercaseCharacters": False}, "lowercase"),
+    ("PASSWORD_POLICY_WEAK: passwords expire after 180 days (IAM.17 asks 90)", {"MaxPasswordAge": 180}, "expiry"),
+    ("PASSWORD_POLICY_WEAK: passwords never expire (no MaxPasswordAge)", {"MaxPasswordAge": None}, "expiry"),
+    ("PASSWORD_POLICY_WEAK: length 13 (CIS 1.8 asks 14)", {"MinimumPasswordLength": 13}, "minimum_length"),
+    ("PASSWORD_POLICY_WEAK: reuse 23 (CIS 1.9 asks 24)", {"PasswordReusePrevention": 23}, "reuse_prevention"),
+    ("strong: expiry within 30 days is fine", {"MaxPasswordAge": 30}, None),
+    ("strong: length 30, reuse 24", {"MinimumPasswordLength": 30}, None),
+])
+def test_password_policy_one_finding_per_weakness(name: str, changed: dict[str, object],
+                                                   requirement: str | None) -> None:
+    body = {k: v for k, v in {**STRONG, **changed}.items() if v is not None}
+    policy, problems = parse_password_policy(json.dumps({"PasswordPolicy": body}), "password-policy.json")
+    assert policy is not None and not problems
+    found = password_policy_checks(ACCT, policy).findings
+    assert [(f.rule, f.details["requirement"]) for f in found] == (
+        [("PASSWORD_POLICY_WEAK", requirement)] if requirement else [])
+
+
+def test_password_policy_weaknesses_have_distinct_ids() -> None:
+    policy, _ = parse_password_policy('{"PasswordPolicy": {"MinimumPasswordLength": 6}}', "p.json")
+    found = password_policy_checks(ACCT, policy).findings
+    assert sorted(str(f.details["requirement"]) for f in found) == [
+        "expiry", "lowercase", "minimum_length", "numbers", "reuse_prevention", "symbols", "uppercase"]
+    assert len({f.id for f in found}) == len(found)
 
 
 def test_password_policy_wrong_types_and_bad_json_are_findings() -> None:

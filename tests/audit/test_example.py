@@ -24,6 +24,11 @@ EXPECTED_RULES = {
     "CLOUDTRAIL_BUCKET_PUBLIC", "CLOUDTRAIL_LOG_VALIDATION_OFF", "CLOUDTRAIL_NOT_KMS_ENCRYPTED",
     "CLOUDTRAIL_BUCKET_NO_ACCESS_LOGGING", "CLOUDTRAIL_S3_READ_EVENTS_OFF", "CONFIG_NOT_RECORDING",
     "VPC_FLOW_LOGS_MISSING", "ACCESS_ANALYZER_MISSING", "SECURITY_HUB_DISABLED",
+    # issue 13, idnet: the extra identity and network checks
+    "ROOT_USED_RECENTLY", "ROOT_NO_HARDWARE_MFA", "USER_TWO_ACTIVE_KEYS", "USER_DIRECT_POLICY", "SUPPORT_ROLE_MISSING",
+    "INSTANCE_NO_PROFILE", "IMDSV2_NOT_REQUIRED", "IMDSV2_ACCOUNT_DEFAULT_OFF", "SERVER_CERTIFICATE_EXPIRED",
+    "ROLE_SERVICE_TRUST_NO_SOURCE", "NET_SG_OPEN_ADMIN_PORT", "NET_ACL_OPEN_ADMIN_PORT", "NET_SG_UNUSED",
+    "NET_ACL_UNUSED",
 }
 
 
@@ -76,7 +81,9 @@ def test_the_promised_findings(example_report: AuditReport) -> None:
 
 def test_absent_inputs_are_not_checked(example_report: AuditReport) -> None:
     assert sorted((n.account, n.check.split(":")[0]) for n in example_report.not_checked
-                  if not n.check.startswith("logging")) == [(MGMT, "network integrity"), (DEV, "network integrity")]
+                  if not n.check.startswith("logging")) == [
+        (MGMT, "compute"), (MGMT, "compute"), (MGMT, "network integrity"),  # no ec2/: instances, metadata defaults
+        (DEV, "compute"), (DEV, "compute"), (DEV, "network integrity")]
     # the sandbox has no logging files, the management account no VPC (so no flow log to read)
     assert sorted((n.account, n.check) for n in example_report.not_checked if n.check.startswith("logging")) == [
         (MGMT, "logging: VPC flow logs"), (DEV, "logging: AWS Config recording"), (DEV, "logging: CloudTrail"),
@@ -103,6 +110,22 @@ def test_the_example_logging(example_report: AuditReport) -> None:
         ("ACCESS_ANALYZER_MISSING", MGMT, f"account {MGMT} region eu-west-1"),
         ("VPC_FLOW_LOGS_MISSING", PROD, "vpc-0c4e6a8b1d3f50002"),
     ])
+
+
+def test_the_idnet_findings_of_the_example(example_report: AuditReport) -> None:
+    """Issue 13: each deliberate idnet finding of the example, and the compliant resource next to it."""
+    r = example_report
+    assert by(r, "ROOT_NO_HARDWARE_MFA") == [f"arn:aws:iam::{PROD}:root"]  # DEV's root MFA is not in its virtual list
+    assert by(r, "SERVER_CERTIFICATE_EXPIRED") == [
+        f"arn:aws:iam::{PROD}:server-certificate/cloudfront/shop-2023"]  # api-2026 is current
+    assert by(r, "IMDSV2_NOT_REQUIRED") == ["i-0a3c5e7b9d1f20091"]  # the other two require tokens
+    assert by(r, "INSTANCE_NO_PROFILE") == ["i-0b4d6f8c1e3a20092"]
+    assert by(r, "IMDSV2_ACCOUNT_DEFAULT_OFF") == [f"arn:aws:ec2:us-east-1:{PROD}:instance-metadata-defaults"]
+    latent = {f.resource: f.severity for f in r.findings if f.rule == "NET_SG_OPEN_ADMIN_PORT"}
+    assert latent == {"sg-0a11b22c33d44e501": Severity.MEDIUM, "sg-0a99b88c77d66e010": Severity.LOW}
+    assert by(r, "NET_SG_UNUSED") == ["sg-0a99b88c77d66e010"]
+    assert by(r, "NET_ACL_UNUSED") == ["acl-0d5f7b9e2a4c60064"]
+    assert "acl-0d5f7b9e2a4c60064" not in by(r, "NET_ACL_OPEN_ADMIN_PORT")  # it denies 22 before allowing 443
 
 
 def test_order_is_by_risk(example_report: AuditReport) -> None:

@@ -31,9 +31,12 @@ def vpc_copy(tmp: Path, change: dict[str, Any] | None = None) -> Path:
 
 def test_example_vpc_findings_with_positions(tmp_path: Path) -> None:
     report = audit_of(tmp_path, ec2=vpc_copy(tmp_path))
-    assert rules(report, "NET_") == ["NET_ACL_ALLOWS_ALL", "NET_ACL_ALLOWS_ALL", "NET_DEFAULT_SG_HAS_RULES",
+    assert rules(report, "NET_") == ["NET_ACL_ALLOWS_ALL", "NET_ACL_ALLOWS_ALL",
+                                     *["NET_ACL_OPEN_ADMIN_PORT"] * 4,  # latent: test_idnet_network.py
+                                     "NET_DEFAULT_SG_HAS_RULES",
                                      "NET_INTERNET_EXPOSED", "NET_INTERNET_EXPOSED",
-                                     "NET_INTERNET_EXPOSED_SENSITIVE_PORT", "NET_SG_RULE_UNKNOWN_GROUP"]
+                                     "NET_INTERNET_EXPOSED_SENSITIVE_PORT", "NET_SG_OPEN_ADMIN_PORT",
+                                     "NET_SG_RULE_UNKNOWN_GROUP"]
     ssh = next(f for f in report.findings if f.rule == "NET_INTERNET_EXPOSED_SENSITIVE_PORT")
     assert ssh.severity is Severity.HIGH and "tcp 22 (SSH)" in ssh.title and "54.210.33.12" in ssh.title
     rule_ev = ssh.evidence[0]

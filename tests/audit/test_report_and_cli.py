@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from audit_helpers import ACCT, EXAMPLE, allow, doc, export, user, write
+from audit_helpers import ACCT, EXAMPLE, allow, arn, doc, export, managed, role, trust, user, write
 from click.testing import CliRunner
 from rich.console import Console
 
@@ -108,14 +108,20 @@ def test_html_escapes_what_the_snapshot_says(example_report: AuditReport) -> Non
 def test_exit_codes(tmp_path: Path) -> None:
     assert invoke(str(EXAMPLE), "--format", "json")[0] == 0  # findings, but no --fail-on
     assert invoke(str(EXAMPLE), "--format", "json", "--fail-on", "critical")[0] == 1
-    clean = write(tmp_path / ACCT, export(users=[user("u", policies={"p": doc(allow("s3:GetObject",
-                                                                                    "arn:aws:s3:::b/*"))})]))
+    # Permissions through a group (CIS 1.15) and a support role (CIS 1.17): nothing to report.
+    group = {"GroupName": "readers", "GroupId": "AGPAREADERS", "Path": "/", "Arn": arn("group", "readers"),
+             "GroupPolicyList": [{"PolicyName": "p", "PolicyDocument": doc(allow("s3:GetObject", "arn:aws:s3:::b/*"))}],
+             "AttachedManagedPolicies": []}
+    support = role("support", trust({"AWS": f"arn:aws:iam::{ACCT}:root"}),
+                   attached=["arn:aws:iam::aws:policy/AWSSupportAccess"])
+    clean = write(tmp_path / ACCT, export(users=[user("u", groups=["readers"])], groups=[group], roles=[support],
+                                          policies=[managed("AWSSupportAccess", doc(allow("support:*")), aws=True)]))
     code, out, _ = invoke(str(clean), "--format", "json", "--fail-on", "info")
     assert code == 0 and json.loads(out)["findings"] == []
-    # No credential report, password policy, resource policies or ec2/, nor the five logging checks' files:
-    # "not checked", never "fine".
+    # No credential report, password policy, resource policies, ec2/, server certificates, instances or metadata
+    # defaults, nor the five logging checks' files: "not checked", never "fine".
     gaps = json.loads(out)["not_checked"]
-    assert len([g for g in gaps if not g["check"].startswith("logging")]) == 4
+    assert len([g for g in gaps if not g["check"].startswith("logging")]) == 7
     assert len([g for g in gaps if g["check"].startswith("logging")]) == 5
 
 
@@ -150,8 +156,8 @@ def test_at_changes_the_ages_and_nothing_else() -> None:
     early_rules = [f["rule"] for f in json.loads(early)["findings"]]
     late_rules = [f["rule"] for f in json.loads(late)["findings"]]
     assert late_rules.count("ACCESS_KEY_NOT_ROTATED") > early_rules.count("ACCESS_KEY_NOT_ROTATED") >= 1
-    assert {r for r in late_rules if not r.startswith(("ACCESS_KEY", "PASSWORD_UNUSED"))} == \
-        {r for r in early_rules if not r.startswith(("ACCESS_KEY", "PASSWORD_UNUSED"))}
+    aged = ("ACCESS_KEY", "PASSWORD_UNUSED", "ROOT_USED_RECENTLY", "SERVER_CERTIFICATE_EXPIRED")
+    assert {r for r in late_rules if not r.startswith(aged)} == {r for r in early_rules if not r.startswith(aged)}
     assert json.loads(late)["summary"]["as_of_source"] == "--at"
 
 

@@ -150,7 +150,9 @@ def _render(report: AuditReport, fmt: str) -> str:
     "audit",
     epilog="DIR is an account snapshot folder (or a folder of them, one per account id) as `parc can --account` "
     "reads it, with, per account, when present: credential-report.csv (or credential-report.json), "
-    "password-policy.json and ec2/ (aws ec2 describe-* outputs). What is absent is reported as not checked; "
+    "password-policy.json, ec2/ (aws ec2 describe-* outputs; ec2/REGION/get-instance-metadata-defaults.json) and "
+    "iam/ (list-virtual-mfa-devices.json, list-server-certificates.json), as parc collect writes them. What is "
+    "absent is reported as not checked; "
     "what is present but could not be read too, and then --fail-on exits 2 (the password policy only gates "
     "medium and below).",
 )
@@ -170,8 +172,11 @@ def _render(report: AuditReport, fmt: str) -> str:
 @click.option("--baseline", "baseline_file", default=None, metavar="PREVIOUS.json", type=click.Path(dir_okay=False),
               help="An earlier `parc audit --format json` report: mark each finding new, unchanged or updated, list "
               "the resolved ones, and let --fail-on count only new findings (and those whose severity rose).")
+@click.option("--unused-days", "unused_days", type=click.IntRange(min=1), default=90, show_default=True,
+              metavar="N", help="An active access key or console password unused for more than N days is reported "
+              "(CIS asks 45), and a root user used within N days.")
 def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | None, at: datetime | None,
-            catalog: bool, progress: bool | None, baseline_file: str | None) -> None:
+            catalog: bool, progress: bool | None, baseline_file: str | None, unused_days: int) -> None:
     """Audit an account snapshot: account security (root, MFA, keys, passwords), identity and access (policies,
     administrators, escalation, access from outside) and network integrity, in order of risk."""
     from parc.loaders.snapshot import SnapshotError, load_audit_snapshot
@@ -194,7 +199,8 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
         cat = default_catalog()
     from parc.api import rcp_supported_services
 
-    options = AuditOptions(now, source, cat, rcp_supported_services(), use_report_time=use_report_time)
+    options = AuditOptions(now, source, cat, rcp_supported_services(), use_report_time=use_report_time,
+                           unused_days=unused_days)
     show = sys.stderr.isatty() if progress is None else progress
     with _progress(show) as update:
         report = audit(inputs, options, update)

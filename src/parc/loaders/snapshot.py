@@ -28,6 +28,7 @@ from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
 from parc.loaders.account.resources import RESOURCE_POLICIES
 from parc.loaders.collection import load_collection
 from parc.loaders.credentials import load_credential_report, load_password_policy
+from parc.loaders.idnet import load_idnet
 from parc.loaders.logging_files import load_logging
 
 __all__ = ["EC2_FOLDER", "SnapshotError", "account_folders", "load_audit_snapshot"]
@@ -72,8 +73,10 @@ def _account(folder: Path, account_id: str) -> AccountInputs:
     problems.extend(found)
     logging, found = load_logging(folder)
     problems.extend(found)
+    idnet, found = load_idnet(folder)
+    problems.extend(found)
     return AccountInputs(account_id, str(folder), tuple(documents), report, policy, network, sources, positions,
-                         tuple(problems), (folder / RESOURCE_POLICIES).is_file(), collection, logging)
+                         tuple(problems), (folder / RESOURCE_POLICIES).is_file(), collection, logging, idnet)
 
 
 def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...]]:

@@ -39,6 +39,7 @@ class Thresholds:
     unused_days: int = 90
     min_password_length: int = 14
     password_reuse: int = 24
+    password_max_age: int = 90
 
 
 def _days(now: datetime, then: datetime) -> int:
@@ -193,32 +194,65 @@ def password_policy_checks(account: str, policy: PasswordPolicy | None,
             (Evidence("get-account-password-policy: no password policy (NoSuchEntity)", policy.file),),
             CONTROLS + " (IAM.15, IAM.16); " + PASSWORD_POLICY_DOCS,
         )])
-    problems: list[tuple[Severity, Evidence]] = []
+    findings: list[AuditFinding] = []
 
     def ev(field: str, text: str) -> Evidence:
         line, col = policy.positions.get(field, (None, None))
         return Evidence(text, policy.file, f"PasswordPolicy.{field}", line, col)
 
-    if policy.minimum_length is None or policy.minimum_length < thresholds.min_password_length:
-        problems.append((Severity.MEDIUM, ev("MinimumPasswordLength",
-                                             f"MinimumPasswordLength={policy.minimum_length or 'unset'} "
-                                             f"(at least {thresholds.min_password_length})")))
-    if policy.reuse_prevention is None or policy.reuse_prevention < thresholds.password_reuse:
-        problems.append((Severity.LOW, ev("PasswordReusePrevention",
-                                          f"PasswordReusePrevention={policy.reuse_prevention or 'unset'} "
-                                          f"(at least {thresholds.password_reuse})")))
-    if not problems:
-        return CheckResult()
-    severity = max((s for s, _ in problems), key=lambda s: s.rank)
-    return CheckResult.of([AuditFinding(
-        "PASSWORD_POLICY_WEAK", severity, "account",
-        "The password policy is weaker than CIS recommends",
-        resource,
-        "Short or reused passwords are the ones found in breach lists and guessed first.",
-        f"aws iam update-account-password-policy --minimum-password-length {thresholds.min_password_length} "
-        f"--password-reuse-prevention {thresholds.password_reuse} (with the other current settings repeated: the "
-        "call replaces the whole policy)",
-        account,
-        tuple(e for _, e in problems),
-        CONTROLS + " (IAM.15, CIS 1.8; IAM.16, CIS 1.9); " + PASSWORD_POLICY_DOCS,
-    )])
+    for requirement, severity, field, text, flag, control in _weaknesses(policy, thresholds):
+        findings.append(AuditFinding(
+            "PASSWORD_POLICY_WEAK", severity, "account",
+            f"The password policy {text}",
+            resource,
+            "Short, simple, reused or never-changing passwords are the ones found in breach lists and guessed "
+            "first.",
+            f"aws iam update-account-password-policy {flag} (with the other current settings repeated: the call "
+            "replaces the whole policy)",
+            account,
+            (ev(field, f"{field}={_shown(policy, field)}"),),
+            f"{CONTROLS} ({control}); {PASSWORD_POLICY_DOCS}",
+            key=requirement,
+            details={"requirement": requirement},
+        ))
+    return CheckResult.of(findings)
+
+
+_POLICY_VALUES = {"MinimumPasswordLength": "minimum_length", "PasswordReusePrevention": "reuse_prevention",
+                  "MaxPasswordAge": "max_age", "RequireSymbols": "require_symbols", "RequireNumbers": "require_numbers",
+                  "RequireUppercaseCharacters": "require_uppercase",
+                  "RequireLowercaseCharacters": "require_lowercase"}
+
+
+def _shown(policy: PasswordPolicy, field: str) -> str:
+    value = getattr(policy, _POLICY_VALUES[field])
+    if field in policy.positions:
+        return str(value).lower() if isinstance(value, bool) else str(value) if value is not None else "unset"
+    return "unset"
+
+
+def _weaknesses(policy: PasswordPolicy, t: Thresholds) -> Iterator[tuple[str, Severity, str, str, str, str]]:
+    """Each requirement the policy misses: (requirement, severity, field, what is wrong, the CLI flag that fixes
+    it, the Security Hub / CIS control). Length and reuse are CIS 1.8 / 1.9 (IAM.15, IAM.16); the character
+    classes IAM.11-IAM.14 and expiry within 90 days IAM.17 (CIS v1.2 1.5-1.9, 1.11)."""
+    if policy.minimum_length is None or policy.minimum_length < t.min_password_length:
+        yield ("minimum_length", Severity.MEDIUM, "MinimumPasswordLength",
+               f"allows passwords shorter than {t.min_password_length} characters",
+               f"--minimum-password-length {t.min_password_length}", "IAM.15, CIS 1.8")
+    if policy.reuse_prevention is None or policy.reuse_prevention < t.password_reuse:
+        yield ("reuse_prevention", Severity.LOW, "PasswordReusePrevention",
+               f"remembers fewer than {t.password_reuse} previous passwords (reuse is possible)",
+               f"--password-reuse-prevention {t.password_reuse}", "IAM.16, CIS 1.9")
+    for requirement, present, field, what, flag, control in (
+            ("symbols", policy.require_symbols, "RequireSymbols", "a symbol", "--require-symbols", "IAM.13"),
+            ("numbers", policy.require_numbers, "RequireNumbers", "a number", "--require-numbers", "IAM.14"),
+            ("uppercase", policy.require_uppercase, "RequireUppercaseCharacters", "an uppercase letter",
+             "--require-uppercase-characters", "IAM.11"),
+            ("lowercase", policy.require_lowercase, "RequireLowercaseCharacters", "a lowercase letter",
+             "--require-lowercase-characters", "IAM.12")):
+        if not present:
+            yield (requirement, Severity.LOW, field, f"does not require {what}", flag, control)
+    if policy.max_age is None or policy.max_age > t.password_max_age:
+        yield ("expiry", Severity.LOW, "MaxPasswordAge",
+               f"does not expire passwords within {t.password_max_age} days",
+               f"--max-password-age {t.password_max_age}", "IAM.17")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from parc.core.account.model import Estate
 from parc.core.audit.collection import CollectionRecord
 from parc.core.audit.credentials import CredentialReport, PasswordPolicy
+from parc.core.audit.idnet_inputs import IdnetInputs
 from parc.core.audit.logging_model import LoggingSnapshot
 from parc.core.findings import Finding, Position
 from parc.core.network.network import Network
@@ -83,6 +84,8 @@ class AccountInputs:
     """What ``parc collect`` could not collect (its collection.json), when it wrote the snapshot."""
     logging: LoggingSnapshot | None = None
     """CloudTrail, AWS Config, flow logs, Access Analyzer and Security Hub, per region (None: none of the files)."""
+    idnet: IdnetInputs = field(default_factory=IdnetInputs)
+    """Virtual MFA devices, server certificates, instances' profiles and metadata options (``parc.loaders.idnet``)."""
 
 
 @dataclass(frozen=True)

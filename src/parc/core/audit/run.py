@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 
@@ -25,13 +25,25 @@ from parc.core.audit.account_security import (
     password_policy_checks,
 )
 from parc.core.audit.collection import collection_checks
+from parc.core.audit.compute import compute_checks
 from parc.core.audit.external import external_access
 from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
+from parc.core.audit.identity_extra import (
+    CHECK_CONFUSED_DEPUTY,
+    CHECK_USERS,
+    certificate_checks,
+    confused_deputy_checks,
+    credential_extra_checks,
+    root_hardware_mfa_checks,
+    user_policy_checks,
+)
 from parc.core.audit.inputs import AuditInput
 from parc.core.audit.logging_checks import logging_checks
 from parc.core.audit.model import CATEGORIES, SEVERITIES, AuditFinding, CheckResult, NotChecked, Severity
 from parc.core.audit.network import CHECK as NETWORK_CHECK
 from parc.core.audit.network import network_checks
+from parc.core.audit.network_latent import CHECK as LATENT_CHECK
+from parc.core.audit.network_latent import latent_checks
 from parc.core.audit.policies import audited_documents, policy_checks
 from parc.core.audit.privilege import PrivilegeResult, privilege
 from parc.core.audit.unread import CHECKS, CREDENTIAL_REPORT, NETWORK, PASSWORD_POLICY, UnreadPart, unread_parts
@@ -55,6 +67,15 @@ class AuditOptions:
     use_report_time: bool = True
     """Measure each account's credential ages to its own report's generation time (the CLI's JSON output gives it;
     a bare CSV, its latest date) rather than to ``now``; False when the user named the time (``--at``)."""
+    unused_days: int | None = None
+    """``--unused-days``: the age past which an active credential counts as unused, and the window of "root used
+    recently" (default ``thresholds.unused_days``, 90; CIS 1.12 asks 45)."""
+
+    @property
+    def effective_thresholds(self) -> Thresholds:
+        if self.unused_days is None:
+            return self.thresholds
+        return replace(self.thresholds, unused_days=self.unused_days)
 
 
 @dataclass(frozen=True)
@@ -134,6 +155,7 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
     result += CheckResult.of(not_checked=[NotChecked(CHECKS[u.part], u.reason(), u.account) for u in unread])
     unloaded = {(u.account, u.part) for u in unread if u.whole}
 
+    thresholds = options.effective_thresholds
     t = stage("account security", len(inputs.accounts))
     for a in inputs.accounts:
         report = a.credential_report
@@ -142,10 +164,18 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
             now = report.generated or report.latest or options.now
         if (a.account_id, CREDENTIAL_REPORT) not in unloaded:  # else "not checked" says why, not "absent"
             result += guarded(CHECK_CREDENTIALS, a.account_id,
-                              partial(credential_checks, a.account_id, report, now, options.thresholds))
+                              partial(credential_checks, a.account_id, report, now, thresholds))
+            result += guarded(CHECK_CREDENTIALS, a.account_id,
+                              partial(credential_extra_checks, a.account_id, report, now, thresholds))
+            result += guarded("account security: hardware MFA for the root user", a.account_id,
+                              partial(root_hardware_mfa_checks, a.account_id, report, a.idnet))
+        result += guarded("identity: expired server certificates", a.account_id,
+                          partial(certificate_checks, a.account_id, a.idnet, now))
+        result += guarded("compute: instance profiles and IMDSv2", a.account_id,
+                          partial(compute_checks, a.account_id, a.idnet))
         if (a.account_id, PASSWORD_POLICY) not in unloaded:
             result += guarded(CHECK_PASSWORD_POLICY, a.account_id,
-                              partial(password_policy_checks, a.account_id, a.password_policy, options.thresholds))
+                              partial(password_policy_checks, a.account_id, a.password_policy, thresholds))
         t()
 
     result += guarded("collection gaps", None, lambda: collection_checks(inputs.collections))
@@ -169,6 +199,10 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
     except Exception as exc:  # a bug must not hide the other checks' findings
         result += _failed("administrators and escalation paths", None, exc)
 
+    for acct, a in zip(estate.accounts, inputs.accounts, strict=False):
+        result += guarded(CHECK_USERS, a.account_id, partial(user_policy_checks, inputs, acct, a))
+    result += guarded(CHECK_CONFUSED_DEPUTY, None, lambda: confused_deputy_checks(inputs, ev))
+
     t = stage("access from outside", 1)
     result += guarded("access from outside", None, lambda: external_access(inputs, ev, options.catalog))
     t()
@@ -184,12 +218,14 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
         if a.network is None and (a.account_id, NETWORK) in unloaded:
             t()
             continue
+        exps: list[Exposure] = []
         try:
             exps = a.network.exposed() if a.network is not None else []
             exposures.extend(exps)
             result += network_checks(a, exps)
         except Exception as exc:  # a bug must not hide the other checks' findings
             result += _failed(NETWORK_CHECK, a.account_id, exc)
+        result += guarded(LATENT_CHECK, a.account_id, partial(latent_checks, a, exps))
         t()
 
     return _report(inputs, options, result, found, graph, exposures, tuple(unread))

@@ -10,7 +10,8 @@ naming the file and why, and a ``--fail-on`` gate that the part could change can
 Which part gates what: every part can hide a CRITICAL finding (an administrator in the IAM export, an SCP or RCP
 that narrows or a resource policy that opens access, a role a Lambda function runs with, the root user's MFA in the
 credential report, a database open to the internet in the network), except the password policy, whose checks give
-at most MEDIUM: it gates ``--fail-on medium``, ``low`` and ``info`` only.
+at most MEDIUM: it gates ``--fail-on medium``, ``low`` and ``info`` only; likewise the IAM lists of ``iam/`` (the
+root user's hardware MFA, expired certificates: MEDIUM) and the instance metadata defaults (LOW).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ CREDENTIAL_REPORT = "credential report"
 PASSWORD_POLICY = "password policy"
 NETWORK = "network"
 LOGGING = "logging"
+IAM_LISTS = "IAM lists"
+METADATA_DEFAULTS = "instance metadata defaults"
 
 CHECKS = {
     IAM: "identity and access (policies, administrators, escalation, access from outside)",
@@ -53,10 +56,13 @@ CHECKS = {
     PASSWORD_POLICY: "account security: password policy",
     NETWORK: "network integrity: internet exposure, default security groups, network ACLs",
     LOGGING: "logging and detection: CloudTrail, AWS Config, VPC flow logs, Access Analyzer, Security Hub",
+    IAM_LISTS: "account security and identity: the root user's hardware MFA, expired server certificates",
+    METADATA_DEFAULTS: "compute: the account's instance metadata defaults (IMDSv2)",
 }
 """The checks each part feeds, as the "not checked" entry names them."""
 
-GATES = {part: Severity.CRITICAL for part in CHECKS} | {PASSWORD_POLICY: Severity.MEDIUM, LOGGING: Severity.HIGH}
+GATES = {part: Severity.CRITICAL for part in CHECKS} | {PASSWORD_POLICY: Severity.MEDIUM, LOGGING: Severity.HIGH,
+                                                        IAM_LISTS: Severity.MEDIUM, METADATA_DEFAULTS: Severity.LOW}
 """The most severe finding a part's checks can give: the part gates every ``--fail-on`` at or below it."""
 
 
@@ -71,11 +77,15 @@ def part_of(file: str | None) -> str:
     name = parts[-1]
     if "organizations" in parts[:-1] or name == "organizations":
         return ORGANIZATION
+    if name == "get-instance-metadata-defaults.json":
+        return METADATA_DEFAULTS
     if any(p in parts[:-1] for p in ("cloudtrail", "config", "accessanalyzer", "securityhub")) \
             or name in ("describe-flow-logs.json", "get-bucket-logging.json"):
         return LOGGING
     if "ec2" in parts[:-1] or name == "ec2":
         return NETWORK
+    if len(parts) > 1 and parts[-2] == "iam":
+        return IAM_LISTS
     if name.startswith("get-account-authorization-details"):
         return IAM
     if name == "resource-policies.json":
