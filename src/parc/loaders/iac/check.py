@@ -1,0 +1,155 @@
+"""Validate the policies of a template: resolve each document (every way its ``Fn::If`` conditions can go), run the
+policy validator on it, and report the findings at the template's lines with the resource that holds the policy.
+
+A finding on a value parc had to stand in for (an import, a parameter with no value, an unknown tag) is not shown
+as if it were about the user's text: it becomes one IAC_UNCHECKED_VALUE warning at that value, so nothing is
+silently skipped and nothing is invented.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from parc.core.findings import Finding, FindingType, Position
+from parc.core.lint import validate
+from parc.core.policy.jsonpos import JMember, JNode, JsonSyntaxError, parse_json
+from parc.loaders.iac.cloudformation import lambda_function_arn, lambda_principal, template_context
+from parc.loaders.iac.intrinsics import FUNCTIONS_LINK, Resolver, check_condition, conditions_used
+from parc.loaders.iac.model import EmbeddedPolicy, IacReport
+
+MAX_EXHAUSTIVE = 4
+"""Up to this many conditions in one document, every combination is checked; beyond, all true, all false and each
+one flipped alone (2 + 2n documents instead of 2^n)."""
+
+
+def assignments(conditions: Sequence[str]) -> list[dict[str, bool]]:
+    if not conditions:
+        return [{}]
+    if len(conditions) <= MAX_EXHAUSTIVE:
+        return [dict(zip(conditions, combo, strict=True))
+                for combo in itertools.product((True, False), repeat=len(conditions))]
+    out = [dict.fromkeys(conditions, True), dict.fromkeys(conditions, False)]
+    for c in conditions:
+        out.append({k: k != c for k in conditions})
+        out.append({k: k == c for k in conditions})
+    return out
+
+
+def reposition(node: JNode, pos: Position) -> JNode:
+    """A document parsed from a JSON string: every element at the string's place in the template."""
+    node.pos = pos
+    if node.kind == "object":
+        for m in node.members:
+            m.key_pos = pos
+            reposition(m.node, pos)
+    elif node.kind == "array":
+        for i in node.items:
+            reposition(i, pos)
+    return node
+
+
+def as_document(doc: JNode, ep: EmbeddedPolicy, name: str, found: list[Finding]) -> JNode | None:
+    """A resolved document as an object: a JSON string (RepositoryPolicyText, AccessPolicies ...) is parsed."""
+    if doc.kind == "string":
+        try:
+            return reposition(parse_json(str(doc.value)), doc.pos)
+        except (JsonSyntaxError, RecursionError) as exc:
+            message = exc.message if isinstance(exc, JsonSyntaxError) else "nested too deeply"
+            found.append(Finding("IAC_POLICY_NOT_JSON", FindingType.ERROR, f"The policy is a string that is not a "
+                                 f"JSON document: {message}.", ep.path, doc.pos, name, resource=ep.resource))
+            return None
+    if ep.element_paths:
+        _lambda_fixup(doc)
+    return doc
+
+
+def _lambda_fixup(doc: JNode) -> None:
+    """Turn the markers ``lambda_statement`` left into the principal and ARN Lambda writes."""
+    statements = doc.get("Statement")
+    if statements is None or statements.node.kind != "array" or not statements.node.items:
+        return
+    st = statements.node.items[0]
+    for i, m in enumerate(st.members):
+        inner = m.node.members[0] if m.node.kind == "object" and len(m.node.members) == 1 else None
+        if inner is not None and inner.key == "__LambdaPrincipal__":
+            st.members[i] = JMember(m.key, m.key_pos, lambda_principal(inner.node))
+        elif inner is not None and inner.key == "__LambdaFunction__":
+            st.members[i] = JMember(m.key, m.key_pos, lambda_function_arn(inner.node))
+
+
+def _full_path(ep: EmbeddedPolicy, path: str) -> str:
+    for prefix, prop in ep.element_paths:
+        if path == prefix or path.startswith((prefix + ".", prefix + "[")):
+            return prop + path[len(prefix):]
+    if ep.element_paths:
+        return ep.path
+    return f"{ep.path}.{path}" if path else ep.path
+
+
+def check_policy(ep: EmbeddedPolicy, resolver_for: object, name: str, catalog: object | None,
+                 unknown: set[Position], branches: list[dict[str, bool]]) -> list[Finding]:
+    """Findings of one policy over every branch assignment (deduplicated; those of some branches only say which)."""
+    seen: dict[tuple[str, str, str, Position | None], tuple[Finding, list[int]]] = {}
+    for index, branch in enumerate(branches):
+        r: Resolver = resolver_for(branch)  # type: ignore[operator]
+        resolved = r.resolve(ep.node)
+        found = [f for f in r.findings]
+        doc = as_document(resolved, ep, name, found) if resolved is not None else None
+        opaque = r.opaque | unknown
+        if doc is not None:
+            result = validate(doc, ep.policy_type, catalog)
+            for f in result.findings:
+                pos = f.position if f.position is not None and f.position.line > 0 else ep.node.pos
+                if pos in opaque and any(x.position == pos for x in r.findings):
+                    continue  # the resolver already said why this value is unknown (a missing parameter ...)
+                if pos in opaque:
+                    f = Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, "This value is known only at deploy time "
+                                "(an import, a parameter without a value, an attribute parc has no shape for): parc "
+                                f"could not check it ({f.code} on parc's stand-in).", f.path, pos,
+                                learn_more=FUNCTIONS_LINK, details={"hidden": f.code})
+                found.append(replace(f, position=pos, path=_full_path(ep, f.path), file=name, resource=ep.resource))
+        for f in found:
+            if not f.path:
+                f = replace(f, path=ep.path)
+            f = replace(f, file=name, resource=ep.resource)
+            key = (f.code, f.path, f.message, f.position)
+            if key not in seen:
+                seen[key] = (f, [])
+            if index not in seen[key][1]:
+                seen[key][1].append(index)
+    out = []
+    for f, where in seen.values():
+        if len(where) < len(branches):
+            fixed = {c: v for c, v in branches[where[0]].items() if all(branches[w][c] == v for w in where)}
+            if fixed:
+                when = ", ".join(f"{c} is {'true' if v else 'false'}" for c, v in sorted(fixed.items()))
+                f = replace(f, message=f"{f.message} (when {when})")
+        out.append(f)
+    return out
+
+
+def check_cloudformation(report: IacReport, root: JNode, given: Mapping[str, str], catalog: object | None) -> None:
+    """Validate every policy of the template and add the findings to the report, in template order."""
+    template = template_context(root, given)
+    unknown = {f.position for f in report.unreadable if f.code == "IAC_UNKNOWN_TAG" and f.position is not None}
+    findings = list(report.findings)
+    checked_conditions: set[str] = set()
+    for ep in report.policies:
+        names = sorted(conditions_used(ep.node, template))
+        for c in names:
+            if c in template.conditions and c not in checked_conditions:
+                checked_conditions.add(c)
+                r = Resolver(template, {})
+                check_condition(template.conditions[c], r, c)
+                findings.extend(replace(f, file=report.name, path=f"Conditions.{c}") for f in r.findings)
+
+        def make(branch: dict[str, bool]) -> Resolver:
+            return Resolver(template, branch)
+
+        findings.extend(check_policy(ep, make, report.name, catalog, unknown, assignments(names)))
+    unique: dict[tuple[str, str, str, Position | None], Finding] = {}
+    for f in findings:
+        unique.setdefault((f.code, f.path, f.message, f.position), f)
+    report.findings = tuple(sorted(unique.values(), key=lambda f: (f.line or 0, f.column or 0)))
