@@ -9,7 +9,7 @@ silently skipped and nothing is invented.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from parc.core.findings import Finding, FindingType, Position
@@ -88,21 +88,23 @@ def _full_path(ep: EmbeddedPolicy, path: str) -> str:
     return f"{ep.path}.{path}" if path else ep.path
 
 
-def check_policy(ep: EmbeddedPolicy, resolver_for: object, name: str, catalog: object | None,
-                 unknown: set[Position], branches: list[dict[str, bool]]) -> list[Finding]:
-    """Findings of one policy over every branch assignment (deduplicated; those of some branches only say which)."""
+def check_policy(ep: EmbeddedPolicy, resolver_for: Callable[[dict[str, bool]], Resolver] | None, name: str,
+                 catalog: object | None, unknown: set[Position], branches: list[dict[str, bool]]) -> list[Finding]:
+    """Findings of one policy over every branch assignment (deduplicated; those of some branches only say which).
+    ``resolver_for`` None: the document holds no intrinsic functions (a Terraform plan's resolved values)."""
     seen: dict[tuple[str, str, str, Position | None], tuple[Finding, list[int]]] = {}
     for index, branch in enumerate(branches):
-        r: Resolver = resolver_for(branch)  # type: ignore[operator]
-        resolved = r.resolve(ep.node)
-        found = [f for f in r.findings]
+        r = resolver_for(branch) if resolver_for is not None else None
+        resolved = r.resolve(ep.node) if r is not None else ep.node
+        found = list(r.findings) if r is not None else []
         doc = as_document(resolved, ep, name, found) if resolved is not None else None
-        opaque = r.opaque | unknown
+        opaque = (r.opaque if r is not None else set()) | unknown | ep.opaque
+        resolver_findings = r.findings if r is not None else []
         if doc is not None:
             result = validate(doc, ep.policy_type, catalog)
             for f in result.findings:
                 pos = f.position if f.position is not None and f.position.line > 0 else ep.node.pos
-                if pos in opaque and any(x.position == pos for x in r.findings):
+                if pos in opaque and any(x.position == pos for x in resolver_findings):
                     continue  # the resolver already said why this value is unknown (a missing parameter ...)
                 if pos in opaque:
                     f = Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, "This value is known only at deploy time "
@@ -149,7 +151,19 @@ def check_cloudformation(report: IacReport, root: JNode, given: Mapping[str, str
             return Resolver(template, branch)
 
         findings.extend(check_policy(ep, make, report.name, catalog, unknown, assignments(names)))
+    report.findings = _ordered(findings)
+
+
+def check_plain(report: IacReport, catalog: object | None) -> None:
+    """Validate the policies of a Terraform plan (values already resolved)."""
+    findings = list(report.findings)
+    for ep in report.policies:
+        findings.extend(check_policy(ep, None, report.name, catalog, set(), [{}]))
+    report.findings = _ordered(findings)
+
+
+def _ordered(findings: list[Finding]) -> tuple[Finding, ...]:
     unique: dict[tuple[str, str, str, Position | None], Finding] = {}
     for f in findings:
         unique.setdefault((f.code, f.path, f.message, f.position), f)
-    report.findings = tuple(sorted(unique.values(), key=lambda f: (f.line or 0, f.column or 0)))
+    return tuple(sorted(unique.values(), key=lambda f: (f.line or 0, f.column or 0)))

@@ -223,10 +223,10 @@ def _sub(r: Resolver, arg: JNode, pos: Position) -> JNode | None:
     opaque_before = len(r.opaque)
     out: list[str] = []
     last = 0
-    for m in _SUB_VAR.finditer(template):
-        out.append(template[last : m.start()])
-        last = m.end()
-        name = m.group(1)
+    for match in _SUB_VAR.finditer(template):
+        out.append(template[last : match.start()])
+        last = match.end()
+        name = match.group(1)
         if name.startswith("!"):
             out.append("${" + name[1:] + "}")
             continue

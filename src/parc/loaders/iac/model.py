@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from parc.core.findings import Finding
+from parc.core.findings import Finding, Position
 from parc.core.policy.jsonpos import JNode
 from parc.core.policy.model import PolicyType
 
@@ -18,11 +18,14 @@ class EmbeddedPolicy:
     path: str
     """Where the document is in the template (``Resources.Role.Properties.Policies[0].PolicyDocument``), the prefix
     of its findings' paths."""
-    policy_type: PolicyType
+    policy_type: PolicyType | None
+    """None: inferred from the document (Terraform's aws_iam_policy_document, used as either kind)."""
     node: JNode
     """As written (CloudFormation: intrinsics unresolved) with the template's positions."""
     element_paths: tuple[tuple[str, str], ...] = ()
     """For a statement parc builds from properties (AWS::Lambda::Permission): policy path prefix -> property path."""
+    opaque: frozenset[Position] = frozenset()
+    """Positions of values not known where the policy is written (a Terraform reference in a .tf file)."""
 
 
 @dataclass

@@ -112,7 +112,7 @@ def _untagged(node: yaml.Node, unknown: list[TagError], depth: int) -> JNode:
 
 def _scalar(node: yaml.Node, p: Position) -> JNode:
     text = str(node.value)
-    if node.tag.startswith("!") or node.style is not None:  # quoted or tagged: a string as written
+    if node.tag.startswith("!") or getattr(node, "style", None):  # quoted or tagged: a string as written
         return JNode(text, "string", p)
     if node.tag == _BOOL and text.lower() in ("true", "false"):
         return JNode(text.lower() == "true", "bool", p)
