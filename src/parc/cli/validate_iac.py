@@ -100,8 +100,8 @@ def check_source(source: PolicySource, kind: str, given: dict[str, str], catalog
         if root is not None and not looks_like_template(root):
             if source.from_folder:
                 return None
-            f = Finding("IAC_NOT_A_TEMPLATE", FindingType.ERROR, "Not a CloudFormation template (no Resources or AWSTemplateFormatVersion).", "", root.pos,
-                        source.name)
+            f = Finding("IAC_NOT_A_TEMPLATE", FindingType.ERROR, "Not a CloudFormation template (no Resources or "
+                        "AWSTemplateFormatVersion).", "", root.pos, source.name)
             return IacReport(source.name, source.text, (f,), unreadable=[f])
         if root is not None:
             check_cloudformation(report, root, given, catalog)

@@ -25,18 +25,18 @@ LAMBDA_PERMISSION_LINK = (
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html"
 )
 
-I, R, T = PolicyType.IDENTITY, PolicyType.RESOURCE, PolicyType.TRUST
+ID, R, T = PolicyType.IDENTITY, PolicyType.RESOURCE, PolicyType.TRUST
 _INLINE = "Policies[].PolicyDocument"
 POLICY_PROPERTIES: dict[str, tuple[tuple[str, PolicyType], ...]] = {
-    "AWS::IAM::Policy": (("PolicyDocument", I),),
-    "AWS::IAM::ManagedPolicy": (("PolicyDocument", I),),
-    "AWS::IAM::Role": (("AssumeRolePolicyDocument", T), (_INLINE, I)),
-    "AWS::IAM::User": ((_INLINE, I),),
-    "AWS::IAM::Group": ((_INLINE, I),),
-    "AWS::IAM::UserPolicy": (("PolicyDocument", I),),
-    "AWS::IAM::RolePolicy": (("PolicyDocument", I),),
-    "AWS::IAM::GroupPolicy": (("PolicyDocument", I),),
-    "AWS::SSO::PermissionSet": (("InlinePolicy", I),),
+    "AWS::IAM::Policy": (("PolicyDocument", ID),),
+    "AWS::IAM::ManagedPolicy": (("PolicyDocument", ID),),
+    "AWS::IAM::Role": (("AssumeRolePolicyDocument", T), (_INLINE, ID)),
+    "AWS::IAM::User": ((_INLINE, ID),),
+    "AWS::IAM::Group": ((_INLINE, ID),),
+    "AWS::IAM::UserPolicy": (("PolicyDocument", ID),),
+    "AWS::IAM::RolePolicy": (("PolicyDocument", ID),),
+    "AWS::IAM::GroupPolicy": (("PolicyDocument", ID),),
+    "AWS::SSO::PermissionSet": (("InlinePolicy", ID),),
     "AWS::S3::BucketPolicy": (("PolicyDocument", R),),
     "AWS::SQS::QueuePolicy": (("PolicyDocument", R),),
     "AWS::SNS::TopicPolicy": (("PolicyDocument", R),),
@@ -214,7 +214,8 @@ def lambda_statement(logical: str, props: JNode, base: str) -> EmbeddedPolicy:
         return m.node if m is not None else None
 
     pos = props.pos
-    members = [JMember("Sid", pos, JNode(logical, "string", pos)), JMember("Effect", pos, JNode("Allow", "string", pos))]
+    members = [JMember("Sid", pos, JNode(logical, "string", pos)),
+               JMember("Effect", pos, JNode("Allow", "string", pos))]
     paths: list[tuple[str, str]] = []
     principal = prop("Principal")
     if principal is not None:

@@ -18,14 +18,14 @@ from parc.core.policy.model import PolicyType
 from parc.loaders.iac.model import EmbeddedPolicy, IacReport
 
 PLAN_LINK = "https://developer.hashicorp.com/terraform/internals/json-format"
-I, R, T = PolicyType.IDENTITY, PolicyType.RESOURCE, PolicyType.TRUST
+ID, R, T = PolicyType.IDENTITY, PolicyType.RESOURCE, PolicyType.TRUST
 
 POLICY_ATTRIBUTES: dict[str, tuple[tuple[str, PolicyType | None], ...]] = {
-    "aws_iam_policy": (("policy", I),),
-    "aws_iam_role": (("assume_role_policy", T), ("inline_policy[].policy", I)),
-    "aws_iam_role_policy": (("policy", I),),
-    "aws_iam_user_policy": (("policy", I),),
-    "aws_iam_group_policy": (("policy", I),),
+    "aws_iam_policy": (("policy", ID),),
+    "aws_iam_role": (("assume_role_policy", T), ("inline_policy[].policy", ID)),
+    "aws_iam_role_policy": (("policy", ID),),
+    "aws_iam_user_policy": (("policy", ID),),
+    "aws_iam_group_policy": (("policy", ID),),
     "aws_s3_bucket_policy": (("policy", R),),
     "aws_sqs_queue_policy": (("policy", R),),
     "aws_sqs_queue": (("policy", R),),
@@ -137,7 +137,7 @@ def find_plan_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], li
                     doc = _get(item, "policy")
                     if doc is not None and _str(doc):
                         policies.append(EmbeddedPolicy(r.address, f"{r.address}.inline_policy[{i}].policy",
-                                                       ptype or I, doc))
+                                                       ptype or ID, doc))
                 continue
             doc = _get(r.values, attr)
             if doc is None or (doc.kind == "null"):

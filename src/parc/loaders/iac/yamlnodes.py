@@ -13,9 +13,8 @@ A short-form tag becomes the long form (``!Sub x`` -> ``{"Fn::Sub": x}``), so on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 import yaml
 
