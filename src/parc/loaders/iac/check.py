@@ -19,6 +19,7 @@ from parc.loaders.iac.cloudformation import lambda_function_arn, lambda_principa
 from parc.loaders.iac.intrinsics import FUNCTIONS_LINK, Resolver, check_condition, conditions_used
 from parc.loaders.iac.model import EmbeddedPolicy, IacReport
 
+PLAN_LINK = "https://developer.hashicorp.com/terraform/internals/json-format"
 MAX_EXHAUSTIVE = 4
 """Up to this many conditions in one document, every combination is checked; beyond, all true, all false and each
 one flipped alone (2 + 2n documents instead of 2^n)."""
@@ -92,7 +93,7 @@ def check_policy(ep: EmbeddedPolicy, resolver_for: Callable[[dict[str, bool]], R
                  catalog: object | None, unknown: set[Position], branches: list[dict[str, bool]]) -> list[Finding]:
     """Findings of one policy over every branch assignment (deduplicated; those of some branches only say which).
     ``resolver_for`` None: the document holds no intrinsic functions (a Terraform plan's resolved values)."""
-    seen: dict[tuple[str, str, str, Position | None], tuple[Finding, list[int]]] = {}
+    seen: dict[tuple[object, ...], tuple[Finding, list[int]]] = {}
     for index, branch in enumerate(branches):
         r = resolver_for(branch) if resolver_for is not None else None
         resolved = r.resolve(ep.node) if r is not None else ep.node
@@ -100,23 +101,38 @@ def check_policy(ep: EmbeddedPolicy, resolver_for: Callable[[dict[str, bool]], R
         doc = as_document(resolved, ep, name, found) if resolved is not None else None
         opaque = (r.opaque if r is not None else set()) | unknown | ep.opaque
         resolver_findings = r.findings if r is not None else []
+        hidden: list[str] = []
         if doc is not None:
             result = validate(doc, ep.policy_type, catalog)
             for f in result.findings:
+                if ep.implicit_resource and f.code == "MISSING_RESOURCE":
+                    continue
                 pos = f.position if f.position is not None and f.position.line > 0 else ep.node.pos
-                if pos in opaque and any(x.position == pos for x in resolver_findings):
-                    continue  # the resolver already said why this value is unknown (a missing parameter ...)
+                if pos in opaque and (pos in unknown or any(x.position == pos for x in resolver_findings)):
+                    continue  # the reader or resolver already said why this value is unknown (a missing parameter ...)
+                if pos in ep.opaque:  # a Terraform reference in a .tf file: said once for the policy, below
+                    hidden.append(_full_path(ep, f.path))
+                    continue
                 if pos in opaque:
                     f = Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, "This value is known only at deploy time "
                                 "(an import, a parameter without a value, an attribute parc has no shape for): parc "
                                 f"could not check it ({f.code} on parc's stand-in).", f.path, pos,
                                 learn_more=FUNCTIONS_LINK, details={"hidden": f.code})
                 found.append(replace(f, position=pos, path=_full_path(ep, f.path), file=name, resource=ep.resource))
+        if hidden:
+            paths = sorted(set(hidden))
+            n = len(paths)
+            found.append(Finding("IAC_UNCHECKED_VALUE", FindingType.SUGGESTION, f"{n} value{'s' if n != 1 else ''} "
+                                 f"of this policy {'are references' if n != 1 else 'is a reference'} known only in a "
+                                 f"plan ({', '.join(paths[:3])}{' ...' if len(paths) > 3 else ''}): parc did not "
+                                 "check them here; validate the plan (terraform show -json) to check them.", ep.path,
+                                 ep.node.pos, learn_more=PLAN_LINK))
         for f in found:
             if not f.path:
                 f = replace(f, path=ep.path)
             f = replace(f, file=name, resource=ep.resource)
-            key = (f.code, f.path, f.message, f.position)
+            # one finding per code and place: a branch that drops a statement renumbers the next ones
+            key = (f.code, f.position) if f.position is not None else (f.code, f.path, f.message)
             if key not in seen:
                 seen[key] = (f, [])
             if index not in seen[key][1]:
@@ -124,11 +140,28 @@ def check_policy(ep: EmbeddedPolicy, resolver_for: Callable[[dict[str, bool]], R
     out = []
     for f, where in seen.values():
         if len(where) < len(branches):
-            fixed = {c: v for c, v in branches[where[0]].items() if all(branches[w][c] == v for w in where)}
-            if fixed:
-                when = ", ".join(f"{c} is {'true' if v else 'false'}" for c, v in sorted(fixed.items()))
+            deciding = _deciding(branches, set(where))
+            if deciding:
+                when = ", ".join(f"{c} is {'true' if v else 'false'}" for c, v in sorted(deciding.items()))
                 f = replace(f, message=f"{f.message} (when {when})")
         out.append(f)
+    return out
+
+
+def _deciding(branches: list[dict[str, bool]], where: set[int]) -> dict[str, bool]:
+    """The conditions whose value decides a finding that only some branches have: those fixed over the branches
+    that have it, and that, flipped alone in one of them, give a branch without it."""
+    index = {tuple(sorted(b.items())): i for i, b in enumerate(branches)}
+    first = branches[min(where)]
+    out: dict[str, bool] = {}
+    for c, v in first.items():
+        if not all(branches[w][c] == v for w in where):
+            continue
+        for w in where:
+            flipped = index.get(tuple(sorted({**branches[w], c: not v}.items())))
+            if flipped is not None and flipped not in where:
+                out[c] = v
+                break
     return out
 
 

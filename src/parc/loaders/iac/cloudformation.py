@@ -53,6 +53,9 @@ POLICY_PROPERTIES: dict[str, tuple[tuple[str, PolicyType], ...]] = {
 }
 """Resource type -> (property, policy type). ``Policies[].PolicyDocument``: each inline policy of the list."""
 
+IMPLICIT_RESOURCE = frozenset({"AWS::ECR::Repository"})
+"""Policies whose statements name no Resource: the service applies them to the repository that holds them."""
+
 _ORG_POLICY_TYPES = {"SERVICE_CONTROL_POLICY": PolicyType.SCP, "RESOURCE_CONTROL_POLICY": PolicyType.RCP}
 
 
@@ -198,7 +201,8 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
                 continue
             doc = props.get(prop)
             if doc is not None:
-                out.append(EmbeddedPolicy(logical, f"{base}.Properties.{prop}", ptype, doc.node))
+                out.append(EmbeddedPolicy(logical, f"{base}.Properties.{prop}", ptype, doc.node,
+                                          implicit_resource=rtype in IMPLICIT_RESOURCE))
     return out, findings
 
 

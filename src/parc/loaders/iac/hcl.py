@@ -21,7 +21,7 @@ from lark.exceptions import LarkError
 from parc.core.findings import Finding, FindingType, Position
 from parc.core.policy.jsonpos import JMember, JNode, JsonSyntaxError, parse_json
 from parc.loaders.iac.model import EmbeddedPolicy, IacReport
-from parc.loaders.iac.terraform import POLICY_ATTRIBUTES, lambda_permission_from
+from parc.loaders.iac.terraform import IMPLICIT_RESOURCE, POLICY_ATTRIBUTES, lambda_permission_from
 
 DOCUMENT_LINK = "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/iam_policy_document"
 HCL_LINK = "https://developer.hashicorp.com/terraform/language/syntax/configuration"
@@ -311,7 +311,7 @@ def read_hcl(name: str, text: str) -> IacReport:
             values = JNode([JMember(k, p, evaluate(v, ev)) for k, (v, p) in attrs.items()], "object", block.pos)
             ep = lambda_permission_from(address, values)
             policies.append(EmbeddedPolicy(ep.resource, ep.path, ep.policy_type, ep.node, ep.element_paths,
-                                           frozenset(ev.opaque)))
+                                           opaque=frozenset(ev.opaque)))
             continue
         for attr, ptype in POLICY_ATTRIBUTES.get(rtype, ()):
             if attr == "inline_policy[].policy":
@@ -330,7 +330,8 @@ def read_hcl(name: str, text: str) -> IacReport:
                                                 "plan (terraform show -json).", path, apos, name, HCL_LINK,
                                                 resource=address))
                     continue
-                policies.append(EmbeddedPolicy(address, path, ptype, doc, opaque=frozenset(ev.opaque)))
+                policies.append(EmbeddedPolicy(address, path, ptype, doc, opaque=frozenset(ev.opaque),
+                                               implicit_resource=rtype in IMPLICIT_RESOURCE))
     report.policies = policies
     report.findings = tuple(findings)
     return report

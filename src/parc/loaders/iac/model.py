@@ -24,6 +24,10 @@ class EmbeddedPolicy:
     """As written (CloudFormation: intrinsics unresolved) with the template's positions."""
     element_paths: tuple[tuple[str, str], ...] = ()
     """For a statement parc builds from properties (AWS::Lambda::Permission): policy path prefix -> property path."""
+    implicit_resource: bool = False
+    """The service applies the policy to its own resource and the statements name none (an ECR repository policy:
+    https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html): MISSING_RESOURCE does
+    not apply."""
     opaque: frozenset[Position] = frozenset()
     """Positions of values not known where the policy is written (a Terraform reference in a .tf file)."""
 

@@ -40,6 +40,8 @@ POLICY_ATTRIBUTES: dict[str, tuple[tuple[str, PolicyType | None], ...]] = {
     "aws_iam_policy_document": (("json", None),),
 }
 """Resource type -> (attribute, policy type; None: inferred from the document)."""
+IMPLICIT_RESOURCE = frozenset({"aws_ecr_repository_policy"})
+"""ECR repository policies name no Resource (see cloudformation.IMPLICIT_RESOURCE)."""
 _ORG_TYPES = {"SERVICE_CONTROL_POLICY": PolicyType.SCP, "RESOURCE_CONTROL_POLICY": PolicyType.RCP}
 
 
@@ -150,7 +152,8 @@ def find_plan_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], li
                 continue
             # aws_iam_policy_document (type None): identity or resource depends on where it is used; a Principal
             # tells, as for a policy file
-            policies.append(EmbeddedPolicy(r.address, f"{r.address}.{attr}", ptype, doc))
+            policies.append(EmbeddedPolicy(r.address, f"{r.address}.{attr}", ptype, doc,
+                                           implicit_resource=r.rtype in IMPLICIT_RESOURCE))
     return policies, findings
 
 
