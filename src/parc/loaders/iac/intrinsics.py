@@ -207,6 +207,7 @@ def _ref(r: Resolver, arg: JNode, pos: Position) -> JNode | None:
 
 def _sub(r: Resolver, arg: JNode, pos: Position) -> JNode | None:
     variables: dict[str, JNode] = {}
+    unknown_vars: set[str] = set()
     if arg.kind == "array":
         if len(arg.items) != 2 or arg.items[1].kind != "object":
             r.error("IAC_INVALID_INTRINSIC", "Fn::Sub takes a string, or a list of a string and a map of variables.",
@@ -216,6 +217,8 @@ def _sub(r: Resolver, arg: JNode, pos: Position) -> JNode | None:
             v = r.resolve(m.node)
             if v is not None:
                 variables[m.key] = v
+                if v.pos in r.opaque:
+                    unknown_vars.add(m.key)
         arg = arg.items[0]
     template = r.text(r.resolve(arg) if arg.kind != "string" else arg, "Fn::Sub", pos)
     if template is None:
@@ -230,6 +233,8 @@ def _sub(r: Resolver, arg: JNode, pos: Position) -> JNode | None:
         if name.startswith("!"):
             out.append("${" + name[1:] + "}")
             continue
+        if name.strip() in unknown_vars:
+            r.opaque.add(pos)
         value = r.sub_variable(name.strip(), variables, pos)
         out.append(value if value is not None else "")
     out.append(template[last:])
