@@ -223,3 +223,19 @@ def test_mode_iam_fails_on_what_iam_refuses_in_a_template() -> None:
     assert code == 1  # DevPolicy's Effect "Allowed": IAM's API refuses the document
     code, _, _ = run(str(TEMPLATES / "resources.yaml"), "--mode", "iam")
     assert code == 0  # resource policies are judged by their services, not IAM
+
+
+def test_bundled_examples() -> None:
+    """examples/iac: the public bucket read and PassRole on any role (CloudFormation), the open queue (Terraform)."""
+    examples = HERE.parents[1] / "examples" / "iac"
+    code, found = findings(examples)
+    assert code == 0  # security warnings, no errors
+    got = sorted((Path(str(f["file"])).name, str(f["code"]), f["line"]) for f in found)
+    assert got == [
+        ("main.tf", "IAC_UNCHECKED_VALUE", 9),
+        ("main.tf", "OPEN_TO_ANY_PRINCIPAL", 13),
+        ("stack.yaml", "OPEN_TO_ANY_PRINCIPAL", 24),
+        ("stack.yaml", "PASS_ROLE_WITH_STAR_IN_RESOURCE", 55),
+    ]
+    code, _, _ = run(str(examples), "--fail-on", "security")
+    assert code == 1

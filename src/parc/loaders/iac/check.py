@@ -122,10 +122,11 @@ def check_policy(ep: EmbeddedPolicy, resolver_for: Callable[[dict[str, bool]], R
         if hidden:
             paths = sorted(set(hidden))
             n = len(paths)
+            it = "it" if n == 1 else "them"
             found.append(Finding("IAC_UNCHECKED_VALUE", FindingType.SUGGESTION, f"{n} value{'s' if n != 1 else ''} "
                                  f"of this policy {'are references' if n != 1 else 'is a reference'} known only in a "
                                  f"plan ({', '.join(paths[:3])}{' ...' if len(paths) > 3 else ''}): parc did not "
-                                 "check them here; validate the plan (terraform show -json) to check them.", ep.path,
+                                 f"check {it} here; validate the plan (terraform show -json) to check {it}.", ep.path,
                                  ep.node.pos, learn_more=PLAN_LINK))
         for f in found:
             if not f.path:
