@@ -177,7 +177,12 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
         rtype = str(t.node.value) if t is not None and t.node.kind == "string" else ""
         p = node.get("Properties")
         props = p.node if p is not None and p.node.kind == "object" else None
+        holds_policy = rtype in POLICY_PROPERTIES or rtype in ("AWS::Lambda::Permission", "AWS::Organizations::Policy")
         if props is None:
+            if p is not None and holds_policy:  # a policy parc cannot read: said, not skipped
+                findings.append(_finding("IAC_INVALID_RESOURCE", f"The Properties of {logical} ({rtype}) must be an "
+                                         "object; its policy is not checked.", p.node.pos, name, resource=logical,
+                                         path=f"{base}.Properties"))
             continue
         if rtype == "AWS::Lambda::Permission":
             out.append(lambda_statement(logical, props, f"{base}.Properties"))
@@ -290,5 +295,6 @@ def read_template(name: str, text: str, given: Mapping[str, str]) -> tuple[IacRe
         return report, None
     policies, shape = find_policies(root, name)
     report.findings += tuple(shape)
+    report.unreadable.extend(f for f in shape if f.code == "IAC_NOT_A_TEMPLATE")
     report.policies = policies
     return report, root

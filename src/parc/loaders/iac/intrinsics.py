@@ -352,10 +352,14 @@ def _cidr(r: Resolver, arg: JNode, pos: Position) -> JNode | None:
     try:
         net = ipaddress.ip_network(block or "", strict=False)
         n, b = int(count or ""), int(bits or "")
+        if not 1 <= n <= 256:  # the function's documented range (and a bound on the work)
+            raise ValueError(count)
         subnets = net.subnets(new_prefix=net.max_prefixlen - b)
         cidrs = [str(next(subnets)) for _ in range(n)]
     except (ValueError, StopIteration):
-        r.error("IAC_INVALID_INTRINSIC", f"Fn::Cidr [{block}, {count}, {bits}] is not a block that splits so.", pos)
+        r.error("IAC_INVALID_INTRINSIC", f"Fn::Cidr [{block}, {count}, {bits}] is not a block that splits so (count "
+                "is 1 to 256).", pos, "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
+                "intrinsic-function-reference-cidr.html")
         return r._unknown("Fn::Cidr", pos)
     return JNode([JNode(c, "string", pos) for c in cidrs], "array", pos)
 

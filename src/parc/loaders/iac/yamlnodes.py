@@ -78,34 +78,44 @@ def parse_yaml(text: str) -> tuple[JNode, list[TagError]]:
     if root is None:
         raise YamlError("the file is empty", Position(1, 1))
     unknown: list[TagError] = []
-    return _convert(root, unknown, 0), unknown
+    budget = [MAX_NODES_BASE + MAX_NODES_PER_CHAR * len(text)]
+    return _convert(root, unknown, 0, budget), unknown
 
 
-def _convert(node: yaml.Node, unknown: list[TagError], depth: int) -> JNode:
+MAX_NODES_BASE = 100_000
+MAX_NODES_PER_CHAR = 10
+"""YAML aliases repeat a node wherever they appear: a few lines can stand for billions of values. A template
+expands to at most this many values (its text's length times ten, plus a margin); past it, a located error."""
+
+
+def _convert(node: yaml.Node, unknown: list[TagError], depth: int, budget: list[int]) -> JNode:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlError("the document expands to too many values through YAML aliases", _pos(node))
     if depth > 200:
         raise YamlError("nested too deeply", _pos(node))
     p = _pos(node)
     tag = node.tag
     if tag.startswith("!"):
         long = SHORT_TAGS.get(tag)
-        inner = _untagged(node, unknown, depth)
+        inner = _untagged(node, unknown, depth, budget)
         if long is None:
             unknown.append(TagError(tag, p))
             return JNode(None, "null", p)
         return JNode([JMember(long, p, inner)], "object", p)
-    return _untagged(node, unknown, depth)
+    return _untagged(node, unknown, depth, budget)
 
 
-def _untagged(node: yaml.Node, unknown: list[TagError], depth: int) -> JNode:
+def _untagged(node: yaml.Node, unknown: list[TagError], depth: int, budget: list[int]) -> JNode:
     p = _pos(node)
     if isinstance(node, yaml.MappingNode):
         members = []
         for k, v in node.value:
             key = str(k.value) if isinstance(k, yaml.ScalarNode) else "?"
-            members.append(JMember(key, _pos(k), _convert(v, unknown, depth + 1)))
+            members.append(JMember(key, _pos(k), _convert(v, unknown, depth + 1, budget)))
         return JNode(members, "object", p)
     if isinstance(node, yaml.SequenceNode):
-        return JNode([_convert(v, unknown, depth + 1) for v in node.value], "array", p)
+        return JNode([_convert(v, unknown, depth + 1, budget) for v in node.value], "array", p)
     return _scalar(node, p)
 
 
