@@ -57,3 +57,25 @@ def test_malformed_input_is_a_located_finding(name: str, kind: str, text: str, c
 def test_not_utf8_is_unreadable() -> None:
     report = check_source(PolicySource("bad.yaml", b"Resources: \xff\n"), CLOUDFORMATION, {}, None)
     assert report is not None and report.unreadable and report.findings[0].code == "IAC_SYNTAX_ERROR"
+
+
+def test_functions_parc_does_not_evaluate_are_said_not_errors() -> None:
+    text = (POLICY + '{"Fn::Transform": {Name: AWS::Include}}\n'
+            "  Fn::ForEach::Topics:\n    - T\n    - [a, b]\n    - {}\n")
+    report = check_source(PolicySource("ext.yaml", text), CLOUDFORMATION, {}, None)
+    assert report is not None
+    assert [(f.code, f.finding_type.value, f.line) for f in report.findings] == [
+        ("IAC_UNCHECKED_VALUE", "WARNING", 5),  # Fn::Transform: a macro, legal, not evaluated
+        ("IAC_UNCHECKED_VALUE", "WARNING", 6),  # Fn::ForEach::Topics: not expanded
+    ]
+    assert not report.unreadable
+
+
+def test_lambda_permission_conditions_are_the_ones_lambda_writes() -> None:
+    text = ("Resources:\n  P:\n    Type: AWS::Lambda::Permission\n    Properties:\n      FunctionName: f\n"
+            "      Action: lambda:InvokeFunction\n      Principal: '*'\n      PrincipalOrgID: o-abcdefghij\n")
+    report = check_source(PolicySource("org.yaml", text), CLOUDFORMATION, {}, None)
+    assert report is not None and report.findings == ()  # the organization narrows "*"
+    public = text.replace("      PrincipalOrgID: o-abcdefghij\n", "")
+    report = check_source(PolicySource("public.yaml", public), CLOUDFORMATION, {}, None)
+    assert report is not None and [f.code for f in report.findings] == ["OPEN_TO_ANY_PRINCIPAL"]

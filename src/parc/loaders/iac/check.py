@@ -98,9 +98,16 @@ def check_policy(ep: EmbeddedPolicy, resolver_for: Callable[[dict[str, bool]], R
         r = resolver_for(branch) if resolver_for is not None else None
         resolved = r.resolve(ep.node) if r is not None else ep.node
         found = list(r.findings) if r is not None else []
-        doc = as_document(resolved, ep, name, found) if resolved is not None else None
         opaque = (r.opaque if r is not None else set()) | unknown | ep.opaque
         resolver_findings = r.findings if r is not None else []
+        if resolved is not None and resolved.kind in ("string", "null") and resolved.pos in opaque:
+            # the whole document is a value parc does not know (an import, a macro): said where it is read
+            if not any(x.position == resolved.pos for x in resolver_findings) and resolved.pos not in unknown:
+                found.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, "The policy is a value known only "
+                                     "at deploy time; parc could not check it.", ep.path, resolved.pos,
+                                     learn_more=FUNCTIONS_LINK))
+            resolved = None
+        doc = as_document(resolved, ep, name, found) if resolved is not None else None
         hidden: list[str] = []
         if doc is not None:
             result = validate(doc, ep.policy_type, catalog)

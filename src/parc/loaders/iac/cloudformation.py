@@ -169,6 +169,12 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
     for m in res.node.members:
         logical, node = m.key, m.node
         base = f"Resources.{logical}"
+        if logical.startswith("Fn::ForEach::"):  # AWS::LanguageExtensions: resources made from a collection
+            findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, f"parc does not expand {logical}; "
+                                    "the resources it makes are not checked.", base, m.key_pos, name,
+                                    "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
+                                    "intrinsic-function-reference-foreach.html", resource=logical))
+            continue
         if node.kind != "object":
             findings.append(_finding("IAC_INVALID_RESOURCE", f"Resource {logical} must be an object.", node.pos,
                                      name, resource=logical, path=base))
@@ -240,7 +246,8 @@ def lambda_statement(logical: str, props: JNode, base: str) -> EmbeddedPolicy:
     conditions: dict[str, list[JMember]] = {}
     for key, op, ckey in (("SourceArn", "ArnLike", "AWS:SourceArn"), ("SourceAccount", "StringEquals",
                           "AWS:SourceAccount"), ("PrincipalOrgID", "StringEquals", "aws:PrincipalOrgID"),
-                          ("FunctionUrlAuthType", "StringEquals", "lambda:FunctionUrlAuthType")):
+                          ("FunctionUrlAuthType", "StringEquals", "lambda:FunctionUrlAuthType"),
+                          ("EventSourceToken", "StringEquals", "lambda:EventSourceToken")):
         v = prop(key)
         if v is not None:
             conditions.setdefault(op, []).append(JMember(ckey, v.pos, v))

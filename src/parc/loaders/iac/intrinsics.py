@@ -87,9 +87,12 @@ class Resolver:
             if fn in _CONDITION_FUNCTIONS:
                 self.error("IAC_INVALID_INTRINSIC", f"{fn} is a condition function: it belongs in the Conditions "
                            "section or in Fn::If's condition, not in a value.", pos)
+            elif fn in _NOT_EVALUATED:
+                self.error("IAC_UNCHECKED_VALUE", f"parc does not evaluate {fn} (a macro or a language extension); "
+                           "its value is not checked.", pos, level=FindingType.WARNING)
             else:
-                self.error("IAC_UNKNOWN_FUNCTION", f"{fn} is not an intrinsic function parc knows; its value is not "
-                           "checked.", pos)
+                self.error("IAC_UNKNOWN_FUNCTION", f"{fn} is not one of CloudFormation's intrinsic functions; its "
+                           "value is not checked.", pos)
             return self._unknown(fn, pos)
         return handler(self, arg, pos)
 
@@ -413,6 +416,9 @@ _HANDLERS = {
     "Fn::Length": _length,
     "Fn::ToJsonString": _to_json_string,
 }
+_NOT_EVALUATED = frozenset({"Fn::Transform", "Fn::ForEach", "Fn::Contains", "Fn::EachMemberEquals",
+                            "Fn::EachMemberIn", "Fn::RefAll", "Fn::ValueOf", "Fn::ValueOfAll", "Fn::GetStackOutput"})
+"""Functions CloudFormation has (macros, language extensions, rule functions) that parc does not evaluate."""
 _CONDITION_FUNCTIONS = frozenset({"Fn::And", "Fn::Or", "Fn::Not", "Fn::Equals", "Condition"})
 
 

@@ -175,7 +175,8 @@ def lambda_permission_from(address: str, v: JNode) -> EmbeddedPolicy:
     conditions: dict[str, list[JMember]] = {}
     for attr, op, key in (("source_arn", "ArnLike", "AWS:SourceArn"), ("source_account", "StringEquals",
                           "AWS:SourceAccount"), ("principal_org_id", "StringEquals", "aws:PrincipalOrgID"),
-                          ("function_url_auth_type", "StringEquals", "lambda:FunctionUrlAuthType")):
+                          ("function_url_auth_type", "StringEquals", "lambda:FunctionUrlAuthType"),
+                          ("event_source_token", "StringEquals", "lambda:EventSourceToken")):
         node = _get(v, attr)
         if node is not None and node.kind == "string" and node.value:
             conditions.setdefault(op, []).append(JMember(key, node.pos, node))
