@@ -48,3 +48,17 @@ def test_terraform_documents_from_plan_and_source() -> None:
     deploy = next(d for d in source if d.resource == "aws_iam_policy.deploy")
     assert deploy.document == {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}
+
+
+def test_role_attachments_resolve_managed_policies_and_boundary() -> None:
+    from parc.loaders.iac.documents import cloudformation_attachments
+
+    text = (TEMPLATES / "iam.yaml").read_text(encoding="utf-8")
+    exact = {a.resource: a for a in cloudformation_attachments("iam.yaml", text, pattern=False)}
+    assert exact["AppRole"].managed_policy_arns == (
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",)
+    assert exact["AppRole"].permissions_boundary == "arn:aws:iam::111122223333:policy/Boundary"
+    assert exact["OpenTrust"].managed_policy_arns == () and exact["OpenTrust"].permissions_boundary is None
+    patterns = {a.resource: a for a in cloudformation_attachments("iam.yaml", text)}
+    assert patterns["AppRole"].permissions_boundary == "arn:*:iam::*:policy/*"  # named at deploy time
+    assert set(patterns) == {"AppRole", "OpenTrust", "Dev", "Admins"}

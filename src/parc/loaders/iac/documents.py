@@ -69,3 +69,42 @@ def terraform_documents(name: str, text: str) -> tuple[list[ResolvedPolicy], lis
         if doc is not None:
             out.append(ResolvedPolicy(ep.resource, ep.path, ep.policy_type, doc.to_python()))
     return out, findings
+
+
+@dataclass(frozen=True, slots=True)
+class Attachments:
+    """What a template attaches to a role, user or group besides inline policies (the managed policies and the
+    permissions boundary, as ARNs), for reading a template set as a would-be account."""
+
+    resource: str
+    managed_policy_arns: tuple[str, ...]
+    permissions_boundary: str | None
+
+
+def cloudformation_attachments(name: str, text: str, given: Mapping[str, str] | None = None,
+                               pattern: bool = True) -> list[Attachments]:
+    """``ManagedPolicyArns`` and ``PermissionsBoundary`` of each AWS::IAM::Role, User and Group, resolved (a
+    managed policy of the same template by ``!Ref`` is its ARN; in pattern form, with wildcards)."""
+    _, root = read_template(name, text, given or {})
+    if root is None:
+        return []
+    template = template_context(root, given or {})
+    out: list[Attachments] = []
+    for logical, (rtype, node) in template.resources.items():
+        if rtype not in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+            continue
+        props = node.get("Properties") if node.kind == "object" else None
+        if props is None or props.node.kind != "object":
+            continue
+        r = Resolver(template, {}, pattern=pattern)
+        arns: list[str] = []
+        m = props.node.get("ManagedPolicyArns")
+        value = r.resolve(m.node) if m is not None else None
+        for item in value.items if value is not None and value.kind == "array" else ():
+            if item.kind == "string":
+                arns.append(str(item.value))
+        b = props.node.get("PermissionsBoundary")
+        boundary = r.resolve(b.node) if b is not None else None
+        out.append(Attachments(logical, tuple(arns),
+                               str(boundary.value) if boundary is not None and boundary.kind == "string" else None))
+    return out
