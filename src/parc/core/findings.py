@@ -56,6 +56,9 @@ class Finding:
     """Set when IAM's API would refuse the document at deploy time because of this finding (MalformedPolicyDocument
     or a size quota): why, with IAM's message or page. None: the finding does not stop a deploy (parc.core.lint.
     iam_verdict), whatever its Access Analyzer level."""
+    resource: str | None = None
+    """For a policy inside infrastructure code: the CloudFormation logical resource id or the Terraform address
+    that holds it (``file``, ``line`` and ``column`` point into the template)."""
 
     @property
     def line(self) -> int | None:
@@ -87,4 +90,6 @@ class Finding:
         if self.iam_rejects is not None:
             out["iam_rejects"] = True
             out["iam_reason"] = self.iam_rejects
+        if self.resource is not None:
+            out["resource"] = self.resource
         return out

@@ -17,6 +17,9 @@ from parc.core.policy.model import PolicyType
 
 POLICY_SUFFIXES = (".json",)
 """Files picked up when a folder is given; a file named explicitly is read whatever its suffix."""
+IAC_SUFFIXES = (".yaml", ".yml", ".template", ".tf")
+"""Infrastructure code also picked up in a folder when the caller asks (``parc validate``: CloudFormation and
+Terraform); a YAML file there that is not a template is skipped and counted, not reported as broken."""
 
 STDIN_NAME = "-"
 
@@ -30,6 +33,8 @@ class PolicySource:
     never replaced silently, which would change what the policy says)."""
     type_hint: PolicyType | None = None
     """From a ``<name>.<type>.json`` file name (``deny-regions.scp.json``), for ``--type auto``."""
+    from_folder: bool = False
+    """Found by walking a folder (not named by the user)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +62,7 @@ def _display(path: Path) -> str:
     return rel.as_posix()
 
 
-def _read(path: Path) -> PolicySource | InputError:
+def _read(path: Path, from_folder: bool = False) -> PolicySource | InputError:
     name = _display(path)
     try:
         data = path.read_bytes()
@@ -67,20 +72,24 @@ def _read(path: Path) -> PolicySource | InputError:
         text: str | bytes = decode_utf8(data)
     except JsonSyntaxError:
         text = data
-    return PolicySource(name, text, type_hint(name))
+    return PolicySource(name, text, type_hint(name), from_folder)
 
 
-def _walk(folder: Path) -> Iterable[Path]:
+def _walk(folder: Path, suffixes: tuple[str, ...]) -> Iterable[Path]:
     """Policy files under ``folder``, sorted, skipping hidden files and folders (.git ...)."""
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for f in sorted(files):
-            if not f.startswith(".") and f.lower().endswith(POLICY_SUFFIXES):
+            if not f.startswith(".") and f.lower().endswith(suffixes):
                 yield Path(root) / f
 
 
-def collect(paths: Sequence[str], stdin: TextIO | None = None) -> tuple[list[PolicySource], list[InputError]]:
-    """The policies named by ``paths`` (files, folders, ``-``), in the order given, and what could not be read."""
+def collect(
+    paths: Sequence[str], stdin: TextIO | None = None, iac: bool = False
+) -> tuple[list[PolicySource], list[InputError]]:
+    """The policies named by ``paths`` (files, folders, ``-``), in the order given, and what could not be read.
+    ``iac``: folders also give their templates (``IAC_SUFFIXES``)."""
+    suffixes = POLICY_SUFFIXES + IAC_SUFFIXES if iac else POLICY_SUFFIXES
     sources: list[PolicySource] = []
     errors: list[InputError] = []
     for raw in paths:
@@ -95,11 +104,11 @@ def collect(paths: Sequence[str], stdin: TextIO | None = None) -> tuple[list[Pol
             continue
         path = Path(raw)
         if path.is_dir():
-            found = list(_walk(path))
+            found = list(_walk(path, suffixes))
             if not found:
-                errors.append(InputError(raw, f"no policy files ({', '.join(POLICY_SUFFIXES)}) under {raw}"))
+                errors.append(InputError(raw, f"no policy files ({', '.join(suffixes)}) under {raw}"))
             for f in found:
-                _add(_read(f), sources, errors)
+                _add(_read(f, from_folder=True), sources, errors)
         elif path.exists():
             _add(_read(path), sources, errors)
         else:

@@ -127,9 +127,16 @@ def _result(f: Finding, rule_index: int) -> dict[str, object]:
             "region": region,
         }
     }
+    logical: list[dict[str, str]] = []
+    if f.resource:  # a template's logical resource id or a Terraform address
+        logical.append({"fullyQualifiedName": f.resource, "kind": "resource"})
     if f.path:
-        location["logicalLocations"] = [{"fullyQualifiedName": f.path, "kind": "element"}]
+        logical.append({"fullyQualifiedName": f.path, "kind": "element"})
+    if logical:
+        location["logicalLocations"] = logical
     properties: dict[str, object] = {"findingType": f.finding_type.value, "jsonPath": f.path}
+    if f.resource is not None:
+        properties["resource"] = f.resource
     if f.iam_rejects is not None:  # IAM's API would refuse the document at deploy time (parc validate --mode iam)
         properties["iamRejects"] = True
         properties["iamReason"] = f.iam_rejects
