@@ -21,7 +21,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from parc.cli import account, audit, net, simulate, validate
+    from parc.cli import account, audit, net, reason, simulate, validate
 
     cli.add_command(validate.command)
     cli.add_command(simulate.simulate_command)
@@ -29,6 +29,8 @@ def _register() -> None:
     cli.add_command(net.command)
     cli.add_command(audit.command)
     for command in account.commands:
+        cli.add_command(command)
+    for command in reason.commands:
         cli.add_command(command)
 
 

@@ -1,0 +1,489 @@
+"""The three questions — no new access (``diff``), access never granted (``never``), no public access
+(``public``) — as satisfiability queries, and the replay of every answer found through the concrete engine.
+
+Semantics, stated once so that the proof and the replay agree:
+
+- identity-side policies (identity, with an optional permissions boundary and SCP levels) are asked what they grant
+  an IAM role session in the resource's own account: the engine's same-account identity path, where the trust and
+  KMS key actions need a resource policy (never granted by identity policies alone) and ``sts:GetCallerIdentity``
+  is always allowed;
+- a resource policy is asked what it grants callers outside the resource's account (and anonymous callers and
+  services): their own account's policies are taken to allow everything, so the resource policy decides, as
+  Access Analyzer's checks assume.
+
+A PASS is a proof over the catalog's actions, every resource ARN and every context; a FAIL shows, per granting
+statement, a request the engine decides as the check says (a disagreement raises ``ReplayMismatch``: a bug).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from parc.core.authz.compile import CompiledStatement, PolicyGroup
+from parc.core.authz.decision import ALLOW
+from parc.core.authz.engine import PolicySet
+from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
+from parc.core.authz.principal import PrincipalKind
+from parc.core.conditions.ip import parse_network
+from parc.core.match import compile_action
+from parc.core.policy.model import Policy
+from parc.core.reasoning import smt
+from parc.core.reasoning.encode import Encoder, any_of
+from parc.core.reasoning.keys import STR, render
+from parc.core.reasoning.principals import CALLER_KEYS, Shape, shapes
+from parc.core.reasoning.result import FAIL, PASS, UNKNOWN, CheckResult, Counterexample
+from parc.core.reasoning.text import Unencodable
+
+ActionIndex = Mapping[str, Sequence[str]]
+"""Service prefix (lowercase) -> the catalog's action names (``service:Action``, the catalog's spelling)."""
+
+HOME = "111122223333"
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+IDENTITY_DERIVED = ("aws:resourceaccount", "aws:principalisawsservice", "aws:principalaccount", "aws:principalarn",
+                    "aws:principaltype", "aws:currenttime", "aws:epochtime")
+"""Keys the engine always sets for an IAM role session (its value may be anything the question allows)."""
+ALWAYS_SET = ("aws:currenttime", "aws:epochtime", "aws:resourceaccount")
+# S3 Block Public Access counts an aws:SourceIp range as a limit only when it is no broader than /8 (IPv4) or
+# /32 (IPv6): https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+_MIN_PREFIX = {4: 8, 6: 32}
+
+
+class ReplayMismatch(AssertionError):
+    """The engine decided a counterexample otherwise than the solver: a bug in the encoding or the engine."""
+
+
+@dataclass
+class _Group:
+    name: str
+    statements: list[tuple[CompiledStatement, bool]]
+
+
+def _group(name: str, policies: Sequence[Policy], level: int | None = None) -> _Group:
+    g = PolicyGroup(name, list(policies), level=level, indexed=False)
+    return _Group(name, [(s, policies[s.ref.policy_index].variables_enabled) for s in g.statements])
+
+
+def _all_actions(index: ActionIndex) -> list[str]:
+    return [a for acts in index.values() for a in acts]
+
+
+def expand(patterns: Sequence[str], index: ActionIndex, *, negate: bool = False) -> list[str]:
+    """The catalog's actions an Action (or NotAction, ``negate``) list matches; literal names outside the catalog
+    are kept as written (lowercased)."""
+    matchers = [compile_action(p) for p in patterns]
+    if negate:
+        return [a for a in _all_actions(index) if not any(m.matches(a) for m in matchers)]
+    out: dict[str, None] = {}
+    for m in matchers:
+        pool = index.get(m.service, ()) if m.service is not None else _all_actions(index)
+        known = False
+        for a in pool:
+            if m.matches(a):
+                out[a] = None
+                known = True
+        if not known and "*" not in m.pattern and "?" not in m.pattern:
+            out[m.pattern] = None
+    return list(out)
+
+
+def _granted_actions(groups: Sequence[_Group], index: ActionIndex) -> list[str]:
+    out: dict[str, None] = {}
+    for g in groups:
+        for s, _ in g.statements:
+            if s.allow:
+                out.update(dict.fromkeys(expand(s.action_patterns, index, negate=s.not_action)))
+    return list(out)
+
+
+def _ref(s: CompiledStatement) -> dict[str, object]:
+    r = s.ref
+    return {"policy": r.policy_name, "sid": r.sid, "index": r.statement_index, "line": r.line, "column": r.column}
+
+
+class _Question:
+    """One encoding and the queries asked of it, with a shared time budget."""
+
+    def __init__(self, groups: Sequence[_Group], actions: Sequence[str], timeout: float, *,
+                 forced: Mapping[str, str] | None = None) -> None:
+        self.groups = list(groups)
+        stmts = [st for g in groups for st in g.statements]
+        self.enc = Encoder(stmts, actions, dict(forced or {}))
+        self.deadline = time.monotonic() + timeout
+        self.timeout = timeout
+        self.queries = 0
+        self.unknown: list[str] = []
+        self.solver_seconds = 0.0
+        self.shapes: list[Shape] = []
+        self.prin: Any = None
+
+    def applies(self, s: CompiledStatement, variables: bool) -> Any:
+        return self.enc.applies(s, variables, self.principal_ok(s))
+
+    def principal_ok(self, s: CompiledStatement) -> Any:
+        if not s.uses_principal or self.prin is None:
+            return None
+        hits = [self.prin == i for i, sh in enumerate(self.shapes) if sh.matches(s)]
+        return z3.Or(*hits) if hits else self.enc.false()
+
+    def allows(self, g: _Group) -> Any:
+        """The group's own verdict: an Allow applies and no Deny does."""
+        ctx = self.enc.ctx
+        allow = any_of(ctx, (self.applies(s, v) for s, v in g.statements if s.allow))
+        return z3.And(allow, z3.Not(self.denies(g)))
+
+    def denies(self, g: _Group) -> Any:
+        return any_of(self.enc.ctx, (self.applies(s, v) for s, v in g.statements if not s.allow))
+
+    def solve(self, formula: Any) -> smt.Outcome:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            return smt.Outcome(smt.UNKNOWN, reason="the time limit was reached")
+        self.queries += 1
+        start = time.monotonic()
+        out = smt.check(z3.And(*self.enc.domain, formula), left)
+        self.solver_seconds += time.monotonic() - start
+        if out.status == smt.UNKNOWN:
+            self.unknown.append(out.reason)
+        return out
+
+    def action(self, model: Any) -> str:
+        return str(self.enc.classes[model.eval(self.enc.act, model_completion=True).as_long()].actions[0])
+
+    def context(self, model: Any, skip: set[str]) -> dict[str, str | list[str]]:
+        out: dict[str, str | list[str]] = {}
+        for name, kv in sorted(self.enc.keys.items()):
+            if name in skip:
+                continue
+            value = render(kv, model)
+            if value is not None:
+                out[name] = value
+        return out
+
+
+def _forced_present(q: _Question, names: Sequence[str]) -> list[Any]:
+    return [q.enc.keys[k].present for k in names if k in q.enc.keys]
+
+
+def _result(q: _Question, found: list[Counterexample], what_pass: str, what_fail: str) -> CheckResult:
+    if found:
+        note = f" ({len(q.unknown)} other queries UNKNOWN: {q.unknown[0]})" if q.unknown else ""
+        return CheckResult(FAIL, what_fail + note, tuple(found), q.queries, q.solver_seconds)
+    if q.unknown:
+        return CheckResult(UNKNOWN, f"the solvers could not decide: {q.unknown[0]}", (), q.queries, q.solver_seconds)
+    return CheckResult(PASS, what_pass, (), q.queries, q.solver_seconds)
+
+
+def _unknown(reason: str) -> CheckResult:
+    return CheckResult(UNKNOWN, f"not encoded exactly: {reason}")
+
+
+# ---------------------------------------------------------------------------------------------- identity side
+
+
+def _identity_universe(actions: Sequence[str]) -> list[str]:
+    return [a for a in actions if a.lower() not in TRUST_ACTIONS and a.lower() not in ALWAYS_ALLOWED]
+
+
+def _kms_key(q: _Question) -> Any:
+    kms = q.enc.action_is(lambda c: c.actions[0].lower().startswith("kms:"))
+    return z3.And(kms, z3.Contains(q.enc.res, z3.StringVal(":key/", q.enc.ctx)))
+
+
+def _identity_request(q: _Question, model: Any) -> dict[str, object]:
+    resource = model.eval(q.enc.res, model_completion=True).as_string()
+    parts = resource.split(":")
+    account = parts[4] if resource != "*" and len(parts[4]) == 12 and parts[4].isdigit() else HOME
+    return {"principal": f"arn:aws:sts::{account}:assumed-role/parc-reasoning/{'parc-session'}",
+            "action": q.action(model), "resource": resource, "context": q.context(model, set())}
+
+
+def _cx(req: Mapping[str, object], stmt: dict[str, object] | None) -> Counterexample:
+    ctx: Any = req.get("context") or {}
+    account = req.get("resource_account")
+    return Counterexample(str(req["principal"]), str(req["action"]), str(req["resource"]), dict(ctx), stmt,
+                          account if isinstance(account, str) else None)
+
+
+def _replay(policies: PolicySet, req: dict[str, object], expect_allow: bool, what: str) -> None:
+    decision = policies.authorize(dict(req))
+    if (decision.decision == ALLOW) != expect_allow:
+        raise ReplayMismatch(f"{what}: the solver's request {req} is {decision.decision} in the engine")
+
+
+def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: ActionIndex, *,
+                        policy_type: str = "identity", timeout: float = 10.0) -> CheckResult:
+    """PASS when ``new`` allows nothing ``old`` does not (Access Analyzer's CheckNoNewAccess)."""
+    if policy_type == "resource":
+        return _resource_diff(old, new, index, timeout)
+    try:
+        g_old, g_new = _group("old", old), _group("new", new)
+        universe = _identity_universe(_granted_actions([g_new], index))
+        q = _Question([g_old, g_new], universe, timeout)
+        base = z3.And(z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)), z3.Not(_kms_key(q)),
+                      *_forced_present(q, IDENTITY_DERIVED))
+        queries = [(s, z3.And(base, q.applies(s, v))) for s, v in g_new.statements if s.allow]
+    except Unencodable as exc:
+        return _unknown(str(exc))
+    old_set, new_set = PolicySet(old), PolicySet(new)
+    found: list[Counterexample] = []
+    for s, formula in queries:
+        out = q.solve(formula)
+        if out.status != smt.SAT:
+            continue
+        req = _identity_request(q, out.model)
+        _replay(new_set, req, True, "NEW")
+        _replay(old_set, req, False, "OLD")
+        found.append(_cx(req, _ref(s)))
+    return _result(q, found, "NEW allows nothing that OLD does not", "NEW allows requests that OLD does not")
+
+
+def check_access_not_granted(policies: Sequence[Policy], actions: Sequence[str], index: ActionIndex, *,
+                             resources: Sequence[str] = (), boundary: Policy | None = None,
+                             scps: Sequence[Sequence[Policy]] = (), timeout: float = 10.0) -> CheckResult:
+    """PASS when no request for ``actions`` (on ``resources``) is ever allowed (CheckAccessNotGranted)."""
+    asked = expand(actions, index)
+    always = [a for a in asked if a.lower() in ALWAYS_ALLOWED]
+    concrete = PolicySet(policies, permissions_boundary=boundary, scps=[list(lv) for lv in scps] or None)
+    found: list[Counterexample] = []
+    if always:
+        req: dict[str, object] = {"principal": f"arn:aws:sts::{HOME}:assumed-role/parc-reasoning/parc-session",
+                                  "action": always[0], "resource": "*"}
+        _replay(concrete, req, True, "policies")
+        found.append(_cx(req, None))
+    try:
+        g = _group("identity", policies)
+        groups = [g]
+        extra: list[_Group] = []
+        if boundary is not None:
+            extra.append(_group("boundary", [boundary]))
+        extra += [_group("scp", list(lv), i) for i, lv in enumerate(scps)]
+        q = _Question(groups + extra, _identity_universe(asked), timeout)
+        limits = [q.allows(x) for x in extra]
+        res_ok = _resource_filter(q, resources)
+        base = z3.And(res_ok, z3.Not(q.denies(g)), *limits, z3.Not(_kms_key(q)),
+                      *_forced_present(q, IDENTITY_DERIVED))
+        queries = [(s, z3.And(base, q.applies(s, v))) for s, v in g.statements if s.allow]
+    except Unencodable as exc:
+        return _unknown(str(exc)) if not found else CheckResult(FAIL, "allowed to every caller", tuple(found))
+    for s, formula in queries:
+        out = q.solve(formula)
+        if out.status != smt.SAT:
+            continue
+        req = _identity_request(q, out.model)
+        _replay(concrete, req, True, "policies")
+        found.append(_cx(req, _ref(s)))
+    return _result(q, found, "the actions are never allowed", "the actions are allowed")
+
+
+def _resource_filter(q: _Question, resources: Sequence[str]) -> Any:
+    if not resources:
+        return q.enc.true()
+    from parc.core.reasoning.text import template
+
+    hits = []
+    for r in resources:
+        defined: list[Any] = []
+        hits.append(z3.InRe(q.enc.res, q.enc.rx.arn(template(r, False), q.enc.variable, defined)))
+    return z3.Or(*hits)
+
+
+# ---------------------------------------------------------------------------------------------- resource side
+
+
+def _bind_shapes(q: _Question, sh: list[Shape], home: str) -> list[Any]:
+    """The caller variable and what each shape fixes (derived keys, absent caller keys, another account)."""
+    enc = q.enc
+    q.shapes = sh
+    q.prin = z3.Int("principal", enc.ctx)
+    out = [q.prin >= 0, q.prin < len(sh)]
+    for i, shape in enumerate(sh):
+        fixed: list[Any] = list(shape.constraints)
+        for key in CALLER_KEYS:
+            if key not in enc.keys:
+                continue
+            kv = enc.keys[key]
+            value = shape.derived.get(key)
+            if value is None:
+                if key == "aws:userid" and shape.kind in (PrincipalKind.USER, PrincipalKind.ASSUMED_ROLE):
+                    continue
+                fixed.append(z3.Not(kv.present))
+            elif kv.sort != STR:
+                raise Unencodable(f"{key} compared as a {kv.sort}")
+            elif kv.multi:
+                assert kv.count is not None
+                fixed.append(z3.And(kv.count == 1, kv.elements[0].s == value))
+            else:
+                fixed.append(z3.And(kv.present, kv.elements[0].s == value))
+        if shape.account is not None:
+            other = z3.Concat(enc.rx.lit("arn:"), enc.rx.segment, enc.rx.lit(":"), enc.rx.segment,
+                              enc.rx.lit(":"), enc.rx.segment, enc.rx.lit(":"), z3.Re(shape.account),
+                              enc.rx.lit(":"), enc.rx.any)
+            fixed.append(z3.Not(z3.InRe(enc.res, other)))
+        out.append(z3.Implies(q.prin == i, z3.And(*fixed) if fixed else enc.true()))
+    out.extend(_forced_present(q, ALWAYS_SET))
+    return out
+
+
+def _resource_request(q: _Question, model: Any, home: str) -> tuple[dict[str, object], Shape]:
+    shape = q.shapes[model.eval(q.prin, model_completion=True).as_long()]
+    skip = {k for k in CALLER_KEYS if k in shape.derived and k not in shape.extra_context}
+    req: dict[str, object] = {
+        "principal": model.eval(shape.principal, model_completion=True).as_string(),
+        "action": q.action(model),
+        "resource": model.eval(q.enc.res, model_completion=True).as_string(),
+        "resource_account": home,
+        "context": q.context(model, skip),
+    }
+    return req, shape
+
+
+def _resource_set(policy: Sequence[Policy]) -> PolicySet:
+    return PolicySet([ALLOW_ALL], resource_policy=policy[0])
+
+
+def _resource_diff(old: Sequence[Policy], new: Sequence[Policy], index: ActionIndex, timeout: float) -> CheckResult:
+    if len(old) != 1 or len(new) != 1:
+        return CheckResult(UNKNOWN, "a resource policy diff compares one policy with one policy")
+    try:
+        g_old, g_new = _group("resource", old), _group("resource", new)
+        universe = [a for a in _granted_actions([g_new], index) if a.lower() not in ALWAYS_ALLOWED]
+        q = _Question([g_old, g_new], universe, timeout)
+        accounts = {HOME}
+        home = HOME
+        sh = shapes(q.enc.ctx, [s for s, _ in g_old.statements + g_new.statements], q.enc.rx,
+                    exclude_accounts=accounts)
+        bind = _bind_shapes(q, sh, home)
+        base = z3.And(*bind, z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)))
+        queries = [(s, z3.And(base, q.applies(s, v))) for s, v in g_new.statements if s.allow]
+    except Unencodable as exc:
+        return _unknown(str(exc))
+    old_set, new_set = _resource_set(old), _resource_set(new)
+    found: list[Counterexample] = []
+    for s, formula in queries:
+        out = q.solve(formula)
+        if out.status != smt.SAT:
+            continue
+        req, _ = _resource_request(q, out.model, home)
+        _replay(new_set, req, True, "NEW")
+        _replay(old_set, req, False, "OLD")
+        found.append(_cx(req, _ref(s)))
+    return _result(q, found, "NEW grants no caller outside the resource's account anything OLD does not",
+                   "NEW grants callers outside the resource's account requests OLD does not")
+
+
+RESOURCE_TYPE_SERVICES = {
+    "AWS::S3::Bucket": "s3", "AWS::S3::AccessPoint": "s3", "AWS::S3::Glacier": "glacier",
+    "AWS::S3Express::DirectoryBucket": "s3express", "AWS::S3Express::AccessPoint": "s3express",
+    "AWS::S3Outposts::Bucket": "s3-outposts", "AWS::S3Outposts::AccessPoint": "s3-outposts",
+    "AWS::S3Tables::TableBucket": "s3tables", "AWS::S3Tables::Table": "s3tables",
+    "AWS::DynamoDB::Table": "dynamodb", "AWS::DynamoDB::Stream": "dynamodb",
+    "AWS::EFS::FileSystem": "elasticfilesystem", "AWS::OpenSearchService::Domain": "es",
+    "AWS::Kinesis::Stream": "kinesis", "AWS::Kinesis::StreamConsumer": "kinesis", "AWS::KMS::Key": "kms",
+    "AWS::Lambda::Function": "lambda", "AWS::SecretsManager::Secret": "secretsmanager", "AWS::SNS::Topic": "sns",
+    "AWS::SQS::Queue": "sqs", "AWS::IAM::AssumeRolePolicyDocument": "sts", "AWS::ApiGateway::RestApi": "execute-api",
+    "AWS::CodeArtifact::Domain": "codeartifact", "AWS::Backup::BackupVault": "backup",
+    "AWS::CloudTrail::Dashboard": "cloudtrail", "AWS::CloudTrail::EventDataStore": "cloudtrail",
+}
+"""Access Analyzer's resource types (https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_CheckNoPublicAccess.html)
+and the service whose actions reach them."""
+
+
+def _outsider(q: _Question, g: _Group, trusted: set[str], org: str | None) -> list[Any]:
+    """What makes the caller (and where it calls from) outside the zone of trust."""
+    enc = q.enc
+    ctx = enc.ctx
+    out: list[Any] = []
+
+    def each(key: str, bad: Any) -> None:
+        """No value of ``key`` may satisfy ``bad`` (a function of the element's string term)."""
+        kv = enc.keys.get(key)
+        if kv is None:
+            return
+        if kv.sort != STR:
+            raise Unencodable(f"{key} compared as a {kv.sort}")
+        if kv.multi:
+            assert kv.count is not None
+            out.extend(z3.Implies(i < kv.count, z3.Not(bad(e.s))) for i, e in enumerate(kv.elements))
+        else:
+            out.append(z3.Implies(kv.present, z3.Not(bad(kv.elements[0].s))))
+
+    accounts = sorted(trusted)
+    in_trusted = lambda t: z3.Or(*[t == z3.StringVal(a, ctx) for a in accounts])  # noqa: E731
+    if org:
+        each("aws:principalorgid", lambda t: t == z3.StringVal(org, ctx))
+        each("aws:sourceorgid", lambda t: t == z3.StringVal(org, ctx))
+        each("aws:principalorgpaths", lambda t: z3.PrefixOf(z3.StringVal(org + "/", ctx), t))
+        each("aws:sourceorgpaths", lambda t: z3.PrefixOf(z3.StringVal(org + "/", ctx), t))
+    each("aws:sourceaccount", in_trusted)
+    arn_in = z3.Union(*[z3.Concat(enc.rx.lit("arn:"), enc.rx.segment, enc.rx.lit(":"), enc.rx.segment,
+                                  enc.rx.lit(":"), enc.rx.segment, enc.rx.lit(f":{a}:"), enc.rx.any)
+                        for a in accounts]) if len(accounts) > 1 else z3.Concat(
+        enc.rx.lit("arn:"), enc.rx.segment, enc.rx.lit(":"), enc.rx.segment, enc.rx.lit(":"), enc.rx.segment,
+        enc.rx.lit(f":{accounts[0]}:"), enc.rx.any)
+    each("aws:sourcearn", lambda t: z3.InRe(t, arn_in))
+    # The VPC endpoints, VPCs and IP ranges the policy names are the owner's network.
+    named: dict[str, set[str]] = {"aws:sourcevpce": set(), "aws:sourcevpc": set()}
+    nets: list[tuple[int, int, int]] = []
+    for s, _ in g.statements:
+        for c in s.condition_list:
+            if c.key_lower in named and c.family == "String" and not c.negated:
+                named[c.key_lower].update(v for v in c.values if not any(ch in v for ch in "*?$"))
+            if c.key_lower == "aws:sourceip" and c.family == "IpAddress":
+                for v in c.values:
+                    n = parse_network(v)
+                    if n is not None and bin(n[2]).count("1") >= _MIN_PREFIX[n[0]]:
+                        nets.append(n)
+    for key, values in named.items():
+        if values:
+            texts = [z3.StringVal(v, ctx) for v in sorted(values)]
+            each(key, lambda t, texts=texts: z3.Or(*[t == v for v in texts]))
+    kv = enc.keys.get("aws:sourceip")
+    if kv is not None and nets:
+        def inside(e: Any) -> Any:
+            return z3.Or(*[z3.And(e.ipv == ver, (e.v4 if ver == 4 else e.v6) & z3.BitVecVal(
+                mask, 32 if ver == 4 else 128, ctx) == z3.BitVecVal(net, 32 if ver == 4 else 128, ctx))
+                for ver, net, mask in nets])
+        elements = kv.elements if kv.multi else kv.elements[:1]
+        for i, e in enumerate(elements):
+            count: Any = kv.count
+            guard = (i < count) if kv.multi else kv.present
+            out.append(z3.Implies(guard, z3.Not(inside(e))))
+    return out
+
+
+def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accounts: Sequence[str] = (),
+                           org: str | None = None, resource_type: str | None = None,
+                           timeout: float = 10.0) -> CheckResult:
+    """PASS when no caller outside the trusted accounts / organization is allowed (CheckNoPublicAccess)."""
+    home = trusted_accounts[0] if trusted_accounts else HOME
+    trusted = set(trusted_accounts) | {home}
+    service = RESOURCE_TYPE_SERVICES.get(resource_type) if resource_type else None
+    if resource_type and service is None:
+        return CheckResult(UNKNOWN, f"unknown resource type {resource_type!r}; known: "
+                           + ", ".join(sorted(RESOURCE_TYPE_SERVICES)))
+    try:
+        g = _group("resource", [policy])
+        universe = [a for a in _granted_actions([g], index) if a.lower() not in ALWAYS_ALLOWED
+                    and (service is None or a.split(":", 1)[0].lower() == service)]
+        q = _Question([g], universe, timeout)
+        sh = shapes(q.enc.ctx, [s for s, _ in g.statements], q.enc.rx, exclude_accounts=trusted)
+        base = z3.And(*_bind_shapes(q, sh, home), *_outsider(q, g, trusted, org), z3.Not(q.denies(g)))
+        queries = [(s, z3.And(base, q.applies(s, v))) for s, v in g.statements if s.allow]
+    except Unencodable as exc:
+        return _unknown(str(exc))
+    concrete = _resource_set([policy])
+    found: list[Counterexample] = []
+    for s, formula in queries:
+        out = q.solve(formula)
+        if out.status != smt.SAT:
+            continue
+        req, _ = _resource_request(q, out.model, home)
+        _replay(concrete, req, True, "policy")
+        found.append(_cx(req, _ref(s)))
+    return _result(q, found, "no caller outside the zone of trust is allowed",
+                   "callers outside the zone of trust are allowed")
