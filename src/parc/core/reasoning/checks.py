@@ -37,6 +37,7 @@ from parc.core.reasoning.encode import Encoder, any_of
 from parc.core.reasoning.keys import STR, render
 from parc.core.reasoning.principals import CALLER_KEYS, Shape, shapes
 from parc.core.reasoning.result import FAIL, PASS, UNKNOWN, CheckResult, Counterexample
+from parc.core.reasoning.smt import sval, text_of
 from parc.core.reasoning.text import Unencodable
 
 ActionIndex = Mapping[str, Sequence[str]]
@@ -119,16 +120,17 @@ class _Question:
         self.unknown: list[str] = []
         self.solver_seconds = 0.0
         self.shapes: list[Shape] = []
-        self.prin: Any = None
+        self.shape: Shape | None = None
+        self.part_vars: dict[str, Any] = {}
+        """The caller shape the formulas are built for (resource side); None: no Principal element is read."""
 
     def applies(self, s: CompiledStatement, variables: bool) -> Any:
         return self.enc.applies(s, variables, self.principal_ok(s))
 
     def principal_ok(self, s: CompiledStatement) -> Any:
-        if not s.uses_principal or self.prin is None:
+        if not s.uses_principal or self.shape is None:
             return None
-        hits = [self.prin == i for i, sh in enumerate(self.shapes) if sh.matches(s)]
-        return z3.Or(*hits) if hits else self.enc.false()
+        return self.enc.true() if self.shape.matches(s) else self.enc.false()
 
     def allows(self, g: _Group) -> Any:
         """The group's own verdict: an Allow applies and no Deny does."""
@@ -145,11 +147,27 @@ class _Question:
             return smt.Outcome(smt.UNKNOWN, reason="the time limit was reached")
         self.queries += 1
         start = time.monotonic()
-        out = smt.check(z3.And(*self.enc.domain, formula), left)
+        full = z3.And(*self.enc.domain, formula)
+        out = smt.check(full, left)
+        if out.status == smt.SAT:
+            # A readable request when one exists (letters, digits, ARN punctuation), within a small share of the time left.
+            nicer = smt.check(z3.And(full, *self._printable()), min(0.5, max(0.05, left / 10)), cvc5_fallback=False)
+            if nicer.status == smt.SAT:
+                out = nicer
         self.solver_seconds += time.monotonic() - start
         if out.status == smt.UNKNOWN:
             self.unknown.append(out.reason)
         return out
+
+    def _printable(self) -> list[Any]:
+        enc = self.enc
+        ctx = enc.ctx
+        chars = [z3.Range("a", "z", ctx), z3.Range("A", "Z", ctx), z3.Range("0", "9", ctx),
+                 *[z3.Re(c, ctx) for c in ":/._-*@=+,"]]
+        text = z3.Star(z3.Union(*chars))
+        terms = [enc.res, *self.part_vars.values()]
+        terms += [e.s for kv in enc.keys.values() if kv.sort == STR for e in kv.elements]
+        return [z3.InRe(t, text) for t in terms]
 
     def action(self, model: Any) -> str:
         return str(self.enc.classes[model.eval(self.enc.act, model_completion=True).as_long()].actions[0])
@@ -191,11 +209,11 @@ def _identity_universe(actions: Sequence[str]) -> list[str]:
 
 def _kms_key(q: _Question) -> Any:
     kms = q.enc.action_is(lambda c: c.actions[0].lower().startswith("kms:"))
-    return z3.And(kms, z3.Contains(q.enc.res, z3.StringVal(":key/", q.enc.ctx)))
+    return z3.And(kms, z3.Contains(q.enc.res, sval(":key/", q.enc.ctx)))
 
 
 def _identity_request(q: _Question, model: Any) -> dict[str, object]:
-    resource = model.eval(q.enc.res, model_completion=True).as_string()
+    resource = text_of(model.eval(q.enc.res, model_completion=True))
     parts = resource.split(":")
     account = parts[4] if resource != "*" and len(parts[4]) == 12 and parts[4].isdigit() else HOME
     return {"principal": f"arn:aws:sts::{account}:assumed-role/parc-reasoning/{'parc-session'}",
@@ -295,83 +313,109 @@ def _resource_filter(q: _Question, resources: Sequence[str]) -> Any:
 # ---------------------------------------------------------------------------------------------- resource side
 
 
-def _bind_shapes(q: _Question, sh: list[Shape], home: str) -> list[Any]:
-    """The caller variable and what each shape fixes (derived keys, absent caller keys, another account)."""
+def _bind_shape(q: _Question, shape: Shape) -> list[Any]:
+    """What the caller shape fixes: the keys AWS derives from the caller, and the caller keys it leaves unset."""
     enc = q.enc
-    q.shapes = sh
-    q.prin = z3.Int("principal", enc.ctx)
-    out = [q.prin >= 0, q.prin < len(sh)]
-    for i, shape in enumerate(sh):
-        fixed: list[Any] = list(shape.constraints)
-        for key in CALLER_KEYS:
-            if key not in enc.keys:
+    q.shape = shape
+    fixed: list[Any] = []
+    reads: dict[str, Any] = {}
+    for key in CALLER_KEYS:
+        if key not in enc.keys:
+            continue
+        kv = enc.keys[key]
+        if key not in shape.derived:
+            if key == "aws:userid" and shape.kind in (PrincipalKind.USER, PrincipalKind.ASSUMED_ROLE):
                 continue
-            kv = enc.keys[key]
-            value = shape.derived.get(key)
-            if value is None:
-                if key == "aws:userid" and shape.kind in (PrincipalKind.USER, PrincipalKind.ASSUMED_ROLE):
-                    continue
-                fixed.append(z3.Not(kv.present))
-            elif kv.sort != STR:
-                raise Unencodable(f"{key} compared as a {kv.sort}")
-            elif kv.multi:
-                assert kv.count is not None
-                fixed.append(z3.And(kv.count == 1, kv.elements[0].s == value))
-            else:
-                fixed.append(z3.And(kv.present, kv.elements[0].s == value))
-        if shape.account is not None:
-            other = z3.Concat(enc.rx.lit("arn:"), enc.rx.segment, enc.rx.lit(":"), enc.rx.segment,
-                              enc.rx.lit(":"), enc.rx.segment, enc.rx.lit(":"), z3.Re(shape.account),
-                              enc.rx.lit(":"), enc.rx.any)
-            fixed.append(z3.Not(z3.InRe(enc.res, other)))
-        out.append(z3.Implies(q.prin == i, z3.And(*fixed) if fixed else enc.true()))
-    out.extend(_forced_present(q, ALWAYS_SET))
-    return out
+            fixed.append(z3.Not(kv.present))
+        elif kv.sort != STR:
+            raise Unencodable(f"{key} compared as a {kv.sort}")
+        elif kv.multi:
+            assert kv.count is not None
+            fixed.append(kv.count == 1)
+            reads[key] = kv.elements[0].s
+        else:
+            fixed.append(kv.present)
+            reads[key] = kv.elements[0].s
+    tied, q.part_vars = shape.bind(enc.ctx, enc.rx, reads)
+    fixed.extend(tied)
+    fixed.extend(_forced_present(q, ALWAYS_SET))
+    return fixed
 
 
-def _resource_request(q: _Question, model: Any, home: str) -> tuple[dict[str, object], Shape]:
-    shape = q.shapes[model.eval(q.prin, model_completion=True).as_long()]
+def _owned_resource(q: _Question, trusted: set[str]) -> Any:
+    """The resource lives in the zone of trust: its ARN names a trusted account, or no account at all."""
+    rx = q.enc.rx
+    ctx = q.enc.ctx
+    twelve = z3.Loop(z3.Range("0", "9", ctx), 12, 12)
+    account = z3.Union(*[rx.lit(a) for a in sorted(trusted)], z3.Intersect(rx.segment, z3.Complement(twelve)))
+    head = [rx.lit("arn:"), rx.segment, rx.lit(":"), rx.segment, rx.lit(":"), rx.segment, rx.lit(":")]
+    arn = z3.Concat(*head, account, rx.lit(":"), rx.any)
+    return z3.InRe(q.enc.res, z3.Union(rx.lit("*"), arn))
+
+
+def _resource_request(q: _Question, model: Any, home: str) -> dict[str, object]:
+    shape = q.shape
+    assert shape is not None
     skip = {k for k in CALLER_KEYS if k in shape.derived and k not in shape.extra_context}
-    req: dict[str, object] = {
-        "principal": model.eval(shape.principal, model_completion=True).as_string(),
+    values = {k: v for k, v in q.context(model, set()).items() if k in CALLER_KEYS and isinstance(v, str)}
+    values.update({k: v[0] for k, v in q.context(model, set()).items() if k in CALLER_KEYS and isinstance(v, list)
+                   and len(v) == 1})
+    part_values = {p: text_of(model.eval(v, model_completion=True)) for p, v in q.part_vars.items()}
+    parts = shape.read_parts(values, part_values)
+    return {
+        "principal": shape.render(shape.principal, parts),
         "action": q.action(model),
-        "resource": model.eval(q.enc.res, model_completion=True).as_string(),
+        "resource": text_of(model.eval(q.enc.res, model_completion=True)),
         "resource_account": home,
         "context": q.context(model, skip),
     }
-    return req, shape
 
 
 def _resource_set(policy: Sequence[Policy]) -> PolicySet:
     return PolicySet([ALLOW_ALL], resource_policy=policy[0])
 
 
+def _per_shape(q: _Question, grants: _Group, sh: list[Shape], home: str, concrete: Sequence[tuple[PolicySet, bool]],
+               build: Any) -> list[Counterexample]:
+    """For each Allow statement of ``grants``, the first caller shape that makes ``build(shape, statement)``
+    satisfiable (shapes the statement's Principal element does not match are skipped without a query)."""
+    found: list[Counterexample] = []
+    for s, v in grants.statements:
+        if not s.allow:
+            continue
+        for shape in sh:
+            if not shape.matches(s):
+                continue
+            formula = build(shape, s, v)
+            out = q.solve(formula)
+            if out.status != smt.SAT:
+                continue
+            req = _resource_request(q, out.model, home)
+            for policies, expect in concrete:
+                _replay(policies, req, expect, "policy" if expect else "OLD")
+            found.append(_cx(req, _ref(s)))
+            break
+    return found
+
+
 def _resource_diff(old: Sequence[Policy], new: Sequence[Policy], index: ActionIndex, timeout: float) -> CheckResult:
     if len(old) != 1 or len(new) != 1:
         return CheckResult(UNKNOWN, "a resource policy diff compares one policy with one policy")
+    home = HOME
     try:
         g_old, g_new = _group("resource", old), _group("resource", new)
         universe = [a for a in _granted_actions([g_new], index) if a.lower() not in ALWAYS_ALLOWED]
         q = _Question([g_old, g_new], universe, timeout)
-        accounts = {HOME}
-        home = HOME
-        sh = shapes(q.enc.ctx, [s for s, _ in g_old.statements + g_new.statements], q.enc.rx,
-                    exclude_accounts=accounts)
-        bind = _bind_shapes(q, sh, home)
-        base = z3.And(*bind, z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)))
-        queries = [(s, z3.And(base, q.applies(s, v))) for s, v in g_new.statements if s.allow]
+        sh = shapes([s for s, _ in g_old.statements + g_new.statements], exclude_accounts={home})
+        owned = _owned_resource(q, {home})
+
+        def build(shape: Shape, s: CompiledStatement, v: bool) -> Any:
+            return z3.And(*_bind_shape(q, shape), owned, z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)),
+                          q.applies(s, v))
+
+        found = _per_shape(q, g_new, sh, home, [(_resource_set(new), True), (_resource_set(old), False)], build)
     except Unencodable as exc:
         return _unknown(str(exc))
-    old_set, new_set = _resource_set(old), _resource_set(new)
-    found: list[Counterexample] = []
-    for s, formula in queries:
-        out = q.solve(formula)
-        if out.status != smt.SAT:
-            continue
-        req, _ = _resource_request(q, out.model, home)
-        _replay(new_set, req, True, "NEW")
-        _replay(old_set, req, False, "OLD")
-        found.append(_cx(req, _ref(s)))
     return _result(q, found, "NEW grants no caller outside the resource's account anything OLD does not",
                    "NEW grants callers outside the resource's account requests OLD does not")
 
@@ -413,12 +457,12 @@ def _outsider(q: _Question, g: _Group, trusted: set[str], org: str | None) -> li
             out.append(z3.Implies(kv.present, z3.Not(bad(kv.elements[0].s))))
 
     accounts = sorted(trusted)
-    in_trusted = lambda t: z3.Or(*[t == z3.StringVal(a, ctx) for a in accounts])  # noqa: E731
+    in_trusted = lambda t: z3.Or(*[t == sval(a, ctx) for a in accounts])  # noqa: E731
     if org:
-        each("aws:principalorgid", lambda t: t == z3.StringVal(org, ctx))
-        each("aws:sourceorgid", lambda t: t == z3.StringVal(org, ctx))
-        each("aws:principalorgpaths", lambda t: z3.PrefixOf(z3.StringVal(org + "/", ctx), t))
-        each("aws:sourceorgpaths", lambda t: z3.PrefixOf(z3.StringVal(org + "/", ctx), t))
+        each("aws:principalorgid", lambda t: t == sval(org, ctx))
+        each("aws:sourceorgid", lambda t: t == sval(org, ctx))
+        each("aws:principalorgpaths", lambda t: z3.PrefixOf(sval(org + "/", ctx), t))
+        each("aws:sourceorgpaths", lambda t: z3.PrefixOf(sval(org + "/", ctx), t))
     each("aws:sourceaccount", in_trusted)
     arn_in = z3.Union(*[z3.Concat(enc.rx.lit("arn:"), enc.rx.segment, enc.rx.lit(":"), enc.rx.segment,
                                   enc.rx.lit(":"), enc.rx.segment, enc.rx.lit(f":{a}:"), enc.rx.any)
@@ -440,7 +484,7 @@ def _outsider(q: _Question, g: _Group, trusted: set[str], org: str | None) -> li
                         nets.append(n)
     for key, values in named.items():
         if values:
-            texts = [z3.StringVal(v, ctx) for v in sorted(values)]
+            texts = [sval(v, ctx) for v in sorted(values)]
             each(key, lambda t, texts=texts: z3.Or(*[t == v for v in texts]))
     kv = enc.keys.get("aws:sourceip")
     if kv is not None and nets:
@@ -471,19 +515,15 @@ def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accoun
         universe = [a for a in _granted_actions([g], index) if a.lower() not in ALWAYS_ALLOWED
                     and (service is None or a.split(":", 1)[0].lower() == service)]
         q = _Question([g], universe, timeout)
-        sh = shapes(q.enc.ctx, [s for s, _ in g.statements], q.enc.rx, exclude_accounts=trusted)
-        base = z3.And(*_bind_shapes(q, sh, home), *_outsider(q, g, trusted, org), z3.Not(q.denies(g)))
-        queries = [(s, z3.And(base, q.applies(s, v))) for s, v in g.statements if s.allow]
+        sh = shapes([s for s, _ in g.statements], exclude_accounts=trusted)
+        owned = _owned_resource(q, trusted)
+        outside = _outsider(q, g, trusted, org)
+
+        def build(shape: Shape, s: CompiledStatement, v: bool) -> Any:
+            return z3.And(*_bind_shape(q, shape), owned, *outside, z3.Not(q.denies(g)), q.applies(s, v))
+
+        found = _per_shape(q, g, sh, home, [(_resource_set([policy]), True)], build)
     except Unencodable as exc:
         return _unknown(str(exc))
-    concrete = _resource_set([policy])
-    found: list[Counterexample] = []
-    for s, formula in queries:
-        out = q.solve(formula)
-        if out.status != smt.SAT:
-            continue
-        req, _ = _resource_request(q, out.model, home)
-        _replay(concrete, req, True, "policy")
-        found.append(_cx(req, _ref(s)))
     return _result(q, found, "no caller outside the zone of trust is allowed",
                    "callers outside the zone of trust are allowed")

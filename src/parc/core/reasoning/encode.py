@@ -25,7 +25,7 @@ from parc.core.conditions.date import parse_date
 from parc.core.conditions.ip import parse_network
 from parc.core.conditions.numeric import parse_number
 from parc.core.reasoning.keys import DATE, IP, NUM, STR, KeyVar, make_key, scale_for
-from parc.core.reasoning.smt import Expr
+from parc.core.reasoning.smt import Expr, sval
 from parc.core.reasoning.text import Regexes, Unencodable, template
 from parc.core.variables import Special, Template, Variable
 
@@ -170,10 +170,10 @@ class Encoder:
     def variable(self, var: Variable) -> tuple[Expr, Expr]:
         """(whether the variable has a value, the value) as ``resolve_variable`` decides them."""
         kv = self.key(var.key)
-        default = z3.StringVal(var.default, self.ctx) if var.default is not None else None
+        default = sval(var.default, self.ctx) if var.default is not None else None
         if kv.multi:  # a multivalued key is never a variable's value; only its default is
             ok = z3.And(z3.Not(kv.present), z3.BoolVal(default is not None, self.ctx))
-            return ok, default if default is not None else z3.StringVal("", self.ctx)
+            return ok, default if default is not None else sval("", self.ctx)
         e = kv.elements[0].s
         if default is None:
             return kv.present, e
@@ -185,14 +185,14 @@ class Encoder:
         defined: list[Expr] = []
         for p in tpl.parts:
             if isinstance(p, str):
-                parts.append(z3.StringVal(p, self.ctx))
+                parts.append(sval(p, self.ctx))
             elif isinstance(p, Special):
-                parts.append(z3.StringVal(p.char, self.ctx))
+                parts.append(sval(p.char, self.ctx))
             else:
                 ok, value = self.variable(p)
                 defined.append(ok)
                 parts.append(value)
-        value = z3.StringVal("", self.ctx) if not parts else parts[0] if len(parts) == 1 else z3.Concat(*parts)
+        value = sval("", self.ctx) if not parts else parts[0] if len(parts) == 1 else z3.Concat(*parts)
         return (z3.And(*defined) if defined else self.true()), value
 
     def resource_matches(self, s: CompiledStatement, variables: bool) -> Expr:

@@ -23,7 +23,7 @@ from typing import Any
 
 import z3
 
-from parc.core.reasoning.smt import Expr
+from parc.core.reasoning.smt import Expr, text_of
 from parc.core.reasoning.text import Unencodable
 
 STR = "str"
@@ -117,7 +117,7 @@ def render_element(key: KeyVar, e: Element, model: Any) -> str:
         return model.eval(x, model_completion=True)
 
     if key.sort == STR:
-        return str(ev(e.s).as_string())
+        return text_of(ev(e.s))
     if key.sort in (NUM, DATE):
         if not z3.is_true(ev(e.ok)):
             return "not-a-number" if key.sort == NUM else "not-a-date"

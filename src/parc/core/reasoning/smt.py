@@ -7,6 +7,7 @@ text with the time that is left. A timeout or a "give up" from both is UNKNOWN, 
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -86,3 +87,25 @@ def _cvc5(smt2: str, timeout_s: float) -> str:
     if res.isSat():
         return SAT
     return f"unknown ({res.getUnknownExplanation()})"
+
+
+MAX_CHAR = 0x2FFFF
+"""z3's alphabet ends here."""
+
+
+def sval(text: str, ctx: Any) -> Expr:
+    """A string constant holding ``text`` exactly: z3 reads ``\\u{..}`` escapes in string literals, so every
+    backslash is given as an escape of its own."""
+    if any(ord(c) > MAX_CHAR for c in text):
+        from parc.core.reasoning.text import Unencodable
+
+        raise Unencodable(f"a character beyond U+2FFFF in {text!r}")
+    return z3.StringVal(text.replace("\\", "\\u{5c}"), ctx)
+
+
+_ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]{1,5})\}")
+
+
+def text_of(value: Any) -> str:
+    """A string value of a model as Python text (z3 prints characters outside printable ASCII as ``\\u{..}``)."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), str(value.as_string()))

@@ -14,7 +14,7 @@ from functools import lru_cache
 import z3
 
 from parc.core.match import ARN_SEGMENTS, ONE, STAR, Atom, _split_atoms, atoms_of
-from parc.core.reasoning.smt import Expr
+from parc.core.reasoning.smt import Expr, sval
 from parc.core.variables import Template, Variable, literal_template, parse_template
 
 VarTerm = Callable[[Variable], tuple[Expr, Expr]]
@@ -41,11 +41,11 @@ class Regexes:
         self.segment = z3.Star(self.not_colon)
 
     def lit(self, text: str) -> Expr:
-        return z3.Re(z3.StringVal(text, self.ctx))
+        return z3.Re(sval(text, self.ctx))
 
     def concat(self, parts: Sequence[Expr]) -> Expr:
         if not parts:
-            return z3.Re(z3.StringVal("", self.ctx))
+            return z3.Re(sval("", self.ctx))
         return parts[0] if len(parts) == 1 else z3.Concat(*parts)
 
     def union(self, parts: Sequence[Expr]) -> Expr:
