@@ -86,8 +86,9 @@ class Encoder:
                 key = c.key_lower
                 if c.family == "Binary":
                     raise Unencodable(f"the Binary operator {c.operator} (on {c.key})")
+                found = sorts.setdefault(key, set())
                 if c.family != "Null":
-                    sorts.setdefault(key, set()).add(SORT_OF_FAMILY[c.family])
+                    found.add(SORT_OF_FAMILY[c.family])
                 if c.set_operator is not None:
                     set_uses[key] = set_uses.get(key, 0) + 1
                 if c.family in ("Numeric", "Date"):
