@@ -150,7 +150,7 @@ class _Question:
         full = z3.And(*self.enc.domain, formula)
         out = smt.check(full, left)
         if out.status == smt.SAT:
-            # A readable request when one exists (letters, digits, ARN punctuation), within a small share of the time left.
+            # A readable request when one exists (letters, digits, ARN punctuation), in a small share of the time.
             nicer = smt.check(z3.And(full, *self._printable()), min(0.5, max(0.05, left / 10)), cvc5_fallback=False)
             if nicer.status == smt.SAT:
                 out = nicer
@@ -163,7 +163,7 @@ class _Question:
         enc = self.enc
         ctx = enc.ctx
         chars = [z3.Range("a", "z", ctx), z3.Range("A", "Z", ctx), z3.Range("0", "9", ctx),
-                 *[z3.Re(c, ctx) for c in ":/._-*@=+,"]]
+                 *[z3.Re(c, ctx) for c in ":/._-@=+,"]]
         text = z3.Star(z3.Union(*chars))
         terms = [enc.res, *self.part_vars.values()]
         terms += [e.s for kv in enc.keys.values() if kv.sort == STR for e in kv.elements]
