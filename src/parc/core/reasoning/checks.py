@@ -151,7 +151,7 @@ class _Question:
         out = smt.check(full, left)
         if out.status == smt.SAT:
             # A readable request when one exists (letters, digits, ARN punctuation), in a small share of the time.
-            nicer = smt.check(z3.And(full, *self._printable()), min(0.5, max(0.05, left / 10)), cvc5_fallback=False)
+            nicer = smt.check(z3.And(full, *self._printable()), min(0.2, max(0.05, left / 20)), cvc5_fallback=False)
             if nicer.status == smt.SAT:
                 out = nicer
         self.solver_seconds += time.monotonic() - start
@@ -303,11 +303,8 @@ def _resource_filter(q: _Question, resources: Sequence[str]) -> Any:
         return q.enc.true()
     from parc.core.reasoning.text import template
 
-    hits = []
-    for r in resources:
-        defined: list[Any] = []
-        hits.append(z3.InRe(q.enc.res, q.enc.rx.arn(template(r, False), q.enc.variable, defined)))
-    return z3.Or(*hits)
+    segments = q.enc.res_segments if q.enc.by_segment else None
+    return z3.Or(*[q.enc.rx.arn_match(q.enc.res, template(r, False), q.enc.variable, segments) for r in resources])
 
 
 # ---------------------------------------------------------------------------------------------- resource side

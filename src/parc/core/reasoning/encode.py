@@ -24,6 +24,7 @@ from parc.core.conditions.boolean import parse_bool
 from parc.core.conditions.date import parse_date
 from parc.core.conditions.ip import parse_network
 from parc.core.conditions.numeric import parse_number
+from parc.core.match import atoms_of
 from parc.core.reasoning.keys import DATE, IP, NUM, STR, KeyVar, make_key, scale_for
 from parc.core.reasoning.smt import Expr, sval
 from parc.core.reasoning.text import Regexes, Unencodable, template
@@ -70,6 +71,7 @@ class Encoder:
         self.res = z3.String("resource", self.ctx)
         self.keys = {}
         self.domain: list[Expr] = []
+        self._segments: list[Expr] | None = None
         self._index = {id(s): i for i, (s, _) in enumerate(self.statements)}
         self._plan_keys()
         self._plan_actions()
@@ -136,8 +138,23 @@ class Encoder:
         self.classes = [ActionClass(tuple(acts), sig) for sig, acts in by_sig.items()]
         self.domain.append(z3.And(self.act >= 0, self.act < len(self.classes)) if self.classes
                            else z3.BoolVal(False, self.ctx))
-        arn = z3.Union(self.rx.lit("*"), self._regex(_ARN_DOMAIN))
-        self.domain.append(z3.InRe(self.res, arn))
+        # Patterns whose variables sit among wildcards are matched segment by segment, and then every resource
+        # pattern is (the solvers do best with one view of the resource); else the resource is one string.
+        self.by_segment = any(self._needs_segments(s, v) for s, v in self.statements)
+        if self.by_segment:
+            self.res_segments()
+        else:
+            arn = z3.Union(self.rx.lit("*"), self._regex(_ARN_DOMAIN))
+            self.domain.append(z3.InRe(self.res, arn))
+
+    def _needs_segments(self, s: CompiledStatement, variables: bool) -> bool:
+        if not variables or s.resources is None:
+            return False
+        for m in s.resources:
+            atoms = atoms_of(template(m.pattern, True))
+            if any(isinstance(a, Variable) for a in atoms) and not self.rx._simple(atoms):
+                return True
+        return False
 
     def _regex(self, source: str) -> Expr:
         """The two shapes used here: ``[^:]*`` and ``.*`` around literal text."""
@@ -163,6 +180,20 @@ class Encoder:
 
     def false(self) -> Expr:
         return z3.BoolVal(False, self.ctx)
+
+    def res_segments(self) -> list[Expr]:
+        """The resource ARN's six segments, defined once (when a pattern needs them): for an ARN, the resource is
+        their join with colons and the first five hold no colon, which fixes them."""
+        if self._segments is None:
+            ctx = self.ctx
+            segs = [z3.String(f"resource!{k}", ctx) for k in range(6)]
+            colon = sval(":", ctx)
+            joined = z3.Concat(*[x for k, seg in enumerate(segs) for x in ((colon, seg) if k else (seg,))])
+            fixed = z3.And(self.res == joined, segs[0] == sval("arn", ctx),
+                           *[z3.Not(z3.Contains(seg, colon)) for seg in segs[:5]])
+            self.domain.append(z3.Or(self.res == sval("*", ctx), fixed))
+            self._segments = segs
+        return self._segments
 
     def action_is(self, predicate: Callable[[ActionClass], bool]) -> Expr:
         hits = [self.act == i for i, c in enumerate(self.classes) if predicate(c)]
@@ -199,11 +230,9 @@ class Encoder:
     def resource_matches(self, s: CompiledStatement, variables: bool) -> Expr:
         if s.resources is None:
             return self.true()
-        hits = []
-        for m in s.resources:
-            defined: list[Expr] = []
-            rx = self.rx.arn(template(m.pattern, variables), self.variable, defined)
-            hits.append(z3.And(*defined, z3.InRe(self.res, rx)))
+        segments = self.res_segments if self.by_segment else None
+        hits = [self.rx.arn_match(self.res, template(m.pattern, variables), self.variable, segments)
+                for m in s.resources]
         hit = z3.Or(*hits)
         return z3.Not(hit) if s.not_resource else hit
 
@@ -224,26 +253,16 @@ class Encoder:
                 rx = self.rx.union([self.rx.ignore_case(t.render({}) or "") for t in tpls])
                 return lambda e: (self.true(), z3.InRe(e.s, rx))
             if "Like" in base:
-                pats = []
-                for t in texts:
-                    defined: list[Expr] = []
-                    from parc.core.match import atoms_of
-
-                    rx = self.rx.glob(atoms_of(template(t, use_vars)), self.variable, defined)
-                    pats.append((defined, rx))
-                return lambda e: (self.true(), z3.Or(*[z3.And(*d, z3.InRe(e.s, r)) for d, r in pats])
-                                  if pats else self.false())
+                globs = [atoms_of(template(t, use_vars)) for t in texts]
+                return lambda e: (self.true(), z3.Or(*[self.rx.glob_match(e.s, g, self.variable) for g in globs])
+                                  if globs else self.false())
             terms = [self.term(template(t, use_vars)) for t in texts]
             return lambda e: (self.true(), z3.Or(*[z3.And(d, e.s == v) for d, v in terms]) if terms
                               else self.false())
         if family == "Arn":
-            pats = []
-            for t in texts:
-                defined = []
-                rx = self.rx.arn(template(t, use_vars), self.variable, defined)
-                pats.append((defined, rx))
-            return lambda e: (self.true(), z3.Or(*[z3.And(*d, z3.InRe(e.s, r)) for d, r in pats])
-                              if pats else self.false())
+            tpls = [template(t, use_vars) for t in texts]
+            return lambda e: (self.true(), z3.Or(*[self.rx.arn_match(e.s, t, self.variable) for t in tpls])
+                              if tpls else self.false())
         if family == "Bool":
             if use_vars and any(template(t, True).has_variables for t in texts):
                 raise Unencodable(f"{c.operator} with a policy variable")
