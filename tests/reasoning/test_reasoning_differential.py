@@ -20,7 +20,7 @@ from parc import api
 from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
 from parc.core.reasoning import FAIL, PASS
 
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 ROLE = "arn:aws:sts::111122223333:assumed-role/parc-reasoning/parc-session"
 
 ACTIONS = ["s3:GetObject", "s3:Get*", "s3:*", "s3:?utObject", "s3:PutObject", "S3:getobject", "s3:List*"]

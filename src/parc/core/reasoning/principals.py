@@ -85,6 +85,18 @@ class Shape:
                 if item in self.parts:
                     uses[item] = uses.get(item, 0) + 1
         shared = {p for p, n in uses.items() if n > 1}
+        # A key whose template holds a shared part is stated as an equality with the concatenated parts (a regex
+        # built from a variable is what string solvers decide worst), so all its parts become variables.
+        changed = True
+        while changed:
+            changed = False
+            for key in reads:
+                tpl = self.derived.get(key, ())
+                if any(i in shared for i in tpl):
+                    new = {i for i in tpl if i in self.parts} - shared
+                    if new:
+                        shared |= new
+                        changed = True
         part_vars = {p: z3.String(f"part!{self.label}!{p}", ctx) for p in sorted(shared)}
         for p, var in part_vars.items():
             out.append(z3.InRe(var, self.parts[p].regex(ctx)))
