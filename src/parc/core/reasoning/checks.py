@@ -17,6 +17,7 @@ statement, a request the engine decides as the check says (a disagreement raises
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ ALWAYS_SET = ("aws:currenttime", "aws:epochtime", "aws:resourceaccount")
 # S3 Block Public Access counts an aws:SourceIp range as a limit only when it is no broader than /8 (IPv4) or
 # /32 (IPv6): https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
 _MIN_PREFIX = {4: 8, 6: 32}
+
+
+_READABLE = re.compile(r"[A-Za-z0-9:/._\-@=+,]*")
 
 
 class ReplayMismatch(AssertionError):
@@ -149,7 +153,7 @@ class _Question:
         start = time.monotonic()
         full = z3.And(*self.enc.domain, formula)
         out = smt.check(full, left)
-        if out.status == smt.SAT:
+        if out.status == smt.SAT and not self._readable(out.model):
             # A readable request when one exists (letters, digits, ARN punctuation), in a small share of the time.
             nicer = smt.check(z3.And(full, *self._printable()), min(0.2, max(0.05, left / 20)), cvc5_fallback=False)
             if nicer.status == smt.SAT:
@@ -159,15 +163,21 @@ class _Question:
             self.unknown.append(out.reason)
         return out
 
+    def _terms(self) -> list[Any]:
+        enc = self.enc
+        return [enc.res, *self.part_vars.values(),
+                *[e.s for kv in enc.keys.values() if kv.sort == STR for e in kv.elements]]
+
+    def _readable(self, model: Any) -> bool:
+        return all(_READABLE.fullmatch(text_of(model.eval(t, model_completion=True))) for t in self._terms())
+
     def _printable(self) -> list[Any]:
         enc = self.enc
         ctx = enc.ctx
         chars = [z3.Range("a", "z", ctx), z3.Range("A", "Z", ctx), z3.Range("0", "9", ctx),
                  *[z3.Re(c, ctx) for c in ":/._-@=+,"]]
         text = z3.Star(z3.Union(*chars))
-        terms = [enc.res, *self.part_vars.values()]
-        terms += [e.s for kv in enc.keys.values() if kv.sort == STR for e in kv.elements]
-        return [z3.InRe(t, text) for t in terms]
+        return [z3.InRe(t, text) for t in self._terms()]
 
     def action(self, model: Any) -> str:
         return str(self.enc.classes[model.eval(self.enc.act, model_completion=True).as_long()].actions[0])
@@ -198,6 +208,28 @@ def _result(q: _Question, found: list[Counterexample], what_pass: str, what_fail
 
 def _unknown(reason: str) -> CheckResult:
     return CheckResult(UNKNOWN, f"not encoded exactly: {reason}")
+
+
+def _cover(q: _Question, base: Any, grants: list[tuple[CompiledStatement, Any]], request: Any,
+           concrete: Sequence[tuple[PolicySet, bool]]) -> list[Counterexample]:
+    """A request for each granting statement that can grant: ask for any of the statements not yet shown, credit
+    the request to every statement that applies to it, and ask again for the rest, until none is left or the
+    solvers say none can (one query proves a PASS)."""
+    found: list[Counterexample] = []
+    left = list(grants)
+    while left:
+        out = q.solve(z3.And(base, any_of(q.enc.ctx, (f for _, f in left))))
+        if out.status != smt.SAT:
+            break
+        req = request(out.model)
+        for policies, expect in concrete:
+            _replay(policies, req, expect, "the policies" if expect else "OLD")
+        hit = [(s, f) for s, f in left if z3.is_true(out.model.eval(f, model_completion=True))]
+        if not hit:  # pragma: no cover - the model satisfies the disjunction
+            raise ReplayMismatch("the solver's model satisfies no statement")
+        found.extend(_cx(req, _ref(s)) for s, _ in hit)
+        left = [(s, f) for s, f in left if all(s is not h for h, _ in hit)]
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- identity side
@@ -244,19 +276,11 @@ def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: Act
         q = _Question([g_old, g_new], universe, timeout)
         base = z3.And(z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)), z3.Not(_kms_key(q)),
                       *_forced_present(q, IDENTITY_DERIVED))
-        queries = [(s, z3.And(base, q.applies(s, v))) for s, v in g_new.statements if s.allow]
+        grants = [(s, q.applies(s, v)) for s, v in g_new.statements if s.allow]
     except Unencodable as exc:
         return _unknown(str(exc))
     old_set, new_set = PolicySet(old), PolicySet(new)
-    found: list[Counterexample] = []
-    for s, formula in queries:
-        out = q.solve(formula)
-        if out.status != smt.SAT:
-            continue
-        req = _identity_request(q, out.model)
-        _replay(new_set, req, True, "NEW")
-        _replay(old_set, req, False, "OLD")
-        found.append(_cx(req, _ref(s)))
+    found = _cover(q, base, grants, lambda m: _identity_request(q, m), [(new_set, True), (old_set, False)])
     return _result(q, found, "NEW allows nothing that OLD does not", "NEW allows requests that OLD does not")
 
 
@@ -285,16 +309,10 @@ def check_access_not_granted(policies: Sequence[Policy], actions: Sequence[str],
         res_ok = _resource_filter(q, resources)
         base = z3.And(res_ok, z3.Not(q.denies(g)), *limits, z3.Not(_kms_key(q)),
                       *_forced_present(q, IDENTITY_DERIVED))
-        queries = [(s, z3.And(base, q.applies(s, v))) for s, v in g.statements if s.allow]
+        grants = [(s, q.applies(s, v)) for s, v in g.statements if s.allow]
     except Unencodable as exc:
         return _unknown(str(exc)) if not found else CheckResult(FAIL, "allowed to every caller", tuple(found))
-    for s, formula in queries:
-        out = q.solve(formula)
-        if out.status != smt.SAT:
-            continue
-        req = _identity_request(q, out.model)
-        _replay(concrete, req, True, "policies")
-        found.append(_cx(req, _ref(s)))
+    found += _cover(q, base, grants, lambda m: _identity_request(q, m), [(concrete, True)])
     return _result(q, found, "the actions are never allowed", "the actions are allowed")
 
 
@@ -374,23 +392,20 @@ def _resource_set(policy: Sequence[Policy]) -> PolicySet:
 
 def _per_shape(q: _Question, grants: _Group, sh: list[Shape], home: str, concrete: Sequence[tuple[PolicySet, bool]],
                build: Any) -> list[Counterexample]:
-    """For each Allow statement of ``grants``, the first caller shape that makes ``build(shape, statement)``
-    satisfiable (shapes the statement's Principal element does not match are skipped without a query)."""
+    """Per caller shape, the granting statements its Principal elements match (others need no query), covered as
+    in ``_cover``; a statement shown for one shape is not asked again for the next."""
     found: list[Counterexample] = []
-    for s, v in grants.statements:
-        if not s.allow:
+    shown: set[int] = set()
+    for shape in sh:
+        stmts = [(s, v) for s, v in grants.statements if s.allow and id(s) not in shown and shape.matches(s)]
+        if not stmts:
             continue
-        for shape in sh:
-            if not shape.matches(s):
-                continue
-            formula = build(shape, s, v)
-            out = q.solve(formula)
-            if out.status != smt.SAT:
-                continue
-            req = _resource_request(q, out.model, home)
-            for policies, expect in concrete:
-                _replay(policies, req, expect, "policy" if expect else "OLD")
-            found.append(_cx(req, _ref(s)))
+        base = build(shape)
+        grants_f = [(s, q.applies(s, v)) for s, v in stmts]
+        got = _cover(q, base, grants_f, lambda m: _resource_request(q, m, home), concrete)
+        found.extend(got)
+        shown.update(id(s) for s, _ in stmts if any(c.statement == _ref(s) for c in got))
+        if q.deadline <= time.monotonic():
             break
     return found
 
@@ -406,9 +421,8 @@ def _resource_diff(old: Sequence[Policy], new: Sequence[Policy], index: ActionIn
         sh = shapes([s for s, _ in g_old.statements + g_new.statements], exclude_accounts={home})
         owned = _owned_resource(q, {home})
 
-        def build(shape: Shape, s: CompiledStatement, v: bool) -> Any:
-            return z3.And(*_bind_shape(q, shape), owned, z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)),
-                          q.applies(s, v))
+        def build(shape: Shape) -> Any:
+            return z3.And(*_bind_shape(q, shape), owned, z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)))
 
         found = _per_shape(q, g_new, sh, home, [(_resource_set(new), True), (_resource_set(old), False)], build)
     except Unencodable as exc:
@@ -516,8 +530,8 @@ def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accoun
         owned = _owned_resource(q, trusted)
         outside = _outsider(q, g, trusted, org)
 
-        def build(shape: Shape, s: CompiledStatement, v: bool) -> Any:
-            return z3.And(*_bind_shape(q, shape), owned, *outside, z3.Not(q.denies(g)), q.applies(s, v))
+        def build(shape: Shape) -> Any:
+            return z3.And(*_bind_shape(q, shape), owned, *outside, z3.Not(q.denies(g)))
 
         found = _per_shape(q, g, sh, home, [(_resource_set([policy]), True)], build)
     except Unencodable as exc:

@@ -25,6 +25,7 @@ from parc.core.conditions.date import parse_date
 from parc.core.conditions.ip import parse_network
 from parc.core.conditions.numeric import parse_number
 from parc.core.match import atoms_of
+from parc.core.reasoning import smt
 from parc.core.reasoning.keys import DATE, IP, NUM, STR, KeyVar, make_key, scale_for
 from parc.core.reasoning.smt import Expr, sval
 from parc.core.reasoning.text import Regexes, Unencodable, template
@@ -65,7 +66,7 @@ class Encoder:
     classes: list[ActionClass] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.ctx = z3.Context()
+        self.ctx = smt.shared_context()
         self.rx = Regexes(self.ctx)
         self.act = z3.Int("action", self.ctx)
         self.res = z3.String("resource", self.ctx)

@@ -91,9 +91,9 @@ class Shape:
         while changed:
             changed = False
             for key in reads:
-                tpl = self.derived.get(key, ())
-                if any(i in shared for i in tpl):
-                    new = {i for i in tpl if i in self.parts} - shared
+                key_tpl = self.derived.get(key, ())
+                if any(i in shared for i in key_tpl):
+                    new = {i for i in key_tpl if i in self.parts} - shared
                     if new:
                         shared |= new
                         changed = True

@@ -32,9 +32,15 @@ class Outcome:
     reason: str = ""
 
 
-def new_context() -> Any:
-    """A z3 context per encoding: formulas of separate checks never share (or leak) declarations."""
-    return z3.Context()
+_CONTEXT: list[Any] = []
+
+
+def shared_context() -> Any:
+    """One z3 context for every check of the process (making one costs more than most checks). Checks never
+    share a solver, and a constant's name fixes its sort, so formulas of separate checks cannot interfere."""
+    if not _CONTEXT:
+        _CONTEXT.append(z3.Context())
+    return _CONTEXT[0]
 
 
 def check(formula: Expr, timeout_s: float, *, cvc5_fallback: bool = True) -> Outcome:
