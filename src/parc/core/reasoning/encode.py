@@ -139,9 +139,11 @@ class Encoder:
         self.classes = [ActionClass(tuple(acts), sig) for sig, acts in by_sig.items()]
         self.domain.append(z3.And(self.act >= 0, self.act < len(self.classes)) if self.classes
                            else z3.BoolVal(False, self.ctx))
-        # Patterns whose variables sit among wildcards are matched segment by segment, and then every resource
-        # pattern is (the solvers do best with one view of the resource); else the resource is one string.
-        self.by_segment = any(self._needs_segments(s, v) for s, v in self.statements)
+        # Patterns whose variables sit among wildcards are matched segment by segment, and so is every resource
+        # pattern then (the solvers do best with one view of the resource); also when aws:ResourceAccount is read,
+        # which is the ARN's account segment. Else the resource is one string.
+        self.by_segment = "aws:resourceaccount" in self.keys or any(
+            self._needs_segments(s, v) for s, v in self.statements)
         if self.by_segment:
             self.res_segments()
         else:
@@ -182,6 +184,9 @@ class Encoder:
     def false(self) -> Expr:
         return z3.BoolVal(False, self.ctx)
 
+    def index_of(self, s: CompiledStatement) -> int:
+        return self._index[id(s)]
+
     def res_segments(self) -> list[Expr]:
         """The resource ARN's six segments, defined once (when a pattern needs them): for an ARN, the resource is
         their join with colons and the first five hold no colon, which fixes them."""
@@ -191,7 +196,7 @@ class Encoder:
             colon = sval(":", ctx)
             joined = z3.Concat(*[x for k, seg in enumerate(segs) for x in ((colon, seg) if k else (seg,))])
             fixed = z3.And(self.res == joined, segs[0] == sval("arn", ctx),
-                           *[z3.Not(z3.Contains(seg, colon)) for seg in segs[:5]])
+                           *[z3.InRe(seg, self.rx.segment) for seg in segs[:5]])
             self.domain.append(z3.Or(self.res == sval("*", ctx), fixed))
             self._segments = segs
         return self._segments

@@ -115,7 +115,7 @@ class Regexes:
                         ok, value = var(a)
                         extra.append(ok)
                         if in_segment:
-                            extra.append(z3.Not(z3.Contains(value, sval(":", self.ctx))))
+                            extra.append(z3.InRe(value, self.segment))
                         terms.append(value)
                     else:
                         assert isinstance(a, str)
@@ -175,13 +175,13 @@ class Regexes:
                     ok, value = var(a)
                     extra.append(ok)
                     if colon_free:
-                        extra.append(z3.Not(z3.Contains(value, sval(":", self.ctx))))
+                        extra.append(z3.InRe(value, self.segment))
                     terms.append(value)
                 elif isinstance(a, str):
                     terms.append(sval(a, self.ctx))
             ends = self._ends(s, terms, atoms[-1] == STAR)
             if colon_free and atoms[-1] == STAR:
-                ends = z3.And(ends, z3.Not(z3.Contains(s, sval(":", self.ctx))))
+                ends = z3.And(ends, z3.InRe(s, self.segment))
             return z3.And(*extra, ends)
         defined: list[Expr] = []
         rx = self.glob(atoms, var, defined, in_segment=colon_free)
