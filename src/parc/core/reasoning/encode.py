@@ -131,11 +131,25 @@ class Encoder:
         return kv
 
     def _plan_actions(self) -> None:
-        by_sig: dict[frozenset[int], list[str]] = {}
-        stmts = [s for s, _ in self.statements]
+        # Each statement's pattern is tried only on the actions of its service (all actions for NotAction and
+        # wildcard services), with the engine's own matchers.
+        by_service: dict[str, list[str]] = {}
         for a in self.actions:
-            sig = frozenset(i for i, s in enumerate(stmts) if s.action_matches(a))
-            by_sig.setdefault(sig, []).append(a)
+            by_service.setdefault(a.split(":", 1)[0].lower(), []).append(a)
+        hits: dict[str, set[int]] = {a: set() for a in self.actions}
+        for i, (s, _) in enumerate(self.statements):
+            if s.not_action:
+                for a in self.actions:
+                    if s.action_matches(a):
+                        hits[a].add(i)
+                continue
+            for m in s.actions:
+                for a in (by_service.get(m.service, ()) if m.service is not None else self.actions):
+                    if m.matches(a):
+                        hits[a].add(i)
+        by_sig: dict[frozenset[int], list[str]] = {}
+        for a in self.actions:
+            by_sig.setdefault(frozenset(hits[a]), []).append(a)
         self.classes = [ActionClass(tuple(acts), sig) for sig, acts in by_sig.items()]
         self.domain.append(z3.And(self.act >= 0, self.act < len(self.classes)) if self.classes
                            else z3.BoolVal(False, self.ctx))
