@@ -60,7 +60,7 @@ def widen(policy: dict[str, Any], rnd: random.Random) -> dict[str, Any] | None:
         del s["Condition"]
     else:
         s.pop("Action", None)
-        s["NotAction"] = "iam:*" if "NotAction" not in s else s["NotAction"]
+        s["NotAction"] = s.get("NotAction", "iam:*")
     out["Statement"] = stmts
     return out
 
