@@ -136,7 +136,8 @@ def main() -> int:
                 unknown.append((name, f.stem, reason))
             rows.append({"check": name, "policy": f.stem, "result": verdict, "seconds": dt, "cpu_seconds": dc,
                          "reason": reason})
-    print(f"automated reasoning over {len(files) - skipped} AWS managed policies (timeout {args.timeout:g} s per check)")
+    print(f"automated reasoning over {len(files) - skipped} AWS managed policies "
+          f"(timeout {args.timeout:g} s per check)")
     print(f"{'check':8} {'queries':>8} {'median ms':>10} {'p99 ms':>9} {'max ms':>9} {'cpu median':>11} "
           f"{'cpu p99':>9}  outcomes")
     for name, ts in times.items():
