@@ -558,12 +558,14 @@ def _outsider(q: _Question, g: _Group, trusted: set[str], org: str | None) -> li
         enc.rx.lit("arn:"), enc.rx.segment, enc.rx.lit(":"), enc.rx.segment, enc.rx.lit(":"), enc.rx.segment,
         enc.rx.lit(f":{accounts[0]}:"), enc.rx.any)
     each("aws:sourcearn", lambda t: z3.InRe(t, arn_in))
-    # The VPC endpoints, VPCs and IP ranges the policy names are the owner's network.
+    # The VPC endpoints, VPCs and IP ranges the policy names (to allow from, or to deny from anywhere else) are the
+    # owner's network.
     named: dict[str, set[str]] = {"aws:sourcevpce": set(), "aws:sourcevpc": set()}
     nets: list[tuple[int, int, int]] = []
     for s, _ in g.statements:
         for c in s.condition_list:
-            if c.key_lower in named and c.family == "String" and not c.negated:
+            # Positive or negated (a Deny "unless from vpce-1" names the owner's endpoint as well).
+            if c.key_lower in named and c.family == "String":
                 named[c.key_lower].update(v for v in c.values if not any(ch in v for ch in "*?$"))
             if c.key_lower == "aws:sourceip" and c.family == "IpAddress":
                 for v in c.values:

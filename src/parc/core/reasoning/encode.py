@@ -31,6 +31,13 @@ from parc.core.reasoning.smt import Expr, sval
 from parc.core.reasoning.text import Regexes, Unencodable, template
 from parc.core.variables import Special, Template, Variable
 
+AWS_SET = {"aws:sourceip": IP, "aws:vpcsourceip": IP, "aws:currenttime": DATE, "aws:epochtime": DATE,
+           "aws:multifactorauthage": NUM, "aws:securetransport": "bool", "aws:multifactorauthpresent": "bool",
+           "aws:viaawsservice": "bool", "aws:principalisawsservice": "bool"}
+"""Keys AWS itself sets, always well formed: an address, a time, a number, ``true`` / ``false``. A request with
+``aws:SourceIp`` = "not-an-ip" is one the engine decides (nothing matches it) but AWS never makes, so these keys
+hold well-formed values only (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)."""
+
 SORT_OF_FAMILY = {"String": STR, "Arn": STR, "Bool": STR, "Numeric": NUM, "Date": DATE, "IpAddress": IP}
 _ARN_DOMAIN = "arn:[^:]*:[^:]*:[^:]*:[^:]*:.*"
 
@@ -114,7 +121,24 @@ class Encoder:
             scale = scale_for(numbers.get(key, [])) if sort in (NUM, DATE) else 1
             if sort == DATE and scale > 10**9:
                 raise Unencodable(f"{key}: a date with more than 8 decimal places")
-            self._add_key(key, sort, key in set_uses, max(2, set_uses.get(key, 0)), scale)
+            kv = self._add_key(key, sort, key in set_uses, max(2, set_uses.get(key, 0)), scale)
+            self._well_formed(kv)
+
+    def _well_formed(self, kv: KeyVar) -> None:
+        want = AWS_SET.get(kv.name)
+        if want is None:
+            return
+        elements = [(e, (i < kv.count) if kv.count is not None else kv.present) for i, e in enumerate(kv.elements)]
+        for e, guard in elements:
+            if want == "bool" and kv.sort == STR:
+                ok = z3.Or(e.s == sval("true", self.ctx), e.s == sval("false", self.ctx))
+            elif want == kv.sort == IP:
+                ok = e.ipv != 0
+            elif want in (NUM, DATE) and kv.sort in (NUM, DATE):
+                ok = e.ok
+            else:
+                continue
+            self.domain.append(z3.Implies(guard, ok))
 
     def _add_key(self, key: str, sort: str, multi: bool, bound: int, scale: int) -> KeyVar:
         kv = make_key(self.ctx, key, sort, multi, bound, scale)
