@@ -152,11 +152,12 @@ def _policies(sources: Iterable[PolicyInput], policy_type: str) -> list[Policy]:
 def check_no_new_access(old: PolicyInput | Sequence[PolicyInput], new: PolicyInput | Sequence[PolicyInput], *,
                         policy_type: str = "identity", timeout: float = 10.0) -> CheckResult:
     """``parc diff``: PASS when ``new`` allows nothing ``old`` does not; FAIL with requests the engine confirmed;
-    UNKNOWN (with the reason) when it cannot be proved either way."""
+    UNKNOWN (with the reason) when it cannot be proved either way. ``policy_type``: identity, boundary, session,
+    scp (what they allow an IAM principal of the account) or resource, trust (what they grant other accounts)."""
     from parc.core.reasoning import check_no_new_access as check
 
     return check(_policies(_many(old), policy_type), _policies(_many(new), policy_type), action_index(),
-                 policy_type="resource" if policy_type in ("resource", "trust") else "identity", timeout=timeout)
+                 policy_type="resource" if policy_type in ("resource", "trust") else policy_type, timeout=timeout)
 
 
 def check_access_not_granted(policies: PolicyInput | Sequence[PolicyInput], actions: Sequence[str], *,

@@ -13,7 +13,7 @@ import click
 from parc.cli import exitcodes
 
 _INSTALL = "the solvers are missing: install them with  pip install 'z3-solver' 'cvc5'"
-_TYPES = ["identity", "resource", "trust"]
+_TYPES = ["identity", "boundary", "session", "scp", "resource", "trust"]
 
 
 def _fail(message: str) -> None:
@@ -93,9 +93,8 @@ def diff_command(old: str, new: str, ptype: str, timeout: float, fmt: str) -> No
     _solvers()
     from parc.api import check_no_new_access
 
-    kind = "resource" if ptype == "trust" else ptype
-    a, b = _load(old, kind), _load(new, kind)
-    _run(fmt, lambda: check_no_new_access(a, b, policy_type=kind, timeout=timeout))
+    a, b = _load(old, ptype), _load(new, ptype)
+    _run(fmt, lambda: check_no_new_access(a, b, policy_type=ptype, timeout=timeout))
 
 
 @click.command("never")

@@ -270,6 +270,25 @@ def _cover(q: _Question, base: Any, grants: list[tuple[CompiledStatement, Any]],
 # ---------------------------------------------------------------------------------------------- identity side
 
 
+IDENTITY_SIDE = ("identity", "boundary", "session", "scp")
+"""Policy types a diff compares by what they allow an IAM principal of the account (a boundary, a session policy
+or an SCP with identity policies that allow everything)."""
+
+
+def _identity_set(policies: Sequence[Policy], policy_type: str) -> PolicySet:
+    """The policies as the engine applies them: identity policies alone; a boundary, a session policy or one SCP
+    level with identity policies that allow everything."""
+    if policy_type == "identity":
+        return PolicySet(policies)
+    if policy_type == "scp":
+        return PolicySet([ALLOW_ALL], scps=[list(policies)])
+    if len(policies) != 1:
+        raise ValueError(f"a {policy_type} policy diff compares one policy with one policy")
+    if policy_type == "boundary":
+        return PolicySet([ALLOW_ALL], permissions_boundary=policies[0])
+    return PolicySet([ALLOW_ALL], session_policy=policies[0])
+
+
 def _identity_universe(actions: Sequence[str]) -> list[str]:
     return [a for a in actions if a.lower() not in TRUST_ACTIONS and a.lower() not in ALWAYS_ALLOWED]
 
@@ -310,8 +329,10 @@ def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: Act
     """PASS when ``new`` allows nothing ``old`` does not (Access Analyzer's CheckNoNewAccess)."""
     if policy_type == "resource":
         return _resource_diff(old, new, index, timeout)
+    if policy_type not in IDENTITY_SIDE:
+        raise ValueError(f"policy_type must be resource or one of {', '.join(IDENTITY_SIDE)}")
     try:
-        g_old, g_new = _group("old", old), _group("new", new)
+        g_old, g_new = _group(policy_type, old), _group(policy_type, new)
         universe = _identity_universe(_granted_actions([g_new], index))
         q = _Question([g_old, g_new], universe, timeout)
         classes = _narrow(q, g_old, g_new)
@@ -322,7 +343,7 @@ def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: Act
         grants = [(s, q.applies(s, v)) for s, v in q.kept(g_new) if s.allow]
     except Unencodable as exc:
         return _unknown(str(exc))
-    old_set, new_set = PolicySet(old), PolicySet(new)
+    old_set, new_set = _identity_set(old, policy_type), _identity_set(new, policy_type)
     found = _cover(q, base, grants, lambda m: _identity_request(q, m), [(new_set, True), (old_set, False)])
     return _result(q, found, "NEW allows nothing that OLD does not", "NEW allows requests that OLD does not")
 
