@@ -34,7 +34,7 @@ from parc.core.conditions.ip import parse_network
 from parc.core.match import compile_action
 from parc.core.policy.model import Policy
 from parc.core.reasoning import smt
-from parc.core.reasoning.encode import Encoder, any_of
+from parc.core.reasoning.encode import Encoder, any_of, lowered_matcher
 from parc.core.reasoning.keys import STR, render
 from parc.core.reasoning.principals import CALLER_KEYS, Shape, shapes
 from parc.core.reasoning.result import FAIL, PASS, UNKNOWN, CheckResult, Counterexample
@@ -82,13 +82,19 @@ def expand(patterns: Sequence[str], index: ActionIndex, *, negate: bool = False)
     are kept as written (lowercased)."""
     matchers = [compile_action(p) for p in patterns]
     if negate:
-        return [a for a in _all_actions(index) if not any(m.matches(a) for m in matchers)]
+        tests = [lowered_matcher(p) for p in patterns]
+        return [a for a in _all_actions(index) if not any(t(a.lower()) for t in tests)]
     out: dict[str, None] = {}
     for m in matchers:
         pool = index.get(m.service, ()) if m.service is not None else _all_actions(index)
         known = False
+        if m.service is not None and m.pattern.lower() == f"{m.service}:*":
+            out.update(dict.fromkeys(pool))
+            known = bool(pool)
+            continue
+        test = lowered_matcher(m.pattern)
         for a in pool:
-            if m.matches(a):
+            if test(a.lower()):
                 out[a] = None
                 known = True
         if not known and "*" not in m.pattern and "?" not in m.pattern:

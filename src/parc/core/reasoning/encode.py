@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import z3
@@ -24,7 +25,7 @@ from parc.core.conditions.boolean import parse_bool
 from parc.core.conditions.date import parse_date
 from parc.core.conditions.ip import parse_network
 from parc.core.conditions.numeric import parse_number
-from parc.core.match import atoms_of
+from parc.core.match import atoms_of, compile_glob
 from parc.core.reasoning import smt
 from parc.core.reasoning.keys import DATE, IP, NUM, STR, KeyVar, make_key, scale_for
 from parc.core.reasoning.smt import Expr, sval
@@ -157,20 +158,22 @@ class Encoder:
     def _plan_actions(self) -> None:
         # Each statement's pattern is tried only on the actions of its service (all actions for NotAction and
         # wildcard services), with the engine's own matchers.
-        by_service: dict[str, list[str]] = {}
-        for a in self.actions:
-            by_service.setdefault(a.split(":", 1)[0].lower(), []).append(a)
+        lowered = [(a, a.lower()) for a in self.actions]
+        by_service: dict[str, list[tuple[str, str]]] = {}
+        for a, low in lowered:
+            by_service.setdefault(low.split(":", 1)[0], []).append((a, low))
         hits: dict[str, set[int]] = {a: set() for a in self.actions}
         for i, (s, _) in enumerate(self.statements):
-            if s.not_action:
-                for a in self.actions:
-                    if s.action_matches(a):
-                        hits[a].add(i)
-                continue
+            matched: set[str] = set()
             for m in s.actions:
-                for a in (by_service.get(m.service, ()) if m.service is not None else self.actions):
-                    if m.matches(a):
-                        hits[a].add(i)
+                pool = by_service.get(m.service, []) if m.service is not None else lowered
+                if m.service is not None and m.pattern.lower() == f"{m.service}:*":
+                    matched.update(a for a, _ in pool)
+                    continue
+                test = lowered_matcher(m.pattern)
+                matched.update(a for a, low in pool if test(low))
+            for a in (set(self.actions) - matched if s.not_action else matched):
+                hits[a].add(i)
         by_sig: dict[frozenset[int], list[str]] = {}
         for a in self.actions:
             by_sig.setdefault(frozenset(hits[a]), []).append(a)
@@ -413,6 +416,13 @@ class Encoder:
             parts.append(principal)
         parts.extend(self.condition(c, variables) for c in s.condition_list)
         return z3.And(*parts)
+
+
+@lru_cache(maxsize=65536)
+def lowered_matcher(pattern: str) -> Callable[[str], bool]:
+    """An Action pattern's matcher for lowercase action names: the engine's glob on the lowercased pattern (the
+    engine lowercases both sides), without lowercasing each name again."""
+    return compile_glob(pattern.lower(), ignore_case=False)
 
 
 def any_of(ctx: Any, formulas: Iterable[Expr]) -> Expr:
