@@ -81,6 +81,11 @@ def test_bad_input_exits_2_with_file_and_line(tmp_path: Path) -> None:
     assert code == 2 and "missing.json" in err
     code, _, err = run("public", write(tmp_path, "pub.json", PUBLIC), "--account", "12345")
     assert code == 2 and "12-digit" in err
+    code, _, err = run("never", write(tmp_path, "ok2.json", READ), "--action", "DeleteBucket")
+    assert code == 2 and "not an action" in err
+    code, _, err = run("diff", write(tmp_path, "s1.json", READ), write(tmp_path, "s2.json", READ), "--type", "session",
+                       "--format", "json")
+    assert code == 0
 
 
 def test_the_api_is_public() -> None:

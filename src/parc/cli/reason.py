@@ -48,7 +48,7 @@ def _run(fmt: str, call: Any) -> None:
 
     try:
         result: CheckResult = call()
-    except PolicyCompileError as exc:
+    except (PolicyCompileError, ValueError) as exc:
         _fail(str(exc))
     except ReplayMismatch as exc:
         # Never shown as a FAIL: the engine did not confirm the request. A bug worth reporting.

@@ -358,6 +358,10 @@ def check_access_not_granted(policies: Sequence[Policy], actions: Sequence[str],
                              resources: Sequence[str] = (), boundary: Policy | None = None,
                              scps: Sequence[Sequence[Policy]] = (), timeout: float = 10.0) -> CheckResult:
     """PASS when no request for ``actions`` (on ``resources``) is ever allowed (CheckAccessNotGranted)."""
+    for a in actions:
+        service, colon, name = a.partition(":")
+        if a != "*" and not (service and colon and name):
+            raise ValueError(f"{a!r} is not an action: expected service:Action, a pattern such as s3:Get*, or *")
     asked = expand(actions, index)
     always = [a for a in asked if a.lower() in ALWAYS_ALLOWED]
     concrete = PolicySet(policies, permissions_boundary=boundary, scps=[list(lv) for lv in scps] or None)
