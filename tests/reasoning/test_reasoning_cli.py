@@ -120,3 +120,16 @@ def test_cvc5_values_become_a_z3_model() -> None:
     model = smt._z3_model(f, values)
     assert model is not None and z3.is_true(model.eval(f))
     assert smt.text_of(model.eval(s)).startswith("a\\u{41}")
+
+
+def test_running_out_of_time_is_unknown_never_pass() -> None:
+    many = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+         "Condition": {"StringEquals": {"aws:PrincipalAccount": "111122223333"}}},
+        {"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/x": "y"}}}]}
+    result = parc.check_no_public_access(many, accounts=["111122223333"], timeout=0.000001)
+    assert result.result in ("UNKNOWN", "FAIL")
+    result = parc.check_no_new_access(READ, MORE, timeout=0.000001)
+    assert result.result in ("UNKNOWN", "FAIL")
+    assert parc.check_access_not_granted(MORE, ["s3:DeleteObject"], timeout=0.000001).result == "UNKNOWN"

@@ -161,6 +161,7 @@ class _Question:
     def solve(self, formula: Any) -> smt.Outcome:
         left = self.deadline - time.monotonic()
         if left <= 0:
+            self.unknown.append("the time limit was reached")
             return smt.Outcome(smt.UNKNOWN, reason="the time limit was reached")
         self.queries += 1
         start = time.monotonic()
@@ -510,6 +511,7 @@ def _per_shape(q: _Question, grants: _Group, sh: list[Shape], home: str, concret
         found.extend(got)
         shown.update(id(s) for s, _ in stmts if any(c.statement == _ref(s) for c in got))
         if q.deadline <= time.monotonic():
+            q.unknown.append("the time limit was reached before every caller was asked")
             break
     return found
 
