@@ -6,14 +6,9 @@
 cannot state exactly, and any solver timeout, is UNKNOWN with the reason.
 """
 
-from parc.core.reasoning.checks import (
-    RESOURCE_TYPE_SERVICES,
-    ActionIndex,
-    ReplayMismatch,
-    check_access_not_granted,
-    check_no_new_access,
-    check_no_public_access,
-)
+from parc.core.reasoning.checks import check_access_not_granted, check_no_new_access
+from parc.core.reasoning.public import RESOURCE_TYPE_SERVICES, check_no_public_access
+from parc.core.reasoning.question import ActionIndex, ReplayMismatch
 from parc.core.reasoning.result import FAIL, PASS, UNKNOWN, CheckResult, Counterexample
 from parc.core.reasoning.text import Unencodable
 
