@@ -26,6 +26,11 @@ _LAZY = {
     "parse_policy": "parc.core.policy.parse",
     "validate": "parc.api",
     "load_network": "parc.api",
+    "check_no_new_access": "parc.api",
+    "check_access_not_granted": "parc.api",
+    "check_no_public_access": "parc.api",
+    "CheckResult": "parc.core.reasoning.result",
+    "Counterexample": "parc.core.reasoning.result",
     "Network": "parc.core.network",
     "Finding": "parc.core.findings",
     "FindingType": "parc.core.findings",
@@ -34,7 +39,15 @@ _LAZY = {
 __all__ = ["__version__", *sorted(_LAZY)]
 
 if TYPE_CHECKING:
-    from parc.api import authorize, compile, load_network, validate
+    from parc.api import (
+        authorize,
+        check_access_not_granted,
+        check_no_new_access,
+        check_no_public_access,
+        compile,
+        load_network,
+        validate,
+    )
     from parc.core.authz import (
         Decision,
         PolicyCompileError,
@@ -48,11 +61,31 @@ if TYPE_CHECKING:
     from parc.core.network import Network
     from parc.core.policy.model import Policy, PolicyType
     from parc.core.policy.parse import parse_policy
+    from parc.core.reasoning.result import CheckResult, Counterexample
 
     __all__ += [  # re-exported for type checkers
-        "Decision", "Finding", "FindingType", "Network", "Policy", "PolicyCompileError", "PolicySet", "PolicyType",
-        "Request", "RequestError", "RequestFailure", "StatementRef", "authorize", "compile", "load_network",
-        "parse_policy", "validate",
+        "CheckResult",
+        "Counterexample",
+        "Decision",
+        "Finding",
+        "FindingType",
+        "Network",
+        "Policy",
+        "PolicyCompileError",
+        "PolicySet",
+        "PolicyType",
+        "Request",
+        "RequestError",
+        "RequestFailure",
+        "StatementRef",
+        "authorize",
+        "check_access_not_granted",
+        "check_no_new_access",
+        "check_no_public_access",
+        "compile",
+        "load_network",
+        "parse_policy",
+        "validate",
     ]
 
 

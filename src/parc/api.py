@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from parc.core.findings import Finding
     from parc.core.lint import ValidationResult
     from parc.core.network import Network
+    from parc.core.policy.model import Policy
+    from parc.core.reasoning import CheckResult
 
 
 
@@ -150,3 +152,63 @@ def load_network(path: str) -> tuple[Network, tuple[Finding, ...]]:
     from parc.core.network import Network
 
     return Network(result.snapshot), tuple(result.findings)
+
+
+# -- automated reasoning (issue 14) ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def action_index() -> dict[str, tuple[str, ...]]:
+    """The catalog's actions by service prefix (``service:Action`` as the catalog spells it): the finite set the
+    solver ranges over."""
+    from parc.catalog import default_catalog
+
+    cat = default_catalog()
+    return {svc: tuple(a.full_name for a in cat.actions(svc)) for svc in cat.services()}
+
+
+def _policies(sources: Iterable[PolicyInput], policy_type: str) -> list[Policy]:
+    from parc.core.authz.engine import as_policy
+    from parc.core.policy.model import PolicyType
+
+    ptype = PolicyType(policy_type)
+    return [as_policy(p, ptype, i) for i, p in enumerate(sources)]
+
+
+def check_no_new_access(old: PolicyInput | Sequence[PolicyInput], new: PolicyInput | Sequence[PolicyInput], *,
+                        policy_type: str = "identity", timeout: float = 10.0) -> CheckResult:
+    """``parc diff``: PASS when ``new`` allows nothing ``old`` does not; FAIL with requests the engine confirmed;
+    UNKNOWN (with the reason) when it cannot be proved either way. ``policy_type``: identity, boundary, session,
+    scp (what they allow an IAM principal of the account) or resource, trust (what they grant other accounts)."""
+    from parc.core.reasoning import check_no_new_access as check
+
+    return check(_policies(_many(old), policy_type), _policies(_many(new), policy_type), action_index(),
+                 policy_type="resource" if policy_type in ("resource", "trust") else policy_type, timeout=timeout)
+
+
+def check_access_not_granted(policies: PolicyInput | Sequence[PolicyInput], actions: Sequence[str], *,
+                             resources: Sequence[str] = (), permissions_boundary: PolicyInput | None = None,
+                             scps: Sequence[Sequence[PolicyInput]] = (), timeout: float = 10.0) -> CheckResult:
+    """``parc never``: PASS when the identity policies (with an optional boundary and SCP levels) never allow
+    ``actions`` (on ``resources``)."""
+    from parc.core.reasoning import check_access_not_granted as check
+
+    boundary = _policies([permissions_boundary], "boundary")[0] if permissions_boundary is not None else None
+    levels = [_policies(level, "scp") for level in scps]
+    return check(_policies(_many(policies), "identity"), actions, action_index(), resources=resources,
+                 boundary=boundary, scps=levels, timeout=timeout)
+
+
+def check_no_public_access(policy: PolicyInput, *, accounts: Sequence[str] = (), org: str | None = None,
+                           resource_type: str | None = None, timeout: float = 10.0) -> CheckResult:
+    """``parc public``: PASS when no caller outside ``accounts`` / ``org`` is allowed by the resource policy."""
+    from parc.core.reasoning import check_no_public_access as check
+
+    return check(_policies([policy], "resource")[0], action_index(), trusted_accounts=accounts, org=org,
+                 resource_type=resource_type, timeout=timeout)
+
+
+def _many(sources: PolicyInput | Sequence[PolicyInput]) -> list[PolicyInput]:
+    if isinstance(sources, str | Mapping) or not isinstance(sources, Sequence):
+        return [sources]
+    return list(sources)

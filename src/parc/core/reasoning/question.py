@@ -1,0 +1,290 @@
+"""The machinery every check shares: one encoding and the queries asked of it (``_Question``), the replay of
+every request through the engine, and the covering of granting statements by as few queries as possible."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from parc.core.authz.compile import CompiledStatement, PolicyGroup
+from parc.core.authz.decision import ALLOW
+from parc.core.authz.engine import PolicySet
+from parc.core.match import compile_action
+from parc.core.policy.model import Policy
+from parc.core.reasoning import smt
+from parc.core.reasoning.encode import Encoder, any_of, lowered_matcher
+from parc.core.reasoning.keys import STR, render
+from parc.core.reasoning.principals import Shape
+from parc.core.reasoning.result import FAIL, PASS, UNKNOWN, CheckResult, Counterexample
+from parc.core.reasoning.smt import sval, text_of
+
+ActionIndex = Mapping[str, Sequence[str]]
+"""Service prefix (lowercase) -> the catalog's action names (``service:Action``, the catalog's spelling)."""
+
+
+HOME = "111122223333"
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+IDENTITY_DERIVED = ("aws:resourceaccount", "aws:principalisawsservice", "aws:principalaccount", "aws:principalarn",
+                    "aws:principaltype", "aws:currenttime", "aws:epochtime")
+"""Keys the engine always sets for an IAM role session (its value may be anything the question allows)."""
+ALWAYS_SET = ("aws:currenttime", "aws:epochtime", "aws:resourceaccount")
+# S3 Block Public Access counts an aws:SourceIp range as a limit only when it is no broader than /8 (IPv4) or
+# /32 (IPv6): https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+_MIN_PREFIX = {4: 8, 6: 32}
+
+
+_READABLE = re.compile(r"[A-Za-z0-9:/._\-@=+,]*")
+
+
+class ReplayMismatch(AssertionError):
+    """The engine decided a counterexample otherwise than the solver: a bug in the encoding or the engine."""
+
+
+@dataclass
+class _Group:
+    name: str
+    statements: list[tuple[CompiledStatement, bool]]
+
+
+def _group(name: str, policies: Sequence[Policy], level: int | None = None) -> _Group:
+    g = PolicyGroup(name, list(policies), level=level, indexed=False)
+    return _Group(name, [(s, policies[s.ref.policy_index].variables_enabled) for s in g.statements])
+
+
+def _all_actions(index: ActionIndex) -> list[str]:
+    return [a for acts in index.values() for a in acts]
+
+
+def expand(patterns: Sequence[str], index: ActionIndex, *, negate: bool = False) -> list[str]:
+    """The catalog's actions an Action (or NotAction, ``negate``) list matches; literal names outside the catalog
+    are kept as written (lowercased)."""
+    matchers = [compile_action(p) for p in patterns]
+    if negate:
+        tests = [lowered_matcher(p) for p in patterns]
+        return [a for a in _all_actions(index) if not any(t(a.lower()) for t in tests)]
+    out: dict[str, None] = {}
+    for m in matchers:
+        pool = index.get(m.service, ()) if m.service is not None else _all_actions(index)
+        known = False
+        if m.service is not None and m.pattern.lower() == f"{m.service}:*":
+            out.update(dict.fromkeys(pool))
+            known = bool(pool)
+            continue
+        test = lowered_matcher(m.pattern)
+        for a in pool:
+            if test(a.lower()):
+                out[a] = None
+                known = True
+        if not known and "*" not in m.pattern and "?" not in m.pattern:
+            out[m.pattern] = None
+    return list(out)
+
+
+def _granted_actions(groups: Sequence[_Group], index: ActionIndex) -> list[str]:
+    out: dict[str, None] = {}
+    for g in groups:
+        for s, _ in g.statements:
+            if s.allow:
+                out.update(dict.fromkeys(expand(s.action_patterns, index, negate=s.not_action)))
+    return list(out)
+
+
+def _ref(s: CompiledStatement) -> dict[str, object]:
+    r = s.ref
+    return {"policy": r.policy_name, "sid": r.sid, "index": r.statement_index, "line": r.line, "column": r.column}
+
+
+class _Question:
+    """One encoding and the queries asked of it, with a shared time budget."""
+
+    def __init__(self, groups: Sequence[_Group], actions: Sequence[str], timeout: float, *,
+                 forced: Mapping[str, str] | None = None) -> None:
+        self.groups = list(groups)
+        stmts = [st for g in groups for st in g.statements]
+        self.enc = Encoder(stmts, actions, dict(forced or {}))
+        self.deadline = time.monotonic() + timeout
+        self.timeout = timeout
+        self.queries = 0
+        self.unknown: list[str] = []
+        self.solver_seconds = 0.0
+        self.shapes: list[Shape] = []
+        self.shape: Shape | None = None
+        self.part_vars: dict[str, Any] = {}
+        self.keep: set[int] | None = None
+        """The caller shape the formulas are built for (resource side); None: no Principal element is read."""
+
+    def applies(self, s: CompiledStatement, variables: bool) -> Any:
+        return self.enc.applies(s, variables, self.principal_ok(s))
+
+    def principal_ok(self, s: CompiledStatement) -> Any:
+        if not s.uses_principal or self.shape is None:
+            return None
+        return self.enc.true() if self.shape.matches(s) else self.enc.false()
+
+    def allows(self, g: _Group) -> Any:
+        """The group's own verdict: an Allow applies and no Deny does."""
+        ctx = self.enc.ctx
+        allow = any_of(ctx, (self.applies(s, v) for s, v in self.kept(g) if s.allow))
+        return z3.And(allow, z3.Not(self.denies(g)))
+
+    def denies(self, g: _Group) -> Any:
+        return any_of(self.enc.ctx, (self.applies(s, v) for s, v in self.kept(g) if not s.allow))
+
+    def kept(self, g: _Group) -> list[tuple[CompiledStatement, bool]]:
+        """The group's statements the question still needs (see ``_narrow``)."""
+        if self.keep is None:
+            return g.statements
+        return [(s, v) for s, v in g.statements if id(s) in self.keep]
+
+    def solve(self, formula: Any) -> smt.Outcome:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.unknown.append("the time limit was reached")
+            return smt.Outcome(smt.UNKNOWN, reason="the time limit was reached")
+        self.queries += 1
+        start = time.monotonic()
+        full = z3.And(*self.enc.domain, formula)
+        out = smt.check(full, left)
+        if out.status == smt.SAT and not self._readable(out.model):
+            # A readable request when one exists (letters, digits, ARN punctuation), in a small share of the time.
+            nicer = smt.check(z3.And(full, *self._printable()), min(0.2, max(0.05, left / 20)), cvc5_fallback=False)
+            if nicer.status == smt.SAT:
+                out = nicer
+        self.solver_seconds += time.monotonic() - start
+        if out.status == smt.UNKNOWN:
+            self.unknown.append(out.reason)
+        return out
+
+    def _terms(self) -> list[Any]:
+        enc = self.enc
+        return [enc.res, *self.part_vars.values(),
+                *[e.s for kv in enc.keys.values() if kv.sort == STR for e in kv.elements]]
+
+    def _readable(self, model: Any) -> bool:
+        return all(_READABLE.fullmatch(text_of(model.eval(t, model_completion=True))) for t in self._terms())
+
+    def _printable(self) -> list[Any]:
+        enc = self.enc
+        ctx = enc.ctx
+        chars = [z3.Range("a", "z", ctx), z3.Range("A", "Z", ctx), z3.Range("0", "9", ctx),
+                 *[z3.Re(c, ctx) for c in ":/._-@=+,"]]
+        text = z3.Star(z3.Union(*chars))
+        return [z3.InRe(t, text) for t in self._terms()]
+
+    def action(self, model: Any) -> str:
+        return str(self.enc.classes[model.eval(self.enc.act, model_completion=True).as_long()].actions[0])
+
+    def context(self, model: Any, skip: set[str]) -> dict[str, str | list[str]]:
+        out: dict[str, str | list[str]] = {}
+        for name, kv in sorted(self.enc.keys.items()):
+            if name in skip:
+                continue
+            value = render(kv, model)
+            if value is not None:
+                out[name] = value
+        return out
+
+
+def _forced_present(q: _Question, names: Sequence[str]) -> list[Any]:
+    return [q.enc.keys[k].present for k in names if k in q.enc.keys]
+
+
+def _result(q: _Question, found: list[Counterexample], what_pass: str, what_fail: str) -> CheckResult:
+    if found:
+        note = f" ({len(q.unknown)} other queries UNKNOWN: {q.unknown[0]})" if q.unknown else ""
+        return CheckResult(FAIL, what_fail + note, tuple(found), q.queries, q.solver_seconds)
+    if q.unknown:
+        return CheckResult(UNKNOWN, f"the solvers could not decide: {q.unknown[0]}", (), q.queries, q.solver_seconds)
+    return CheckResult(PASS, what_pass, (), q.queries, q.solver_seconds)
+
+
+def _unknown(reason: str) -> CheckResult:
+    return CheckResult(UNKNOWN, f"not encoded exactly: {reason}")
+
+
+def _statement_key(s: CompiledStatement, variables: bool) -> tuple[object, ...]:
+    """What a statement requires besides its action: two statements with one key apply to the same requests."""
+    resources = None if s.resources is None else tuple(sorted(m.pattern for m in s.resources))
+    conditions = tuple(sorted((c.operator, c.key_lower, c.values) for c in s.condition_list))
+    return (s.allow, s.not_resource, resources, conditions, s.principal_keys, s.not_principal_keys, variables)
+
+
+def _narrow(q: _Question, old: _Group, new: _Group) -> Any | None:
+    """The action classes where NEW may grant more than OLD, and only the statements that read them.
+
+    In a class where every NEW Allow has an identical OLD Allow and every OLD Deny an identical NEW Deny, NEW
+    cannot allow what OLD does not (the same conditions imply each other): no query is needed there. Returns the
+    formula limiting the action to the other classes (None: there is none, so NEW adds nothing)."""
+    index = q.enc.index_of
+    needed: list[int] = []
+    for i, c in enumerate(q.enc.classes):
+        def keys(g: _Group, allow: bool, c: Any = c) -> set[tuple[object, ...]]:
+            return {_statement_key(s, v) for s, v in g.statements if s.allow == allow and index(s) in c.matches}
+        if not (keys(new, True) <= keys(old, True) and keys(old, False) <= keys(new, False)):
+            needed.append(i)
+    if not needed:
+        return None
+    reads = set().union(*(q.enc.classes[i].matches for i in needed))
+    q.keep = {id(s) for g in (old, new) for s, _ in g.statements if index(s) in reads}
+    wanted = set(needed)
+    return z3.Or(*[q.enc.act == i for i in sorted(wanted)])
+
+
+def _cover(q: _Question, base: Any, grants: list[tuple[CompiledStatement, Any]], request: Any,
+           concrete: Sequence[tuple[PolicySet, bool]]) -> list[Counterexample]:
+    """A request for each granting statement that can grant: ask for any of the statements not yet shown, credit
+    the request to every statement that applies to it, and ask again for the rest, until none is left or the
+    solvers say none can (one query proves a PASS)."""
+    found: list[Counterexample] = []
+    left = list(grants)
+    while left:
+        out = q.solve(z3.And(base, any_of(q.enc.ctx, (f for _, f in left))))
+        if out.status != smt.SAT:
+            break
+        req = request(out.model)
+        for policies, expect in concrete:
+            _replay(policies, req, expect, "the policies" if expect else "OLD")
+        hit = [(s, f) for s, f in left if z3.is_true(out.model.eval(f, model_completion=True))]
+        if not hit:  # pragma: no cover - the model satisfies the disjunction
+            raise ReplayMismatch("the solver's model satisfies no statement")
+        found.extend(_cx(req, _ref(s)) for s, _ in hit)
+        left = [(s, f) for s, f in left if all(s is not h for h, _ in hit)]
+    return found
+
+
+def _cx(req: Mapping[str, object], stmt: dict[str, object] | None) -> Counterexample:
+    ctx: Any = req.get("context") or {}
+    account = req.get("resource_account")
+    return Counterexample(str(req["principal"]), str(req["action"]), str(req["resource"]), dict(ctx), stmt,
+                          account if isinstance(account, str) else None)
+
+
+def _replay(policies: PolicySet, req: dict[str, object], expect_allow: bool, what: str) -> None:
+    decision = policies.authorize(dict(req))
+    if (decision.decision == ALLOW) != expect_allow:
+        raise ReplayMismatch(f"{what}: the solver's request {req} is {decision.decision} in the engine")
+
+
+def _resource_account(q: _Question, home: str, trusted: set[str] | None = None) -> list[Any]:
+    """aws:ResourceAccount is the resource's: the account in its ARN, else the resource owner ``home``. With
+    ``trusted`` (the resource is known to be in one of these accounts or to name none) without a regex."""
+    enc = q.enc
+    kv = enc.keys.get("aws:resourceaccount")
+    if kv is None or kv.sort != STR:
+        return []
+    ctx = enc.ctx
+    segs = enc.res_segments()
+    if trusted is not None:
+        named = z3.Or(*[segs[4] == sval(a, ctx) for a in sorted(trusted)])
+    else:
+        named = z3.InRe(segs[4], z3.Loop(z3.Range("0", "9", ctx), 12, 12))
+    owner = z3.If(z3.And(enc.res != sval("*", ctx), named), segs[4], sval(home, ctx))
+    if kv.multi:
+        assert kv.count is not None
+        return [kv.count == 1, kv.elements[0].s == owner]
+    return [kv.present, kv.elements[0].s == owner]

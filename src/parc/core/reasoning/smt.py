@@ -1,0 +1,156 @@
+"""The one place that imports the SMT library: z3 builds the formulas, and z3 then cvc5 decide them.
+
+z3 and cvc5 are libraries (no I/O), so the reasoning core stays pure. A formula is built once with z3's Python API;
+the portfolio asks z3 first (with the time limit) and, when z3 gives up, hands the same formula to cvc5 as SMT-LIB
+text with the time that is left. A timeout or a "give up" from both is UNKNOWN, never PASS.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+Expr = Any
+"""A z3 expression (z3 ships no type information mypy can read)."""
+
+SAT = "sat"
+UNSAT = "unsat"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str
+    """``sat``, ``unsat`` or ``unknown``."""
+    model: Any = None
+    """z3's model when z3 found it (``sat``); cvc5 answers only the status."""
+    solver: str = "z3"
+    reason: str = ""
+
+
+_CONTEXT: list[Any] = []
+
+
+def shared_context() -> Any:
+    """One z3 context for every check of the process (making one costs more than most checks). Checks never
+    share a solver, and a constant's name fixes its sort, so formulas of separate checks cannot interfere."""
+    if not _CONTEXT:
+        _CONTEXT.append(z3.Context())
+    return _CONTEXT[0]
+
+
+def check(formula: Expr, timeout_s: float, *, cvc5_fallback: bool = True) -> Outcome:
+    """Decide ``formula``: z3 with half the time (all of it without the fallback), then cvc5 with what is left.
+    ``sat`` carries a z3 model to read the counterexample from (cvc5's values are handed back to z3 for it)."""
+    start = time.monotonic()
+    solver = z3.Solver(ctx=formula.ctx)
+    share = timeout_s / 2 if cvc5_fallback else timeout_s
+    solver.set("timeout", max(1, int(share * 1000)))
+    solver.add(formula)
+    result = solver.check()
+    if result == z3.sat:
+        return Outcome(SAT, solver.model(), "z3")
+    if result == z3.unsat:
+        return Outcome(UNSAT, None, "z3")
+    why = f"z3: {solver.reason_unknown()}"
+    left = timeout_s - (time.monotonic() - start)
+    if not cvc5_fallback or left <= 0.05:
+        return Outcome(UNKNOWN, None, "z3", why)
+    status, values = _cvc5(solver.to_smt2(), left)
+    if status == UNSAT:
+        return Outcome(UNSAT, None, "cvc5")
+    if status == SAT:
+        model = _z3_model(formula, values)
+        if model is not None:
+            return Outcome(SAT, model, "cvc5")
+        status = "sat, but z3 could not rebuild the model from cvc5's values"
+    return Outcome(UNKNOWN, None, "cvc5", f"{why}; cvc5: {status}")
+
+
+def _z3_model(formula: Expr, values: list[tuple[str, str, object]]) -> Any:
+    """A z3 model of ``formula`` fixed to cvc5's values (constants are the same by name and sort)."""
+    ctx = formula.ctx
+    eqs = []
+    for name, sort, value in values:
+        if sort == "string":
+            eqs.append(z3.String(name, ctx) == sval(str(value), ctx))
+        elif sort == "int":
+            eqs.append(z3.Int(name, ctx) == z3.IntVal(int(str(value)), ctx))
+        elif sort == "bool":
+            eqs.append(z3.Bool(name, ctx) == z3.BoolVal(bool(value), ctx))
+        elif sort.startswith("bv"):
+            width = int(sort[2:])
+            eqs.append(z3.BitVec(name, width, ctx) == z3.BitVecVal(int(str(value)), width, ctx))
+    solver = z3.Solver(ctx=ctx)
+    solver.set("timeout", 2000)
+    solver.add(formula, *eqs)
+    return solver.model() if solver.check() == z3.sat else None
+
+
+def _cvc5(smt2: str, timeout_s: float) -> tuple[str, list[tuple[str, str, object]]]:
+    """cvc5's answer to an SMT-LIB script, with the values of its constants when it is ``sat``."""
+    try:
+        import cvc5
+    except ImportError:  # pragma: no cover - installed with parc
+        return "not installed", []
+    tm = cvc5.TermManager()
+    slv = cvc5.Solver(tm)
+    slv.setOption("tlimit-per", str(max(1, int(timeout_s * 1000))))
+    slv.setOption("strings-exp", "true")
+    slv.setOption("produce-models", "true")
+    slv.setLogic("ALL")
+    parser = cvc5.InputParser(slv)
+    parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, smt2.replace("(check-sat)", ""), "parc")
+    sm = parser.getSymbolManager()
+    try:
+        while True:
+            cmd = parser.nextCommand()
+            if cmd.isNull():
+                break
+            cmd.invoke(slv, sm)
+        res = slv.checkSat()
+        if res.isUnsat():
+            return UNSAT, []
+        if not res.isSat():
+            return f"unknown ({res.getUnknownExplanation()})", []
+        values: list[tuple[str, str, object]] = []
+        for term in sm.getDeclaredTerms():
+            sort = term.getSort()
+            v = slv.getValue(term)
+            if sort.isString():
+                values.append((term.getSymbol(), "string", v.getStringValue()))
+            elif sort.isInteger():
+                values.append((term.getSymbol(), "int", v.getIntegerValue()))
+            elif sort.isBoolean():
+                values.append((term.getSymbol(), "bool", v.getBooleanValue()))
+            elif sort.isBitVector():
+                values.append((term.getSymbol(), f"bv{sort.getBitVectorSize()}", int(v.getBitVectorValue(10))))
+        return SAT, values
+    except Exception as exc:  # cvc5 raises its own error type for input it cannot read
+        return f"error ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})", []
+
+
+MAX_CHAR = 0x2FFFF
+"""z3's alphabet ends here."""
+
+
+def sval(text: str, ctx: Any) -> Expr:
+    """A string constant holding ``text`` exactly: z3 reads ``\\u{..}`` escapes in string literals, so every
+    backslash is given as an escape of its own."""
+    if any(ord(c) > MAX_CHAR for c in text):
+        from parc.core.reasoning.text import Unencodable
+
+        raise Unencodable(f"a character beyond U+2FFFF in {text!r}")
+    return z3.StringVal(text.replace("\\", "\\u{5c}"), ctx)
+
+
+_ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]{1,5})\}")
+
+
+def text_of(value: Any) -> str:
+    """A string value of a model as Python text (z3 prints characters outside printable ASCII as ``\\u{..}``)."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), str(value.as_string()))
