@@ -80,6 +80,27 @@ _MANAGED_KEY: Final = _ALIAS | {
 _ATTACH: Final = frozenset({"iam:attachuserpolicy", "iam:attachgrouppolicy", "iam:attachrolepolicy"})
 
 GUARDED: Final = _MANAGED_POLICY | _RESERVED_ROLE | _MANAGED_KEY | _ATTACH
+
+OWNED_PATTERNS: Final = (
+    (_MANAGED_POLICY, "arn:[^:]*:iam:[^:]*:aws:policy/.*", False),
+    (_SERVICE_ROLE, "arn:[^:]*:iam:[^:]*:[^:]*:role/aws-service-role/.*", False),
+    (_RESERVED_ROLE, "arn:[^:]*:iam:[^:]*:[^:]*:role/aws-reserved/.*", True),
+    (_ALIAS, "arn:[^:]*:kms:[^:]*:[^:]*:alias/aws/.*", False),
+)
+"""The resource-only rules of ``aws_owned_reason`` as data, for the reasoning encoder (parc.core.reasoning): the
+actions each refuses, the resource ARNs it refuses them on (``[^:]*`` one ARN segment, ``.*`` anything), and whether
+a service-linked role calling is exempt. The AWS managed key rule needs the request's ``key_manager`` and the attach
+rule its ``iam:PolicyArn``; ``SERVICE_ROLE_POLICY_PATTERN`` is the latter's value."""
+
+ATTACH_ACTIONS: Final = _ATTACH
+SERVICE_ROLE_POLICY_PATTERN: Final = "arn:[^:]*:iam:[^:]*:aws:policy/aws-service-role/.*"
+SERVICE_LINKED_ROLE_PATTERN: Final = "arn:[^:]*:iam:[^:]*:[^:]*:role/aws-service-role/.*"
+
+
+def owned_rules(action_lower: str) -> tuple[int, ...]:
+    """Which of ``OWNED_PATTERNS`` (by index; ``len(OWNED_PATTERNS)`` for the attach rule) can refuse the action."""
+    rules = tuple(i for i, (actions, _, _) in enumerate(OWNED_PATTERNS) if action_lower in actions)
+    return rules + ((len(OWNED_PATTERNS),) if action_lower in _ATTACH else ())
 """Every action (lowercased) some rule refuses on some resource: any other action is never refused here, so the
 engine asks ``aws_owned_reason`` only a set lookup for it."""
 

@@ -43,6 +43,7 @@ from parc.core.reasoning.question import (
     _resource_account,
     _result,
     _unknown,
+    aws_owned,
     expand,
 )
 from parc.core.reasoning.result import FAIL, PASS, CheckResult, Counterexample
@@ -108,7 +109,7 @@ def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: Act
         if classes is None:
             return CheckResult(PASS, "NEW allows nothing that OLD does not (statement by statement)")
         base = z3.And(classes, z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)), z3.Not(_kms_key(q)),
-                      *_forced_present(q, IDENTITY_DERIVED), *_resource_account(q, HOME))
+                      z3.Not(aws_owned(q)), *_forced_present(q, IDENTITY_DERIVED), *_resource_account(q, HOME))
         grants = [(s, q.applies(s, v)) for s, v in q.kept(g_new) if s.allow]
     except Unencodable as exc:
         return _unknown(str(exc))
@@ -144,7 +145,7 @@ def check_access_not_granted(policies: Sequence[Policy], actions: Sequence[str],
         q = _Question(groups + extra, _identity_universe(asked), timeout)
         limits = [q.allows(x) for x in extra]
         res_ok = _resource_filter(q, resources)
-        base = z3.And(res_ok, z3.Not(q.denies(g)), *limits, z3.Not(_kms_key(q)),
+        base = z3.And(res_ok, z3.Not(q.denies(g)), *limits, z3.Not(_kms_key(q)), z3.Not(aws_owned(q)),
                       *_forced_present(q, IDENTITY_DERIVED), *_resource_account(q, HOME))
         grants = [(s, q.applies(s, v)) for s, v in g.statements if s.allow]
     except Unencodable as exc:

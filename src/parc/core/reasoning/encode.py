@@ -19,6 +19,7 @@ from typing import Any
 
 import z3
 
+from parc.core.authz.aws_owned import owned_rules
 from parc.core.authz.compile import CompiledStatement
 from parc.core.conditions import FOR_ALL
 from parc.core.conditions.boolean import parse_bool
@@ -174,10 +175,12 @@ class Encoder:
                 matched.update(a for a, low in pool if test(low))
             for a in (set(self.actions) - matched if s.not_action else matched):
                 hits[a].add(i)
-        by_sig: dict[frozenset[int], list[str]] = {}
+        # Actions are also told apart by the AWS-owned rules that can refuse them (parc.core.authz.aws_owned), so that
+        # a class is refused on the same resources as each of its actions.
+        by_sig: dict[tuple[frozenset[int], tuple[int, ...]], list[str]] = {}
         for a in self.actions:
-            by_sig.setdefault(frozenset(hits[a]), []).append(a)
-        self.classes = [ActionClass(tuple(acts), sig) for sig, acts in by_sig.items()]
+            by_sig.setdefault((frozenset(hits[a]), owned_rules(a.lower())), []).append(a)
+        self.classes = [ActionClass(tuple(acts), sig) for (sig, _), acts in by_sig.items()]
         self.domain.append(z3.And(self.act >= 0, self.act < len(self.classes)) if self.classes
                            else z3.BoolVal(False, self.ctx))
         # Patterns whose variables sit among wildcards are matched segment by segment, and so is every resource
@@ -199,6 +202,10 @@ class Encoder:
             if any(isinstance(a, Variable) for a in atoms) and not self.rx._simple(atoms):
                 return True
         return False
+
+    def regex(self, source: str) -> Expr:
+        """A regex of the shapes ``_regex`` reads (the AWS-owned rules' patterns)."""
+        return self._regex(source)
 
     def _regex(self, source: str) -> Expr:
         """The two shapes used here: ``[^:]*`` and ``.*`` around literal text."""

@@ -33,6 +33,7 @@ from parc.core.reasoning.question import (
     _resource_account,
     _result,
     _unknown,
+    aws_owned,
 )
 from parc.core.reasoning.result import PASS, UNKNOWN, CheckResult, Counterexample
 from parc.core.reasoning.smt import sval, text_of
@@ -146,7 +147,7 @@ def _resource_diff(old: Sequence[Policy], new: Sequence[Policy], index: ActionIn
         if classes is None:
             return CheckResult(PASS, "NEW grants nothing OLD does not (statement by statement)")
         sh = shapes([s for s, _ in g_old.statements + g_new.statements], exclude_accounts={home})
-        owned = z3.And(classes, _owned_resource(q, {home}), *_resource_account(q, home, {home}))
+        owned = z3.And(classes, _owned_resource(q, {home}), *_resource_account(q, home, {home}), z3.Not(aws_owned(q)))
 
         def build(shape: Shape) -> Any:
             return z3.And(*_bind_shape(q, shape), owned, z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)),
@@ -257,7 +258,7 @@ def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accoun
                     and (service is None or a.split(":", 1)[0].lower() == service)]
         q = _Question([g], universe, timeout)
         sh = shapes([s for s, _ in g.statements], exclude_accounts=trusted)
-        owned = _owned_resource(q, trusted)
+        owned = z3.And(_owned_resource(q, trusted), z3.Not(aws_owned(q)))
         outside = _outsider(q, g, trusted, org)
 
         def build(shape: Shape) -> Any:

@@ -11,6 +11,12 @@ from typing import Any
 
 import z3
 
+from parc.core.authz.aws_owned import (
+    OWNED_PATTERNS,
+    SERVICE_LINKED_ROLE_PATTERN,
+    SERVICE_ROLE_POLICY_PATTERN,
+    owned_rules,
+)
 from parc.core.authz.compile import CompiledStatement, PolicyGroup
 from parc.core.authz.decision import ALLOW
 from parc.core.authz.engine import PolicySet
@@ -188,6 +194,41 @@ class _Question:
             if value is not None:
                 out[name] = value
         return out
+
+
+def aws_owned(q: _Question) -> Any:
+    """The request changes a resource AWS owns (parc.core.authz.aws_owned), which the engine refuses whatever the
+    policies allow: no Allow may be claimed there. The encoder splits action classes by these rules, so each class
+    is refused exactly where its actions are. Two parts are encoded looser than the engine, so that the question
+    allows more, never less (a PASS stays a proof; a counterexample the engine refuses is caught by the replay, and
+    the CLI answers UNKNOWN): a service-linked role may change the /aws-reserved/ roles (IAM Identity Center's own
+    role does), and any caller whose aws:PrincipalArn has a service-linked role's path is taken as exempt, where the
+    engine also asks that the ARN name the caller's own role and account; a multivalued iam:PolicyArn is not read.
+    An AWS managed key needs the request's key_manager, which these questions never set."""
+    enc = q.enc
+
+    def refused_by(rule: int) -> Any:
+        return enc.action_is(lambda c: rule in owned_rules(c.actions[0].lower()))
+
+    rules: list[Any] = []
+    for i, (_, pattern, exempt) in enumerate(OWNED_PATTERNS):
+        hit = refused_by(i)
+        if z3.is_false(hit):
+            continue
+        owned = z3.And(hit, z3.InRe(enc.res, enc.regex(pattern)))
+        if exempt:
+            pa = enc.key("aws:principalarn")
+            slr = enc.true() if pa.multi else z3.And(
+                pa.present, z3.InRe(pa.elements[0].s, enc.regex(SERVICE_LINKED_ROLE_PATTERN)))
+            owned = z3.And(owned, z3.Not(slr))
+        rules.append(owned)
+    attach = refused_by(len(OWNED_PATTERNS))
+    if not z3.is_false(attach):
+        arn = enc.key("iam:policyarn")
+        if not arn.multi:
+            rules.append(z3.And(attach, arn.present,
+                                z3.InRe(arn.elements[0].s, enc.regex(SERVICE_ROLE_POLICY_PATTERN))))
+    return z3.Or(*rules) if rules else enc.false()
 
 
 def _forced_present(q: _Question, names: Sequence[str]) -> list[Any]:
