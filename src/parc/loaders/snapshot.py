@@ -28,6 +28,7 @@ from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
 from parc.loaders.account.resources import RESOURCE_POLICIES
 from parc.loaders.collection import load_collection
 from parc.loaders.credentials import load_credential_report, load_password_policy
+from parc.loaders.data_stores import load_data_stores
 
 __all__ = ["EC2_FOLDER", "SnapshotError", "account_folders", "load_audit_snapshot"]
 
@@ -69,13 +70,17 @@ def _account(folder: Path, account_id: str) -> AccountInputs:
     positions = _network_positions(sources) if network is not None else {}
     collection, found = load_collection(folder)
     problems.extend(found)
+    data, found = load_data_stores(folder, account_id)
+    problems.extend(found)
     return AccountInputs(account_id, str(folder), tuple(documents), report, policy, network, sources, positions,
-                         tuple(problems), (folder / RESOURCE_POLICIES).is_file(), collection)
+                         tuple(problems), (folder / RESOURCE_POLICIES).is_file(), collection, data)
 
 
 def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...]]:
     if not folder.is_dir():
         return None, ()
+    if not any(folder.glob("*.json")) and any(p.is_dir() for p in folder.iterdir()):
+        return None, ()  # only per-region files (ec2/REGION/: EBS, flow logs...): the network was not given
     from parc.loaders.ec2 import Ec2LoadError, load
 
     try:

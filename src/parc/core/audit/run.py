@@ -25,6 +25,7 @@ from parc.core.audit.account_security import (
     password_policy_checks,
 )
 from parc.core.audit.collection import collection_checks
+from parc.core.audit.data import data_checks
 from parc.core.audit.external import external_access
 from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
 from parc.core.audit.inputs import AuditInput
@@ -167,6 +168,11 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
     t = stage("access from outside", 1)
     result += guarded("access from outside", None, lambda: external_access(inputs, ev, options.catalog))
     t()
+
+    t = stage("data encryption and exposure", len(inputs.accounts))
+    for acct, a in zip(estate.accounts, inputs.accounts, strict=False):
+        result += data_checks(acct, a, ev, inputs)
+        t()
 
     exposures: list[Exposure] = []
     t = stage("network", len(inputs.accounts))

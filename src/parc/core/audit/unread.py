@@ -42,6 +42,7 @@ COMPUTE = "compute inventories"
 CREDENTIAL_REPORT = "credential report"
 PASSWORD_POLICY = "password policy"
 NETWORK = "network"
+DATA = "data stores"
 
 CHECKS = {
     IAM: "identity and access (policies, administrators, escalation, access from outside)",
@@ -51,6 +52,7 @@ CHECKS = {
     CREDENTIAL_REPORT: "account security: root user, MFA, access keys and passwords",
     PASSWORD_POLICY: "account security: password policy",
     NETWORK: "network integrity: internet exposure, default security groups, network ACLs",
+    DATA: "data encryption and exposure (S3, EBS, RDS, EFS, KMS, Secrets Manager)",
 }
 """The checks each part feeds, as the "not checked" entry names them."""
 
@@ -69,6 +71,8 @@ def part_of(file: str | None) -> str:
     name = parts[-1]
     if "organizations" in parts[:-1] or name == "organizations":
         return ORGANIZATION
+    if name in DATA_FILES and (len(parts) < 3 or parts[-3] in DATA_FOLDERS):
+        return DATA
     if "ec2" in parts[:-1] or name == "ec2":
         return NETWORK
     if name.startswith("get-account-authorization-details"):
@@ -82,6 +86,18 @@ def part_of(file: str | None) -> str:
     if name == "password-policy.json":
         return PASSWORD_POLICY
     return IAM
+
+
+DATA_FILES = frozenset({
+    "get-bucket-encryption.json", "get-bucket-versioning.json", "get-ebs-encryption-by-default.json",
+    "describe-volumes.json", "describe-snapshots.json", "describe-snapshot-attribute.json",
+    "describe-db-instances.json", "describe-db-clusters.json", "describe-db-snapshots.json",
+    "describe-db-cluster-snapshots.json", "describe-db-snapshot-attributes.json",
+    "describe-db-cluster-snapshot-attributes.json", "describe-file-systems.json", "describe-key.json",
+    "get-key-rotation-status.json", "list-secrets.json",
+})
+"""The files ``parc.loaders.data_stores`` reads (in ``SERVICE/REGION/`` or ``s3/BUCKET/``)."""
+DATA_FOLDERS = frozenset({"s3", "ec2", "rds", "efs", "kms", "secretsmanager"})
 
 
 @dataclass(frozen=True, slots=True)
