@@ -137,10 +137,13 @@ def rds(aid: str, data: DataStores) -> CheckResult:
 
 def rds_snapshots(aid: str, data: DataStores) -> CheckResult:
     out: list[AuditFinding] = []
+    unread: list[str] = []
     for kind, attrs, enc_key, label in (("db-snapshot", "db-snapshot-attributes", "Encrypted", "snapshot"),
                                         ("db-cluster-snapshot", "db-cluster-snapshot-attributes",
                                          "StorageEncrypted", "cluster snapshot")):
         snaps = {(s.region, s.id): s for s in data.of(kind)}
+        have = {(a.region, a.id) for a in data.of(attrs)}
+        unread += [f"{i} ({r})" for (r, i) in snaps if (r, i) not in have and r not in _where(data, attrs)]
         for s in snaps.values():
             if s.flag(enc_key) is False:
                 rule = "RDS_CLUSTER_UNENCRYPTED" if kind == "db-cluster-snapshot" else "RDS_INSTANCE_UNENCRYPTED"
@@ -163,7 +166,8 @@ def rds_snapshots(aid: str, data: DataStores) -> CheckResult:
           + _missing(CHECK_RDS_SNAPSHOTS, "rds/REGION/describe-db-cluster-snapshots.json",
                      _where(data, "db-cluster-snapshot"), aid)
           + _missing(CHECK_RDS_SNAPSHOTS, "rds/REGION/describe-db-cluster-snapshot-attributes.json",
-                     _where(data, "db-cluster-snapshot-attributes"), aid))
+                     _where(data, "db-cluster-snapshot-attributes"), aid)
+          + _missing(CHECK_RDS_SNAPSHOTS, "the restore attribute of", tuple(sorted(unread)), aid))
     return CheckResult.of(out, nc)
 
 
