@@ -114,3 +114,21 @@ def test_a_file_that_is_not_json_is_unread_not_clean(tmp_path: Path) -> None:
     assert problem.code == "ACCOUNT_FILE_UNREADABLE" and problem.line == 1
     assert [(u.part, u.whole) for u in report.unread] == [("data stores", True)]
     assert report.gate_blockers(__import__("parc.core.audit", fromlist=["Severity"]).Severity.CRITICAL)
+
+
+def test_tls_undecidable_when_the_probe_is_denied_either_way(tmp_path: Path) -> None:
+    """A bucket policy that denies everyone but one role, TLS or not: the probe learns nothing about TLS (the role
+    may well use plain HTTP), so the bucket is "not checked", neither clean nor a finding."""
+    only_role = {"Sid": "OnlyTheApp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": [BUCKET, BUCKET + "/*"],
+                 "Condition": {"ArnNotEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ACCT}:role/app"}}}
+    policies = [{"arn": BUCKET, "policy": {"Version": "2012-10-17", "Statement": [only_role]}}]
+    report = run(_snapshot(tmp_path, {}, resource_policies=policies))
+    assert _resources(report, "S3_TLS_NOT_ENFORCED") == []
+    assert any(n.check.startswith("data: S3 buckets deny") and "data-bucket" in n.reason for n in report.not_checked)
+    # With the TLS statement added, the deny cites aws:SecureTransport: decided, and enforced.
+    tls = {**only_role, "Sid": "TLS", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    policies[0]["policy"]["Statement"].append(tls)  # type: ignore[index]
+    report = run(_snapshot(tmp_path / "2", {}, resource_policies=policies))
+    assert _resources(report, "S3_TLS_NOT_ENFORCED") == []
+    assert not any(n.check.startswith("data: S3 buckets deny") for n in report.not_checked)

@@ -30,6 +30,7 @@ from parc.core.account.model import Account
 from parc.core.account.principals import EVERYTHING, Principal, org_context
 from parc.core.audit.data_model import DataStores
 from parc.core.audit.model import AuditFinding, CheckResult, Evidence, NotChecked, Severity
+from parc.core.authz.decision import StatementRef
 from parc.core.authz.s3_settings import BPA_SETTINGS
 
 CATEGORY = "data"
@@ -55,6 +56,7 @@ OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:Del
 misses any of them (``s3:Get*`` alone, ``s3:PutObject`` alone) does not enforce TLS."""
 PROBE_OBJECT = "parc-probe"
 NO_TLS = {"aws:SecureTransport": "false"}
+WITH_TLS = {"aws:SecureTransport": "true"}
 
 
 def _finding(rule: str, severity: Severity, title: str, resource: str, why: str, fix: str, account: str,
@@ -157,17 +159,24 @@ def tls(account: Account, data: DataStores | None, ev: Evaluator, has_policies: 
     probe = Principal(f"arn:aws:iam::{account.account_id}:role/parc-request-without-tls", "role", None,
                       (EVERYTHING,), context=org_context(account))
     findings = []
+    undecided: list[str] = []
     policies = {rp.arn: rp for rp in account.resource_policies}
     for name in names:
         arn = f"arn:aws:s3:::{name}"
         open_to: list[str] = []
+        unsure: list[str] = []
         for action, resource in [(a, arn) for a in BUCKET_ACTIONS] + [(a, f"{arn}/{PROBE_OBJECT}")
                                                                        for a in OBJECT_ACTIONS]:
             side = ev.resource_side(action, resource, account.account_id)
             v = ev.verdict(probe, action, resource, NO_TLS, side=side)
             if v.possible:
                 open_to.append(action)
+            elif not _denied_for_tls(v.strict.deciding) and \
+                    not ev.verdict(probe, action, resource, WITH_TLS, side=side).possible:
+                unsure.append(action)  # denied with and without TLS, by something else: says nothing of TLS
         if not open_to:
+            if unsure:
+                undecided.append(name)
             continue
         found = locate(arn)
         if found is not None:
@@ -185,7 +194,17 @@ def tls(account: Account, data: DataStores | None, ev: Evaluator, has_policies: 
             "\"Action\": \"s3:*\", \"Resource\": [\"arn:aws:s3:::BUCKET\", \"arn:aws:s3:::BUCKET/*\"], "
             "\"Condition\": {\"Bool\": {\"aws:SecureTransport\": \"false\"}}}.", account.account_id, where,
             TLS_DOCS, details={"actions_without_tls": open_to}))
-    return CheckResult.of(findings)
+    nc = [] if not undecided else [NotChecked(
+        CHECK_TLS, "a probe of the account allowed everything by its own policies is denied with and without TLS "
+        f"(by an RCP or the bucket policy, for another reason), so parc cannot tell whether TLS is required: "
+        f"{', '.join(undecided)}", account.account_id)]
+    return CheckResult.of(findings, nc)
+
+
+def _denied_for_tls(deciding: tuple[StatementRef, ...]) -> bool:
+    """Whether a deciding Deny tests aws:SecureTransport (the denial depends on TLS, not on the probe)."""
+    return any(r.effect == "Deny" and any(k.lower() == "aws:securetransport" for k in r.condition_keys)
+               for r in deciding)
 
 
 def _no_policy(account: Account, data: DataStores | None, name: str) -> Evidence:
