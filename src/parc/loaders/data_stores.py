@@ -55,13 +55,18 @@ def _member(node: JNode, key: str) -> JNode | None:
 
 
 def _fields(node: JNode, path: str, spec: dict[str, str]) -> dict[str, object]:
-    """The fields ``spec`` names (``bool``, ``str`` or ``strs``), type-checked; absent or null ones are left out."""
+    """The fields ``spec`` names (``bool``, ``str`` or ``strs``; ``!bool``: required), type-checked; absent or null
+    optional ones are left out."""
     if node.kind != "object":
         raise _Bad(path, node, "expected an object")
     out: dict[str, object] = {}
     for name, kind in spec.items():
         v = _member(node, name)
+        required = kind.startswith("!")
+        kind = kind.lstrip("!")
         if v is None or v.kind == "null":
+            if required:  # a value AWS always gives: without it the item cannot be judged, which must be said
+                raise _Bad(f"{path}.{name}".lstrip("."), node, f"{name} is missing")
             continue
         where = f"{path}.{name}"
         if kind == "bool" and v.kind == "bool":
@@ -105,13 +110,13 @@ def _key_metadata(node: JNode, path: str) -> dict[str, object]:
     meta = _member(node, "KeyMetadata")
     if meta is None:
         raise _Bad(path, node, "KeyMetadata is missing")
-    return _fields(meta, f"{path}.KeyMetadata", {"Arn": "str", "KeyManager": "str", "KeyState": "str",
+    return _fields(meta, f"{path}.KeyMetadata", {"Arn": "str", "KeyManager": "!str", "KeyState": "!str",
                                                  "KeySpec": "str", "CustomerMasterKeySpec": "str",
                                                  "Origin": "str", "KeyUsage": "str", "MultiRegion": "bool"})
 
 
 def _rotation(node: JNode, path: str) -> dict[str, object]:
-    return _fields(node, path, {"KeyRotationEnabled": "bool"})
+    return _fields(node, path, {"KeyRotationEnabled": "!bool"})
 
 
 def _permissions(node: JNode, path: str) -> dict[str, object]:
@@ -151,29 +156,29 @@ def _attributes(result: str, attrs: str) -> Reader:
 
 REGION_FILES: tuple[ListFile | MapFile, ...] = (
     ListFile("ec2", "describe-volumes.json", "volume", "Volumes", "VolumeId", "",
-             {"Encrypted": "bool", "KmsKeyId": "str", "State": "str"},
+             {"Encrypted": "!bool", "KmsKeyId": "str", "State": "str"},
              "arn:aws:ec2:{region}:{account}:volume/{id}"),
     ListFile("ec2", "describe-snapshots.json", "ebs-snapshot", "Snapshots", "SnapshotId", "",
-             {"Encrypted": "bool", "OwnerId": "str", "VolumeId": "str"},
+             {"Encrypted": "!bool", "OwnerId": "str", "VolumeId": "str"},
              "arn:aws:ec2:{region}:{account}:snapshot/{id}"),
     MapFile("ec2", "describe-snapshot-attribute.json", "ebs-snapshot-permissions", _permissions),
     ListFile("rds", "describe-db-instances.json", "db-instance", "DBInstances", "DBInstanceIdentifier",
-             "DBInstanceArn", {"StorageEncrypted": "bool", "PubliclyAccessible": "bool",
-                               "AutoMinorVersionUpgrade": "bool", "DBClusterIdentifier": "str", "Engine": "str"}),
+             "DBInstanceArn", {"StorageEncrypted": "!bool", "PubliclyAccessible": "!bool",
+                               "AutoMinorVersionUpgrade": "!bool", "DBClusterIdentifier": "str", "Engine": "str"}),
     ListFile("rds", "describe-db-clusters.json", "db-cluster", "DBClusters", "DBClusterIdentifier", "DBClusterArn",
-             {"StorageEncrypted": "bool", "PubliclyAccessible": "bool", "AutoMinorVersionUpgrade": "bool",
+             {"StorageEncrypted": "!bool", "PubliclyAccessible": "bool", "AutoMinorVersionUpgrade": "bool",
               "Engine": "str"}),
     ListFile("rds", "describe-db-snapshots.json", "db-snapshot", "DBSnapshots", "DBSnapshotIdentifier",
-             "DBSnapshotArn", {"Encrypted": "bool", "SnapshotType": "str"}),
+             "DBSnapshotArn", {"Encrypted": "!bool", "SnapshotType": "str"}),
     ListFile("rds", "describe-db-cluster-snapshots.json", "db-cluster-snapshot", "DBClusterSnapshots",
-             "DBClusterSnapshotIdentifier", "DBClusterSnapshotArn", {"StorageEncrypted": "bool",
+             "DBClusterSnapshotIdentifier", "DBClusterSnapshotArn", {"StorageEncrypted": "!bool",
                                                                      "SnapshotType": "str"}),
     MapFile("rds", "describe-db-snapshot-attributes.json", "db-snapshot-attributes",
             _attributes("DBSnapshotAttributesResult", "DBSnapshotAttributes")),
     MapFile("rds", "describe-db-cluster-snapshot-attributes.json", "db-cluster-snapshot-attributes",
             _attributes("DBClusterSnapshotAttributesResult", "DBClusterSnapshotAttributes")),
     ListFile("efs", "describe-file-systems.json", "file-system", "FileSystems", "FileSystemId", "FileSystemArn",
-             {"Encrypted": "bool", "KmsKeyId": "str"}),
+             {"Encrypted": "!bool", "KmsKeyId": "str"}),
     MapFile("kms", "describe-key.json", "key", _key_metadata),
     MapFile("kms", "get-key-rotation-status.json", "key-rotation", _rotation),
     ListFile("secretsmanager", "list-secrets.json", "secret", "SecretList", "Name", "ARN",

@@ -204,6 +204,9 @@ def kms(aid: str, data: DataStores) -> CheckResult:
                           f"KeyState: {state}", KMS_DELETE_DOCS))
             continue
         spec = k.text("KeySpec") or k.text("CustomerMasterKeySpec") or ""
+        if state == "Enabled" and not spec:
+            unknown.append(f"{k.id} ({k.region}: no KeySpec)")
+            continue
         if state != "Enabled" or spec != ROTATABLE_SPEC or k.text("Origin") not in (None, "AWS_KMS"):
             continue
         r = rotation.get((k.region, k.id))
