@@ -98,7 +98,8 @@ def test_absent_files_are_not_checked_by_region_and_bucket(tmp_path: Path) -> No
      "DBInstances[0].StorageEncrypted"),
     ("efs/eu-west-1/describe-file-systems.json", {"FileSystems": [{"FileSystemId": "fs-1"}]},
      "FileSystems[0].Encrypted"),
-    ("kms/eu-west-1/describe-key.json", {"k": {"KeyMetadata": {"KeyManager": "CUSTOMER", "KeyState": 3}}}, "k.KeyMetadata.KeyState"),
+    ("kms/eu-west-1/describe-key.json", {"k": {"KeyMetadata": {"KeyManager": "CUSTOMER", "KeyState": 3}}},
+     "k.KeyMetadata.KeyState"),
     ("s3/b1/get-bucket-encryption.json", {"ServerSideEncryptionConfiguration": {"Rules": {}}},
      "ServerSideEncryptionConfiguration.Rules"),
     ("ec2/eu-west-1/describe-snapshot-attribute.json", {"snap-1": {"CreateVolumePermissions": [{"Group": 1}]}},
@@ -140,3 +141,13 @@ def test_tls_undecidable_when_the_probe_is_denied_either_way(tmp_path: Path) -> 
     report = run(_snapshot(tmp_path / "2", {}, resource_policies=policies))
     assert _resources(report, "S3_TLS_NOT_ENFORCED") == []
     assert not any(n.check.startswith("data: S3 buckets deny") for n in report.not_checked)
+
+
+def test_a_bucket_known_by_its_policy_alone_is_not_checked_for_encryption(tmp_path: Path) -> None:
+    policies = [{"arn": BUCKET, "policy": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [BUCKET, BUCKET + "/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}}]
+    report = run(_snapshot(tmp_path, {}, resource_policies=policies))
+    reasons = {n.check: n.reason for n in report.not_checked}
+    assert "get-bucket-encryption.json for: data-bucket" in reasons["data: S3 default encryption"]
+    assert "get-bucket-versioning.json for: data-bucket" in reasons["data: S3 versioning and MFA delete"]

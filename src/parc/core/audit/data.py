@@ -5,6 +5,7 @@ and Secrets Manager."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from parc.core.account.evaluator import Evaluator
 from parc.core.account.model import Account
@@ -22,10 +23,23 @@ def _guarded(check: str, account: str, run: Callable[[], CheckResult]) -> CheckR
             check, f"parc failed on it ({type(exc).__name__}: {exc}); please report it", account)])
 
 
+def _with_unlisted_buckets(account: Account, data: DataStores) -> DataStores:
+    """A bucket the snapshot knows (by its policy or its S3 settings) without its s3/BUCKET/ encryption or
+    versioning file is missing those files, like a bucket folder without them: "not checked", never "fine"."""
+    names = data_s3.buckets_of(account, data)
+    missing = {k: tuple(v) for k, v in data.missing.items()}
+    for kind in ("bucket-encryption", "bucket-versioning"):
+        have = {i.id for i in data.of(kind)} | set(missing.get(kind, ()))
+        extra = tuple(n for n in names if n not in have)
+        if extra:
+            missing[kind] = tuple(sorted(missing.get(kind, ()) + extra))
+    return replace(data, missing=missing)
+
+
 def data_checks(account: Account, inputs: AccountInputs, ev: Evaluator,
                 all_inputs: AuditInput | None = None) -> CheckResult:
     aid = account.account_id
-    data = inputs.data or DataStores()
+    data = _with_unlisted_buckets(account, inputs.data or DataStores())
     out = CheckResult()
 
     def locate(arn: str) -> Evidence | None:
