@@ -159,6 +159,64 @@ def write(folder: Path, data: dict[str, Any], vpc: dict[str, Any]) -> None:
     (folder / "ec2" / "vpc.json").write_text(json.dumps(vpc, indent=1))
 
 
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+
+
+def write_data_stores(folder: Path, seed: int, buckets: int, per_region: int) -> None:
+    """The data stores the audit's encryption and exposure checks read (issue 13): ``buckets`` S3 buckets with their
+    encryption, versioning and Block Public Access files, and in each of three regions ``per_region`` volumes and
+    snapshots (with their sharing), a tenth as many RDS instances, snapshots, file systems, keys and secrets."""
+    rnd = random.Random(seed + 13)
+
+    def put(rel: str, value: object) -> None:
+        f = folder / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(value))
+
+    put("s3control-get-public-access-block.json", {"PublicAccessBlockConfiguration": {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False}})
+    for b in range(buckets):
+        name = f"data-{b:05d}"
+        algo = rnd.choice(["AES256", "aws:kms", "AES256", "aws:kms:dsse"])
+        put(f"s3/{name}/get-bucket-encryption.json", {"ServerSideEncryptionConfiguration": {"Rules": [
+            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algo}}]}})
+        put(f"s3/{name}/get-bucket-versioning.json", {"Status": "Enabled"} if rnd.random() < 0.5 else {})
+        put(f"s3/{name}/get-public-access-block.json", {})
+        put(f"s3/{name}/get-bucket-policy.json", {})
+    small = max(1, per_region // 10)
+    for r in REGIONS:
+        put(f"ec2/{r}/get-ebs-encryption-by-default.json", {"EbsEncryptionByDefault": rnd.random() < 0.5})
+        put(f"ec2/{r}/describe-volumes.json", {"Volumes": [
+            {"VolumeId": f"vol-{r[:2]}{i:08x}", "Encrypted": rnd.random() < 0.8} for i in range(per_region)]})
+        snaps = [f"snap-{r[:2]}{i:08x}" for i in range(per_region)]
+        put(f"ec2/{r}/describe-snapshots.json", {"Snapshots": [
+            {"SnapshotId": s, "Encrypted": rnd.random() < 0.8, "OwnerId": ACCT} for s in snaps]})
+        put(f"ec2/{r}/describe-snapshot-attribute.json", {s: {"SnapshotId": s, "CreateVolumePermissions": (
+            [{"Group": "all"}] if rnd.random() < 0.01 else [])} for s in snaps})
+        put(f"rds/{r}/describe-db-instances.json", {"DBInstances": [
+            {"DBInstanceIdentifier": f"db-{i}", "DBInstanceArn": f"arn:aws:rds:{r}:{ACCT}:db:db-{i}",
+             "StorageEncrypted": rnd.random() < 0.8, "PubliclyAccessible": rnd.random() < 0.1,
+             "AutoMinorVersionUpgrade": rnd.random() < 0.9} for i in range(small)]})
+        put(f"rds/{r}/describe-db-clusters.json", {"DBClusters": []})
+        put(f"rds/{r}/describe-db-snapshots.json", {"DBSnapshots": [
+            {"DBSnapshotIdentifier": f"s-{i}", "DBSnapshotArn": f"arn:aws:rds:{r}:{ACCT}:snapshot:s-{i}",
+             "Encrypted": True} for i in range(small)]})
+        put(f"rds/{r}/describe-db-snapshot-attributes.json", {f"s-{i}": {"DBSnapshotAttributesResult": {
+            "DBSnapshotAttributes": [{"AttributeName": "restore", "AttributeValues": []}]}} for i in range(small)})
+        put(f"rds/{r}/describe-db-cluster-snapshots.json", {"DBClusterSnapshots": []})
+        put(f"rds/{r}/describe-db-cluster-snapshot-attributes.json", {})
+        put(f"efs/{r}/describe-file-systems.json", {"FileSystems": [
+            {"FileSystemId": f"fs-{i:08x}", "Encrypted": rnd.random() < 0.9} for i in range(small)]})
+        keys = [f"{i:08x}-0000-4000-8000-000000000000" for i in range(small)]
+        put(f"kms/{r}/describe-key.json", {k: {"KeyMetadata": {
+            "Arn": f"arn:aws:kms:{r}:{ACCT}:key/{k}", "KeyManager": "CUSTOMER", "KeyState": "Enabled",
+            "KeySpec": "SYMMETRIC_DEFAULT", "Origin": "AWS_KMS"}} for k in keys})
+        put(f"kms/{r}/get-key-rotation-status.json", {k: {"KeyRotationEnabled": rnd.random() < 0.5} for k in keys})
+        put(f"secretsmanager/{r}/list-secrets.json", {"SecretList": [
+            {"ARN": f"arn:aws:secretsmanager:{r}:{ACCT}:secret:s{i}", "Name": f"s{i}",
+             "RotationEnabled": rnd.random() < 0.5} for i in range(small)]})
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=1)
@@ -167,12 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--users", type=int, default=300)
     ap.add_argument("--enis", type=int, default=2000)
     ap.add_argument("--star", type=float, default=0.01, help="share of roles trusting \"*\" (default 1%%)")
+    ap.add_argument("--buckets", type=int, default=200, help="S3 buckets with their data-protection files")
+    ap.add_argument("--volumes", type=int, default=2000, help="EBS volumes and snapshots per region (3 regions)")
     args = ap.parse_args(argv)
     data = generate(args.seed, args.roles, args.policies, args.users, star=args.star)
     vpc = generate_vpc(args.seed, enis=args.enis)
     print(f"parc audit benchmark: {args.roles} roles ({args.star:.0%} trusting \"*\"), {args.policies} managed "
-          f"policies, {args.users} users, {len(vpc.get('NetworkInterfaces', []))} network interfaces "
-          f"(seed {args.seed})", flush=True)
+          f"policies, {args.users} users, {len(vpc.get('NetworkInterfaces', []))} network interfaces, "
+          f"{args.buckets} buckets, {args.volumes} volumes and snapshots per region (seed {args.seed})", flush=True)
     stages: dict[str, float] = {}
     current: list[object] = [None, 0.0]
 
@@ -186,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / ACCT
         write(folder, data, vpc)
+        write_data_stores(folder, args.seed, args.buckets, args.volumes)
         t0 = time.process_time()
         inputs = load_audit_snapshot(folder)
         t_load = time.process_time() - t0

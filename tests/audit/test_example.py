@@ -29,6 +29,12 @@ EXPECTED_RULES = {
     "INSTANCE_NO_PROFILE", "IMDSV2_NOT_REQUIRED", "IMDSV2_ACCOUNT_DEFAULT_OFF", "SERVER_CERTIFICATE_EXPIRED",
     "ROLE_SERVICE_TRUST_NO_SOURCE", "NET_SG_OPEN_ADMIN_PORT", "NET_ACL_OPEN_ADMIN_PORT", "NET_SG_UNUSED",
     "NET_ACL_UNUSED",
+    # data encryption and exposure (issue 13)
+    "S3_DEFAULT_ENCRYPTION_MISSING", "S3_TLS_NOT_ENFORCED", "S3_VERSIONING_DISABLED", "S3_MFA_DELETE_DISABLED",
+    "S3_ACCOUNT_BLOCK_PUBLIC_ACCESS_OFF", "S3_BUCKET_BLOCK_PUBLIC_ACCESS_OFF", "EBS_DEFAULT_ENCRYPTION_OFF",
+    "EBS_VOLUME_UNENCRYPTED", "EBS_SNAPSHOT_UNENCRYPTED", "EBS_SNAPSHOT_PUBLIC", "RDS_INSTANCE_UNENCRYPTED",
+    "RDS_PUBLICLY_ACCESSIBLE", "RDS_SNAPSHOT_PUBLIC", "RDS_AUTO_MINOR_UPGRADE_OFF", "EFS_UNENCRYPTED",
+    "KMS_ROTATION_DISABLED", "KMS_KEY_PENDING_DELETION", "SECRET_ROTATION_DISABLED",
 }
 
 
@@ -39,7 +45,7 @@ def by(report: AuditReport, rule: str, resource: str | None = None) -> list[str]
 def test_every_kind_of_finding_is_in_the_example(example_report: AuditReport) -> None:
     found = {f.rule for f in example_report.findings}
     assert found >= EXPECTED_RULES, sorted(EXPECTED_RULES - found)
-    assert {f.category for f in example_report.findings} == {"account", "identity", "network", "logging"}
+    assert {f.category for f in example_report.findings} == {"account", "identity", "network", "data", "logging"}
     assert {f.severity for f in example_report.findings} == set(Severity)
 
 
@@ -137,3 +143,24 @@ def test_order_is_by_risk(example_report: AuditReport) -> None:
 def test_the_example_reads_without_problems(example_report: AuditReport) -> None:
     assert example_report.problems == ()
     assert EXAMPLE.is_dir()
+
+
+def test_the_example_data_stores(example_report: AuditReport) -> None:
+    """Issue 13: the production account's data stores are compliant (its bucket denies requests without TLS, its
+    Aurora cluster, volumes and key are encrypted, its cluster snapshot is shared with one account only), except one
+    unencrypted volume and snapshot and a key without rotation; the sandbox's are not."""
+    r = example_report
+    assert sorted(by(r, "S3_TLS_NOT_ENFORCED")) == sorted(
+        f"arn:aws:s3:::{b}" for b in ("mgmt-build-artifacts", "mgmt-cloudtrail-logs", "mgmt-legacy-assets",
+                                      "mgmt-old-website", "mgmt-public-downloads", "dev-scratch",
+                                      "dev-shared-datasets"))
+    assert by(r, "EBS_SNAPSHOT_PUBLIC") == [f"arn:aws:ec2:eu-west-1:{DEV}:snapshot/snap-0d1e2f3a4b5c60003"]
+    assert by(r, "RDS_SNAPSHOT_PUBLIC") == [f"arn:aws:rds:eu-west-1:{DEV}:snapshot:dev-playground-seed"]
+    assert by(r, "EBS_VOLUME_UNENCRYPTED") == [f"arn:aws:ec2:eu-west-1:{PROD}:volume/vol-0a1b2c3d4e5f60002"]
+    assert by(r, "KMS_ROTATION_DISABLED") == [f"arn:aws:kms:eu-west-1:{PROD}:key/1f2e3d4c-5b6a-4789-8abc-0123456789ab"]
+    assert by(r, "EBS_DEFAULT_ENCRYPTION_OFF") == ["eu-west-1"]
+    assert {f.account for f in r.findings if f.rule == "RDS_PUBLICLY_ACCESSIBLE"} == {DEV}
+    assert {f.account for f in r.findings if f.rule == "EFS_UNENCRYPTED"} == {DEV}
+    assert {f.account for f in r.findings if f.rule == "S3_ACCOUNT_BLOCK_PUBLIC_ACCESS_OFF"} == {MGMT, DEV}
+    assert {f.severity for f in r.findings if f.rule.endswith("_SNAPSHOT_PUBLIC")} == {Severity.CRITICAL}
+    assert all(e.file for f in r.findings if f.category == "data" for e in f.evidence)

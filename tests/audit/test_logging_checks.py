@@ -295,7 +295,7 @@ def test_config_not_recording(tmp_path: Path) -> None:
         config(folder, **kw)
         r = run(folder)
         assert logging_rules(r) == ["CONFIG_NOT_RECORDING"], kw
-        assert lack in r.findings[0].title
+        assert lack in logging_findings(r)[0].title
         assert logging_findings(r)[0].details["region"] == REGION
 
 
@@ -319,7 +319,7 @@ def test_vpc_flow_logs(tmp_path: Path) -> None:
     r = run(folder)
     assert [(f.rule, f.resource) for f in r.findings if f.category == "logging"] == [
         ("VPC_FLOW_LOGS_MISSING", VPC_B)]
-    assert r.findings[0].details["region"] == REGION
+    assert logging_findings(r)[0].details["region"] == REGION
     network(folder, [flow(VPC_A), flow(VPC_B, traffic="ACCEPT")])
     assert logging_rules(run(folder)) == ["VPC_FLOW_LOGS_MISSING"]
     network(folder, [flow(VPC_A)])

@@ -119,10 +119,13 @@ def test_exit_codes(tmp_path: Path) -> None:
     code, out, _ = invoke(str(clean), "--format", "json", "--fail-on", "info")
     assert code == 0 and json.loads(out)["findings"] == []
     # No credential report, password policy, resource policies, ec2/, server certificates, instances or metadata
-    # defaults, nor the five logging checks' files: "not checked", never "fine".
+    # defaults, nor the five logging checks' files, nor any data store file (one entry per data check: EBS, EBS
+    # public, RDS, RDS snapshots, EFS, KMS, Secrets): "not checked", never "fine".
     gaps = json.loads(out)["not_checked"]
-    assert len([g for g in gaps if not g["check"].startswith("logging")]) == 7
+    data = [g for g in gaps if g["check"].startswith("data: ")]
+    assert len(data) == 7 and all("no region folder" in n["reason"] for n in data)
     assert len([g for g in gaps if g["check"].startswith("logging")]) == 5
+    assert len(gaps) - len(data) - 5 == 7
 
 
 def test_usage_errors_exit_2_with_a_message(tmp_path: Path) -> None:

@@ -14,7 +14,10 @@ from parc.collect.runner import Summary
 
 ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
        "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-       "AWS_CONFIG_FILE": "/nonexistent/parc-test-config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/parc-test"}
+       "AWS_CONFIG_FILE": "/nonexistent/parc-test-config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/parc-test",
+       # moto's bundled AMIs come with ~1,400 snapshots owned by the test account, which DescribeSnapshots
+       # OwnerIds=self would list (real AWS would not): without them the account holds only the planted snapshot.
+       "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
 
 
 @dataclass

@@ -188,6 +188,22 @@ def populate(session: Any, url: str) -> Planted:
     ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="s3",
                          LogDestination="arn:aws:s3:::private-data")
     c("ec2", "eu-west-1").create_vpc(CidrBlock="10.1.0.0/16")
+    # Data stores (issue 13): an unencrypted volume whose snapshot is public; a public RDS instance whose snapshot
+    # anyone may restore; an Aurora cluster with a snapshot.
+    vol = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=False)["VolumeId"]
+    snap = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
+    ec2.modify_snapshot_attribute(SnapshotId=snap, Attribute="createVolumePermission", OperationType="add",
+                                  GroupNames=["all"])
+    rds = c("rds")
+    rds.create_db_instance(DBInstanceIdentifier="orders", DBInstanceClass="db.t3.micro", Engine="postgres",
+                           MasterUsername="admin1", MasterUserPassword="password-123", AllocatedStorage=20,
+                           PubliclyAccessible=True, StorageEncrypted=False)
+    rds.create_db_snapshot(DBSnapshotIdentifier="orders-before-upgrade", DBInstanceIdentifier="orders")
+    rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="orders-before-upgrade", AttributeName="restore",
+                                     ValuesToAdd=["all"])
+    rds.create_db_cluster(DBClusterIdentifier="aurora", Engine="aurora-postgresql", MasterUsername="admin1",
+                          MasterUserPassword="password-123", StorageEncrypted=True)
+    rds.create_db_cluster_snapshot(DBClusterSnapshotIdentifier="aurora-daily", DBClusterIdentifier="aurora")
     c("cloudtrail").create_trail(Name="main", S3BucketName="private-data", IsMultiRegionTrail=True)
 
     orgs = c("organizations")

@@ -106,6 +106,11 @@ EC2_EXTRA_CALLS = (
     Call("ec2", "GetInstanceMetadataDefaults", "ec2:GetInstanceMetadataDefaults", "ec2", "region"),
 )
 """Per region, for the audit's encryption, logging and metadata checks: raw outputs in ``ec2/REGION/``."""
+DESCRIBE_SNAPSHOTS = Call("ec2", "DescribeSnapshots", "ec2:DescribeSnapshots", "ec2", "region", paginated=True)
+"""The account's own EBS snapshots (``OwnerIds=self``): encryption, and the ids whose sharing is read next."""
+DESCRIBE_SNAPSHOT_ATTRIBUTE = Call("ec2", "DescribeSnapshotAttribute", "ec2:DescribeSnapshotAttribute", "ec2",
+                                   "snapshot")
+"""``createVolumePermission`` of one snapshot: ``Group: all`` is public."""
 
 # -- S3 (bucket calls go to the bucket's region)
 LIST_BUCKETS = Call("s3", "ListBuckets", "s3:ListAllMyBuckets", "s3", paginated=True)
@@ -169,6 +174,16 @@ RDS_CALLS = (
     Call("rds", "DescribeDBInstances", "rds:DescribeDBInstances", "rds", "region", paginated=True),
     Call("rds", "DescribeDBClusters", "rds:DescribeDBClusters", "rds", "region", paginated=True),
 )
+DESCRIBE_DB_SNAPSHOTS = Call("rds", "DescribeDBSnapshots", "rds:DescribeDBSnapshots", "rds", "region",
+                             paginated=True)
+DESCRIBE_DB_SNAPSHOT_ATTRIBUTES = Call("rds", "DescribeDBSnapshotAttributes", "rds:DescribeDBSnapshotAttributes",
+                                       "rds", "snapshot")
+DESCRIBE_DB_CLUSTER_SNAPSHOTS = Call("rds", "DescribeDBClusterSnapshots", "rds:DescribeDBClusterSnapshots", "rds",
+                                     "region", paginated=True)
+DESCRIBE_DB_CLUSTER_SNAPSHOT_ATTRIBUTES = Call("rds", "DescribeDBClusterSnapshotAttributes",
+                                               "rds:DescribeDBClusterSnapshotAttributes", "rds", "cluster snapshot")
+"""RDS snapshots (manual ones are those that can be shared) and their ``restore`` attribute: ``all`` is public.
+https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshotAttributes.html"""
 LIST_ANALYZERS = Call("accessanalyzer", "ListAnalyzers", "access-analyzer:ListAnalyzers", "accessanalyzer", "region",
                       paginated=True)
 DESCRIBE_HUB = Call("securityhub", "DescribeHub", "securityhub:DescribeHub", "securityhub", "region",

@@ -25,7 +25,26 @@ def tasks(acct: Account, region: str) -> list[Task]:
            for spec in C.NETWORK_CALLS]
     out += [Task(f"ec2 {region}: {spec.operation}", partial(extra_call, acct, region, spec))
             for spec in C.EC2_EXTRA_CALLS]
+    out.append(Task(f"ec2 {region}: snapshots", partial(snapshots, acct, region)))
     return out
+
+
+def snapshots(acct: Account, region: str) -> None:
+    """The account's own EBS snapshots, and who may create a volume from each (``describe-snapshot-attribute.json``:
+    ``{"SNAPSHOT-ID": output}``). https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshotAttribute.html"""
+    data = acct.call(C.DESCRIBE_SNAPSHOTS, region, region, OwnerIds=["self"])
+    if data is None:
+        return
+    acct.write(f"{FOLDER}/{region}/{C.DESCRIBE_SNAPSHOTS.file}", data)
+    out: dict[str, Any] = {}
+    for snap in data.get("Snapshots", []):
+        sid = snap.get("SnapshotId") if isinstance(snap, dict) else None
+        if not isinstance(sid, str):
+            continue
+        got = acct.call(C.DESCRIBE_SNAPSHOT_ATTRIBUTE, region, sid, SnapshotId=sid, Attribute="createVolumePermission")
+        if got is not None:
+            out[sid] = got
+    acct.write(f"{FOLDER}/{region}/{C.DESCRIBE_SNAPSHOT_ATTRIBUTE.file}", out)
 
 
 def network_call(acct: Account, region: str, spec: Call) -> list[Task]:

@@ -50,6 +50,23 @@ def config(acct: Account, region: str) -> None:
 def rds(acct: Account, region: str) -> None:
     for spec in C.RDS_CALLS:
         _raw(acct, region, spec)
+    # Snapshots and who may restore them (``{"ID": output}``): a ``restore`` attribute naming ``all`` is public.
+    for list_spec, attr_spec, key, id_key, param in (
+            (C.DESCRIBE_DB_SNAPSHOTS, C.DESCRIBE_DB_SNAPSHOT_ATTRIBUTES, "DBSnapshots", "DBSnapshotIdentifier",
+             "DBSnapshotIdentifier"),
+            (C.DESCRIBE_DB_CLUSTER_SNAPSHOTS, C.DESCRIBE_DB_CLUSTER_SNAPSHOT_ATTRIBUTES, "DBClusterSnapshots",
+             "DBClusterSnapshotIdentifier", "DBClusterSnapshotIdentifier")):
+        data = _raw(acct, region, list_spec)
+        if data is None:
+            continue
+        out: dict[str, Any] = {}
+        for snap in data.get(key, []):
+            sid = snap.get(id_key) if isinstance(snap, dict) else None
+            if isinstance(sid, str):
+                got = acct.call(attr_spec, region, sid, **{param: sid})
+                if got is not None:
+                    out[sid] = got
+        acct.write(f"rds/{region}/{attr_spec.file}", out)
 
 
 def analyzers(acct: Account, region: str) -> None:

@@ -28,6 +28,7 @@ from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
 from parc.loaders.account.resources import RESOURCE_POLICIES
 from parc.loaders.collection import load_collection
 from parc.loaders.credentials import load_credential_report, load_password_policy
+from parc.loaders.data_stores import load_data_stores
 from parc.loaders.idnet import load_idnet
 from parc.loaders.logging_files import load_logging
 
@@ -75,13 +76,17 @@ def _account(folder: Path, account_id: str) -> AccountInputs:
     problems.extend(found)
     idnet, found = load_idnet(folder)
     problems.extend(found)
+    data, found = load_data_stores(folder, account_id)
+    problems.extend(found)
     return AccountInputs(account_id, str(folder), tuple(documents), report, policy, network, sources, positions,
-                         tuple(problems), (folder / RESOURCE_POLICIES).is_file(), collection, logging, idnet)
+                         tuple(problems), (folder / RESOURCE_POLICIES).is_file(), collection, logging, idnet, data)
 
 
 def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...]]:
     if not folder.is_dir():
         return None, ()
+    if not any(folder.glob("*.json")) and any(p.is_dir() for p in folder.iterdir()):
+        return None, ()  # only per-region files (ec2/REGION/: EBS, flow logs...): the network was not given
     from parc.loaders.ec2 import Ec2LoadError, load
 
     try:

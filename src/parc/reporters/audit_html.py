@@ -15,7 +15,7 @@ from parc.reporters.html.assets import CSS, JS
 from parc.reporters.html.layout import access_svg, internet_svg
 
 CATEGORY_LABEL = {"account": "Account security", "identity": "Identity and access", "network": "Network integrity",
-                  "logging": "Logging and detection"}
+                  "data": "Data encryption and exposure", "logging": "Logging and detection"}
 
 
 def _summary(report: AuditReport) -> str:
@@ -29,7 +29,7 @@ def _summary(report: AuditReport) -> str:
     for cat in CATEGORIES:
         group = [f for f in report.findings if f.category == cat]
         cells = "".join(f"<td>{sum(1 for f in group if f.severity is sev) or '·'}</td>" for sev in SEVERITIES)
-        rows.append(f"<tr><td>{CATEGORY_LABEL[cat]}</td>{cells}<td><b>{len(group)}</b></td></tr>")
+        rows.append(f"<tr><td>{CATEGORY_LABEL.get(cat, cat)}</td>{cells}<td><b>{len(group)}</b></td></tr>")
     out = [f'<section id="summary"><h2>Summary</h2><div class="cards">{cards}</div>',
            f'<table class="summary"><tr><th></th>{head}<th>total</th></tr>{"".join(rows)}</table>']
     examined = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items())
@@ -51,7 +51,7 @@ def _summary(report: AuditReport) -> str:
 def _filters(report: AuditReport) -> str:
     sev = "".join(f'<label><input type="checkbox" data-filter="severity" value="{s.value}" checked> {s.value}</label>'
                   for s in SEVERITIES)
-    cats = "".join(f'<option value="{c}">{CATEGORY_LABEL[c]}</option>' for c in CATEGORIES)
+    cats = "".join(f'<option value="{c}">{CATEGORY_LABEL.get(c, c)}</option>' for c in CATEGORIES)
     accts = "".join(f'<option value="{escape(a)}">{escape(a)}</option>' for a in report.accounts)
     return (f'<div class="filters">{sev}'
             f'<label>Category <select id="filter-category"><option value="">all</option>{cats}</select></label>'

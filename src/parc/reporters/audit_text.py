@@ -22,7 +22,7 @@ STYLE = {
     Severity.INFO: "dim",
 }
 CATEGORY_LABEL = {"account": "Account security", "identity": "Identity and access", "network": "Network integrity",
-                  "logging": "Logging and detection"}
+                  "data": "Data encryption and exposure", "logging": "Logging and detection"}
 MAX_EVIDENCE = 6
 
 
@@ -45,7 +45,7 @@ def render_summary(console: Console, report: AuditReport) -> None:
     for cat in CATEGORIES:
         row = [f for f in report.findings if f.category == cat]
         counts = [sum(1 for f in row if f.severity is sev) for sev in SEVERITIES]
-        table.add_row(CATEGORY_LABEL[cat], *[str(c) if c else "·" for c in counts], str(len(row)))
+        table.add_row(CATEGORY_LABEL.get(cat, cat), *[str(c) if c else "·" for c in counts], str(len(row)))
     by_sev = s["by_severity"]
     assert isinstance(by_sev, dict)
     table.add_row(Text("all", style="bold"), *[str(by_sev.get(sev.value, 0)) for sev in SEVERITIES],

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from parc.core.account.model import Estate
 from parc.core.audit.collection import CollectionRecord
 from parc.core.audit.credentials import CredentialReport, PasswordPolicy
+from parc.core.audit.data_model import DataStores
 from parc.core.audit.idnet_inputs import IdnetInputs
 from parc.core.audit.logging_model import LoggingSnapshot
 from parc.core.findings import Finding, Position
@@ -86,6 +87,8 @@ class AccountInputs:
     """CloudTrail, AWS Config, flow logs, Access Analyzer and Security Hub, per region (None: none of the files)."""
     idnet: IdnetInputs = field(default_factory=IdnetInputs)
     """Virtual MFA devices, server certificates, instances' profiles and metadata options (``parc.loaders.idnet``)."""
+    data: DataStores | None = None
+    """The data stores (S3 encryption and versioning, EBS, RDS, EFS, KMS, Secrets Manager) the snapshot holds."""
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,10 @@ class Severity(StrEnum):
 _RANK = {Severity.CRITICAL: 5, Severity.HIGH: 4, Severity.MEDIUM: 3, Severity.LOW: 2, Severity.INFO: 1}
 SEVERITIES = tuple(sorted(Severity, key=lambda s: -s.rank))
 
-CATEGORIES = ("account", "identity", "network", "logging")
+CATEGORIES = ("account", "identity", "network", "data", "logging")
 """Account security (credentials, MFA, password policy), identity and access (policies, administrators, escalation,
-access from outside), network integrity, logging and detection. The order is the report's order within one severity."""
+access from outside), network integrity, data encryption and exposure (S3, EBS, RDS, EFS, KMS, Secrets Manager),
+logging and detection. The order is the report's order within one severity."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from parc.core.audit.account_security import (
 )
 from parc.core.audit.collection import collection_checks
 from parc.core.audit.compute import compute_checks
+from parc.core.audit.data import data_checks
 from parc.core.audit.external import external_access
 from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
 from parc.core.audit.identity_extra import (
@@ -211,6 +212,10 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
     public = [f.resource for f in result.findings if f.rule == "RESOURCE_PUBLIC"]
     result += guarded("logging and detection", None, lambda: logging_checks(inputs, public))
     t()
+    t = stage("data encryption and exposure", len(inputs.accounts))
+    for acct, a in zip(estate.accounts, inputs.accounts, strict=False):
+        result += data_checks(acct, a, ev, inputs)
+        t()
 
     exposures: list[Exposure] = []
     t = stage("network", len(inputs.accounts))

@@ -46,6 +46,7 @@ NETWORK = "network"
 LOGGING = "logging"
 IAM_LISTS = "IAM lists"
 METADATA_DEFAULTS = "instance metadata defaults"
+DATA = "data stores"
 
 CHECKS = {
     IAM: "identity and access (policies, administrators, escalation, access from outside)",
@@ -58,6 +59,7 @@ CHECKS = {
     LOGGING: "logging and detection: CloudTrail, AWS Config, VPC flow logs, Access Analyzer, Security Hub",
     IAM_LISTS: "account security and identity: the root user's hardware MFA, expired server certificates",
     METADATA_DEFAULTS: "compute: the account's instance metadata defaults (IMDSv2)",
+    DATA: "data encryption and exposure (S3, EBS, RDS, EFS, KMS, Secrets Manager)",
 }
 """The checks each part feeds, as the "not checked" entry names them."""
 
@@ -77,6 +79,8 @@ def part_of(file: str | None) -> str:
     name = parts[-1]
     if "organizations" in parts[:-1] or name == "organizations":
         return ORGANIZATION
+    if name in DATA_FILES and (len(parts) < 3 or parts[-3] in DATA_FOLDERS):
+        return DATA
     if name == "get-instance-metadata-defaults.json":
         return METADATA_DEFAULTS
     if any(p in parts[:-1] for p in ("cloudtrail", "config", "accessanalyzer", "securityhub")) \
@@ -97,6 +101,18 @@ def part_of(file: str | None) -> str:
     if name == "password-policy.json":
         return PASSWORD_POLICY
     return IAM
+
+
+DATA_FILES = frozenset({
+    "get-bucket-encryption.json", "get-bucket-versioning.json", "get-ebs-encryption-by-default.json",
+    "describe-volumes.json", "describe-snapshots.json", "describe-snapshot-attribute.json",
+    "describe-db-instances.json", "describe-db-clusters.json", "describe-db-snapshots.json",
+    "describe-db-cluster-snapshots.json", "describe-db-snapshot-attributes.json",
+    "describe-db-cluster-snapshot-attributes.json", "describe-file-systems.json", "describe-key.json",
+    "get-key-rotation-status.json", "list-secrets.json",
+})
+"""The files ``parc.loaders.data_stores`` reads (in ``SERVICE/REGION/`` or ``s3/BUCKET/``)."""
+DATA_FOLDERS = frozenset({"s3", "ec2", "rds", "efs", "kms", "secretsmanager"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 Layout (each file is what the AWS CLI prints for the command, ``--output json``):
 
-* ``s3control-get-public-access-block.json``: ``aws s3control get-public-access-block --account-id ID``;
+* ``s3control-get-public-access-block.json``: ``aws s3control get-public-access-block --account-id ID`` (or
+  ``s3control-public-access-block.json``, the name ``parc collect`` gives it);
 * ``s3/BUCKET/get-public-access-block.json``: ``aws s3api get-public-access-block --bucket BUCKET``;
 * ``s3/BUCKET/get-bucket-acl.json``: ``aws s3api get-bucket-acl --bucket BUCKET``;
 * ``s3/BUCKET/get-bucket-ownership-controls.json``: ``aws s3api get-bucket-ownership-controls --bucket BUCKET``.
@@ -26,6 +27,8 @@ from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
 from parc.loaders.account.jsonfile import load_error
 
 ACCOUNT_BLOCK = "s3control-get-public-access-block.json"
+COLLECTED_ACCOUNT_BLOCK = "s3control-public-access-block.json"
+"""The name ``parc collect`` writes the account's Block Public Access under (read when the CLI's name is absent)."""
 S3_DIR = "s3"
 BUCKET_BLOCK = "get-public-access-block.json"
 BUCKET_ACL = "get-bucket-acl.json"
@@ -38,6 +41,8 @@ def load_s3(folder: Path) -> tuple[S3Snapshot | None, list[Finding]]:
     """The account's S3 settings (None: the snapshot has none of these files)."""
     findings: list[Finding] = []
     account_file = folder / ACCOUNT_BLOCK
+    if not account_file.is_file() and (folder / COLLECTED_ACCOUNT_BLOCK).is_file():
+        account_file = folder / COLLECTED_ACCOUNT_BLOCK
     s3_dir = folder / S3_DIR
     if not account_file.is_file() and not s3_dir.is_dir():
         return None, findings
