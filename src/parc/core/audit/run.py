@@ -24,6 +24,7 @@ from parc.core.audit.account_security import (
     credential_checks,
     password_policy_checks,
 )
+from parc.core.audit.coherence import grade_by_engine
 from parc.core.audit.collection import collection_checks
 from parc.core.audit.external import external_access
 from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
@@ -230,7 +231,7 @@ def _outside(findings: tuple[AuditFinding, ...]) -> list[tuple[str, str, str, bo
 def _report(inputs: AuditInput, options: AuditOptions, result: CheckResult, found: PrivilegeResult,
             graph: AssumeGraph, exposures: list[Exposure], unread: tuple[UnreadPart, ...]) -> AuditReport:
     unique: dict[str, AuditFinding] = {}
-    for f in result.findings:
+    for f in grade_by_engine(result.findings, result.not_checked):
         unique.setdefault(f.id, f)
     findings = tuple(sorted(unique.values(), key=lambda f: f.sort_key()))
     not_checked = tuple(sorted(set(result.not_checked), key=lambda n: (n.account or "", n.check)))
