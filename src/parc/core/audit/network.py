@@ -6,7 +6,8 @@ Severities: a database, cache, search engine, container or cluster API, Telnet o
 CRITICAL (they are the services found and emptied by scanners within hours, and several have no authentication by
 default); remote administration (SSH, RDP, VNC, WinRM, FTP), admin consoles, Kafka and ZooKeeper, LDAP and
 Kerberos HIGH; any other open port INFO (a web server on 443 is usually meant, but it is listed). A default security
-group with rules is MEDIUM when interfaces use it (CIS 5.4), else LOW; an allow-all network ACL LOW; a rule naming an unknown group LOW.
+group with rules is MEDIUM when interfaces use it (CIS 5.4), else LOW; an allow-all network ACL LOW; a rule naming an
+unknown group LOW.
 
 What the snapshot does not describe is never clean (``parc.core.network.unknowns``): an exposure that holds only if an
 undescribed ACL, route table, security group or prefix list lets it through is reported as "may be reachable" at
