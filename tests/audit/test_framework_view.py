@@ -139,6 +139,15 @@ def test_a_collection_gap_makes_the_control_not_checked() -> None:
     assert clean["2.4"].status == "PASS"
 
 
+def test_resource_policies_come_from_several_collect_areas() -> None:
+    """A key policy that could not be collected leaves 2.21 (resource policies open to "*") NOT CHECKED."""
+    (fw,) = [f for f in load_frameworks() if f.id == "cis-aws-7.0"]
+    files = [AccountFiles(ACCT, frozenset({"resource-policies.json", "get-account-authorization-details.json"}))]
+    gaps = {(ACCT, "kms"): ["AccessDeniedException on kms:GetKeyPolicy for 2 keys (collection.json)"]}
+    assert {c.id: c for c in evaluate(fw, [], [], files, gaps)}["2.21"].status == "NOT CHECKED"
+    assert {c.id: c for c in evaluate(fw, [], [], files, {})}["2.21"].status == "PASS"
+
+
 def test_no_account_is_never_pass() -> None:
     (fw,) = [f for f in load_frameworks() if f.id == "cis-aws-7.0"]
     assert {c.status for c in evaluate(fw, [], [], [], {})} == {"NOT CHECKED", "MANUAL"}

@@ -74,8 +74,8 @@ class Input:
     what: str
     files: tuple[str, ...]
     """Patterns of paths relative to the account folder (``cloudtrail/*/describe-trails.json``): one must exist."""
-    area: str = ""
-    """The ``parc collect`` area it comes from: a failed call of that area makes it missing."""
+    areas: tuple[str, ...] = ()
+    """The ``parc collect`` areas it comes from: a failed call of one of them makes it missing."""
     not_checked: tuple[str, ...] = ()
     """Prefixes of the audit's "not checked" entries that mean a check reading it did not run."""
 
@@ -182,8 +182,8 @@ def _missing(i: Input, a: AccountFiles, not_checked: Sequence[NotChecked],
     bad = [u for u in a.unread if any(fnmatch.fnmatchcase(_relative(u, a), p) for p in i.files)]
     if bad:
         out.append(f"{a.account}: {i.what}: could not be read ({', '.join(bad)})")
-    if i.area:
-        for g in gaps.get((a.account, i.area), ()):
+    for area in i.areas:
+        for g in gaps.get((a.account, area), ()):
             out.append(f"{a.account}: {i.what}: not collected ({g})")
     for n in not_checked:
         if n.account == a.account and any(n.check.startswith(p) for p in i.not_checked):
@@ -230,7 +230,7 @@ def parse_mapping(data: object) -> tuple[Framework, ...]:
     for key, raw in _obj(top.get("inputs"), "$.inputs").items():
         o = _obj(raw, f"$.inputs.{key}")
         inputs[key] = Input(key, _str(o.get("what"), f"$.inputs.{key}.what"),
-                            _strs(o.get("files"), f"$.inputs.{key}.files"), str(o.get("area", "")),
+                            _strs(o.get("files"), f"$.inputs.{key}.files"), _areas(o.get("area"), key),
                             _strs(o.get("not_checked", []), f"$.inputs.{key}.not_checked"))
     reasons = {k: _str(v, f"$.manual_reasons.{k}") for k, v in _obj(top.get("manual_reasons"),
                                                                       "$.manual_reasons").items()}
@@ -272,6 +272,13 @@ def parse_mapping(data: object) -> tuple[Framework, ...]:
             controls.append(Control(cid, title, matchers, inputs_needed, note=note, cis_assessment=assessment))
         out.append(Framework(fid, _str(o.get("title"), f"$.frameworks.{fid}.title"), tuple(controls)))
     return tuple(out)
+
+
+def _areas(value: object, key: str) -> tuple[str, ...]:
+    """``"area"``: one ``parc collect`` area, or a list of them (resource policies come from several)."""
+    if value is None:
+        return ()
+    return (_str(value, f"$.inputs.{key}.area"),) if isinstance(value, str) else _strs(value, f"$.inputs.{key}.area")
 
 
 def _matcher(raw: object, path: str) -> Matcher:
