@@ -203,3 +203,36 @@ def test_cli_text_and_sarif(tmp_path: Path) -> None:
 def test_cli_unknown_framework_is_a_usage_error(tmp_path: Path, name: str) -> None:
     result = CliRunner().invoke(cli, ["audit", str(_cli_snapshot(tmp_path)), "--framework", name, "--no-progress"])
     assert result.exit_code == 2 and "cis-aws-7.0" in result.output
+
+
+@pytest.mark.parametrize(("title", "mentions", "matched"), [
+    ("tcp 445 from 0.0.0.0/0", "445", True),
+    ("tcp 4450 from 0.0.0.0/0", "445", False),
+    ("tcp 22 from 0.0.0.0/0", "0.0.0.0/0", True),
+    ("tcp 22 from 10.0.0.0/0", "0.0.0.0/0", False),
+    ("tcp 22 from ::/0", "::/0", True),
+    ("tcp 22 from 2001:db8::/0", "::/0", False),
+])
+def test_mentions_match_whole_tokens(title: str, mentions: str, matched: bool) -> None:
+    from parc.core.audit import AuditFinding, Severity
+    from parc.core.audit.framework import Matcher
+
+    f = AuditFinding("NET_SG_OPEN_ADMIN_PORT", Severity.HIGH, "network", title, "sg-1", "w", "f")
+    assert Matcher("NET_SG_OPEN_ADMIN_PORT", mentions=(mentions,)).matches(f) is matched
+    assert Matcher("NET_ACL_OPEN_ADMIN_PORT", mentions=(mentions,)).matches(f) is False
+
+
+def test_details_match_one_of_the_values() -> None:
+    from parc.core.audit import AuditFinding, Severity
+    from parc.core.audit.framework import Matcher
+
+    inbound = AuditFinding("NET_ACL_ALLOWS_ALL", Severity.LOW, "network", "t", "acl-1", "w", "f",
+                           details={"directions": ["outbound", "inbound"]})
+    outbound = AuditFinding("NET_ACL_ALLOWS_ALL", Severity.LOW, "network", "t", "acl-2", "w", "f",
+                            details={"directions": ["outbound"]})
+    m = Matcher("NET_ACL_ALLOWS_ALL", details=(("directions", ("inbound",)),))
+    assert m.matches(inbound) and not m.matches(outbound)
+    weak = AuditFinding("PASSWORD_POLICY_WEAK", Severity.LOW, "account", "t", "a", "w", "f",
+                        details={"requirement": "PasswordReusePrevention"})
+    assert Matcher("PASSWORD_POLICY_WEAK", details=(("requirement", ("PasswordReusePrevention",)),)).matches(weak)
+    assert not Matcher("PASSWORD_POLICY_WEAK", details=(("requirement", ("MinimumPasswordLength",)),)).matches(weak)

@@ -13,6 +13,7 @@ import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from parc.core.audit.codes import PRODUCED
 from parc.core.audit.model import AuditFinding, NotChecked
@@ -62,6 +63,7 @@ class Matcher:
         return True
 
 
+@lru_cache(maxsize=256)
 def _token(value: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w.:/])" + re.escape(value) + r"(?![\w.:/])")
 
@@ -136,14 +138,30 @@ class ControlResult:
         return out
 
 
-def control_ids(f: AuditFinding, frameworks: Iterable[Framework]) -> tuple[str, ...]:
-    """``("cis-aws-7.0:2.4", "cis-aws-6.0:2.3")``: the controls a finding fails (or informs, for MANUAL ones)."""
+ControlIndex = dict[str, list[tuple[str, tuple["Matcher", ...]]]]
+
+
+def control_ids(f: AuditFinding, index: ControlIndex) -> tuple[str, ...]:
+    """``("cis-aws-7.0:2.4", "cis-aws-6.0:2.3")``: the controls a finding fails (or informs, for MANUAL ones);
+    ``index`` from ``control_index``."""
     out: list[str] = []
+    for control, matchers in index.get(f.rule, ()):
+        if (not matchers or any(m.matches(f) for m in matchers)) and control not in out:
+            out.append(control)
+    return tuple(out)
+
+
+def control_index(frameworks: Iterable[Framework]) -> ControlIndex:
+    """code -> (``framework:control``, the matchers of that code; none for a MANUAL control's related code), in
+    the mapping's order: a report of thousands of findings looks up only its own code's controls."""
+    out: ControlIndex = {}
     for fw in frameworks:
         for c in fw.controls:
-            if any(m.matches(f) for m in c.fail) or f.rule in c.related:
-                out.append(f"{fw.id}:{c.id}")
-    return tuple(out)
+            name = f"{fw.id}:{c.id}"
+            for code in dict.fromkeys([*(m.code for m in c.fail), *c.related]):
+                out.setdefault(code, []).append((name, () if code in c.related else
+                                                 tuple(m for m in c.fail if m.code == code)))
+    return out
 
 
 def evaluate(fw: Framework, findings: Sequence[AuditFinding], not_checked: Sequence[NotChecked],
@@ -151,14 +169,22 @@ def evaluate(fw: Framework, findings: Sequence[AuditFinding], not_checked: Seque
              produced: frozenset[str] = PRODUCED) -> tuple[ControlResult, ...]:
     """Each control of ``fw`` over the report. ``collection_gaps``: (account, collect area) -> the failed calls;
     ``produced``: the codes the audit has a check for (a control one of whose codes has none is not PASSed)."""
+    by_rule: dict[str, list[AuditFinding]] = {}
+    for f in findings:  # in the report's order
+        by_rule.setdefault(f.rule, []).append(f)
+
+    def of(codes: Iterable[str]) -> list[AuditFinding]:
+        found = [f for code in dict.fromkeys(codes) for f in by_rule.get(code, ())]
+        return found if len(set(codes)) < 2 else sorted(found, key=lambda f: f.sort_key())
+
     out = []
     for c in fw.controls:
         if c.manual:
-            related = tuple(f.id for f in findings if f.rule in c.related)
+            related = tuple(f.id for f in of(c.related))
             out.append(ControlResult(c.id, c.title, MANUAL, reason=c.manual, cis_assessment=c.cis_assessment,
                                      related=related))
             continue
-        failed = tuple(f.id for f in findings if any(m.matches(f) for m in c.fail))
+        failed = tuple(f.id for f in of([m.code for m in c.fail]) if any(m.matches(f) for m in c.fail))
         missing: list[str] = [f"parc has no check for {code} yet" for code in dict.fromkeys(m.code for m in c.fail)
                               if code not in produced]
         for i in c.needs:

@@ -27,7 +27,15 @@ from parc.core.audit.account_security import (
 from parc.core.audit.coherence import grade_by_engine
 from parc.core.audit.collection import CollectionRecord, collection_checks, gap_lines
 from parc.core.audit.external import external_access
-from parc.core.audit.framework import STATUSES, AccountFiles, ControlResult, Framework, control_ids, evaluate
+from parc.core.audit.framework import (
+    STATUSES,
+    AccountFiles,
+    ControlResult,
+    Framework,
+    control_ids,
+    control_index,
+    evaluate,
+)
 from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
 from parc.core.audit.inputs import AuditInput
 from parc.core.audit.model import CATEGORIES, SEVERITIES, AuditFinding, CheckResult, NotChecked, Severity
@@ -252,7 +260,8 @@ def _report(inputs: AuditInput, options: AuditOptions, result: CheckResult, foun
         unique.setdefault(f.id, f)
     findings = tuple(sorted(unique.values(), key=lambda f: f.sort_key()))
     if options.frameworks:
-        findings = tuple(replace(f, controls=control_ids(f, options.frameworks)) for f in findings)
+        index = control_index(options.frameworks)
+        findings = tuple(replace(f, controls=control_ids(f, index)) for f in findings)
     not_checked = tuple(sorted(set(result.not_checked), key=lambda n: (n.account or "", n.check)))
     chosen = next((fw for fw in options.frameworks if fw.id == options.framework), None)
     controls: tuple[ControlResult, ...] = ()
