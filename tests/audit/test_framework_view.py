@@ -236,3 +236,20 @@ def test_details_match_one_of_the_values() -> None:
                         details={"requirement": "PasswordReusePrevention"})
     assert Matcher("PASSWORD_POLICY_WEAK", details=(("requirement", ("PasswordReusePrevention",)),)).matches(weak)
     assert not Matcher("PASSWORD_POLICY_WEAK", details=(("requirement", ("MinimumPasswordLength",)),)).matches(weak)
+
+
+def test_a_check_that_fails_inside_parc_leaves_no_control_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in one check (here the administrators' check, which decides 2.14) must not turn into a PASS."""
+    import parc.core.audit.run as run_module
+
+    def broken(*_: object) -> object:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(run_module, "privilege", broken)
+    report = _snapshot(tmp_path, row("<root_account>", ROOT_ARN, mfa_active="true"))
+    assert "PASS" not in {c.status for c in report.controls}
+    c = control(report, "2.4")
+    assert c.status == "NOT CHECKED" and any("parc failed on it (RuntimeError: boom)" in m for m in c.missing)
+    monkeypatch.undo()
+    assert control(_snapshot(tmp_path / "ok", row("<root_account>", ROOT_ARN, mfa_active="true")),
+                   "2.4").status == "PASS"

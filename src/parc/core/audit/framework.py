@@ -23,6 +23,8 @@ FAIL = "FAIL"
 NOT_CHECKED = "NOT CHECKED"
 MANUAL = "MANUAL"
 STATUSES = (FAIL, NOT_CHECKED, PASS, MANUAL)
+FAILED_INSIDE_PARC = "parc failed on it"
+"""How ``parc.core.audit.run`` begins the reason of a check that failed inside parc: no control PASSes then."""
 
 
 class MappingError(ValueError):
@@ -177,6 +179,8 @@ def evaluate(fw: Framework, findings: Sequence[AuditFinding], not_checked: Seque
         found = [f for code in dict.fromkeys(codes) for f in by_rule.get(code, ())]
         return found if len(set(codes)) < 2 else sorted(found, key=lambda f: f.sort_key())
 
+    crashed = [f"{n.account or 'every account'}: {n.check}: {n.reason}" for n in not_checked
+                if n.reason.startswith(FAILED_INSIDE_PARC)]
     out = []
     for c in fw.controls:
         if c.manual:
@@ -194,6 +198,8 @@ def evaluate(fw: Framework, findings: Sequence[AuditFinding], not_checked: Seque
                         missing.append(why)
         if not accounts:
             missing.append("the snapshot has no account")
+        if not failed and not missing and crashed:  # a check parc failed on may be the one that fails it
+            missing.extend(crashed)
         status = FAIL if failed else NOT_CHECKED if missing else PASS
         out.append(ControlResult(c.id, c.title, status, failed, tuple(missing), c.note,
                                  cis_assessment=c.cis_assessment))
