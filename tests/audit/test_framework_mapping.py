@@ -95,6 +95,8 @@ def test_planned_codes_that_the_source_now_produces_are_listed_as_produced() -> 
     (lambda d: d["checks"]["root-mfa"].update(fail=[]), "$.checks.root-mfa.fail"),
     (lambda d: d["frameworks"]["cis-aws-7.0"]["controls"]["2.2"].update(manual="nope"), "controls.2.2.manual"),
     (lambda d: d["inputs"]["iam"].update(files="x"), "$.inputs.iam.files"),
+    (lambda d: d["checks"]["unused-credentials"]["thresholds"].update(unused_days={"at_most": "45"}),
+     "$.checks.unused-credentials.thresholds.unused_days"),
 ])
 def test_a_broken_mapping_is_refused_with_its_path(change: object, path: str) -> None:
     data = json.loads(mapping_text())

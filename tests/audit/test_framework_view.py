@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from parc.api import rcp_supported_services
 from parc.catalog import default_catalog
 from parc.cli.main import cli
-from parc.core.audit import AuditOptions, AuditReport, audit
+from parc.core.audit import AuditOptions, AuditReport, Thresholds, audit
 from parc.core.audit.framework import AccountFiles, ControlResult, evaluate
 from parc.loaders.frameworks import account_files, load_frameworks
 from parc.loaders.snapshot import load_audit_snapshot
@@ -31,10 +31,11 @@ OLD = "2020-01-01T00:00:00+00:00"
 GOOD_POLICY = {"PasswordPolicy": {"MinimumPasswordLength": 14, "PasswordReusePrevention": 24}}
 
 
-def _run(folder: Path, framework: str = "cis-aws-7.0") -> AuditReport:
+def _run(folder: Path, framework: str = "cis-aws-7.0", unused_days: int = 45) -> AuditReport:
     inputs = load_audit_snapshot(folder)
     return audit(inputs, AuditOptions(NOW, "test", default_catalog(), rcp_supported_services(),
-                                      use_report_time=False, frameworks=load_frameworks(), framework=framework,
+                                      thresholds=Thresholds(unused_days=unused_days), use_report_time=False,
+                                      frameworks=load_frameworks(), framework=framework,
                                       account_files=account_files(inputs)))
 
 
@@ -57,6 +58,17 @@ def test_pass_root_without_keys_and_with_mfa(tmp_path: Path) -> None:
     for cid in ("2.4", "2.5", "2.8", "2.9", "2.10", "2.11", "2.12"):
         c = control(report, cid)
         assert (c.status, c.findings, c.missing) == ("PASS", (), ()), (cid, c)
+
+
+def test_unused_credentials_need_the_benchmarks_45_days(tmp_path: Path) -> None:
+    """CIS 2.11 counts 45 days: an audit that counted 90 cannot PASS it (a key unused for 60 days is not flagged)."""
+    folder = write(tmp_path / ACCT, files={"password-policy.json": GOOD_POLICY, "credential-report.csv": report_csv(
+        row("<root_account>", ROOT_ARN, mfa_active="true"))})
+    lax = control(_run(folder, unused_days=90), "2.11")
+    assert lax.status == "NOT CHECKED"
+    assert lax.missing == ("the audit ran with unused_days 90; the benchmark asks at most 45: run with "
+                           "--unused-days 45",)
+    assert control(_run(folder, unused_days=45), "2.11").status == "PASS"
 
 
 def test_fail_a_root_access_key_names_the_finding_and_the_finding_its_controls(tmp_path: Path) -> None:

@@ -96,6 +96,29 @@ class Control:
     """For a MANUAL control: codes of findings that help the person deciding it (listed, not graded)."""
     note: str = ""
     cis_assessment: str = ""
+    thresholds: tuple[Threshold, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """A setting of the audit the control's answer depends on (``unused_days`` at most 45 for CIS 2.11): with a
+    laxer one, a PASS would not be the benchmark's."""
+
+    name: str
+    at_most: int | None = None
+    at_least: int | None = None
+    flag: str = ""
+
+    def unmet(self, settings: Mapping[str, object]) -> str:
+        value = settings.get(self.name)
+        if not isinstance(value, int):
+            return ""
+        if (self.at_most is not None and value > self.at_most) or (self.at_least is not None
+                                                                   and value < self.at_least):
+            want = f"at most {self.at_most}" if self.at_most is not None else f"at least {self.at_least}"
+            how = f": run with {self.flag}" if self.flag else ""
+            return f"the audit ran with {self.name} {value}; the benchmark asks {want}{how}"
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +191,8 @@ def control_index(frameworks: Iterable[Framework]) -> ControlIndex:
 
 def evaluate(fw: Framework, findings: Sequence[AuditFinding], not_checked: Sequence[NotChecked],
              accounts: Sequence[AccountFiles], collection_gaps: Mapping[tuple[str | None, str], Sequence[str]],
-             produced: frozenset[str] = PRODUCED) -> tuple[ControlResult, ...]:
+             produced: frozenset[str] = PRODUCED, settings: Mapping[str, object] | None = None)\
+        -> tuple[ControlResult, ...]:
     """Each control of ``fw`` over the report. ``collection_gaps``: (account, collect area) -> the failed calls;
     ``produced``: the codes the audit has a check for (a control one of whose codes has none is not PASSed)."""
     by_rule: dict[str, list[AuditFinding]] = {}
@@ -198,6 +222,7 @@ def evaluate(fw: Framework, findings: Sequence[AuditFinding], not_checked: Seque
                         missing.append(why)
         if not accounts:
             missing.append("the snapshot has no account")
+        missing.extend(u for u in (t.unmet(settings or {}) for t in c.thresholds) if u)
         if not failed and not missing and crashed:  # a check parc failed on may be the one that fails it
             missing.extend(crashed)
         status = FAIL if failed else NOT_CHECKED if missing else PASS
@@ -266,7 +291,7 @@ def parse_mapping(data: object) -> tuple[Framework, ...]:
                             _strs(o.get("not_checked", []), f"$.inputs.{key}.not_checked"))
     reasons = {k: _str(v, f"$.manual_reasons.{k}") for k, v in _obj(top.get("manual_reasons"),
                                                                       "$.manual_reasons").items()}
-    checks: dict[str, tuple[tuple[Matcher, ...], tuple[Input, ...], str]] = {}
+    checks: dict[str, tuple[tuple[Matcher, ...], tuple[Input, ...], str, tuple[Threshold, ...]]] = {}
     for key, raw in _obj(top.get("checks"), "$.checks").items():
         o = _obj(raw, f"$.checks.{key}")
         fail = o.get("fail")
@@ -280,7 +305,9 @@ def parse_mapping(data: object) -> tuple[Framework, ...]:
             needs.append(inputs[n])
         if not needs:
             raise MappingError(f"$.checks.{key}.needs", "a check needs at least one input (never PASS from nothing)")
-        checks[key] = (matchers, tuple(needs), str(o.get("note", "")))
+        limits = tuple(_threshold(k, v, f"$.checks.{key}.thresholds.{k}")
+                       for k, v in _obj(o.get("thresholds", {}), f"$.checks.{key}.thresholds").items())
+        checks[key] = (matchers, tuple(needs), str(o.get("note", "")), limits)
     out = []
     for fid, raw in _obj(top.get("frameworks"), "$.frameworks").items():
         o = _obj(raw, f"$.frameworks.{fid}")
@@ -300,10 +327,19 @@ def parse_mapping(data: object) -> tuple[Framework, ...]:
             check = _str(co.get("check"), f"{p}.check")
             if check not in checks:
                 raise MappingError(f"{p}.check", f"no check {check!r} in $.checks")
-            matchers, inputs_needed, note = checks[check]
-            controls.append(Control(cid, title, matchers, inputs_needed, note=note, cis_assessment=assessment))
+            matchers, inputs_needed, note, limits = checks[check]
+            controls.append(Control(cid, title, matchers, inputs_needed, note=note, cis_assessment=assessment,
+                                    thresholds=limits))
         out.append(Framework(fid, _str(o.get("title"), f"$.frameworks.{fid}.title"), tuple(controls)))
     return tuple(out)
+
+
+def _threshold(name: str, raw: object, path: str) -> Threshold:
+    o = _obj(raw, path)
+    most, least = o.get("at_most"), o.get("at_least")
+    if not isinstance(most, (int, type(None))) or not isinstance(least, (int, type(None))) or most == least is None:
+        raise MappingError(path, "expected at_most or at_least, an integer")
+    return Threshold(name, most, least, str(o.get("flag", "")))
 
 
 def _areas(value: object, key: str) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from functools import partial
 
@@ -268,7 +268,8 @@ def _report(inputs: AuditInput, options: AuditOptions, result: CheckResult, foun
     if chosen is not None:
         files = [replace(a, unread=tuple(u.file for u in unread if u.account == a.account))
                  for a in options.account_files]
-        controls = evaluate(chosen, findings, not_checked, files, _gaps(inputs.collections))
+        controls = evaluate(chosen, findings, not_checked, files, _gaps(inputs.collections),
+                            settings=asdict(options.thresholds))
     estate = inputs.estate
     counts = {
         "accounts": len(estate.accounts),
