@@ -20,6 +20,10 @@ EXPECTED_RULES = {
     # network integrity
     "NET_INTERNET_EXPOSED_SENSITIVE_PORT", "NET_INTERNET_EXPOSED", "NET_DEFAULT_SG_HAS_RULES", "NET_ACL_ALLOWS_ALL",
     "NET_SG_RULE_UNKNOWN_GROUP",
+    # logging and detection
+    "CLOUDTRAIL_BUCKET_PUBLIC", "CLOUDTRAIL_LOG_VALIDATION_OFF", "CLOUDTRAIL_NOT_KMS_ENCRYPTED",
+    "CLOUDTRAIL_BUCKET_NO_ACCESS_LOGGING", "CLOUDTRAIL_S3_READ_EVENTS_OFF", "CONFIG_NOT_RECORDING",
+    "VPC_FLOW_LOGS_MISSING", "ACCESS_ANALYZER_MISSING", "SECURITY_HUB_DISABLED",
 }
 
 
@@ -30,7 +34,7 @@ def by(report: AuditReport, rule: str, resource: str | None = None) -> list[str]
 def test_every_kind_of_finding_is_in_the_example(example_report: AuditReport) -> None:
     found = {f.rule for f in example_report.findings}
     assert found >= EXPECTED_RULES, sorted(EXPECTED_RULES - found)
-    assert {f.category for f in example_report.findings} == {"account", "identity", "network"}
+    assert {f.category for f in example_report.findings} == {"account", "identity", "network", "logging"}
     assert {f.severity for f in example_report.findings} == set(Severity)
 
 
@@ -71,8 +75,34 @@ def test_the_promised_findings(example_report: AuditReport) -> None:
 
 
 def test_absent_inputs_are_not_checked(example_report: AuditReport) -> None:
-    assert sorted((n.account, n.check.split(":")[0]) for n in example_report.not_checked) == [
-        (MGMT, "network integrity"), (DEV, "network integrity")]
+    assert sorted((n.account, n.check.split(":")[0]) for n in example_report.not_checked
+                  if not n.check.startswith("logging")) == [(MGMT, "network integrity"), (DEV, "network integrity")]
+    # the sandbox has no logging files, the management account no VPC (so no flow log to read)
+    assert sorted((n.account, n.check) for n in example_report.not_checked if n.check.startswith("logging")) == [
+        (MGMT, "logging: VPC flow logs"), (DEV, "logging: AWS Config recording"), (DEV, "logging: CloudTrail"),
+        (DEV, "logging: IAM Access Analyzer"), (DEV, "logging: Security Hub"), (DEV, "logging: VPC flow logs")]
+
+
+def test_the_example_logging(example_report: AuditReport) -> None:
+    """The organization trail (management account) covers production: no missing-trail finding there; the legacy
+    regional trail writes to the public bucket; eu-west-1 of the management account lacks Config recording,
+    Security Hub and an analyzer; the organization's analyzer covers production in us-east-1."""
+    r = example_report
+    found = sorted((f.rule, f.account, f.resource) for f in r.findings if f.category == "logging")
+    org_trail = f"arn:aws:cloudtrail:us-east-1:{MGMT}:trail/org-trail"
+    legacy = f"arn:aws:cloudtrail:eu-west-1:{MGMT}:trail/legacy-assets-trail"
+    assert found == sorted([
+        ("CLOUDTRAIL_BUCKET_PUBLIC", MGMT, "arn:aws:s3:::mgmt-legacy-assets"),
+        ("CLOUDTRAIL_LOG_VALIDATION_OFF", MGMT, legacy),
+        ("CLOUDTRAIL_NOT_KMS_ENCRYPTED", MGMT, org_trail),
+        ("CLOUDTRAIL_BUCKET_NO_ACCESS_LOGGING", MGMT, "arn:aws:s3:::mgmt-cloudtrail-logs"),
+        ("CLOUDTRAIL_S3_READ_EVENTS_OFF", MGMT, f"account {MGMT}"),
+        ("CLOUDTRAIL_S3_READ_EVENTS_OFF", PROD, f"account {PROD}"),
+        ("CONFIG_NOT_RECORDING", MGMT, f"account {MGMT} region eu-west-1"),
+        ("SECURITY_HUB_DISABLED", MGMT, f"account {MGMT} region eu-west-1"),
+        ("ACCESS_ANALYZER_MISSING", MGMT, f"account {MGMT} region eu-west-1"),
+        ("VPC_FLOW_LOGS_MISSING", PROD, "vpc-0c4e6a8b1d3f50002"),
+    ])
 
 
 def test_order_is_by_risk(example_report: AuditReport) -> None:

@@ -162,3 +162,39 @@ def test_resource_and_principal_values_that_are_no_arn_are_not_probed(tmp_path: 
     assert not [n for n in report.not_checked if "parc failed" in n.reason]
     assert [f.details.get("principal") for f in report.findings if f.rule == "RESOURCE_CROSS_ACCOUNT"] == [
         "arn:aws:iam::210987654321:root"]
+
+
+def test_a_key_given_twice_in_the_export_is_reported_with_its_line(tmp_path: Path) -> None:
+    """Found by the fuzz tests: a user object with "Arn" twice was read with the last value by the account loader
+    and with the first by the audit's positioned reader, so its inline policy dropped out of the lint checks
+    without a word. AWS never writes a key twice; which value counts is not defined."""
+    folder = write(tmp_path / ACCT, export(users=[user("u")]))
+    file = folder / "get-account-authorization-details.json"
+    text = file.read_text().replace('"UserName": "u"', '"Arn": [],\n      "UserName": "u"', 1)
+    file.write_text(text)
+    report = run(folder, catalog=False)
+    problem = next(p for p in report.problems if "given twice" in p.message)
+    assert problem.path == "UserDetailList[0].Arn" and problem.line == 8  # the second "Arn"
+    assert [u.part for u in report.unread] == ["IAM export"]
+
+
+def test_a_check_that_fails_inside_parc_is_not_checked_and_the_gate_exits_3(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in one check leaves the others' findings, says which check did not run, and a gate over the report
+    exits 3 (an internal error), never 0 or 1: it cannot say the account is clean, nor that it only has findings."""
+    import parc.core.audit.run as audit_run
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(audit_run, "external_access", broken)
+    folder = admin_account(tmp_path)
+    report = run(folder, catalog=False)
+    failed = [n for n in report.not_checked if n.internal]
+    assert [n.check for n in failed] == ["access from outside"] and "please report" in failed[0].reason
+    assert any(f.rule == "ADMIN_EQUIVALENT" for f in report.findings)
+    code, out, err = invoke(str(folder), "--format", "json", "--fail-on", "critical")
+    assert code == 3 and "access from outside" in err
+    assert any(n.get("internal_error") for n in json.loads(out)["not_checked"])
+    code, _, _ = invoke(str(folder), "--format", "json")
+    assert code == 0

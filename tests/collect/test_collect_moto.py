@@ -43,7 +43,7 @@ def test_layout_is_what_the_loaders_read(org_snapshot: Collected) -> None:
     m = org_snapshot.mgmt
     for name in ("get-account-authorization-details.json", "credential-report.json", "password-policy.json",
                  "resource-policies.json", "lambda-functions.json", "glue-dev-endpoints.json",
-                 "s3control-public-access-block.json", "ec2/describe-security-groups.json",
+                 "s3control-get-public-access-block.json", "ec2/describe-security-groups.json",
                  "ec2/describe-instances.json", "s3/public-data/get-bucket-policy.json",
                  "s3/acl-bucket/get-bucket-acl.json", "s3/private-data/get-public-access-block.json",
                  "s3/private-data/get-bucket-ownership-controls.json", "s3/private-data/get-bucket-encryption.json",
@@ -60,7 +60,7 @@ def test_layout_is_what_the_loaders_read(org_snapshot: Collected) -> None:
         assert (m / name).is_file(), name
     assert (org_snapshot.out / "organizations" / "describe-organization.json").is_file()
     # The account's Block Public Access, through S3 Control's account-in-the-host-name endpoint.
-    block = _json(m / "s3control-public-access-block.json")
+    block = _json(m / "s3control-get-public-access-block.json")
     assert block == {"PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
                                                         "BlockPublicPolicy": False, "RestrictPublicBuckets": False}}
     # A bucket without a policy: the call answered NoSuchBucketPolicy, which is "none", not a gap.
@@ -103,6 +103,10 @@ def test_every_collected_file_is_read_without_a_finding(org_snapshot: Collected)
     assert f"arn:aws:ecr:us-east-1:{MGMT}:repository/team/app" in arns
     assert any(":elasticfilesystem:us-east-1:" in a for a in arns)
     assert any(r.arn == "arn:aws:s3:::public-data" for r in mgmt.resource_policies)
+    # S3's own settings reach the account model under the names the loader reads (Block Public Access, ACLs).
+    assert mgmt.s3 is not None and mgmt.s3.account_block is not None
+    assert mgmt.s3.account_block.ignore_public_acls and not mgmt.s3.account_block.restrict_public_buckets
+    assert "acl-bucket" in mgmt.s3.by_name and mgmt.s3.by_name["acl-bucket"].acl is not None
     assert any(r.arn.startswith("arn:aws:kms:us-east-1:") for r in mgmt.resource_policies)
     assert any(r.arn.startswith("arn:aws:secretsmanager:") for r in mgmt.resource_policies)
 
@@ -175,7 +179,7 @@ def test_cli_collect_then_audit(moto: Moto, tmp_path: Path, monkeypatch: pytest.
                            env=env)
     assert result.exit_code == 0, result.output
     assert not (out / MGMT / "stale.json").exists()
-    assert not (out / MGMT / "s3control-public-access-block.json").exists()
+    assert not (out / MGMT / "s3control-get-public-access-block.json").exists()
     assert _json(out / MGMT / "collection.json")["areas"] == ["iam"]  # type: ignore[index]
 
 

@@ -234,6 +234,11 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
         click.echo(rendered(chosen), nl=False)
     threshold = FAIL_ON.get(fail_on or "")
     if threshold is not None:
+        broken = report.internal_failures()
+        if broken:
+            click.echo(f"parc audit: --fail-on {fail_on}: {len(broken)} check(s) failed inside parc (a bug; please "
+                       f"report it with `parc --version`): " + "; ".join(n.check for n in broken[:5]), err=True)
+            sys.exit(exitcodes.INTERNAL)
         blockers = report.gate_blockers(threshold)
         if blockers:
             # A part left out could hide a finding at the threshold: the gate cannot say "clean" (nor only "found").

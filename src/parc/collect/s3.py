@@ -1,7 +1,7 @@
 """S3: every bucket (whatever its region; the bucket calls go to the bucket's own region), its policy (also into
 ``resource-policies.json``), ACL, Block Public Access, ownership controls, default encryption, versioning (with MFA
 delete) and logging, raw in ``s3/BUCKET/``; the account's Block Public Access in
-``s3control-public-access-block.json``.
+``s3control-get-public-access-block.json`` (the name the accounts loader reads, taken from it).
 
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html (a null LocationConstraint is us-east-1)
@@ -15,9 +15,10 @@ from typing import Any
 
 from parc.collect import calls as C
 from parc.collect.runner import Account, Task, safe_name
+from parc.loaders.account.s3 import ACCOUNT_BLOCK
 
 FOLDER = "s3"
-ACCOUNT_PUBLIC_ACCESS_BLOCK = "s3control-public-access-block.json"
+ACCOUNT_PUBLIC_ACCESS_BLOCK = ACCOUNT_BLOCK
 
 
 def tasks(acct: Account, region: str) -> list[Task]:

@@ -28,6 +28,7 @@ from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
 from parc.loaders.account.resources import RESOURCE_POLICIES
 from parc.loaders.collection import load_collection
 from parc.loaders.credentials import load_credential_report, load_password_policy
+from parc.loaders.logging_files import load_logging
 
 __all__ = ["EC2_FOLDER", "SnapshotError", "account_folders", "load_audit_snapshot"]
 
@@ -69,8 +70,10 @@ def _account(folder: Path, account_id: str) -> AccountInputs:
     positions = _network_positions(sources) if network is not None else {}
     collection, found = load_collection(folder)
     problems.extend(found)
+    logging, found = load_logging(folder)
+    problems.extend(found)
     return AccountInputs(account_id, str(folder), tuple(documents), report, policy, network, sources, positions,
-                         tuple(problems), (folder / RESOURCE_POLICIES).is_file(), collection)
+                         tuple(problems), (folder / RESOURCE_POLICIES).is_file(), collection, logging)
 
 
 def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...]]:
@@ -148,6 +151,28 @@ def _read_tree(file: Path) -> JNode | None:
         return None  # the account loader has reported it already
 
 
+def _duplicate_keys(tree: JNode, file: str) -> list[Finding]:
+    """Keys given twice in one object: AWS never writes them, and readers disagree on which counts (Python's json,
+    which the account loader uses, keeps the last; the positioned reader, the first), so the item is ambiguous."""
+    out: list[Finding] = []
+    stack: list[tuple[JNode, str]] = [(tree, "")]
+    while stack:
+        node, path = stack.pop()
+        if node.kind == "object":
+            seen: set[str] = set()
+            for m in node.members:
+                sub = f"{path}.{m.key}" if path else m.key
+                if m.key in seen:
+                    out.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR,
+                                       f"{sub}: the key {m.key!r} is given twice in one object; AWS never writes "
+                                       "that, and which value counts is not defined", sub, m.key_pos, file))
+                seen.add(m.key)
+                stack.append((m.node, sub))
+        elif node.kind == "array":
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node.items))
+    return out
+
+
 def _member(node: JNode, key: str) -> JNode | None:
     if node.kind != "object":
         return None
@@ -181,6 +206,9 @@ def _document(node: JNode | None, name: str, account_id: str, owner: str, kind: 
 def _export_documents(folder: Path, account_id: str, problems: list[Finding]) -> Iterator[PolicyDocument]:
     files = sorted(folder.glob(EXPORT_GLOB))
     trees = [(f, _read_tree(f)) for f in files]
+    for f, tree in trees:
+        if tree is not None:
+            problems.extend(_duplicate_keys(tree, str(f)))
     boundaries: set[str] = set()
     attached: set[str] = set()
     for _, tree in trees:
@@ -258,6 +286,7 @@ def _resource_documents(folder: Path, account_id: str, problems: list[Finding]) 
     tree = _read_tree(file)
     if tree is None:
         return
+    problems.extend(_duplicate_keys(tree, str(file)))
     entries = tree
     prefix = ""
     if tree.kind == "object":

@@ -14,7 +14,8 @@ from parc.core.audit.run import AuditReport
 from parc.reporters.html.assets import CSS, JS
 from parc.reporters.html.layout import access_svg, internet_svg
 
-CATEGORY_LABEL = {"account": "Account security", "identity": "Identity and access", "network": "Network integrity"}
+CATEGORY_LABEL = {"account": "Account security", "identity": "Identity and access", "network": "Network integrity",
+                  "logging": "Logging and detection"}
 
 
 def _summary(report: AuditReport) -> str:

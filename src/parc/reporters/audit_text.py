@@ -21,7 +21,8 @@ STYLE = {
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
 }
-CATEGORY_LABEL = {"account": "Account security", "identity": "Identity and access", "network": "Network integrity"}
+CATEGORY_LABEL = {"account": "Account security", "identity": "Identity and access", "network": "Network integrity",
+                  "logging": "Logging and detection"}
 MAX_EVIDENCE = 6
 
 

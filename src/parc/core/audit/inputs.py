@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from parc.core.account.model import Estate
 from parc.core.audit.collection import CollectionRecord
 from parc.core.audit.credentials import CredentialReport, PasswordPolicy
+from parc.core.audit.logging_model import LoggingSnapshot
 from parc.core.findings import Finding, Position
 from parc.core.network.network import Network
 from parc.core.policy.jsonpos import JNode
@@ -80,6 +81,8 @@ class AccountInputs:
     """Whether the snapshot has the account's resource-policies.json (an absent file is not "no policy")."""
     collection: CollectionRecord | None = None
     """What ``parc collect`` could not collect (its collection.json), when it wrote the snapshot."""
+    logging: LoggingSnapshot | None = None
+    """CloudTrail, AWS Config, flow logs, Access Analyzer and Security Hub, per region (None: none of the files)."""
 
 
 @dataclass(frozen=True)

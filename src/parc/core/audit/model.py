@@ -29,9 +29,9 @@ class Severity(StrEnum):
 _RANK = {Severity.CRITICAL: 5, Severity.HIGH: 4, Severity.MEDIUM: 3, Severity.LOW: 2, Severity.INFO: 1}
 SEVERITIES = tuple(sorted(Severity, key=lambda s: -s.rank))
 
-CATEGORIES = ("account", "identity", "network")
+CATEGORIES = ("account", "identity", "network", "logging")
 """Account security (credentials, MFA, password policy), identity and access (policies, administrators, escalation,
-access from outside), network integrity. The order is the report's order within one severity."""
+access from outside), network integrity, logging and detection. The order is the report's order within one severity."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +129,14 @@ class NotChecked:
     check: str
     reason: str
     account: str | None = None
+    internal: bool = False
+    """The check failed inside parc (a bug), not for lack of input: ``--fail-on`` then exits 3, never "clean"."""
 
     def to_dict(self) -> dict[str, object]:
-        return {"check": self.check, "account": self.account, "reason": self.reason}
+        out: dict[str, object] = {"check": self.check, "account": self.account, "reason": self.reason}
+        if self.internal:
+            out["internal_error"] = True
+        return out
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from parc.core.audit.framework import (
 )
 from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
 from parc.core.audit.inputs import AuditInput
+from parc.core.audit.logging_checks import logging_checks
 from parc.core.audit.model import CATEGORIES, SEVERITIES, AuditFinding, CheckResult, NotChecked, Severity
 from parc.core.audit.network import CHECK as NETWORK_CHECK
 from parc.core.audit.network import network_checks
@@ -99,6 +100,10 @@ class AuditReport:
     def gate_blockers(self, threshold: Severity) -> list[UnreadPart]:
         """The unread parts that could hide a finding at ``threshold`` or above: ``--fail-on`` cannot pass."""
         return [u for u in self.unread if u.gate.rank >= threshold.rank]
+
+    def internal_failures(self) -> list[NotChecked]:
+        """The checks that failed inside parc: no gate can pass or fail on a report missing them."""
+        return [n for n in self.not_checked if n.internal]
 
     def summary(self) -> dict[str, object]:
         by_sev = Counter(f.severity.value for f in self.findings)
@@ -194,6 +199,11 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
     result += guarded("access from outside", None, lambda: external_access(inputs, ev, options.catalog))
     t()
 
+    t = stage("logging and detection", 1)
+    public = [f.resource for f in result.findings if f.rule == "RESOURCE_PUBLIC"]
+    result += guarded("logging and detection", None, lambda: logging_checks(inputs, public))
+    t()
+
     exposures: list[Exposure] = []
     t = stage("network", len(inputs.accounts))
     for a in inputs.accounts:
@@ -232,7 +242,7 @@ def guarded(check: str, account: str | None, run: Callable[[], CheckResult]) -> 
 
 def _failed(check: str, account: str | None, exc: Exception) -> CheckResult:
     return CheckResult.of(not_checked=[NotChecked(
-        check, f"parc failed on it ({type(exc).__name__}: {exc}); please report it", account)])
+        check, f"parc failed on it ({type(exc).__name__}: {exc}); please report it", account, internal=True)])
 
 
 OUTSIDE_RULES = {"ROLE_ASSUMABLE_BY_ANYONE": "anonymous", "ROLE_ORGANIZATION_WIDE": "account",

@@ -42,6 +42,7 @@ COMPUTE = "compute inventories"
 CREDENTIAL_REPORT = "credential report"
 PASSWORD_POLICY = "password policy"
 NETWORK = "network"
+LOGGING = "logging"
 
 CHECKS = {
     IAM: "identity and access (policies, administrators, escalation, access from outside)",
@@ -51,10 +52,11 @@ CHECKS = {
     CREDENTIAL_REPORT: "account security: root user, MFA, access keys and passwords",
     PASSWORD_POLICY: "account security: password policy",
     NETWORK: "network integrity: internet exposure, default security groups, network ACLs",
+    LOGGING: "logging and detection: CloudTrail, AWS Config, VPC flow logs, Access Analyzer, Security Hub",
 }
 """The checks each part feeds, as the "not checked" entry names them."""
 
-GATES = {part: Severity.CRITICAL for part in CHECKS} | {PASSWORD_POLICY: Severity.MEDIUM}
+GATES = {part: Severity.CRITICAL for part in CHECKS} | {PASSWORD_POLICY: Severity.MEDIUM, LOGGING: Severity.HIGH}
 """The most severe finding a part's checks can give: the part gates every ``--fail-on`` at or below it."""
 
 
@@ -69,6 +71,9 @@ def part_of(file: str | None) -> str:
     name = parts[-1]
     if "organizations" in parts[:-1] or name == "organizations":
         return ORGANIZATION
+    if any(p in parts[:-1] for p in ("cloudtrail", "config", "accessanalyzer", "securityhub")) \
+            or name in ("describe-flow-logs.json", "get-bucket-logging.json"):
+        return LOGGING
     if "ec2" in parts[:-1] or name == "ec2":
         return NETWORK
     if name.startswith("get-account-authorization-details"):
