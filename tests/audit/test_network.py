@@ -69,7 +69,8 @@ def test_sensitive_services_severity(tmp_path: Path, port: int, service: str, se
 
 
 @pytest.mark.parametrize(("port", "service"), [
-    (9092, "Kafka"), (9094, "Kafka"), (9096, "Kafka"), (9098, "Kafka"), (2181, "ZooKeeper"),
+    (9092, "Kafka"), (9094, "Kafka"), (9096, "Kafka"), (9098, "Kafka"), (9194, "Kafka"), (9196, "Kafka"),
+    (9198, "Kafka"), (2181, "ZooKeeper"), (2182, "ZooKeeper"),
     (389, "LDAP"), (636, "LDAP"), (88, "Kerberos"),
 ])
 def test_directory_and_broker_services_are_high(tmp_path: Path, port: int, service: str) -> None:
@@ -81,7 +82,7 @@ def test_directory_and_broker_services_are_high(tmp_path: Path, port: int, servi
     assert "brute-forced around the clock" not in f.why  # not called remote administration
 
 
-@pytest.mark.parametrize("port", [9093, 9097, 2182, 390, 87])
+@pytest.mark.parametrize("port", [9093, 9097, 9195, 2183, 390, 87])
 def test_ports_next_to_them_stay_info(tmp_path: Path, port: int) -> None:
     report = audit_of(tmp_path, ec2=vpc_copy(tmp_path, {"describe-security-groups.json": _open_database(port)}))
     assert "NET_INTERNET_EXPOSED_SENSITIVE_PORT" not in rules(report)

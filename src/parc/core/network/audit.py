@@ -44,8 +44,10 @@ SENSITIVE_PORTS: dict[str, tuple[tuple[int, int, int], ...]] = {
     # data, ZooKeeper reconfigures the cluster, and Kerberos pre-authentication is brute-forced (AS-REP roasting).
     # Ports: https://kafka.apache.org (9092 PLAINTEXT; MSK 9094 TLS, 9096 SASL/SCRAM, 9098 IAM:
     # https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html), LDAP 389/636, Kerberos 88.
-    "Kafka": ((TCP, 9092, 9092), (TCP, 9094, 9094), (TCP, 9096, 9096), (TCP, 9098, 9098)),
-    "ZooKeeper": ((TCP, 2181, 2181),),
+    # MSK's public-access listeners are 9194 (TLS), 9196 (SASL/SCRAM), 9198 (IAM); ZooKeeper over TLS 2182.
+    "Kafka": ((TCP, 9092, 9092), (TCP, 9094, 9094), (TCP, 9096, 9096), (TCP, 9098, 9098), (TCP, 9194, 9194),
+              (TCP, 9196, 9196), (TCP, 9198, 9198)),
+    "ZooKeeper": ((TCP, 2181, 2182),),
     "LDAP": ((TCP, 389, 389), (UDP, 389, 389), (TCP, 636, 636)),
     "Kerberos": ((TCP, 88, 88), (UDP, 88, 88)),
 }
