@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml Makefile
 # parc's main job: the audit of the bundled example organization (summary on the terminal, the full report in
 # parc-report.html). It exits 0 unless --fail-on is given, so the example's deliberate findings do not fail make.
 run: $(STAMP)
-	$(BIN)/parc audit examples/org --output parc-report.html
+	$(BIN)/parc audit examples/org --framework cis-aws-7.0 --output parc-report.html
 
 test: $(STAMP) lint typecheck unit
 

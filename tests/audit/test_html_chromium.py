@@ -98,3 +98,44 @@ def test_a_script_error_would_be_seen(chromium: str, tmp_path: Path) -> None:
     page.write_text("<!DOCTYPE html><html><body><script>notDefined();</script></body></html>")
     _, stderr = render(chromium, page, tmp_path / "profile")
     assert any("notDefined" in m for m in console_messages(stderr))
+
+
+def _framework_report() -> AuditReport:
+    from datetime import UTC, datetime
+
+    from audit_helpers import EXAMPLE
+
+    from parc.api import rcp_supported_services
+    from parc.catalog import default_catalog
+    from parc.core.audit import AuditOptions, audit
+    from parc.loaders.frameworks import account_files, load_frameworks
+    from parc.loaders.snapshot import load_audit_snapshot
+
+    inputs = load_audit_snapshot(EXAMPLE)
+    return audit(inputs, AuditOptions(datetime(2026, 11, 30, 8, 0, tzinfo=UTC), "test", default_catalog(),
+                                      rcp_supported_services(), frameworks=load_frameworks(),
+                                      framework="cis-aws-7.0", account_files=account_files(inputs)))
+
+
+def test_the_cis_control_table_renders(chromium: str, example_report: AuditReport, tmp_path: Path) -> None:
+    """--framework cis-aws-7.0: the control table is in the rendered page, each FAIL links to its findings, which
+    are in the page; without --framework there is no table."""
+    report = _framework_report()
+    page = tmp_path / "cis.html"
+    page.write_text(render_audit_html(report, "test"), encoding="utf-8")
+    dom, stderr = render(chromium, page, tmp_path / "profile")
+    assert console_messages(stderr) == []
+    section = dom[dom.index('<section id="framework">'):]
+    section = section[:section.index("</section>")]
+    assert "CIS Amazon Web Services Foundations Benchmark v7.0" in section
+    rows = re.findall(r'<tr class="control (\w+)" data-control="([\d.]+)">', section)
+    assert len(rows) == 70 and {s for s, _ in rows} >= {"fail", "notchecked", "manual"}
+    status = dict((cid, s) for s, cid in rows)
+    assert status["2.4"] == "fail" and status["2.2"] == "manual"
+    linked = re.findall(r'<a href="#([^"]+)">', section)
+    assert linked and all(f'id="{fid}"' in dom for fid in linked)
+    assert section.count('<ul class="missing">') >= sum(1 for s, _ in rows if s == "notchecked") > 0
+    plain = tmp_path / "plain.html"
+    plain.write_text(render_audit_html(example_report, "test"), encoding="utf-8")
+    dom, _ = render(chromium, plain, tmp_path / "profile2")
+    assert '<section id="framework">' not in dom

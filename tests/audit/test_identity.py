@@ -256,3 +256,29 @@ def test_resource_access_without_resource_policies_is_not_checked(tmp_path: Path
     assert any(n.check.startswith("access from outside through resource policies") for n in absent.not_checked)
     present = audit_of(tmp_path / "b", export(), resource_policies=[])
     assert not any(n.check.startswith("access from outside") for n in present.not_checked)
+
+
+# ---- which probe got in ---------------------------------------------------------------------------------------------
+
+ANON_DENIED = {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{BUCKET}/*",
+               "Condition": {"Null": {"aws:PrincipalAccount": "true"}}}
+"""Refuses unsigned requests: an anonymous caller has no aws:PrincipalAccount
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalaccount)."""
+OPEN = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{BUCKET}/*"}
+
+
+@pytest.mark.parametrize(("statements", "probes", "title"), [
+    ([OPEN], ["anyone (anonymous)", "any AWS account"], "Anyone can s3:GetObject"),
+    ([{**OPEN, "Principal": {"AWS": "*"}}], ["anyone (anonymous)", "any AWS account"], "Anyone can s3:GetObject"),
+    ([OPEN, ANON_DENIED], ["any AWS account"], "Any AWS account can s3:GetObject"),
+], ids=["principal-star", "principal-aws-star-is-the-same", "anonymous-refused"])
+def test_a_public_resource_names_the_probes_that_got_in(tmp_path: Path, statements: list[Any], probes: list[str],
+                                                         title: str) -> None:
+    """Not "any AWS account or anonymous": the finding says which of the two the engine let in."""
+    report = audit_of(tmp_path, export(users=[user("me")]),
+                      resource_policies=[{"arn": BUCKET, "policy": doc(*statements)}], org=organization())
+    (f,) = [f for f in report.findings if f.rule == "RESOURCE_PUBLIC"]
+    assert f.details["probes"] == probes and f.title.startswith(title), f.title
+    assert "any AWS account or anonymous" not in f.why
+    assert ("anonymous callers" in f.why) is ("anyone (anonymous)" in probes)
+    assert "principals of any AWS account" in f.why

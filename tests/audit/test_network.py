@@ -71,6 +71,28 @@ def test_sensitive_services_severity(tmp_path: Path, port: int, service: str, se
     assert f.severity is severity and service in f.title
 
 
+@pytest.mark.parametrize(("port", "service"), [
+    (9092, "Kafka"), (9094, "Kafka"), (9096, "Kafka"), (9098, "Kafka"), (9194, "Kafka"), (9196, "Kafka"),
+    (9198, "Kafka"), (2181, "ZooKeeper"), (2182, "ZooKeeper"),
+    (389, "LDAP"), (636, "LDAP"), (88, "Kerberos"),
+])
+def test_directory_and_broker_services_are_high(tmp_path: Path, port: int, service: str) -> None:
+    """Kafka (MSK ports: https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html), ZooKeeper, LDAP and
+    Kerberos open to the internet are HIGH, not the INFO of an ordinary port."""
+    report = audit_of(tmp_path, ec2=vpc_copy(tmp_path, {"describe-security-groups.json": _open_database(port)}))
+    (f,) = [f for f in report.findings if f.rule == "NET_INTERNET_EXPOSED_SENSITIVE_PORT"]
+    assert f.severity is Severity.HIGH and f"({service})" in f.title and f"tcp {port}" in f.title
+    assert "brute-forced around the clock" not in f.why  # not called remote administration
+
+
+@pytest.mark.parametrize("port", [9093, 9097, 9195, 2183, 390, 87])
+def test_ports_next_to_them_stay_info(tmp_path: Path, port: int) -> None:
+    report = audit_of(tmp_path, ec2=vpc_copy(tmp_path, {"describe-security-groups.json": _open_database(port)}))
+    assert "NET_INTERNET_EXPOSED_SENSITIVE_PORT" not in rules(report)
+    assert any(f.rule == "NET_INTERNET_EXPOSED" and f"tcp {port}" in f.title and f.severity is Severity.INFO
+               for f in report.findings)
+
+
 def test_closing_ssh_removes_the_sensitive_finding(tmp_path: Path) -> None:
     data = json.loads((VPC / "describe-security-groups.json").read_text())
     del data["SecurityGroups"][0]["IpPermissions"][2]

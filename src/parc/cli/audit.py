@@ -169,6 +169,9 @@ def _render(report: AuditReport, fmt: str) -> str:
               help="Check actions, ARNs and condition keys against the IAM catalog (and expand wildcards).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on stderr [default: when stderr is a terminal].")
+@click.option("--framework", "framework", default=None, metavar="ID",
+              help="Add a compliance framework's control table (PASS / FAIL / NOT CHECKED / MANUAL): cis-aws-7.0 or "
+              "cis-aws-6.0 (the CIS AWS Foundations Benchmark).")
 @click.option("--baseline", "baseline_file", default=None, metavar="PREVIOUS.json", type=click.Path(dir_okay=False),
               help="An earlier `parc audit --format json` report: mark each finding new, unchanged or updated, list "
               "the resolved ones, and let --fail-on count only new findings (and those whose severity rose).")
@@ -176,10 +179,15 @@ def _render(report: AuditReport, fmt: str) -> str:
               metavar="N", help="An active access key or console password unused for more than N days is reported "
               "(CIS asks 45), and a root user used within N days.")
 def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | None, at: datetime | None,
-            catalog: bool, progress: bool | None, baseline_file: str | None, unused_days: int) -> None:
+            catalog: bool, progress: bool | None, baseline_file: str | None, unused_days: int,
+            framework: str | None = None) -> None:
     """Audit an account snapshot: account security (root, MFA, keys, passwords), identity and access (policies,
     administrators, escalation, access from outside) and network integrity, in order of risk."""
+    from parc.loaders.frameworks import account_files, framework_ids, load_frameworks
     from parc.loaders.snapshot import SnapshotError, load_audit_snapshot
+
+    if framework is not None and framework not in framework_ids():
+        _fail(f"--framework {framework}: unknown; known: {', '.join(framework_ids())}")
 
     at_time = at
     baseline = _load_baseline(baseline_file) if baseline_file else None
@@ -200,7 +208,8 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
     from parc.api import rcp_supported_services
 
     options = AuditOptions(now, source, cat, rcp_supported_services(), use_report_time=use_report_time,
-                           unused_days=unused_days)
+                           unused_days=unused_days, frameworks=load_frameworks(), framework=framework,
+                           account_files=account_files(inputs) if framework else ())
     show = sys.stderr.isatty() if progress is None else progress
     with _progress(show) as update:
         report = audit(inputs, options, update)

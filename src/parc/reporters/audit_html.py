@@ -77,8 +77,33 @@ def _finding(f: AuditFinding) -> str:
         f"<p><b>Why:</b> {escape(f.why)}</p>"
         f"<p><b>Evidence:</b></p>{evidence}"
         f'<p class="fix"><b>Fix:</b> {escape(f.fix)}</p>{learn}'
-        f'<p class="fid">{escape(f.id)} · {escape(f.rule)}</p></details>'
+        f'<p class="fid">{escape(f.id)} · {escape(f.rule)}'
+        f'{"".join(f" · {escape(c)}" for c in f.controls)}</p></details>'
     )
+
+
+CONTROL_CLASS = {"PASS": "pass", "FAIL": "fail", "NOT CHECKED": "notchecked", "MANUAL": "manual"}
+
+
+def _controls(report: AuditReport) -> str:
+    """The framework's control table: status, id, title, and the findings (linked) or the missing data behind it."""
+    if report.framework is None:
+        return ""
+    counts = ", ".join(f"{n} {s.lower()}" for s, n in report.control_summary().items())
+    rows = []
+    for c in report.controls:
+        found = " ".join(f'<a href="#{escape(fid, quote=True)}">{escape(fid)}</a>' for fid in c.findings)
+        missing = "".join(f"<li>{escape(m)}</li>" for m in c.missing)
+        detail = (found + (f'<ul class="missing">{missing}</ul>' if missing else "")
+                  + (f'<span class="reason">{escape(c.reason)}</span>' if c.reason else ""))
+        rows.append(f'<tr class="control {CONTROL_CLASS.get(c.status, "")}" data-control="{escape(c.id)}">'
+                    f'<td class="status">{escape(c.status)}</td><td>{escape(c.id)}</td><td>{escape(c.title)}</td>'
+                    f"<td>{detail}</td></tr>")
+    return (f'<section id="framework"><h2>{escape(report.framework.title)}</h2>'
+            f"<p>{escape(report.framework.id)}: {escape(counts)}. A control PASSes only when every input it needs "
+            "was read and no finding fails it; NOT CHECKED names what is missing.</p>"
+            '<table class="controls"><tr><th>status</th><th>control</th><th>title</th>'
+            f'<th>findings, missing data, reason</th></tr>{"".join(rows)}</table></section>')
 
 
 def _link(url: str) -> str:
@@ -117,7 +142,7 @@ def render_audit_html(report: AuditReport, tool_version: str) -> str:
         f"<title>parc audit: {escape(report.root)}</title><style>{CSS}</style></head><body>"
         f'<header><h1>parc audit</h1><div class="meta">{escape(report.root)} · accounts {escape(accounts)} · as of '
         f"{report.now:%Y-%m-%d %H:%M} UTC ({escape(report.now_source)}) · parc {escape(tool_version)}</div></header>"
-        f"<main>{_summary(report)}"
+        f"<main>{_summary(report)}{_controls(report)}"
         f'<section id="findings"><h2>Findings, by risk</h2>{_filters(report)}{findings}</section>'
         f"{_graphs(report)}</main><script>{JS}</script></body></html>\n"
     )

@@ -58,7 +58,8 @@ def _result(f: AuditFinding, index: int) -> dict[str, object]:
         "message": {"text": message},
         "partialFingerprints": {"parcAudit/v1": f.id},
         "properties": {"severity": f.severity.value, "security-severity": SECURITY_SEVERITY[f.severity],
-                       "resource": f.resource, "account": f.account, "id": f.id},
+                       "resource": f.resource, "account": f.account, "id": f.id,
+                       **({"controls": list(f.controls)} if f.controls else {})},
     }
     located = next((e for e in f.evidence if e.file), None)
     if located is not None:
@@ -101,6 +102,8 @@ def render_audit_sarif(report: AuditReport, tool_version: str) -> str:
         "artifacts": [{"location": {"uri": uri, "uriBaseId": "%SRCROOT%"}} for uri in files],
         "results": results,
         "columnKind": "unicodeCodePoints",
-        "properties": {"notChecked": [n.to_dict() for n in report.not_checked]},
+        "properties": {"notChecked": [n.to_dict() for n in report.not_checked],
+                       **({"framework": report.framework.id, "controls": [c.to_dict() for c in report.controls]}
+                          if report.framework is not None else {})},
     }
     return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"

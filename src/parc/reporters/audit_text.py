@@ -51,6 +51,9 @@ def render_summary(console: Console, report: AuditReport) -> None:
     table.add_row(Text("all", style="bold"), *[str(by_sev.get(sev.value, 0)) for sev in SEVERITIES],
                   str(len(report.findings)))
     console.print(table)
+    if report.framework is not None:
+        console.print(Text(f"{report.framework.id}: " + ", ".join(
+            f"{n} {st.lower()}" for st, n in report.control_summary().items()), style="bold"))
     if report.not_checked:
         console.print(Text("not checked (absent from the snapshot or not readable, so not known to be fine):",
                            style="bold yellow"))
@@ -89,6 +92,8 @@ def render_finding(console: Console, f: AuditFinding) -> None:
                            style="dim"))
     console.print(Text.assemble(("    fix: ", "bold green"), (f.fix, "green")))
     tail = f"    {f.id}"
+    if f.controls:
+        tail += f"  {', '.join(f.controls)}"
     if f.learn_more:
         tail += f"  {f.learn_more}"
     console.print(Text(tail, style="dim"))
@@ -106,8 +111,40 @@ def render_audit_text(console: Console, report: AuditReport) -> None:
             render_finding(console, f)
     if not report.findings:
         console.print(Text("no findings", style="bold green"))
+    render_controls(console, report)
     console.print()
     console.print(escape(_closing(report)), style="bold")
+
+
+CONTROL_STYLE = {"PASS": "bold green", "FAIL": "bold red", "NOT CHECKED": "bold yellow", "MANUAL": "dim"}
+
+
+def render_controls(console: Console, report: AuditReport) -> None:
+    """The framework's control table (``--framework``): each control, its status and the findings or the missing
+    data behind it."""
+    if report.framework is None:
+        return
+    counts = report.control_summary()
+    console.print()
+    console.rule(Text(f"{report.framework.title} ({report.framework.id}): "
+                      + ", ".join(f"{n} {s.lower()}" for s, n in counts.items()), style="bold"), align="left")
+    for c in report.controls:
+        line = Text()
+        line.append(f" {c.status:<11} ", style=CONTROL_STYLE.get(c.status, ""))
+        line.append(f" {c.id:<6} ")
+        line.append(c.title)
+        console.print(line)
+        for fid in c.findings[:MAX_EVIDENCE]:
+            console.print(Text(f"      {fid}", style="dim"))
+        if len(c.findings) > MAX_EVIDENCE:
+            console.print(Text(f"      ... {len(c.findings) - MAX_EVIDENCE} more finding(s)", style="dim"))
+        for m in c.missing[:MAX_EVIDENCE]:
+            console.print(Text(f"      missing: {m}", style="yellow"))
+        if len(c.missing) > MAX_EVIDENCE:
+            console.print(Text(f"      ... {len(c.missing) - MAX_EVIDENCE} more missing (--format json)",
+                               style="yellow"))
+        if c.status == "MANUAL" and c.reason:
+            console.print(Text(f"      manual: {c.reason}", style="dim"))
 
 
 def _closing(report: AuditReport) -> str:

@@ -57,6 +57,8 @@ class _Hit:
     note: str = ""
     """Why this probe stands for a class of principals (a pattern in aws:PrincipalArn...)."""
     verdicts: list[tuple[str, Verdict]] = field(default_factory=list)
+    got_in: list[str] = field(default_factory=list)
+    """The labels of the probes sharing this key that got in (anonymous, any AWS account...), in probe order."""
 
     @property
     def unconditional(self) -> list[str]:
@@ -185,14 +187,27 @@ def _decide(ev: Evaluator, hits: dict[str, _Hit], key: str, probe: Principal, la
             resource: str, side: ResourceSide, note: str = "") -> Verdict:
     v = ev.verdict(probe, action, resource, side=side)
     if v.possible:
-        hits.setdefault(key, _Hit(probe, label, note)).verdicts.append((action, v))
+        hit = hits.setdefault(key, _Hit(probe, label, note))
+        hit.verdicts.append((action, v))
+        if label not in hit.got_in:
+            hit.got_in.append(label)
     return v
+
+
+ANONYMOUS = "anyone (anonymous)"
+ANY_ACCOUNT = "any AWS account"
+_CALLERS = {ANONYMOUS: "anonymous callers (unsigned requests)", ANY_ACCOUNT: "principals of any AWS account"}
+
+
+def _who_got_in(hit: _Hit) -> str:
+    """Which probes of "anyone" the engine let in, in words: anonymous callers, principals of any AWS account."""
+    return " and ".join(_CALLERS.get(label, label) for label in hit.got_in) or _CALLERS.get(hit.label, hit.label)
 
 
 def _everyone_probes(account: Account, st: Statement) -> list[_Probe]:
     org = _org_id(account)
-    out = [_Probe("anyone", external("*"), "anyone (anonymous)"),
-           _Probe("anyone", external(root_arn(OUTSIDER)), "any AWS account")]
+    out = [_Probe("anyone", external("*"), ANONYMOUS),
+           _Probe("anyone", external(root_arn(OUTSIDER)), ANY_ACCOUNT)]
     if org:
         out.append(_Probe(f"org:{org}", _probe_org(org), f"any principal of organization {org}"))
     out.extend(_witnesses(st, account.account_id, org))
@@ -328,11 +343,13 @@ def _access_finding(inputs: AuditInput, ev: Evaluator, account: Account, kind: s
                       "BucketOwnerEnforced (ACLs off); turn on Block Public Access (IgnorePublicAcls) for the account.")
     if key == "anyone":
         rule = f"{kind}_PUBLIC" if kind == "RESOURCE" else "ROLE_ASSUMABLE_BY_ANYONE"
+        anonymous = ANONYMOUS in hit.got_in
         if unconditional and not hit.note:
             sev = Severity.CRITICAL
-            title = f"Anyone can {what}"
-            why = f"{subject[0].upper()}{subject[1:]} allows every caller, of any AWS account or anonymous, with no " \
-                "condition that keeps others out."
+            title = f"{'Anyone' if anonymous else 'Any AWS account'} can {what}"
+            why = (f"{subject[0].upper()}{subject[1:]} lets in {_who_got_in(hit)} (the engine's decision for each "
+                   "probe), with no condition that keeps others out."
+                   + ("" if anonymous else " Anonymous requests are refused, but anyone can open an AWS account."))
         elif unconditional:
             sev = Severity.HIGH
             title = f"Any AWS account can {what} ({hit.note})"
@@ -341,8 +358,8 @@ def _access_finding(inputs: AuditInput, ev: Evaluator, account: Account, kind: s
         else:
             sev = _gated_severity(keys)
             title = f"Anyone can {what} {limited}"
-            why = (f"{subject[0].upper()}{subject[1:]} allows every caller (\"*\"); only conditions on values the "
-                   f"request brings keep others out: {limited}.")
+            why = (f"{subject[0].upper()}{subject[1:]} lets in {_who_got_in(hit)} (\"*\"); only conditions on "
+                   f"values the request brings keep others out: {limited}.")
             if sev is Severity.HIGH:
                 why += " Those values are the caller's to choose."
             elif sev is Severity.LOW:
@@ -368,7 +385,8 @@ def _access_finding(inputs: AuditInput, ev: Evaluator, account: Account, kind: s
         or (Evidence(f"{subject} ({arn})"),),
         PRINCIPAL_DOCS if key == "anyone" else (TRUST_DOCS if kind == "ROLE" else ACCESS_DOCS),
         key=key,
-        details={"principal": hit.label, "actions": actions, "unconditional": sorted(unconditional),
+        details={"principal": hit.label, **({"probes": list(hit.got_in)} if key == "anyone" else {}),
+                 "actions": actions, "unconditional": sorted(unconditional),
                  "conditions": conds or list(keys), **({"note": hit.note} if hit.note else {})},
     )
 
@@ -478,8 +496,8 @@ def _resource(inputs: AuditInput, ev: Evaluator, account: Account, arn: str, pol
         probes += [_Probe(value, _named_probe(ev, value), value) for value in _foreign(st, account.account_id)]
         if probes:
             checks += [(probes, r, a) for r in _resources(st, arn) for a in _actions(st, arn, catalog)]
-    anyone = [_Probe("anyone", external("*"), "anyone (anonymous)"),
-              _Probe("anyone", external(root_arn(OUTSIDER)), "any AWS account")]
+    anyone = [_Probe("anyone", external("*"), ANONYMOUS),
+              _Probe("anyone", external(root_arn(OUTSIDER)), ANY_ACCOUNT)]
     checks += [(anyone, r, a) for r, a in buckets.public_acl_requests(account, arn)]
     for probes, resource, action in checks:
         side = ev.resource_side(action, resource)

@@ -90,6 +90,8 @@ class AuditFinding:
     key: str = ""
     """Tells apart findings of one rule on one resource (a statement path, a port...); part of the id."""
     details: Mapping[str, object] = field(default_factory=dict)
+    controls: tuple[str, ...] = ()
+    """The framework controls it fails (``cis-aws-7.0:2.4``), from ``parc.core.audit.framework``; not part of the id."""
 
     @property
     def id(self) -> str:
@@ -117,6 +119,7 @@ class AuditFinding:
             out["learn_more"] = self.learn_more
         if self.details:
             out["details"] = dict(self.details)
+        out["controls"] = list(self.controls)
         return out
 
 

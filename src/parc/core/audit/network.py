@@ -4,9 +4,10 @@ group rules naming groups the snapshot does not hold.
 
 Severities: a database, cache, search engine, container or cluster API, Telnet or SMB open to the internet is
 CRITICAL (they are the services found and emptied by scanners within hours, and several have no authentication by
-default); remote administration (SSH, RDP, VNC, WinRM, FTP) and admin consoles HIGH; any other open port INFO (a web
-server on 443 is usually meant, but it is listed). A default security group with rules is MEDIUM when interfaces use
-it (CIS 5.4), else LOW; an allow-all network ACL LOW; a rule naming an unknown group LOW.
+default); remote administration (SSH, RDP, VNC, WinRM, FTP), admin consoles, Kafka and ZooKeeper, LDAP and
+Kerberos HIGH; any other open port INFO (a web server on 443 is usually meant, but it is listed). A default security
+group with rules is MEDIUM when interfaces use it (CIS 5.4), else LOW; an allow-all network ACL LOW; a rule naming an
+unknown group LOW.
 
 What the snapshot does not describe is never clean (``parc.core.network.unknowns``): an exposure that holds only if an
 undescribed ACL, route table, security group or prefix list lets it through is reported as "may be reachable" at
@@ -40,6 +41,10 @@ CRITICAL_SERVICES = frozenset({
     "Telnet", "SMB/NetBIOS", "MySQL", "PostgreSQL", "Microsoft SQL Server", "Oracle", "MongoDB", "Redis",
     "Memcached", "Cassandra", "Elasticsearch/OpenSearch", "CouchDB", "Docker API", "Kubernetes API / kubelet / etcd",
 })
+
+DIRECTORY_SERVICES = frozenset({"Kafka", "ZooKeeper", "LDAP", "Kerberos"})
+DIRECTORY_WHY = ("Directory, authentication and message-broker services answer anyone who reaches them (anonymous "
+                 "LDAP binds, Kafka listeners without authentication, Kerberos pre-authentication to brute-force); ")
 
 
 def network_checks(account: AccountInputs, exposures: list[Exposure] | None = None) -> CheckResult:
@@ -98,7 +103,8 @@ def _exposures(account: AccountInputs, net: Network, exps: list[Exposure]) -> It
                 f"{describe(ports)} ({service})",
                 where,
                 ("Databases, caches and cluster APIs are scanned for and emptied within hours of being exposed; "
-                 if critical else "Remote administration open to the internet is brute-forced around the clock; ")
+                 if critical else DIRECTORY_WHY if service in DIRECTORY_SERVICES
+                 else "Remote administration open to the internet is brute-forced around the clock; ")
                 + f"it is reachable at {addrs} through {route}."
                 + ("" if certain else f" The snapshot does not describe all on the way ({unknown}): whether it "
                    "is open cannot be told, so it is reported."),

@@ -24,11 +24,13 @@ and ``BoolIfExists ... "true"`` in an Allow (true for long-term keys).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from parc.core.audit import evidence
 from parc.core.audit.inputs import AuditInput, PolicyDocument
 from parc.core.audit.model import AuditFinding, CheckResult, Severity
+from parc.core.authz.decision import EXPLICIT_DENY
+from parc.core.authz.engine import PolicySet
 from parc.core.conditions import UnknownOperatorError, compile_condition
 from parc.core.context import normalize_context
 from parc.core.findings import Finding, FindingType
@@ -84,7 +86,53 @@ def policy_checks(inputs: AuditInput, catalog: object | None,
 
 def _lint(doc: PolicyDocument, result: ValidationResult) -> Iterator[AuditFinding]:
     for f in result.findings:
-        yield lint_finding(doc, f)
+        found = lint_finding(doc, f)
+        if f.code == "ALLOW_ALL_ACTIONS_ON_ALL_RESOURCES" and result.policy is not None:
+            found = full_access_by_engine(found, result.policy, doc.account_id)
+        yield found
+
+
+FULL_ACCESS_PROBES = ("iam:CreateAccessKey", "iam:AttachRolePolicy", "s3:GetObject", "s3:DeleteBucket",
+                      "ec2:RunInstances", "kms:Decrypt", "sts:AssumeRole", "lambda:UpdateFunctionCode",
+                      "dynamodb:Scan", "organizations:LeaveOrganization", "cloudtrail:StopLogging",
+                      "parcprobe:AnyOtherAction")
+"""Actions across services (administration, data, logging, one no service has) that "every action" includes."""
+
+
+def full_access_by_engine(found: AuditFinding, policy: Policy, account: str) -> AuditFinding:
+    """``ALLOW_ALL_ACTIONS_ON_ALL_RESOURCES`` graded by the engine's decision over the whole policy: lint reads the
+    Allow statement alone; a Deny of the same policy may take back every action, or some (an explicit Deny overrides
+    any Allow: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html). Only a
+    Deny without conditions counts: one that applies under some conditions leaves full access under the others."""
+    try:
+        engine = PolicySet([policy])
+        removed, kept = [], []
+        for action in FULL_ACCESS_PROBES:
+            service = action.split(":")[0]
+            d = engine.authorize({"principal": f"arn:aws:iam::{account}:user/parc-probe", "action": action,
+                                  "resource": f"arn:aws:{service}:us-east-1:{account}:parc-probe"})
+            if d.decision == EXPLICIT_DENY and all(not r.condition_keys for r in d.deciding):
+                removed.append(action)
+            else:
+                kept.append(action)
+    except Exception:  # the engine cannot decide it: the lint keeps its severity
+        return found
+    if not removed:
+        return found
+    if kept:
+        severity = Severity.MEDIUM
+        said = (f"a Deny of the same policy takes back {', '.join(removed)}, but the engine still allows "
+                f"{', '.join(kept)}: broad access, not every action")
+    else:
+        severity = Severity.LOW
+        said = (f"a Deny of the same policy, without conditions, takes back every action: the engine allows none of "
+                f"{', '.join(FULL_ACCESS_PROBES)}")
+    return replace(
+        found, severity=severity,
+        why=f"{found.why} Graded {severity.value} (lint alone says {found.severity.value}): {said}.",
+        details={**found.details, "lint_severity": found.severity.value, "graded_by_engine": said,
+                 "denied": removed, "allowed": kept},
+    )
 
 
 def _kind(doc: PolicyDocument) -> str:

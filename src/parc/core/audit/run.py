@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from functools import partial
 
@@ -24,10 +24,20 @@ from parc.core.audit.account_security import (
     credential_checks,
     password_policy_checks,
 )
-from parc.core.audit.collection import collection_checks
+from parc.core.audit.coherence import grade_by_engine
+from parc.core.audit.collection import CollectionRecord, collection_checks, gap_lines
 from parc.core.audit.compute import compute_checks
 from parc.core.audit.data import data_checks
 from parc.core.audit.external import external_access
+from parc.core.audit.framework import (
+    STATUSES,
+    AccountFiles,
+    ControlResult,
+    Framework,
+    control_ids,
+    control_index,
+    evaluate,
+)
 from parc.core.audit.graph import AccessGraph, InternetTarget, access_graph, internet_targets
 from parc.core.audit.identity_extra import (
     CHECK_CONFUSED_DEPUTY,
@@ -77,6 +87,12 @@ class AuditOptions:
         if self.unused_days is None:
             return self.thresholds
         return replace(self.thresholds, unused_days=self.unused_days)
+    frameworks: tuple[Framework, ...] = ()
+    """The compliance frameworks whose control ids each finding carries (``parc.loaders.frameworks``)."""
+    framework: str | None = None
+    """The framework whose control table the report holds (``--framework cis-aws-7.0``)."""
+    account_files: tuple[AccountFiles, ...] = ()
+    """What each account folder holds: the framework view's NOT CHECKED answers name what is absent."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,13 @@ class AuditReport:
     """What was examined: accounts, principals, policies, network interfaces."""
     unread: tuple[UnreadPart, ...] = ()
     """The files with input that could not be read, by account (each also a "not checked" entry)."""
+    framework: Framework | None = None
+    controls: tuple[ControlResult, ...] = ()
+    """With ``framework``: each of its controls, PASS / FAIL / NOT CHECKED / MANUAL."""
+
+    def control_summary(self) -> dict[str, int]:
+        counts = Counter(c.status for c in self.controls)
+        return {s: counts.get(s, 0) for s in STATUSES}
 
     def gate_blockers(self, threshold: Severity) -> list[UnreadPart]:
         """The unread parts that could hide a finding at ``threshold`` or above: ``--fail-on`` cannot pass."""
@@ -132,6 +155,9 @@ class AuditReport:
             "unread": [u.to_dict() for u in self.unread],
             "snapshot": self.root,
             "accounts": list(self.accounts),
+            **({"framework": {"id": self.framework.id, "title": self.framework.title,
+                              "summary": self.control_summary()},
+                "controls": [c.to_dict() for c in self.controls]} if self.framework is not None else {}),
         }
 
 
@@ -281,10 +307,20 @@ def _outside(findings: tuple[AuditFinding, ...]) -> list[tuple[str, str, str, bo
 def _report(inputs: AuditInput, options: AuditOptions, result: CheckResult, found: PrivilegeResult,
             graph: AssumeGraph, exposures: list[Exposure], unread: tuple[UnreadPart, ...]) -> AuditReport:
     unique: dict[str, AuditFinding] = {}
-    for f in result.findings:
+    for f in grade_by_engine(result.findings, result.not_checked):
         unique.setdefault(f.id, f)
     findings = tuple(sorted(unique.values(), key=lambda f: f.sort_key()))
+    if options.frameworks:
+        index = control_index(options.frameworks)
+        findings = tuple(replace(f, controls=control_ids(f, index)) for f in findings)
     not_checked = tuple(sorted(set(result.not_checked), key=lambda n: (n.account or "", n.check)))
+    chosen = next((fw for fw in options.frameworks if fw.id == options.framework), None)
+    controls: tuple[ControlResult, ...] = ()
+    if chosen is not None:
+        files = [replace(a, unread=tuple(u.file for u in unread if u.account == a.account))
+                 for a in options.account_files]
+        controls = evaluate(chosen, findings, not_checked, files, _gaps(inputs.collections),
+                            settings=asdict(options.effective_thresholds))
     estate = inputs.estate
     counts = {
         "accounts": len(estate.accounts),
@@ -299,5 +335,16 @@ def _report(inputs: AuditInput, options: AuditOptions, result: CheckResult, foun
         findings, not_checked, inputs.problems, tuple(a.account_id for a in estate.accounts), inputs.root,
         options.now, options.now_source,
         access_graph(graph, found.paths, found.administrators, found.principals, _outside(findings)),
-        tuple(internet_targets(exposures)), counts, unread,
+        tuple(internet_targets(exposures)), counts, unread, chosen, controls,
     )
+
+
+def _gaps(records: tuple[CollectionRecord, ...]) -> dict[tuple[str | None, str], list[str]]:
+    """(account, collect area) -> what ``parc collect`` could not collect there."""
+    out: dict[tuple[str | None, str], list[str]] = {}
+    for r in records:
+        for area, text in gap_lines(r.gaps):
+            out.setdefault((r.account, area), []).append(f"{text} ({r.file})")
+        for area, why in r.not_collected:
+            out.setdefault((r.account, area), []).append(f"not collected: {why} ({r.file})")
+    return out

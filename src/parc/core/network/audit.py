@@ -40,6 +40,16 @@ SENSITIVE_PORTS: dict[str, tuple[tuple[int, int, int], ...]] = {
     "Docker API": ((TCP, 2375, 2376),),
     "Kubernetes API / kubelet / etcd": ((TCP, 6443, 6443), (TCP, 10250, 10250), (TCP, 2379, 2380)),
     "Admin console (8080/8443/9090)": ((TCP, 8080, 8080), (TCP, 8443, 8443), (TCP, 9090, 9090)),
+    # Directory and messaging services: unauthenticated LDAP binds and Kafka listeners without SASL leak or take
+    # data, ZooKeeper reconfigures the cluster, and Kerberos pre-authentication is brute-forced (AS-REP roasting).
+    # Ports: https://kafka.apache.org (9092 PLAINTEXT; MSK 9094 TLS, 9096 SASL/SCRAM, 9098 IAM:
+    # https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html), LDAP 389/636, Kerberos 88.
+    # MSK's public-access listeners are 9194 (TLS), 9196 (SASL/SCRAM), 9198 (IAM); ZooKeeper over TLS 2182.
+    "Kafka": ((TCP, 9092, 9092), (TCP, 9094, 9094), (TCP, 9096, 9096), (TCP, 9098, 9098), (TCP, 9194, 9194),
+              (TCP, 9196, 9196), (TCP, 9198, 9198)),
+    "ZooKeeper": ((TCP, 2181, 2182),),
+    "LDAP": ((TCP, 389, 389), (UDP, 389, 389), (TCP, 636, 636)),
+    "Kerberos": ((TCP, 88, 88), (UDP, 88, 88)),
 }
 
 SG_DOCS = "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html"

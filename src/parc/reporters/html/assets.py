@@ -27,6 +27,16 @@ table.summary { border-collapse: collapse; background: #fff; }
 table.summary th, table.summary td { border: 1px solid #e0e0e0; padding: 5px 10px; text-align: right; }
 table.summary th:first-child, table.summary td:first-child { text-align: left; }
 .notchecked li { color: #8d6e00; }
+table.controls { border-collapse: collapse; background: #fff; width: 100%; }
+table.controls th, table.controls td { border: 1px solid #e0e0e0; padding: 4px 8px; text-align: left;
+  vertical-align: top; }
+tr.control td.status { font-weight: 700; white-space: nowrap; }
+tr.control.pass td.status { color: #2e7d32; }
+tr.control.fail td.status { color: #c62828; }
+tr.control.notchecked td.status { color: #8d6e00; }
+tr.control.manual td.status { color: #757575; }
+table.controls ul.missing { margin: 2px 0; padding-left: 18px; color: #8d6e00; }
+table.controls .reason { color: #616161; }
 .problems li { color: #b71c1c; }
 .filters { display: flex; gap: 14px; flex-wrap: wrap; align-items: center; background: #fff; padding: 10px 12px;
            border: 1px solid #e0e0e0; border-radius: 8px; position: sticky; top: 0; z-index: 2; }
