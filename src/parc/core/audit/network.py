@@ -29,7 +29,7 @@ from parc.core.network.audit import (
     open_acl_findings,
     sensitive_ports,
 )
-from parc.core.network.exposure import Exposure
+from parc.core.network.exposure import Exposure, OpenRule
 from parc.core.network.model import AclEntry
 from parc.core.network.network import Network
 from parc.core.network.references import reference_findings
@@ -67,7 +67,14 @@ GATING_KINDS = frozenset({"NetworkInterfaces", "SecurityGroups", "NetworkAcls", 
 """Absent kinds that the internet exposure check depends on (gateways are read from the routes)."""
 
 
-def _ev(account: AccountInputs, ref: str, text: str) -> Evidence:
+def _rule_evidence(account: AccountInputs, rules: list[OpenRule]) -> list[Evidence]:
+    """The security group rules (or their absence) that let an exposure's ports through."""
+    return [network_evidence(account, r.rule.ref(), f"{r.rule.ref()}: {r.rule.describe()}") if r.rule is not None
+            else Evidence(r.rule_text if r.group else "no security group filters this interface") for r in rules]
+
+
+def network_evidence(account: AccountInputs, ref: str, text: str) -> Evidence:
+    """Evidence pointing at a network item's place in its describe-* file, when the snapshot knows it."""
     pos = account.network_positions.get(ref)
     if pos is None:
         return Evidence(text)
@@ -89,10 +96,8 @@ def _exposures(account: AccountInputs, net: Network, exps: list[Exposure]) -> It
         for service, ports in sensitive:
             covered = ports if covered is None else covered.union(ports)
             rules = [r for r in exp.rules if r.traffic.overlaps(ports)]
-            evidence = [_ev(account, r.rule.ref(), f"{r.rule.ref()}: {r.rule.describe()}") if r.rule is not None
-                        else Evidence(r.rule_text if r.group else "no security group filters this interface")
-                        for r in rules]
-            evidence.append(_ev(account, exp.eni.id, f"{exp.eni.id}: {addrs}, {route}"))
+            evidence = _rule_evidence(account, rules)
+            evidence.append(network_evidence(account, exp.eni.id, f"{exp.eni.id}: {addrs}, {route}"))
             certain = confirmed.issuperset(ports)
             if not certain:
                 evidence.append(Evidence(f"not described by the snapshot: {unknown}"))
@@ -121,9 +126,7 @@ def _exposures(account: AccountInputs, net: Network, exps: list[Exposure]) -> It
             )
         rest = exp.traffic.difference(covered) if covered is not None else exp.traffic
         if rest:
-            evidence = [_ev(account, r.rule.ref(), f"{r.rule.ref()}: {r.rule.describe()}") if r.rule is not None
-                        else Evidence(r.rule_text if r.group else "no security group filters this interface")
-                        for r in exp.rules if r.traffic.overlaps(rest)]
+            evidence = _rule_evidence(account, [r for r in exp.rules if r.traffic.overlaps(rest)])
             certain = confirmed.issuperset(rest)
             if not certain:
                 evidence.append(Evidence(f"not described by the snapshot: {unknown}"))
@@ -135,7 +138,7 @@ def _exposures(account: AccountInputs, net: Network, exps: list[Exposure]) -> It
                 f"Reachable at {addrs} through {route}: check each port is meant to be public.",
                 "Close what is not meant to be public; put a load balancer in front of web servers.",
                 account.account_id,
-                tuple(evidence) or (_ev(account, exp.eni.id, f"{exp.eni.id}: {addrs}"),),
+                tuple(evidence) or (network_evidence(account, exp.eni.id, f"{exp.eni.id}: {addrs}"),),
                 SG_DOCS,
                 key=f"{exp.eni.id}|{exp.version}",
                 details={"network_interface": exp.eni.id, "instance": exp.instance_id, "ports": describe(rest)},
@@ -154,8 +157,8 @@ def _default_groups(account: AccountInputs, net: Network) -> Iterator[AuditFindi
                 e = seen[r.ref()]
                 seen[r.ref()] = Evidence(f"{e.text}; {r.describe()}", e.file, e.path, e.line, e.column)
             else:
-                seen[r.ref()] = _ev(account, r.ref(), f"{r.ref()}: {r.describe()}")
-        evidence = list(seen.values()) or [_ev(account, gid, gid)]
+                seen[r.ref()] = network_evidence(account, r.ref(), f"{r.ref()}: {r.describe()}")
+        evidence = list(seen.values()) or [network_evidence(account, gid, gid)]
         yield AuditFinding(
             "NET_DEFAULT_SG_HAS_RULES", Severity.MEDIUM if used else Severity.LOW, "network",
             f"The default security group {gid} has rules" + (f" and {used} interfaces use it" if used else ""),
@@ -182,7 +185,7 @@ def _acls(account: AccountInputs, net: Network) -> Iterator[AuditFinding]:
             "Allow only the ports and address ranges the subnets serve (and the ephemeral ports of replies), deny "
             "the rest.",
             account.account_id,
-            (_ev(account, acl_id, f"{acl_id}: " + "; ".join(
+            (network_evidence(account, acl_id, f"{acl_id}: " + "; ".join(
                 e.describe() for e in _acl_entries(net, acl_id) if e.allow and e.cidr.prefixlen == 0)),),
             ACL_DOCS,
             details={"directions": [f.details.get("direction", "") for f in found]},
@@ -210,7 +213,7 @@ def _stale(account: AccountInputs, net: Network) -> Iterator[AuditFinding]:
             "would silently open if a group with that id were shared or recreated.",
             "Delete the rules, or point them at the group that replaced it.",
             account.account_id,
-            tuple(_ev(account, r, f"{r}: names {target}") for r in refs) or (Evidence(f.message),),
+            tuple(network_evidence(account, r, f"{r}: names {target}") for r in refs) or (Evidence(f.message),),
             SG_DOCS,
             key=target,
         )

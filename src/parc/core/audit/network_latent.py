@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from parc.core.audit.inputs import AccountInputs
-from parc.core.audit.model import AuditFinding, CheckResult, Evidence, NotChecked, Severity
+from parc.core.audit.model import AuditFinding, CheckResult, NotChecked, Severity
+from parc.core.audit.network import network_evidence
 from parc.core.network.audit import ACL_DOCS, SENSITIVE_PORTS, SG_DOCS
 from parc.core.network.exposure import Exposure
 from parc.core.network.intervals import IntervalSet
@@ -39,14 +40,6 @@ def _services(traffic: IntervalSet) -> list[tuple[str, IntervalSet]]:
 def _names(services: list[tuple[str, IntervalSet]]) -> str:
     names = [n for n, _ in services]
     return ", ".join(names) if len(names) <= 3 else f"{', '.join(names[:3])} and {len(names) - 3} more services"
-
-
-def _ev(account: AccountInputs, ref: str, text: str) -> Evidence:
-    pos = account.network_positions.get(ref)
-    if pos is None:
-        return Evidence(text)
-    file, path, line, column = pos
-    return Evidence(text, file, path, line, column)
 
 
 def latent_checks(account: AccountInputs, exposures: list[Exposure]) -> CheckResult:
@@ -103,7 +96,7 @@ def _open_rules(account: AccountInputs, net: Network, exposures: list[Exposure])
                 f"step from exposure: {reason}.",
                 "Restrict the rule's source to known addresses (or a prefix list), or remove it; reach hosts through "
                 "Session Manager or a VPN.",
-                account.account_id, (_ev(account, rule.ref(), f"{rule.ref()}: {rule.describe()}"),),
+                account.account_id, (network_evidence(account, rule.ref(), f"{rule.ref()}: {rule.describe()}"),),
                 f"{EC2_CONTROLS} (EC2.13, EC2.14, EC2.53, EC2.54; CIS 5.2, 5.3); {SG_DOCS}",
                 key=rule.ref(),
                 details={"security_group": g.id, "rule": rule.ref(), "ports": describe(ports),
@@ -141,7 +134,7 @@ def _open_acls(account: AccountInputs, net: Network) -> Iterator[AuditFinding]:
             names = _names(services)
             entries = [e for e in acl.entries if not e.egress and e.allow and e.cidr.version == version
                        and e.cidr.prefixlen == 0 and e.traffic.overlaps(ports)]
-            evidence = [_ev(account, acl.id, f"{acl.id}: " + "; ".join(e.describe() for e in entries))]
+            evidence = [network_evidence(account, acl.id, f"{acl.id}: " + "; ".join(e.describe() for e in entries))]
             used = len(acl.subnet_ids)
             yield AuditFinding(
                 "NET_ACL_OPEN_ADMIN_PORT", Severity.LOW, "network",
@@ -174,7 +167,7 @@ def _unused_groups(account: AccountInputs, net: Network) -> Iterator[AuditFindin
             "find.",
             f"Check it is not kept for a launch template or a service that creates interfaces later, then aws ec2 "
             f"delete-security-group --group-id {g.id}.",
-            account.account_id, (_ev(account, g.id, f"{g.id}: no network interface lists it"),),
+            account.account_id, (network_evidence(account, g.id, f"{g.id}: no network interface lists it"),),
             "https://docs.aws.amazon.com/vpc/latest/userguide/deleting-security-groups.html",
             details={"security_group": g.id, "referenced": bool(also)},
         )
@@ -191,6 +184,6 @@ def _unused_acls(account: AccountInputs, net: Network) -> Iterator[AuditFinding]
             "An unused ACL protects nothing; it is clutter that a later association could bring back with stale "
             "entries.",
             f"aws ec2 delete-network-acl --network-acl-id {acl.id}",
-            account.account_id, (_ev(account, acl.id, f"{acl.id}: Associations=[]"),),
+            account.account_id, (network_evidence(account, acl.id, f"{acl.id}: Associations=[]"),),
             ACL_DOCS, details={"network_acl": acl.id},
         )

@@ -421,12 +421,7 @@ def _inbound(run: Run, src: Address, d: Eni, d_addr: Address, net_private: Addre
         route_text = "(unknown)"
     else:
         back_route = run.net.lookup_route(table, src)
-        hidden = run.net.unknown_prefix_routes(table, back_route)
-        if hidden:
-            run.unknowable(table.id, "route-table", "; ".join(f"{pl} (entries not in ManagedPrefixLists)"
-                                                              for pl in hidden),
-                           f"{table.id} has routes to prefix lists whose entries are not in the snapshot: which "
-                           f"route carries {src} is unknown")
+        run.note_hidden_prefix_routes(table, back_route, src)
         if back_route is not None and back_route.state == "active" and back_route.target_kind not in FOLLOWED_KINDS:
             run.unknowable(back_route.target, back_route.target_kind,
                            f"a model of {back_route.target_kind} (parc does not follow paths through it)",

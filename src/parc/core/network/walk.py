@@ -13,7 +13,7 @@ from parc.core.network import codes
 from parc.core.network.acl import evaluate as acl_evaluate
 from parc.core.network.addresses import Address
 from parc.core.network.intervals import IntervalSet
-from parc.core.network.model import Eni, Route
+from parc.core.network.model import Eni, Route, RouteTable
 from parc.core.network.network import Network
 from parc.core.network.results import Blocked, Hop
 from parc.core.network.traffic import describe
@@ -60,6 +60,16 @@ class Run:
         """A component the snapshot does not describe: record it, and go on as if it let the packet through."""
         self.hop(Hop(component, kind, None, None, direction, message, codes.UNKNOWN_RESOURCE, groups))
         self.unknown.append(Unknown(component, kind, missing, message, self.leg))
+
+    def note_hidden_prefix_routes(self, table: RouteTable, route: Route | None, dest: object) -> None:
+        """A route table whose prefix-list routes the snapshot cannot expand: which route carries ``dest`` is
+        unknown (a more specific route may hide in a prefix list)."""
+        hidden = self.net.unknown_prefix_routes(table, route)
+        if hidden:
+            self.unknowable(table.id, "route-table", "; ".join(f"{pl} (entries not in ManagedPrefixLists)"
+                                                                for pl in hidden),
+                            f"{table.id} has routes to prefix lists whose entries are not in the snapshot "
+                            f"({', '.join(hidden)}): which route carries {dest} is unknown")
 
     def unknowable(self, component: str, kind: str, missing: str, message: str) -> None:
         """The path goes on through something the snapshot does not describe: the answer is unknown."""
@@ -154,12 +164,7 @@ class Run:
             self.unknowable(f"route table of {subnet_id}", "route-table", missing,
                             f"the snapshot has no route table for {subnet_id}: where it sends {dest} is unknown")
         route = self.net.lookup_route(table, dest)
-        hidden = self.net.unknown_prefix_routes(table, route)
-        if hidden:
-            self.unknowable(table.id, "route-table", "; ".join(f"{pl} (entries not in ManagedPrefixLists)"
-                                                                for pl in hidden),
-                            f"{table.id} has routes to prefix lists whose entries are not in the snapshot "
-                            f"({', '.join(hidden)}): which route carries {dest} is unknown")
+        self.note_hidden_prefix_routes(table, route, dest)
         if route is None:
             self.block(table.id, "route-table", codes.NO_ROUTE_TO_DESTINATION,
                        f"{table.id} ({subnet_id}) has no route to {dest}")
