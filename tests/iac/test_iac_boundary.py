@@ -31,6 +31,8 @@ CASES = [
     ("cidr_count_past_256", CLOUDFORMATION, POLICY + "{Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "
      "'*', Condition: {IpAddress: {aws:SourceIp: !Cidr ['10.0.0.0/8', 100000000, 1]}}}]}\n", "IAC_INVALID_INTRINSIC",
      False),
+    # Found by tests/fuzz/test_fuzz_iac.py: PyYAML composes nested collections recursively.
+    ("deep_yaml_nesting", CLOUDFORMATION, "Resources: " + "[" * 5000 + "]" * 5000 + "\n", "IAC_SYNTAX_ERROR", True),
     ("json_template_syntax", CLOUDFORMATION, '{"Resources": {', "IAC_SYNTAX_ERROR", True),
     ("plan_not_a_plan", TERRAFORM, "[1]", "IAC_NOT_A_TEMPLATE", True),
     ("plan_syntax", TERRAFORM, '{"format_version": ', "IAC_SYNTAX_ERROR", True),

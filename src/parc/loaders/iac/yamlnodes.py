@@ -75,6 +75,8 @@ def parse_yaml(text: str) -> tuple[JNode, list[TagError]]:
         raise YamlError(str(exc.problem or exc.context or "not YAML"), pos) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc), Position(1, 1)) from None
+    except RecursionError:  # PyYAML composes nested collections recursively (found by tests/fuzz/test_fuzz_iac.py)
+        raise YamlError("nested too deeply to read", Position(1, 1)) from None
     if root is None:
         raise YamlError("the file is empty", Position(1, 1))
     unknown: list[TagError] = []
