@@ -56,6 +56,15 @@ def _strings(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
+def _list(value: object, where: str, cov: Coverage) -> list[object]:
+    """A list field of a selector; any other type is noted and read as empty, so it never counts as recording (a
+    wrong type can only give a finding, never hide one)."""
+    if value is None or isinstance(value, list):
+        return value or []
+    cov.notes.append(f"{where} is not a list ({type(value).__name__}): not read")
+    return []
+
+
 def basic(selectors: list[object], cov: Coverage) -> None:
     for i, sel in enumerate(selectors):
         if not isinstance(sel, dict):
@@ -67,7 +76,7 @@ def basic(selectors: list[object], cov: Coverage) -> None:
                 cov.notes.append(f"EventSelectors[{i}] excludes management events of {', '.join(excluded)}")
             else:
                 cov.add("management", read, write)
-        for res in sel.get("DataResources") or []:
+        for res in _list(sel.get("DataResources"), f"EventSelectors[{i}].DataResources", cov):
             if not isinstance(res, dict) or res.get("Type") != S3_OBJECT:
                 continue
             values = _strings(res.get("Values"))
@@ -93,7 +102,7 @@ def advanced(selectors: list[object], cov: Coverage) -> None:
         if not isinstance(sel, dict):
             continue
         name = f"AdvancedEventSelectors[{i}]" + (f" ({sel['Name']})" if isinstance(sel.get("Name"), str) else "")
-        fields = [fs for fs in sel.get("FieldSelectors") or [] if isinstance(fs, dict)]
+        fields = [fs for fs in _list(sel.get("FieldSelectors"), f"{name}.FieldSelectors", cov) if isinstance(fs, dict)]
         by_field = {str(fs.get("Field")): fs for fs in fields}
         category = _strings(by_field.get("eventCategory", {}).get("Equals"))
         read, write = True, True
