@@ -15,8 +15,8 @@ the host (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-r
 
 from __future__ import annotations
 
-from parc.core.audit.idnet_inputs import IdnetInputs, Where
-from parc.core.audit.model import AuditFinding, CheckResult, Evidence, NotChecked, Severity
+from parc.core.audit.idnet_inputs import IdnetInputs
+from parc.core.audit.model import AuditFinding, CheckResult, NotChecked, Severity
 
 CHECK_INSTANCES = "compute: instance profiles and IMDSv2 on instances"
 CHECK_DEFAULTS = "compute: the account's instance metadata defaults (IMDSv2)"
@@ -24,10 +24,6 @@ IMDS_DOCS = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-ins
 IMDS_DEFAULTS_DOCS = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html"
 EC2_CONTROLS = "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html"
 PROFILE_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html"
-
-
-def _ev(where: Where, text: str) -> Evidence:
-    return Evidence(text, where.file, where.path, where.line, where.column)
 
 
 def compute_checks(account: str, idnet: IdnetInputs) -> CheckResult:
@@ -48,7 +44,7 @@ def compute_checks(account: str, idnet: IdnetInputs) -> CheckResult:
                 "Create a role with the permissions the instance needs and attach it through an instance profile "
                 f"(aws ec2 associate-iam-instance-profile --instance-id {inst.instance_id} --iam-instance-profile "
                 "Name=...); then remove any access keys stored on the host.",
-                account, (_ev(inst.where, f"{inst.instance_id}: no IamInstanceProfile"),), PROFILE_DOCS,
+                account, (inst.where.evidence(f"{inst.instance_id}: no IamInstanceProfile"),), PROFILE_DOCS,
                 details={"state": inst.state},
             ))
         if inst.http_tokens is None and inst.http_endpoint != "disabled":
@@ -64,7 +60,7 @@ def compute_checks(account: str, idnet: IdnetInputs) -> CheckResult:
                 + (" (it has a role)." if inst.profile_arn else " (it has no role today, so less is at stake)."),
                 f"aws ec2 modify-instance-metadata-options --instance-id {inst.instance_id} --http-tokens required "
                 "(check first with the MetadataNoToken CloudWatch metric that nothing still uses IMDSv1).",
-                account, (_ev(inst.where, f"{inst.instance_id}: MetadataOptions.HttpTokens={shown}"),),
+                account, (inst.where.evidence(f"{inst.instance_id}: MetadataOptions.HttpTokens={shown}"),),
                 f"{EC2_CONTROLS} (EC2.8); {IMDS_DOCS}",
                 details={"http_tokens": inst.http_tokens, "instance_profile": inst.profile_arn},
             ))
@@ -84,7 +80,7 @@ def compute_checks(account: str, idnet: IdnetInputs) -> CheckResult:
                 "Instances launched without their own metadata options (from older AMIs, or templates that omit "
                 "them) then answer IMDSv1.",
                 f"aws ec2 modify-instance-metadata-defaults --region {d.region} --http-tokens required",
-                account, (_ev(d.where, f"{d.region}: AccountLevel.HttpTokens={d.http_tokens or 'not set'}"),),
+                account, (d.where.evidence(f"{d.region}: AccountLevel.HttpTokens={d.http_tokens or 'not set'}"),),
                 IMDS_DEFAULTS_DOCS, key=d.region, details={"region": d.region, "http_tokens": d.http_tokens},
             ))
     return CheckResult.of(findings, not_checked)

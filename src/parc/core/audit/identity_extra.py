@@ -22,7 +22,7 @@ from parc.core.account.model import Account, Role
 from parc.core.account.principals import external
 from parc.core.audit.account_security import CONTROLS, REPORT_DOCS, ROOT_DOCS, Thresholds
 from parc.core.audit.credentials import CredentialReport
-from parc.core.audit.idnet_inputs import IdnetInputs, Where
+from parc.core.audit.idnet_inputs import IdnetInputs
 from parc.core.audit.inputs import AccountInputs, AuditInput
 from parc.core.audit.model import AuditFinding, CheckResult, Evidence, NotChecked, Severity
 
@@ -37,10 +37,6 @@ GROUPS_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html"
 SUPPORT_DOCS = "https://docs.aws.amazon.com/awssupport/latest/user/accessing-support.html"
 CERT_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html"
 HARDWARE_MFA_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_physical.html"
-
-
-def _ev(where: Where, text: str) -> Evidence:
-    return Evidence(text, where.file, where.path, where.line, where.column)
 
 
 # ---- the credential report --------------------------------------------------------------------------------------
@@ -118,7 +114,8 @@ def root_hardware_mfa_checks(account: str, report: CredentialReport | None, idne
                 "asks for a hardware device (a FIDO security key or a hardware TOTP token) for the root user.",
                 "Sign in as the root user, register a FIDO security key or hardware TOTP token, then remove the "
                 "virtual device (aws iam deactivate-mfa-device; delete-virtual-mfa-device).",
-                account, (_ev(d.where, f"virtual MFA device {d.serial} assigned to {d.user_arn or 'the root user'}"),),
+                account,
+                (d.where.evidence(f"virtual MFA device {d.serial} assigned to {d.user_arn or 'the root user'}"),),
                 f"{CONTROLS} (IAM.6, CIS 1.6); {HARDWARE_MFA_DOCS}",
                 details={"serial": d.serial},
             )])
@@ -139,7 +136,7 @@ def certificate_checks(account: str, idnet: IdnetInputs, now: datetime) -> Check
                 "one left in IAM can be deployed again by mistake.",
                 f"Move what uses it to a current certificate (ACM), then aws iam delete-server-certificate "
                 f"--server-certificate-name {c.name}.",
-                account, (_ev(c.where, f"{c.name}: Expiration={c.expiration:%Y-%m-%dT%H:%M:%SZ}"),),
+                account, (c.where.evidence(f"{c.name}: Expiration={c.expiration:%Y-%m-%dT%H:%M:%SZ}"),),
                 f"{CONTROLS} (IAM.26, CIS 1.19); {CERT_DOCS}",
                 details={"expiration": c.expiration.isoformat()},
             ))

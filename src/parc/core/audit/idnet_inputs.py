@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from parc.core.audit.model import Evidence
+
 
 @dataclass(frozen=True, slots=True)
 class Where:
@@ -20,6 +22,10 @@ class Where:
     path: str = ""
     line: int | None = None
     column: int | None = None
+
+    def evidence(self, text: str) -> Evidence:
+        """The finding's evidence at this place."""
+        return Evidence(text, self.file, self.path, self.line, self.column)
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,15 +78,9 @@ class Regexes:
             return self.any
         parts = _split_atoms(atoms, ARN_SEGMENTS - 1)
         open_end = len(parts) == ARN_SEGMENTS or bool(parts[-1] and parts[-1][-1] == STAR)
-        out: list[Expr] = []
-        for k, seg in enumerate(parts):
-            last = k == len(parts) - 1
-            if k:
-                out.append(self.lit(":"))
-            out.append(self.glob(seg, var, defined, in_segment=not (last and open_end)))
         # A substituted value is literal text; within a segment it holds no colon (``glob`` intersects it with a
         # segment), as the per-segment matcher compares a colon-free piece of the ARN with it.
-        return self.concat(out)
+        return self.arn_parts(parts, open_end, var, defined)
 
     def arn_match(self, s: Expr, tpl: Template, var: VarTerm,
                   segments: Callable[[], list[Expr]] | None = None) -> Expr:
