@@ -198,3 +198,16 @@ def test_a_check_that_fails_inside_parc_is_not_checked_and_the_gate_exits_3(tmp_
     assert any(n.get("internal_error") for n in json.loads(out)["not_checked"])
     code, _, _ = invoke(str(folder), "--format", "json")
     assert code == 0
+
+
+def test_an_export_nested_past_the_positioned_readers_limit_is_said(tmp_path: Path) -> None:
+    """The standard library reads 300 levels, the positioned reader stops at 128: the policy documents it could not
+    position are left out and said (tests/fuzz/test_fuzz_account_snapshot.py found them dropped without a word)."""
+    folder = admin_account(tmp_path)
+    export_file = folder / "get-account-authorization-details.json"
+    text = export_file.read_text()
+    export_file.write_text(text.replace('"UserName"', '"Deep": ' + "[" * 300 + "1" + "]" * 300 + ', "UserName"', 1))
+    report = run(folder, catalog=False)
+    assert [u.part for u in report.unread] == ["IAM export"]
+    code, _, err = invoke(str(folder), "--format", "json", "--fail-on", "critical")
+    assert code == 2 and "get-account-authorization-details.json" in err

@@ -33,6 +33,8 @@ CASES = [
      False),
     # Found by tests/fuzz/test_fuzz_iac.py: PyYAML composes nested collections recursively.
     ("deep_yaml_nesting", CLOUDFORMATION, "Resources: " + "[" * 5000 + "]" * 5000 + "\n", "IAC_SYNTAX_ERROR", True),
+    ("yaml_number_past_the_limit", CLOUDFORMATION, POLICY + "{Version: 2012-10-17, Statement: [{Effect: Allow, "
+     "Action: s3:GetObject, Resource: '*', Sid: " + "9" * 4400 + "}]}\n", "IAC_SYNTAX_ERROR", True),
     ("json_template_syntax", CLOUDFORMATION, '{"Resources": {', "IAC_SYNTAX_ERROR", True),
     ("plan_not_a_plan", TERRAFORM, "[1]", "IAC_NOT_A_TEMPLATE", True),
     ("plan_syntax", TERRAFORM, '{"format_version": ', "IAC_SYNTAX_ERROR", True),

@@ -21,7 +21,7 @@ from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
 from parc.core.findings import Finding, FindingType, Position
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.network import Network
-from parc.core.policy.jsonpos import JNode, parse_json
+from parc.core.policy.jsonpos import JNode, JsonLimitError, parse_json
 from parc.core.policy.model import PolicyType
 from parc.core.policy.parse import decode_text
 from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
@@ -152,9 +152,19 @@ def _network_positions(sources: tuple[str, ...]) -> dict[str, tuple[str, str, in
 # ---- positioned policy documents --------------------------------------------------------------------------------
 
 
-def _read_tree(file: Path) -> JNode | None:
+def _read_tree(file: Path, problems: list[Finding] | None = None) -> JNode | None:
+    """The file with positions, for the policy documents' evidence. A syntax error was reported by the loader that
+    read the file first; a document past the positioned reader's limits (nesting, number length) may have been read
+    there by the standard library, so that is reported here: the documents it holds are left out, never silently
+    (found by tests/fuzz/test_fuzz_account_snapshot.py)."""
     try:
         return parse_json(file.read_text(encoding="utf-8-sig"))
+    except JsonLimitError as exc:
+        if problems is not None:
+            problems.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR,
+                                    f"{file.name}: {exc.message}; its policy documents are not checked", "",
+                                    exc.pos, str(file)))
+        return None
     except (OSError, UnicodeDecodeError, RecursionError, ValueError):  # JsonSyntaxError is a ValueError
         return None  # the account loader has reported it already
 
@@ -213,7 +223,7 @@ def _document(node: JNode | None, name: str, account_id: str, owner: str, kind: 
 
 def _export_documents(folder: Path, account_id: str, problems: list[Finding]) -> Iterator[PolicyDocument]:
     files = sorted(folder.glob(EXPORT_GLOB))
-    trees = [(f, _read_tree(f)) for f in files]
+    trees = [(f, _read_tree(f, problems)) for f in files]
     for f, tree in trees:
         if tree is not None:
             problems.extend(_duplicate_keys(tree, str(f)))
@@ -291,7 +301,7 @@ def _resource_documents(folder: Path, account_id: str, problems: list[Finding]) 
     file = folder / RESOURCE_POLICIES
     if not file.is_file():
         return
-    tree = _read_tree(file)
+    tree = _read_tree(file, problems)
     if tree is None:
         return
     problems.extend(_duplicate_keys(tree, str(file)))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import yaml
 
 from parc.core.findings import Position
+from parc.core.limits import MAX_NUMBER_CHARS
 from parc.core.policy.jsonpos import JMember, JNode
 
 SHORT_TAGS = {
@@ -129,6 +130,8 @@ def _scalar(node: yaml.Node, p: Position) -> JNode:
         return JNode(text.lower() == "true", "bool", p)
     if node.tag == _NULL:
         return JNode(None, "null", p)
+    if node.tag in (_INT, _FLOAT) and len(text) > MAX_NUMBER_CHARS:  # found by tests/fuzz/test_fuzz_iac.py
+        raise YamlError(f"a number of more than {MAX_NUMBER_CHARS} characters (parc's limit, as for JSON)", p)
     if node.tag == _INT and _DECIMAL.fullmatch(text):  # 0755, 0x1F, 1_000: YAML 1.1 forms kept as written
         return JNode(int(text), "number", p)
     if node.tag == _FLOAT and _FLOATING.fullmatch(text):
