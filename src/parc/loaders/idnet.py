@@ -107,13 +107,18 @@ def load_idnet(folder: Path) -> tuple[IdnetInputs, list[Finding]]:
     ), problems
 
 
-def _virtual_mfa(file: Path, problems: list[Finding]) -> tuple[tuple[VirtualMfa, ...] | None, str]:
+def _listed(file: Path, key: str, problems: list[Finding]) -> tuple[list[JNode] | None, str]:
+    """The items of the file's top-level list ``key``; None with why when the file is absent ("") or unreadable."""
     if not file.is_file():
         return None, ""
     tree, why = _tree(file, problems)
     if tree is None:
         return None, why
-    items, why = _list(tree, "VirtualMFADevices", file, problems)
+    return _list(tree, key, file, problems)
+
+
+def _virtual_mfa(file: Path, problems: list[Finding]) -> tuple[tuple[VirtualMfa, ...] | None, str]:
+    items, why = _listed(file, "VirtualMFADevices", problems)
     if items is None:
         return None, why
     out = []
@@ -128,12 +133,7 @@ def _virtual_mfa(file: Path, problems: list[Finding]) -> tuple[tuple[VirtualMfa,
 
 
 def _certificates(file: Path, problems: list[Finding]) -> tuple[tuple[ServerCertificate, ...] | None, str]:
-    if not file.is_file():
-        return None, ""
-    tree, why = _tree(file, problems)
-    if tree is None:
-        return None, why
-    items, why = _list(tree, "ServerCertificateMetadataList", file, problems)
+    items, why = _listed(file, "ServerCertificateMetadataList", problems)
     if items is None:
         return None, why
     out = []
