@@ -223,6 +223,10 @@ def forwarded_ips(request: WafRequest, fwd: ForwardedIP) -> list[IPAddress] | No
 def _geo(ctx: Context, s: GeoMatch) -> bool | None:
     wanted = set(s.countries)
     if s.forwarded is not None:
+        if not ctx.request.header_values(s.forwarded.header):
+            ctx.details.append(Detail("GeoMatch", False, f"header {s.forwarded.header}", note="header absent: AWS "
+                                      "does not apply the statement"))
+            return False
         ips = forwarded_ips(ctx.request, s.forwarded)
         if ips is None:
             m = s.forwarded.fallback == "MATCH"
@@ -258,6 +262,10 @@ def _ip_set(ctx: Context, s: IPSetMatch) -> bool | None:
     if s.forwarded is not None:
         ips = forwarded_ips(ctx.request, s.forwarded)
         where = f"header {s.forwarded.header} ({s.forwarded.position})"
+        if not ctx.request.header_values(s.forwarded.header):
+            ctx.details.append(Detail("IPSetReference", False, where, note="header absent: AWS does not apply the "
+                                      "rule (IPSetForwardedIPConfig)"))
+            return False
         if ips is None:
             m = s.forwarded.fallback == "MATCH"
             ctx.details.append(Detail("IPSetReference", m, where,
