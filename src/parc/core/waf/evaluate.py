@@ -164,7 +164,7 @@ def _verdict(run: _Run, action: Action, rule: str | None, group_rule: str | None
         caveats.insert(0, "not evaluated before the decision: " + ", ".join(run.unknown_before)
                        + " (an AWS managed rule group's contents are not public; it could have matched first)")
     if run.approximate:
-        caveats.append(f"{', '.join(dict.fromkeys(run.approximate))}: SQLi / XSS matched through libinjection, an "
+        caveats.append(f"{', '.join(dict.fromkeys(run.approximate))}: SQLi / XSS judged by libinjection, an "
                        "approximation of AWS's undisclosed detector")
     custom: dict[str, object] | None = None
     if applied == "BLOCK":
