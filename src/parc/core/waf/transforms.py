@@ -48,6 +48,8 @@ def _code_point(value: int) -> bytes:
 
 def html_entity_decode(data: bytes) -> bytes:
     """&quot; &nbsp; &lt; &gt; (the named entities the page lists), &#xhhhh; and &#nnnn;."""
+    if b"&" not in data:
+        return data
     def repl(m: re.Match[bytes]) -> bytes:
         if m.group(1):
             return _code_point(int(m.group(1), 16))
@@ -74,29 +76,21 @@ def cmd_line(data: bytes) -> bytes:
     return out.lower()
 
 
+_PCT = re.compile(rb"%([0-9a-fA-F]{2})")
+_PCT_UNI = re.compile(rb"%[uU]([0-9a-fA-F]{4})|%([0-9a-fA-F]{2})")
+
+
 def url_decode(data: bytes, unicode: bool = False) -> bytes:
     """%HH decoded; ``+`` becomes a space (form encoding, as ModSecurity's urlDecode, which AWS's set derives from);
-    an invalid escape is kept as written. With ``unicode`` (URL_DECODE_UNI), %uHHHH too, as JS_DECODE reads \\uHHHH."""
-    out = bytearray()
-    i, n = 0, len(data)
-    while i < n:
-        c = data[i]
-        if c == 0x25:  # %
-            if unicode and i + 6 <= n and data[i + 1] in b"uU" and all(_is_hex(b) for b in data[i + 2:i + 6]):
-                out.append(_wide(int(data[i + 2:i + 6], 16)))
-                i += 6
-                continue
-            if i + 3 <= n and _is_hex(data[i + 1]) and _is_hex(data[i + 2]):
-                out.append(int(data[i + 1:i + 3], 16))
-                i += 3
-                continue
-            out.append(c)
-        elif c == 0x2B:  # +
-            out.append(0x20)
-        else:
-            out.append(c)
-        i += 1
-    return bytes(out)
+    an invalid escape is kept as written. With ``unicode`` (URL_DECODE_UNI), %uHHHH too, as JS_DECODE reads \\uHHHH.
+    One pass: a decoded ``%`` does not start another escape."""
+    if b"%" not in data:
+        return data.replace(b"+", b" ")
+    data = data.replace(b"+", b" ")
+    if unicode:
+        return _PCT_UNI.sub(lambda m: bytes([_wide(int(m.group(1), 16))]) if m.group(1) else
+                            bytes([int(m.group(2), 16)]), data)
+    return _PCT.sub(lambda m: bytes([int(m.group(1), 16)]), data)
 
 
 def _wide(value: int) -> int:
@@ -167,6 +161,8 @@ _C_ESCAPES = {ord("a"): 7, ord("b"): 8, ord("f"): 12, ord("n"): 10, ord("r"): 13
 def escape_seq_decode(data: bytes) -> bytes:
     """ANSI C escapes: \\a \\b \\f \\n \\r \\t \\v \\\\ \\? \\' \\\" \\xHH and \\0OO octal (1-3 digits); any other
     backslash is kept as written."""
+    if b"\\" not in data:
+        return data
     out = bytearray()
     i, n = 0, len(data)
     while i < n:
@@ -203,6 +199,8 @@ def css_decode(data: bytes) -> bytes:
     """CSS 2.x escapes: a backslash and 1-6 hex digits (one following whitespace swallowed) is that character, kept
     to two bytes (full-width ASCII folded as in JS_DECODE); a backslash before a newline is deleted; a backslash before
     any other character is that character."""
+    if b"\\" not in data:
+        return data
     out = bytearray()
     i, n = 0, len(data)
     while i < n:
@@ -231,6 +229,8 @@ def css_decode(data: bytes) -> bytes:
 def js_decode(data: bytes) -> bytes:
     """JavaScript escapes: \\uHHHH (full-width ASCII FF01-FF5E folded to ASCII, else the lower byte, as the guide
     says), \\xHH, \\OOO octal, the C letter escapes, and a backslash before any other character is that character."""
+    if b"\\" not in data:
+        return data
     out = bytearray()
     i, n = 0, len(data)
     while i < n:
