@@ -4,6 +4,7 @@ component, the transformation chain and the matched text; caveats last (what mak
 from __future__ import annotations
 
 from parc.core.waf.evaluate import Verdict
+from parc.core.waf.replay import ReplayReport
 
 
 def render_verdict(v: Verdict) -> str:
@@ -34,4 +35,29 @@ def render_verdict(v: Verdict) -> str:
             lines.append("      " + " ".join(parts))
     for c in v.caveats:
         lines.append(f"  caveat: {c}")
+    return "\n".join(lines)
+
+
+def render_replay(report: ReplayReport) -> str:
+    lines: list[str] = []
+    for it in report.items:
+        r = it.request
+        uri = r.uri_path + (f"?{r.query_string}" if r.query_string else "")
+        rule = it.verdict.terminating_rule or "(default action)"
+        flag = "" if it.verdict.final else "  [not final]"
+        lines.append(f"{it.source}#{it.index}  {r.method} {uri[:80]}  {it.verdict.action} by {rule}{flag}")
+    lines.append("")
+    lines.append("actions: " + ", ".join(f"{k} {v}" for k, v in sorted(report.actions.items())))
+    lines.append("decided by:")
+    lines.extend(f"  {k}: {v}" for k, v in sorted(report.terminated.items(), key=lambda kv: -kv[1]))
+    if report.matched:
+        lines.append("matched (Count rules included):")
+        lines.extend(f"  {k}: {v}" for k, v in sorted(report.matched.items(), key=lambda kv: -kv[1]))
+    if report.not_evaluated:
+        lines.append("not evaluated (a managed rule group, a missing reference, a component the log does not "
+                     "record):")
+        lines.extend(f"  {k}: {v}" for k, v in sorted(report.not_evaluated.items(), key=lambda kv: -kv[1]))
+    if report.not_final:
+        lines.append(f"{report.not_final} of {len(report.items)} verdicts are not final: a rule that could not be "
+                     "evaluated came before the decision")
     return "\n".join(lines)

@@ -31,6 +31,8 @@ class Inspected:
     forced: bool | None = None
     """Set when oversize handling or a fallback behaviour decides the statement without inspecting (MATCH/NO_MATCH)."""
     notes: list[str] = field(default_factory=list)
+    unrecorded: bool = False
+    """The request's source did not record the component (an access log): the statement is not evaluated."""
 
 
 def body_limit(acl: WebAcl | None, request: WafRequest) -> tuple[int, str]:
@@ -94,6 +96,10 @@ def inspect(f: FieldToMatch, request: WafRequest, acl: WebAcl | None) -> Inspect
     """The values of component ``f`` in ``request`` (before text transformations)."""
     ins = Inspected()
     kind = f.kind
+    if not request.records(kind, f.name):
+        ins.unrecorded = True
+        ins.notes.append(f"the request's source does not record {kind}{' ' + f.name if f.name else ''}")
+        return ins
     if kind == "UriPath":
         ins.values.append(("uri path", request.uri_path.encode("utf-8", "surrogateescape")))
     elif kind == "QueryString":

@@ -19,6 +19,7 @@ from parc.core.waf.model import RateBased
 from parc.core.waf.request import WafRequest
 
 MIN_LIMIT = 10
+NOT_RECORDED = "the request's source does not record"
 WINDOWS = (60, 120, 300, 600)
 
 
@@ -95,6 +96,11 @@ def rate_key(s: RateBased, request: WafRequest, labels: list[str]) -> tuple[str 
             ips = forwarded_ips(request, s.forwarded) if s.forwarded is not None else None
             value = str(ips[0]) if ips else None
         else:
+            comp = {"Header": "SingleHeader", "Cookie": "Cookies", "QueryArgument": "SingleQueryArgument",
+                    "HTTPMethod": "Method", "JA3Fingerprint": "JA3Fingerprint", "JA4Fingerprint": "JA4Fingerprint",
+                    "QueryString": "QueryString", "UriPath": "UriPath"}.get(k.kind)
+            if comp is not None and not request.records(comp, k.name):
+                return None, f"{NOT_RECORDED} {k.kind}{' ' + k.name if k.name else ''}"
             value = _component_key(k.kind, k.name, request, labels)
         if value is None:
             return None, f"the request has no {k.kind}{' ' + k.name if k.name else ''}"

@@ -32,6 +32,18 @@ class WafRequest:
     """The request carries a valid, unexpired challenge token."""
     resource: str | None = None
     """The protected resource type (APPLICATION_LOAD_BALANCER, CLOUDFRONT, API_GATEWAY ...): sets the body limit."""
+    recorded: frozenset[str] | None = None
+    """The components the source recorded, when it is partial (an access log keeps no body and few headers):
+    component kinds (``UriPath``, ``Cookies`` ...) and ``header:<lower-case name>`` for single headers. None: the
+    request is complete. A statement on a component not recorded is not evaluated, never read as absent."""
+
+    def records(self, kind: str, name: str | None = None) -> bool:
+        """Whether the source recorded a component (a single header by name)."""
+        if self.recorded is None:
+            return True
+        if kind == "SingleHeader":
+            return f"header:{(name or '').lower()}" in self.recorded or "Headers" in self.recorded
+        return kind in self.recorded
 
     def header_values(self, name: str) -> list[str]:
         """Every value of a header, in order (names compare case-insensitively, as HTTP's do)."""

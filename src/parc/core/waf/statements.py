@@ -45,7 +45,7 @@ from parc.core.waf.model import (
     WebAcl,
     XssMatch,
 )
-from parc.core.waf.rate import RateState, rate_key
+from parc.core.waf.rate import NOT_RECORDED, RateState, rate_key
 from parc.core.waf.request import WafRequest
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -133,6 +133,9 @@ def _text_statement(ctx: Context, name: str, f: FieldToMatch, chain: tuple[Trans
                                                                     "implemented by parc: not evaluated"))
         return None
     ins = components.inspect(f, ctx.request, ctx.acl)
+    if ins.unrecorded:
+        ctx.details.append(Detail(name, None, f.kind, names, note="; ".join(ins.notes) + ": not evaluated"))
+        return None
     notes = [*ins.notes, *([note] if note else [])]
     if ins.forced is not None:
         ctx.details.append(Detail(name, ins.forced, f.kind, names, note="; ".join(notes)))
@@ -324,6 +327,9 @@ def _rate(ctx: Context, s: RateBased) -> bool | None:
                                       "not counted" if inner is False else "scope-down not evaluated"))
             return None if inner is None else False
     key, why = rate_key(s, ctx.request, ctx.labels)
+    if key is None and why.startswith(NOT_RECORDED):
+        ctx.details.append(Detail("RateBased", None, note=f"{why}: not evaluated"))
+        return None
     if key is None:
         ctx.details.append(Detail("RateBased", False, note=f"not counted: {why}"))
         return False
