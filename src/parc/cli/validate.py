@@ -18,6 +18,7 @@ from parc.cli import exitcodes
 from parc.cli.consoles import make_console, progress_bar
 from parc.cli.output import check_output, json_files, write_atomic
 from parc.cli.validate_iac import IAC_TYPES, check_source, kind_of, load_parameters, unreadable_errors
+from parc.cli.validate_waf import check_waf, is_waf_source
 from parc.core.findings import FindingType
 from parc.core.gcpause import gc_paused
 from parc.core.lint import ValidationResult, validate
@@ -151,7 +152,10 @@ def command(
         items: list[ValidationResult | IacReport] = []
         for s in sources:
             kind = kind_of(s, iac_forced)
-            if kind is None:
+            if kind is None and is_waf_source(s):  # AWS WAF web ACLs and rule groups (issue 18)
+                templates.append(check_waf(s))
+                items.append(templates[-1])
+            elif kind is None:
                 results.append(_validate(s, forced, cat))
                 items.append(results[-1])
             else:
