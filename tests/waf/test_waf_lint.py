@@ -113,3 +113,19 @@ def test_unreadable_waf_file_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 2
     assert "FieldToMatch" in result.stderr
+
+
+def test_documented_unsupported_construct_is_an_error_lookaround_a_warning(tmp_path: Path) -> None:
+    """https://docs.aws.amazon.com/waf/latest/developerguide/waf-regex-pattern-support.html: backreferences and
+    possessive quantifiers are refused; AWS supports "some zero-width assertions, but not all"."""
+    def regex_rule(name: str, prio: int, pattern: str) -> dict[str, Any]:
+        return rule(name, prio, {"RegexMatchStatement": {"RegexString": pattern, "FieldToMatch": U,
+                                                         "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}})
+
+    path = tmp_path / "acl.json"
+    path.write_text(json.dumps(acl(regex_rule("backref", 0, "(a)\\1"), regex_rule("possessive", 1, "a++"),
+                                   regex_rule("lookbehind", 2, "(?<=a)b"), regex_rule("escaped", 3, "\\\\1"))))
+    result = CliRunner().invoke(cli, ["validate", str(path), "--format", "json"])
+    kinds = {f["message"].split(":")[0]: f["finding_type"] for f in json.loads(result.stdout)["findings"]}
+    assert kinds == {"rule backref": "ERROR", "rule possessive": "ERROR", "rule lookbehind": "WARNING"}
+    assert "re2.cc" not in result.stderr  # RE2's own error log is silenced

@@ -108,6 +108,7 @@ class _Run:
     caveats: list[str] = field(default_factory=list)
     unknown_before: list[str] = field(default_factory=list)
     approximate: list[str] = field(default_factory=list)
+    group_bodies: dict[str, str] = field(default_factory=dict)
 
     def add_labels(self, labels: list[str]) -> None:
         for lb in labels:
@@ -173,7 +174,8 @@ def _verdict(run: _Run, action: Action, rule: str | None, group_rule: str | None
         if cr and cr.headers:
             custom["headers"] = [list(h) for h in cr.headers]
         if cr and cr.body_key:
-            bodies = dict(run.acl.custom_response_bodies)
+            # a rule group's Block names a body of the group's own CustomResponseBodies
+            bodies = {**dict(run.acl.custom_response_bodies), **run.group_bodies}
             custom["body_key"] = cr.body_key
             if cr.body_key in bodies:
                 custom["body"] = bodies[cr.body_key]
@@ -252,6 +254,7 @@ def _run_group(run: _Run, rule: Rule, s: RuleGroupRef) -> tuple[Action, str | No
         run.add_labels(labels)
         run.results.append(RuleResult(inner.name, inner.priority, True, applied, details, labels, group=group.name))
         if stops:
+            run.group_bodies = dict(group.custom_response_bodies)
             run.results.append(RuleResult(rule.name, rule.priority, True, applied, [Detail(
                 "RuleGroupReference", True, note=f"{group.name}: rule {inner.name} terminated")]))
             return action, inner.name, applied

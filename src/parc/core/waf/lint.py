@@ -13,8 +13,11 @@ Each finding names its rule and cites the page that states it:
   (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-transformation.html).
 * WAF_RATE_LIMIT_BELOW_MINIMUM / WAF_RATE_WINDOW_INVALID: the lowest limit is 10, the windows 60, 120, 300, 600 s
   (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
-* WAF_REGEX_REJECTED: AWS WAF compiles regexes with RE2; one RE2 rejects is refused
-  (https://docs.aws.amazon.com/waf/latest/developerguide/waf-regex-pattern-support.html).
+* WAF_REGEX_REJECTED: https://docs.aws.amazon.com/waf/latest/developerguide/waf-regex-pattern-support.html lists
+  the PCRE constructs AWS WAF refuses (backreferences, atomic groups and possessive quantifiers, conditionals,
+  recursion, backtracking verbs, \\C, \\R, \\K, callouts): a pattern with one is an error. Another pattern that RE2
+  rejects (a lookaround: AWS "supports some zero-width assertions, but not all") is a warning: AWS may accept it,
+  but parc, which matches with RE2, cannot evaluate it.
 
 The WCU total is not checked: AWS's per-statement costs depend on settings (text transformations, match scopes,
 pattern sets' sizes) that parc would have to reproduce exactly, and a wrong total would be a false finding.
@@ -23,6 +26,7 @@ pattern sets' sizes) that parc would have to reproduce exactly, and a wrong tota
 from __future__ import annotations
 
 import itertools
+import re
 
 from parc.core.findings import Finding, FindingType
 from parc.core.waf.model import (
@@ -184,20 +188,33 @@ def lint_rules(rules: tuple[Rule, ...], file: str | None, regex_sets: dict[str, 
                     out.append(_finding("WAF_RATE_WINDOW_INVALID", FindingType.ERROR, f"rule {r.name}: evaluation "
                                         f"window {s.window} s is not one of {', '.join(map(str, WINDOWS))}", where,
                                         file, "waf-rule-statement-type-rate-based-high-level-settings.html"))
-            if isinstance(s, RegexMatch) and compile_regex(s.pattern) is None:
-                out.append(_finding("WAF_REGEX_REJECTED", FindingType.ERROR, f"rule {r.name}: RE2 rejects the regex "
-                                    f"{s.pattern!r}; AWS WAF would refuse it", where, file,
-                                    "waf-regex-pattern-support.html"))
+            if isinstance(s, RegexMatch):
+                out.extend(_regex_findings(s.pattern, f"rule {r.name}", where, file))
             if isinstance(s, RegexSetMatch) and regex_sets and s.arn in regex_sets:
                 for p in regex_sets[s.arn].patterns:
-                    if compile_regex(p) is None:
-                        out.append(_finding("WAF_REGEX_REJECTED", FindingType.ERROR, f"rule {r.name}: regex pattern "
-                                            f"set {regex_sets[s.arn].name}: RE2 rejects {p!r}", where, file,
-                                            "waf-regex-pattern-support.html"))
+                    out.extend(_regex_findings(p, f"rule {r.name}: regex pattern set {regex_sets[s.arn].name}",
+                                               where, file))
     return out
 
 
+_REFUSED = re.compile(r"\\[1-9]|\\[gk][<{'0-9]|\(\?>|[*+?}][+]|\(\?\(|\(\*|\\[CRK]|\(\?R\)|\(\?[&P]>|\(\?C")
+"""Constructs the regex page says AWS WAF does not support (backreferences, atomic groups, possessive quantifiers,
+conditionals, backtracking verbs, \\C \\R \\K, recursion and subroutines, callouts)."""
+
+
+def _regex_findings(pattern: str, who: str, where: str, file: str | None) -> list[Finding]:
+    refused = _REFUSED.search(pattern.replace("\\\\", ""))  # an escaped backslash starts nothing
+    if refused is not None:
+        return [_finding("WAF_REGEX_REJECTED", FindingType.ERROR, f"{who}: {refused.group(0)!r} in {pattern!r} is a "
+                         "construct AWS WAF does not support: the API refuses the pattern", where, file,
+                         "waf-regex-pattern-support.html")]
+    if compile_regex(pattern) is None:
+        return [_finding("WAF_REGEX_REJECTED", FindingType.WARNING, f"{who}: RE2 rejects {pattern!r}: AWS WAF may "
+                         "refuse it too (it supports only some zero-width assertions), and parc cannot evaluate it",
+                         where, file, "waf-regex-pattern-support.html")]
+    return []
+
+
 def lint_regex_set(rset: RegexPatternSet, file: str | None) -> list[Finding]:
-    return [_finding("WAF_REGEX_REJECTED", FindingType.ERROR, f"regex pattern set {rset.name}: RE2 rejects {p!r}; "
-                     "AWS WAF would refuse it", "RegexPatternSet.RegularExpressionList", file,
-                     "waf-regex-pattern-support.html") for p in rset.patterns if compile_regex(p) is None]
+    return [f for p in rset.patterns for f in _regex_findings(p, f"regex pattern set {rset.name}",
+                                                              "RegexPatternSet.RegularExpressionList", file)]

@@ -5,10 +5,12 @@ is ``None``, not a guess: ``And`` is false if any part is false, else unknown if
 any part is true, else unknown if any is unknown; ``Not`` of unknown is unknown. Pages:
 https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statements-list.html and the page of each type.
 
-Matching is delegated to libraries where AWS's semantics match them: RE2 (``google-re2``) for regexes, which is the
-engine AWS WAF uses; libinjection (``libinjection-python``) for SQL injection and XSS, as an approximation: AWS's
-detector is not published, and libinjection has one sensitivity, so LOW and HIGH are read alike (said in the
-details, and the verdict is marked approximate when such a statement decides it).
+Matching is delegated to libraries where AWS's semantics match them: RE2 (``google-re2``) for regexes (AWS documents
+PCRE syntax without backreferences, atomic groups, possessive quantifiers, conditionals and recursion, the subset RE2
+implements with Perl's leftmost-first matching; a pattern RE2 rejects is not evaluated); libinjection
+(``libinjection-python``) for SQL injection and XSS, as an approximation: AWS's detector is not published, and
+libinjection has one sensitivity, so LOW and HIGH are read alike (said in the details, and a verdict reached after
+such a statement carries a caveat).
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ def show(data: bytes, limit: int = 200) -> str:
 
 
 _REGEX_CACHE: dict[str, object] = {}
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a rejected pattern is reported by parc, not logged to stderr by RE2
 
 
 def compile_regex(pattern: str) -> object | None:
@@ -109,7 +113,7 @@ def compile_regex(pattern: str) -> object | None:
     if pattern in _REGEX_CACHE:
         return _REGEX_CACHE[pattern]
     try:
-        compiled: object | None = re2.compile(pattern.encode("utf-8"))
+        compiled: object | None = re2.compile(pattern.encode("utf-8"), options=_RE2_OPTIONS)
     except Exception:  # re2.error and its kin: a pattern RE2 rejects
         compiled = None
     if len(_REGEX_CACHE) < 10_000:
