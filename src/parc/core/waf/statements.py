@@ -222,8 +222,9 @@ def forwarded_ips(request: WafRequest, fwd: ForwardedIP) -> list[IPAddress] | No
     if fwd.position == "ANY":
         ips = [ip for ip in (parse_ip(p) for p in items[-10:]) if ip is not None]
         return ips or None
-    pick = items[0] if fwd.position == "FIRST" else items[-1] if items else None
-    ip = parse_ip(pick) if pick is not None else None
+    if not items:
+        return None
+    ip = parse_ip(items[0] if fwd.position == "FIRST" else items[-1])
     return [ip] if ip is not None else None
 
 
