@@ -110,3 +110,17 @@ def test_cloudfront_without_fields_line_is_an_error(tmp_path: Path) -> None:
     log.write_text("#Version: 1.0\n#Fields: date time\n2026-12-01\n")
     _, findings, kind = load_traffic(log)
     assert kind == "cloudfront" and findings
+
+
+def test_statement_parc_does_not_evaluate_is_a_warning_not_bad_input(tmp_path: Path) -> None:
+    doc = json.loads((EX / "web-acl.json").read_text())
+    doc["WebACL"]["Rules"][0]["Statement"] = {"AsnMatchStatement": {"AsnList": [64496]}}
+    doc["WebACL"]["Rules"][1]["Statement"]["RegexPatternSetReferenceStatement"]["FieldToMatch"] = {"UriFragment": {}}
+    path = tmp_path / "acl.json"
+    path.write_text(json.dumps(doc, indent=2))
+    code, out, err = run("check", str(path), str(EX / "request-sqli.json"), *REFS, "--format", "json")
+    assert code == 0
+    assert "AsnMatchStatement is not evaluated by parc" in err and "UriFragment" in err
+    verdict = json.loads(out)
+    assert verdict["rules"][0]["matched"] is None and verdict["rules"][1]["matched"] is None
+    assert verdict["final"] is False

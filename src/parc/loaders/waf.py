@@ -79,6 +79,11 @@ class _Reader:
     def report(self, file: str, path: str, message: str) -> None:
         self.findings.append(Finding(CODE, FindingType.ERROR, message, path, None, file))
 
+    def not_evaluated(self, path: str, message: str) -> None:
+        """Valid wafv2 that parc does not evaluate (a newer statement or component): a warning, not bad input;
+        the verdicts say the rule was not evaluated."""
+        self.findings.append(Finding("WAF_NOT_EVALUATED", FindingType.WARNING, message, path, None, self.file))
+
     def node(self, value: dict[str, Any], path: str) -> Node:
         return Node(value, self.file, path, self.report)
 
@@ -97,7 +102,9 @@ class _Reader:
     def field_to_match(self, n: Node) -> FieldToMatch | None:
         f = n.obj("FieldToMatch", "statement not evaluated")
         if f is None:
-            self.report(self.file, n.at("FieldToMatch"), f"{n.at('FieldToMatch')} missing: statement not evaluated")
+            if not n.has("FieldToMatch"):
+                self.report(self.file, n.at("FieldToMatch"), f"{n.at('FieldToMatch')} missing: statement not "
+                            "evaluated")
             return None
         keys = [k for k in f.value if f.value[k] is not None]
         if len(keys) != 1:
@@ -129,7 +136,8 @@ class _Reader:
                                    excluded=tuple(mp.texts(f"Excluded{what}")))
             return FieldToMatch(kind, pattern=pattern, scope=inner.text("MatchScope") or "ALL",  # type: ignore[arg-type]
                                 oversize=oversize, invalid_fallback=inner.text("InvalidFallbackBehavior"))
-        self.report(self.file, f.at(kind), f"request component {kind} is not evaluated by parc")
+        self.not_evaluated(f.at(kind), f"request component {kind} is not evaluated by parc: its statement is "
+                           "reported as not evaluated")
         return None
 
     def forwarded(self, n: Node | None) -> ForwardedIP | None:
@@ -244,6 +252,7 @@ class _Reader:
             scope = s.obj("ScopeDownStatement")
             return ManagedRuleGroup(s.text("VendorName") or "", s.text("Name") or "", s.text("Version"), excluded,
                                     overrides, self.statement(scope) if scope is not None else None)
+        self.not_evaluated(n.at(kind), f"{kind} is not evaluated by parc: its rule is reported as not evaluated")
         return Unsupported(kind)
 
     def _rate_key(self, n: Node) -> RateKey:
