@@ -75,3 +75,22 @@ def test_waf_request_reader_never_raises(case: tuple[str, str]) -> None:
         (_, acl), = files.acls
         for r in requests:
             evaluate(acl, r, files.refs, (), RateState(replay=True))
+
+
+@fuzz
+@given(st.sampled_from(("alb-access.log", "cloudfront-access.log", "session.har")).flatmap(
+    lambda name: st.tuples(st.just(name), bytewise((EXAMPLE / name).read_text()))))
+def test_waf_traffic_reader_never_raises(case: tuple[str, str]) -> None:
+    from parc.loaders.waf_traffic import load_traffic
+
+    name, text = case
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _write(Path(tmp), name, text)
+        requests, problems, _ = load_traffic(path)
+        for p in problems:
+            assert p.file == str(path)
+        files = load_files([EXAMPLE / n for n in ACL_FILES])
+        (_, acl), = files.acls
+        rates = RateState(replay=True)
+        for r in requests:
+            evaluate(acl, r, files.refs, (), rates)
