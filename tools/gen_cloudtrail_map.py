@@ -14,7 +14,8 @@ How the table is derived:
 - eventName: the operation name; it maps to the catalog action of the same name. An operation with no action of
   that name is left out of the table: replay counts such records as unmapped ("no-iam-action"), never guesses.
 - The resource: the catalog's resource types for the action (their ARN templates, filled at replay time from
-  ``requestParameters``, ``awsRegion`` and the account).
+  ``requestParameters``, ``awsRegion`` and the account), and whether one of them is required: an action whose
+  resource types are all optional (``DescribeAlarms``) is decided on ``*`` when the request names none.
 
 Then the EXCEPTIONS below replace derived entries, each with the AWS page that says so. Replay itself handles
 what a table cannot (parc.loaders.cloudtrail.mapping): STS AssumeRole's resource is ``requestParameters.roleArn``,
@@ -126,6 +127,12 @@ def _prefix(name: str, model: dict[str, Any], catalog: Any) -> str | None:
     return best
 
 
+def _required(info: Any) -> bool:
+    """Whether the action lists a required resource type (the reference's asterisk): without one, a request that
+    names no resource is made on ``*``."""
+    return info is not None and any(rt.required for rt in info.resource_types)
+
+
 def build() -> dict[str, Any]:
     import botocore
 
@@ -158,7 +165,7 @@ def build() -> dict[str, Any]:
             info = catalog.action(prefix, op)
             if info is None or op in table:
                 continue
-            table[op] = [[info.full_name], resource_types(prefix, info.name)]
+            table[op] = [[info.full_name], resource_types(prefix, info.name), _required(info)]
     for alias, source in SOURCE_ALIASES.items():
         if alias in events:
             merged = events.setdefault(source, {})
@@ -173,7 +180,7 @@ def build() -> dict[str, Any]:
                 if catalog.action(prefix, act) is None:
                     raise SystemExit(f"exception {source} {event}: {full} is not in the IAM catalog")
                 rts += [r for r in resource_types(prefix, act) if r not in rts]
-            target[event] = [actions, rts]
+            target[event] = [actions, rts, any(_required(catalog.action(*a.split(":", 1))) for a in actions)]
     return {
         "generated_by": "tools/gen_cloudtrail_map.py",
         "botocore": botocore.__version__,

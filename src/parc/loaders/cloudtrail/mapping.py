@@ -12,7 +12,8 @@ botocore's service models and the IAM catalog, with its exceptions listed there.
   of what the call touched: a KMS key for Decrypt, whose request names no key,
   https://docs.aws.amazon.com/kms/latest/developerguide/ct-decrypt.html), else the action's ARN templates filled
   from ``requestParameters`` (``${BucketName}`` <- ``bucketName``, ``${ObjectName}`` <- ``key``...),
-  ``awsRegion`` and the account; ``*`` for an action without resource-level permissions. STS's AssumeRole* name
+  ``awsRegion`` and the account; ``*`` for an action without resource-level permissions, or whose resource types
+  are all optional when the request names none. STS's AssumeRole* name
   their role in ``requestParameters.roleArn``
   (https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html). When none of this gives an ARN
   the call is not re-decided ("resource not derivable"), but its action still counts as used.
@@ -73,8 +74,8 @@ class EventMap:
         self.meta = {k: table.get(k) for k in ("botocore", "catalog", "generated_by")}
         self._regex: dict[str, re.Pattern[str]] = {}
 
-    def lookup(self, source: str, name: str) -> tuple[tuple[str, ...], tuple[str, ...]] | str:
-        """(actions, resource types), or the reason it is not in the table."""
+    def lookup(self, source: str, name: str) -> tuple[tuple[str, ...], tuple[str, ...], bool] | str:
+        """(actions, resource types, whether one is required), or the reason it is not in the table."""
         table = self.events.get(source)
         if table is None:
             return "unknown eventSource"
@@ -85,7 +86,7 @@ class EventMap:
                 entry = table.get(m.group(1))
         if entry is None:
             return "no IAM action for the event"
-        return tuple(entry[0]), tuple(entry[1])
+        return tuple(entry[0]), tuple(entry[1]), bool(entry[2]) if len(entry) > 2 else True
 
     def template(self, action: str, rtype: str) -> str | None:
         return self.templates.get(action.split(":", 1)[0], {}).get(rtype)
@@ -162,7 +163,7 @@ def map_record(rec: Mapping[str, Any], where: str = "", table: EventMap | None =
     found = table.lookup(source, name)
     if isinstance(found, str):
         return Unmapped(found)
-    actions, rtypes = found
+    actions, rtypes, required = found
     if not actions:
         return Unmapped("needs no permission")
     code = _s(rec.get("errorCode"))
@@ -171,7 +172,7 @@ def map_record(rec: Mapping[str, Any], where: str = "", table: EventMap | None =
         return Unmapped("failed with an error other than access denied")
     if sessions is not None and source == "sts.amazonaws.com" and name == "AssumeRole" and not denied:
         sessions.learn(rec)
-    resource = _resource(rec, actions[0], rtypes, table, principal)
+    resource = _resource(rec, actions[0], rtypes, table, principal, required)
     if resource is None:
         return Unmapped("resource not derivable", ((reported, actions),))
     return Call(principal, reported, actions, resource, _context(rec, ident, principal, sessions),
@@ -207,7 +208,7 @@ def _principal(ident: Mapping[str, Any]) -> tuple[str, str] | Unmapped:
 
 
 def _resource(rec: Mapping[str, Any], action: str, rtypes: tuple[str, ...], table: EventMap,
-              principal: str) -> str | None:
+              principal: str, required: bool = True) -> str | None:
     params = _params(rec)
     if action.lower() in TRUST_PARAM_ACTIONS:
         return _s(params.get("roleArn"))
@@ -230,7 +231,7 @@ def _resource(rec: Mapping[str, Any], action: str, rtypes: tuple[str, ...], tabl
             filled = _fill(t, fixed, lowered)
             if filled is not None:
                 return filled
-        return None
+        return None if required else "*"  # optional resource types only: a request naming none is on "*"
     return "*"
 
 

@@ -110,10 +110,10 @@ def read_file(path: str, problems: ReadProblems) -> Iterator[tuple[str, dict[str
                 problems.files_read += 1
                 return
             one = _loads(stripped)
-            if isinstance(one, dict) and not _is_container(one):
+            if isinstance(one, dict) and _is_record(one):
                 yield from _lines(path, one, fh, problems)
             else:
-                yield from _whole(path, stripped + b"\n" + fh.read(), problems)
+                yield from _whole(path, first + fh.read(), problems)
             problems.files_read += 1
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         problems.files.append((path, f"cannot be read: {exc}"))
@@ -137,8 +137,12 @@ def _loads(data: bytes) -> Any:
         return _NOT_JSON
 
 
-def _is_container(doc: dict[str, Any]) -> bool:
-    return any(k in doc for k in ("Records", "QueryResultRows", "Events", "digestStartTime"))
+RECORD_KEYS = ("eventName", "eventSource", "eventVersion", "userIdentity", "CloudTrailEvent", "eventJson")
+
+
+def _is_record(doc: dict[str, Any]) -> bool:
+    """A record (one line of JSON Lines), not a document that holds records."""
+    return any(k in doc for k in RECORD_KEYS) and "Records" not in doc
 
 
 def _lines(path: str, first: dict[str, Any], fh: IO[bytes], problems: ReadProblems
