@@ -95,6 +95,8 @@ UNMAPPED: list[tuple[str, dict[str, Any], str]] = [
     ("a console sign-in is not an API call", record("signin.amazonaws.com", "ConsoleLogin",
                                                     eventType="AwsConsoleSignIn"),
      "not an API call (eventType AwsConsoleSignIn)"),
+    ("fuzz find: an eventType that is not a string (a list is unhashable) is counted, not a crash",
+     record(S3, "GetObject", eventType=[]), "eventType not a string"),
     ("an event source the table does not know", record("nothing.amazonaws.com", "Foo"), "unknown eventSource"),
     ("an event with no IAM action of its name", record(S3, "NoSuchOperation"), "no IAM action for the event"),
     ("a record without eventName", {"eventSource": S3}, "missing eventSource or eventName"),

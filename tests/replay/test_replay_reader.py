@@ -49,7 +49,8 @@ def test_lake_export_json_lines_gzip(tmp_path: Path) -> None:
 
 def test_get_query_results_rows_and_lookup_events(tmp_path: Path) -> None:
     rows = {"QueryStatus": "FINISHED", "QueryResultRows": [
-        [{"eventSource": "s3.amazonaws.com"}, {"eventName": "A"}], [{"eventSource": "s3.amazonaws.com"}, {"eventName": "B"}]]}
+        [{"eventSource": "s3.amazonaws.com"}, {"eventName": "A"}],
+        [{"eventSource": "s3.amazonaws.com"}, {"eventName": "B"}]]}
     (tmp_path / "q.json").write_text(json.dumps(rows))
     events = {"Events": [{"EventId": "x", "CloudTrailEvent": json.dumps(record("s3.amazonaws.com", "C"))}]}
     (tmp_path / "r.json").write_text(json.dumps(events))
@@ -83,7 +84,8 @@ def test_broken_file_is_located_and_the_rest_read(tmp_path: Path) -> None:
 
 def test_bad_lines_and_non_objects_are_counted_not_dropped(tmp_path: Path) -> None:
     f = tmp_path / "x.jsonl"
-    f.write_text(json.dumps(record("s3.amazonaws.com", "A")) + "\nnot json\n" + json.dumps(record("s3.amazonaws.com", "B")))
+    a, b = (json.dumps(record("s3.amazonaws.com", n)) for n in ("A", "B"))
+    f.write_text(a + "\nnot json\n" + b)
     g = tmp_path / "y.json"
     g.write_text(json.dumps({"Records": [1, record("s3.amazonaws.com", "C")]}))
     names, problems = _names([str(f), str(g)])

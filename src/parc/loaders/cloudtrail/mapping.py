@@ -151,8 +151,10 @@ def map_record(rec: Mapping[str, Any], where: str = "", table: EventMap | None =
     if source is None or name is None:
         return Unmapped("missing eventSource or eventName")
     etype = rec.get("eventType")
+    if etype is not None and not isinstance(etype, str):
+        return Unmapped("eventType not a string")
     if etype is not None and etype not in API_EVENT_TYPES:
-        return Unmapped(f"not an API call (eventType {etype})" if isinstance(etype, str) else "eventType not a string")
+        return Unmapped(f"not an API call (eventType {etype})")
     ident = rec.get("userIdentity")
     if not isinstance(ident, dict):
         return Unmapped("no userIdentity")
