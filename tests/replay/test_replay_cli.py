@@ -162,3 +162,20 @@ def test_processes_scheduler_gives_the_same_report(world: tuple[Path, Path], tmp
     procs = CliRunner().invoke(cli, ["replay", *args, "--format", "json", "--scheduler", "processes"])
     assert local.exit_code == procs.exit_code == 1
     assert local.stdout == procs.stdout
+
+
+def test_context_keys_a_policy_tests_are_decided_per_call(tmp_path: Path) -> None:
+    """Calls that differ only in aws:SourceIp share a cached decision unless a policy tests that key: here the
+    proposed SCP does, so the call from inside 10.0.0.0/8 stays allowed and the one from outside breaks.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip"""
+    acct = snapshot(tmp_path)
+    logs = tmp_path / "logs"
+    write_log(logs, [record("dynamodb.amazonaws.com", "GetItem", identity_user(), params={"tableName": "Orders"},
+                            sourceIPAddress=ip) for ip in ("10.1.2.3", "203.0.113.10", "10.9.9.9")])
+    scp = tmp_path / "scp.json"
+    scp.write_text(json.dumps(doc({"Sid": "OnlyCorp", "Effect": "Deny", "Action": "*", "Resource": "*",
+                                   "Condition": {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}})))
+    code, out, _ = run(str(logs), "--account", str(acct), "--proposed", f"scp:+{scp}", "--no-unused")
+    assert code == 1 and isinstance(out, dict)
+    [row] = out["newly_denied"]
+    assert row["count"] == 1 and "OnlyCorp" in row["statement"]

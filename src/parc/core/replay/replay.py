@@ -13,25 +13,28 @@ merge by adding, so the result does not depend on how the log was cut):
 - ``denied_in_log``: calls AWS refused; counted apart.
 - ``used``: the actions each principal (user, role, root) used in the window.
 
-Decisions are cached per (principal, action, resource, context): the time keys (``aws:CurrentTime``,
-``aws:EpochTime``, ``aws:TokenIssueTime``) and ``aws:UserAgent`` take part in the key only when some policy of
-either estate tests them.
+Decisions are cached per (principal, action, resource, context), where the context holds only the keys some
+policy of either estate reads (a condition key or a policy variable): a decision cannot depend on the others, so
+calls that differ only in, say, ``aws:CurrentTime`` or ``aws:SourceIp`` share one decision when no policy tests
+those keys.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from parc.core.account.evaluator import Evaluator
+from parc.core.account.evaluator import TRUST_ACTIONS, Evaluator, ResourceSide
 from parc.core.account.model import Estate
 from parc.core.account.principals import Principal, UnknownPrincipal, resolve
 from parc.core.authz import Decision, RequestError
+from parc.core.policy.model import Policy
 from parc.core.replay.model import Call, Unmapped
 
 K = TypeVar("K")
-VOLATILE_KEYS = ("aws:currenttime", "aws:epochtime", "aws:tokenissuetime", "aws:useragent")
+_VARIABLE = re.compile(r"\$\{([^}*?$]+?)(?:,[^}]*)?\}")
 CACHE_LIMIT = 200_000
 NOT_LOGGED = frozenset({"iam:passrole"})
 """Permissions checked without an API call of their own, so never seen in a log: never reported unused.
@@ -70,12 +73,23 @@ def _add(dst: dict[K, int], src: Mapping[K, int]) -> None:
 
 
 def _keys_tested(estates: Iterable[Estate]) -> frozenset[str]:
+    """Every context key a policy of the estates reads: its condition keys and its policy variables
+    (``${aws:username}`` in a Resource). Lowercase."""
     keys: set[str] = set()
 
-    def scan(policy: object) -> None:
-        for st in getattr(policy, "statements", ()):
+    def scan(policy: Policy | None) -> None:
+        if policy is None:
+            return
+        for st in policy.statements:
             for c in st.conditions:
                 keys.add(c.key.lower())
+                for v in c.values:
+                    if isinstance(v.value, str) and "${" in v.value:
+                        keys.update(m.lower() for m in _VARIABLE.findall(v.value))
+            for located in (*(st.resource or ()), *(st.not_resource or ()), *(st.action or ()),
+                            *(st.not_action or ())):
+                if "${" in located.value:
+                    keys.update(m.lower() for m in _VARIABLE.findall(located.value))
 
     for estate in estates:
         for a in estate.accounts:
@@ -103,10 +117,10 @@ class Replayer:
     def __init__(self, current: Evaluator, proposed: Evaluator | None = None) -> None:
         self.current = current
         self.proposed = proposed
-        tested = _keys_tested([current.estate] + ([proposed.estate] if proposed else []))
-        self.volatile = frozenset(k for k in VOLATILE_KEYS if k not in tested)
+        self.tested = _keys_tested([current.estate] + ([proposed.estate] if proposed else []))
         self._principals: list[dict[str, Principal | None]] = [{}, {}]
         self._cache: dict[tuple[object, ...], tuple[bool, str, bool, str]] = {}
+        self._sides: dict[tuple[object, ...], ResourceSide] = {}
 
     def principal(self, which: int, arn: str) -> Principal | None:
         cache = self._principals[which]
@@ -162,8 +176,9 @@ class Replayer:
         """(allowed now, why not, allowed under the proposal, why not)."""
         assert call.resource is not None
         ctx = call.context
+        tested = self.tested
         key = (call.principal, action, call.resource, call.resource_account,
-               tuple(sorted((k, str(v)) for k, v in ctx.items() if k.lower() not in self.volatile)))
+               tuple([(k, str(v)) for k, v in ctx.items() if k.lower() in tested]))
         hit = self._cache.get(key)
         if hit is not None:
             return hit
@@ -183,7 +198,13 @@ class Replayer:
         p = self.principal(which, call.principal)
         if p is None:
             return False, "principal not in the proposed snapshot"
-        side = ev.resource_side(action, call.resource, call.resource_account)
+        skey = (which, action.lower() in TRUST_ACTIONS, call.resource, call.resource_account)
+        side = self._sides.get(skey)
+        if side is None:
+            side = ev.resource_side(action, call.resource, call.resource_account)
+            if len(self._sides) >= CACHE_LIMIT:
+                self._sides.clear()
+            self._sides[skey] = side
         d = ev.decide(p, action, call.resource, call.context, side=side)
         return d.allowed, "" if d.allowed else why(d)
 

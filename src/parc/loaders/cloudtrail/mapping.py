@@ -237,9 +237,22 @@ def _resource(rec: Mapping[str, Any], action: str, rtypes: tuple[str, ...], tabl
     return "*"
 
 
+@lru_cache(maxsize=4096)
+def _parts(template: str) -> tuple[str, ...]:
+    return tuple(_VAR.split(template))
+
+
+@lru_cache(maxsize=65536)
+def _ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
 def _fill(template: str, fixed: Mapping[str, str | None], params: Mapping[str, Any]) -> str | None:
     out: list[str] = []
-    parts = _VAR.split(template)
+    parts = _parts(template)
     for i, part in enumerate(parts):
         if i % 2 == 0:
             out.append(part)
@@ -265,11 +278,11 @@ def _context(rec: Mapping[str, Any], ident: Mapping[str, Any], principal: str,
     ctx: dict[str, object] = {}
     ip = _s(rec.get("sourceIPAddress"))
     if ip is not None:
-        try:
-            ctx["aws:SourceIp"] = str(ipaddress.ip_address(ip))
-        except ValueError:
-            if ip.endswith(".amazonaws.com") or ip == "AWS Internal":
-                ctx["aws:ViaAWSService"] = "true"  # a service called on the principal's behalf
+        parsed = _ip(ip)
+        if parsed is not None:
+            ctx["aws:SourceIp"] = parsed
+        elif ip.endswith(".amazonaws.com") or ip == "AWS Internal":
+            ctx["aws:ViaAWSService"] = "true"  # a service called on the principal's behalf
     agent = _s(rec.get("userAgent"))
     if agent is not None:
         ctx["aws:UserAgent"] = agent
