@@ -12,6 +12,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from replay_helpers import record, write_log
 
 from parc.loaders.cloudtrail import ReadProblems, list_files, read_all
@@ -99,3 +100,23 @@ def test_not_cloudtrail_is_an_error(tmp_path: Path) -> None:
     f.write_text('{"Hello": 1}')
     names, problems = _names([str(f)])
     assert names == [] and problems.files and "not CloudTrail records" in problems.files[0][1]
+
+
+def test_big_files_are_streamed_record_by_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file over STREAM_BYTES holding a top-level list is parsed incrementally (ijson); same records, same
+    places; a file broken half-way keeps the records before the break and is a located problem."""
+    from parc.loaders.cloudtrail import reader
+
+    monkeypatch.setattr(reader, "STREAM_BYTES", 10)
+    recs = [record("s3.amazonaws.com", n) for n in ("A", "B", "C")]
+    write_log(tmp_path / "d", recs)
+    arr = tmp_path / "e" / "lake.json"
+    arr.parent.mkdir()
+    arr.write_text(json.dumps(recs))
+    names, problems = _names([str(tmp_path / "d"), str(arr)])
+    assert names == ["A", "B", "C", "A", "B", "C"] and not problems.files
+    broken = tmp_path / "f" / "x.json"
+    broken.parent.mkdir()
+    broken.write_text(json.dumps(recs)[:-300])
+    names, problems = _names([str(broken)])
+    assert names == ["A", "B"] and len(problems.files) == 1 and problems.files[0][0] == str(broken)

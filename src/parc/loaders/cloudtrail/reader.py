@@ -15,8 +15,10 @@ Shapes read (each file plain or gzip-compressed, by its content, not its name):
 - digest files (``CloudTrail-Digest/``: ``{"digestStartTime": ...}``) hold no records: skipped and said so.
 
 Memory stays bounded: files are read one at a time and records handed on one at a time; a JSON Lines file is read
-line by line, any other file is parsed whole (a delivered log file holds at most a few thousand records). A file
+line by line, a big file of one list incrementally, any other file whole (a delivered log file is small). A file
 that cannot be read (not gzip, not JSON, not one of the shapes above) is a located problem; the others are read on.
+A big file (over ``STREAM_BYTES``) holding a top-level list is parsed incrementally with ijson, one record at a
+time.
 A record that is not an object is counted, never dropped silently.
 """
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
@@ -96,6 +99,13 @@ def _open(path: str, stack: ExitStack) -> IO[bytes]:
 def read_file(path: str, problems: ReadProblems) -> Iterator[tuple[str, dict[str, Any]]]:
     """The records of one file, each with where it is (``file:line`` or ``file#Records[i]``)."""
     try:
+        if os.path.getsize(path) > STREAM_BYTES:
+            with ExitStack() as stack:
+                key = _first_key(_open(path, stack).read(4096))
+            if key is not None:
+                yield from _stream(path, key, problems)
+                problems.files_read += 1
+                return
         with ExitStack() as stack:
             fh = _open(path, stack)
             first = fh.readline()
@@ -119,6 +129,36 @@ def read_file(path: str, problems: ReadProblems) -> Iterator[tuple[str, dict[str
         problems.files.append((path, f"cannot be read: {exc}"))
     except _Unreadable as exc:
         problems.files.append((exc.where or path, str(exc)))
+
+
+STREAM_BYTES = 8 * 1024 * 1024
+"""A file bigger than this on disk (a large export; delivered log files are far smaller) whose records sit in a
+top-level list is parsed incrementally (ijson), one record at a time, instead of whole."""
+_FIRST_KEY = re.compile(rb'^\s*(?:\[|\{\s*"(Records|QueryResultRows|Events)"\s*:\s*\[)')
+
+
+def _first_key(head: bytes) -> str | None:
+    """``item`` for a top-level array, ``Records.item`` (and the like) for a records object; None otherwise."""
+    m = _FIRST_KEY.match(head)
+    if m is None:
+        return None
+    return f"{m.group(1).decode()}.item" if m.group(1) else "item"
+
+
+def _stream(path: str, prefix: str, problems: ReadProblems) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The records of a big file, parsed incrementally: memory holds one record, not the file."""
+    import ijson  # type: ignore[import-untyped]  # the standard library parses a document only whole
+
+    label = prefix.split(".", 1)[0] if "." in prefix else ""
+    i = -1
+    try:
+        with ExitStack() as stack:
+            for i, item in enumerate(ijson.items(_open(path, stack), prefix, use_float=True)):
+                rec = _record(_row(item) if label == "QueryResultRows" else item, problems)
+                if rec is not None:
+                    yield f"{path}#{label}[{i}]", rec
+    except ijson.JSONError as exc:
+        raise _Unreadable(f"not JSON after {label or 'item'}[{i}]: {exc}") from None
 
 
 class _Unreadable(Exception):
