@@ -179,3 +179,19 @@ def test_context_keys_a_policy_tests_are_decided_per_call(tmp_path: Path) -> Non
     assert code == 1 and isinstance(out, dict)
     [row] = out["newly_denied"]
     assert row["count"] == 1 and "OnlyCorp" in row["statement"]
+
+
+def test_nothing_replayed_is_never_a_clean_answer(tmp_path: Path) -> None:
+    """A log whose calls cannot be re-decided (here: only an AWS service's) checks no proposal: exit 2, not 0."""
+    acct = snapshot(tmp_path)
+    logs = tmp_path / "logs"
+    write_log(logs, [record(S3, "ListBuckets", {"type": "AWSService", "invokedBy": "config.amazonaws.com"})])
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(doc({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"})))
+    code, out, err = run(str(logs), "--account", str(acct), "--proposed", f"policy:{APP_POLICY}={new}")
+    assert code == 2 and "not checked" in err
+    assert isinstance(out, dict) and out["replayed"] == 0 and sum(out["unmapped"].values()) == 1
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _out, err = run(str(empty), "--account", str(acct))
+    assert code == 2 and "no CloudTrail log files" in err

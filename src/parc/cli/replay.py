@@ -1,8 +1,8 @@
 """``parc replay``: CloudTrail calls re-decided under the current policies and a proposed change: what the change
 would break, and per principal the permissions never used in the window, with a narrowed policy proved no wider.
 
-Exit codes: 0 nothing would break; 1 some calls allowed now would be denied; 2 bad usage or a log file that could
-not be read (the report covers the rest, and names the file).
+Exit codes: 0 nothing would break; 1 some calls allowed now would be denied; 2 bad usage, a log file that could not
+be read (the report covers the rest, and names the file), or a proposal with no call of the log re-decided.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ def command(cloudtrail: tuple[str, ...], account: str, proposed: tuple[str, ...]
     except CloudTrailInputError as exc:
         _fail(str(exc))
         return
+    if not files:
+        _fail(f"no CloudTrail log files found in {', '.join(cloudtrail)} (.json, .jsonl or .gz)")
     results = run_map_shared(run_partition, setup, partitions(files), scheduler)
     tally = Tally()
     for part, probs in results:
@@ -75,6 +77,11 @@ def command(cloudtrail: tuple[str, ...], account: str, proposed: tuple[str, ...]
     else:
         _text(payload)
     if problems.files:
+        sys.exit(exitcodes.USAGE)
+    if proposed and not tally.replayed:
+        # Nothing was re-decided: an empty "nothing would break" would be a clean answer over unread input.
+        click.echo("parc: error: no call of the log could be re-decided (reasons above): the proposal is not "
+                   "checked", err=True)
         sys.exit(exitcodes.USAGE)
     if payload["newly_denied"]:
         sys.exit(exitcodes.FINDINGS)

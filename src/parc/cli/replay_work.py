@@ -66,7 +66,7 @@ _ESTATES: dict[Setup, tuple[Estate, Estate | None]] = {}
 def estates(setup: Setup, loaded: Estate | None = None) -> tuple[Estate, Estate | None]:
     """The current estate and the proposed one (None without changes), once per process."""
     hit = _ESTATES.get(setup)
-    if hit is not None:
+    if hit is not None and loaded is None:
         return hit
     if loaded is None:
         from parc.loaders.account import default_policy_check, load_snapshot
@@ -74,17 +74,29 @@ def estates(setup: Setup, loaded: Estate | None = None) -> tuple[Estate, Estate 
         loaded = load_snapshot(setup.account, check=default_policy_check() if setup.validate else None)
     proposed = apply(loaded, [parse_change(c) for c in setup.changes]) if setup.changes else None
     _ESTATES.clear()
+    _REPLAYERS.clear()
     _ESTATES[setup] = (loaded, proposed)
     return loaded, proposed
 
 
+_REPLAYERS: dict[Setup, Replayer] = {}
+
+
 def replayer(setup: Setup) -> Replayer:
+    """One per process and setup: its compiled policy sets and decision cache serve every partition the process
+    runs (the cache never changes an answer, only how fast it comes)."""
     from parc.api import rcp_supported_services
 
+    hit = _REPLAYERS.get(setup)
+    if hit is not None and setup in _ESTATES:
+        return hit
     current, proposed = estates(setup)
     rcp = rcp_supported_services()
-    return Replayer(Evaluator(current, rcp_services=rcp),
-                    Evaluator(proposed, rcp_services=rcp) if proposed is not None else None)
+    rp = Replayer(Evaluator(current, rcp_services=rcp),
+                  Evaluator(proposed, rcp_services=rcp) if proposed is not None else None)
+    _REPLAYERS.clear()
+    _REPLAYERS[setup] = rp
+    return rp
 
 
 def run_partition(setup: Setup, files: list[str]) -> tuple[Tally, ReadProblems]:
