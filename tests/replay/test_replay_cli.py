@@ -81,6 +81,7 @@ def test_replaced_policy_breaks_the_role_s_reads(world: tuple[Path, Path], tmp_p
         {"principal": arn("role", "App"), "action": "s3:GetObject", "resource": "arn:aws:s3:::data-bucket/b.txt",
          "count": 1, "statement": "no allow (identity)"},
     ]
+    assert out["newly_denied_by_action"] == [{"principal": arn("role", "App"), "action": "s3:GetObject", "count": 3}]
 
 
 def test_added_scp_denies_with_its_statement(world: tuple[Path, Path], tmp_path: Path) -> None:

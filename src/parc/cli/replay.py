@@ -96,6 +96,7 @@ def report(tally: Tally, problems: ReadProblems, current: Any, setup: Setup, *, 
         "replayed": tally.replayed,
         "unmapped": dict(sorted(tally.unmapped.items())),
         "newly_denied": sorted_rows(tally),
+        "newly_denied_by_action": as_rows(_by_action(tally), ("principal", "action")),
         "unused": _unused(tally, current) if unused else [],
         "not_reproduced": as_rows(tally.not_reproduced, ("principal", "action", "statement")),
         "denied_in_log": as_rows(tally.denied_in_log, ("principal", "action")),
@@ -105,6 +106,13 @@ def report(tally: Tally, problems: ReadProblems, current: Any, setup: Setup, *, 
         "skipped_files": [{"file": f, "why": w} for f, w in problems.skipped],
         "mapping_table": default_table().meta,
     }
+    return out
+
+
+def _by_action(tally: Tally) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for (principal, action, _resource, _statement), n in tally.newly_denied.items():
+        out[(principal, action)] = out.get((principal, action), 0) + n
     return out
 
 
@@ -160,6 +168,9 @@ def _text(payload: dict[str, Any]) -> None:
         rows = payload["newly_denied"]
         if rows:
             echo(f"Allowed now, DENIED under the proposal ({sum(r['count'] for r in rows)} call(s)):")
+            for r in payload["newly_denied_by_action"]:
+                echo(f"  {r['count']:>8}  {r['principal']}  {r['action']}")
+            echo("  by resource and the statement that denies:")
             for r in rows:
                 echo(f"  {r['count']:>8}  {r['principal']}  {r['action']}  {r['resource']}  -- {r['statement']}")
         else:
