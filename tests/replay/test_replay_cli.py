@@ -62,6 +62,7 @@ def test_no_proposal_counts_and_exit_0(world: tuple[Path, Path]) -> None:
     assert isinstance(out, dict)
     assert out["events"] == 7 and out["replayed"] == 5
     assert out["unmapped"] == {"needs no permission": 1}
+    assert out["never_seen"] == []  # alice and App both called
     assert out["newly_denied"] == [] and out["not_reproduced"] == []
     assert out["denied_in_log"] == [{"principal": arn("user", "alice"), "action": "ec2:DescribeInstances",
                                      "count": 1}]
@@ -191,6 +192,7 @@ def test_nothing_replayed_is_never_a_clean_answer(tmp_path: Path) -> None:
     new.write_text(json.dumps(doc({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"})))
     code, out, err = run(str(logs), "--account", str(acct), "--proposed", f"policy:{APP_POLICY}={new}")
     assert code == 2 and "not checked" in err
+    assert isinstance(out, dict) and out["never_seen"] == [arn("role", "App"), arn("user", "alice")]
     assert isinstance(out, dict) and out["replayed"] == 0 and sum(out["unmapped"].values()) == 1
     empty = tmp_path / "empty"
     empty.mkdir()

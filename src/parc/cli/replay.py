@@ -98,6 +98,7 @@ def report(tally: Tally, problems: ReadProblems, current: Any, setup: Setup, *, 
         "newly_denied": sorted_rows(tally),
         "newly_denied_by_action": as_rows(_by_action(tally), ("principal", "action")),
         "unused": _unused(tally, current) if unused else [],
+        "never_seen": _never_seen(tally, current),
         "not_reproduced": as_rows(tally.not_reproduced, ("principal", "action", "statement")),
         "denied_in_log": as_rows(tally.denied_in_log, ("principal", "action")),
         "proposed": list(setup.changes),
@@ -107,6 +108,15 @@ def report(tally: Tally, problems: ReadProblems, current: Any, setup: Setup, *, 
         "mapping_table": default_table().meta,
     }
     return out
+
+
+def _never_seen(tally: Tally, estate: Any) -> list[str]:
+    """Users and roles of the snapshot with no call in the window (every permission they hold went unused).
+    Service-linked roles are left out: AWS services use them, and their own calls are not replayed."""
+    seen = set(tally.used) | {p for p, _a in tally.denied_in_log}
+    out = [u.arn for a in estate.accounts for u in a.users if u.arn not in seen]
+    out += [r.arn for a in estate.accounts for r in a.roles if r.arn not in seen and not r.is_service_linked]
+    return sorted(out)
 
 
 def _by_action(tally: Tally) -> dict[tuple[str, str], int]:
@@ -184,6 +194,10 @@ def _text(payload: dict[str, Any]) -> None:
         echo("Denied by AWS in the log:")
         for r in payload["denied_in_log"]:
             echo(f"  {r['count']:>8}  {r['principal']}  {r['action']}")
+    if payload["never_seen"]:
+        echo(f"{len(payload['never_seen'])} user(s) and role(s) of the snapshot made no call in the window:")
+        for arn in payload["never_seen"][:20]:
+            echo(f"    {arn}")
     for u in payload["unused"]:
         echo(f"{u['principal']}: {len(u['actions'])} of {u['granted']} granted action(s) never used in the window")
         for a in u["actions"][:20]:
