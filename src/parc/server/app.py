@@ -112,7 +112,7 @@ class Server:
         except ApiError as err:
             if iam:
                 return iam_fallback(err.status, _iam_code(err), err.message, rid)
-            return json_error(err.status, err.code, err.message, rid)
+            return json_error(err.status, err.code, err.message, rid, err.extra)
         except Exception as exc:  # a bug: answer AWS's 500 shape, log the traceback, keep serving
             self._log_crash(request, exc)
             message = f"internal error in parc ({type(exc).__name__}); request id {rid}"
