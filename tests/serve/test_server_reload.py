@@ -62,8 +62,8 @@ def test_reload_swaps_state_without_dropping_requests(tmp_path: Path) -> None:
     try:
         assert _health(server.url)["accounts"] == ["111122223333"]
         shutil.copytree(ROOT / "examples/org/444455556666", snap / "444455556666")
-        data = _wait(server.url, lambda d: d["generation"] >= 1)
-        assert data["accounts"] == ["111122223333", "444455556666"]
+        data = _wait(server.url, lambda d: len(d["accounts"]) == 2)
+        assert data["accounts"] == ["111122223333", "444455556666"] and data["generation"] >= 1
         assert "last_reload_error" not in data
 
         export = snap / "444455556666" / EXPORT
@@ -71,10 +71,11 @@ def test_reload_swaps_state_without_dropping_requests(tmp_path: Path) -> None:
         export.write_text(good[: len(good) // 2])  # a half-written export
         data = _wait(server.url, lambda d: "last_reload_error" in d)
         assert "could not be read" in data["last_reload_error"]
-        assert data["generation"] == 1 and data["accounts"] == ["111122223333", "444455556666"]
+        assert data["accounts"] == ["111122223333", "444455556666"]
+        served = data["generation"]
 
         export.write_text(good)
-        data = _wait(server.url, lambda d: d["generation"] >= 2)
+        data = _wait(server.url, lambda d: d["generation"] > served)
         assert "last_reload_error" not in data
     finally:
         stop.set()
@@ -82,4 +83,5 @@ def test_reload_swaps_state_without_dropping_requests(tmp_path: Path) -> None:
         server.stop()
     assert failures == []
     events = [json.loads(x) for x in log.getvalue().splitlines() if '"event"' in x]
-    assert [e["event"] for e in events] == ["reloaded", "reload_failed", "reloaded"]
+    kinds = [e["event"] for e in events]
+    assert kinds[-1] == "reloaded" and "reload_failed" in kinds

@@ -1,7 +1,9 @@
 """``--reload-on-change``: poll the snapshot folders' files (mtime and size; no watcher dependency) and swap in a
 freshly loaded state when they change.
 
-The new state is loaded in a worker thread while requests keep being answered from the old one; the swap is one
+A change is loaded once the files have stopped changing for one interval (a copy in progress is waited for; to
+be safe with slow writers, write the new snapshot elsewhere and rename it into place). The new state is loaded in
+a worker thread while requests keep being answered from the old one; the swap is one
 assignment, so a request in flight finishes on the state it started with. A snapshot that fails to load keeps the
 old state serving; the error is logged and shown in ``/health`` until a later load succeeds.
 """
@@ -31,11 +33,19 @@ def _log(stream: TextIO | None, event: dict[str, Any]) -> None:
         out.flush()
 
 
-async def reload_once(holder: StateHolder, signature: object, stream: TextIO | None = None) -> object:
-    """Reload when the folders changed since ``signature``; the signature now in force."""
+async def reload_once(holder: StateHolder, signature: object, stream: TextIO | None = None,
+                      settle: float = 0.0) -> object:
+    """Reload when the folders changed since ``signature`` and then stayed unchanged for ``settle`` seconds (a
+    snapshot being copied in is not loaded half-way); the signature now in force."""
     current = await run_in_threadpool(tree_signature, holder.paths)
     if current == signature:
         return signature
+    while True:
+        await asyncio.sleep(settle)
+        again = await run_in_threadpool(tree_signature, holder.paths)
+        if again == current:
+            break
+        current = again
     generation = holder.current.generation + 1
     try:
         state = await run_in_threadpool(load_state, holder.paths, holder.validate, generation)
@@ -62,7 +72,7 @@ def reloading_lifespan(holder: StateHolder, interval: float = DEFAULT_INTERVAL, 
             nonlocal signature
             while True:
                 await asyncio.sleep(interval)
-                signature = await reload_once(holder, signature, stream)
+                signature = await reload_once(holder, signature, stream, settle=interval)
 
         task = asyncio.create_task(poll())
         try:
