@@ -138,3 +138,20 @@ def test_bad_check_input_is_validation_exception(unchecked: Any) -> None:
     ]:
         with pytest.raises(unchecked.exceptions.ValidationException):
             getattr(unchecked, op)(**params)
+
+
+def test_undecided_check_is_unprocessable_entity_never_pass(analyzer: Any) -> None:
+    """Where the library answers UNKNOWN (here: a Binary condition operator it does not encode), the server says
+    so with Access Analyzer's UnprocessableEntityException (422), never PASS or FAIL."""
+    import parc
+
+    old = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                              "Resource": "*"}]})
+    new = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
+        "Condition": {"BinaryEquals": {"s3:x-amz-content-sha256": "QUJD"}}}]})
+    assert parc.check_no_new_access(old, new).result == "UNKNOWN"
+    with pytest.raises(analyzer.exceptions.UnprocessableEntityException) as info:
+        analyzer.check_no_new_access(existingPolicyDocument=old, newPolicyDocument=new, policyType="IDENTITY_POLICY")
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 422
+    assert "Binary" in info.value.response["Error"]["Message"]
