@@ -233,10 +233,12 @@ def _strings(value: Any) -> list[str]:
 
 def zone_of_trust(document: str) -> tuple[list[str], str | None]:
     """The accounts the policy names as principals, and the organization its aws:PrincipalOrgID conditions name
-    (when they name exactly one). Access Analyzer calls access public when it is open to callers the policy does
-    not name (https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-custom-policy-checks.html): a grant
-    to a named account or to the members of a named organization is cross-account, not public; parc's
-    check_no_public_access takes those as its trusted accounts and organization."""
+    (when they name exactly one): parc's check_no_public_access takes them as its trusted accounts and
+    organization. CheckNoPublicAccess asks whether the policy "can grant public access"
+    (https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_CheckNoPublicAccess.html); a grant to a
+    named principal is not public (AWS CLI's example: a bucket policy for one IAM user passes,
+    https://github.com/aws/aws-cli/blob/develop/awscli/examples/accessanalyzer/check-no-public-access.rst).
+    Without the zone, parc would count any account but its own as outside it, and fail those policies."""
     try:
         data = json.loads(document)
     except (ValueError, RecursionError):
