@@ -37,6 +37,8 @@ def test_health_reports_loaded_snapshot_and_catalog(serve_url: str) -> None:
 def test_marker_loads_other_snapshot(serve_url: str) -> None:
     data = json.loads(_get(serve_url + "/health")[2])
     assert data["accounts"] == ["111122223333", "444455556666", "777788889999"]
+    # The findings that did not stop loading (five unknown actions in one policy of the example) are counted.
+    assert [s["findings"] for s in data["snapshots"]] == [5]
 
 
 def test_unknown_path_is_json_error_with_type_header(serve_url: str) -> None:

@@ -73,6 +73,8 @@ class Server:
             "catalog_version": catalog_version(),
             "snapshots_loaded": len(state.snapshots),
             "snapshot_ids": [s.id for s in state.snapshots],
+            "snapshots": [{"id": s.id, "path": s.path, "accounts": [a.account_id for a in s.estate.accounts],
+                           "findings": len(s.findings)} for s in state.snapshots],
             "accounts": sorted({a.account_id for s in state.snapshots for a in s.estate.accounts}),
             "generation": state.generation,
             "loaded_at": datetime.fromtimestamp(state.loaded_at, UTC).isoformat(timespec="seconds"),
