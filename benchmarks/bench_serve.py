@@ -125,6 +125,7 @@ def client_thread(url: str, mix: list[dict[str, Any]], start: int, seconds: floa
         finally:
             done += 1
         out["latencies"].append(time.perf_counter() - t0)
+        out["by_operation"].setdefault(item["operation"], []).append(time.perf_counter() - t0)
         if got != item["expected"]:
             out["mismatches"].append(f"{item['operation']}: server {got} != library {item['expected']}")
 
@@ -132,7 +133,7 @@ def client_thread(url: str, mix: list[dict[str, Any]], start: int, seconds: floa
 def run_clients(url: str, mix: list[dict[str, Any]], clients: int, seconds: float | None,
                 count: int | None = None, first: int = 0) -> dict[str, Any]:
     """``clients`` threads in this process; each stops after ``seconds`` or after ``count`` requests."""
-    out: dict[str, Any] = {"latencies": [], "errors": [], "mismatches": []}
+    out: dict[str, Any] = {"latencies": [], "errors": [], "mismatches": [], "by_operation": {}}
     t0 = 0.0
 
     def started() -> None:
@@ -243,6 +244,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {figures['requests_per_s']:.1f} requests/s   p50 {figures['p50_ms']:.1f} ms   p99 "
           f"{figures['p99_ms']:.1f} ms")
     print(f"  the library in-process, one thread, same requests: {lib:.1f} requests/s")
+    by_op: dict[str, list[float]] = {}
+    for p in parts:
+        for op, xs in p["by_operation"].items():
+            by_op.setdefault(op, []).extend(xs)
+    figures["by_operation"] = {}
+    for op, xs in sorted(by_op.items()):
+        xs.sort()
+        row = {"requests": len(xs), "p50_ms": 1000 * statistics.median(xs),
+               "p99_ms": 1000 * xs[min(len(xs) - 1, int(0.99 * len(xs)))]}
+        figures["by_operation"][op] = row
+        print(f"    {op:<22} {row['requests']:>6} requests   p50 {row['p50_ms']:.1f} ms   p99 {row['p99_ms']:.1f} ms")
     for line in (errors + mismatches)[:10]:
         print("  !", line)
     if args.json:
