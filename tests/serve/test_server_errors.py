@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
@@ -118,12 +119,30 @@ def test_every_response_has_a_distinct_request_id(serve_url: str) -> None:
     assert len(ids) == 5
 
 
+def _logged(server: RunningServer, rid: str) -> list[dict[str, Any]]:
+    """The access log lines of one request (written just after its response is sent: waited for)."""
+    for _ in range(100):
+        lines = [json.loads(x) for x in server.log.getvalue().splitlines() if rid in x]
+        if lines:
+            return lines
+        time.sleep(0.05)
+    return []
+
+
 def test_access_log_has_one_json_line_per_request(serve_server: RunningServer) -> None:
     status, headers, _ = request(serve_server.url, "POST", "/policy/validation", b"{", JSON)
     rid = headers["x-amzn-RequestId"]
-    lines = [json.loads(x) for x in serve_server.log.getvalue().splitlines() if rid in x]
+    lines = _logged(serve_server, rid)
     assert len(lines) == 1
     line = lines[0]
     assert line["status"] == status == 400
     assert (line["method"], line["path"], line["operation"]) == ("POST", "/policy/validation", "ValidatePolicy")
     assert line["duration_ms"] >= 0 and line["time"]
+
+
+def test_iam_request_id_is_the_same_in_header_body_and_log(serve_server: RunningServer) -> None:
+    status, headers, body = request(serve_server.url, "POST", "/", b"Action=NoSuchAction&Version=2010-05-08", FORM)
+    rid = headers["x-amzn-RequestId"]
+    assert ET.fromstring(body).findtext(f"{IAM_NS}RequestId") == rid
+    logged = _logged(serve_server, rid)
+    assert len(logged) == 1 and logged[0]["status"] == status and logged[0]["operation"] == "NoSuchAction"

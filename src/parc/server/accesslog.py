@@ -53,7 +53,7 @@ class AccessLog:
             await self.app(scope, receive, send_wrapper)
         finally:
             if self.enabled:
-                self._log(scope, state, status, start, request_id)
+                self._log(scope, state, status, start, str(state.get(REQUEST_ID, request_id)))
 
     def _log(self, scope: Scope, state: MutableMapping[str, Any], status: int, start: float,
              request_id: str) -> None:

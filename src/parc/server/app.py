@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from parc.server.limits import DEFAULT_MAX_BODY, read_body
 from parc.server.state import ServerState, StateHolder
 
 FORM = "application/x-www-form-urlencoded"
+_XML_REQUEST_ID = re.compile(rb"<RequestId>([0-9A-Za-z-]{1,64})</RequestId>")
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
@@ -125,14 +127,19 @@ class Server:
             return json_error(500, "InternalServerException", message, rid)
 
     async def _iam(self, request: Request, body: bytes, state: ServerState, rid: str) -> Response:
+        action = _form_action(body)
+        if action:
+            _set_operation(request, action)
         if not _iam_available():
             return iam_fallback(501, "NotImplemented", "IAM's Query API is not served by this build of parc", rid)
         from parc.server.iam import handle_query  # type: ignore[import-not-found,unused-ignore]  # serveiam branch
 
         answer = await run_in_threadpool(handle_query, body, state.estates)
-        action = _form_action(body)
-        if action:
-            _set_operation(request, action)
+        # The XML carries its own RequestId (botocore reads it from there): the header and the log say the same.
+        found = _XML_REQUEST_ID.search(answer.body[-300:])
+        if found:
+            rid = found.group(1).decode("ascii", "replace")
+            request.scope.setdefault("state", {})[REQUEST_ID] = rid
         return Response(answer.body, status_code=answer.status, media_type=answer.content_type,
                         headers={REQUEST_ID_HEADER: rid})
 
