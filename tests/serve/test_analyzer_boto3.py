@@ -155,3 +155,30 @@ def test_undecided_check_is_unprocessable_entity_never_pass(analyzer: Any) -> No
         analyzer.check_no_new_access(existingPolicyDocument=old, newPolicyDocument=new, policyType="IDENTITY_POLICY")
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 422
     assert "Binary" in info.value.response["Error"]["Message"]
+
+
+def test_routes_are_the_model_paths() -> None:
+    """The paths served are the request URIs of AWS's model for each operation (botocore's service model)."""
+    from parc.server.analyzer import ROUTES
+    from parc.server.analyzer_input import service_model
+
+    for path, op in ROUTES.items():
+        http = service_model().operation_model(op.name).http
+        assert (http["method"], http["requestUri"]) == ("POST", path)
+
+
+def _resource_types() -> list[str]:
+    from parc.server.analyzer_input import service_model
+
+    return list(service_model().shape_for("AccessCheckResourceType").enum)
+
+
+@pytest.mark.parametrize("resource_type", _resource_types())
+def test_every_resource_type_answers_as_library(analyzer: Any, resource_type: str) -> None:
+    """Every resourceType of AWS's model: a policy open to everyone is public for each (FAIL), as parc says."""
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "Everyone", "Effect": "Allow",
+                                                              "Principal": "*", "Action": "*", "Resource": "*"}]})
+    params = {"policyDocument": doc, "resourceType": resource_type}
+    response = analyzer.check_no_public_access(**params)
+    assert server_answer("CheckNoPublicAccess", response) == library_answer("CheckNoPublicAccess", params)
+    assert response["result"] == "FAIL"
