@@ -46,7 +46,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from parc.cli import account, audit, collect, net, reason, replay, simulate, validate, waf
+    from parc.cli import account, audit, collect, net, reason, replay, serve, simulate, validate, waf
 
     cli.add_command(validate.command)
     cli.add_command(simulate.simulate_command)
@@ -56,6 +56,7 @@ def _register() -> None:
     cli.add_command(collect.command)
     cli.add_command(waf.command)
     cli.add_command(replay.command)
+    cli.add_command(serve.command)
     for command in account.commands:
         cli.add_command(command)
     for command in reason.commands:
