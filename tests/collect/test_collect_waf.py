@@ -61,3 +61,26 @@ def test_a_member_account_without_waf_has_empty_lists_not_gaps(org_snapshot: Col
     record = json.loads((member / "collection.json").read_text())
     assert "wafv2" in record["areas"] and record["failures"] == []
     assert json.loads((member / "wafv2/cloudfront/list-web-acls.json").read_text()) == {"WebACLs": []}
+
+
+def test_the_collected_waf_is_audited(org_snapshot: Collected) -> None:
+    """Collected then audited: the legacy load balancer, the distribution and the REST API stage have no web ACL;
+    the CloudFront web ACL (no rules) allows everything and has no logging; the regional one logs and blocks."""
+    from datetime import UTC, datetime
+
+    from parc.core.audit import AuditOptions, audit
+    from parc.loaders.snapshot import load_audit_snapshot
+
+    planted = org_snapshot.moto.planted.waf
+    assert planted is not None
+    report = audit(load_audit_snapshot(org_snapshot.out), AuditOptions(datetime(2026, 12, 1, tzinfo=UTC)))
+    mine = sorted((f.rule, f.resource) for f in report.findings if f.rule.startswith("WAF_") and f.account == MGMT)
+    assert mine == sorted([
+        ("WAF_NOT_ATTACHED", planted.open_alb),
+        ("WAF_NOT_ATTACHED", f"arn:aws:cloudfront::{MGMT}:distribution/{planted.distribution}"),
+        ("WAF_NOT_ATTACHED", f"arn:aws:apigateway:eu-west-1::/restapis/{planted.api}/stages/prod"),
+        ("WAF_ALLOWS_EVERYTHING", planted.cloudfront_acl_arn),
+        ("WAF_NO_LOGGING", planted.cloudfront_acl_arn),
+    ])
+    assert not [n for n in report.not_checked if n.check.startswith("web application") and n.account == MGMT]
+    assert not [u for u in report.unread if u.part == "web application firewall"]
