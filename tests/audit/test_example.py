@@ -9,6 +9,8 @@ from audit_helpers import EXAMPLE
 from parc.core.audit import AuditReport, Severity
 
 MGMT, PROD, DEV = "111122223333", "444455556666", "777788889999"
+SHOP_ACL = f"arn:aws:wafv2:us-east-1:{MGMT}:regional/webacl/shop-web-acl/a1b2c3d4-0000-0000-0000-00000000aaaa"
+EDGE_ACL = f"arn:aws:wafv2:us-east-1:{MGMT}:global/webacl/edge-web-acl/a1b2c3d4-0000-0000-0000-00000000bbbb"
 
 EXPECTED_RULES = {
     # account security
@@ -35,6 +37,9 @@ EXPECTED_RULES = {
     "EBS_VOLUME_UNENCRYPTED", "EBS_SNAPSHOT_UNENCRYPTED", "EBS_SNAPSHOT_PUBLIC", "RDS_INSTANCE_UNENCRYPTED",
     "RDS_PUBLICLY_ACCESSIBLE", "RDS_SNAPSHOT_PUBLIC", "RDS_AUTO_MINOR_UPGRADE_OFF", "EFS_UNENCRYPTED",
     "KMS_ROTATION_DISABLED", "KMS_KEY_PENDING_DELETION", "SECRET_ROTATION_DISABLED",
+    # AWS WAF (issue 18)
+    "WAF_NOT_ATTACHED", "WAF_ALLOWS_EVERYTHING", "WAF_RULE_IN_COUNT", "WAF_MANAGED_GROUP_NOT_EVALUATED",
+    "WAF_NO_LOGGING", "WAF_UNREACHABLE_RULE",
 }
 
 
@@ -89,7 +94,8 @@ def test_absent_inputs_are_not_checked(example_report: AuditReport) -> None:
     assert sorted((n.account, n.check.split(":")[0]) for n in example_report.not_checked
                   if not n.check.startswith("logging")) == [
         (MGMT, "compute"), (MGMT, "compute"), (MGMT, "network integrity"),  # no ec2/: instances, metadata defaults
-        (DEV, "compute"), (DEV, "compute"), (DEV, "network integrity")]
+        (PROD, "web application firewall"),  # only the management account has wafv2/ (and the front doors)
+        (DEV, "compute"), (DEV, "compute"), (DEV, "network integrity"), (DEV, "web application firewall")]
     # the sandbox has no logging files, the management account no VPC (so no flow log to read)
     assert sorted((n.account, n.check) for n in example_report.not_checked if n.check.startswith("logging")) == [
         (MGMT, "logging: VPC flow logs"), (DEV, "logging: AWS Config recording"), (DEV, "logging: CloudTrail"),
@@ -115,6 +121,7 @@ def test_the_example_logging(example_report: AuditReport) -> None:
         ("SECURITY_HUB_DISABLED", MGMT, f"account {MGMT} region eu-west-1"),
         ("ACCESS_ANALYZER_MISSING", MGMT, f"account {MGMT} region eu-west-1"),
         ("VPC_FLOW_LOGS_MISSING", PROD, "vpc-0c4e6a8b1d3f50002"),
+        ("WAF_NO_LOGGING", MGMT, SHOP_ACL),
     ])
 
 
@@ -164,3 +171,37 @@ def test_the_example_data_stores(example_report: AuditReport) -> None:
     assert {f.account for f in r.findings if f.rule == "S3_ACCOUNT_BLOCK_PUBLIC_ACCESS_OFF"} == {MGMT, DEV}
     assert {f.severity for f in r.findings if f.rule.endswith("_SNAPSHOT_PUBLIC")} == {Severity.CRITICAL}
     assert all(e.file for f in r.findings if f.category == "data" for e in f.evidence)
+
+
+def test_the_example_waf(example_report: AuditReport) -> None:
+    """Issue 18: the management account's shop web ACL (examples/waf's, in the collected layout) protects the
+    shop-public load balancer and the orders-api prod stage; the legacy-admin load balancer, the beta stage and one
+    distribution have none (the internal load balancer and the PRIVATE API are not front doors); the CloudFront
+    edge web ACL only counts; the shop ACL has no logging, a managed group parc does not evaluate, and a rule after
+    its match-all Allow. Its Count rule tag-scanners feeds a label a later rule matches: not flagged."""
+    r = example_report
+    found = sorted((f.rule, f.resource.rsplit(":", 1)[-1], f.key) for f in r.findings if f.rule.startswith("WAF_"))
+    assert found == sorted([
+        ("WAF_NOT_ATTACHED", "loadbalancer/app/legacy-admin/6d0ecf831eec9f09",
+         f"arn:aws:elasticloadbalancing:us-east-1:{MGMT}:loadbalancer/app/legacy-admin/6d0ecf831eec9f09"),
+        ("WAF_NOT_ATTACHED", "/restapis/a1b2c3d4e5/stages/beta",
+         "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/beta"),
+        ("WAF_NOT_ATTACHED", "distribution/E2B3C4D5E6F7A8", f"arn:aws:cloudfront::{MGMT}:distribution/E2B3C4D5E6F7A8"),
+        ("WAF_ALLOWS_EVERYTHING", EDGE_ACL.rsplit(":", 1)[-1], "default"),
+        ("WAF_RULE_IN_COUNT", EDGE_ACL.rsplit(":", 1)[-1], "count:block-sanctioned-countries"),
+        ("WAF_RULE_IN_COUNT", EDGE_ACL.rsplit(":", 1)[-1], "count:count-large-bodies"),
+        ("WAF_NO_LOGGING", SHOP_ACL.rsplit(":", 1)[-1], "logging"),
+        ("WAF_MANAGED_GROUP_NOT_EVALUATED", SHOP_ACL.rsplit(":", 1)[-1], "managed:aws-common"),
+        ("WAF_UNREACHABLE_RULE", SHOP_ACL.rsplit(":", 1)[-1], "unreachable:WebACL.Rules[9]"),
+    ])
+    assert {f.severity for f in r.findings if f.rule == "WAF_NOT_ATTACHED"} == {Severity.MEDIUM}
+    assert not [u for u in r.unread if u.part == "web application firewall"]
+
+
+def test_the_example_web_acl_is_examples_waf_in_the_collected_layout() -> None:
+    """The audit reads the same files ``parc waf check`` / ``parc waf test`` are shown with (examples/waf)."""
+    waf = EXAMPLE.parent / "waf"
+    layout = EXAMPLE / MGMT / "wafv2" / "us-east-1"
+    for src, dst in (("web-acl", "web-acls/shop-web-acl"), ("rule-group", "rule-groups/app-protections"),
+                     ("ip-set", "ip-sets/blocked-ips"), ("regex-pattern-set", "regex-pattern-sets/scanner-agents")):
+        assert (waf / f"{src}.json").read_bytes() == (layout / f"{dst}.json").read_bytes(), src

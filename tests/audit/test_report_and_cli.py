@@ -120,12 +120,14 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["findings"] == []
     # No credential report, password policy, resource policies, ec2/, server certificates, instances or metadata
     # defaults, nor the five logging checks' files, nor any data store file (one entry per data check: EBS, EBS
-    # public, RDS, RDS snapshots, EFS, KMS, Secrets): "not checked", never "fine".
+    # public, RDS, RDS snapshots, EFS, KMS, Secrets), nor the WAF's: "not checked", never "fine".
     gaps = json.loads(out)["not_checked"]
+    waf = [g for g in gaps if g["check"].startswith("web application firewall")]
+    assert len(waf) == 1 and "no wafv2/ folder" in waf[0]["reason"]
     data = [g for g in gaps if g["check"].startswith("data: ")]
     assert len(data) == 7 and all("no region folder" in n["reason"] for n in data)
     assert len([g for g in gaps if g["check"].startswith("logging")]) == 5
-    assert len(gaps) - len(data) - 5 == 7
+    assert len(gaps) - len(data) - 5 - len(waf) == 7
 
 
 def test_usage_errors_exit_2_with_a_message(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
+from moto_waf import PlantedWaf, populate_waf
 
 from parc.collect.runner import drop_account_host_prefix
 
@@ -60,6 +61,7 @@ class Planted:
     instance: str
     instance_ip: str
     ou: str
+    waf: PlantedWaf | None = None
 
 
 def _zip() -> bytes:
@@ -205,6 +207,7 @@ def populate(session: Any, url: str) -> Planted:
                           MasterUserPassword="password-123", StorageEncrypted=True)
     rds.create_db_cluster_snapshot(DBClusterSnapshotIdentifier="aurora-daily", DBClusterIdentifier="aurora")
     c("cloudtrail").create_trail(Name="main", S3BucketName="private-data", IsMultiRegionTrail=True)
+    waf = populate_waf(c)
 
     orgs = c("organizations")
     orgs.create_organization(FeatureSet="ALL")
@@ -235,4 +238,4 @@ def populate(session: Any, url: str) -> Planted:
     miam = m.client("iam", endpoint_url=url)
     miam.create_user(UserName="member-user")
     miam.create_role(RoleName="vendor", AssumeRolePolicyDocument=_trust({"AWS": "arn:aws:iam::999988887777:root"}))
-    return Planted(url, member, inst["InstanceId"], ip, ou)
+    return Planted(url, member, inst["InstanceId"], ip, ou, waf)

@@ -45,7 +45,7 @@ class Call:
 
 
 AREAS = ("iam", "org", "ec2", "s3", "kms", "sqs", "sns", "secretsmanager", "lambda", "ecr", "glue", "efs",
-         "cloudtrail", "config", "rds", "accessanalyzer", "securityhub")
+         "cloudtrail", "config", "rds", "accessanalyzer", "securityhub", "wafv2")
 """The ``--only`` areas, in collection order: what the audit uses today first."""
 
 # -- STS
@@ -188,6 +188,38 @@ LIST_ANALYZERS = Call("accessanalyzer", "ListAnalyzers", "access-analyzer:ListAn
                       paginated=True)
 DESCRIBE_HUB = Call("securityhub", "DescribeHub", "securityhub:DescribeHub", "securityhub", "region",
                     absent=("InvalidAccessException",))
+
+# -- AWS WAF (per region, Scope REGIONAL; and once per account, Scope CLOUDFRONT in us-east-1), with what it protects
+WAF_LIST_CALLS = (
+    Call("wafv2", "ListWebACLs", "wafv2:ListWebACLs", "wafv2", "scope"),
+    Call("wafv2", "ListRuleGroups", "wafv2:ListRuleGroups", "wafv2", "scope"),
+    Call("wafv2", "ListIPSets", "wafv2:ListIPSets", "wafv2", "scope"),
+    Call("wafv2", "ListRegexPatternSets", "wafv2:ListRegexPatternSets", "wafv2", "scope"),
+)
+"""Each list (paged by ``NextMarker``) is followed by one ``Get`` per item (``WAF_GET_CALLS``, in the same order)."""
+WAF_GET_CALLS = (
+    Call("wafv2", "GetWebACL", "wafv2:GetWebACL", "wafv2", "web ACL"),
+    Call("wafv2", "GetRuleGroup", "wafv2:GetRuleGroup", "wafv2", "rule group"),
+    Call("wafv2", "GetIPSet", "wafv2:GetIPSet", "wafv2", "IP set"),
+    Call("wafv2", "GetRegexPatternSet", "wafv2:GetRegexPatternSet", "wafv2", "regex pattern set"),
+)
+WAF_GET_LOGGING_CONFIGURATION = Call("wafv2", "GetLoggingConfiguration", "wafv2:GetLoggingConfiguration", "wafv2",
+                                     "web ACL", absent=("WAFNonexistentItemException",))
+"""https://docs.aws.amazon.com/waf/latest/APIReference/API_GetLoggingConfiguration.html: none is
+WAFNonexistentItemException."""
+WAF_GET_WEB_ACL_FOR_RESOURCE = Call("wafv2", "GetWebACLForResource", "wafv2:GetWebACLForResource", "wafv2",
+                                    "load balancer", absent=("WAFNonexistentItemException",))
+"""The web ACL of one regional resource (a load balancer); no ``WebACL`` in the answer: none associated
+(https://docs.aws.amazon.com/waf/latest/APIReference/API_GetWebACLForResource.html)."""
+DESCRIBE_LOAD_BALANCERS = Call("elbv2", "DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancers",
+                               "wafv2", "region", paginated=True)
+GET_REST_APIS = Call("apigateway", "GetRestApis", "apigateway:GET", "wafv2", "region", paginated=True)
+GET_STAGES = Call("apigateway", "GetStages", "apigateway:GET", "wafv2", "REST API")
+"""A stage's ``webAclArn`` is its web ACL (https://docs.aws.amazon.com/apigateway/latest/api/API_GetStages.html)."""
+LIST_DISTRIBUTIONS = Call("cloudfront", "ListDistributions", "cloudfront:ListDistributions", "wafv2",
+                          paginated=True)
+"""A distribution's ``WebACLId`` is its web ACL's ARN, empty when none
+(https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionSummary.html)."""
 
 
 def all_calls() -> tuple[Call, ...]:

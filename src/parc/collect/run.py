@@ -21,7 +21,7 @@ from typing import Any
 
 from parc import __version__
 from parc.collect import calls as C
-from parc.collect import ec2, iam, monitoring, org, resources, s3
+from parc.collect import ec2, iam, monitoring, org, resources, s3, waf
 from parc.collect.runner import (
     Account,
     CallObserver,
@@ -213,6 +213,8 @@ def _account(run: _Run, session: Any, account_id: str, partition: str) -> bool:
                 tasks += ec2.tasks(acct, region)
             tasks += resources.tasks(acct, region, areas)
             tasks += monitoring.tasks(acct, region, areas)
+            tasks += waf.tasks(acct, region, areas)
+        tasks += waf.account_tasks(acct, areas)
         run_tasks(tasks, options.jobs, _done(options.progress, account_id), acct.bug)
     except Interrupted as exc:
         interrupted = True

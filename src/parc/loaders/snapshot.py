@@ -31,6 +31,7 @@ from parc.loaders.credentials import load_credential_report, load_password_polic
 from parc.loaders.data_stores import load_data_stores
 from parc.loaders.idnet import load_idnet
 from parc.loaders.logging_files import load_logging
+from parc.loaders.waf_snapshot import load_waf_snapshot
 
 __all__ = ["EC2_FOLDER", "SnapshotError", "account_folders", "load_audit_snapshot"]
 
@@ -78,8 +79,11 @@ def _account(folder: Path, account_id: str) -> AccountInputs:
     problems.extend(found)
     data, found = load_data_stores(folder, account_id)
     problems.extend(found)
+    waf, found = load_waf_snapshot(folder)
+    problems.extend(found)
     return AccountInputs(account_id, str(folder), tuple(documents), report, policy, network, sources, positions,
-                         tuple(problems), (folder / RESOURCE_POLICIES).is_file(), collection, logging, idnet, data)
+                         tuple(problems), (folder / RESOURCE_POLICIES).is_file(), collection, logging, idnet, data,
+                         waf)
 
 
 def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...]]:

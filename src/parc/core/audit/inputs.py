@@ -14,6 +14,7 @@ from parc.core.audit.credentials import CredentialReport, PasswordPolicy
 from parc.core.audit.data_model import DataStores
 from parc.core.audit.idnet_inputs import IdnetInputs
 from parc.core.audit.logging_model import LoggingSnapshot
+from parc.core.audit.waf_inputs import WafSnapshot
 from parc.core.findings import Finding, Position
 from parc.core.network.network import Network
 from parc.core.policy.jsonpos import JNode
@@ -89,6 +90,8 @@ class AccountInputs:
     """Virtual MFA devices, server certificates, instances' profiles and metadata options (``parc.loaders.idnet``)."""
     data: DataStores | None = None
     """The data stores (S3 encryption and versioning, EBS, RDS, EFS, KMS, Secrets Manager) the snapshot holds."""
+    waf: WafSnapshot | None = None
+    """AWS WAF web ACLs and the front doors they protect (``parc.loaders.waf_snapshot``; None: none of its files)."""
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ from parc.core.audit.network_latent import latent_checks
 from parc.core.audit.policies import audited_documents, policy_checks
 from parc.core.audit.privilege import PrivilegeResult, privilege
 from parc.core.audit.unread import CHECKS, CREDENTIAL_REPORT, NETWORK, PASSWORD_POLICY, UnreadPart, unread_parts
+from parc.core.audit.waf_checks import CHECK as WAF_CHECK
+from parc.core.audit.waf_checks import waf_checks
 from parc.core.findings import Finding
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.exposure import Exposure
@@ -242,6 +244,9 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
     for acct, a in zip(estate.accounts, inputs.accounts, strict=False):
         result += data_checks(acct, a, ev, inputs)
         t()
+
+    for a in inputs.accounts:
+        result += guarded(WAF_CHECK, a.account_id, partial(waf_checks, a.account_id, a.waf))
 
     exposures: list[Exposure] = []
     t = stage("network", len(inputs.accounts))

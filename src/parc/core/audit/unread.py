@@ -34,6 +34,7 @@ UNREADABLE_CODES = frozenset({
     "AUDIT_INPUT_UNREADABLE",  # the credential report, the password policy or the ec2/ folder
     "NET_BAD_INPUT",  # a describe-* item or value left out
     "NET_ROUTE_NO_TARGET",  # a route without a target, taken as a blackhole
+    "WAF_BAD_INPUT",  # a wafv2 file, or a web ACL, rule or statement of one, left out or not evaluated
 })
 
 IAM = "IAM export"
@@ -47,6 +48,7 @@ LOGGING = "logging"
 IAM_LISTS = "IAM lists"
 METADATA_DEFAULTS = "instance metadata defaults"
 DATA = "data stores"
+WAF = "web application firewall"
 
 CHECKS = {
     IAM: "identity and access (policies, administrators, escalation, access from outside)",
@@ -60,11 +62,13 @@ CHECKS = {
     IAM_LISTS: "account security and identity: the root user's hardware MFA, expired server certificates",
     METADATA_DEFAULTS: "compute: the account's instance metadata defaults (IMDSv2)",
     DATA: "data encryption and exposure (S3, EBS, RDS, EFS, KMS, Secrets Manager)",
+    WAF: "web application firewall: AWS WAF web ACLs, and what faces the internet without one",
 }
 """The checks each part feeds, as the "not checked" entry names them."""
 
 GATES = {part: Severity.CRITICAL for part in CHECKS} | {PASSWORD_POLICY: Severity.MEDIUM, LOGGING: Severity.HIGH,
-                                                        IAM_LISTS: Severity.MEDIUM, METADATA_DEFAULTS: Severity.LOW}
+                                                        IAM_LISTS: Severity.MEDIUM, METADATA_DEFAULTS: Severity.LOW,
+                                                        WAF: Severity.MEDIUM}
 """The most severe finding a part's checks can give: the part gates every ``--fail-on`` at or below it."""
 
 
@@ -79,6 +83,8 @@ def part_of(file: str | None) -> str:
     name = parts[-1]
     if "organizations" in parts[:-1] or name == "organizations":
         return ORGANIZATION
+    if any(p in parts[:-1] for p in WAF_FOLDERS):
+        return WAF
     if name in DATA_FILES and (len(parts) < 3 or parts[-3] in DATA_FOLDERS):
         return DATA
     if name == "get-instance-metadata-defaults.json":
@@ -113,6 +119,8 @@ DATA_FILES = frozenset({
 })
 """The files ``parc.loaders.data_stores`` reads (in ``SERVICE/REGION/`` or ``s3/BUCKET/``)."""
 DATA_FOLDERS = frozenset({"s3", "ec2", "rds", "efs", "kms", "secretsmanager"})
+WAF_FOLDERS = frozenset({"wafv2", "elbv2", "apigateway", "cloudfront"})
+"""The folders ``parc.loaders.waf_snapshot`` reads."""
 
 
 @dataclass(frozen=True, slots=True)
