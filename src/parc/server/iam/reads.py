@@ -1,0 +1,5 @@
+"""Read calls over the loaded snapshots."""
+
+from __future__ import annotations
+
+OPERATIONS: dict[str, object] = {}
