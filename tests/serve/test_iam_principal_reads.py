@@ -142,11 +142,12 @@ def test_read_calls(iam: Any) -> None:
     assert [u["Arn"] for u in users] == [u.arn for a in e.accounts for u in a.users]
     roles = iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 4}).build_full_result()["Roles"]
     assert [r["Arn"] for r in roles] == [r.arn for a in e.accounts for r in a.roles]
-    deployer = [r for r in roles if r["Arn"] == "arn:aws:iam::444455556666:role/Deployer"][0]
+    deployer = next(r for r in roles if r["Arn"] == "arn:aws:iam::444455556666:role/Deployer")
     assert deployer["AssumeRolePolicyDocument"]["Statement"]  # decoded back by boto3
     assert iam.list_users(PathPrefix="/automation/")["Users"][0]["UserName"] == "ci-deployer"
     alice = iam.get_user(UserName="alice")["User"]
-    assert alice["PermissionsBoundary"]["PermissionsBoundaryArn"] == "arn:aws:iam::444455556666:policy/DeveloperBoundary"
+    boundary = alice["PermissionsBoundary"]["PermissionsBoundaryArn"]
+    assert boundary == "arn:aws:iam::444455556666:policy/DeveloperBoundary"
     assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="alice")["Groups"]] == ["Developers"]
     group = iam.get_group(GroupName="Developers")
     assert {u["UserName"] for u in group["Users"]} == {"alice", "bob"}

@@ -185,9 +185,9 @@ def test_context_entry_types(ktype: str, values: list[str], ok: bool) -> None:
 
 
 def test_numeric_context_drives_a_numeric_condition() -> None:
+    condition = {"NumericLessThanEquals": {"s3:max-keys": "10"}}
     policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket",
-                                                                 "Resource": "*", "Condition": {"NumericLessThanEquals": {
-                                                                     "s3:max-keys": "10"}}}]})
+                                                                 "Resource": "*", "Condition": condition}]})
     for value, expected in (("5", "allowed"), ("50", "implicitDeny")):
         out = simulate(PolicyInputList=[policy], ActionNames=["s3:ListBucket"], CallerArn=CALLER,
                        ContextEntries=[{"ContextKeyName": "s3:max-keys", "ContextKeyValues": [value],
@@ -271,7 +271,8 @@ def test_resource_handling_option_gives_one_result_per_action() -> None:
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*",
                                                  "Resource": "*"}]})}, "InvalidInput", 400),
     ({"PolicyInputList": [IDENTITY], "ActionNames": ["GetObject"]}, "InvalidInput", 400),
-    ({"PolicyInputList": [IDENTITY], "ActionNames": ["s3:GetObject"], "ResourceArns": ["bucket"]}, "InvalidInput", 400),
+    ({"PolicyInputList": [IDENTITY], "ActionNames": ["s3:GetObject"], "ResourceArns": ["bucket"]},
+     "InvalidInput", 400),
     ({"PolicyInputList": [IDENTITY], "ActionNames": ["s3:GetObject"], "CallerArn": "arn:aws:iam::1:role/r"},
      "InvalidInput", 400),
     ({"PolicyInputList": [IDENTITY], "ActionNames": ["s3:GetObject"], "ResourceOwner": "me"}, "InvalidInput", 400),

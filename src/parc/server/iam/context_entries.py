@@ -73,7 +73,7 @@ def read_context(entries: Sequence[Mapping[str, Any]]) -> dict[str, str | list[s
         ktype: str = entry.get("ContextKeyType") or ("stringList" if len(values) > 1 else "string")
         is_list = ktype.endswith("List")
         base = ktype[:-4] if is_list else ktype
-        check = _CHECKS.get(base, None)
+        check = _CHECKS.get(base)
         if base not in _CHECKS:
             raise invalid_input(f"ContextEntries.member.{i}: unknown ContextKeyType {ktype}.")
         if not is_list and len(values) != 1:

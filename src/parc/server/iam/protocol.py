@@ -115,7 +115,7 @@ def serialize_output(operation: OperationModel, result: Mapping[str, Any]) -> by
 
 
 def _members(shape: Shape, value: Mapping[str, Any], out: list[str]) -> None:
-    for member, mshape in shape.members.items():  # type: ignore[attr-defined]
+    for member, mshape in shape.members.items():
         v = value.get(member)
         if v is not None:
             _element(mshape.serialization.get("name", member), mshape, v, out)
@@ -127,17 +127,17 @@ def _element(tag: str, shape: Shape, value: Any, out: list[str]) -> None:
     if kind == "structure":
         _members(shape, value, out)
     elif kind == "list":
-        member = shape.member  # type: ignore[attr-defined]
+        member = shape.member
         mtag = member.serialization.get("name", "member")
         for item in value:
             _element(mtag, member, item, out)
     elif kind == "map":
-        ktag = shape.key.serialization.get("name", "key")  # type: ignore[attr-defined]
-        vtag = shape.value.serialization.get("name", "value")  # type: ignore[attr-defined]
+        ktag = shape.key.serialization.get("name", "key")
+        vtag = shape.value.serialization.get("name", "value")
         for k, v in value.items():
             out.append("<entry>")
-            _element(ktag, shape.key, k, out)  # type: ignore[attr-defined]
-            _element(vtag, shape.value, v, out)  # type: ignore[attr-defined]
+            _element(ktag, shape.key, k, out)
+            _element(vtag, shape.value, v, out)
             out.append("</entry>")
     elif kind == "boolean":
         out.append("true" if value else "false")
@@ -203,7 +203,7 @@ def read_input(operation: OperationModel, form: Mapping[str, str]) -> dict[str, 
 def _structure(shape: Shape, node: object, path: str) -> dict[str, Any]:
     if not isinstance(node, dict):
         raise invalid_input(f"The parameter {path} must be a structure.")
-    members = shape.members  # type: ignore[attr-defined]
+    members = shape.members
     out: dict[str, Any] = {}
     for name, sub in node.items():
         where = f"{path}.{name}" if path else name
@@ -211,7 +211,7 @@ def _structure(shape: Shape, node: object, path: str) -> dict[str, Any]:
         if mshape is None:
             raise invalid_input(f"Unknown parameter {where}.")
         out[name] = _value(mshape, sub, where)
-    for name in shape.required_members:  # type: ignore[attr-defined]
+    for name in shape.required_members:
         if name not in out:
             where = f"{path}.{name}" if path else name
             raise QueryError("ValidationError", f"1 validation error detected: Value null at '{_camel(where)}' "
@@ -278,7 +278,7 @@ def _items(node: object, tag: str, path: str) -> list[object]:
 
 
 def _list(shape: Shape, node: object, path: str) -> list[Any]:
-    member = shape.member  # type: ignore[attr-defined]
+    member = shape.member
     tag = member.serialization.get("name", "member")
     out = [_value(member, item, f"{path}.{tag}.{i}") for i, item in enumerate(_items(node, tag, path), 1)]
     meta = shape.metadata
@@ -294,8 +294,8 @@ def _map(shape: Shape, node: object, path: str) -> dict[str, Any]:
     for i, entry in enumerate(_items(node, "entry", path), 1):
         if not isinstance(entry, dict) or set(entry) != {"key", "value"}:
             raise invalid_input(f"The parameter {path}.entry.{i} must have a key and a value.")
-        key = _value(shape.key, entry["key"], f"{path}.entry.{i}.key")  # type: ignore[attr-defined]
-        out[key] = _value(shape.value, entry["value"], f"{path}.entry.{i}.value")  # type: ignore[attr-defined]
+        key = _value(shape.key, entry["key"], f"{path}.entry.{i}.key")
+        out[key] = _value(shape.value, entry["value"], f"{path}.entry.{i}.value")
     return out
 
 

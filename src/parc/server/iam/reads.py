@@ -109,7 +109,7 @@ def role_shape(r: Role) -> dict[str, Any]:
 
 def _attachments(a: Account, arn: str) -> tuple[int, int]:
     attached = len(a.attached_to(arn))
-    boundaries = sum(1 for x in (*a.users, *a.roles) if x.boundary == arn)
+    boundaries = sum(1 for u in a.users if u.boundary == arn) + sum(1 for r in a.roles if r.boundary == arn)
     return attached, boundaries
 
 
@@ -222,12 +222,12 @@ def list_policies(params: Params, estates: Sequence[Estate]) -> dict[str, Any]:
     found: list[tuple[Account, ManagedPolicy]] = []
     for a in _accounts(estates):
         for mp in a.policies:
-            if scope == "AWS" and not mp.is_aws_managed or scope == "Local" and mp.is_aws_managed:
+            if (scope == "AWS" and not mp.is_aws_managed) or (scope == "Local" and mp.is_aws_managed):
                 continue
             attached, boundaries = _attachments(a, mp.arn)
             if params.get("OnlyAttached") and attached + boundaries == 0:
                 continue
-            if usage == "PermissionsPolicy" and attached == 0 or usage == "PermissionsBoundary" and boundaries == 0:
+            if (usage == "PermissionsPolicy" and attached == 0) or (usage == "PermissionsBoundary" and boundaries == 0):
                 continue
             found.append((a, mp))
     found = _prefixed(params, found, lambda x: x[1].path)

@@ -71,6 +71,10 @@ def parse_source(text: str, ptype: PolicyType, key: str, policy_id: str, source_
         raise QueryError("MalformedPolicyDocument", f"{policy_id}: {_first_line(str(exc))}") from None
     except PolicyCompileError as exc:
         raise QueryError("MalformedPolicyDocument", f"{policy_id}: {_first_line(str(exc))}") from None
+    if policy.node is None or policy.node.kind != "object" or policy.node.get("Statement") is None:
+        # The engine reads a policy without statements as allowing nothing; IAM refuses it.
+        raise QueryError("MalformedPolicyDocument", f"{policy_id}: Syntax errors in policy: the policy has no "
+                         "Statement element.")
     return Source(key, policy_id, source_type, text, policy)
 
 
