@@ -28,6 +28,7 @@ from parc.server.iam.protocol import invalid_input, no_such_entity
 from parc.server.iam.simulate import (
     STAND_IN,
     Outcome,
+    account_of_owner,
     boundary_source,
     check_caller,
     compile_error,
@@ -152,20 +153,28 @@ def _check_exclusions(rules: Sequence[Mapping[str, Any]]) -> None:
                                 "*" in arn.rsplit(":", 1)[0]):
             raise invalid_input(f"PolicyExclusionList.member.{i}: invalid PolicyArn {arn!r} (at most one * and only "
                                 "in the resource name).")
-        if rule.get("PolicyType") == "scp":
-            raise invalid_input(f"PolicyExclusionList.member.{i}: parc does not yet exclude SCPs from a "
-                                "simulation; simulate the SCPs you want with SimulateCustomPolicy's "
-                                "OrderedOrganizationPolicyInputList.")
 
 
-def simulate_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> dict[str, Any]:
-    asked = read_asked(params)
-    source_arn: str = params["PolicySourceArn"]
-    caller: str | None = params.get("CallerArn")
-    check_caller(caller)
-    estate, account, entity = _find(estates, source_arn)
+@dataclass(slots=True)
+class Gathered:
+    """A user's, group's or role's own policies, named for the simulator, gathered once per loaded estate."""
+
+    estate: Estate
+    labeled: list[Labeled]
+    boundary: Source | None
+    base: Principal | None
+    """The caller the entity stands for (None for a group)."""
+
+
+_GATHERED: dict[tuple[int, str], Gathered] = {}
+
+
+def gathered(estate: Estate, account: Account, entity: User | Group | Role) -> Gathered:
+    hit = _GATHERED.get((id(estate), entity.arn))
+    if hit is not None and hit.estate is estate:
+        return hit
     names = _Named()
-    labeled: list[Labeled] = []
+    base: Principal | None = None
     boundary_arn: str | None = None
     if isinstance(entity, User):
         labeled = _inline(names, entity.inline, "user", entity.name) + _attached(names, account, entity.attached)
@@ -174,40 +183,50 @@ def simulate_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> 
             if g is not None:
                 labeled += _group_policies(names, account, g)
         boundary_arn = entity.boundary
-        base: Principal | None = for_user(account, entity)
+        base = for_user(account, entity)
     elif isinstance(entity, Role):
         labeled = _inline(names, entity.inline, "role", entity.name) + _attached(names, account, entity.attached)
         boundary_arn = entity.boundary
         base = for_role(account, entity)
     else:
         labeled = _group_policies(names, account, entity)
-        base = None
-    rules = params.get("PolicyExclusionList") or []
-    _check_exclusions(rules)
-    kept = [x.source for x in labeled if not _excluded(x, rules)]
-    extra = [parse_source(t, PolicyType.IDENTITY, f"PolicyInputList.{i}", f"PolicyInputList.{i}", "none")
-             for i, t in enumerate(params.get("PolicyInputList") or [], 1)]
-    boundary = boundary_source(params.get("PermissionsBoundaryPolicyInputList"))
-    if boundary is None and boundary_arn is not None and not any(r.get("PolicyType") == "permission-boundary"
-                                                                  for r in rules):
+    boundary: Source | None = None
+    if boundary_arn is not None:
         mp = account.policies_by_arn.get(boundary_arn)
         if mp is not None and mp.policy is not None:
             kind = "aws-managed" if mp.is_aws_managed else "user-managed"
             boundary = snapshot_source(mp.policy, PolicyType.BOUNDARY, names.key(mp.name), mp.name, kind)
         else:  # named by the export but not held: allows nothing (parc's rule for an unreadable boundary)
             boundary = Source(NOTHING.name or "", boundary_arn, "none", "", NOTHING, [None])
+    if len(_GATHERED) > 4096:
+        _GATHERED.clear()
+    found = _GATHERED[(id(estate), entity.arn)] = Gathered(estate, labeled, boundary, base)
+    return found
+
+
+def simulate_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> dict[str, Any]:
+    asked = read_asked(params)
+    source_arn: str = params["PolicySourceArn"]
+    caller: str | None = params.get("CallerArn")
+    check_caller(caller)
+    estate, account, entity = _find(estates, source_arn)
+    own = gathered(estate, account, entity)
+    labeled, base = own.labeled, own.base
+    rules = params.get("PolicyExclusionList") or []
+    _check_exclusions(rules)
+    kept = [x.source for x in labeled if not _excluded(x, rules)]
+    extra = [parse_source(t, PolicyType.IDENTITY, f"PolicyInputList.{i}", f"PolicyInputList.{i}", "none")
+             for i, t in enumerate(params.get("PolicyInputList") or [], 1)]
+    boundary = boundary_source(params.get("PermissionsBoundaryPolicyInputList"))
+    if boundary is None and not any(r.get("PolicyType") == "permission-boundary" for r in rules):
+        boundary = own.boundary
     rp_text = params.get("ResourcePolicy")
     resource = parse_source(rp_text, PolicyType.RESOURCE, "ResourcePolicy", "ResourcePolicy", "resource") \
         if rp_text is not None else None
     if resource is not None and caller is None and not isinstance(entity, User):
         raise invalid_input("CallerArn is required when you include a ResourcePolicy and the PolicySourceArn is not "
                             "the ARN of an IAM user.")
-    owner_text = params.get("ResourceOwner")
-    owner = None
-    if owner_text is not None:
-        from parc.server.iam.simulate import account_of_owner
-
-        owner = account_of_owner(owner_text)
+    owner = account_of_owner(params.get("ResourceOwner"))
 
     # The caller: CallerArn (with its own tags when the snapshot holds it), else the user or role itself; a group
     # has no caller, so the keys AWS derives from a caller are left out.
@@ -224,8 +243,12 @@ def simulate_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> 
                         context=org_context(account))
     who = replace(who, account_id=account.account_id)  # the SCPs are those of the policies' account
     identity = tuple(s.policy for s in [*kept, *extra])
-    own = not (extra or resource is not None or params.get("PermissionsBoundaryPolicyInputList"))
-    ev = evaluator_for(estate) if own else Evaluator(estate, rcp_services=evaluator_for(estate).rcp_services)
+    # One evaluator per estate: the call's own policies are parsed once per text (parse_source is cached), so
+    # their compiled sets are shared between calls too; the evaluator bounds its caches.
+    ev = evaluator_for(estate)
+    no_scps = any(r.get("PolicyType") == "scp" for r in rules)
+    if no_scps:  # the SCPs are those of the principal's account: without one, none apply
+        who = replace(who, account_id=None)
     sources: dict[str, Source] = {s.key: s for s in [*kept, *extra, *(x for x in (boundary, resource) if x)]}
     org_names = _org_policies(estate)
     sides: dict[str, ResourceSide] = {}
@@ -236,11 +259,11 @@ def simulate_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> 
             return hit
         for side in sides.values():
             if side.policy is not None and side.policy.name == key:
-                sources[key] = snapshot_source(side.policy, PolicyType.RESOURCE, key, side.name or key, "resource")
+                sources[key] = _loaded_source(side.policy, PolicyType.RESOURCE, key, side.name or key, "resource")
                 return sources[key]
         found_org = org_names.get(key)
         if found_org is not None:
-            sources[key] = snapshot_source(found_org[1], found_org[0], key, key, "none")
+            sources[key] = _loaded_source(found_org[1], found_org[0], key, key, "none")
             return sources[key]
         return None
 
@@ -260,12 +283,36 @@ def simulate_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> 
         req = engine_request(fields, anonymous_caller=caller is None and base is None, given=asked.context)
         return ps.authorize(req, now=ev.now), req
 
-    scps = account.org is not None and bool(account.org.scps) and not account.is_management
+    scps = account.org is not None and bool(account.org.scps) and not account.is_management and not no_scps
     return run(asked, decide, Outcome(source_of, boundary is not None, scps))
 
 
+_LOADED_SOURCES: dict[int, tuple[Policy, Source]] = {}
+_ORG_POLICIES: dict[int, tuple[Estate, dict[str, tuple[PolicyType, Policy]]]] = {}
+
+
+def _loaded_source(policy: Policy, ptype: PolicyType, key: str, policy_id: str, source_type: str) -> Source:
+    """The source of a loaded SCP, RCP or resource policy, made once per policy (the entry keeps the policy, so
+    its id stays its own)."""
+    hit = _LOADED_SOURCES.get(id(policy))
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    if len(_LOADED_SOURCES) > 4096:
+        _LOADED_SOURCES.clear()
+    src = snapshot_source(policy, ptype, key, policy_id, source_type)
+    _LOADED_SOURCES[id(policy)] = (policy, src)
+    return src
+
+
 def _org_policies(estate: Estate) -> dict[str, tuple[PolicyType, Policy]]:
+    """The organization's SCPs and RCPs by name, once per loaded estate."""
+    hit = _ORG_POLICIES.get(id(estate))
+    if hit is not None and hit[0] is estate:
+        return hit[1]
+    if len(_ORG_POLICIES) > 16:
+        _ORG_POLICIES.clear()
     out: dict[str, tuple[PolicyType, Policy]] = {}
+    _ORG_POLICIES[id(estate)] = (estate, out)
     for a in estate.accounts:
         if a.org is None:
             continue

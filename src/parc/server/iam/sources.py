@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from parc.core.authz import PolicyCompileError
 from parc.core.policy.model import Policy, PolicyType
@@ -63,8 +64,12 @@ def _span(text: str, line: int, column: int) -> tuple[tuple[int, int], tuple[int
     return (line, column), (end_line, end_col)
 
 
+@lru_cache(maxsize=2048)
 def parse_source(text: str, ptype: PolicyType, key: str, policy_id: str, source_type: str) -> Source:
-    """A policy the caller sent: a grammar error is AWS's MalformedPolicyDocument (400), naming the parameter."""
+    """A policy the caller sent: a grammar error is AWS's MalformedPolicyDocument (400), naming the parameter.
+
+    Cached by its text: scripts send the same policies again and again, and a parsed policy is immutable (its
+    statement spans are computed once and are the same for every reader)."""
     try:
         policy = parse_policy_strict(text, ptype, key)
     except PolicyParseError as exc:
