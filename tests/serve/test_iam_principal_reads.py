@@ -76,7 +76,7 @@ def test_matched_statements_point_into_the_served_documents(iam: Any) -> None:
                                      "Policy"]["DefaultVersionId"])["PolicyVersion"]["Document"]
     text = json.dumps(doc, indent=4)  # boto3 decodes the document; the server served json.dumps(indent=4)
     lines = text.split("\n")
-    assert lines[m["StartPosition"]["Line"] - 1][m["StartPosition"]["Column"] - 1] == "{"
+    assert lines[m["StartPosition"]["Line"] - 1][m["StartPosition"]["Column"] - 2] == "{"  # just past the brace
     assert lines[m["EndPosition"]["Line"] - 1][m["EndPosition"]["Column"] - 2] == "}"
     # alice's boundary and the organization's SCPs are reported; the SCP that denies is the matched statement.
     assert get["PermissionsBoundaryDecisionDetail"] == {"AllowedByPermissionsBoundary": True}

@@ -62,11 +62,11 @@ def test_matched_statements_name_the_input_and_its_positions() -> None:
     [result] = out["EvaluationResults"]
     [m] = result["MatchedStatements"]
     assert m["SourcePolicyId"] == "PolicyInputList.1"
-    assert m["SourcePolicyType"] == "none"
-    # The "Read" statement: its { on line 4, column 5; its } on line 12, so the end is column 6 of line 12.
+    assert "SourcePolicyType" not in m  # as in the AWS CLI reference's example for PolicyInputList.1
+    # The "Read" statement: its { on line 4, column 5; its } on line 12, column 5. AWS counts just past each.
     lines = IDENTITY.split("\n")
     assert lines[3][4] == "{" and lines[11][4] == "}"
-    assert m["StartPosition"] == {"Line": 4, "Column": 5}
+    assert m["StartPosition"] == {"Line": 4, "Column": 6}
     assert m["EndPosition"] == {"Line": 12, "Column": 6}
     assert result["EvalResourceName"] == "*"
     assert "EvalDecisionDetails" not in result  # absent for "*" (API_EvaluationResult)
@@ -91,6 +91,27 @@ def test_missing_context_values_are_listed() -> None:
     assert set(result["MissingContextValues"]) == {"aws:SecureTransport", "aws:SourceVpc"}
 
 
+def test_the_aws_cli_reference_example() -> None:
+    """https://docs.aws.amazon.com/cli/latest/reference/iam/simulate-custom-policy.html, first example: the same
+    policy, action and context give the same answer, positions included."""
+    policy = ('{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:*","Resource":"*",'
+              '"Condition":{"DateGreaterThan":{"aws:CurrentTime":"2018-08-16T12:00:00Z"}}}}')
+    for when, expected in (("2019-04-25T11:00:00Z", "allowed"), ("2014-04-25T11:00:00Z", "implicitDeny")):
+        out = simulate(PolicyInputList=[policy], ActionNames=["dynamodb:CreateBackup"],
+                       ContextEntries=[{"ContextKeyName": "aws:CurrentTime", "ContextKeyValues": [when],
+                                        "ContextKeyType": "date"}])
+        [r] = out["EvaluationResults"]
+        assert (r["EvalActionName"], r["EvalResourceName"], r["EvalDecision"]) == ("dynamodb:CreateBackup", "*",
+                                                                                  expected)
+        assert r["MissingContextValues"] == []
+        if expected == "allowed":
+            assert r["MatchedStatements"] == [{"SourcePolicyId": "PolicyInputList.1",
+                                               "StartPosition": {"Line": 1, "Column": 38},
+                                               "EndPosition": {"Line": 1, "Column": 167}}]
+        else:
+            assert r["MatchedStatements"] == []
+
+
 def test_second_policy_is_policy_input_list_2() -> None:
     other = json.dumps({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sqs:*",
                                                                 "Resource": "*"}})
@@ -98,7 +119,7 @@ def test_second_policy_is_policy_input_list_2() -> None:
     [m] = out["EvaluationResults"][0]["MatchedStatements"]
     assert m["SourcePolicyId"] == "PolicyInputList.2"
     start = other.index('{"Effect"')  # 0-based offset of the statement's {; its } is the text's last but one
-    assert m["StartPosition"] == {"Line": 1, "Column": start + 1}
+    assert m["StartPosition"] == {"Line": 1, "Column": start + 2}
     assert m["EndPosition"] == {"Line": 1, "Column": len(other)}
 
 
@@ -117,7 +138,8 @@ def test_resource_policy_cross_account_and_eval_decision_details() -> None:
     assert delete["EvalDecision"] == "implicitDeny" == library("sqs:DeleteQueue", queue, {}, identity_policies=[
         json.loads(ident)], resource_policy=json.loads(rp))
     assert send["EvalDecisionDetails"] == {"identity": "allowed", "resource": "allowed"}
-    assert {m["SourcePolicyType"] for m in send["MatchedStatements"]} == {"none", "resource"}
+    assert [m.get("SourcePolicyType") for m in send["MatchedStatements"]] == [None, "resource"]
+    assert [m["SourcePolicyId"] for m in send["MatchedStatements"]] == ["PolicyInputList.1", "ResourcePolicy"]
     assert send["ResourceSpecificResults"][0]["EvalResourceDecision"] == "allowed"
 
 

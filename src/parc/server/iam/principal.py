@@ -197,7 +197,7 @@ def gathered(estate: Estate, account: Account, entity: User | Group | Role) -> G
             kind = "aws-managed" if mp.is_aws_managed else "user-managed"
             boundary = snapshot_source(mp.policy, PolicyType.BOUNDARY, names.key(mp.name), mp.name, kind)
         else:  # named by the export but not held: allows nothing (parc's rule for an unreadable boundary)
-            boundary = Source(NOTHING.name or "", boundary_arn, "none", "", NOTHING, [None])
+            boundary = Source(NOTHING.name or "", boundary_arn, "", "", NOTHING, [None])
     if len(_GATHERED) > 4096:
         _GATHERED.clear()
     found = _GATHERED[(id(estate), entity.arn)] = Gathered(estate, labeled, boundary, base)
@@ -215,7 +215,7 @@ def simulate_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> 
     rules = params.get("PolicyExclusionList") or []
     _check_exclusions(rules)
     kept = [x.source for x in labeled if not _excluded(x, rules)]
-    extra = [parse_source(t, PolicyType.IDENTITY, f"PolicyInputList.{i}", f"PolicyInputList.{i}", "none")
+    extra = [parse_source(t, PolicyType.IDENTITY, f"PolicyInputList.{i}", f"PolicyInputList.{i}", "")
              for i, t in enumerate(params.get("PolicyInputList") or [], 1)]
     boundary = boundary_source(params.get("PermissionsBoundaryPolicyInputList"))
     if boundary is None and not any(r.get("PolicyType") == "permission-boundary" for r in rules):
@@ -263,7 +263,7 @@ def simulate_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> 
                 return sources[key]
         found_org = org_names.get(key)
         if found_org is not None:
-            sources[key] = _loaded_source(found_org[1], found_org[0], key, key, "none")
+            sources[key] = _loaded_source(found_org[1], found_org[0], key, key, "")
             return sources[key]
         return None
 

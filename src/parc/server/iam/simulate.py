@@ -173,8 +173,12 @@ def matched_statements(d: Decision, sources: Callable[[str], Source | None]) -> 
     out: list[dict[str, Any]] = []
     for ref in d.deciding:
         src = sources(ref.policy_name or "")
-        item: dict[str, Any] = {"SourcePolicyId": src.policy_id if src else (ref.policy_name or ""),
-                                "SourcePolicyType": src.source_type if src else "none"}
+        item: dict[str, Any] = {"SourcePolicyId": src.policy_id if src else (ref.policy_name or "")}
+        if src is not None and src.source_type:
+            # Given for a principal's own policies and a resource policy; left out for the policies the call sent
+            # (the AWS CLI reference's example shows none for PolicyInputList.1) and for SCPs, which the
+            # documented types (user, group, role, aws-managed, user-managed, resource) do not name.
+            item["SourcePolicyType"] = src.source_type
         span = src.span(ref.statement_index) if src else None
         if span is not None:
             (sl, sc), (el, ec) = span
@@ -226,7 +230,7 @@ def check_caller(caller: str | None) -> None:
 def custom_sources(params: Mapping[str, Any]) -> tuple[list[Source], Source | None, Source | None,
                                                         list[list[Source]]]:
     """The policies of a SimulateCustomPolicy call, parsed and named as AWS names them."""
-    ident = [parse_source(t, PolicyType.IDENTITY, f"PolicyInputList.{i}", f"PolicyInputList.{i}", "none")
+    ident = [parse_source(t, PolicyType.IDENTITY, f"PolicyInputList.{i}", f"PolicyInputList.{i}", "")
              for i, t in enumerate(params["PolicyInputList"], 1)]
     boundary = boundary_source(params.get("PermissionsBoundaryPolicyInputList"))
     rp_text = params.get("ResourcePolicy")
@@ -239,7 +243,7 @@ def custom_sources(params: Mapping[str, Any]) -> tuple[list[Source], Source | No
             raise invalid_input(f"OrderedOrganizationPolicyInputList.member.{i}: a level needs at least one SCP "
                                 "(AWS attaches FullAWSAccess where none is chosen).")
         name = f"OrderedOrganizationPolicyInputList.{i}.ServiceControlPolicyInputList"
-        levels.append([parse_source(t, PolicyType.SCP, f"{name}.{j}", f"{name}.{j}", "none")
+        levels.append([parse_source(t, PolicyType.SCP, f"{name}.{j}", f"{name}.{j}", "")
                        for j, t in enumerate(docs, 1)])
     return ident, boundary, resource, levels
 
@@ -251,7 +255,7 @@ def boundary_source(docs: Sequence[str] | None) -> Source | None:
         raise invalid_input("PermissionsBoundaryPolicyInputList: an entity has one permissions boundary; give one "
                             "policy (merge the statements of several into it).")
     key = "PermissionsBoundaryPolicyInputList.1"
-    return parse_source(docs[0], PolicyType.BOUNDARY, key, key, "none")
+    return parse_source(docs[0], PolicyType.BOUNDARY, key, key, "")
 
 
 def simulate_custom(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 positions are counted in.
 
 AWS's ``MatchedStatements`` name a policy (``SourcePolicyId``: ``PolicyInputList.1`` for the first custom policy,
-the policy's name for a principal's own) and give the first and last character of the statement in the document as
-the caller sent it. A policy that comes from a loaded snapshot has no "sent" text, so its text is the one
+the policy's name for a principal's own) and give where the statement starts and ends in the document as the
+caller sent it. A policy that comes from a loaded snapshot has no "sent" text, so its text is the one
 ``GetPolicyVersion`` / ``GetRolePolicy`` answer for it (:func:`document_text`): a script that fetches the document
 and counts lines finds the statement where the simulator says it is.
 https://docs.aws.amazon.com/IAM/latest/APIReference/API_Statement.html
 https://docs.aws.amazon.com/IAM/latest/APIReference/API_Position.html
+https://docs.aws.amazon.com/cli/latest/reference/iam/simulate-custom-policy.html (the example's positions)
 """
 
 from __future__ import annotations
@@ -37,13 +38,13 @@ class Source:
     key: str
     policy_id: str
     source_type: str
-    """user | group | role | aws-managed | user-managed | resource | none (AWS's PolicySourceType)."""
+    """user | group | role | aws-managed | user-managed | resource (AWS's PolicySourceType), or "" to leave out."""
     text: str
     policy: Policy
     _spans: list[tuple[tuple[int, int], tuple[int, int]] | None] | None = field(default=None, repr=False)
 
     def span(self, statement_index: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
-        """(line, column) of the statement's first character and of the character after its last, 1-based."""
+        """(line, column) just past the statement's opening brace and just past its closing brace, 1-based."""
         if self._spans is None:
             self._spans = [_span(self.text, st.pos.line, st.pos.column) if st.pos else None
                            for st in self.policy.statements]
@@ -61,7 +62,10 @@ def _span(text: str, line: int, column: int) -> tuple[tuple[int, int], tuple[int
         return None
     end_line = text.count("\n", 0, end) + 1
     end_col = end - (text.rfind("\n", 0, end) + 1) + 1
-    return (line, column), (end_line, end_col)
+    # AWS counts both ends just past the brace, 1-based: the AWS CLI reference's example policy
+    # {"Version":"2012-10-17","Statement":{...}} (167 characters, the statement's { at character 37, its } at 166)
+    # is reported as StartPosition (1, 38) and EndPosition (1, 167).
+    return (line, column + 1), (end_line, end_col)
 
 
 @lru_cache(maxsize=2048)
