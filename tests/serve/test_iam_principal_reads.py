@@ -195,3 +195,73 @@ def test_read_errors(iam: Any) -> None:
     with pytest.raises(ClientError) as err:
         iam.create_user(UserName="x")
     assert err.value.response["Error"]["Code"] == "InvalidAction"
+
+
+@pytest.mark.serve_accounts(ORG)
+def test_cross_account_assume_role_uses_the_snapshot_trust_policy(iam: Any) -> None:
+    """parc answers with both sides of a cross-account request: the caller's policies and the role's trust policy
+    in the snapshot (AWS's simulator takes only a ResourcePolicy the call sends)."""
+    e = org_estate()
+    ev = Evaluator(e, rcp_services=rcp_supported_services())
+    ci = "arn:aws:iam::111122223333:user/automation/ci-deployer"
+    role = "arn:aws:iam::444455556666:role/Deployer"
+    out = iam.simulate_principal_policy(PolicySourceArn=ci, ActionNames=["sts:AssumeRole"], ResourceArns=[role])
+    [r] = out["EvaluationResults"]
+    lib = ev.decide(resolve(e, ci), "sts:AssumeRole", role)
+    assert r["EvalDecision"] == DECISIONS[lib.decision] == "allowed"
+    assert [(m["SourcePolicyId"], m["SourcePolicyType"]) for m in r["MatchedStatements"]] == [
+        ("CIDeployerPolicy", "user-managed"), (role, "resource")]
+    # cross-account: a summary per policy type (parc's names for them)
+    assert r["EvalDecisionDetails"]["identity"] == r["EvalDecisionDetails"]["resource"] == "allowed"
+    # Without the trust policy's grant, the same request is denied: another caller of the same account.
+    other = iam.simulate_principal_policy(PolicySourceArn="arn:aws:iam::111122223333:user/auditor",
+                                          ActionNames=["sts:AssumeRole"], ResourceArns=[role])
+    assert other["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
+
+
+@pytest.mark.serve_accounts(ORG)
+def test_caller_arn_takes_the_source_policies(iam: Any) -> None:
+    per_user = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::team-bucket/${aws:username}/*"}]})
+    for caller, key, expected in (("arn:aws:iam::444455556666:user/bob", "bob", "allowed"),
+                                  ("arn:aws:iam::444455556666:user/bob", "alice", "implicitDeny")):
+        out = iam.simulate_principal_policy(PolicySourceArn="arn:aws:iam::444455556666:role/app-runtime",
+                                            CallerArn=caller, PolicyInputList=[per_user],
+                                            ActionNames=["s3:GetObject"],
+                                            ResourceArns=[f"arn:aws:s3:::team-bucket/{key}/x"],
+                                            PolicyExclusionList=[{"PolicyType": "user-managed"}])
+        assert out["EvaluationResults"][0]["EvalDecision"] == expected, (caller, key)
+
+
+@pytest.mark.serve_accounts(ORG)
+def test_group_source_and_inline_exclusion(iam: Any) -> None:
+    group = iam.simulate_principal_policy(PolicySourceArn="arn:aws:iam::444455556666:group/Developers",
+                                          ActionNames=["ec2:RunInstances"])
+    [r] = group["EvaluationResults"]
+    assert r["EvalDecision"] == "allowed"
+    assert {m["SourcePolicyType"] for m in r["MatchedStatements"]} == {"aws-managed"}
+    ci = "arn:aws:iam::111122223333:user/automation/ci-deployer"
+    bucket = "arn:aws:s3:::mgmt-build-artifacts/app.zip"
+    kept = iam.simulate_principal_policy(PolicySourceArn=ci, ActionNames=["s3:GetObject"], ResourceArns=[bucket])
+    assert "ReadArtifacts" in [m["SourcePolicyId"] for m in kept["EvaluationResults"][0]["MatchedStatements"]]
+    assert kept["EvaluationResults"][0]["MatchedStatements"][0].get("SourcePolicyType") in ("user", "user-managed")
+    dropped = iam.simulate_principal_policy(
+        PolicySourceArn=ci, ActionNames=["s3:GetObject"], ResourceArns=[bucket],
+        PolicyExclusionList=[{"InlinePolicyIdentifier": {"PolicyName": "ReadArtifacts", "AttachmentType": "user",
+                                                         "AttachmentName": "ci-*"}}])
+    ids = [m["SourcePolicyId"] for m in dropped["EvaluationResults"][0]["MatchedStatements"]]
+    assert "ReadArtifacts" not in ids
+
+
+@pytest.mark.serve_accounts(ORG)
+def test_scp_exclusion_removes_the_organization(iam: Any) -> None:
+    intern = "arn:aws:iam::777788889999:user/intern"
+    with_scps = iam.simulate_principal_policy(PolicySourceArn=intern, ActionNames=["s3:GetObject"])
+    [r] = with_scps["EvaluationResults"]
+    assert r["EvalDecision"] == "explicitDeny"
+    assert r["OrganizationsDecisionDetail"] == {"AllowedByOrganizations": False}
+    without = iam.simulate_principal_policy(PolicySourceArn=intern, ActionNames=["s3:GetObject"],
+                                            PolicyExclusionList=[{"PolicyType": "scp"}])
+    [w] = without["EvaluationResults"]
+    assert "OrganizationsDecisionDetail" not in w
+    assert all(m["SourcePolicyId"] != "SandboxRegions" for m in w["MatchedStatements"])
