@@ -265,3 +265,20 @@ def test_scp_exclusion_removes_the_organization(iam: Any) -> None:
     [w] = without["EvaluationResults"]
     assert "OrganizationsDecisionDetail" not in w
     assert all(m["SourcePolicyId"] != "SandboxRegions" for m in w["MatchedStatements"])
+
+
+@pytest.mark.serve_accounts(ORG)
+def test_context_keys_for_principal_policy(iam: Any) -> None:
+    """https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForPrincipalPolicy.html"""
+    oncall = "arn:aws:iam::777788889999:user/ops-oncall"
+    out = iam.get_context_keys_for_principal_policy(PolicySourceArn=oncall)
+    assert out["ContextKeyNames"] == ["aws:MultiFactorAuthPresent"]
+    condition = {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}
+    extra = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                                                                "Condition": condition}]})
+    out = iam.get_context_keys_for_principal_policy(PolicySourceArn=oncall, PolicyInputList=[extra])
+    assert out["ContextKeyNames"] == ["aws:MultiFactorAuthPresent", "aws:SourceIp"]
+    assert iam.get_context_keys_for_principal_policy(
+        PolicySourceArn="arn:aws:iam::444455556666:user/alice")["ContextKeyNames"] == []
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_context_keys_for_principal_policy(PolicySourceArn="arn:aws:iam::444455556666:user/nobody")

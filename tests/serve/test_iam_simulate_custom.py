@@ -307,3 +307,13 @@ def test_bad_requests_get_aws_errors(params: dict[str, Any], code: str, status: 
     out = simulate(**params)
     assert (out["_status"], error_code(out)) == (status, code)
     assert out["Error"]["Type"] == "Sender"
+
+
+def test_context_keys_for_custom_policy() -> None:
+    """https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForCustomPolicy.html"""
+    out = call("GetContextKeysForCustomPolicy", {"PolicyInputList": [IDENTITY, json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {
+            "StringEquals": {"AWS:SourceVpc": "vpc-2", "s3:prefix": "home/"}}}]})]})
+    assert out["ContextKeyNames"] == ["aws:SecureTransport", "aws:SourceVpc", "s3:prefix"]
+    bad = call("GetContextKeysForCustomPolicy", {"PolicyInputList": ["{"]})
+    assert (bad["_status"], error_code(bad)) == (400, "InvalidInput")

@@ -32,11 +32,13 @@ Handler = Callable[[Mapping[str, Any], Sequence["Estate"]], Mapping[str, Any]]
 
 def operations() -> dict[str, Handler]:
     """The operations served, by Action name."""
-    from parc.server.iam import principal, reads, simulate
+    from parc.server.iam import context_keys, principal, reads, simulate
 
     ops: dict[str, Handler] = {
         "SimulateCustomPolicy": lambda params, _estates: simulate.simulate_custom(params),
         "SimulatePrincipalPolicy": principal.simulate_principal,
+        "GetContextKeysForCustomPolicy": context_keys.context_keys_custom,
+        "GetContextKeysForPrincipalPolicy": context_keys.context_keys_principal,
     }
     ops.update(reads.OPERATIONS)
     return ops

@@ -87,7 +87,7 @@ def _group_policies(names: _Named, account: Account, g: Group) -> list[Labeled]:
     return _inline(names, g.inline, "group", g.name) + _attached(names, account, g.attached)
 
 
-def _find(estates: Sequence[Estate], arn: str) -> tuple[Estate, Account, User | Group | Role]:
+def find_entity(estates: Sequence[Estate], arn: str) -> tuple[Estate, Account, User | Group | Role]:
     m = ENTITY_ARN.match(arn)
     if m is None:
         raise invalid_input(f"Invalid PolicySourceArn {arn!r}: expected the ARN of an IAM user, group or role.")
@@ -209,7 +209,7 @@ def simulate_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> 
     source_arn: str = params["PolicySourceArn"]
     caller: str | None = params.get("CallerArn")
     check_caller(caller)
-    estate, account, entity = _find(estates, source_arn)
+    estate, account, entity = find_entity(estates, source_arn)
     own = gathered(estate, account, entity)
     labeled, base = own.labeled, own.base
     rules = params.get("PolicyExclusionList") or []
