@@ -253,18 +253,16 @@ def simulate_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> 
     org_names = _org_policies(estate)
     sides: dict[str, ResourceSide] = {}
 
-    def source_of(key: str) -> Source | None:
+    def source_of(key: str, resource_arn: str) -> Source | None:
         hit = sources.get(key)
         if hit is not None:
             return hit
-        for side in sides.values():
-            if side.policy is not None and side.policy.name == key:
-                sources[key] = _loaded_source(side.policy, PolicyType.RESOURCE, key, side.name or key, "resource")
-                return sources[key]
+        side = sides.get(resource_arn)  # the resource's own policy (two roles' trust policies may share a name)
+        if side is not None and side.policy is not None and side.policy.name == key:
+            return _loaded_source(side.policy, PolicyType.RESOURCE, key, side.name or key, "resource")
         found_org = org_names.get(key)
         if found_org is not None:
-            sources[key] = _loaded_source(found_org[1], found_org[0], key, key, "")
-            return sources[key]
+            return _loaded_source(found_org[1], found_org[0], key, key, "")
         return None
 
     def decide(action: str, resource_arn: str) -> tuple[Decision, Request]:

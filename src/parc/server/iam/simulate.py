@@ -90,7 +90,8 @@ Decide = Callable[[str, str], tuple[Decision, Request]]
 class Outcome:
     """What the results need to know of the policies: their sources by engine name, and which layers were set."""
 
-    sources: Callable[[str], Source | None]
+    sources: Callable[[str, str], Source | None]
+    """(the policy name a statement reference carries, the resource decided) -> its source."""
     boundary: bool
     organizations: bool
 
@@ -153,7 +154,7 @@ def _unit(action: str, resources: list[str], asked: Asked, decide: Decide, outco
 
 def _result_for(resource: str, d: Decision, req: Request, outcome: Outcome) -> dict[str, Any]:
     """The parts an EvaluationResult and a ResourceSpecificResult share."""
-    out: dict[str, Any] = {"MatchedStatements": matched_statements(d, outcome.sources),
+    out: dict[str, Any] = {"MatchedStatements": matched_statements(d, lambda key: outcome.sources(key, resource)),
                            "MissingContextValues": list(d.missing_context_keys)}
     by_type = d.by_policy_type
     scp_denied = outcome.organizations and by_type.get("scp") != ALLOW
@@ -290,4 +291,4 @@ def simulate_custom(params: Mapping[str, Any]) -> dict[str, Any]:
         except PolicyCompileError as exc:
             raise compile_error(exc, sources) from None
 
-    return run(asked, decide, Outcome(sources.get, boundary is not None, bool(levels)))
+    return run(asked, decide, Outcome(lambda key, _resource: sources.get(key), boundary is not None, bool(levels)))
