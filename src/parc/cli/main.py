@@ -46,7 +46,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from parc.cli import account, audit, collect, net, reason, simulate, validate
+    from parc.cli import account, audit, collect, net, reason, serve, simulate, validate
 
     cli.add_command(validate.command)
     cli.add_command(simulate.simulate_command)
@@ -54,6 +54,7 @@ def _register() -> None:
     cli.add_command(net.command)
     cli.add_command(audit.command)
     cli.add_command(collect.command)
+    cli.add_command(serve.command)
     for command in account.commands:
         cli.add_command(command)
     for command in reason.commands:

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -109,10 +109,12 @@ class Server:
             raise ApiError(404, "UnknownOperationException",
                            f"no operation at {request.method} {request.url.path} (parc serve answers Access "
                            "Analyzer's policy checks and IAM's Query API; GET /health)")
+        except ClientDisconnect:  # the caller left mid-body: nobody to answer, nothing went wrong here
+            return Response(b"", status_code=400, headers={REQUEST_ID_HEADER: rid})
         except ApiError as err:
             if iam:
                 return iam_fallback(err.status, _iam_code(err), err.message, rid)
-            return json_error(err.status, err.code, err.message, rid)
+            return json_error(err.status, err.code, err.message, rid, err.extra)
         except Exception as exc:  # a bug: answer AWS's 500 shape, log the traceback, keep serving
             self._log_crash(request, exc)
             message = f"internal error in parc ({type(exc).__name__}); request id {rid}"

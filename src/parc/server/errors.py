@@ -20,19 +20,26 @@ IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 class ApiError(Exception):
     """An error to answer with: HTTP status, AWS's error code, a message for the user."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, extra: dict[str, object] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.extra = extra or {}
 
 
-def validation(message: str) -> ApiError:
-    return ApiError(400, "ValidationException", message)
+def validation(message: str, reason: str = "fieldValidationFailed", field: str | None = None) -> ApiError:
+    """Access Analyzer's ValidationException (400): ``reason`` is one of its ValidationExceptionReason values
+    (unknownOperation, cannotParse, fieldValidationFailed, other, notSupported); ``field`` fills ``fieldList``."""
+    extra: dict[str, object] = {"reason": reason}
+    if field is not None:
+        extra["fieldList"] = [{"name": field, "message": message}]
+    return ApiError(400, "ValidationException", message, extra)
 
 
-def json_error(status: int, code: str, message: str, request_id: str) -> Response:
-    body = json.dumps({"message": message}).encode()
+def json_error(status: int, code: str, message: str, request_id: str,
+               extra: dict[str, object] | None = None) -> Response:
+    body = json.dumps({**(extra or {}), "message": message}).encode()
     return Response(body, status_code=status, media_type="application/json",
                     headers={"x-amzn-ErrorType": code, REQUEST_ID: request_id})
 
