@@ -100,3 +100,63 @@ def test_mutated_valid_requests(changes: list[str], data: st.DataObject) -> None
         if not pairs:
             break
     check(urlencode(pairs).encode(), "SimulateCustomPolicy")
+
+
+POLICIES = [
+    {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}]},
+    {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*",
+         "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+        {"Effect": "Deny", "Action": "sqs:Delete*", "NotResource": "arn:aws:sqs:*:111122223333:keep-*"}]},
+]
+RESOURCE_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sqs:*", "Resource": "*"}]}
+CALLERS = ["arn:aws:iam::111122223333:user/alice", "arn:aws:iam::444455556666:user/bob"]
+SIM_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "sqs:SendMessage", "sqs:DeleteQueue",
+               "iam:CreateUser", "ec2:RunInstances"]
+SIM_RESOURCES = ["*", "arn:aws:s3:::b/alice/k", "arn:aws:s3:::b/bob/k", "arn:aws:sqs:us-east-1:111122223333:keep-1",
+                 "arn:aws:sqs:us-east-1:111122223333:drop-1", "arn:aws:sqs:us-east-1:444455556666:q"]
+CONTEXTS = st.fixed_dictionaries({}, optional={
+    "aws:SecureTransport": st.sampled_from(["true", "false"]), "aws:SourceIp": st.sampled_from(["10.1.1.1",
+                                                                                                 "192.0.2.1"])})
+
+
+@fuzz
+@given(st.lists(st.sampled_from(range(len(POLICIES))), min_size=1, max_size=2, unique=True),
+       st.lists(st.sampled_from(SIM_ACTIONS), min_size=1, max_size=3, unique=True),
+       st.lists(st.sampled_from(SIM_RESOURCES), min_size=1, max_size=3, unique=True),
+       st.sampled_from(CALLERS), st.booleans(), CONTEXTS)
+def test_simulator_decisions_are_the_library_decisions(picked: list[int], actions: list[str], resources: list[str],
+                                                        caller: str, with_rp: bool, context: dict[str, str]) -> None:
+    """Every EvalDecision of SimulateCustomPolicy is parc.authorize's decision for the same request."""
+    import parc
+
+    params: dict[str, object] = {
+        "PolicyInputList": [json.dumps(POLICIES[i]) for i in picked], "ActionNames": actions,
+        "ResourceArns": resources, "CallerArn": caller,
+        "ContextEntries": [{"ContextKeyName": k, "ContextKeyValues": [v],
+                            "ContextKeyType": "boolean" if k.endswith("Transport") else "ip"}
+                           for k, v in context.items()]}
+    if with_rp:
+        params["ResourcePolicy"] = json.dumps(RESOURCE_POLICY)
+    model = MODEL.operation_model("SimulateCustomPolicy")
+    from botocore.serialize import create_serializer
+
+    body = urlencode(create_serializer("query").serialize_to_request(params, model)["body"]).encode()
+    r = handle_query(body, [])
+    assert r.status == 200, r.body
+    out = PARSER.parse({"status_code": 200, "headers": {}, "body": r.body}, model.output_shape)
+    names = {"allowed": "Allow", "explicitDeny": "ExplicitDeny", "implicitDeny": "ImplicitDeny"}
+    got = [(x["EvalActionName"], x["EvalResourceName"], names[x["EvalDecision"]]) for x in out["EvaluationResults"]]
+    expected = []
+    for a in actions:
+        for res in resources:
+            req: dict[str, object] = {"principal": caller, "action": a, "resource": res, "context": context,
+                                      "identity_policies": [POLICIES[i] for i in picked]}
+            if with_rp:
+                req["resource_policy"] = RESOURCE_POLICY
+            expected.append((a, res, parc.authorize(req).decision))
+    assert got == expected
