@@ -282,3 +282,22 @@ def test_context_keys_for_principal_policy(iam: Any) -> None:
         PolicySourceArn="arn:aws:iam::444455556666:user/alice")["ContextKeyNames"] == []
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.get_context_keys_for_principal_policy(PolicySourceArn="arn:aws:iam::444455556666:user/nobody")
+
+
+def test_a_reloaded_snapshot_replaces_the_cached_one() -> None:
+    """The server swaps its estates on --reload-on-change: answers come from the new one, and the caches built for
+    the old one are dropped (they would keep it alive)."""
+    from iamfix import call
+
+    from parc.server.iam import principal
+
+    first, second = load_snapshot(ROOT / ORG), load_snapshot(ROOT / ORG)
+    params = {"PolicySourceArn": "arn:aws:iam::444455556666:user/alice", "ActionNames": ["s3:GetObject"]}
+    a = call("SimulatePrincipalPolicy", params, [first])
+    assert [id(e) for e in principal._SERVED] == [id(first)]
+    assert any(e is first for e, _ in principal._EVALUATORS.values())
+    b = call("SimulatePrincipalPolicy", params, [second])
+    assert a["EvaluationResults"] == b["EvaluationResults"]
+    assert [id(e) for e in principal._SERVED] == [id(second)]
+    assert all(e is second for e, _ in principal._EVALUATORS.values())
+    assert all(g.estate is second for g in principal._GATHERED.values())

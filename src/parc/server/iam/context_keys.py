@@ -14,7 +14,7 @@ from typing import Any
 
 from parc.core.account.model import Estate
 from parc.core.policy.model import Policy, PolicyType
-from parc.server.iam.principal import find_entity, gathered
+from parc.server.iam.principal import find_entity, gathered, serving
 from parc.server.iam.protocol import QueryError, invalid_input
 from parc.server.iam.sources import parse_source
 
@@ -44,6 +44,7 @@ def context_keys_custom(params: Mapping[str, Any], _estates: Sequence[Estate]) -
 
 
 def context_keys_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> dict[str, Any]:
+    serving(estates)
     estate, account, entity = find_entity(estates, params["PolicySourceArn"])
     own = gathered(estate, account, entity)
     policies = [x.source.policy for x in own.labeled]

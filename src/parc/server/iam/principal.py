@@ -109,6 +109,18 @@ def find_entity(estates: Sequence[Estate], arn: str) -> tuple[Estate, Account, U
 
 
 _EVALUATORS: dict[int, tuple[Estate, Evaluator]] = {}
+_SERVED: list[Estate] = []
+"""The estates the caches below were built for: another set (the server reloaded its snapshots) empties them,
+so that an old snapshot is not kept alive by them."""
+
+
+def serving(estates: Sequence[Estate]) -> None:
+    """Empty the per-estate caches when the served estates are not the ones they were built for."""
+    if len(estates) == len(_SERVED) and all(a is b for a, b in zip(estates, _SERVED, strict=True)):
+        return
+    for cache in (_EVALUATORS, _GATHERED, _ORG_POLICIES, _LOADED_SOURCES):
+        cache.clear()
+    _SERVED[:] = list(estates)
 
 
 def evaluator_for(estate: Estate) -> Evaluator:
@@ -209,6 +221,7 @@ def simulate_principal(params: Mapping[str, Any], estates: Sequence[Estate]) -> 
     source_arn: str = params["PolicySourceArn"]
     caller: str | None = params.get("CallerArn")
     check_caller(caller)
+    serving(estates)
     estate, account, entity = find_entity(estates, source_arn)
     own = gathered(estate, account, entity)
     labeled, base = own.labeled, own.base
