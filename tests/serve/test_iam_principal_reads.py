@@ -301,3 +301,18 @@ def test_a_reloaded_snapshot_replaces_the_cached_one() -> None:
     assert [id(e) for e in principal._SERVED] == [id(second)]
     assert all(e is second for e, _ in principal._EVALUATORS.values())
     assert all(g.estate is second for g in principal._GATHERED.values())
+
+
+def test_instance_profiles_and_policy_usage() -> None:
+    """ListInstanceProfiles from the roles' profiles; ListPolicies' PolicyUsageFilter and GetPolicy's counts."""
+    from iamfix import call
+
+    e = [org_estate()]
+    [profile] = call("ListInstanceProfiles", {}, e)["InstanceProfiles"]
+    assert profile["InstanceProfileName"] == "ops-admin"
+    assert [r["RoleName"] for r in profile["Roles"]] == ["ops-admin"]
+    boundaries = call("ListPolicies", {"PolicyUsageFilter": "PermissionsBoundary"}, e)["Policies"]
+    assert [p["PolicyName"] for p in boundaries] == ["DeveloperBoundary"]
+    got = call("GetPolicy", {"PolicyArn": "arn:aws:iam::444455556666:policy/DeveloperBoundary"}, e)["Policy"]
+    assert (got["AttachmentCount"], got["PermissionsBoundaryUsageCount"]) == (0, 1)
+    assert "CreateDate" not in got  # the snapshot model keeps no dates: left out, never made up
