@@ -61,7 +61,10 @@ def test_reload_swaps_state_without_dropping_requests(tmp_path: Path) -> None:
     worker.start()
     try:
         assert _health(server.url)["accounts"] == ["111122223333"]
-        shutil.copytree(ROOT / "examples/org/444455556666", snap / "444455556666")
+        # Copied beside the snapshot and renamed into it: a new account appears whole, as a deploy would publish it
+        # (a copy in progress is a different question, answered by the half-written export below).
+        shutil.copytree(ROOT / "examples/org/444455556666", tmp_path / "staging")
+        (tmp_path / "staging").rename(snap / "444455556666")
         data = _wait(server.url, lambda d: len(d["accounts"]) == 2)
         assert data["accounts"] == ["111122223333", "444455556666"] and data["generation"] >= 1
         assert "last_reload_error" not in data

@@ -38,9 +38,19 @@ class AccessLog:
         state = scope.setdefault("state", {})
         state[REQUEST_ID] = request_id
         status = 0
+        logged = False
+
+        def log_once() -> None:
+            nonlocal logged
+            if self.enabled and not logged:
+                logged = True
+                self._log(scope, state, status, start, str(state.get(REQUEST_ID, request_id)))
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Logged before the last byte goes out: a client that reads the log after its answer finds the line.
+                log_once()
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-amzn-requestid"]
@@ -52,8 +62,7 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            if self.enabled:
-                self._log(scope, state, status, start, str(state.get(REQUEST_ID, request_id)))
+            log_once()  # an answer that never finished (the client left, the app failed) is logged too
 
     def _log(self, scope: Scope, state: MutableMapping[str, Any], status: int, start: float,
              request_id: str) -> None:

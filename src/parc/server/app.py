@@ -8,7 +8,6 @@ their ``Action`` field, which the IAM package reads. The engine's calls are CPU-
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sys
@@ -51,10 +50,6 @@ def _is_iam(request: Request) -> bool:
     return request.url.path == "/" and "json" not in ctype
 
 
-def _iam_available() -> bool:
-    return importlib.util.find_spec("parc.server.iam") is not None
-
-
 class Server:
     """The request handlers, over a :class:`StateHolder` (read once per request)."""
 
@@ -80,7 +75,7 @@ class Server:
             "accounts": sorted({a.account_id for s in state.snapshots for a in s.estate.accounts}),
             "generation": state.generation,
             "loaded_at": datetime.fromtimestamp(state.loaded_at, UTC).isoformat(timespec="seconds"),
-            "iam": "served" if _iam_available() else "not available in this build",
+            "iam": "served",
         }
         if self.holder.last_reload_error:
             body["last_reload_error"] = self.holder.last_reload_error
@@ -130,9 +125,7 @@ class Server:
         action = _form_action(body)
         if action:
             _set_operation(request, action)
-        if not _iam_available():
-            return iam_fallback(501, "NotImplemented", "IAM's Query API is not served by this build of parc", rid)
-        from parc.server.iam import handle_query  # type: ignore[import-not-found,unused-ignore]  # serveiam branch
+        from parc.server.iam import handle_query
 
         answer = await run_in_threadpool(handle_query, body, state.estates)
         # The XML carries its own RequestId (botocore reads it from there): the header and the log say the same.

@@ -2,8 +2,8 @@
 
 REST-JSON services (Access Analyzer): the error code in the ``x-amzn-ErrorType`` header, a JSON body with
 ``message`` (botocore reads the code from the header, the message from the body). IAM (the Query protocol): an
-``ErrorResponse`` XML document; the IAM package builds its own, :func:`iam_fallback` is only used before it exists
-and for failures outside it (an oversize body, a crash).
+``ErrorResponse`` XML document; the IAM package (``parc.server.iam``) builds its own, :func:`iam_fallback` answers
+the failures outside it (an oversize body, a crash) with the request id the server already gave the request.
 """
 
 from __future__ import annotations
