@@ -1,0 +1,476 @@
+"""Two versions of a template side by side, resource by resource: what ``parc diff BASE HEAD`` compares.
+
+Each side is read as ``parc validate`` reads it. A policy is resolved under one assignment of the ``Fn::If``
+conditions the two versions use (a condition defined the same way on both sides has one value on both; one whose
+definition changed is two independent conditions), and a resource whose ``Condition`` is false does not exist.
+
+Values known only at deploy time. The two versions are compared as deployments of the same stack, with the same
+parameters, in the same account and region: one expression is one value on both sides. Each such value gets a
+stand-in no template writes (the account parc's solver calls home, a region ``xx-parc-1``, generated names
+``parc-generated-<LogicalId>``, and for a value parc knows nothing about, such as an import or a parameter without a
+value, a token made from the expression itself). That is exact for what both sides share, and never widens the base
+or narrows the head on a guess, except in two places a stand-in cannot be sound, which are said instead (``doubts``):
+a deploy-time value inside a Deny, a ``Not*`` element or a negated condition that the other side does not have
+word for word (the real value could deny less than the stand-in), and a literal that names the stand-in account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from parc.core.findings import Finding, Position
+from parc.core.policy.jsonpos import JMember, JNode
+from parc.core.policy.model import PolicyType
+from parc.loaders.iac.check import MAX_EXHAUSTIVE, as_document
+from parc.loaders.iac.cloudformation import read_template, template_context
+from parc.loaders.iac.intrinsics import Resolver, Template, conditions_used, intrinsic
+from parc.loaders.iac.model import EmbeddedPolicy
+from parc.loaders.iac.symbolic import EXAMPLE_ACCOUNT, resource_value
+
+DIFF_REGION = "xx-parc-1"
+DIFF_GENERATED = "parc-generated-{}"
+PRINCIPAL_TYPES = ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
+_TARGETS = {"Roles": "AWS::IAM::Role", "Users": "AWS::IAM::User", "Groups": "AWS::IAM::Group",
+            "RoleName": "AWS::IAM::Role", "UserName": "AWS::IAM::User", "GroupName": "AWS::IAM::Group"}
+_POLICY_RESOURCES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy",
+                     "AWS::IAM::GroupPolicy")
+TF_ATTACHMENTS = ("aws_iam_role_policy_attachment", "aws_iam_user_policy_attachment",
+                  "aws_iam_group_policy_attachment", "aws_iam_policy_attachment", "aws_iam_user_group_membership",
+                  "aws_iam_group_membership", "aws_iam_role_policy_attachments_exclusive",
+                  "aws_iam_user_policy_attachments_exclusive", "aws_iam_group_policy_attachments_exclusive")
+"""Terraform resources that grant access without holding a document: compared as changed or not (UNKNOWN when a
+head adds or changes one)."""
+_BROKEN_CODES = ("IAC_SYNTAX_ERROR", "IAC_INVALID_RESOURCE", "IAC_POLICY_NOT_JSON", "IAC_UNCHECKED_VALUE",
+                 "IAC_UNKNOWN_TAG", "IAC_NOT_A_TEMPLATE")
+
+
+@dataclass
+class Doc:
+    """One policy of one side, resolved under one assignment, as the solver reads it."""
+
+    resource: str
+    path: str
+    key: str
+    """identity, trust, boundary, resource, scp, rcp, endpoint: which documents are compared together."""
+    node: JNode
+    symbolic: frozenset[Position] = frozenset()
+    """Positions of the strings that hold a stand-in for a deploy-time value."""
+
+    @property
+    def python(self) -> object:
+        return self.node.to_python()
+
+
+@dataclass
+class Side:
+    name: str
+    text: str
+    kind: str
+    types: dict[str, str] = field(default_factory=dict)
+    policies: dict[str, list[EmbeddedPolicy]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: list[Finding] = field(default_factory=list)
+    broken: dict[str, str] = field(default_factory=dict)
+    """Resource -> why a policy of it could not be read (its comparison is UNKNOWN)."""
+    template: Template | None = None
+    attachments: dict[str, str] = field(default_factory=dict)
+    """Terraform attachment resources: address -> their values as JSON (compared as changed or not)."""
+
+
+def read_side(name: str, text: str, kind: str, given: Mapping[str, str]) -> Side:
+    """Read one version of a template (``kind``: cloudformation, terraform or terraform-source)."""
+    side = Side(name, text, "cloudformation" if kind == "cloudformation" else "terraform")
+    if kind == "cloudformation":
+        report, root = read_template(name, text, given)
+        side.findings, side.unreadable = list(report.findings), list(report.unreadable)
+        if root is not None:
+            side.template = template_context(root, given)
+            side.types = {k: t for k, (t, _) in side.template.resources.items()}
+    else:
+        from parc.loaders.iac.tfattach import attachments
+
+        if kind == "terraform":
+            from parc.loaders.iac.terraform import read_plan
+
+            report = read_plan(name, text)
+        else:
+            from parc.loaders.iac.hcl import read_hcl
+
+            report = read_hcl(name, text)
+        side.findings, side.unreadable = list(report.findings), list(report.unreadable)
+        side.attachments = attachments(text, kind)
+        for address in side.attachments:
+            side.types[address] = _tf_type(address)
+    for ep in report.policies:
+        side.policies.setdefault(ep.resource, []).append(ep)
+        side.types.setdefault(ep.resource, _tf_type(ep.resource) if side.kind == "terraform" else "")
+    unknown_tags = {f.position for f in side.unreadable if f.code == "IAC_UNKNOWN_TAG"}
+    for ep in report.policies:
+        if unknown_tags & set(_positions(ep.node)):
+            side.broken.setdefault(ep.resource, "a value under a tag parc does not know")
+    for f in side.findings:
+        if f.resource and f.code in _BROKEN_CODES:
+            side.broken.setdefault(f.resource, f.message)
+    return side
+
+
+def _tf_type(address: str) -> str:
+    parts = [p for p in address.split(".") if p]
+    return parts[-2] if len(parts) >= 2 else ""
+
+
+def _positions(node: JNode) -> Iterator[Position]:
+    yield node.pos
+    if node.kind == "object":
+        for m in node.members:
+            yield from _positions(m.node)
+    elif node.kind == "array":
+        for i in node.items:
+            yield from _positions(i)
+
+
+# -- conditions ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Names:
+    """The conditions of a pair: a shared name (same definition) is one variable, a changed one two."""
+
+    base: tuple[str, ...]
+    head: tuple[str, ...]
+    changed: frozenset[str]
+
+    def variables(self) -> list[str]:
+        return sorted(set(self.base) | {self.head_var(c) for c in self.head})
+
+    def head_var(self, c: str) -> str:
+        return f"{c} (head)" if c in self.changed else c
+
+    def for_base(self, a: Mapping[str, bool]) -> dict[str, bool]:
+        return {c: a[c] for c in self.base}
+
+    def for_head(self, a: Mapping[str, bool]) -> dict[str, bool]:
+        return {c: a[self.head_var(c)] for c in self.head}
+
+
+def condition_names(base: Side, head: Side, resource: str) -> Names:
+    def used(side: Side) -> set[str]:
+        out: set[str] = set()
+        t = side.template
+        if t is None:
+            return out
+        for ep in side.policies.get(resource, []):
+            conditions_used(ep.node, t, out)
+        for ep in _attached_policies(side, resource):
+            conditions_used(ep.node, t, out)
+        own = _resource_condition(side, resource)
+        if own is not None:
+            out.add(own)
+        for other in _related(side, resource):
+            c = _resource_condition(side, other)
+            if c is not None:
+                out.add(c)
+        return {c for c in out if c in t.conditions}
+
+    b, h = used(base), used(head)
+    changed = frozenset(c for c in b & h if base.template is not None and head.template is not None
+                        and base.template.conditions[c].to_python() != head.template.conditions[c].to_python())
+    changed |= frozenset(c for c in h - b if base.template is not None and c in base.template.conditions
+                         and head.template is not None and base.template.conditions[c].to_python()
+                         != head.template.conditions[c].to_python())
+    return Names(tuple(sorted(b)), tuple(sorted(h)), changed)
+
+
+def branch_assignments(names: Names) -> list[dict[str, bool]]:
+    """Every assignment of the pair's conditions (beyond MAX_EXHAUSTIVE + 2 variables: all true, all false and each
+    flipped alone, as validate does; said in the result)."""
+    from parc.loaders.iac.check import assignments
+
+    variables = names.variables()
+    if len(variables) > MAX_EXHAUSTIVE + 2:
+        return assignments(variables)
+    import itertools
+
+    return [dict(zip(variables, combo, strict=True))
+            for combo in itertools.product((True, False), repeat=len(variables))] or [{}]
+
+
+def _resource_condition(side: Side, resource: str) -> str | None:
+    t = side.template
+    if t is None or resource not in t.resources:
+        return None
+    node = t.resources[resource][1]
+    c = node.get("Condition") if node.kind == "object" else None
+    return str(c.node.value) if c is not None and c.node.kind == "string" else None
+
+
+def exists(side: Side, resource: str, branch: Mapping[str, bool]) -> bool:
+    c = _resource_condition(side, resource)
+    return c is None or branch.get(c, True)
+
+
+# -- the documents of a resource ----------------------------------------------------------------------------------
+def documents(side: Side, resource: str, branch: Mapping[str, bool]) -> tuple[list[Doc], list[str]]:
+    """The documents of ``resource`` under ``branch`` (a role, user or group: with every policy of the template
+    attached to it), and why some could not be resolved. Empty when the resource does not exist."""
+    if side.kind == "cloudformation" and not exists(side, resource, branch):
+        return [], []
+    out: list[Doc] = []
+    why: list[str] = []
+    for ep in side.policies.get(resource, []):
+        d = resolve(side, ep, branch, why)
+        if d is not None:
+            out.append(d)
+    if side.types.get(resource) in PRINCIPAL_TYPES:
+        for ep in _attached_policies(side, resource, branch):
+            d = resolve(side, ep, branch, why)
+            if d is not None:
+                out.append(Doc(d.resource, d.path, "boundary" if ep.path.startswith("@boundary") else "identity",
+                               d.node, d.symbolic))
+    return out, why
+
+
+def _key(ep: EmbeddedPolicy, node: JNode) -> str:
+    if ep.policy_type is not None:
+        return "resource" if ep.policy_type is PolicyType.ENDPOINT else ep.policy_type.value
+    st = node.get("Statement")
+    items = ([st.node] if st.node.kind == "object" else st.node.items) if st is not None else []
+    has_principal = any(i.kind == "object" and (i.get("Principal") or i.get("NotPrincipal")) for i in items)
+    return "resource" if has_principal else "identity"
+
+
+def resolve(side: Side, ep: EmbeddedPolicy, branch: Mapping[str, bool], why: list[str]) -> Doc | None:
+    """One policy under ``branch`` with the diff's stand-ins; None (and why) when it cannot be compared."""
+    t = side.template
+    if t is None:  # Terraform: resolved by the reader; references in a .tf file are opaque
+        found: list[Finding] = []
+        doc = as_document(_copy(ep.node), ep, side.name, found)
+        if doc is None:
+            why.append(f"{ep.path}: not a JSON document")
+            return None
+        symbolic = _tokenise(doc, set(ep.opaque), {}) if ep.opaque else frozenset()
+        return Doc(ep.resource, ep.path, _key(ep, doc), doc, symbolic)
+    ex_r = Resolver(t, branch, region=DIFF_REGION, generated=DIFF_GENERATED)
+    pat_r = Resolver(t, branch, pattern=True, region=DIFF_REGION, generated=DIFF_GENERATED)
+    example, pattern = ex_r.resolve(ep.node), pat_r.resolve(ep.node)
+    if example is None or pattern is None:
+        return None  # AWS::NoValue: no document under this branch
+    if example.kind == "string" and example.pos in ex_r.opaque:
+        why.append(f"{ep.path}: the policy is a value known only at deploy time")
+        return None
+    found = []
+    doc = as_document(example, ep, side.name, found)
+    pdoc = as_document(pattern, ep, side.name, [])
+    if doc is None or pdoc is None:
+        why.append(f"{ep.path}: not a JSON document")
+        return None
+    differ: set[Position] = set()
+    _differ(doc, pdoc, differ)
+    sources = {n.pos: n for n in _intrinsics(ep.node)}
+    differ |= _tokenise(doc, ex_r.opaque, sources)
+    return Doc(ep.resource, ep.path, _key(ep, doc), doc, frozenset(differ))
+
+
+def _copy(node: JNode) -> JNode:
+    if node.kind == "object":
+        return JNode([JMember(m.key, m.key_pos, _copy(m.node)) for m in node.members], "object", node.pos)
+    if node.kind == "array":
+        return JNode([_copy(i) for i in node.items], "array", node.pos)
+    return JNode(node.value, node.kind, node.pos)
+
+
+def _intrinsics(node: JNode) -> Iterator[JNode]:
+    if node.kind == "object":
+        if intrinsic(node) is not None:
+            yield node
+        for m in node.members:
+            yield from _intrinsics(m.node)
+    elif node.kind == "array":
+        for i in node.items:
+            yield from _intrinsics(i)
+
+
+def _differ(a: JNode, b: JNode, out: set[Position]) -> None:
+    """Positions where the example and pattern forms differ: the strings that hold a stand-in."""
+    if a.kind != b.kind or (a.kind in ("object", "array") and len(a.members if a.kind == "object" else a.items)
+                            != len(b.members if b.kind == "object" else b.items)):
+        out.update(_positions(a))
+        return
+    if a.kind == "object":
+        for ma, mb in zip(a.members, b.members, strict=True):
+            _differ(ma.node, mb.node, out)
+    elif a.kind == "array":
+        for ia, ib in zip(a.items, b.items, strict=True):
+            _differ(ia, ib, out)
+    elif a.value != b.value:
+        out.add(a.pos)
+
+
+def _tokenise(node: JNode, opaque: set[Position], sources: Mapping[Position, JNode]) -> frozenset[Position]:
+    """Each string at an opaque position becomes a token made from its expression: one expression, one token, on
+    both sides; a token matches no pattern but ``*``."""
+    hit: set[Position] = set()
+
+    def walk(n: JNode) -> None:
+        if n.kind == "object":
+            for m in n.members:
+                walk(m.node)
+        elif n.kind == "array":
+            for i in n.items:
+                walk(i)
+        elif n.kind == "string" and n.pos in opaque:
+            src = sources.get(n.pos)
+            basis = json.dumps(src.to_python(), sort_keys=True) if src is not None else str(n.value)
+            n.value = token(hashlib.sha256(basis.encode()).hexdigest()[:12], str(n.value))
+            hit.add(n.pos)
+
+    walk(node)
+    return frozenset(hit)
+
+
+def token(h: str, example: str) -> str:
+    """A stand-in of the shape the element needs (an account, an ARN, an action) that no template writes."""
+    account = f"{int(h, 16) % 10**12:012d}"
+    if example.isdigit() and len(example) == 12:
+        return account
+    if example.startswith("arn:") and ":iam::" in example:
+        return f"arn:aws:iam::{account}:role/parc-unknown-{h}"
+    if example.startswith("arn:"):
+        return f"arn:aws:parc-unknown-{h}:{DIFF_REGION}:{account}:parc-unknown-{h}"
+    return f"parc-unknown-{h}"
+
+
+# -- what a role, user or group has from the rest of the template --------------------------------------------------
+def _names(side: Side, rtype: str) -> dict[str, str]:
+    """Stand-in name (as ``Ref`` gives it) -> logical id, for the template's principals of ``rtype``."""
+    t = side.template
+    out: dict[str, str] = {}
+    if t is None:
+        return out
+    for logical, (kind, node) in t.resources.items():
+        if kind == rtype:
+            out[resource_value(logical, kind, node, None, DIFF_REGION, DIFF_GENERATED).example] = logical
+    return out
+
+
+def _managed_arns(side: Side) -> dict[str, str]:
+    t = side.template
+    out: dict[str, str] = {}
+    if t is None:
+        return out
+    for logical, (kind, node) in t.resources.items():
+        if kind == "AWS::IAM::ManagedPolicy":
+            out[resource_value(logical, kind, node, None, DIFF_REGION, DIFF_GENERATED).example] = logical
+    return out
+
+
+def _strings(side: Side, node: JNode | None, branch: Mapping[str, bool]) -> list[str]:
+    if node is None or side.template is None:
+        return []
+    r = Resolver(side.template, branch, region=DIFF_REGION, generated=DIFF_GENERATED)
+    v = r.resolve(node)
+    if v is None:
+        return []
+    items = v.items if v.kind == "array" else [v]
+    return [str(i.value) if i.pos not in r.opaque else f"<{i.pos.line}:{i.pos.column} deploy-time value>"
+            for i in items if i.kind == "string"]
+
+
+def _prop(side: Side, logical: str, key: str) -> JNode | None:
+    t = side.template
+    if t is None or logical not in t.resources:
+        return None
+    node = t.resources[logical][1]
+    props = node.get("Properties") if node.kind == "object" else None
+    m = props.node.get(key) if props is not None and props.node.kind == "object" else None
+    return m.node if m is not None else None
+
+
+def targets(side: Side, logical: str, branch: Mapping[str, bool]) -> set[str]:
+    """Who a policy resource (AWS::IAM::Policy, ManagedPolicy, RolePolicy ...) is attached to: ``Roles:name``."""
+    out: set[str] = set()
+    for key in _TARGETS:
+        for name in _strings(side, _prop(side, logical, key), branch):
+            out.add(f"{key.rstrip('s').replace('Name', '')}:{name}")
+    return out
+
+
+def _attached_policies(side: Side, principal: str, branch: Mapping[str, bool] | None = None) -> list[EmbeddedPolicy]:
+    """The template's policies attached to ``principal``: its managed policies, the policy resources naming it, its
+    permissions boundary (path ``@boundary``), and for a user those of the template's groups it joins."""
+    t = side.template
+    if t is None or principal not in t.resources:
+        return []
+    b = branch or {}
+    rtype = t.resources[principal][0]
+    if rtype not in PRINCIPAL_TYPES:
+        return []
+    my_name = next((n for n, lg in _names(side, rtype).items() if lg == principal), principal)
+    out: list[EmbeddedPolicy] = []
+    managed = _managed_arns(side)
+    for arn in _strings(side, _prop(side, principal, "ManagedPolicyArns"), b):
+        if arn in managed:
+            out.extend(side.policies.get(managed[arn], []))
+    for arn in _strings(side, _prop(side, principal, "PermissionsBoundary"), b):
+        if arn in managed:
+            out.extend(EmbeddedPolicy(ep.resource, f"@boundary {ep.path}", PolicyType.BOUNDARY, ep.node)
+                       for ep in side.policies.get(managed[arn], []))
+    short = {"AWS::IAM::Role": "Role", "AWS::IAM::User": "User", "AWS::IAM::Group": "Group"}[rtype]
+    for logical, (kind, _) in t.resources.items():
+        if kind in _POLICY_RESOURCES and branch is not None and not exists(side, logical, b):
+            continue
+        if kind in _POLICY_RESOURCES and f"{short}:{my_name}" in targets(side, logical, b):
+            out.extend(side.policies.get(logical, []))
+    if rtype == "AWS::IAM::User":
+        for group in user_groups(side, principal, b):
+            out.extend(side.policies.get(group, []))
+            out.extend(ep for ep in _attached_policies(side, group, branch) if not ep.path.startswith("@boundary"))
+    return out
+
+
+def user_groups(side: Side, user: str, branch: Mapping[str, bool]) -> list[str]:
+    """The template's groups a user joins (its Groups property, AWS::IAM::UserToGroupAddition)."""
+    t = side.template
+    if t is None:
+        return []
+    groups = _names(side, "AWS::IAM::Group")
+    users = _names(side, "AWS::IAM::User")
+    mine = {n for n, lg in users.items() if lg == user}
+    out = [groups[g] for g in _strings(side, _prop(side, user, "Groups"), branch) if g in groups]
+    for logical, (kind, _) in t.resources.items():
+        if kind == "AWS::IAM::UserToGroupAddition" and exists(side, logical, branch):
+            names = _strings(side, _prop(side, logical, "Users"), branch)
+            group = _strings(side, _prop(side, logical, "GroupName"), branch)
+            if mine & set(names) and group and group[0] in groups:
+                out.append(groups[group[0]])
+    return out
+
+
+def external(side: Side, principal: str, branch: Mapping[str, bool]) -> dict[str, set[str]]:
+    """What a principal has from outside the template: managed policy ARNs, group names, the boundary ARN."""
+    out: dict[str, set[str]] = {"managed": set(), "groups": set(), "boundary": set()}
+    if side.template is None or side.types.get(principal) not in PRINCIPAL_TYPES:
+        return out
+    managed = _managed_arns(side)
+    out["managed"] = {a for a in _strings(side, _prop(side, principal, "ManagedPolicyArns"), branch)
+                      if a not in managed}
+    out["boundary"] = set(_strings(side, _prop(side, principal, "PermissionsBoundary"), branch))
+    if side.types.get(principal) == "AWS::IAM::User":
+        groups = _names(side, "AWS::IAM::Group")
+        out["groups"] = {g for g in _strings(side, _prop(side, principal, "Groups"), branch) if g not in groups}
+    return out
+
+
+def _related(side: Side, principal: str) -> list[str]:
+    """The resources whose Condition decides what a principal has (policy resources, groups, memberships)."""
+    t = side.template
+    if t is None or side.types.get(principal) not in PRINCIPAL_TYPES:
+        return []
+    return [lg for lg, (kind, _) in t.resources.items()
+            if kind in (*_POLICY_RESOURCES, "AWS::IAM::UserToGroupAddition", "AWS::IAM::Group") and lg != principal]
+
+
+def literal_account(side: Side) -> bool:
+    """The template writes the account parc stands in for ``AWS::AccountId``: a stand-in could equal it by chance."""
+    return EXAMPLE_ACCOUNT in side.text
