@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from parc.core.findings import Position
 from parc.core.policy.jsonpos import JNode
 from parc.loaders.iac.pairs import (
     PRINCIPAL_TYPES,
@@ -169,7 +170,18 @@ def _worse(out: ResourceResult, result: str, reason: str) -> None:
 
 
 def _canon(docs: Sequence[Doc]) -> list[str]:
-    return sorted(json.dumps(d.python, sort_keys=True) for d in docs)
+    """The documents as text, each deploy-time value marked: a literal equal to a stand-in is not the same."""
+    return sorted(json.dumps(_marked(d.node, d.symbolic), sort_keys=True) for d in docs)
+
+
+def _marked(node: JNode, symbolic: frozenset[Position]) -> object:
+    if node.kind == "object":
+        return {m.key: _marked(m.node, symbolic) for m in node.members}
+    if node.kind == "array":
+        return [_marked(i, symbolic) for i in node.items]
+    if node.kind == "string" and node.pos in symbolic:
+        return {"<deploy-time value>": node.value}
+    return node.value
 
 
 def _statements(node: JNode) -> list[JNode]:
@@ -195,7 +207,8 @@ def _symbolic_in(node: JNode, symbolic: frozenset[object]) -> bool:
 
 def _negative(doc: Doc) -> list[str]:
     """Statements holding a deploy-time value where a wider value would allow less (a Deny, a Not* element, a
-    negated or Null condition): a stand-in there is not sound unless the other side has the statement as is."""
+    negated or Null condition), or one no stand-in is sound for (an Action): a stand-in there is not sound unless
+    the other side has the statement as is."""
     out = []
     sym: frozenset[object] = frozenset(doc.symbolic)
     for st in _statements(doc.node):
@@ -207,7 +220,7 @@ def _negative(doc: Doc) -> list[str]:
                 parts.append(m.node)
             elif m.key == "Condition" and m.node.kind == "object":
                 parts.extend(op.node for op in m.node.members if "Not" in op.key or op.key.startswith("Null"))
-        if any(_symbolic_in(p, sym) for p in parts):
+        if any(_symbolic_in(p, sym) for p in parts) or _symbolic_in(st, frozenset(doc.unsound)):
             out.append(json.dumps(st.to_python(), sort_keys=True))
     return out
 
@@ -225,8 +238,9 @@ def _compare_group(key: str, b: list[Doc], h: list[Doc], head_name: str, when: M
     doubtful = [s for d in b for s in _negative(d) if s not in h_all] + [s for d in h for s in _negative(d)
                                                                           if s not in b_all]
     if doubtful:
-        _worse(out, UNKNOWN, f"{key}: a value known only at deploy time is in a Deny, Not* element or negated "
-               f"condition that changed; parc cannot prove no new access{label}")
+        _worse(out, UNKNOWN, f"{key}: a value known only at deploy time is in a statement that changed, where parc "
+               f"cannot stand in for it (a Deny, a Not* element, a negated condition, an Action); parc cannot prove "
+               f"no new access{label}")
         return
     solver_type = _SOLVER_TYPES.get(key)
     if solver_type is None:

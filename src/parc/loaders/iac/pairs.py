@@ -58,6 +58,8 @@ class Doc:
     node: JNode
     symbolic: frozenset[Position] = frozenset()
     """Positions of the strings that hold a stand-in for a deploy-time value."""
+    unsound: frozenset[Position] = frozenset()
+    """Positions of deploy-time values no stand-in is sound for (an Action, an Effect): see ``_tokenise``."""
 
     @property
     def python(self) -> object:
@@ -227,7 +229,7 @@ def documents(side: Side, resource: str, branch: Mapping[str, bool]) -> tuple[li
             d = resolve(side, ep, branch, why)
             if d is not None:
                 out.append(Doc(d.resource, d.path, "boundary" if ep.path.startswith("@boundary") else "identity",
-                               d.node, d.symbolic))
+                               d.node, d.symbolic, d.unsound))
     return out, why
 
 
@@ -249,8 +251,9 @@ def resolve(side: Side, ep: EmbeddedPolicy, branch: Mapping[str, bool], why: lis
         if doc is None:
             why.append(f"{ep.path}: not a JSON document")
             return None
-        symbolic = _tokenise(doc, set(ep.opaque), {}) if ep.opaque else frozenset()
-        return Doc(ep.resource, ep.path, _key(ep, doc), doc, symbolic)
+        unsound: set[Position] = set()
+        symbolic = _tokenise(doc, set(ep.opaque), {}, unsound) if ep.opaque else frozenset()
+        return Doc(ep.resource, ep.path, _key(ep, doc), doc, symbolic, frozenset(unsound))
     ex_r = Resolver(t, branch, region=DIFF_REGION, generated=DIFF_GENERATED)
     pat_r = Resolver(t, branch, pattern=True, region=DIFF_REGION, generated=DIFF_GENERATED)
     example, pattern = ex_r.resolve(ep.node), pat_r.resolve(ep.node)
@@ -268,8 +271,9 @@ def resolve(side: Side, ep: EmbeddedPolicy, branch: Mapping[str, bool], why: lis
     differ: set[Position] = set()
     _differ(doc, pdoc, differ)
     sources = {n.pos: n for n in _intrinsics(ep.node)}
-    differ |= _tokenise(doc, ex_r.opaque, sources)
-    return Doc(ep.resource, ep.path, _key(ep, doc), doc, frozenset(differ))
+    unsound = set()
+    differ |= _tokenise(doc, ex_r.opaque, sources, unsound)
+    return Doc(ep.resource, ep.path, _key(ep, doc), doc, frozenset(differ), frozenset(unsound))
 
 
 def _copy(node: JNode) -> JNode:
@@ -307,38 +311,57 @@ def _differ(a: JNode, b: JNode, out: set[Position]) -> None:
         out.add(a.pos)
 
 
-def _tokenise(node: JNode, opaque: set[Position], sources: Mapping[Position, JNode]) -> frozenset[Position]:
+def _tokenise(node: JNode, opaque: set[Position], sources: Mapping[Position, JNode],
+              unsound: set[Position]) -> frozenset[Position]:
     """Each string at an opaque position becomes a token made from its expression: one expression, one token, on
-    both sides; a token matches no pattern but ``*``."""
+    both sides. A token has the shape its element needs and matches no pattern but a wildcard: sound in a Resource,
+    a principal or a condition value. Anywhere else (an Action the solver would not range over, an Effect ...) no
+    token is sound: the position goes in ``unsound`` and a statement holding it must be the same on both sides."""
     hit: set[Position] = set()
 
-    def walk(n: JNode) -> None:
+    def walk(n: JNode, element: str) -> None:
         if n.kind == "object":
             for m in n.members:
-                walk(m.node)
+                walk(m.node, element if element != "Principal" else m.key)
         elif n.kind == "array":
             for i in n.items:
-                walk(i)
+                walk(i, element)
         elif n.kind == "string" and n.pos in opaque:
             src = sources.get(n.pos)
             basis = json.dumps(src.to_python(), sort_keys=True) if src is not None else str(n.value)
-            n.value = token(hashlib.sha256(basis.encode()).hexdigest()[:12], str(n.value))
+            h = hashlib.sha256(basis.encode()).hexdigest()[:12]
+            shaped = token(h, element)
+            if shaped is None:
+                unsound.add(n.pos)
+            else:
+                n.value = shaped
             hit.add(n.pos)
 
-    walk(node)
+    st = node.get("Statement") if node.kind == "object" else None
+    for m in node.members if node.kind == "object" else []:
+        if m is not st:
+            walk(m.node, "")
+    items = ([st.node] if st.node.kind == "object" else st.node.items) if st is not None else []
+    for item in items:
+        for m in item.members if item.kind == "object" else []:
+            walk(m.node, m.key)
+        if item.kind != "object":
+            walk(item, "")
     return frozenset(hit)
 
 
-def token(h: str, example: str) -> str:
-    """A stand-in of the shape the element needs (an account, an ARN, an action) that no template writes."""
+def token(h: str, element: str) -> str | None:
+    """A stand-in of the shape ``element`` needs that no template writes; None where none is sound."""
     account = f"{int(h, 16) % 10**12:012d}"
-    if example.isdigit() and len(example) == 12:
-        return account
-    if example.startswith("arn:") and ":iam::" in example:
-        return f"arn:aws:iam::{account}:role/parc-unknown-{h}"
-    if example.startswith("arn:"):
+    if element in ("Resource", "NotResource"):
         return f"arn:aws:parc-unknown-{h}:{DIFF_REGION}:{account}:parc-unknown-{h}"
-    return f"parc-unknown-{h}"
+    if element in ("AWS", "Federated", "CanonicalUser", "Principal", "NotPrincipal"):
+        return f"arn:aws:iam::{account}:role/parc-unknown-{h}"
+    if element == "Service":
+        return f"parc-unknown-{h}.amazonaws.com"
+    if element == "Condition":
+        return f"parc-unknown-{h}"
+    return None
 
 
 # -- what a role, user or group has from the rest of the template --------------------------------------------------

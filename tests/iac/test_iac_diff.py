@@ -1,0 +1,57 @@
+"""``parc diff BASE HEAD`` on CloudFormation templates: the cases in tests/iac/diffcases/<rule>/ (base.yaml,
+head.yaml, expect.json: the overall result, each resource's status, the head line of the first counterexample).
+
+Semantics pinned: Access Analyzer's CheckNoNewAccess (https://docs.aws.amazon.com/access-analyzer/latest/APIReference/
+API_CheckNoNewAccess.html) per resource; Fn::If both ways and resource Conditions
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/conditions-section-structure.html); a policy
+resource's Roles/Users/Groups (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/
+aws-resource-iam-policy.html).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from parc.cli.main import cli
+
+pytest.importorskip("z3")
+CASES = Path(__file__).parent / "diffcases"
+EXIT = {"PASS": 0, "FAIL": 1, "UNKNOWN": 2}
+
+
+def _run(*args: str) -> tuple[int, dict[str, object]]:
+    result = CliRunner().invoke(cli, ["diff", *args, "--format", "json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+def test_diff_case(case: str) -> None:
+    folder = CASES / case
+    expect = json.loads((folder / "expect.json").read_text())
+    code, out = _run(str(folder / "base.yaml"), str(folder / "head.yaml"))
+    got = {r["resource"]: r["status"] for r in out["resources"]}  # type: ignore[union-attr,index]
+    assert {k: got.get(k) for k in expect["resources"]} == expect["resources"], out
+    assert out["result"] == expect["result"], out
+    assert code == EXIT[expect["result"]]
+    if expect.get("line"):
+        first = out["counterexamples"][0]  # type: ignore[index]
+        assert first["location"]["line"] == expect["line"]
+        assert first["location"]["file"].endswith("head.yaml")
+    if expect["result"] == "FAIL":
+        assert out["counterexamples"], "a FAIL shows the requests"
+
+
+def test_diff_of_policy_documents_is_unchanged(tmp_path: Path) -> None:
+    """Two policy documents (not templates) still take the policy diff."""
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                                      "Resource": "*"}]}))
+    b.write_text(json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                                                      "Resource": "*"}]}))
+    code, out = _run(str(a), str(b))
+    assert (code, out["result"]) == (1, "FAIL")
+    assert "resources" not in out
