@@ -1,11 +1,13 @@
-"""``parc diff BASE HEAD`` on CloudFormation templates: the cases in tests/iac/diffcases/<rule>/ (base.yaml,
-head.yaml, expect.json: the overall result, each resource's status, the head line of the first counterexample).
+"""``parc diff BASE HEAD`` on CloudFormation templates and Terraform (.tf, plan JSON): the cases in
+tests/iac/diffcases/<rule>/ (base.*, head.*, expect.json: the overall result, each resource's status, the head
+line of the first counterexample).
 
-Semantics pinned: Access Analyzer's CheckNoNewAccess (https://docs.aws.amazon.com/access-analyzer/latest/APIReference/
-API_CheckNoNewAccess.html) per resource; Fn::If both ways and resource Conditions
+Semantics pinned: Access Analyzer's CheckNoNewAccess
+(https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_CheckNoNewAccess.html) per resource; Fn::If
+both ways and resource Conditions
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/conditions-section-structure.html); a policy
-resource's Roles/Users/Groups (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/
-aws-resource-iam-policy.html).
+resource's Roles/Users/Groups
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-policy.html).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def _run(*args: str) -> tuple[int, dict[str, object]]:
 def test_diff_case(case: str) -> None:
     folder = CASES / case
     expect = json.loads((folder / "expect.json").read_text())
-    code, out = _run(str(folder / "base.yaml"), str(folder / "head.yaml"))
+    base, head = (next(folder.glob(f"{side}.*")) for side in ("base", "head"))
+    code, out = _run(str(base), str(head))
     got = {r["resource"]: r["status"] for r in out["resources"]}  # type: ignore[union-attr,index]
     assert {k: got.get(k) for k in expect["resources"]} == expect["resources"], out
     assert out["result"] == expect["result"], out
@@ -40,7 +43,7 @@ def test_diff_case(case: str) -> None:
     if expect.get("line"):
         first = out["counterexamples"][0]  # type: ignore[index]
         assert first["location"]["line"] == expect["line"]
-        assert first["location"]["file"].endswith("head.yaml")
+        assert first["location"]["file"] == str(head)
     if expect["result"] == "FAIL":
         assert out["counterexamples"], "a FAIL shows the requests"
 

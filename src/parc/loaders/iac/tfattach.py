@@ -52,9 +52,10 @@ def _from_source(text: str) -> dict[str, str]:
     for block in doc.get("resource", []) if isinstance(doc, dict) else []:
         if not isinstance(block, dict):
             continue
-        for rtype, named in block.items():
+        for key, named in block.items():
+            rtype = str(key).strip('"')  # python-hcl2 7 keeps the labels' quotes, older versions do not
             if rtype not in TF_ATTACHMENTS or not isinstance(named, dict):
                 continue
             for name, body in named.items():
-                out[f"{rtype}.{name}"] = json.dumps(body, sort_keys=True, default=str)
+                out[f"{rtype}.{str(name).strip(chr(34))}"] = json.dumps(body, sort_keys=True, default=str)
     return out
