@@ -27,6 +27,7 @@ from parc.loaders.iac.pairs import (
     literal_account,
     targets,
 )
+from parc.loaders.iac.symbolic import EXAMPLE_ACCOUNT
 
 PASS, FAIL, UNKNOWN = "PASS", "FAIL", "UNKNOWN"
 _SOLVER_TYPES = {"identity": "identity", "boundary": "boundary", "trust": "trust", "resource": "resource",
@@ -100,8 +101,12 @@ def compare_resource(base: Side, head: Side, rid: str, timeout: float) -> Resour
         out.result = UNKNOWN
     if out.result == PASS:
         names = condition_names(base, head, rid)
-        for a in branch_assignments(names):
+        branches, every = branch_assignments(names)
+        for a in branches:
             _compare_branch(base, head, rid, names.for_base(a), names.for_head(a), a, timeout, out)
+        if not every:
+            _worse(out, UNKNOWN, f"{len(names.variables())} conditions decide {rid}'s access: {len(branches)} of "
+                   "their combinations were compared, not all")
     if not in_base:
         out.status = "added"
     elif not in_head:
@@ -113,8 +118,9 @@ def compare_resource(base: Side, head: Side, rid: str, timeout: float) -> Resour
     else:
         out.status = out.result
     if not out.reasons:
-        out.reasons.append({PASS: "the head allows nothing the base does not", FAIL: "the head allows requests the "
-                            "base does not"}.get(out.result, ""))
+        out.reasons.append({PASS: "the head allows nothing the base does not" if in_base and in_head else
+                            "nothing to compare", FAIL: "the head allows requests the base does not"}
+                           .get(out.result, ""))
     return out
 
 
@@ -272,6 +278,13 @@ def _compare_group(key: str, b: list[Doc], h: list[Doc], head_name: str, when: M
         if coincidence and any(d.symbolic for d in b + h):
             _worse(out, UNKNOWN, f"{key}: the template writes account 111122223333, the account parc stands in for "
                    f"AWS::AccountId; parc cannot tell them apart{label}")
+        elif solver_type in ("resource", "trust"):
+            same_account = _same_account_change(b, h)
+            if same_account:
+                _worse(out, UNKNOWN, f"{key}: {result.reason}, but {same_account}: parc's resource-policy diff "
+                       f"proves only what callers outside the account gain{label}")
+            else:
+                _worse(out, PASS, f"{key}: {result.reason}{label}")
         return
     if result.result != FAIL:
         _worse(out, UNKNOWN, f"{key}: {result.reason}{label}")
@@ -279,6 +292,39 @@ def _compare_group(key: str, b: list[Doc], h: list[Doc], head_name: str, when: M
     _worse(out, FAIL, f"{key}: {result.reason}{label}")
     for cx in result.counterexamples:
         out.counterexamples.append(_locate(cx.to_dict(), placed, head_name, out.resource, when))
+
+
+def _same_account_change(b: Sequence[Doc], h: Sequence[Doc]) -> str:
+    """Why a resource or trust policy change may give callers in the resource's own account more (which the
+    solver's resource-policy diff does not cover): a Deny the head drops or changes, or an Allow the head adds or
+    changes whose principal may be in the account. "" when neither."""
+    b_all, h_all = _all_statements(b), _all_statements(h)
+    for d in b:
+        for st in _statements(d.node):
+            e = st.get("Effect")
+            if e is not None and e.node.value == "Deny" and json.dumps(st.to_python(), sort_keys=True) not in h_all:
+                return "a Deny statement of the base is dropped or changed"
+    for d in h:
+        for st in _statements(d.node):
+            e = st.get("Effect")
+            if e is None or e.node.value != "Allow" or json.dumps(st.to_python(), sort_keys=True) in b_all:
+                continue
+            p = st.get("Principal") or st.get("NotPrincipal")
+            if p is None or _maybe_in_account(p.node, d.symbolic):
+                return "an Allow statement the head adds or changes may name a caller in the resource's account"
+    return ""
+
+
+def _maybe_in_account(node: JNode, symbolic: frozenset[Position], key: str = "") -> bool:
+    if node.kind == "object":
+        return any(_maybe_in_account(m.node, symbolic, m.key) for m in node.members)
+    if node.kind == "array":
+        return any(_maybe_in_account(i, symbolic, key) for i in node.items)
+    if key == "Service":
+        return False
+    v = str(node.value)
+    return v == "*" or node.pos in symbolic or EXAMPLE_ACCOUNT in v or not ((len(v) == 12 and v.isdigit())
+                                                                            or v.startswith("arn:"))
 
 
 def _merged(docs: Sequence[Doc]) -> tuple[dict[str, object], list[tuple[Doc, JNode]]]:

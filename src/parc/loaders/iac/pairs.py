@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from parc.core.findings import Finding, Position
 from parc.core.policy.jsonpos import JMember, JNode
 from parc.core.policy.model import PolicyType
-from parc.loaders.iac.check import MAX_EXHAUSTIVE, as_document
+from parc.loaders.iac.check import as_document
 from parc.loaders.iac.cloudformation import read_template, template_context
 from parc.loaders.iac.intrinsics import Resolver, Template, conditions_used, intrinsic
 from parc.loaders.iac.model import EmbeddedPolicy
@@ -162,40 +162,40 @@ def condition_names(base: Side, head: Side, resource: str) -> Names:
         t = side.template
         if t is None:
             return out
-        for ep in side.policies.get(resource, []):
-            conditions_used(ep.node, t, out)
+        # the whole resource: an Fn::If may choose its managed policies, boundary or groups, not only its documents
+        for logical in [resource, *_related(side, resource)]:
+            if logical in t.resources:
+                conditions_used(t.resources[logical][1], t, out)
+                c = _resource_condition(side, logical)
+                if c is not None:
+                    out.add(c)
         for ep in _attached_policies(side, resource):
             conditions_used(ep.node, t, out)
-        own = _resource_condition(side, resource)
-        if own is not None:
-            out.add(own)
-        for other in _related(side, resource):
-            c = _resource_condition(side, other)
-            if c is not None:
-                out.add(c)
         return {c for c in out if c in t.conditions}
 
     b, h = used(base), used(head)
-    changed = frozenset(c for c in b & h if base.template is not None and head.template is not None
-                        and base.template.conditions[c].to_python() != head.template.conditions[c].to_python())
-    changed |= frozenset(c for c in h - b if base.template is not None and c in base.template.conditions
-                         and head.template is not None and base.template.conditions[c].to_python()
-                         != head.template.conditions[c].to_python())
+    bc = base.template.conditions if base.template is not None else {}
+    hc = head.template.conditions if head.template is not None else {}
+    changed = frozenset(c for c in h if c in bc and c in hc and bc[c].to_python() != hc[c].to_python())
     return Names(tuple(sorted(b)), tuple(sorted(h)), changed)
 
 
-def branch_assignments(names: Names) -> list[dict[str, bool]]:
-    """Every assignment of the pair's conditions (beyond MAX_EXHAUSTIVE + 2 variables: all true, all false and each
-    flipped alone, as validate does; said in the result)."""
+EXHAUSTIVE = 6
+"""Up to this many condition variables in a pair, every assignment is compared (64); beyond, as validate does (all
+true, all false, each flipped alone), and a PASS is only UNKNOWN: not every combination was compared."""
+
+
+def branch_assignments(names: Names) -> tuple[list[dict[str, bool]], bool]:
+    """The assignments of the pair's conditions to compare, and whether they are all of them."""
     from parc.loaders.iac.check import assignments
 
     variables = names.variables()
-    if len(variables) > MAX_EXHAUSTIVE + 2:
-        return assignments(variables)
+    if len(variables) > EXHAUSTIVE:
+        return assignments(variables), False
     import itertools
 
     return [dict(zip(variables, combo, strict=True))
-            for combo in itertools.product((True, False), repeat=len(variables))] or [{}]
+            for combo in itertools.product((True, False), repeat=len(variables))], True
 
 
 def _resource_condition(side: Side, resource: str) -> str | None:
@@ -486,12 +486,37 @@ def external(side: Side, principal: str, branch: Mapping[str, bool]) -> dict[str
 
 
 def _related(side: Side, principal: str) -> list[str]:
-    """The resources whose Condition decides what a principal has (policy resources, groups, memberships)."""
+    """The resources that can give a principal access (policy resources, groups, memberships, managed policies)
+    and name it: by ``Ref``/``Fn::GetAtt`` of its logical id or by its literal name."""
     t = side.template
     if t is None or side.types.get(principal) not in PRINCIPAL_TYPES:
         return []
-    return [lg for lg, (kind, _) in t.resources.items()
-            if kind in (*_POLICY_RESOURCES, "AWS::IAM::UserToGroupAddition", "AWS::IAM::Group") and lg != principal]
+    node = t.resources[principal][1]
+    props = node.get("Properties") if node.kind == "object" else None
+    literal = {str(m.node.value) for m in (props.node.members if props is not None and props.node.kind == "object"
+                                            else []) if m.key.endswith("Name") and m.node.kind == "string"}
+    out = []
+    for lg, (kind, n) in t.resources.items():
+        if lg == principal or kind not in (*_POLICY_RESOURCES, "AWS::IAM::UserToGroupAddition", "AWS::IAM::Group"):
+            continue
+        if _mentions(n, principal, literal) or (kind == "AWS::IAM::Group" and _mentions(node, lg, set())):
+            out.append(lg)
+    own = _prop(side, principal, "ManagedPolicyArns")
+    for lg, (kind, _) in t.resources.items():
+        if kind == "AWS::IAM::ManagedPolicy" and own is not None and _mentions(own, lg, set()) and lg not in out:
+            out.append(lg)
+    return out
+
+
+def _mentions(node: JNode, logical: str, literal: set[str]) -> bool:
+    if node.kind == "string":
+        v = str(node.value)
+        return v == logical or v in literal or v.startswith(logical + ".") or f"${{{logical}" in v
+    if node.kind == "object":
+        return any(m.key in (logical,) or _mentions(m.node, logical, literal) for m in node.members)
+    if node.kind == "array":
+        return any(_mentions(i, logical, literal) for i in node.items)
+    return False
 
 
 def literal_account(side: Side) -> bool:
