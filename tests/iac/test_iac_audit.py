@@ -1,0 +1,90 @@
+"""``parc audit --iac``: a template set audited as the account it would make, findings at the template's lines.
+
+tests/iac/templates/account.yaml marks each expected finding with ``# expect: RULE`` on its line: an escalation
+path through a group's policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html), an administrator
+by a managed policy chosen by Fn::If, a public bucket policy and a public Lambda permission
+(https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html); the private bucket must not be
+reported public.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from parc.cli.main import cli
+
+TEMPLATES = Path(__file__).parent / "templates"
+ACCOUNT = TEMPLATES / "account.yaml"
+
+
+def _expected(path: Path) -> set[tuple[str, int]]:
+    out = set()
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        m = re.search(r"# expect: ([A-Z_]+)", line)
+        if m and not line.lstrip().startswith("#"):
+            out.add((m.group(1), n))
+    return out
+
+
+def _audit(*args: str) -> tuple[int, dict[str, object]]:
+    result = CliRunner().invoke(cli, ["audit", *args, "--format", "json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _located(report: dict[str, object], file: Path) -> set[tuple[str, int]]:
+    out = set()
+    for f in report["findings"]:  # type: ignore[attr-defined]
+        for e in f.get("evidence") or []:
+            if isinstance(e, dict) and e.get("file") == str(file) and e.get("line"):
+                out.add((f["rule"], e["line"]))
+    return out
+
+
+def test_findings_at_the_template_lines() -> None:
+    code, report = _audit("--iac", str(ACCOUNT))
+    assert code == 0
+    located = _located(report, ACCOUNT)
+    assert _expected(ACCOUNT) <= located, sorted(located)
+    public = {line for rule, line in located if rule == "RESOURCE_PUBLIC"}
+    assert public == {line for rule, line in _expected(ACCOUNT) if rule == "RESOURCE_PUBLIC"}
+    assert not any(f["rule"] == "SUPPORT_ROLE_MISSING" for f in report["findings"])  # type: ignore[attr-defined]
+    [note] = [p for p in report["input_problems"] if p["code"] == "IAC_PLACEHOLDER_ACCOUNT"]  # type: ignore[attr-defined]
+    assert "111122223333" in note["message"]
+
+
+def test_parameters_decide_conditions(tmp_path: Path) -> None:
+    """With Env=prod, IsProd is true: the managed policy allows s3:GetObject only, no administrator."""
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"Env": "prod"}), encoding="utf-8")
+    code, report = _audit("--iac", str(ACCOUNT), "--parameters", str(params))
+    assert code == 0
+    rules = {f["rule"] for f in report["findings"]}  # type: ignore[attr-defined]
+    assert "ADMIN_EQUIVALENT" not in rules and "ESCALATION_PATH" in rules
+
+
+def test_gate_fails_on_a_finding_of_the_templates() -> None:
+    result = CliRunner().invoke(cli, ["audit", "--iac", str(ACCOUNT), "--fail-on", "critical", "--format", "json"])
+    assert result.exit_code == 1
+
+
+def test_unreadable_part_of_a_template_blocks_a_clean_gate() -> None:
+    """iam.yaml has a policy with Effect "Allowed" and attaches an AWS managed policy parc has no document for: the
+    gate cannot say clean (exit 2), and the unreadable policy is said at its template line."""
+    result = CliRunner().invoke(cli, ["audit", "--iac", str(TEMPLATES / "iam.yaml"), "--fail-on", "critical",
+                                      "--format", "json"])
+    assert result.exit_code == 2
+    problems = json.loads(result.stdout)["input_problems"]
+    assert any(p["file"] == str(TEMPLATES / "iam.yaml") and p["line"] == 99 and "Allowed" in p["message"]
+               for p in problems)
+
+
+def test_not_a_template_or_both_inputs_is_a_usage_error(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": []}), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["audit", "--iac", str(policy)]).exit_code == 2
+    assert CliRunner().invoke(cli, ["audit", str(tmp_path), "--iac", str(ACCOUNT)]).exit_code == 2
+    assert CliRunner().invoke(cli, ["audit"]).exit_code == 2
