@@ -1,6 +1,6 @@
 """``parc audit --iac``: a template set audited as the account it would make, findings at the template's lines.
 
-tests/iac/templates/account.yaml marks each expected finding with ``# expect: RULE`` on its line: an escalation
+tests/iac/auditcases/account.yaml marks each expected finding with ``# expect: RULE`` on its line: an escalation
 path through a group's policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html), an administrator
 by a managed policy chosen by Fn::If, a public bucket policy and a public Lambda permission
 (https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html); the private bucket must not be
@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from parc.cli.main import cli
 
 TEMPLATES = Path(__file__).parent / "templates"
-ACCOUNT = TEMPLATES / "account.yaml"
+ACCOUNT = Path(__file__).parent / "auditcases" / "account.yaml"
 
 
 def _expected(path: Path) -> set[tuple[str, int]]:
