@@ -156,7 +156,8 @@ def _compare_branch(base: Side, head: Side, rid: str, bb: Mapping[str, bool], hb
         h = [d for d in hdocs if d.key == key]
         if key == "boundary" and (not h or not b):
             continue  # a boundary added narrows access; a removed one is said above
-        _compare_group(key, b, h, head.name, when, timeout, coincidence, out)
+        cap = Cap([d for d in hdocs if d.key == "boundary"], sorted(he["boundary"])) if key == "identity" else None
+        _compare_group(key, b, h, head.name, when, timeout, coincidence, out, cap)
 
 
 def _when(when: Mapping[str, bool]) -> str:
@@ -235,8 +236,16 @@ def _all_statements(docs: Sequence[Doc]) -> set[str]:
     return {json.dumps(s.to_python(), sort_keys=True) for d in docs for s in _statements(d.node)}
 
 
+@dataclass(frozen=True)
+class Cap:
+    """The head's permissions boundary of a role or user: its documents when in the template, its ARNs."""
+
+    documents: list[Doc]
+    arns: list[str]
+
+
 def _compare_group(key: str, b: list[Doc], h: list[Doc], head_name: str, when: Mapping[str, bool], timeout: float,
-                   coincidence: bool, out: ResourceResult) -> None:
+                   coincidence: bool, out: ResourceResult, cap: Cap | None = None) -> None:
     label = _when(when)
     if _canon(b) == _canon(h):
         return
@@ -289,9 +298,37 @@ def _compare_group(key: str, b: list[Doc], h: list[Doc], head_name: str, when: M
     if result.result != FAIL:
         _worse(out, UNKNOWN, f"{key}: {result.reason}{label}")
         return
+    found = [cx.to_dict() for cx in result.counterexamples]
+    if cap is not None and cap.arns:
+        found, why = _within_boundary(found, new, cap)
+        if not found or why:
+            why = why or "but the permissions boundary denies each of them"
+            _worse(out, UNKNOWN, f"{key}: the head's policies allow requests the base's do not, {why}; parc cannot "
+                   f"prove the boundary stops every such request{label}")
+            return
     _worse(out, FAIL, f"{key}: {result.reason}{label}")
-    for cx in result.counterexamples:
-        out.counterexamples.append(_locate(cx.to_dict(), placed, head_name, out.resource, when))
+    for cx in found:
+        out.counterexamples.append(_locate(cx, placed, head_name, out.resource, when))
+
+
+def _within_boundary(found: list[dict[str, object]], identity: list[object],
+                     cap: Cap) -> tuple[list[dict[str, object]], str]:
+    """The counterexamples the head's permissions boundary lets through (the engine decides each with the
+    boundary); with a boundary not in the template, none can be confirmed: the reason."""
+    if not cap.documents:
+        return found, f"and the permissions boundary {', '.join(cap.arns)} (not in the template) may deny them"
+    from parc.api import compile as compile_policies
+
+    boundary, _ = _merged(cap.documents)
+    policies = compile_policies(identity_policies=identity, permissions_boundary=boundary)  # type: ignore[arg-type]
+    kept = []
+    for cx in found:
+        request: dict[str, object] = {k: cx[k] for k in ("principal", "action", "resource", "context") if k in cx}
+        if cx.get("resource_account"):
+            request["resource_account"] = cx["resource_account"]
+        if policies.authorize(request).decision == "Allow":
+            kept.append(cx)
+    return kept, ""
 
 
 def _same_account_change(b: Sequence[Doc], h: Sequence[Doc]) -> str:
