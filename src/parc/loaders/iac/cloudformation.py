@@ -193,6 +193,9 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
         if rtype == "AWS::Lambda::Permission":
             out.append(lambda_statement(logical, props, f"{base}.Properties"))
             continue
+        if rtype in SAM_TYPES:
+            sam_policies(logical, props, f"{base}.Properties", name, out, findings)
+            continue
         specs = POLICY_PROPERTIES.get(rtype, ())
         if rtype == "AWS::Organizations::Policy":
             kind = props.get("Type")
@@ -215,6 +218,48 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
                 out.append(EmbeddedPolicy(logical, f"{base}.Properties.{prop}", ptype, doc.node,
                                           implicit_resource=rtype in IMPLICIT_RESOURCE))
     return out, findings
+
+
+SAM_TYPES = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
+"""AWS SAM resources whose Policies become the inline policies of the role SAM makes
+(https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html)."""
+SAM_LINK = ("https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/"
+            "serverless-policy-templates.html")
+
+
+def sam_policies(logical: str, props: JNode, base: str, name: str, out: list[EmbeddedPolicy],
+                 findings: list[Finding]) -> None:
+    """A SAM function's or state machine's Policies: each policy document (an object with Statement) is an inline
+    policy of the role SAM creates; a managed policy's name or ARN is attached; a SAM policy template is expanded by
+    SAM from its own list, which parc does not hold: said (IAC_UNCHECKED_VALUE), not guessed. With Role, SAM
+    creates no role and ignores Policies. AssumeRolePolicyDocument is the trust policy of the role SAM makes."""
+    role = props.get("Role")
+    trust = props.get("AssumeRolePolicyDocument")
+    if trust is not None and role is None:
+        out.append(EmbeddedPolicy(logical, f"{base}.AssumeRolePolicyDocument", T, trust.node))
+    policies = props.get("Policies")
+    if policies is None:
+        return
+    if role is not None:
+        findings.append(Finding("IAC_SAM_POLICIES_IGNORED", FindingType.WARNING, "With Role, SAM creates no role and "
+                                "Policies is not used (the two cannot be used together): these policies grant "
+                                "nothing, and parc does not check them.", f"{base}.Policies", policies.key_pos, name,
+                                "https://repost.aws/knowledge-center/lambda-sam-template-permissions",
+                                resource=logical))
+        return
+    node = policies.node
+    items = [(f"{base}.Policies[{i}]", item) for i, item in enumerate(node.items)] if node.kind == "array" else [
+        (f"{base}.Policies", node)]
+    for path, item in items:
+        if item.kind != "object":
+            continue  # a managed policy's name or ARN (or an intrinsic giving one): attached, not a document
+        if item.get("Statement") is not None:
+            out.append(EmbeddedPolicy(logical, path, ID, item))
+        elif len(item.members) == 1 and not item.members[0].key.startswith("Fn::") and item.members[0].key != "Ref":
+            findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, f"{item.members[0].key} is a SAM "
+                                    "policy template: SAM expands it at deploy time from its own list, which parc "
+                                    "does not hold; the policy it makes is not checked.", path, item.pos, name,
+                                    SAM_LINK, resource=logical))
 
 
 def lambda_statement(logical: str, props: JNode, base: str) -> EmbeddedPolicy:

@@ -18,6 +18,7 @@ from parc.core.findings import Position
 from parc.core.policy.jsonpos import JNode
 from parc.loaders.iac.pairs import (
     PRINCIPAL_TYPES,
+    SAM_TYPES,
     Doc,
     Side,
     branch_assignments,
@@ -73,7 +74,8 @@ class ResourceResult:
 
 def _has(side: Side, rid: str) -> bool:
     return rid in side.policies or rid in side.attachments or rid in side.broken or (
-        side.types.get(rid) in PRINCIPAL_TYPES and bool(documents(side, rid, {})[0] or _ext_any(side, rid)))
+        side.types.get(rid) in (*PRINCIPAL_TYPES, *SAM_TYPES) and bool(documents(side, rid, {})[0]
+                                                                     or _ext_any(side, rid)))
 
 
 def _ext_any(side: Side, rid: str) -> bool:
@@ -134,11 +136,12 @@ def _compare_branch(base: Side, head: Side, rid: str, bb: Mapping[str, bool], hb
     if bwhy or hwhy:
         return
     be, he = external(base, rid, bb), external(head, rid, hb)
-    for what in ("managed", "groups"):
+    for what, label_what in (("managed", "managed policies"), ("groups", "groups"),
+                             ("templates", "SAM policy templates, expanded by SAM"), ("role", "a role")):
         added = sorted(he[what] - be[what])
         if added:
-            _worse(out, UNKNOWN, f"attaches {', '.join(added)} ({'managed policies' if what == 'managed' else 'groups'}"
-                   f" not in the template: parc does not have their documents){label}")
+            _worse(out, UNKNOWN, f"attaches {', '.join(added)} ({label_what} not in the template: parc does not have "
+                   f"their documents){label}")
     if be["boundary"] != he["boundary"] and be["boundary"]:
         local = [d for d in hdocs if d.key == "boundary"] and [d for d in bdocs if d.key == "boundary"]
         if not he["boundary"]:

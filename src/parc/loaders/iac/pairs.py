@@ -45,6 +45,7 @@ TF_ATTACHMENTS = ("aws_iam_role_policy_attachment", "aws_iam_user_policy_attachm
 head adds or changes one)."""
 _BROKEN_CODES = ("IAC_SYNTAX_ERROR", "IAC_INVALID_RESOURCE", "IAC_POLICY_NOT_JSON", "IAC_UNCHECKED_VALUE",
                  "IAC_UNKNOWN_TAG", "IAC_NOT_A_TEMPLATE")
+SAM_TYPES = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
 
 
 @dataclass
@@ -114,7 +115,8 @@ def read_side(name: str, text: str, kind: str, given: Mapping[str, str]) -> Side
         if unknown_tags & set(_positions(ep.node)):
             side.broken.setdefault(ep.resource, "a value under a tag parc does not know")
     for f in side.findings:
-        if f.resource and f.code in _BROKEN_CODES:
+        if f.resource and f.code in _BROKEN_CODES and not (side.types.get(f.resource) in SAM_TYPES
+                                                          and "SAM policy template" in f.message):
             side.broken.setdefault(f.resource, f.message)
     return side
 
@@ -472,7 +474,10 @@ def user_groups(side: Side, user: str, branch: Mapping[str, bool]) -> list[str]:
 
 def external(side: Side, principal: str, branch: Mapping[str, bool]) -> dict[str, set[str]]:
     """What a principal has from outside the template: managed policy ARNs, group names, the boundary ARN."""
-    out: dict[str, set[str]] = {"managed": set(), "groups": set(), "boundary": set()}
+    out: dict[str, set[str]] = {"managed": set(), "groups": set(), "boundary": set(), "templates": set(),
+                                "role": set()}
+    if side.template is not None and side.types.get(principal) in SAM_TYPES:
+        return _sam_external(side, principal, branch, out)
     if side.template is None or side.types.get(principal) not in PRINCIPAL_TYPES:
         return out
     managed = _managed_arns(side)
@@ -482,6 +487,31 @@ def external(side: Side, principal: str, branch: Mapping[str, bool]) -> dict[str
     if side.types.get(principal) == "AWS::IAM::User":
         groups = _names(side, "AWS::IAM::Group")
         out["groups"] = {g for g in _strings(side, _prop(side, principal, "Groups"), branch) if g not in groups}
+    return out
+
+
+def _sam_external(side: Side, logical: str, branch: Mapping[str, bool],
+                  out: dict[str, set[str]]) -> dict[str, set[str]]:
+    """A SAM function's or state machine's managed policies (names or ARNs in Policies), its SAM policy templates
+    (as written, resolved), its boundary, and the Role it runs as when it names one."""
+    t = side.template
+    if t is None:
+        return out
+    out["role"] = set(_strings(side, _prop(side, logical, "Role"), branch))
+    out["boundary"] = set(_strings(side, _prop(side, logical, "PermissionsBoundary"), branch))
+    node = _prop(side, logical, "Policies")
+    items = (node.items if node.kind == "array" else [node]) if node is not None else []
+    r = Resolver(t, branch, region=DIFF_REGION, generated=DIFF_GENERATED)
+    for item in items:
+        if item.kind == "object" and item.get("Statement") is not None:
+            continue
+        value = r.resolve(item)
+        if value is None:
+            continue
+        if value.kind == "string":
+            out["managed"].add(str(value.value))
+        else:
+            out["templates"].add(json.dumps(value.to_python(), sort_keys=True))
     return out
 
 
