@@ -88,3 +88,17 @@ def test_not_a_template_or_both_inputs_is_a_usage_error(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["audit", "--iac", str(policy)]).exit_code == 2
     assert CliRunner().invoke(cli, ["audit", str(tmp_path), "--iac", str(ACCOUNT)]).exit_code == 2
     assert CliRunner().invoke(cli, ["audit"]).exit_code == 2
+
+
+def test_sam_functions_are_audited_as_the_roles_sam_makes() -> None:
+    """SAM makes <LogicalId>Role for a function or state machine without Role: trusting the service (or its
+    AssumeRolePolicyDocument), with its Policies' documents inline
+    (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html)."""
+    sam = TEMPLATES / "sam.yaml"
+    code, report = _audit("--iac", str(sam))
+    assert code == 0
+    located = _located(report, sam)
+    assert {("ROLE_ASSUMABLE_BY_ANYONE", 36), ("PASS_ROLE_WITH_STAR_IN_RESOURCE", 23),
+            ("ROLE_SERVICE_TRUST_NO_SOURCE", 10)} <= located, sorted(located)
+    roles = {f["resource"] for f in report["findings"] if f.get("resource")}  # type: ignore[attr-defined]
+    assert not any("ExistingRole" in str(r) for r in roles)  # with Role, SAM makes no role

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from parc.core.audit.inputs import AuditInput, PolicyDocument
-from parc.core.findings import Finding, FindingType
+from parc.core.findings import Finding, FindingType, Position
 from parc.core.policy.jsonpos import JMember, JNode
 from parc.loaders.iac.check import as_document
 from parc.loaders.iac.cloudformation import read_template, template_context
@@ -96,6 +96,7 @@ def load_iac_audit(paths: list[str], given: Mapping[str, str]) -> AuditInput:
         templates.append(_Template(path, t, by_resource, _decide_conditions(t, path, build.problems)))
     for tpl in templates:
         _principals(tpl, build)
+        _sam_roles(tpl, build)
     for tpl in templates:
         _policy_resources(tpl, build)
         _resource_policies(tpl, build)
@@ -285,6 +286,61 @@ def _principals(tpl: _Template, build: _Build) -> None:
             entry.setdefault("AssumeRolePolicyDocument", {"Version": "2012-10-17", "Statement": []})
             entry["InstanceProfileList"] = []
         {"Role": build.roles, "User": build.users, "Group": build.groups}[kind][name] = entry
+
+
+_SAM_TRUST = {"AWS::Serverless::Function": "lambda.amazonaws.com",
+              "AWS::Serverless::StateMachine": "states.amazonaws.com"}
+_SAM_MANAGED = {"AWS::Serverless::Function": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
+
+
+def _sam_roles(tpl: _Template, build: _Build) -> None:
+    """The role SAM makes for a function or state machine without Role: ``<LogicalId>Role``, trusting the service
+    (or its AssumeRolePolicyDocument), its Policies' documents inline, the managed policies it names (and, for a
+    function, AWSLambdaBasicExecutionRole) attached
+    (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html)."""
+    for logical, (rtype, node) in tpl.template.resources.items():
+        if rtype not in _SAM_TRUST or not _exists(tpl, node) or _prop(node, "Role") is not None:
+            continue
+        name = f"{logical}Role"
+        arn = f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:role/{name}"
+        trust: object = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                               "Principal": {"Service": _SAM_TRUST[rtype]}}]}
+        # the trust policy SAM writes: its findings point at the resource that makes it
+        build.places[f"{arn} trust policy"] = _Doc(tpl.name, f"Resources.{logical}", _positioned(trust, node.pos))
+        managed = [_SAM_MANAGED[rtype]] if rtype in _SAM_MANAGED else []
+        policies = _prop(node, "Policies")
+        items = (policies.items if policies.kind == "array" else [policies]) if policies is not None else []
+        for item in items:
+            v = _resolve(tpl, item) if item.kind != "object" or item.get("Statement") is None else None
+            if v is not None and v.kind == "string":
+                text = str(v.value)
+                managed.append(text if text.startswith("arn:") else f"arn:aws:iam::aws:policy/{text}")
+        inline: list[dict[str, object]] = []
+        for ep, place, doc in _documents(tpl, logical):
+            if ep.path.endswith("AssumeRolePolicyDocument"):
+                trust = doc
+                build.places[f"{arn} trust policy"] = place
+                continue
+            pname = f"{logical}RolePolicy{len(inline)}"
+            inline.append({"PolicyName": pname, "PolicyDocument": doc})
+            build.places[f"{arn} inline {pname}"] = place
+        entry: dict[str, object] = {"RoleName": name, "RoleId": f"AROA{logical.upper()[:16]:0<16}", "Arn": arn,
+                                    "Path": "/", "AssumeRolePolicyDocument": trust, "RolePolicyList": inline,
+                                    "AttachedManagedPolicies": [{"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a}
+                                                                for a in managed], "InstanceProfileList": []}
+        boundary = _strings(tpl, _prop(node, "PermissionsBoundary"))
+        if boundary:
+            entry["PermissionsBoundary"] = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary[0]}
+        build.roles[name] = entry
+
+
+def _positioned(value: object, pos: Position) -> JNode:
+    if isinstance(value, dict):
+        return JNode([JMember(str(k), pos, _positioned(v, pos)) for k, v in value.items()], "object", pos)
+    if isinstance(value, list):
+        return JNode([_positioned(v, pos) for v in value], "array", pos)
+    return JNode(value, "string" if isinstance(value, str) else "bool" if isinstance(value, bool) else "number"
+                 if isinstance(value, int | float) else "null", pos)
 
 
 def _inline_name(node: JNode, path: str) -> str | None:
