@@ -130,7 +130,8 @@ def _blank_block(lines: list[str], err: int) -> str:
     end = start + 1
     while end < len(lines) and ((d := _indent(lines[end])) is None or d > child or end <= err):
         end += 1
-    label = lines[start].strip().split(":", 1)[0].strip().strip("'\"") or f"line {start + 1}"
+    key = re.match(r"""\s*(?:-\s+)?(["']?)(.*?)\1\s*:(?:\s|$)""", lines[start])  # a key may hold "::"
+    label = (key.group(2) if key else lines[start].strip()) or f"line {start + 1}"
     for i in range(start, end):
         lines[i] = ""
     return label
@@ -170,8 +171,9 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
         logical, node = m.key, m.node
         base = f"Resources.{logical}"
         if logical.startswith("Fn::ForEach::"):  # AWS::LanguageExtensions: resources made from a collection
-            findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, f"parc does not expand {logical}; "
-                                    "the resources it makes are not checked.", base, m.key_pos, name,
+            findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, f"parc could not expand {logical} "
+                                    "(its collection is not a list, nor a parameter with a value): the resources it "
+                                    "makes are not checked.", base, m.key_pos, name,
                                     "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
                                     "intrinsic-function-reference-foreach.html", resource=logical))
             continue
@@ -345,6 +347,9 @@ def read_template(name: str, text: str, given: Mapping[str, str]) -> tuple[IacRe
         report.findings += (f,)
         report.unreadable.append(f)
         return report, None
+    from parc.loaders.iac.foreach import expand_foreach
+
+    report.findings += tuple(expand_foreach(root, given, name))
     policies, shape = find_policies(root, name)
     report.findings += tuple(shape)
     report.unreadable.extend(f for f in shape if f.code == "IAC_NOT_A_TEMPLATE")
