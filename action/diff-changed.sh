@@ -53,6 +53,17 @@ while IFS=$'\t' read -r status first second; do
   kind=$(template_kind "$f")
   if git cat-file -e "$base:$old" 2>/dev/null; then
     git show "$base:$old" > "$before"
+    case "$old" in
+      *.tf)  # the module's other files: its variables' defaults and .tfvars, as the base had them
+        dir=$(dirname "$old")
+        git ls-tree --name-only "$base" -- "$dir/" | while IFS= read -r sib; do
+          case "$sib" in
+            "$old") ;;
+            *.tf|*.tfvars) git show "$base:$sib" > "$work/$n/$(basename "$sib")" ;;
+          esac
+        done
+        ;;
+    esac
   else  # a template the pull request adds: compared with an empty one, all of its access is new
     empty_template "$kind" "$f" > "$before"
   fi
