@@ -46,6 +46,9 @@ def test_diff_case(case: str) -> None:
         assert first["location"]["file"] == str(head)
     if expect["result"] == "FAIL":
         assert out["counterexamples"], "a FAIL shows the requests"
+    keys = [json.dumps([{k: v for k, v in c["location"].items() if k != "resource"}, c["action"], c["resource"],
+                        c.get("when")], sort_keys=True) for c in out["counterexamples"]]  # type: ignore[union-attr]
+    assert len(keys) == len(set(keys)), "each request once, though a role and its policy resource both list it"
 
 
 def test_diff_of_policy_documents_is_unchanged(tmp_path: Path) -> None:

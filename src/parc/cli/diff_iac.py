@@ -102,13 +102,27 @@ def _payload(verdict: str, base: Side, head: Side, results: list[ResourceResult]
         "reason": reason,
         "base": base.name,
         "head": head.name,
-        "counterexamples": [c.to_dict() for r in failing for c in r.counterexamples],
+        "counterexamples": _unique([c.to_dict() for r in failing for c in r.counterexamples]),
         "resources": [r.to_dict() for r in results],
         "unreadable": [{"file": f.file, "line": f.line, "column": f.column, "message": f.message}
                        for f in base.unreadable + head.unreadable],
         "notes": ["Values known only at deploy time are compared as one deployment of the stack (the same "
                   "parameters, account and region on both sides); parc stands in account 111122223333."],
     }
+
+
+def _unique(found: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Each request once: a policy resource's statement is also its role's (both resources list it)."""
+    out: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for cx in found:
+        place = dict(cx.get("location") or {})  # type: ignore[call-overload]
+        place.pop("resource", None)
+        key = json.dumps([place, cx.get("action"), cx.get("resource"), cx.get("when")], sort_keys=True, default=str)
+        if key not in seen:
+            seen.add(key)
+            out.append(cx)
+    return out
 
 
 def _text(payload: dict[str, object]) -> str:

@@ -19,8 +19,15 @@ def render_diff_sarif(payload: Mapping[str, object]) -> str:
     results: list[dict[str, object]] = []
     resources = payload.get("resources")
     head = str(payload.get("head", ""))
+    seen: set[tuple[object, ...]] = set()
     for r in resources if isinstance(resources, list) else []:
         for cx in r.get("counterexamples", []):
+            place = cx.get("location") or {}
+            key = (place.get("file"), place.get("line"), place.get("column"), cx.get("action"), cx.get("resource"),
+                   json.dumps(cx.get("when"), sort_keys=True))
+            if key in seen:
+                continue  # the same statement seen from the role and from the policy resource attached to it
+            seen.add(key)
             text = (f"{r['resource']}: the head allows {cx['action']} on {cx['resource']} to {cx['principal']}, "
                     "which the base does not")
             if cx.get("when"):
