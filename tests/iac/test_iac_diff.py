@@ -61,3 +61,26 @@ def test_diff_of_policy_documents_is_unchanged(tmp_path: Path) -> None:
     code, out = _run(str(a), str(b))
     assert (code, out["result"]) == (1, "FAIL")
     assert "resources" not in out
+
+
+def test_a_template_and_a_policy_are_not_compared(tmp_path: Path) -> None:
+    policy = tmp_path / "p.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": []}))
+    template = CASES / "bucket_policy_unchanged_passes" / "base.yaml"
+    result = CliRunner().invoke(cli, ["diff", str(template), str(policy)])
+    assert result.exit_code == 2
+    assert "not a template" in result.stderr
+
+
+def test_sarif_and_output_file(tmp_path: Path) -> None:
+    folder = CASES / "added_statement_fails_at_its_head_line"
+    out = tmp_path / "diff.sarif"
+    result = CliRunner().invoke(cli, ["diff", str(folder / "base.yaml"), str(folder / "head.yaml"), "--format",
+                                      "sarif", "--output", str(out)])
+    assert result.exit_code == 1
+    [run] = json.loads(out.read_text())["runs"]
+    [r] = run["results"]
+    assert r["ruleId"] == "IAC_NEW_ACCESS" and r["level"] == "error"
+    region = r["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] == 22
+    assert "FAIL" in result.stderr  # the readable verdict goes to the log

@@ -49,10 +49,10 @@ def _side(path: str, kind: str, given: dict[str, str]) -> Side:
 def run_diff(old: str, new: str, forced: str | None, parameters: str | None, timeout: float, fmt: str,
              output: str | None) -> None:
     """Compare two template versions and exit with the verdict's code."""
-    kinds = {template_kind(old, forced), template_kind(new, forced)}
-    kinds.discard(None)
-    if len(kinds) != 1:
-        found = ", ".join(sorted(k or "" for k in kinds)) or "none"
+    found_kinds = [template_kind(old, forced), template_kind(new, forced)]
+    kinds = set(found_kinds)
+    if None in kinds or len(kinds) != 1:
+        found = " and ".join(k or "not a template" for k in found_kinds)
         _fail(f"{old} and {new} are not two versions of one kind of template (found {found}); use --type "
               "cloudformation|terraform")
     kind = str(kinds.pop())
