@@ -19,7 +19,6 @@ from parc.core.policy.jsonpos import JNode
 from parc.loaders.iac.pairs import (
     PRINCIPAL_TYPES,
     SAM_TYPES,
-    Doc,
     Side,
     branch_assignments,
     condition_names,
@@ -28,6 +27,7 @@ from parc.loaders.iac.pairs import (
     literal_account,
     targets,
 )
+from parc.loaders.iac.standins import Doc
 from parc.loaders.iac.symbolic import EXAMPLE_ACCOUNT
 
 PASS, FAIL, UNKNOWN = "PASS", "FAIL", "UNKNOWN"
