@@ -102,3 +102,19 @@ def test_sam_functions_are_audited_as_the_roles_sam_makes() -> None:
             ("ROLE_SERVICE_TRUST_NO_SOURCE", 10)} <= located, sorted(located)
     roles = {f["resource"] for f in report["findings"] if f.get("resource")}  # type: ignore[attr-defined]
     assert not any("ExistingRole" in str(r) for r in roles)  # with Role, SAM makes no role
+
+
+def test_a_template_part_not_read_blocks_the_gate(tmp_path: Path) -> None:
+    """A YAML error, a loop over a deploy-time collection, a deploy-time value in a policy: said as not read, and
+    a --fail-on gate cannot pass (exit 2), never a clean audit of what parc could not see."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("Resources:\n  A:\n    Type: AWS::IAM::Role\n    Properties: [\n", encoding="utf-8")
+    imported = tmp_path / "imported.yaml"
+    imported.write_text(ACCOUNT.read_text(encoding="utf-8").replace('Resource: !Sub "${Site.Arn}/*"',
+                                                                    "Resource: !ImportValue site-objects"),
+                        encoding="utf-8")
+    for template in (broken, imported):
+        result = CliRunner().invoke(cli, ["audit", "--iac", str(template), "--fail-on", "info", "--format", "json"])
+        assert result.exit_code == 2, result.stderr
+        problems = json.loads(result.stdout)["input_problems"]
+        assert any(p["code"] == "AUDIT_INPUT_UNREADABLE" and p["file"] == str(template) for p in problems)

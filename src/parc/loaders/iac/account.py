@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from parc.core.audit.inputs import AuditInput, PolicyDocument
+from parc.core.audit.unread import UNREADABLE_CODES
 from parc.core.findings import Finding, FindingType, Position
 from parc.core.policy.jsonpos import JMember, JNode
 from parc.loaders.iac.check import as_document
@@ -33,6 +34,7 @@ from parc.loaders.iac.model import EmbeddedPolicy
 from parc.loaders.iac.symbolic import EXAMPLE_ACCOUNT, EXAMPLE_REGION, resource_value
 
 PLACEHOLDER_ACCOUNT = EXAMPLE_ACCOUNT
+UNREAD = "AUDIT_INPUT_UNREADABLE"
 _RESOURCE_ARN_ATTR = {
     "AWS::KMS::Key": "Arn", "AWS::KMS::ReplicaKey": "Arn", "AWS::ECR::Repository": "Arn",
     "AWS::OpenSearchService::Domain": "Arn", "AWS::Elasticsearch::Domain": "Arn", "AWS::EFS::FileSystem": "Arn",
@@ -86,7 +88,8 @@ def load_iac_audit(paths: list[str], given: Mapping[str, str]) -> AuditInput:
                                           "", None, path))
             continue
         report, root = read_template(path, text, given)
-        build.problems.extend(f for f in report.findings if f.finding_type is FindingType.ERROR)
+        build.problems.extend(_left_out(f) for f in report.findings if f.finding_type is FindingType.ERROR
+                              or f.code == "IAC_UNCHECKED_VALUE")
         if root is None:
             continue
         t = template_context(root, given)
@@ -181,9 +184,9 @@ def _decide_conditions(t: Template, name: str, problems: list[Finding]) -> dict[
     for c in t.conditions:
         value = _condition(t, t.conditions[c], out, 0)
         if value is None:
-            problems.append(Finding("IAC_CONDITION_ASSUMED", FindingType.WARNING, f"Condition {c} depends on values "
-                                    "known only at deploy time: audited as true.", f"Conditions.{c}",
-                                    t.conditions[c].pos, name))
+            problems.append(Finding(UNREAD, FindingType.ERROR, f"Condition {c} depends on values known only at "
+                                    "deploy time: audited as true only (IAC_CONDITION_ASSUMED); what it decides "
+                                    "when false is not audited.", f"Conditions.{c}", t.conditions[c].pos, name))
             value = True
         out[c] = value
     return out
@@ -245,9 +248,24 @@ def _prop(node: JNode, key: str) -> JNode | None:
     return m.node if m is not None else None
 
 
-def _documents(tpl: _Template, logical: str) -> Iterator[tuple[EmbeddedPolicy, _Doc, object]]:
+def _left_out(f: Finding) -> Finding:
+    """A part of a template the audit could not read (a syntax error, a loop it could not expand, a SAM policy
+    template): the audit's "could not be read" code, so that the report says it and a --fail-on gate cannot pass."""
+    if f.code in UNREADABLE_CODES:
+        return f
+    return replace(f, code=UNREAD, finding_type=FindingType.ERROR, message=f"{f.message} ({f.code})")
+
+
+def _documents(tpl: _Template, logical: str, problems: list[Finding] | None = None
+               ) -> Iterator[tuple[EmbeddedPolicy, _Doc, object]]:
     for ep in tpl.policies.get(logical, []):
-        resolved = _resolve(tpl, ep.node)
+        r = Resolver(tpl.template, tpl.branch)
+        resolved = r.resolve(ep.node)
+        if r.opaque and problems is not None:
+            problems.append(Finding(UNREAD, FindingType.ERROR, "The policy uses values known only at deploy time "
+                                    "(an import, a parameter without a value, an attribute parc has no shape for): "
+                                    "audited with parc's stand-ins, and a finding could depend on them.", ep.path,
+                                    ep.node.pos, tpl.name, resource=ep.resource))
         found: list[Finding] = []
         doc = as_document(resolved, ep, tpl.name, found) if resolved is not None else None
         if doc is not None:
@@ -268,7 +286,7 @@ def _principals(tpl: _Template, build: _Build) -> None:
                                         {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a}
                                         for a in _strings(tpl, _prop(node, "ManagedPolicyArns"))]}
         inline: list[dict[str, object]] = []
-        for ep, place, doc in _documents(tpl, logical):
+        for ep, place, doc in _documents(tpl, logical, build.problems):
             if ep.path.endswith("AssumeRolePolicyDocument"):
                 entry["AssumeRolePolicyDocument"] = doc
                 build.places[f"{arn} trust policy"] = place
@@ -316,7 +334,7 @@ def _sam_roles(tpl: _Template, build: _Build) -> None:
                 text = str(v.value)
                 managed.append(text if text.startswith("arn:") else f"arn:aws:iam::aws:policy/{text}")
         inline: list[dict[str, object]] = []
-        for ep, place, doc in _documents(tpl, logical):
+        for ep, place, doc in _documents(tpl, logical, build.problems):
             if ep.path.endswith("AssumeRolePolicyDocument"):
                 trust = doc
                 build.places[f"{arn} trust policy"] = place
@@ -366,7 +384,7 @@ def _policy_resources(tpl: _Template, build: _Build) -> None:
             continue
         if rtype == "AWS::IAM::ManagedPolicy":
             arn = resource_value(logical, rtype, node, None).example
-            for _, place, doc in _documents(tpl, logical):
+            for _, place, doc in _documents(tpl, logical, build.problems):
                 build.policies[arn] = {"PolicyName": arn.rsplit("/", 1)[-1], "PolicyId": f"ANPA{logical.upper()[:16]}",
                                        "Arn": arn, "Path": "/", "DefaultVersionId": "v1", "AttachmentCount": 0,
                                        "IsAttachable": True, "PolicyVersionList": [
@@ -380,7 +398,7 @@ def _policy_resources(tpl: _Template, build: _Build) -> None:
                         attached.append({"PolicyName": arn.rsplit("/", 1)[-1], "PolicyArn": arn})
         elif rtype in ("AWS::IAM::Policy", "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy", "AWS::IAM::GroupPolicy"):
             pname = (_strings(tpl, _prop(node, "PolicyName")) or [logical])[0]
-            for _, place, doc in _documents(tpl, logical):
+            for _, place, doc in _documents(tpl, logical, build.problems):
                 for key, table, kind in (("Roles", build.roles, "Role"), ("RoleName", build.roles, "Role"),
                                          ("Users", build.users, "User"), ("UserName", build.users, "User"),
                                          ("Groups", build.groups, "Group"), ("GroupName", build.groups, "Group")):
@@ -407,7 +425,7 @@ def _resource_policies(tpl: _Template, build: _Build) -> None:
     for logical, (rtype, node) in t.resources.items():
         if not _exists(tpl, node) or rtype.startswith("AWS::IAM::"):
             continue
-        for ep, place, doc in _documents(tpl, logical):
+        for ep, place, doc in _documents(tpl, logical, build.problems):
             if ep.policy_type is None or ep.policy_type.value != "resource":
                 continue
             for arn in _resource_arns(tpl, logical, rtype, node):
