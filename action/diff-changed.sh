@@ -38,11 +38,20 @@ base=$(git merge-base "$BASE_REF" HEAD)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0; new_access=0; unknown=0
-while IFS=$'\t' read -r status first second; do
-  case "$status" in
-    R*) old=$first; f=$second ;;
-    *) old=$first; f=$first ;;
-  esac
+# The changes: status, old path, new path. A change to a Terraform module's .tf or .tfvars file can change what any
+# .tf file of the module allows (a variable's default): every .tf file of that folder is compared too.
+changes=$(git diff --name-status -M --diff-filter=ACMR "$base" HEAD -- ${PATHS} |
+  awk -F'\t' '{ if ($1 ~ /^R/) print $1 "\t" $2 "\t" $3; else print $1 "\t" $2 "\t" $2 }')
+modules=$(printf '%s\n' "$changes" | awk -F'\t' '$3 ~ /\.(tf|tfvars)$/ { n = split($3, p, "/"); d = (n > 1) ? substr($3, 1, length($3) - length(p[n]) - 1) : "."; print d }' | sort -u)
+for dir in $modules; do
+  for tf in $(git ls-files -- "$dir/*.tf"); do
+    [ "$(dirname "$tf")" = "$dir" ] || continue
+    printf '%s\n' "$changes" | awk -F'\t' -v f="$tf" '$3 == f { found = 1 } END { exit !found }' && continue
+    changes=$(printf '%s\n%s\t%s\t%s' "$changes" "M" "$tf" "$tf")
+  done
+done
+while IFS=$'\t' read -r status old f; do
+  [ -n "${status:-}" ] || continue
   [ -f "$f" ] || continue
   is_hidden "$f" && continue
   printf '%s\n' "$f" | grep -qE "$PATTERN" || continue
@@ -82,7 +91,7 @@ while IFS=$'\t' read -r status first second; do
     *) unknown=$((unknown + 1)) ;;
   esac
   [ -f "$work/$n.sarif" ] || empty_sarif_at "$work/$n.sarif"
-done < <(git diff --name-status -M --diff-filter=ACMR "$base" HEAD -- ${PATHS})
+done <<< "$changes"
 
 if [ "$n" -eq 0 ]; then
   echo "parc diff: no CloudFormation or Terraform file changed"

@@ -219,3 +219,39 @@ def test_without_base_ref_the_diff_step_does_not_run() -> None:
     assert not _condition(diff["if"], inputs, {})
     assert _condition(diff["if"], {**inputs, "base-ref": "origin/main"}, {})
     assert not _condition(diff["if"], {**inputs, "base-ref": "origin/main", "diff": "false"}, {})
+
+
+def test_a_terraform_variable_change_diffs_the_module(tmp_path: Path) -> None:
+    """Only variables.tf changes (a default widens an action list): the module's main.tf, unchanged, is compared
+    with its base variables and adds access."""
+    r = tmp_path / "repo"
+    (r / "infra").mkdir(parents=True)
+    git(r, "init", "-q", "-b", "main")
+    main_tf = TF.replace('["lambda:UpdateFunctionCode"]', "var.actions")
+    (r / "infra" / "main.tf").write_text(main_tf, encoding="utf-8")
+    variables = 'variable "actions" {\n  default = ["lambda:UpdateFunctionCode"]\n}\n'
+    (r / "infra" / "variables.tf").write_text(variables, encoding="utf-8")
+    git(r, "add", "-A")
+    git(r, "commit", "-q", "-m", "base")
+    (r / "infra" / "variables.tf").write_text(variables.replace('"]', '", "lambda:DeleteFunction"]'),
+                                              encoding="utf-8")
+    git(r, "commit", "-q", "-am", "head")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    wrapper = bindir / "parc"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -c "import sys; from parc.cli.main import main; '
+                       f'sys.argv[0] = \'parc\'; main()" "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    out = tmp_path / "out"
+    out.write_text("", encoding="utf-8")
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}", "GITHUB_OUTPUT": str(out),
+           "PYTHONPATH": str(REPO / "src"), "BASE_REF": "HEAD~1", "PYTHON": sys.executable}
+    done = subprocess.run(["bash", str(REPO / "action" / "diff-changed.sh")], cwd=r, env=env, capture_output=True,
+                          text=True)
+    log = done.stdout + done.stderr
+    assert done.returncode == 1, log
+    outputs = dict(line.split("=", 1) for line in out.read_text(encoding="utf-8").splitlines())
+    assert outputs["new-access"] == "1" and outputs["diff-files"] == "2", log  # variables.tf and main.tf
+    [result] = json.loads((r / "parc-diff.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "infra/main.tf"
+    assert "lambda:DeleteFunction" in result["message"]["text"]
