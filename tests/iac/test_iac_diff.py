@@ -26,7 +26,7 @@ EXIT = {"PASS": 0, "FAIL": 1, "UNKNOWN": 2}
 
 
 def _run(*args: str) -> tuple[int, dict[str, object]]:
-    result = CliRunner().invoke(cli, ["diff", *args, "--format", "json"])
+    result = CliRunner().invoke(cli, ["diff", *args, "--format", "json", "--timeout", "120"])
     return result.exit_code, json.loads(result.stdout)
 
 
@@ -40,6 +40,8 @@ def test_diff_case(case: str) -> None:
     assert {k: got.get(k) for k in expect["resources"]} == expect["resources"], out
     assert out["result"] == expect["result"], out
     assert code == EXIT[expect["result"]]
+    for r in out["resources"]:  # type: ignore[union-attr]
+        assert "(--timeout) ran out" not in r["reason"], "UNKNOWN for its own reason, not the machine's load"
     if expect.get("line"):
         first = out["counterexamples"][0]  # type: ignore[index]
         assert first["location"]["line"] == expect["line"]

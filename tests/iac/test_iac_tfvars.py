@@ -78,7 +78,7 @@ def test_diff_reads_each_version_with_its_module_variables(tmp_path: Path) -> No
                                                      "arn:aws:s3:::data/*"), encoding="utf-8")
         (folder / "variables.tf").write_text(VARIABLES.replace('["s3:GetObjectt"]', actions), encoding="utf-8")
     result = CliRunner().invoke(cli, ["diff", str(tmp_path / "base" / "main.tf"), str(tmp_path / "head" / "main.tf"),
-                                      "--format", "json"])
+                                      "--format", "json", "--timeout", "120"])
     out = json.loads(result.stdout)
     assert (result.exit_code, out["result"]) == (1, "FAIL")
     [cx] = out["counterexamples"]

@@ -11,6 +11,7 @@ timeout); PASS otherwise. A resource only in the head is ``added`` (its access i
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -82,13 +83,25 @@ def _ext_any(side: Side, rid: str) -> bool:
     return any(external(side, rid, {}).values())
 
 
+class Budget:
+    """The solvers' time for the whole comparison (``--timeout``): each check gets what is left; none left is
+    UNKNOWN, never PASS."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
 def compare(base: Side, head: Side, timeout: float) -> list[ResourceResult]:
     """Every resource that holds or is given a policy in either version, in the head's order then the base's."""
     order = [r for r in head.types if _has(head, r)] + [r for r in base.types if r not in head.types and _has(base, r)]
-    return [compare_resource(base, head, rid, timeout) for rid in order]
+    budget = Budget(timeout)
+    return [compare_resource(base, head, rid, budget) for rid in order]
 
 
-def compare_resource(base: Side, head: Side, rid: str, timeout: float) -> ResourceResult:
+def compare_resource(base: Side, head: Side, rid: str, timeout: Budget) -> ResourceResult:
     in_base, in_head = _has(base, rid), _has(head, rid)
     rtype = head.types.get(rid) or base.types.get(rid, "")
     out = ResourceResult(rid, rtype, PASS, PASS)
@@ -127,7 +140,7 @@ def compare_resource(base: Side, head: Side, rid: str, timeout: float) -> Resour
 
 
 def _compare_branch(base: Side, head: Side, rid: str, bb: Mapping[str, bool], hb: Mapping[str, bool],
-                    when: Mapping[str, bool], timeout: float, out: ResourceResult) -> None:
+                    when: Mapping[str, bool], timeout: Budget, out: ResourceResult) -> None:
     bdocs, bwhy = documents(base, rid, bb)
     hdocs, hwhy = documents(head, rid, hb)
     label = _when(when)
@@ -247,7 +260,7 @@ class Cap:
     arns: list[str]
 
 
-def _compare_group(key: str, b: list[Doc], h: list[Doc], head_name: str, when: Mapping[str, bool], timeout: float,
+def _compare_group(key: str, b: list[Doc], h: list[Doc], head_name: str, when: Mapping[str, bool], timeout: Budget,
                    coincidence: bool, out: ResourceResult, cap: Cap | None = None) -> None:
     label = _when(when)
     if _canon(b) == _canon(h):
@@ -278,8 +291,12 @@ def _compare_group(key: str, b: list[Doc], h: list[Doc], head_name: str, when: M
         old = [d.python for d in b]  # type: ignore[misc]
         new = [d.python for d in h]
         placed = [[(d, s) for s in _statements(d.node)] for d in h]
+    left = timeout.left()
+    if left < 0.01:
+        _worse(out, UNKNOWN, f"{key}: the time the solvers may take (--timeout) ran out before this check{label}")
+        return
     try:
-        result = check_no_new_access(old, new, policy_type=solver_type, timeout=timeout)  # type: ignore[arg-type]
+        result = check_no_new_access(old, new, policy_type=solver_type, timeout=left)  # type: ignore[arg-type]
     except (PolicyCompileError, ValueError) as exc:
         _worse(out, UNKNOWN, f"{key}: {exc}{label}")
         return
