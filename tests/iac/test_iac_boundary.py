@@ -83,3 +83,9 @@ def test_lambda_permission_conditions_are_the_ones_lambda_writes() -> None:
     public = text.replace("      PrincipalOrgID: o-abcdefghij\n", "")
     report = check_source(PolicySource("public.yaml", public), CLOUDFORMATION, {}, None)
     assert report is not None and [f.code for f in report.findings] == ["OPEN_TO_ANY_PRINCIPAL"]
+
+
+def test_sam_function_whose_properties_are_not_an_object_is_said() -> None:
+    text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: [1]\n"
+    report = check_source(PolicySource("sam.yaml", text), CLOUDFORMATION, {}, None)
+    assert report is not None and [(f.code, f.line) for f in report.findings] == [("IAC_INVALID_RESOURCE", 4)]

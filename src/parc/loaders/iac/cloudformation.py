@@ -185,7 +185,8 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
         rtype = str(t.node.value) if t is not None and t.node.kind == "string" else ""
         p = node.get("Properties")
         props = p.node if p is not None and p.node.kind == "object" else None
-        holds_policy = rtype in POLICY_PROPERTIES or rtype in ("AWS::Lambda::Permission", "AWS::Organizations::Policy")
+        holds_policy = rtype in POLICY_PROPERTIES or rtype in ("AWS::Lambda::Permission", "AWS::Organizations::Policy",
+                                                               *SAM_TYPES)
         if props is None:
             if p is not None and holds_policy:  # a policy parc cannot read: said, not skipped
                 findings.append(_finding("IAC_INVALID_RESOURCE", f"The Properties of {logical} ({rtype}) must be an "
