@@ -107,7 +107,11 @@ def compare_resource(base: Side, head: Side, rid: str, timeout: Budget) -> Resou
     out = ResourceResult(rid, rtype, PASS, PASS)
     for side in (base, head):
         if rid in side.broken:
-            out.reasons.append(f"{side.name}: a policy of {rid} could not be read ({side.broken[rid]})")
+            why = f"a policy of {rid} could not be read ({side.broken[rid]})"
+            if side is head and base.broken.get(rid) == head.broken[rid]:
+                out.reasons[-1] = f"{why} in both versions"
+            else:
+                out.reasons.append(f"{side.name}: {why}")
             out.result = UNKNOWN
     if rid in head.attachments and head.attachments[rid] != base.attachments.get(rid):
         how = "added" if rid not in base.attachments else "changed"

@@ -96,6 +96,8 @@ def read_side(name: str, text: str, kind: str, given: Mapping[str, str]) -> Side
         if f.resource and f.code in _BROKEN_CODES and not (side.types.get(f.resource) in SAM_TYPES
                                                           and "SAM policy template" in f.message):
             side.broken.setdefault(f.resource, f.message)
+    for rid in side.broken:  # a resource whose policy could not be read is compared (UNKNOWN), never left out
+        side.types.setdefault(rid, _tf_type(rid) if side.kind == "terraform" else "")
     return side
 
 
