@@ -26,6 +26,7 @@ from parc.loaders.iac.pairs import (
     documents,
     external,
     literal_account,
+    policy_like,
     targets,
 )
 from parc.loaders.iac.standins import Doc
@@ -98,7 +99,19 @@ def compare(base: Side, head: Side, timeout: float) -> list[ResourceResult]:
     """Every resource that holds or is given a policy in either version, in the head's order then the base's."""
     order = [r for r in head.types if _has(head, r)] + [r for r in base.types if r not in head.types and _has(base, r)]
     budget = Budget(timeout)
-    return [compare_resource(base, head, rid, budget) for rid in order]
+    results = [compare_resource(base, head, rid, budget) for rid in order]
+    seen = set(order)
+    for rid in [*head.types, *base.types]:
+        if rid in seen:
+            continue
+        seen.add(rid)
+        before, after = policy_like(base, rid), policy_like(head, rid)
+        if after is not None and after != before:
+            rtype = head.types.get(rid) or base.types.get(rid, "")
+            results.append(ResourceResult(rid, rtype, "added" if rid not in base.types else UNKNOWN, UNKNOWN, [
+                f"{rtype} is a type parc reads no policy from, and its policy properties changed: parc cannot prove "
+                "no new access"]))
+    return results
 
 
 def compare_resource(base: Side, head: Side, rid: str, timeout: Budget) -> ResourceResult:

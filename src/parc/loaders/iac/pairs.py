@@ -388,6 +388,21 @@ def _mentions(node: JNode, logical: str, literal: set[str]) -> bool:
     return False
 
 
+def policy_like(side: Side, logical: str) -> str | None:
+    """A resource parc reads no policy from, but whose properties hold one by their name (``Policy``,
+    ``ResourcePolicy``, ``PermissionsPolicyDocument`` ...): those properties as written, to tell whether they
+    changed. None: no such property (or not a CloudFormation resource)."""
+    t = side.template
+    if t is None or logical not in t.resources:
+        return None
+    node = t.resources[logical][1]
+    props = node.get("Properties") if node.kind == "object" else None
+    if props is None or props.node.kind != "object":
+        return None
+    found = {m.key: m.node.to_python() for m in props.node.members if "polic" in m.key.lower()}
+    return json.dumps(found, sort_keys=True) if found else None
+
+
 def literal_account(side: Side) -> bool:
     """The template writes the account parc stands in for ``AWS::AccountId``: a stand-in could equal it by chance."""
     return EXAMPLE_ACCOUNT in side.text
