@@ -126,10 +126,16 @@ def compare_resource(base: Side, head: Side, rid: str, timeout: Budget) -> Resou
             else:
                 out.reasons.append(f"{side.name}: {why}")
             out.result = UNKNOWN
-    if rid in head.attachments and head.attachments[rid] != base.attachments.get(rid):
+    if rid.endswith(".permissions_boundary") and rid in base.attachments \
+            and head.attachments.get(rid) != base.attachments[rid]:
+        out.reasons.append(f"{rid} is {'removed' if rid not in head.attachments else 'changed'} in the head: the "
+                           "cap on the role's or user's access may be lifted")
+        out.result = UNKNOWN
+    elif rid in head.attachments and head.attachments[rid] != base.attachments.get(rid):
         how = "added" if rid not in base.attachments else "changed"
-        out.reasons.append(f"{rid} attaches a policy or joins a group, {how} in the head: parc does not resolve "
-                           "Terraform attachments, so it cannot prove no new access")
+        out.reasons.append(f"{rid} ({how} in the head) grants access in a way parc does not read (a policy "
+                           "attachment, a group membership, or the policy of a type parc reads none from): parc "
+                           "cannot prove no new access")
         out.result = UNKNOWN
     if out.result == PASS:
         names = condition_names(base, head, rid)

@@ -1,6 +1,7 @@
-"""Terraform resources that grant access without holding a policy document (policy attachments, group
-memberships): ``parc diff`` compares them as added, changed or unchanged, so that a head that attaches a policy is
-never passed as adding nothing.
+"""Terraform resources that grant access in a way parc does not read as a document (policy attachments, group
+memberships, and resources of types parc reads no policy from that have a policy attribute, such as
+``aws_api_gateway_rest_api.policy``): ``parc diff`` compares them as added, changed or unchanged, so that a head
+that attaches or opens something is never passed as adding nothing.
 
 Read from the plan's resources (``terraform show -json``: planned_values) or from a ``.tf`` file's resource blocks
 (python-hcl2's dict form: the values are compared as written, positions are not needed here).
@@ -11,6 +12,30 @@ from __future__ import annotations
 import json
 
 from parc.loaders.iac.pairs import TF_ATTACHMENTS
+
+GRANTS = ("managed_policy_arns", "permissions_boundary")
+"""Attributes of a role or user that give or cap access by ARN (``aws_iam_role.managed_policy_arns``,
+``permissions_boundary``): each is compared as changed or not, as ``<address>.<attribute>``."""
+
+
+def _grants(address: str, values: object, out: dict[str, str]) -> None:
+    if not isinstance(values, dict):
+        return
+    for attr in GRANTS:
+        v = values.get(attr)
+        if v not in (None, "", [], "null", '""'):
+            out[f"{address}.{attr}"] = json.dumps(v, sort_keys=True, default=str)
+
+
+def _counted(rtype: str, values: object) -> bool:
+    """An attachment, or a resource of a type parc reads no policy from with a policy attribute."""
+    from parc.loaders.iac.terraform import POLICY_ATTRIBUTES
+
+    if rtype in TF_ATTACHMENTS:
+        return True
+    if rtype in POLICY_ATTRIBUTES or rtype == "aws_lambda_permission" or not isinstance(values, dict):
+        return False
+    return any("polic" in str(k).lower() for k in values)
 
 
 def attachments(text: str, kind: str) -> dict[str, str]:
@@ -35,8 +60,12 @@ def _from_plan(text: str) -> dict[str, str]:
         while stack:
             module = stack.pop()
             for r in module.get("resources") or []:
-                if isinstance(r, dict) and r.get("type") in TF_ATTACHMENTS and isinstance(r.get("address"), str):
+                if isinstance(r, dict) and r.get("mode", "managed") == "managed" and _counted(str(r.get("type")),
+                                                                                            r.get("values")) \
+                        and isinstance(r.get("address"), str):
                     out.setdefault(r["address"], json.dumps(r.get("values"), sort_keys=True))
+                if isinstance(r, dict) and isinstance(r.get("address"), str):
+                    _grants(r["address"], r.get("values"), out)
             stack.extend(c for c in module.get("child_modules") or [] if isinstance(c, dict))
     return out
 
@@ -54,8 +83,11 @@ def _from_source(text: str) -> dict[str, str]:
             continue
         for key, named in block.items():
             rtype = str(key).strip('"')  # python-hcl2 7 keeps the labels' quotes, older versions do not
-            if rtype not in TF_ATTACHMENTS or not isinstance(named, dict):
+            if not isinstance(named, dict):
                 continue
             for name, body in named.items():
-                out[f"{rtype}.{str(name).strip(chr(34))}"] = json.dumps(body, sort_keys=True, default=str)
+                address = f"{rtype}.{str(name).strip(chr(34))}"
+                if _counted(rtype, body):
+                    out[address] = json.dumps(body, sort_keys=True, default=str)
+                _grants(address, body, out)
     return out
