@@ -209,12 +209,16 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
                 lst = props.get("Policies")
                 if lst is None:
                     continue
-                items = lst.node.items if lst.node.kind == "array" else []
-                for i, item in enumerate(items):
-                    doc = item.get("PolicyDocument") if item.kind == "object" else None
-                    if doc is not None:
-                        out.append(EmbeddedPolicy(logical, f"{base}.Properties.Policies[{i}].PolicyDocument", ptype,
-                                                  doc.node))
+                for path, doc_node in inline_documents(lst.node, f"{base}.Properties.Policies"):
+                    if doc_node is None:
+                        findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, "These inline policies "
+                                                "are built by an intrinsic function parc does not follow here; they "
+                                                "are not checked.", path, lst.node.pos, name,
+                                                "https://docs.aws.amazon.com/AWSCloudFormation/latest/"
+                                                "TemplateReference/intrinsic-function-reference.html",
+                                                resource=logical))
+                        continue
+                    out.append(EmbeddedPolicy(logical, path, ptype, doc_node))
                 continue
             doc = props.get(prop)
             if doc is not None:
@@ -263,6 +267,59 @@ def sam_policies(logical: str, props: JNode, base: str, name: str, out: list[Emb
                                     "policy template: SAM expands it at deploy time from its own list, which parc "
                                     "does not hold; the policy it makes is not checked.", path, item.pos, name,
                                     SAM_LINK, resource=logical))
+
+
+def inline_documents(lst: JNode, base: str) -> list[tuple[str, JNode | None]]:
+    """The PolicyDocument of each item of a Policies list, as (path, node): an item chosen by ``Fn::If`` is a
+    document that is an ``Fn::If`` of the two branches' documents (``AWS::NoValue`` where a branch has none), so
+    each branch is checked; a list chosen by ``Fn::If`` likewise, item by item. (path, None): a list or item built
+    some other way (said, not skipped)."""
+    from parc.core.policy.jsonpos import JMember
+    from parc.loaders.iac.intrinsics import intrinsic
+
+    def no_value(pos: Position) -> JNode:
+        return JNode([JMember("Ref", pos, JNode("AWS::NoValue", "string", pos))], "object", pos)
+
+    def document(item: JNode) -> JNode | bool | None:
+        """The item's document; None: no document (not a policy item); False: built some other way."""
+        fn = intrinsic(item)
+        if fn is None:
+            doc = item.get("PolicyDocument") if item.kind == "object" else None
+            return doc.node if doc is not None else None
+        if fn == "Ref" and item.members[0].node.value == "AWS::NoValue":
+            return None
+        arg = item.members[0].node
+        if fn != "Fn::If" or arg.kind != "array" or len(arg.items) != 3:
+            return False
+        branches = [document(b) for b in arg.items[1:]]
+        if any(b is False for b in branches):
+            return False
+        chosen = [b if isinstance(b, JNode) else no_value(item.pos) for b in branches]
+        return JNode([JMember("Fn::If", item.pos, JNode([arg.items[0], *chosen], "array", arg.pos))], "object",
+                     item.pos)
+
+    fn = intrinsic(lst)
+    if fn == "Fn::If" and lst.members[0].node.kind == "array" and len(lst.members[0].node.items) == 3:
+        cond, yes, no = (lst.members[0].node.items[0], *(
+            JNode([], "array", b.pos) if document(b) is None and b.kind != "array" else b
+            for b in lst.members[0].node.items[1:]))
+        if yes.kind == "array" and no.kind == "array":
+            out: list[tuple[str, JNode | None]] = []
+            for i in range(max(len(yes.items), len(no.items))):
+                pair = [side.items[i] if i < len(side.items) else no_value(lst.pos) for side in (yes, no)]
+                item = JNode([JMember("Fn::If", lst.pos, JNode([cond, *pair], "array", lst.pos))], "object", lst.pos)
+                d = document(item)
+                if d is not None:
+                    out.append((f"{base}[{i}].PolicyDocument", d if isinstance(d, JNode) else None))
+            return out
+    if lst.kind != "array":
+        return [(base, None)]
+    out = []
+    for i, item in enumerate(lst.items):
+        d = document(item)
+        if d is not None:
+            out.append((f"{base}[{i}].PolicyDocument", d if isinstance(d, JNode) else None))
+    return out
 
 
 def lambda_statement(logical: str, props: JNode, base: str) -> EmbeddedPolicy:
