@@ -259,10 +259,17 @@ def sam_policies(logical: str, props: JNode, base: str, name: str, out: list[Emb
         (f"{base}.Policies", node)]
     for path, item in items:
         if item.kind != "object":
-            continue  # a managed policy's name or ARN (or an intrinsic giving one): attached, not a document
+            continue  # a managed policy's name or ARN: attached, not a document
+        if len(item.members) == 1 and item.members[0].key == "Fn::If":
+            findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, "SAM Policies chosen by Fn::If: "
+                                    "parc does not follow the condition here; these policies are not checked.",
+                                    path, item.pos, name, SAM_LINK, resource=logical))
+            continue
+        if len(item.members) == 1 and (item.members[0].key.startswith("Fn::") or item.members[0].key == "Ref"):
+            continue  # an intrinsic giving a managed policy's name or ARN
         if item.get("Statement") is not None:
             out.append(EmbeddedPolicy(logical, path, ID, item))
-        elif len(item.members) == 1 and not item.members[0].key.startswith("Fn::") and item.members[0].key != "Ref":
+        elif len(item.members) == 1:
             findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, f"{item.members[0].key} is a SAM "
                                     "policy template: SAM expands it at deploy time from its own list, which parc "
                                     "does not hold; the policy it makes is not checked.", path, item.pos, name,
