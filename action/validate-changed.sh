@@ -14,6 +14,9 @@ PATTERN=${PATTERN:-'(\.ya?ml|\.template|\.template\.json|\.tf)$'}
 FAIL_ON=${FAIL_ON:-error}
 SARIF=${SARIF:-parc.sarif}
 OUT=${GITHUB_OUTPUT:-/dev/null}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=action/common.sh
+. "$HERE/common.sh"
 
 list_files() {
   if [ -n "${BASE_REF:-}" ]; then
@@ -24,18 +27,10 @@ list_files() {
   fi
 }
 
-is_template() {
-  # a .tf file, or a YAML/JSON file with CloudFormation's top-level keys (a workflow or compose file is not one)
-  case "$1" in
-    *.tf) return 0 ;;
-  esac
-  grep -qE '^(Resources|AWSTemplateFormatVersion)[[:space:]]*:|"(Resources|AWSTemplateFormatVersion)"[[:space:]]*:' "$1"
-}
-
 files=()
 while IFS= read -r f; do
   [ -f "$f" ] || continue
-  case "/$f" in */.*) continue ;; esac  # hidden folders (.github ...)
+  is_hidden "$f" && continue  # hidden folders (.github ...)
   if printf '%s\n' "$f" | grep -qE "$PATTERN" && is_template "$f"; then
     files+=("$f")
   fi

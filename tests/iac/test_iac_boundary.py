@@ -65,12 +65,12 @@ def test_not_utf8_is_unreadable() -> None:
 
 def test_functions_parc_does_not_evaluate_are_said_not_errors() -> None:
     text = (POLICY + '{"Fn::Transform": {Name: AWS::Include}}\n'
-            "  Fn::ForEach::Topics:\n    - T\n    - [a, b]\n    - {}\n")
+            "  Fn::ForEach::Topics:\n    - T\n    - !ImportValue topic-names\n    - {}\n")
     report = check_source(PolicySource("ext.yaml", text), CLOUDFORMATION, {}, None)
     assert report is not None
     assert [(f.code, f.finding_type.value, f.line) for f in report.findings] == [
         ("IAC_UNCHECKED_VALUE", "WARNING", 5),  # Fn::Transform: a macro, legal, not evaluated
-        ("IAC_UNCHECKED_VALUE", "WARNING", 6),  # Fn::ForEach::Topics: not expanded
+        ("IAC_UNCHECKED_VALUE", "WARNING", 6),  # Fn::ForEach::Topics: its collection is known at deploy time
     ]
     assert not report.unreadable
 
@@ -83,3 +83,9 @@ def test_lambda_permission_conditions_are_the_ones_lambda_writes() -> None:
     public = text.replace("      PrincipalOrgID: o-abcdefghij\n", "")
     report = check_source(PolicySource("public.yaml", public), CLOUDFORMATION, {}, None)
     assert report is not None and [f.code for f in report.findings] == ["OPEN_TO_ANY_PRINCIPAL"]
+
+
+def test_sam_function_whose_properties_are_not_an_object_is_said() -> None:
+    text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: [1]\n"
+    report = check_source(PolicySource("sam.yaml", text), CLOUDFORMATION, {}, None)
+    assert report is not None and [(f.code, f.line) for f in report.findings] == [("IAC_INVALID_RESOURCE", 4)]

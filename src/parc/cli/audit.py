@@ -156,7 +156,11 @@ def _render(report: AuditReport, fmt: str) -> str:
     "what is present but could not be read too, and then --fail-on exits 2 (the password policy only gates "
     "medium and below).",
 )
-@click.argument("snapshot", metavar="DIR", type=click.Path(file_okay=False))
+@click.argument("snapshot", metavar="DIR", type=click.Path(file_okay=False), required=False)
+@click.option("--iac", "templates", multiple=True, type=click.Path(dir_okay=False), metavar="TEMPLATE",
+              help="Audit CloudFormation templates (repeatable) as the account they would make, in a placeholder "
+              "account, instead of DIR: escalation paths and public resources before deployment.")
+@click.option("--parameters", type=click.Path(dir_okay=False), help="CloudFormation parameter values (--iac).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Report format [default: text, or from the --output file's extension].")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
@@ -178,9 +182,9 @@ def _render(report: AuditReport, fmt: str) -> str:
 @click.option("--unused-days", "unused_days", type=click.IntRange(min=1), default=90, show_default=True,
               metavar="N", help="An active access key or console password unused for more than N days is reported "
               "(CIS asks 45), and a root user used within N days.")
-def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | None, at: datetime | None,
-            catalog: bool, progress: bool | None, baseline_file: str | None, unused_days: int,
-            framework: str | None = None) -> None:
+def command(snapshot: str | None, templates: tuple[str, ...], parameters: str | None, fmt: str | None,
+            output: str | None, fail_on: str | None, at: datetime | None, catalog: bool, progress: bool | None,
+            baseline_file: str | None, unused_days: int, framework: str | None = None) -> None:
     """Audit an account snapshot: account security (root, MFA, keys, passwords), identity and access (policies,
     administrators, escalation, access from outside) and network integrity, in order of risk."""
     from parc.loaders.frameworks import account_files, framework_ids, load_frameworks
@@ -191,14 +195,25 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
 
     at_time = at
     baseline = _load_baseline(baseline_file) if baseline_file else None
-    if not Path(snapshot).is_dir():
-        _fail(f"{snapshot}: no such folder (expected an account snapshot folder)")
-    target = check_output(output, [snapshot], snapshot_files) if output else None
-    try:
-        inputs = load_audit_snapshot(snapshot)
-    except SnapshotError as exc:
-        _fail(str(exc))
-        return
+    if bool(snapshot) == bool(templates):
+        _fail("give an account snapshot folder DIR or templates with --iac, not both")
+    if templates:
+        from parc.cli.audit_iac import load_templates
+
+        if framework is not None:
+            _fail("--framework judges a deployed account; templates (--iac) are not one")
+        target = check_output(output, list(templates), snapshot_files) if output else None
+        inputs = load_templates(list(templates), parameters)
+    else:
+        assert snapshot is not None
+        if not Path(snapshot).is_dir():
+            _fail(f"{snapshot}: no such folder (expected an account snapshot folder)")
+        target = check_output(output, [snapshot], snapshot_files) if output else None
+        try:
+            inputs = load_audit_snapshot(snapshot)
+        except SnapshotError as exc:
+            _fail(str(exc))
+            return
     now, source, use_report_time = _now(inputs, at_time)
     cat = None
     if catalog:
@@ -213,6 +228,10 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
     show = sys.stderr.isatty() if progress is None else progress
     with _progress(show) as update:
         report = audit(inputs, options, update)
+    if templates:
+        from parc.cli.audit_iac import template_findings
+
+        report = template_findings(report)
 
     comparison = compare(report.findings, baseline) if baseline is not None else None
 

@@ -14,6 +14,7 @@ from parc.cli import exitcodes
 
 _INSTALL = "the solvers are missing: install them with  pip install 'z3-solver' 'cvc5'"
 _TYPES = ["identity", "boundary", "session", "scp", "resource", "trust"]
+_TEMPLATE_TYPES = ["cloudformation", "terraform"]
 
 
 def _fail(message: str) -> None:
@@ -85,12 +86,26 @@ _fmt = click.option("--format", "fmt", type=click.Choice(["text", "json"]), defa
 @click.command("diff")
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
-@click.option("--type", "ptype", type=click.Choice(_TYPES), default="identity", show_default=True)
+@click.option("--type", "ptype", type=click.Choice(_TYPES + _TEMPLATE_TYPES),
+              help="The policies' type (default identity), or the templates' kind (default: detected as validate "
+              "detects templates).")
+@click.option("--parameters", type=click.Path(dir_okay=False), help="CloudFormation parameter values (templates).")
 @_timeout
-@_fmt
-def diff_command(old: str, new: str, ptype: str, timeout: float, fmt: str) -> None:
-    """PASS when NEW allows nothing OLD does not; else each NEW statement that adds access, with a request."""
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
+              help="sarif: templates only.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the report here (templates only).")
+def diff_command(old: str, new: str, ptype: str | None, parameters: str | None, timeout: float, fmt: str,
+                 output: str | None) -> None:
+    """PASS when NEW allows nothing OLD does not; else each NEW statement that adds access, with a request.
+    Two versions of a CloudFormation template or Terraform plan / .tf file are compared resource by resource."""
     _solvers()
+    from parc.cli.diff_iac import run_diff, template_kind
+
+    if ptype in _TEMPLATE_TYPES or (ptype is None and (template_kind(old, None) or template_kind(new, None))):
+        run_diff(old, new, ptype, parameters, timeout, fmt, output)
+    if fmt == "sarif" or output or parameters:
+        _fail("--format sarif, --output and --parameters are for templates")
+    ptype = ptype or "identity"
     from parc.api import check_no_new_access
 
     a, b = _load(old, ptype), _load(new, ptype)

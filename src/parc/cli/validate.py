@@ -99,6 +99,14 @@ def iam_summary(results: Sequence[ValidationResult]) -> str | None:
     "\"ParameterValue\": ...}]); parameters not given use their Default.",
 )
 @click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Terraform variable values (a .tfvars file, as terraform -var-file; repeatable) for .tf files; variables "
+    "also take their defaults, terraform.tfvars and *.auto.tfvars of the file's folder.",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True
 )
 @click.option(
@@ -127,6 +135,7 @@ def command(
     paths: tuple[str, ...],
     policy_type: str,
     parameters_file: str | None,
+    var_files: tuple[str, ...],
     fmt: str,
     fail_on: str,
     output: str | None,
@@ -159,7 +168,7 @@ def command(
                 results.append(_validate(s, forced, cat))
                 items.append(results[-1])
             else:
-                template = check_source(s, kind, given, cat)
+                template = check_source(s, kind, given, cat, var_files)
                 if template is None:
                     skipped += 1
                 else:

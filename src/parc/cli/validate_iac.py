@@ -87,8 +87,10 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def check_source(source: PolicySource, kind: str, given: dict[str, str], catalog: object | None) -> IacReport | None:
-    """Read and validate one template; None when a folder's YAML file is not a template (skipped, counted)."""
+def check_source(source: PolicySource, kind: str, given: dict[str, str], catalog: object | None,
+                 var_files: tuple[str, ...] = ()) -> IacReport | None:
+    """Read and validate one template; None when a folder's YAML file is not a template (skipped, counted).
+    ``var_files``: Terraform .tfvars files (``--var-file``) for .tf files."""
     from parc.loaders.iac.check import check_cloudformation, check_plain
 
     if isinstance(source.text, bytes):
@@ -107,9 +109,9 @@ def check_source(source: PolicySource, kind: str, given: dict[str, str], catalog
             check_cloudformation(report, root, given, catalog)
         return report
     if kind == TERRAFORM_SOURCE:
-        from parc.loaders.iac.hcl import read_hcl
+        from parc.loaders.iac.hcl import module_variables, read_hcl
 
-        report = read_hcl(source.name, source.text)
+        report = read_hcl(source.name, source.text, module_variables(source.name, source.text, var_files))
     else:
         from parc.loaders.iac.terraform import read_plan
 

@@ -130,7 +130,8 @@ def _blank_block(lines: list[str], err: int) -> str:
     end = start + 1
     while end < len(lines) and ((d := _indent(lines[end])) is None or d > child or end <= err):
         end += 1
-    label = lines[start].strip().split(":", 1)[0].strip().strip("'\"") or f"line {start + 1}"
+    key = re.match(r"""\s*(?:-\s+)?(["']?)(.*?)\1\s*:(?:\s|$)""", lines[start])  # a key may hold "::"
+    label = (key.group(2) if key else lines[start].strip()) or f"line {start + 1}"
     for i in range(start, end):
         lines[i] = ""
     return label
@@ -170,8 +171,9 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
         logical, node = m.key, m.node
         base = f"Resources.{logical}"
         if logical.startswith("Fn::ForEach::"):  # AWS::LanguageExtensions: resources made from a collection
-            findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, f"parc does not expand {logical}; "
-                                    "the resources it makes are not checked.", base, m.key_pos, name,
+            findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, f"parc could not expand {logical} "
+                                    "(its collection is not a list, nor a parameter with a value): the resources it "
+                                    "makes are not checked.", base, m.key_pos, name,
                                     "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
                                     "intrinsic-function-reference-foreach.html", resource=logical))
             continue
@@ -183,7 +185,8 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
         rtype = str(t.node.value) if t is not None and t.node.kind == "string" else ""
         p = node.get("Properties")
         props = p.node if p is not None and p.node.kind == "object" else None
-        holds_policy = rtype in POLICY_PROPERTIES or rtype in ("AWS::Lambda::Permission", "AWS::Organizations::Policy")
+        holds_policy = rtype in POLICY_PROPERTIES or rtype in ("AWS::Lambda::Permission", "AWS::Organizations::Policy",
+                                                               *SAM_TYPES)
         if props is None:
             if p is not None and holds_policy:  # a policy parc cannot read: said, not skipped
                 findings.append(_finding("IAC_INVALID_RESOURCE", f"The Properties of {logical} ({rtype}) must be an "
@@ -192,6 +195,9 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
             continue
         if rtype == "AWS::Lambda::Permission":
             out.append(lambda_statement(logical, props, f"{base}.Properties"))
+            continue
+        if rtype in SAM_TYPES:
+            sam_policies(logical, props, f"{base}.Properties", name, out, findings)
             continue
         specs = POLICY_PROPERTIES.get(rtype, ())
         if rtype == "AWS::Organizations::Policy":
@@ -203,18 +209,124 @@ def find_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], list[Fi
                 lst = props.get("Policies")
                 if lst is None:
                     continue
-                items = lst.node.items if lst.node.kind == "array" else []
-                for i, item in enumerate(items):
-                    doc = item.get("PolicyDocument") if item.kind == "object" else None
-                    if doc is not None:
-                        out.append(EmbeddedPolicy(logical, f"{base}.Properties.Policies[{i}].PolicyDocument", ptype,
-                                                  doc.node))
+                for path, doc_node in inline_documents(lst.node, f"{base}.Properties.Policies"):
+                    if doc_node is None:
+                        findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, "These inline policies "
+                                                "are built by an intrinsic function parc does not follow here; they "
+                                                "are not checked.", path, lst.node.pos, name,
+                                                "https://docs.aws.amazon.com/AWSCloudFormation/latest/"
+                                                "TemplateReference/intrinsic-function-reference.html",
+                                                resource=logical))
+                        continue
+                    out.append(EmbeddedPolicy(logical, path, ptype, doc_node))
                 continue
             doc = props.get(prop)
             if doc is not None:
                 out.append(EmbeddedPolicy(logical, f"{base}.Properties.{prop}", ptype, doc.node,
                                           implicit_resource=rtype in IMPLICIT_RESOURCE))
     return out, findings
+
+
+SAM_TYPES = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
+"""AWS SAM resources whose Policies become the inline policies of the role SAM makes
+(https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html)."""
+SAM_LINK = ("https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/"
+            "serverless-policy-templates.html")
+
+
+def sam_policies(logical: str, props: JNode, base: str, name: str, out: list[EmbeddedPolicy],
+                 findings: list[Finding]) -> None:
+    """A SAM function's or state machine's Policies: each policy document (an object with Statement) is an inline
+    policy of the role SAM creates; a managed policy's name or ARN is attached; a SAM policy template is expanded by
+    SAM from its own list, which parc does not hold: said (IAC_UNCHECKED_VALUE), not guessed. With Role, SAM
+    creates no role and ignores Policies. AssumeRolePolicyDocument is the trust policy of the role SAM makes."""
+    role = props.get("Role")
+    trust = props.get("AssumeRolePolicyDocument")
+    if trust is not None and role is None:
+        out.append(EmbeddedPolicy(logical, f"{base}.AssumeRolePolicyDocument", T, trust.node))
+    policies = props.get("Policies")
+    if policies is None:
+        return
+    if role is not None:
+        findings.append(Finding("IAC_SAM_POLICIES_IGNORED", FindingType.WARNING, "With Role, SAM creates no role and "
+                                "Policies is not used (the two cannot be used together): these policies grant "
+                                "nothing, and parc does not check them.", f"{base}.Policies", policies.key_pos, name,
+                                "https://repost.aws/knowledge-center/lambda-sam-template-permissions",
+                                resource=logical))
+        return
+    node = policies.node
+    items = [(f"{base}.Policies[{i}]", item) for i, item in enumerate(node.items)] if node.kind == "array" else [
+        (f"{base}.Policies", node)]
+    for path, item in items:
+        if item.kind != "object":
+            continue  # a managed policy's name or ARN: attached, not a document
+        if len(item.members) == 1 and item.members[0].key == "Fn::If":
+            findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, "SAM Policies chosen by Fn::If: "
+                                    "parc does not follow the condition here; these policies are not checked.",
+                                    path, item.pos, name, SAM_LINK, resource=logical))
+            continue
+        if len(item.members) == 1 and (item.members[0].key.startswith("Fn::") or item.members[0].key == "Ref"):
+            continue  # an intrinsic giving a managed policy's name or ARN
+        if item.get("Statement") is not None:
+            out.append(EmbeddedPolicy(logical, path, ID, item))
+        elif len(item.members) == 1:
+            findings.append(Finding("IAC_UNCHECKED_VALUE", FindingType.WARNING, f"{item.members[0].key} is a SAM "
+                                    "policy template: SAM expands it at deploy time from its own list, which parc "
+                                    "does not hold; the policy it makes is not checked.", path, item.pos, name,
+                                    SAM_LINK, resource=logical))
+
+
+def inline_documents(lst: JNode, base: str) -> list[tuple[str, JNode | None]]:
+    """The PolicyDocument of each item of a Policies list, as (path, node): an item chosen by ``Fn::If`` is a
+    document that is an ``Fn::If`` of the two branches' documents (``AWS::NoValue`` where a branch has none), so
+    each branch is checked; a list chosen by ``Fn::If`` likewise, item by item. (path, None): a list or item built
+    some other way (said, not skipped)."""
+    from parc.core.policy.jsonpos import JMember
+    from parc.loaders.iac.intrinsics import intrinsic
+
+    def no_value(pos: Position) -> JNode:
+        return JNode([JMember("Ref", pos, JNode("AWS::NoValue", "string", pos))], "object", pos)
+
+    def document(item: JNode) -> JNode | bool | None:
+        """The item's document; None: no document (not a policy item); False: built some other way."""
+        fn = intrinsic(item)
+        if fn is None:
+            doc = item.get("PolicyDocument") if item.kind == "object" else None
+            return doc.node if doc is not None else None
+        if fn == "Ref" and item.members[0].node.value == "AWS::NoValue":
+            return None
+        arg = item.members[0].node
+        if fn != "Fn::If" or arg.kind != "array" or len(arg.items) != 3:
+            return False
+        branches = [document(b) for b in arg.items[1:]]
+        if any(b is False for b in branches):
+            return False
+        chosen = [b if isinstance(b, JNode) else no_value(item.pos) for b in branches]
+        return JNode([JMember("Fn::If", item.pos, JNode([arg.items[0], *chosen], "array", arg.pos))], "object",
+                     item.pos)
+
+    fn = intrinsic(lst)
+    if fn == "Fn::If" and lst.members[0].node.kind == "array" and len(lst.members[0].node.items) == 3:
+        cond, yes, no = (lst.members[0].node.items[0], *(
+            JNode([], "array", b.pos) if document(b) is None and b.kind != "array" else b
+            for b in lst.members[0].node.items[1:]))
+        if yes.kind == "array" and no.kind == "array":
+            out: list[tuple[str, JNode | None]] = []
+            for i in range(max(len(yes.items), len(no.items))):
+                pair = [side.items[i] if i < len(side.items) else no_value(lst.pos) for side in (yes, no)]
+                item = JNode([JMember("Fn::If", lst.pos, JNode([cond, *pair], "array", lst.pos))], "object", lst.pos)
+                d = document(item)
+                if d is not None:
+                    out.append((f"{base}[{i}].PolicyDocument", d if isinstance(d, JNode) else None))
+            return out
+    if lst.kind != "array":
+        return [(base, None)]
+    out = []
+    for i, item in enumerate(lst.items):
+        d = document(item)
+        if d is not None:
+            out.append((f"{base}[{i}].PolicyDocument", d if isinstance(d, JNode) else None))
+    return out
 
 
 def lambda_statement(logical: str, props: JNode, base: str) -> EmbeddedPolicy:
@@ -300,6 +412,9 @@ def read_template(name: str, text: str, given: Mapping[str, str]) -> tuple[IacRe
         report.findings += (f,)
         report.unreadable.append(f)
         return report, None
+    from parc.loaders.iac.foreach import expand_foreach
+
+    report.findings += tuple(expand_foreach(root, given, name))
     policies, shape = find_policies(root, name)
     report.findings += tuple(shape)
     report.unreadable.extend(f for f in shape if f.code == "IAC_NOT_A_TEMPLATE")

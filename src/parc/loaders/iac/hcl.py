@@ -12,7 +12,9 @@ checked where it is written (the data block) or, for anything else, said to be u
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import hcl2
 from lark import Token, Tree
@@ -33,6 +35,21 @@ _ESCAPED = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
 @dataclass
 class _Eval:
     opaque: set[Position] = field(default_factory=set)
+    variables: Mapping[str, JNode] = field(default_factory=dict)
+    """Input variables whose value is known (``var.x``): a default, a .tfvars file."""
+
+
+_VAR = re.compile(r"var\.([A-Za-z_][A-Za-z0-9_-]*)")
+_VAR_INTERPOLATION = re.compile(r"\$\{\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}")
+
+
+def _placed(node: JNode, p: Position) -> JNode:
+    """A variable's value at the place it is used (its findings point there)."""
+    if node.kind == "object":
+        return JNode([JMember(m.key, p, _placed(m.node, p)) for m in node.members], "object", p)
+    if node.kind == "array":
+        return JNode([_placed(i, p) for i in node.items], "array", p)
+    return JNode(node.value, node.kind, p)
 
 
 def _first_token(t: Tree[Token] | Token) -> Token | None:
@@ -73,6 +90,9 @@ def evaluate(t: Tree[Token] | Token, ev: _Eval) -> JNode:
         return _opaque(str(t), p, ev)
     kind = t.data
     kids = _trees(t)
+    var = _VAR.fullmatch(_source(t).strip()) if kind != "string" else None
+    if var is not None and var.group(1) in ev.variables:
+        return _placed(ev.variables[var.group(1)], p)
     if kind == "expr_term" and len(kids) == 1:
         return evaluate(kids[0], ev)
     if kind == "string":
@@ -84,6 +104,8 @@ def evaluate(t: Tree[Token] | Token, ev: _Eval) -> JNode:
                     parts.append(_unescape(str(c)))
             elif c.data == "string_part" and all(isinstance(x, Token) for x in c.children):
                 parts.append(_unescape("".join(str(x) for x in c.children)))
+            elif (m := _VAR_INTERPOLATION.fullmatch(_source(c).strip())) and _scalar(ev.variables.get(m.group(1))):
+                parts.append(_text(ev.variables[m.group(1)]))
             else:
                 known = False
                 parts.append(_source(c))
@@ -131,6 +153,16 @@ def evaluate(t: Tree[Token] | Token, ev: _Eval) -> JNode:
     if kind == "identifier":
         return _opaque(_source(t), p, ev)
     return _opaque(_source(t), p, ev)
+
+
+def _scalar(node: JNode | None) -> bool:
+    return node is not None and node.kind in ("string", "number", "bool")
+
+
+def _text(node: JNode) -> str:
+    if node.kind == "bool":
+        return "true" if node.value else "false"
+    return str(node.value)
 
 
 def _identifier(t: Tree[Token] | Token) -> str | None:
@@ -277,8 +309,65 @@ def _document_block(block: _Block, ev: _Eval, findings: list[Finding], name: str
     return JNode(members, "object", p)
 
 
-def read_hcl(name: str, text: str) -> IacReport:
+def _values(text: str, blocks: bool) -> dict[str, JNode]:
+    """``variable "x" { default = ... }`` blocks (``blocks``) or a .tfvars file's ``x = ...``: the literal values."""
+    try:
+        tree = hcl2.parses_to_tree(text)
+    except (LarkError, ValueError):
+        return {}
+    body = next((c for c in tree.children if isinstance(c, Tree) and c.data == "body"), None)
+    if body is None:
+        return {}
+    out: dict[str, JNode] = {}
+    if blocks:
+        for b in _blocks(body):
+            default = _attributes(b.body).get("default") if b.kind == "variable" and b.labels else None
+            if default is not None:
+                ev = _Eval()
+                value = evaluate(default[0], ev)
+                if not ev.opaque:
+                    out[b.labels[0]] = value
+        return out
+    for key, (expr, _) in _attributes(body).items():
+        ev = _Eval()
+        value = evaluate(expr, ev)
+        if not ev.opaque:
+            out[key] = value
+    return out
+
+
+def module_variables(name: str, text: str, var_files: Sequence[str] = ()) -> dict[str, JNode]:
+    """The input variables Terraform would give the module of ``name`` (the .tf files of its folder), in its order
+    of precedence: defaults, terraform.tfvars, *.auto.tfvars (by name), then each ``var_files`` (-var-file)
+    (https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence).
+    A variable with none of them stays unknown (its uses are said, not checked)."""
+    out = _values(text, True)
+    folder = Path(name).parent
+    try:
+        siblings = sorted(p for p in folder.glob("*.tf") if p.name != Path(name).name)
+        auto = ([folder / "terraform.tfvars"] if (folder / "terraform.tfvars").is_file() else []) + sorted(
+            folder.glob("*.auto.tfvars"))
+    except OSError:
+        siblings, auto = [], []
+    for path in siblings:
+        for k, v in _values(_read(path), True).items():
+            out.setdefault(k, v)
+    for path in [*auto, *(Path(f) for f in var_files)]:
+        out.update(_values(_read(path), False))
+    return out
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def read_hcl(name: str, text: str, variables: Mapping[str, JNode] | None = None) -> IacReport:
+    """The policies of a .tf file; ``variables`` None: the module's (``module_variables``)."""
     report = IacReport(name, text, kind="terraform")
+    known = module_variables(name, text) if variables is None else variables
     try:
         tree = hcl2.parses_to_tree(text)
     except (LarkError, ValueError) as exc:
@@ -299,7 +388,7 @@ def read_hcl(name: str, text: str) -> IacReport:
             continue
         rtype, label = block.labels[0], block.labels[1]
         address = f"{'data.' if block.kind == 'data' else ''}{rtype}.{label}"
-        ev = _Eval()
+        ev = _Eval(variables=known)
         if block.kind == "data" and rtype == "aws_iam_policy_document":
             doc = _document_block(block, ev, findings, name, address)
             policies.append(EmbeddedPolicy(address, address, None, doc, opaque=frozenset(ev.opaque)))
@@ -321,7 +410,7 @@ def read_hcl(name: str, text: str) -> IacReport:
             else:
                 targets = [(attrs[attr], f"{address}.{attr}")] if attr in attrs else []
             for (expr, apos), path in targets:
-                ev = _Eval()
+                ev = _Eval(variables=known)
                 doc = evaluate(expr, ev)
                 if doc.pos in ev.opaque and doc.kind == "string":
                     if not str(doc.value).startswith("data.aws_iam_policy_document."):

@@ -48,6 +48,10 @@ class Resolver:
     findings: list[Finding] = field(default_factory=list)
     opaque: set[Position] = field(default_factory=set)
     """Positions of values parc knows nothing about (findings there are about parc's stand-in, not the user's text)."""
+    region: str = EXAMPLE_REGION
+    """The stand-in for AWS::Region (and the region of resource ARNs)."""
+    generated: str = "{}"
+    """The stand-in for a name CloudFormation generates, ``{}`` the logical id."""
 
     # -- reporting ---------------------------------------------------------------------------------------------
     def error(self, code: str, message: str, pos: Position, link: str = FUNCTIONS_LINK,
@@ -119,13 +123,16 @@ class Resolver:
         if name == NO_VALUE:
             return None
         if name in PSEUDO:
-            return self._symbol(PSEUDO[name], pos)
+            sym = PSEUDO[name]
+            if self.region != EXAMPLE_REGION:
+                sym = Symbol(sym.example.replace(EXAMPLE_REGION, self.region), sym.pattern, sym.opaque)
+            return self._symbol(sym, pos)
         t = self.template
         if name in t.parameters:
             return self.parameter(name, pos)
         if name in t.resources:
             rtype, res = t.resources[name]
-            return self._symbol(resource_value(name, rtype, res, None), pos)
+            return self._symbol(resource_value(name, rtype, res, None, self.region, self.generated), pos)
         self.error("IAC_UNKNOWN_REFERENCE", f"Ref {name}: no parameter, resource or pseudo parameter has this name "
                    "(CloudFormation rejects the template).", pos)
         return self._unknown(name, pos)
@@ -162,7 +169,7 @@ class Resolver:
                        "(CloudFormation rejects the template).", pos)
             return self._unknown(f"{logical}.{attribute}", pos)
         rtype, res = t.resources[logical]
-        return self._symbol(resource_value(logical, rtype, res, attribute), pos)
+        return self._symbol(resource_value(logical, rtype, res, attribute, self.region, self.generated), pos)
 
     def sub_variable(self, name: str, variables: Mapping[str, JNode], pos: Position) -> str | None:
         if name in variables:

@@ -115,8 +115,11 @@ def _literal_name(resource: JNode | None, prop: str) -> str | None:
     return None
 
 
-def resource_value(logical_id: str, rtype: str, resource: JNode | None, attribute: str | None) -> Symbol:
-    """``Ref`` (attribute None) or ``Fn::GetAtt`` of a resource of type ``rtype``."""
+def resource_value(logical_id: str, rtype: str, resource: JNode | None, attribute: str | None,
+                   region: str = EXAMPLE_REGION, generated: str = "{}") -> Symbol:
+    """``Ref`` (attribute None) or ``Fn::GetAtt`` of a resource of type ``rtype``. ``generated``: the stand-in for
+    a name CloudFormation generates (the resource has no name property), ``{}`` is the logical id; ``region``: the
+    stand-in region (``parc diff`` uses ones no template writes, so a stand-in never equals a literal by chance)."""
     shape = _SHAPES.get(rtype)
     if shape is None:
         return Symbol(logical_id if attribute is None else f"{logical_id}.{attribute}", "*", opaque=True)
@@ -125,9 +128,9 @@ def resource_value(logical_id: str, rtype: str, resource: JNode | None, attribut
     if form is None:
         return Symbol(f"{logical_id}.{attribute}", "*", opaque=True)
     literal = _literal_name(resource, prop)
-    name = literal or logical_id
-    lname = literal or (_UNSAFE.sub("-", logical_id.lower())[:63] or "resource")
-    example = form.format(name=name, lname=lname, acct=EXAMPLE_ACCOUNT, region=EXAMPLE_REGION,
+    name = literal or generated.format(logical_id)
+    lname = literal or (_UNSAFE.sub("-", generated.format(logical_id).lower())[:63] or "resource")
+    example = form.format(name=name, lname=lname, acct=EXAMPLE_ACCOUNT, region=region,
                           part=EXAMPLE_PARTITION)
     pattern_name = literal or "*"
     pattern = form.format(name=pattern_name, lname=pattern_name, acct="*", region="*", part="*")
