@@ -70,6 +70,14 @@ def test_non_loopback_host_needs_allow_remote() -> None:
     assert "--allow-remote" in done.stderr and "signatures" in done.stderr
 
 
+def test_allow_remote_prints_the_warning_before_binding() -> None:
+    # 192.0.2.1 (TEST-NET-1, RFC 5737) is no address of this machine: the bind fails, so nothing ever listens beyond
+    # loopback, but the warning has been printed by then.
+    done = _run("--host", "192.0.2.1", "--allow-remote", "--port", "1")
+    assert "WARNING" in done.stderr and "NOT verified" in done.stderr and "192.0.2.1" in done.stderr
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+
+
 def test_unreadable_snapshot_exits_2_with_file_and_line(tmp_path: Path) -> None:
     account = tmp_path / "111122223333"
     account.mkdir()
