@@ -75,7 +75,15 @@ def test_allow_remote_prints_the_warning_before_binding() -> None:
     # loopback, but the warning has been printed by then.
     done = _run("--host", "192.0.2.1", "--allow-remote", "--port", "1")
     assert "WARNING" in done.stderr and "NOT verified" in done.stderr and "192.0.2.1" in done.stderr
-    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "cannot listen on 192.0.2.1:1" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = _run("--port", str(taken.getsockname()[1]))
+    assert done.returncode == 2 and "cannot listen on 127.0.0.1:" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_unreadable_snapshot_exits_2_with_file_and_line(tmp_path: Path) -> None:

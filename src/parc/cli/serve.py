@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import socket
 import sys
 from typing import Any, NoReturn
 
@@ -91,6 +92,7 @@ def command(accounts: tuple[str, ...], host: str, port: int, workers: int, reloa
             _fail(f"--host {host} is not a loopback address; parc serve does not verify request signatures, so "
                   "listening beyond this machine needs --allow-remote")
         click.echo(REMOTE_WARNING.format(host=host), err=True)
+    _check_bindable(host, port)
     paths = list(accounts)
     state = _load(paths, not no_validate)
     _print_findings(state)
@@ -112,6 +114,22 @@ def command(accounts: tuple[str, ...], host: str, port: int, workers: int, reloa
     lifespan = reloading_lifespan(holder, reload_interval) if reload_on_change else None
     app = create_app(holder, max_body=max_body, access_log=not no_access_log, lifespan=lifespan)
     uvicorn.Server(uvicorn.Config(app, **common)).run()
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """A port in use or an address this machine does not have is the user's to fix (exit 2, one line), said before
+    the snapshots are loaded; uvicorn would otherwise log it and exit as if parc had failed."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def _print_findings(state: Any) -> None:
