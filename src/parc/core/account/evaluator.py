@@ -21,6 +21,7 @@ from datetime import datetime
 
 from parc.core.account.arns import account_of, principal_kind
 from parc.core.account.buckets import bucket_of
+from parc.core.account.classes import ClassIndex, reads_derived
 from parc.core.account.model import Account, Estate, ResourcePolicy, Role
 from parc.core.account.prefilter import AllowIndex, PolicyAllows
 from parc.core.account.principals import Principal, resolve
@@ -44,6 +45,8 @@ FIXED_KEY_PREFIXES = (
 )
 """Keys whose value the snapshot determines (or that are always present): an absent one is not a free choice."""
 CACHE_LIMIT = 50_000
+SHARED_LIMIT = 400_000
+"""Verdicts kept for sharing between the principals of a decision class (cleared when full: only a cache)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +117,15 @@ class Evaluator:
     """Decides requests for principals of an estate, caching compiled policy sets."""
 
     def __init__(self, estate: Estate, *, rcp_services: frozenset[str] | None = None,
-                 now: datetime | None = None) -> None:
+                 now: datetime | None = None, share: bool = True) -> None:
         self.estate = estate
+        self.share = share
+        """Decide once per decision class (``classes.py``) and share the verdict; False decides every principal on
+        its own (the reference the tests compare with)."""
+        self._classes = ClassIndex()
+        self._shared: dict[tuple[object, ...], tuple[Verdict, tuple[object, ...]]] = {}
+        self.shared = 0
+        """How many verdicts were answered from another principal of the same class."""
         self.rcp_services = rcp_services
         self.now = now
         self._principals: dict[str, Principal] = {}
@@ -344,8 +354,49 @@ class Evaluator:
     def verdict(self, p: Principal, action: str, resource: str, context: Mapping[str, object] | None = None, *,
                 side: ResourceSide | None = None, identity: tuple[Policy, ...] | None = None,
                 boundary: Policy | bool | None = True, relax: bool = True) -> Verdict:
-        """The strict decision, and when it does not allow and request-time keys were missing, the relaxed one."""
+        """The strict decision, and when it does not allow and request-time keys were missing, the relaxed one.
+        Principals of one decision class (``classes.py``) share it."""
         side = side or self.resource_side(action, resource)
+        key = None
+        if self.share and identity is None and boundary is True:
+            key = self._class_key(p, action, resource, side, context, relax)
+            if key is not None:
+                hit = self._shared.get(key)
+                if hit is not None:
+                    self.shared += 1
+                    return hit[0]
+        v = self._verdict(p, action, resource, context, side, identity, boundary, relax)
+        if key is not None:
+            if len(self._shared) >= SHARED_LIMIT:
+                self._shared.clear()
+            self._shared[key] = (v, (p.identity, p.boundary, side.policy, side.s3))
+        return v
+
+    def _class_key(self, p: Principal, action: str, resource: str, side: ResourceSide,
+                   context: Mapping[str, object] | None, relax: bool) -> tuple[object, ...] | None:
+        """The request's decision class (``classes.py``), or None when it is not shared."""
+        if p.kind not in ("user", "role") or p.entity is None:
+            return None
+        a = action.lower()
+        classes = self._classes
+        ppart, keys = classes.principal_part(p.identity, p.boundary, a, action)
+        others = [pol for level in self._org_levels(p.account_id, "scps", frozenset()) for pol in level]
+        others += [pol for level in self._org_levels(side.account_id, "rcps", frozenset()) for pol in level]
+        if side.policy is not None:
+            others.append(side.policy)
+        skeys, individuals = classes.side_keys(others, a, action)
+        read = keys | skeys
+        arn = p.principal_for_request if individuals or reads_derived(read) else None
+        given: tuple[object, ...] = ()
+        if context:
+            given = tuple(sorted((k, _frozen(v)) for k, v in context.items()))
+        return (a, resource, id(side.policy), side.account_id, id(side.s3), given, relax, p.account_id, p.kind,
+                p.principal_for_request.split(":", 5)[-1].startswith("role/aws-service-role/"), arn, ppart,
+                classes.context_part(p.context, read))
+
+    def _verdict(self, p: Principal, action: str, resource: str, context: Mapping[str, object] | None,
+                 side: ResourceSide, identity: tuple[Policy, ...] | None, boundary: Policy | bool | None,
+                 relax: bool) -> Verdict:
         strict = self.decide(p, action, resource, context, side=side, identity=identity, boundary=boundary)
         if strict.allowed or not relax:
             return Verdict(strict)
@@ -369,6 +420,14 @@ class Evaluator:
                 if d.allowed:
                     free, relaxed = fewer, d
         return Verdict(strict, relaxed, tuple(sorted(free, key=str.lower)))
+
+
+def _frozen(v: object) -> object:
+    if isinstance(v, list | tuple):
+        return tuple(_frozen(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((str(k), _frozen(x)) for k, x in v.items()))
+    return v
 
 
 def _ids(levels: list[list[Policy]]) -> tuple[tuple[int, ...], ...]:
