@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Role
+from parc.core.account.prefilter import Universe
 from parc.core.account.principals import Principal, all_principals, external
 from parc.core.account.who_can import named_in
 from parc.core.gcpause import without_cyclic_gc
@@ -120,6 +121,10 @@ class _Population:
     by_arn: dict[str, Principal]
     assumers: dict[str, list[Principal]]
     """Per account, the principals with some Allow statement naming sts:AssumeRole."""
+    any_role: dict[str, list[Principal]] = field(default_factory=dict)
+    """Per account, the assumers whose statements may name any role (in ``assumers`` order)."""
+    named: dict[str, list[Principal]] = field(default_factory=dict)
+    """Per role ARN, the other assumers whose statements name it (in ``assumers`` order)."""
 
     @classmethod
     def of(cls, ev: Evaluator, internal: list[Principal]) -> _Population:
@@ -127,7 +132,27 @@ class _Population:
         for p in internal:
             if p.account_id and ev.allows(p).may_allow(ASSUME):
                 assumers.setdefault(p.account_id, []).append(p)
-        return cls(internal, {p.arn: p for p in internal}, assumers)
+        pop = cls(internal, {p.arn: p for p in internal}, assumers)
+        for account in ev.estate.accounts:
+            roles = Universe(r.arn for r in account.roles)
+            for p in assumers.get(account.account_id, []):
+                cover = roles.covered(ev.allows(p).for_action(ASSUME))
+                if cover is None:
+                    pop.any_role.setdefault(account.account_id, []).append(p)
+                else:
+                    for arn in cover:
+                        pop.named.setdefault(arn, []).append(p)
+        return pop
+
+    def covering(self, account_id: str, role_arn: str) -> list[Principal]:
+        """The account's assumers whose statements may name ``role_arn`` (``may_allow_on``), in their order; the
+        roles of the account are the universe, so a role of another account falls back to every assumer."""
+        anyone = self.any_role.get(account_id, [])
+        named = self.named.get(role_arn, [])
+        if not named:
+            return anyone
+        order = {p.arn: i for i, p in enumerate(self.assumers.get(account_id, []))}
+        return sorted([*anyone, *named], key=lambda p: order[p.arn])
 
 
 def candidates_for(ev: Evaluator, role: Role, population: _Population) -> list[tuple[Principal, str]]:
@@ -157,6 +182,9 @@ def candidates_for(ev: Evaluator, role: Role, population: _Population) -> list[t
                 acct = value if ACCOUNT_ID.match(value) else value.split(":")[4]
                 if ev.estate.account(acct) is None:
                     consider(external(root_arn(acct)))
+                elif acct == role.account_id:
+                    for p in population.covering(acct, role.arn):
+                        consider(p)
                 else:
                     for p in by_account.get(acct, []):
                         if ev.allows(p).may_allow_on(ASSUME, role.arn):

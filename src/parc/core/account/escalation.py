@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from parc.core.account.assume import AssumeGraph, assume_graph
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Account, ComputeResource, Group, ManagedPolicy, Role, User
-from parc.core.account.prefilter import may_allow
+from parc.core.account.prefilter import Universe, may_allow
 from parc.core.account.principals import Principal, all_principals, external, for_role, for_user, user_policies
 from parc.core.account.techniques import (
     ADMIN_SENTINELS,
@@ -207,6 +207,11 @@ class Escalation:
         self.omitted: dict[str, int] = {}
         """Starts whose list of gained principals was cut to ``max_gains``: how many were left out."""
         self._admin_refs: list[object] = []
+        self._universes: dict[tuple[str, str], Universe] = {}
+        self._holders: dict[str, dict[str, set[str]]] = {}
+        self._coverage: dict[tuple[str, str, str], frozenset[str] | None] = {}
+        self._elevation_reps: dict[tuple[object, ...], str] = {}
+        """Per elevation class (``_actor_class``), the first node whose targets were computed."""
         self.accounts = {a.account_id: a for a in ev.estate.accounts}
         for p in all_principals(ev.estate):
             ev.remember(p)
@@ -310,17 +315,22 @@ class Escalation:
         a = n.account
         p = n.principal
         if t.targets == "user":
+            cover = self._target_cover(p, t, a, "user")
             for u in a.users:
-                if u.arn != p.arn:
+                if u.arn != p.arn and (cover is None or u.arn in cover):
                     yield from self._on_principal(n, t, u.arn, for_user(a, u))
         elif t.targets == "role":
+            cover = self._target_cover(p, t, a, "role")
             for r in a.roles:
-                if not r.is_service_linked and r.arn != p.arn:
+                if not r.is_service_linked and r.arn != p.arn and (cover is None or r.arn in cover):
                     yield from self._on_principal(n, t, r.arn, for_role(a, r))
         elif t.targets == "role-for-service":
             assert t.service is not None
+            cover = self._target_cover(p, t, a, "role")
+            if cover is not None and not cover:
+                return
             for r in self._service_roles(a, t.service):
-                if r.arn != p.arn:
+                if r.arn != p.arn and (cover is None or r.arn in cover):
                     yield from self._on_passed_role(n, t, r)
         elif t.targets in ("lambda-function", "glue-dev-endpoint"):
             for c in a.compute:
@@ -588,6 +598,89 @@ class Escalation:
         self._admin_refs.append(pol)
         return pol
 
+    # -- which targets a principal's statements could name --------------------------------------------------------
+
+    def _universe(self, a: Account, kind: str) -> Universe:
+        key = (a.account_id, kind)
+        u = self._universes.get(key)
+        if u is None:
+            if kind == "user":
+                arns = [x.arn for x in a.users]
+            elif kind == "role":
+                arns = [x.arn for x in a.roles]
+            elif kind == "group":
+                arns = [x.arn for x in a.groups]
+            else:
+                arns = [x.arn for x in a.policies]
+            u = self._universes[key] = Universe(arns)
+        return u
+
+    def _cover(self, p: Principal, action: str, a: Account, kind: str) -> frozenset[str] | None:
+        """The ARNs of ``kind`` in ``a`` that some Allow statement of ``p`` for ``action`` may name (None: any);
+        a target outside it fails the pre-check of ``_need`` for that action, so it can be skipped."""
+        key = (p.arn, action.lower(), kind)
+        if key in self._coverage:
+            return self._coverage[key]
+        out = self._universe(a, kind).covered(self.ev.allows(p).for_action(action))
+        self._coverage[key] = out
+        return out
+
+    def _target_cover(self, p: Principal, t: Technique, a: Account, kind: str) -> frozenset[str] | None:
+        """The targets of ``kind`` every ``target`` need of ``t`` may cover (None: any)."""
+        out: frozenset[str] | None = None
+        for need in t.needs:
+            if need.on != "target":
+                continue
+            c = self._cover(p, need.action, a, kind)
+            if c is not None:
+                out = c if out is None else out & c
+        return out
+
+    def _policy_holders(self, a: Account) -> dict[str, set[str]]:
+        """Per customer managed policy ARN, the users and roles that hold it (directly or through a group)."""
+        hit = self._holders.get(a.account_id)
+        if hit is None:
+            hit = {}
+            for u in a.users:
+                held = set(u.attached)
+                for gname in u.groups:
+                    grp = a.groups_by_name.get(gname)
+                    if grp is not None:
+                        held.update(grp.attached)
+                for arn in held:
+                    hit.setdefault(arn, set()).add(u.arn)
+            for r in a.roles:
+                for arn in r.attached:
+                    hit.setdefault(arn, set()).add(r.arn)
+            self._holders[a.account_id] = hit
+        return hit
+
+    def _elevation_candidates(self, n: _Node) -> set[str] | None:
+        """A superset of the targets the node's elevating techniques could work on (None: any)."""
+        a = n.account
+        p = n.principal
+        out: set[str] = set()
+        for t in n.elevators or ():
+            if t.targets in ("user", "role"):
+                c = self._target_cover(p, t, a, t.targets)
+                if c is None:
+                    return None
+                out.update(c)
+            elif t.targets == "group":
+                groups = self._target_cover(p, t, a, "group")
+                if groups is None or groups:
+                    out.update(u.arn for u in a.users)
+            elif t.targets == "managed-policy":
+                policies = self._target_cover(p, t, a, "policy")
+                if policies is None:
+                    return None
+                holders = self._policy_holders(a)
+                for arn in policies:
+                    out.update(holders.get(arn, ()))
+            else:
+                return None
+        return out
+
     # -- search -------------------------------------------------------------------------------------------------
 
     def self_elevations(self, arn: str) -> list[Step]:
@@ -596,7 +689,11 @@ class Escalation:
 
     def targets_of(self, arn: str) -> dict[str, list[Step]]:
         """Every principal of its account that the node can make an administrator (once per node). Only asked of
-        nodes that cannot elevate themselves: one that can needs no detour through another principal."""
+        nodes that cannot elevate themselves: one that can needs no detour through another principal.
+
+        Nodes of one elevation class (``_actor_class``: the same decision class for every action the elevating
+        techniques need) have the same steps on every target but each other: the first one's are computed, the
+        others' are those steps taken by them (and their steps on the first one computed apart)."""
         hit = self._targets.get(arn)
         if hit is not None:
             return hit
@@ -606,13 +703,47 @@ class Escalation:
             n.elevators = self._capable(n, ELEVATE)
         if n.elevators:
             a = n.account
-            for t_arn in [u.arn for u in a.users] + [r.arn for r in a.roles if not r.is_service_linked]:
-                if t_arn != arn:
-                    steps = self.elevations(arn, t_arn)
-                    if steps:
-                        out[t_arn] = steps
+            cls = self._actor_class(n.principal, ELEVATE_ACTIONS)
+            rep = self._elevation_reps.get(cls) if cls is not None else None
+            if rep is not None and rep != arn:
+                out = self._as_actor(arn, rep, self.targets_of(rep), a)
+            else:
+                if cls is not None:
+                    self._elevation_reps[cls] = arn
+                maybe = self._elevation_candidates(n)
+                for t_arn in [u.arn for u in a.users] + [r.arn for r in a.roles if not r.is_service_linked]:
+                    if t_arn != arn and (maybe is None or t_arn in maybe):
+                        steps = self.elevations(arn, t_arn)
+                        if steps:
+                            out[t_arn] = steps
         self._targets[arn] = out
         return out
+
+    def _actor_class(self, p: Principal, actions: tuple[str, ...]) -> tuple[object, ...] | None:
+        """The decision classes of ``p`` for the actions, on any target of its account (None: not shared)."""
+        side = ResourceSide(None, p.account_id)
+        parts: list[object] = [p.account_id]
+        for action in actions:
+            k = self.ev.class_key(p, action, "*", side, None, self.relax)
+            if k is None:
+                return None
+            parts.append(k[:1] + k[2:])  # every part but the resource
+        return tuple(parts)
+
+    def _as_actor(self, arn: str, rep: str, theirs: dict[str, list[Step]], a: Account) -> dict[str, list[Step]]:
+        """``rep``'s elevation steps taken by ``arn`` (of the same class), in the order targets_of lists them."""
+        order = self._target_order(a)
+        items = [(t, [_by_actor(s, arn) for s in steps]) for t, steps in theirs.items() if t != arn]
+        if rep in order:
+            mine = self.elevations(arn, rep)
+            if mine:
+                items.append((rep, mine))
+        items.sort(key=lambda item: order[item[0]])
+        return dict(items)
+
+    def _target_order(self, a: Account) -> dict[str, int]:
+        arns = [u.arn for u in a.users] + [r.arn for r in a.roles if not r.is_service_linked]
+        return {t: i for i, t in enumerate(arns)}
 
     def paths_from(self, start: str, max_gains: int | None = None) -> list[Path]:
         """The shortest path to administrator if there is one, else the shortest path to every principal reached
@@ -696,6 +827,13 @@ class Escalation:
         return [Path(start, arn, tuple(chain(arn))) for arn in reached]
 
 
+def _by_actor(step: Step, actor: str) -> Step:
+    """The same step taken by another principal of the same decision class (its checks are that principal's)."""
+    checks = tuple(Check(actor, c.action, c.resource, c.context, c.verdict) for c in step.checks)
+    return Step(actor, step.technique, step.target, step.gains, checks, step.note, step.admin_conditions,
+                step.unconditional_admin)
+
+
 def _gain(step: Step) -> AdminCheck:
     return AdminCheck(True, step.unconditional_admin, step.admin_conditions)
 
@@ -711,6 +849,7 @@ def _with_admin_note(step: Step, check: AdminCheck) -> Step:
 
 BECOME = tuple(t for t in TECHNIQUES if t.effect in ("become", "rewrite-trust"))
 ELEVATE = tuple(t for t in TECHNIQUES if t.effect not in ("become", "rewrite-trust"))
+ELEVATE_ACTIONS = tuple(dict.fromkeys(need.action for t in ELEVATE for need in (*t.needs, *t.any_of)))
 _PROFILE = Technique(
     "iam:CreateInstanceProfile+iam:AddRoleToInstanceProfile", "Put the role in a new instance profile",
     "role", "become", (Need("iam:CreateInstanceProfile", "new"), Need("iam:AddRoleToInstanceProfile", "new")),

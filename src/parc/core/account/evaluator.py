@@ -359,7 +359,7 @@ class Evaluator:
         side = side or self.resource_side(action, resource)
         key = None
         if self.share and identity is None and boundary is True:
-            key = self._class_key(p, action, resource, side, context, relax)
+            key = self.class_key(p, action, resource, side, context, relax)
             if key is not None:
                 hit = self._shared.get(key)
                 if hit is not None:
@@ -372,7 +372,7 @@ class Evaluator:
             self._shared[key] = (v, (p.identity, p.boundary, side.policy, side.s3))
         return v
 
-    def _class_key(self, p: Principal, action: str, resource: str, side: ResourceSide,
+    def class_key(self, p: Principal, action: str, resource: str, side: ResourceSide,
                    context: Mapping[str, object] | None, relax: bool) -> tuple[object, ...] | None:
         """The request's decision class (``classes.py``), or None when it is not shared."""
         if p.kind not in ("user", "role") or p.entity is None:

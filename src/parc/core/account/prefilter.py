@@ -108,3 +108,41 @@ class AllowIndex:
 
     def may_allow_on(self, action: str, resource: str) -> bool:
         return any(statement_may_cover(st, resource) for st in self.for_action(action))
+
+
+class Universe:
+    """A list of resource ARNs (an account's roles, users, groups or policies) and, per resource pattern, which of
+    them it covers: so that "which targets could this principal's statements name" is a few set operations per
+    principal, not one pattern test per (principal, target)."""
+
+    __slots__ = ("_by_pattern", "arns", "members")
+
+    def __init__(self, arns: Iterable[str]) -> None:
+        self.arns = list(arns)
+        self.members = frozenset(self.arns)
+        self._by_pattern: dict[str, frozenset[str]] = {}
+
+    def matching(self, pattern: str) -> frozenset[str]:
+        """The members ``pattern`` covers (``statement_may_cover`` for a pattern without policy variables)."""
+        hit = self._by_pattern.get(pattern)
+        if hit is None:
+            m = _resource_matcher(pattern)
+            if "*" in pattern or "?" in pattern:
+                hit = frozenset(a for a in self.arns if m.matches(a, {}))
+            else:  # no wildcard: only the equal ARN can match (checked all the same)
+                hit = frozenset((pattern,)) if pattern in self.members and m.matches(pattern, {}) else frozenset()
+            self._by_pattern[pattern] = hit
+        return hit
+
+    def covered(self, statements: Iterable[Statement]) -> frozenset[str] | None:
+        """The members some statement may cover (exactly those ``statement_may_cover`` says yes for), or None when
+        a statement may cover every resource (no Resource element, a policy variable, or ``*``)."""
+        out: set[str] = set()
+        for st in statements:
+            if st.resource is None:
+                return None
+            for r in st.resource:
+                if "${" in r.value or r.value == "*":
+                    return None
+                out.update(self.matching(r.value))
+        return frozenset(out)
