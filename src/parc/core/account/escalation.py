@@ -721,6 +721,8 @@ class Escalation:
 
     def _actor_class(self, p: Principal, actions: tuple[str, ...]) -> tuple[object, ...] | None:
         """The decision classes of ``p`` for the actions, on any target of its account (None: not shared)."""
+        if not self.ev.share:
+            return None
         side = ResourceSide(None, p.account_id)
         parts: list[object] = [p.account_id]
         for action in actions:
