@@ -210,8 +210,7 @@ class Escalation:
         self._universes: dict[tuple[str, str], Universe] = {}
         self._holders: dict[str, dict[str, set[str]]] = {}
         self._coverage: dict[tuple[str, str, str], frozenset[str] | None] = {}
-        self._elevation_reps: dict[tuple[object, ...], str] = {}
-        """Per elevation class (``_actor_class``), the first node whose targets were computed."""
+        self._orders: dict[str, dict[str, int]] = {}
         self.accounts = {a.account_id: a for a in ev.estate.accounts}
         for p in all_principals(ev.estate):
             ev.remember(p)
@@ -689,11 +688,7 @@ class Escalation:
 
     def targets_of(self, arn: str) -> dict[str, list[Step]]:
         """Every principal of its account that the node can make an administrator (once per node). Only asked of
-        nodes that cannot elevate themselves: one that can needs no detour through another principal.
-
-        Nodes of one elevation class (``_actor_class``: the same decision class for every action the elevating
-        techniques need) have the same steps on every target but each other: the first one's are computed, the
-        others' are those steps taken by them (and their steps on the first one computed apart)."""
+        nodes that cannot elevate themselves: one that can needs no detour through another principal."""
         hit = self._targets.get(arn)
         if hit is not None:
             return hit
@@ -702,50 +697,33 @@ class Escalation:
         if n.elevators is None:
             n.elevators = self._capable(n, ELEVATE)
         if n.elevators:
-            a = n.account
-            cls = self._actor_class(n.principal, ELEVATE_ACTIONS)
-            rep = self._elevation_reps.get(cls) if cls is not None else None
-            if rep is not None and rep != arn:
-                out = self._as_actor(arn, rep, self.targets_of(rep), a)
-            else:
-                if cls is not None:
-                    self._elevation_reps[cls] = arn
-                maybe = self._elevation_candidates(n)
-                for t_arn in [u.arn for u in a.users] + [r.arn for r in a.roles if not r.is_service_linked]:
-                    if t_arn != arn and (maybe is None or t_arn in maybe):
-                        steps = self.elevations(arn, t_arn)
-                        if steps:
-                            out[t_arn] = steps
+            maybe = self._elevation_candidates(n)
+            for t_arn in self._target_order(n.account):
+                if t_arn != arn and (maybe is None or t_arn in maybe):
+                    steps = self.elevations(arn, t_arn)
+                    if steps:
+                        out[t_arn] = steps
         self._targets[arn] = out
         return out
 
-    def _actor_class(self, p: Principal, actions: tuple[str, ...]) -> tuple[object, ...] | None:
-        """The decision classes of ``p`` for the actions, on any target of its account (None: not shared)."""
-        if not self.ev.share:
-            return None
-        side = ResourceSide(None, p.account_id)
-        parts: list[object] = [p.account_id]
-        for action in actions:
-            k = self.ev.class_key(p, action, "*", side, None, self.relax)
-            if k is None:
-                return None
-            parts.append(k[:1] + k[2:])  # every part but the resource
-        return tuple(parts)
-
-    def _as_actor(self, arn: str, rep: str, theirs: dict[str, list[Step]], a: Account) -> dict[str, list[Step]]:
-        """``rep``'s elevation steps taken by ``arn`` (of the same class), in the order targets_of lists them."""
-        order = self._target_order(a)
-        items = [(t, [_by_actor(s, arn) for s in steps]) for t, steps in theirs.items() if t != arn]
-        if rep in order:
-            mine = self.elevations(arn, rep)
-            if mine:
-                items.append((rep, mine))
-        items.sort(key=lambda item: order[item[0]])
-        return dict(items)
+    def _reached_targets(self, arn: str, depth: Mapping[str, int]) -> Iterator[tuple[str, list[Step]]]:
+        """``targets_of(arn)`` restricted to the principals in ``depth``, in the same order, computed only for
+        them: a start reaches few principals, so its search never decides every (actor, target) pair."""
+        n = self.node(arn)
+        order = self._target_order(n.account)
+        for t_arn in sorted((t for t in depth if t != arn and t in order), key=order.__getitem__):
+            steps = self.elevations(arn, t_arn)
+            if steps:
+                yield t_arn, steps
 
     def _target_order(self, a: Account) -> dict[str, int]:
-        arns = [u.arn for u in a.users] + [r.arn for r in a.roles if not r.is_service_linked]
-        return {t: i for i, t in enumerate(arns)}
+        """The principals of the account an elevation may target (users, then roles that are not service-linked),
+        each with its place in that order."""
+        hit = self._orders.get(a.account_id)
+        if hit is None:
+            arns = [u.arn for u in a.users] + [r.arn for r in a.roles if not r.is_service_linked]
+            hit = self._orders[a.account_id] = {t: i for i, t in enumerate(arns)}
+        return hit
 
     def paths_from(self, start: str, max_gains: int | None = None) -> list[Path]:
         """The shortest path to administrator if there is one, else the shortest path to every principal reached
@@ -805,9 +783,7 @@ class Escalation:
                 node.elevators = self._capable(node, ELEVATE)
             if not node.elevators or self.self_elevations(arn):
                 continue
-            for target, steps in self.targets_of(arn).items():
-                if target not in depth:
-                    continue
+            for target, steps in self._reached_targets(arn, depth):
                 length = depth[arn] + 1 + depth[target]
                 if best is not None and length >= best[0]:
                     continue
@@ -829,13 +805,6 @@ class Escalation:
         return [Path(start, arn, tuple(chain(arn))) for arn in reached]
 
 
-def _by_actor(step: Step, actor: str) -> Step:
-    """The same step taken by another principal of the same decision class (its checks are that principal's)."""
-    checks = tuple(Check(actor, c.action, c.resource, c.context, c.verdict) for c in step.checks)
-    return Step(actor, step.technique, step.target, step.gains, checks, step.note, step.admin_conditions,
-                step.unconditional_admin)
-
-
 def _gain(step: Step) -> AdminCheck:
     return AdminCheck(True, step.unconditional_admin, step.admin_conditions)
 
@@ -851,7 +820,6 @@ def _with_admin_note(step: Step, check: AdminCheck) -> Step:
 
 BECOME = tuple(t for t in TECHNIQUES if t.effect in ("become", "rewrite-trust"))
 ELEVATE = tuple(t for t in TECHNIQUES if t.effect not in ("become", "rewrite-trust"))
-ELEVATE_ACTIONS = tuple(dict.fromkeys(need.action for t in ELEVATE for need in (*t.needs, *t.any_of)))
 _PROFILE = Technique(
     "iam:CreateInstanceProfile+iam:AddRoleToInstanceProfile", "Put the role in a new instance profile",
     "role", "become", (Need("iam:CreateInstanceProfile", "new"), Need("iam:AddRoleToInstanceProfile", "new")),

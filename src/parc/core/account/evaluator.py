@@ -124,6 +124,8 @@ class Evaluator:
         its own (the reference the tests compare with)."""
         self._classes = ClassIndex()
         self._shared: dict[tuple[object, ...], tuple[Verdict, tuple[object, ...]]] = {}
+        self._tokens: dict[tuple[object, ...], tuple[int, object, object]] = {}
+        self._token_ids: dict[tuple[object, ...], tuple[int, tuple[object, ...]]] = {}
         self.shared = 0
         """How many verdicts were answered from another principal of the same class."""
         self.rcp_services = rcp_services
@@ -373,10 +375,27 @@ class Evaluator:
         return v
 
     def class_key(self, p: Principal, action: str, resource: str, side: ResourceSide,
-                   context: Mapping[str, object] | None, relax: bool) -> tuple[object, ...] | None:
-        """The request's decision class (``classes.py``), or None when it is not shared."""
+                  context: Mapping[str, object] | None, relax: bool) -> tuple[object, ...] | None:
+        """The request's decision class (``classes.py``), or None when it is not shared: (the class of the caller
+        for the action and resource side, interned as a number, and the resource)."""
         if p.kind not in ("user", "role") or p.entity is None:
             return None
+        given: tuple[object, ...] = ()
+        if context:
+            given = tuple(sorted((k, _frozen(v)) for k, v in context.items()))
+        tk = (p.arn, action, id(side.policy), side.account_id, id(side.s3), given, relax)
+        hit = self._tokens.get(tk)
+        if hit is None or hit[1] is not side.policy or hit[2] is not side.s3:
+            token = self._class_token(p, action, side, given, relax)
+            if len(self._tokens) >= SHARED_LIMIT:
+                self._tokens.clear()
+            self._tokens[tk] = (token, side.policy, side.s3)
+        else:
+            token = hit[0]
+        return (token, resource)
+
+    def _class_token(self, p: Principal, action: str, side: ResourceSide, given: tuple[object, ...],
+                     relax: bool) -> int:
         a = action.lower()
         classes = self._classes
         ppart, keys = classes.principal_part(p.identity, p.boundary, a, action)
@@ -387,12 +406,14 @@ class Evaluator:
         skeys, individuals = classes.side_keys(others, a, action)
         read = keys | skeys
         arn = p.principal_for_request if individuals or reads_derived(read) else None
-        given: tuple[object, ...] = ()
-        if context:
-            given = tuple(sorted((k, _frozen(v)) for k, v in context.items()))
-        return (a, resource, id(side.policy), side.account_id, id(side.s3), given, relax, p.account_id, p.kind,
+        full = (a, id(side.policy), side.account_id, id(side.s3), given, relax, p.account_id, p.kind,
                 p.principal_for_request.split(":", 5)[-1].startswith("role/aws-service-role/"), arn, ppart,
                 classes.context_part(p.context, read))
+        found = self._token_ids.get(full)
+        if found is None:
+            # Kept for good, with the objects whose identities the class holds: an id is never reused while here.
+            found = self._token_ids[full] = (len(self._token_ids), (p.identity, p.boundary, side.policy, side.s3))
+        return found[0]
 
     def _verdict(self, p: Principal, action: str, resource: str, context: Mapping[str, object] | None,
                  side: ResourceSide, identity: tuple[Policy, ...] | None, boundary: Policy | bool | None,
