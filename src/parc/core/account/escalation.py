@@ -31,6 +31,7 @@ from parc.core.account.techniques import (
     Technique,
 )
 from parc.core.account.what_can import substitute
+from parc.core.account.who_can import named_in
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy
@@ -211,6 +212,7 @@ class Escalation:
         self._holders: dict[str, dict[str, set[str]]] = {}
         self._coverage: dict[tuple[str, str, str], frozenset[str] | None] = {}
         self._orders: dict[str, dict[str, int]] = {}
+        self._new_needs: dict[tuple[object, ...], Check | None] = {}
         self.accounts = {a.account_id: a for a in ev.estate.accounts}
         for p in all_principals(ev.estate):
             ev.remember(p)
@@ -380,6 +382,18 @@ class Escalation:
 
     def _need(self, p: Principal, need: Need, target: str, passed: str | None,
               policy_arn: str | None) -> Check | None:
+        if need.on != "target":
+            # A resource the attacker creates: the answer does not depend on the target (once per principal).
+            key = (p.arn, need, passed if need.passed_to else None, policy_arn if need.policy_arn else None)
+            if key in self._new_needs:
+                return self._new_needs[key]
+            found = self._decide_need(p, need, target, passed, policy_arn)
+            self._new_needs[key] = found
+            return found
+        return self._decide_need(p, need, target, passed, policy_arn)
+
+    def _decide_need(self, p: Principal, need: Need, target: str, passed: str | None,
+                     policy_arn: str | None) -> Check | None:
         ctx: dict[str, str] = {}
         if need.passed_to and passed:
             ctx["iam:PassedToService"] = passed
@@ -584,6 +598,11 @@ class Escalation:
         key = (role.arn, service)
         v = self._service_trust.get(key)
         if v is None:
+            everyone, named = named_in(role.trust, "sts:AssumeRole")
+            if not everyone and ("Service", service) not in named and ("Service", "*") not in named:
+                # No statement allowing sts:AssumeRole names the service (or everyone): the trust policy cannot
+                # allow it, whatever the conditions (a Service principal matches only its own name or "*").
+                return None
             side = ResourceSide(role.trust, role.account_id, role.arn)
             v = self.ev.verdict(external(service), "sts:AssumeRole", role.arn, side=side, relax=self.relax)
             self._service_trust[key] = v

@@ -125,6 +125,7 @@ class Evaluator:
         self._classes = ClassIndex()
         self._shared: dict[tuple[object, ...], tuple[Verdict, tuple[object, ...]]] = {}
         self._tokens: dict[tuple[object, ...], tuple[int, object, object]] = {}
+        self._sides: dict[tuple[bool, str, str | None], ResourceSide] = {}
         self._token_ids: dict[tuple[object, ...], tuple[int, tuple[object, ...]]] = {}
         self.shared = 0
         """How many verdicts were answered from another principal of the same class."""
@@ -167,7 +168,18 @@ class Evaluator:
 
     def resource_side(self, action: str, resource: str, resource_account: str | None = None) -> ResourceSide:
         """The resource's policy and account. ``resource_account`` names the account of a resource whose ARN has
-        none (an S3 bucket without a policy in the snapshot); left unknown, the engine takes the caller's."""
+        none (an S3 bucket without a policy in the snapshot); left unknown, the engine takes the caller's. Cached:
+        the estate does not change."""
+        key = (action.lower() in TRUST_ACTIONS, resource, resource_account)
+        hit = self._sides.get(key)
+        if hit is None:
+            hit = self._resource_side(action, resource, resource_account)
+            if len(self._sides) >= CACHE_LIMIT:
+                self._sides.clear()
+            self._sides[key] = hit
+        return hit
+
+    def _resource_side(self, action: str, resource: str, resource_account: str | None) -> ResourceSide:
         a = action.lower()
         if a in TRUST_ACTIONS:
             role = self.estate.role(resource)
