@@ -88,11 +88,12 @@ def _is_root(value: str) -> bool:
 class PolicyFacts:
     """One policy's statements covering an action, and what they read; computed once per (policy, action)."""
 
-    __slots__ = ("_by_action", "droppable", "policy")
+    __slots__ = ("_by_action", "_patterns", "droppable", "policy")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self._by_action: dict[str, tuple[tuple[int, ...], frozenset[str], bool]] = {}
+        self._patterns: dict[str, tuple[str, ...] | None] = {}
         self.droppable = bool(policy.statements) and all(
             st.effect == "Deny" and bool(st.conditions) for st in policy.statements)
         """Whether relaxing request-time keys could remove every statement (and so the policy) from the set."""
@@ -113,6 +114,28 @@ class PolicyFacts:
             hit = (tuple(positions), frozenset(keys), individuals)
             self._by_action[action_lower] = hit
         return hit
+
+
+    def patterns(self, action_lower: str, action: str) -> tuple[str, ...] | None:
+        """The Resource / NotResource patterns of the statements covering the action (``*`` left out: it matches
+        every resource), or None when one holds a policy variable (its match depends on the request)."""
+        if action_lower in self._patterns:
+            return self._patterns[action_lower]
+        positions = self.for_action(action_lower, action)[0]
+        out: dict[str, None] = {}
+        found: tuple[str, ...] | None = None
+        for i in positions:
+            st = self.policy.statements[i]
+            for elements in (st.resource, st.not_resource):
+                for r in elements or ():
+                    if "${" in r.value:
+                        self._patterns[action_lower] = None
+                        return None
+                    if r.value != "*":
+                        out[r.value] = None
+        found = tuple(out)
+        self._patterns[action_lower] = found
+        return found
 
 
 class ClassIndex:
@@ -168,6 +191,19 @@ class ClassIndex:
             keys.update(read)
             individuals = individuals or ind
         return frozenset(keys), individuals
+
+    def resource_patterns(self, policies: Iterable[Policy], action_lower: str,
+                          action: str) -> tuple[str, ...] | None:
+        """The resource patterns of every statement covering the action in the policies (None: one holds a
+        policy variable)."""
+        out: dict[str, None] = {}
+        for pol in policies:
+            found = self.facts(pol).patterns(action_lower, action)
+            if found is None:
+                return None
+            for x in found:
+                out[x] = None
+        return tuple(out)
 
     def context_part(self, ctx: Mapping[str, object], keys: frozenset[str]) -> tuple[tuple[str, object], ...]:
         """The principal's values of the keys read (absent keys are left out: their absence is in the key)."""

@@ -24,8 +24,10 @@ from parc.core.account.buckets import bucket_of
 from parc.core.account.classes import ClassIndex, reads_derived
 from parc.core.account.model import Account, Estate, ResourcePolicy, Role
 from parc.core.account.prefilter import AllowIndex, PolicyAllows
+from parc.core.account.prefilter import resource_matcher as _pattern
 from parc.core.account.principals import Principal, resolve
 from parc.core.authz import Decision, PolicySet
+from parc.core.authz.aws_owned import aws_owned_reason
 from parc.core.authz.compile import PolicyGroup
 from parc.core.authz.s3_settings import S3Settings
 from parc.core.policy.model import Policy, Statement
@@ -127,6 +129,8 @@ class Evaluator:
         self._tokens: dict[tuple[object, ...], tuple[int, object, object]] = {}
         self._sides: dict[tuple[bool, str, str | None], ResourceSide] = {}
         self._token_ids: dict[tuple[object, ...], tuple[int, tuple[object, ...]]] = {}
+        self._token_info: list[tuple[tuple[str, ...] | None, frozenset[str]]] = []
+        """Per class token: the resource patterns of the statements in play, and the keys they read."""
         self.shared = 0
         """How many verdicts were answered from another principal of the same class."""
         self.rcp_services = rcp_services
@@ -404,7 +408,22 @@ class Evaluator:
             self._tokens[tk] = (token, side.policy, side.s3)
         else:
             token = hit[0]
-        return (token, resource)
+        return (token, *self._resource_class(token, action, resource, side, context, p))
+
+    def _resource_class(self, token: int, action: str, resource: str, side: ResourceSide,
+                        context: Mapping[str, object] | None, p: Principal) -> tuple[object, ...]:
+        """What the decision reads of an IAM resource (a role, a user, a group, a policy): which patterns of the
+        statements in play match it, its account, and the values of its tags the statements read. Two IAM
+        resources alike in all that get the same decision; any other resource stands for itself."""
+        patterns, read = self._token_info[token]
+        parts = resource.split(":", 5)
+        if (patterns is None or side.s3 is not None or len(parts) < 6 or parts[0] != "arn" or parts[2] != "iam"
+                or aws_owned_reason(action.lower(), resource, None, _lowered(context), _service_linked(p))
+                is not None):
+            return (resource,)
+        bits = tuple(_pattern(x).matches(resource, {}) for x in patterns)
+        tags = self._classes.context_part(self.resource_context(resource), read)
+        return ("iam", parts[4], bits, tags)
 
     def _class_token(self, p: Principal, action: str, side: ResourceSide, given: tuple[object, ...],
                      relax: bool) -> int:
@@ -419,12 +438,14 @@ class Evaluator:
         read = keys | skeys
         arn = p.principal_for_request if individuals or reads_derived(read) else None
         full = (a, id(side.policy), side.account_id, id(side.s3), given, relax, p.account_id, p.kind,
-                p.principal_for_request.split(":", 5)[-1].startswith("role/aws-service-role/"), arn, ppart,
-                classes.context_part(p.context, read))
+                _service_linked(p), arn, ppart, classes.context_part(p.context, read))
         found = self._token_ids.get(full)
         if found is None:
             # Kept for good, with the objects whose identities the class holds: an id is never reused while here.
             found = self._token_ids[full] = (len(self._token_ids), (p.identity, p.boundary, side.policy, side.s3))
+            patterns = classes.resource_patterns([*p.identity, *([p.boundary] if p.boundary else []), *others],
+                                                 a, action)
+            self._token_info.append((patterns, read))
         return found[0]
 
     def _verdict(self, p: Principal, action: str, resource: str, context: Mapping[str, object] | None,
@@ -453,6 +474,14 @@ class Evaluator:
                 if d.allowed:
                     free, relaxed = fewer, d
         return Verdict(strict, relaxed, tuple(sorted(free, key=str.lower)))
+
+
+def _service_linked(p: Principal) -> bool:
+    return p.principal_for_request.split(":", 5)[-1].startswith("role/aws-service-role/")
+
+
+def _lowered(context: Mapping[str, object] | None) -> dict[str, object] | None:
+    return {k.lower(): v for k, v in context.items()} if context else None
 
 
 def _frozen(v: object) -> object:

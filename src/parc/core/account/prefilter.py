@@ -43,6 +43,11 @@ def _resource_matcher(pattern: str) -> ResourceMatcher:
     return compile_resource(pattern, variables=True)
 
 
+def resource_matcher(pattern: str) -> ResourceMatcher:
+    """The compiled matcher of a resource pattern (policy variables read from the context), cached."""
+    return _resource_matcher(pattern)
+
+
 def statement_may_cover(st: Statement, resource: str) -> bool:
     """Whether the statement's Resource could cover ``resource``; patterns with policy variables, NotResource and a
     missing Resource element say yes (the engine decides)."""
