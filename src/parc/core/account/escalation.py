@@ -213,6 +213,7 @@ class Escalation:
         self._coverage: dict[tuple[str, str, str], frozenset[str] | None] = {}
         self._orders: dict[str, dict[str, int]] = {}
         self._new_needs: dict[tuple[object, ...], Check | None] = {}
+        self._rewritten: dict[tuple[str, str], Policy] = {}
         self.accounts = {a.account_id: a for a in ev.estate.accounts}
         for p in all_principals(ev.estate):
             ev.remember(p)
@@ -609,11 +610,16 @@ class Escalation:
         return v if v.possible else None
 
     def _trust_for(self, p: Principal) -> Policy:
+        """A trust policy that trusts ``p`` (once per principal: its compiled form is then shared)."""
+        hit = self._rewritten.get((p.arn, p.principal_for_request))
+        if hit is not None:
+            return hit
         doc: dict[str, object] = {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": {"AWS": p.principal_for_request}, "Action": "sts:AssumeRole"}]}
         pol = parse_policy(doc, PolicyType.TRUST, name=f"(trust policy rewritten to trust {p.arn})").policy
         assert pol is not None
         self._admin_refs.append(pol)
+        self._rewritten[(p.arn, p.principal_for_request)] = pol
         return pol
 
     # -- which targets a principal's statements could name --------------------------------------------------------
@@ -766,6 +772,12 @@ class Escalation:
                 parent[step.gains] = step
                 order.append(step.gains)
                 queue.append(step.gains)
+                if self.admin_check(self.node(step.gains).principal).better_than(mine):
+                    # The first gain in breadth-first order: the best path is at most this long, and every
+                    # principal a shorter one could go through is already reached (all of depth < d are), so
+                    # the search stops here.
+                    queue.clear()
+                    break
 
         def chain(to: str) -> list[Step]:
             out: list[Step] = []
