@@ -171,6 +171,8 @@ class _Node:
     expanded: bool = False
     elevators: list[Technique] | None = None
     """The elevating techniques the node may use (pre-checked on its statements), computed on first need."""
+    pending: Iterator[Step] | None = None
+    """The rest of ``become``, computed as a search needs it (None: all computed)."""
 
 
 @dataclass(frozen=True)
@@ -268,19 +270,39 @@ class Escalation:
     def edges(self, arn: str) -> _Node:
         """The node with its out-edges computed (once)."""
         n = self.node(arn)
-        if not n.expanded:
-            n.expanded = True
-            self._expand(n)
+        for _ in self._become(n):
+            pass
         return n
 
-    def _expand(self, n: _Node) -> None:
+    def _become(self, n: _Node) -> Iterator[Step]:
+        """The node's ``become`` edges in their order, computed only as far as the caller reads them: a search that
+        stops at its first gain does not decide every target of a principal that can become many."""
+        if not n.expanded:
+            n.expanded = True
+            n.pending = self._expand(n)
+        i = 0
+        while True:
+            if i < len(n.become):
+                yield n.become[i]
+                i += 1
+                continue
+            pending = n.pending
+            if pending is None:
+                return
+            step = next(pending, None)
+            if step is None:
+                n.pending = None
+                return
+            n.become.append(step)
+
+    def _expand(self, n: _Node) -> Iterator[Step]:
         """``become`` edges: roles it can assume, and the techniques that let it act as another principal."""
         p = n.principal
         for e in self.assume.by_source.get(p.arn, ()):
             check = Check(p.arn, e.action, e.role.arn, (), e.verdict)
-            n.become.append(Step(p.arn, ASSUME_ROLE, e.role.arn, e.role.arn, (check,)))
+            yield Step(p.arn, ASSUME_ROLE, e.role.arn, e.role.arn, (check,))
         for t in self._capable(n, BECOME):
-            n.become.extend(self._apply_become(n, t))
+            yield from self._apply_become(n, t)
 
     def _capable(self, n: _Node, techniques: tuple[Technique, ...]) -> list[Technique]:
         """The techniques whose every needed action some Allow statement of the node names (a cheap pre-check)."""
@@ -765,7 +787,7 @@ class Escalation:
             if arn != start and self.admin_check(self.node(arn).principal).better_than(mine):
                 continue  # a gain: the path ends here
             d = depth[arn] + 1
-            for step in self.edges(arn).become:
+            for step in self._become(self.node(arn)):
                 if step.gains in depth:
                     continue
                 depth[step.gains] = d
