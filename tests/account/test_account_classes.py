@@ -155,3 +155,30 @@ def test_universe_cover_is_the_pre_check(tmp_path: Path) -> None:
             assert (set(roles.arns) if cover is None else set(cover)) >= want
             if cover is not None:
                 assert set(cover) == want
+
+
+def test_split_action_elements_name_what_the_matchers_name() -> None:
+    """The fast Action / NotAction lookup (plain names in a set, wildcards matched) agrees with the matchers, on
+    AWS managed policy documents and odd spellings."""
+    from parc.core.account.prefilter import split_actions, split_covers, statement_may_allow
+    from parc.core.policy.model import PolicyType
+    from parc.core.policy.parse import parse_policy
+
+    data = Path(__file__).resolve().parents[3] / "shared" / "data" / "aws-managed-policies"
+    docs = [json.loads(f.read_text()) for f in sorted(data.glob("*.json"))[:150]] if data.is_dir() else []
+    docs.append(doc(allow(["S3:getobject", "iam:?assRole", "ec2:*Instances", "kms:Decrypt*"]),
+                    {"Effect": "Allow", "NotAction": ["iam:*", "STS:AssumeRole"], "Resource": "*"}))
+    actions = ["s3:GetObject", "iam:PassRole", "iam:passrole", "ec2:RunInstances", "sts:AssumeRole",
+               "kms:Decrypt", "lambda:CreateFunction", "iam:AttachRolePolicy", "dynamodb:DeleteTable"]
+    checked = 0
+    for d in docs:
+        policy = parse_policy(d, PolicyType.IDENTITY, name="x").policy
+        assert policy is not None
+        for st in policy.statements:
+            if st.effect != "Allow":
+                continue
+            for action in actions:
+                assert bool(split_covers(split_actions(st), action.lower(), action)) == statement_may_allow(
+                    st, action), (st, action)
+                checked += 1
+    assert checked > 50

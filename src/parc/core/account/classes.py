@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from parc.core.account.arns import ACCOUNT_ID
-from parc.core.account.prefilter import action_matcher
+from parc.core.account.prefilter import action_matcher, split_actions, split_covers
 from parc.core.policy.model import Policy, Statement
 
 PRINCIPAL_DERIVED = frozenset({
@@ -106,8 +106,12 @@ class PolicyFacts:
             positions: list[int] = []
             keys: set[str] = set()
             individuals = False
+            fast = action.isascii()
             for i, st in enumerate(self.policy.statements):
-                if statement_covers(st, action):
+                covers = split_covers(split_actions(st), action_lower, action) if fast else None
+                if covers is None:
+                    covers = statement_covers(st, action)
+                if covers:
                     positions.append(i)
                     keys.update(statement_keys(st))
                     individuals = individuals or names_individuals(st)

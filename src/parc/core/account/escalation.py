@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from parc.core.account.assume import AssumeGraph, assume_graph
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Account, ComputeResource, Group, ManagedPolicy, Role, User
-from parc.core.account.prefilter import Universe, may_allow
+from parc.core.account.prefilter import Universe
 from parc.core.account.principals import Principal, all_principals, external, for_role, for_user, user_policies
 from parc.core.account.techniques import (
     ADMIN_SENTINELS,
@@ -236,7 +236,7 @@ class Escalation:
         hit = self._admin.get(key)
         if hit is not None:
             return hit
-        if not all(may_allow(ident, action) for action in ADMIN_SENTINELS):
+        if not all(self.ev.may_allow(ident, action) for action in ADMIN_SENTINELS):
             result = AdminCheck(False, False, ())
         else:
             conds: dict[str, None] = {}

@@ -166,6 +166,17 @@ class Evaluator:
             self._allows[p.arn] = idx
         return idx
 
+    def may_allow(self, policies: Iterable[Policy], action: str) -> bool:
+        """``prefilter.may_allow`` on the per-policy indexes (each policy answers for an action once)."""
+        key = action.lower()
+        for pol in policies:
+            part = self._policy_allows.get(id(pol))
+            if part is None:
+                part = self._policy_allows[id(pol)] = PolicyAllows(pol)
+            if part.for_action(key, action):
+                return True
+        return False
+
     def remember(self, p: Principal) -> Principal:
         self._principals.setdefault(p.arn, p)
         return self._principals[p.arn]

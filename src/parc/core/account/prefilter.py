@@ -62,22 +62,63 @@ def may_allow_on(policies: Iterable[Policy], action: str, resource: str) -> bool
     )
 
 
+ActionSplit = tuple[frozenset[str], tuple[ActionMatcher, ...], bool | None]
+"""A statement's Action (or NotAction) element split for fast lookups: the plain ASCII names (lowercased), matchers
+for the rest (wildcards), and whether it is a NotAction (None: the statement has neither element)."""
+
+
+def split_actions(st: Statement) -> ActionSplit:
+    values = st.action if st.action is not None else st.not_action
+    if values is None:
+        return frozenset(), (), None
+    plain: set[str] = set()
+    rest: list[ActionMatcher] = []
+    for a in values:
+        v = a.value
+        if v.isascii() and "*" not in v and "?" not in v:
+            plain.add(v.lower())  # a pattern without wildcards matches its own name, in any case
+        else:
+            rest.append(action_matcher(v))
+    return frozenset(plain), tuple(rest), st.action is None
+
+
+def names_action(split: ActionSplit, key: str, action: str) -> bool:
+    """Whether the element names the action (``key``: the action lowercased; ``action`` ASCII)."""
+    plain, rest, _ = split
+    return key in plain or any(m.matches(action) for m in rest)
+
+
+def split_covers(split: ActionSplit, key: str, action: str) -> bool | None:
+    """Whether the statement's Action / NotAction covers the action; None when it has neither element."""
+    if split[2] is None:
+        return None
+    named = names_action(split, key, action)
+    return not named if split[2] else named
+
+
 class PolicyAllows:
     """One policy's Allow statements, indexed by action on demand. Shared by every principal the policy is attached
     to: in an account, thousands of principals hold the same few managed policies, so each policy answers for an
     action once, not once per principal."""
 
-    __slots__ = ("_by_action", "policy", "statements")
+    __slots__ = ("_by_action", "_splits", "policy", "statements")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.statements = [st for st in policy.statements if st.effect == "Allow"]
         self._by_action: dict[str, list[Statement]] = {}
+        self._splits: list[ActionSplit] | None = None
 
     def for_action(self, key: str, action: str) -> list[Statement]:
         hit = self._by_action.get(key)
         if hit is None:
-            hit = [st for st in self.statements if statement_may_allow(st, action)]
+            if not action.isascii():
+                hit = [st for st in self.statements if statement_may_allow(st, action)]
+            else:
+                if self._splits is None:
+                    self._splits = [split_actions(st) for st in self.statements]
+                hit = [st for st, sp in zip(self.statements, self._splits, strict=True)
+                       if split_covers(sp, key, action)]
             self._by_action[key] = hit
         return hit
 
