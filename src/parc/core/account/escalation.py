@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from parc.core.account.assume import AssumeGraph, assume_graph
+from parc.core.account.assume import ASSUME, AssumeGraph, AssumeIndex, assume_graph, population_of
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Account, ComputeResource, Group, ManagedPolicy, Role, User
 from parc.core.account.prefilter import Universe
@@ -199,7 +199,9 @@ class Escalation:
     def __init__(self, ev: Evaluator, *, relax: bool = True, assume: AssumeGraph | None = None) -> None:
         self.ev = ev
         self.relax = relax
-        self.assume = assume if assume is not None else assume_graph(ev, relax=relax)
+        self._graph = assume
+        self._index = AssumeIndex(ev, population_of(ev)) if assume is None else None
+        """Without a graph given, each principal's role assumptions are decided when a search reaches it."""
         self._nodes: dict[str, _Node] = {}
         self._admin: dict[tuple[object, ...], AdminCheck] = {}
         self._service_trust: dict[tuple[str, str], Verdict] = {}
@@ -219,6 +221,13 @@ class Escalation:
         self.accounts = {a.account_id: a for a in ev.estate.accounts}
         for p in all_principals(ev.estate):
             ev.remember(p)
+
+    @property
+    def assume(self) -> AssumeGraph:
+        """The role-assumption graph (built on first use when none was given)."""
+        if self._graph is None:
+            self._graph = assume_graph(self.ev, relax=self.relax)
+        return self._graph
 
     # -- administrators -----------------------------------------------------------------------------------------
 
@@ -298,9 +307,16 @@ class Escalation:
     def _expand(self, n: _Node) -> Iterator[Step]:
         """``become`` edges: roles it can assume, and the techniques that let it act as another principal."""
         p = n.principal
-        for e in self.assume.by_source.get(p.arn, ()):
-            check = Check(p.arn, e.action, e.role.arn, (), e.verdict)
-            yield Step(p.arn, ASSUME_ROLE, e.role.arn, e.role.arn, (check,))
+        if self._index is not None:
+            for role in self._index.roles_for(p):
+                side = ResourceSide(role.trust, role.account_id, role.arn)
+                v = self.ev.verdict(p, ASSUME, role.arn, side=side, relax=self.relax)
+                if v.possible:
+                    yield Step(p.arn, ASSUME_ROLE, role.arn, role.arn, (Check(p.arn, ASSUME, role.arn, (), v),))
+        else:
+            for e in self.assume.by_source.get(p.arn, ()):
+                check = Check(p.arn, e.action, e.role.arn, (), e.verdict)
+                yield Step(p.arn, ASSUME_ROLE, e.role.arn, e.role.arn, (check,))
         for t in self._capable(n, BECOME):
             yield from self._apply_become(n, t)
 
