@@ -563,8 +563,7 @@ class Escalation:
         if trust is None:
             return
         p = n.principal
-        if not self.ev.allows(p).may_allow_on("iam:PassRole", role.arn):
-            return
+        # (iam:PassRole on the role passed the pre-check: _apply_become offers only the roles it may name.)
         if t.service == "ec2.amazonaws.com" and not role.instance_profiles:
             # EC2 takes a role only through an instance profile: one must exist or be creatable.
             extra = self._checks(p, _PROFILE, role.arn)

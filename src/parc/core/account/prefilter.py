@@ -53,7 +53,8 @@ def statement_may_cover(st: Statement, resource: str) -> bool:
     missing Resource element say yes (the engine decides)."""
     if st.resource is None:
         return True
-    return any("${" in r.value or _resource_matcher(r.value).matches(resource, {}) for r in st.resource)
+    return any(r.value == "*" or "${" in r.value or _resource_matcher(r.value).matches(resource, {})
+               for r in st.resource)
 
 
 def may_allow_on(policies: Iterable[Policy], action: str, resource: str) -> bool:
