@@ -129,8 +129,12 @@ class Evaluator:
         self._tokens: dict[tuple[object, ...], tuple[int, object, object]] = {}
         self._sides: dict[tuple[bool, str, str | None], ResourceSide] = {}
         self._token_ids: dict[tuple[object, ...], tuple[int, tuple[object, ...]]] = {}
-        self._token_info: list[tuple[tuple[str, ...] | None, frozenset[str]]] = []
-        """Per class token: the resource patterns of the statements in play, and the keys they read."""
+        self._infos: list[tuple[tuple[str, ...] | None, frozenset[str]]] = []
+        """The distinct (resource patterns of the statements in play, keys they read) of the classes."""
+        self._info_ids: dict[tuple[tuple[str, ...] | None, frozenset[str]], int] = {}
+        self._token_info: list[int] = []
+        """Per class token, its entry in ``_infos``."""
+        self._rclasses: dict[tuple[object, ...], tuple[object, ...]] = {}
         self.shared = 0
         """How many verdicts were answered from another principal of the same class."""
         self.rcp_services = rcp_services
@@ -419,14 +423,23 @@ class Evaluator:
             self._tokens[tk] = (token, side.policy, side.s3)
         else:
             token = hit[0]
-        return (token, *self._resource_class(token, action, resource, side, context, p))
+        info = self._token_info[token]
+        rk = (info, action, resource, given, side.s3 is None, _service_linked(p))
+        rclass = self._rclasses.get(rk)
+        if rclass is None:
+            rclass = self._resource_class(info, action, resource, side, context, p)
+            if len(self._rclasses) >= SHARED_LIMIT:
+                self._rclasses.clear()
+            self._rclasses[rk] = rclass
+        return (token, *rclass)
 
-    def _resource_class(self, token: int, action: str, resource: str, side: ResourceSide,
+    def _resource_class(self, info: int, action: str, resource: str, side: ResourceSide,
                         context: Mapping[str, object] | None, p: Principal) -> tuple[object, ...]:
         """What the decision reads of an IAM resource (a role, a user, a group, a policy): which patterns of the
         statements in play match it, its account, and the values of its tags the statements read. Two IAM
-        resources alike in all that get the same decision; any other resource stands for itself."""
-        patterns, read = self._token_info[token]
+        resources alike in all that get the same decision; any other resource stands for itself. (Depends on the
+        caller only through ``info``, the patterns and keys of its class, and its service-linked flag.)"""
+        patterns, read = self._infos[info]
         parts = resource.split(":", 5)
         if (patterns is None or side.s3 is not None or len(parts) < 6 or parts[0] != "arn" or parts[2] != "iam"
                 or aws_owned_reason(action.lower(), resource, None, _lowered(context), _service_linked(p))
@@ -456,7 +469,10 @@ class Evaluator:
             found = self._token_ids[full] = (len(self._token_ids), (p.identity, p.boundary, side.policy, side.s3))
             patterns = classes.resource_patterns([*p.identity, *([p.boundary] if p.boundary else []), *others],
                                                  a, action)
-            self._token_info.append((patterns, read))
+            info = (patterns, read)
+            self._token_info.append(self._info_ids.setdefault(info, len(self._info_ids)))
+            if len(self._infos) < len(self._info_ids):
+                self._infos.append(info)
         return found[0]
 
     def _verdict(self, p: Principal, action: str, resource: str, context: Mapping[str, object] | None,
