@@ -135,6 +135,10 @@ class Evaluator:
         self._token_info: list[int] = []
         """Per class token, its entry in ``_infos``."""
         self._rclasses: dict[tuple[object, ...], tuple[object, ...]] = {}
+        self._pparts: dict[tuple[int, int, str], tuple[object, object, tuple[tuple[object, ...], frozenset[str]]]] = {}
+        """The caller's part of a class per (identity policies, boundary, action); entries keep their objects."""
+        self._sparts: dict[tuple[object, ...], tuple[object, list[Policy], tuple[frozenset[str], bool]]] = {}
+        """The other policies in play and what they read, per (caller's account, resource side, action)."""
         self.shared = 0
         """How many verdicts were answered from another principal of the same class."""
         self.rcp_services = rcp_services
@@ -453,12 +457,22 @@ class Evaluator:
                      relax: bool) -> int:
         a = action.lower()
         classes = self._classes
-        ppart, keys = classes.principal_part(p.identity, p.boundary, a, action)
-        others = [pol for level in self._org_levels(p.account_id, "scps", frozenset()) for pol in level]
-        others += [pol for level in self._org_levels(side.account_id, "rcps", frozenset()) for pol in level]
-        if side.policy is not None:
-            others.append(side.policy)
-        skeys, individuals = classes.side_keys(others, a, action)
+        pk = (id(p.identity), id(p.boundary), a)
+        phit = self._pparts.get(pk)
+        if phit is None or phit[0] is not p.identity or phit[1] is not p.boundary:
+            phit = self._pparts[pk] = (p.identity, p.boundary, classes.principal_part(p.identity, p.boundary, a,
+                                                                                     action))
+        ppart, keys = phit[2]
+        sk = (p.account_id, side.account_id, id(side.policy), a)
+        shit = self._sparts.get(sk)
+        if shit is None or shit[0] is not side.policy:
+            others = [pol for level in self._org_levels(p.account_id, "scps", frozenset()) for pol in level]
+            others += [pol for level in self._org_levels(side.account_id, "rcps", frozenset()) for pol in level]
+            if side.policy is not None:
+                others.append(side.policy)
+            shit = self._sparts[sk] = (side.policy, others, classes.side_keys(others, a, action))
+        others = shit[1]
+        skeys, individuals = shit[2]
         read = keys | skeys
         arn = p.principal_for_request if individuals or reads_derived(read) else None
         full = (a, id(side.policy), side.account_id, id(side.s3), given, relax, p.account_id, p.kind,
