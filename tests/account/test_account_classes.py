@@ -182,3 +182,21 @@ def test_split_action_elements_name_what_the_matchers_name() -> None:
                     st, action), (st, action)
                 checked += 1
     assert checked > 50
+
+
+def test_escalation_and_assume_as_the_per_pair_algorithm_gave(tmp_path: Path) -> None:
+    """The expected answers were computed by the per-pair algorithm (every principal decided on its own, every
+    role's trust policy against every candidate, every (actor, target) pair) before decision classes, hubs and the
+    lazy search (commit 03ed297), on a generated account of 160 roles; the new paths give them byte for byte."""
+    import gzip
+
+    b = _bench()
+    b.DATA = Path("/nonexistent")  # every managed policy generated: the expected answers do not depend on a folder
+    details, resource_policies, real = b.generate(seed=5, roles=160, policies=90, users=24, groups=4)
+    assert real == 0
+    write_account(tmp_path / b.ACCT, details, resource_policies=resource_policies)
+    estate = load_snapshot(tmp_path / b.ACCT)
+    got = {"escalation": escalation(Evaluator(estate)).to_dict(), "assume": assume(Evaluator(estate)).to_dict()}
+    expected = gzip.decompress((Path(__file__).parent / "data" / "escalation_generated_seed5.json.gz").read_bytes())
+    assert json.dumps(got, sort_keys=True, separators=(",", ":"), default=str) == expected.decode().strip()
+    assert got["escalation"]["paths"]  # the account has paths to compare
