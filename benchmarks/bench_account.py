@@ -5,7 +5,12 @@ graph, and ``escalation`` over the whole account. Seeded, so every run builds th
 Half of the managed policies are real AWS managed policy documents, read from ``../shared/data/aws-managed-policies``
 when that folder is there (see its README); otherwise all 2,000 are generated, and the script says so.
 
-    .venv/bin/python benchmarks/bench_account.py [--seed N] [--roles N] [--policies N] [--users N]
+    .venv/bin/python benchmarks/bench_account.py [--scale X] [--seed N] [--roles N] [--policies N] [--users N]
+        [--save-reference FILE] [--check-reference FILE]
+
+``--scale X`` multiplies the roles, policies and users (the 5,000-role account at 1). Times are CPU time (with wall
+time beside it); the run ends with the peak RSS. ``--save-reference`` keeps the answers (who-can, the assume graph's
+edges, the escalation paths) as canonical JSON; ``--check-reference`` checks that this code gives them byte for byte.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import json
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchclock import Clock, canonical, reference
 
 from parc.core.account import Evaluator, assume_graph, escalation, who_can
 from parc.loaders.account import default_policy_check, load_snapshot
@@ -169,48 +177,57 @@ def generate(seed: int = 1, roles: int = 5000, policies: int = 2000, users: int 
     return details, [bucket], len(aws)
 
 
-def _timed(label: str, fn: Any) -> tuple[Any, float]:
-    t0 = time.perf_counter()
-    out = fn()
-    dt = time.perf_counter() - t0
-    print(f"  {label:<52} {dt:8.2f} s", flush=True)
-    return out, dt
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply roles, policies and users (default 1)")
     ap.add_argument("--roles", type=int, default=5000)
     ap.add_argument("--policies", type=int, default=2000)
     ap.add_argument("--users", type=int, default=300)
+    ap.add_argument("--save-reference", type=Path, default=None, help="keep the answers here (.gz: gzipped)")
+    ap.add_argument("--check-reference", type=Path, default=None, help="check the answers against this file")
+    ap.add_argument("--skip-validate", action="store_true", help="skip the load that validates every policy")
     args = ap.parse_args(argv)
-    details, resource_policies, real = generate(args.seed, args.roles, args.policies, args.users)
-    print(f"parc account benchmark: {args.roles} roles, {len(details['Policies'])} managed policies "
+    roles, policies, users = (round(n * args.scale) for n in (args.roles, args.policies, args.users))
+    clock = Clock()
+    details, resource_policies, real = generate(args.seed, roles, policies, users)
+    print(f"parc account benchmark: {roles} roles, {len(details['Policies'])} managed policies "
           f"({real} real AWS managed documents{'' if real else ': ' + str(DATA) + ' not found, all generated'}), "
-          f"{args.users} users in {len(details['GroupDetailList'])} groups", flush=True)
+          f"{users} users in {len(details['GroupDetailList'])} groups (scale {args.scale:g})", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / ACCT
         folder.mkdir()
         (folder / "get-account-authorization-details.json").write_text(json.dumps(details))
         (folder / "resource-policies.json").write_text(json.dumps(resource_policies))
-        estate, _ = _timed("load the snapshot", lambda: load_snapshot(folder))
-        _timed("load the snapshot, validating every policy",
-               lambda: load_snapshot(folder, check=default_policy_check()))
+        del details
+        estate = clock.run("load the snapshot", lambda: load_snapshot(folder))
+        if not args.skip_validate:
+            clock.run("load the snapshot, validating every policy",
+                      lambda: load_snapshot(folder, check=default_policy_check()))
     print(f"  ({len(estate.findings)} snapshot findings)")
     ev = Evaluator(estate)
     resource = f"arn:aws:s3:::{TARGET_BUCKET}/reports/2026/q1.csv"
-    result, _ = _timed(f"who-can s3:GetObject {resource}", lambda: who_can(ev, "s3:GetObject", resource))
+    result = clock.run(f"who-can s3:GetObject {resource}", lambda: who_can(ev, "s3:GetObject", resource))
     print(f"    {len(result.entries)} principals allowed "
           f"({sum(1 for e in result.entries if not e.verdict.allowed)} under conditions); "
           f"{result.candidates} of {result.principals} decided by the engine")
+    answers = {"who_can": canonical(result.to_dict())}
+    del result
     ev = Evaluator(estate)
-    graph, _ = _timed("assume graph (every role's trust policy)", lambda: assume_graph(ev))
+    graph = clock.run("assume graph (every role's trust policy)", lambda: assume_graph(ev))
     print(f"    {len(graph.edges)} edges, {ev.decisions} decisions")
+    if args.save_reference or args.check_reference:
+        answers["assume_edges"] = canonical([e.to_dict() for e in graph.edges])
+    del graph
     ev = Evaluator(estate)
-    esc, _ = _timed("escalation over the whole account", lambda: escalation(ev))
+    esc = clock.run("escalation over the whole account", lambda: escalation(ev))
     admin = sum(1 for p in esc.paths if p.gains == "administrator")
     print(f"    {esc.principals} principals: {len(esc.administrators)} administrators, {admin} can become one, "
           f"{len(esc.paths) - admin} other gains; {ev.decisions} decisions")
+    clock.summary()
+    if args.save_reference or args.check_reference:
+        answers["escalation"] = canonical(esc.to_dict())
+        return reference(answers, args.save_reference, args.check_reference)
     return 0
 
 

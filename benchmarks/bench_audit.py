@@ -3,9 +3,14 @@ a few resource policies, a credential report, a password policy and a VPC of 2,0
 benchmark's generator), audited end to end as the command does it. Seeded: every run builds the same account.
 
 Times are CPU time of the process (``time.process_time``), per stage of the audit, so other load on a shared
-machine does not count.
+machine does not count; wall time beside it, and the peak RSS at the end.
 
-    .venv/bin/python benchmarks/bench_audit.py [--seed N] [--roles N] [--policies N] [--users N] [--enis N]
+    .venv/bin/python benchmarks/bench_audit.py [--scale X] [--seed N] [--roles N] [--policies N] [--users N]
+        [--enis N] [--save-reference FILE] [--check-reference FILE]
+
+``--scale X`` multiplies the roles, policies and users (the 5,000-role account at 1). ``--save-reference`` keeps the
+report's findings, not-checked entries and access graph as canonical JSON; ``--check-reference`` checks that this
+code gives them byte for byte.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_network import generate as generate_vpc
+from benchclock import canonical, cpu_seconds, peak_rss_mb, reference
 
 from parc.api import rcp_supported_services
 from parc.catalog import default_catalog
@@ -227,42 +233,57 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--star", type=float, default=0.01, help="share of roles trusting \"*\" (default 1%%)")
     ap.add_argument("--buckets", type=int, default=200, help="S3 buckets with their data-protection files")
     ap.add_argument("--volumes", type=int, default=2000, help="EBS volumes and snapshots per region (3 regions)")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply roles, policies and users (default 1)")
+    ap.add_argument("--save-reference", type=Path, default=None, help="keep the answers here (.gz: gzipped)")
+    ap.add_argument("--check-reference", type=Path, default=None, help="check the answers against this file")
     args = ap.parse_args(argv)
+    args.roles, args.policies, args.users = (round(n * args.scale) for n in (args.roles, args.policies, args.users))
     data = generate(args.seed, args.roles, args.policies, args.users, star=args.star)
     vpc = generate_vpc(args.seed, enis=args.enis)
     print(f"parc audit benchmark: {args.roles} roles ({args.star:.0%} trusting \"*\"), {args.policies} managed "
           f"policies, {args.users} users, {len(vpc.get('NetworkInterfaces', []))} network interfaces, "
           f"{args.buckets} buckets, {args.volumes} volumes and snapshots per region (seed {args.seed})", flush=True)
-    stages: dict[str, float] = {}
-    current: list[object] = [None, 0.0]
+    stages: dict[str, tuple[float, float]] = {}
+    current: list[object] = [None, 0.0, 0.0]
 
     def progress(stage: str, done: int, total: int) -> None:
-        now = time.process_time()
+        now, wall = cpu_seconds(), time.perf_counter()
         if current[0] != stage:
             if current[0] is not None:
-                stages[str(current[0])] = now - float(current[1])  # type: ignore[arg-type]
-            current[0], current[1] = stage, now
+                stages[str(current[0])] = (now - float(current[1]), wall - float(current[2]))  # type: ignore[arg-type]
+            current[0], current[1], current[2] = stage, now, wall
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / ACCT
         write(folder, data, vpc)
         write_data_stores(folder, args.seed, args.buckets, args.volumes)
-        t0 = time.process_time()
+        t0, w0 = cpu_seconds(), time.perf_counter()
         inputs = load_audit_snapshot(folder)
-        t_load = time.process_time() - t0
-        t0 = time.process_time()
+        t_load, w_load = cpu_seconds() - t0, time.perf_counter() - w0
         catalog = default_catalog()
+        t0, w0 = cpu_seconds(), time.perf_counter()
         report = audit(inputs, AuditOptions(NOW, "bench", catalog, rcp_supported_services()), progress)
-        t_audit = time.process_time() - t0
+        t_audit, w_audit = cpu_seconds() - t0, time.perf_counter() - w0
         if current[0] is not None:
-            stages[str(current[0])] = time.process_time() - float(current[1])  # type: ignore[arg-type]
-    print(f"  {'load the snapshot (export, reports, VPC, positions)':<52} {t_load:8.2f} s")
-    for stage, dt in stages.items():
-        print(f"  {stage:<52} {dt:8.2f} s")
-    print(f"  {'audit, all checks':<52} {t_audit:8.2f} s")
-    print(f"  {'total':<52} {t_load + t_audit:8.2f} s")
+            stages[str(current[0])] = (cpu_seconds() - float(current[1]),  # type: ignore[arg-type]
+                                       time.perf_counter() - float(current[2]))  # type: ignore[arg-type]
+        answers: dict[str, str] = {}
+        if args.save_reference or args.check_reference:
+            where = {str(folder): "$SNAPSHOT", tmp: "$TMP"}
+            doc = report.to_dict()
+            doc.pop("snapshot", None)
+            answers["audit"] = canonical(doc, where)
+            answers["access_graph"] = canonical(report.graph.to_dict(), where)
+    print(f"  {'load the snapshot (export, reports, VPC, positions)':<52} {t_load:8.2f} s CPU {w_load:8.2f} s wall")
+    for stage, (dt, dw) in stages.items():
+        print(f"  {stage:<52} {dt:8.2f} s CPU {dw:8.2f} s wall")
+    print(f"  {'audit, all checks':<52} {t_audit:8.2f} s CPU {w_audit:8.2f} s wall")
+    print(f"  {'total':<52} {t_load + t_audit:8.2f} s CPU {w_load + w_audit:8.2f} s wall")
+    print(f"  {'peak RSS':<52} {peak_rss_mb():8.0f} MB")
     s = report.summary()
     print(f"  {s['total']} findings {s['by_severity']}; not checked: {s['not_checked']}")
+    if answers:
+        return reference(answers, args.save_reference, args.check_reference)
     return 0
 
 

@@ -10,12 +10,15 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.htm
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Role
+from parc.core.account.prefilter import Universe
 from parc.core.account.principals import Principal, all_principals, external
 from parc.core.account.who_can import named_in
 from parc.core.gcpause import without_cyclic_gc
@@ -120,6 +123,12 @@ class _Population:
     by_arn: dict[str, Principal]
     assumers: dict[str, list[Principal]]
     """Per account, the principals with some Allow statement naming sts:AssumeRole."""
+    any_role: dict[str, list[Principal]] = field(default_factory=dict)
+    """Per account, the assumers whose statements may name any role (in ``assumers`` order)."""
+    named: dict[str, list[Principal]] = field(default_factory=dict)
+    """Per role ARN, the other assumers whose statements name it (in ``assumers`` order)."""
+    cover_of: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    """Per assumer, the roles of its account its statements may name for sts:AssumeRole (None: any)."""
 
     @classmethod
     def of(cls, ev: Evaluator, internal: list[Principal]) -> _Population:
@@ -127,7 +136,28 @@ class _Population:
         for p in internal:
             if p.account_id and ev.allows(p).may_allow(ASSUME):
                 assumers.setdefault(p.account_id, []).append(p)
-        return cls(internal, {p.arn: p for p in internal}, assumers)
+        pop = cls(internal, {p.arn: p for p in internal}, assumers)
+        for account in ev.estate.accounts:
+            roles = Universe(r.arn for r in account.roles)
+            for p in assumers.get(account.account_id, []):
+                cover = roles.covered(ev.allows(p).for_action(ASSUME))
+                pop.cover_of[p.arn] = cover
+                if cover is None:
+                    pop.any_role.setdefault(account.account_id, []).append(p)
+                else:
+                    for arn in cover:
+                        pop.named.setdefault(arn, []).append(p)
+        return pop
+
+    def covering(self, account_id: str, role_arn: str) -> list[Principal]:
+        """The account's assumers whose statements may name ``role_arn`` (``may_allow_on``), in their order; the
+        roles of the account are the universe, so a role of another account falls back to every assumer."""
+        anyone = self.any_role.get(account_id, [])
+        named = self.named.get(role_arn, [])
+        if not named:
+            return anyone
+        order = {p.arn: i for i, p in enumerate(self.assumers.get(account_id, []))}
+        return sorted([*anyone, *named], key=lambda p: order[p.arn])
 
 
 def candidates_for(ev: Evaluator, role: Role, population: _Population) -> list[tuple[Principal, str]]:
@@ -157,6 +187,9 @@ def candidates_for(ev: Evaluator, role: Role, population: _Population) -> list[t
                 acct = value if ACCOUNT_ID.match(value) else value.split(":")[4]
                 if ev.estate.account(acct) is None:
                     consider(external(root_arn(acct)))
+                elif acct == role.account_id:
+                    for p in population.covering(acct, role.arn):
+                        consider(p)
                 else:
                     for p in by_account.get(acct, []):
                         if ev.allows(p).may_allow_on(ASSUME, role.arn):
@@ -175,6 +208,70 @@ def candidates_for(ev: Evaluator, role: Role, population: _Population) -> list[t
                 if (action == SAML) == is_saml:
                     consider(Principal(value, "federated", None), action)
     return list(out.values())
+
+
+class AssumeIndex:
+    """For each internal principal, the roles whose trust policy makes it a candidate (``candidates_for``), in the
+    order ``assume_graph`` decides them: so that a search can decide one principal's edges when it reaches it,
+    instead of building every edge of the estate first (roles that trust a whole account are hubs: every assumer
+    of the account is a candidate for each)."""
+
+    def __init__(self, ev: Evaluator, population: _Population) -> None:
+        self.ev = ev
+        self.population = population
+        self.roles: list[Role] = [r for a in ev.estate.accounts for r in a.roles]
+        self.everyone: list[int] = []
+        self.by_arn: dict[str, list[int]] = {}
+        self.by_account: dict[str, list[int]] = {}
+        for i, role in enumerate(self.roles):
+            trust = role.trust
+            if trust is None:
+                continue
+            everyone, named = named_in(trust, ASSUME)
+            if everyone:
+                self.everyone.append(i)
+            for kind, value in named:
+                if kind != "AWS":
+                    continue
+                if value in population.by_arn:
+                    self.by_arn.setdefault(value, []).append(i)
+                elif ACCOUNT_ID.match(value) or principal_kind(value) == "root":
+                    acct = value if ACCOUNT_ID.match(value) else value.split(":")[4]
+                    if ev.estate.account(acct) is not None:
+                        self.by_account.setdefault(acct, []).append(i)
+        self._assumers = {acct: {p.arn for p in ps} for acct, ps in population.assumers.items()}
+
+    def roles_for(self, p: Principal) -> Iterator[Role]:
+        """The roles ``p`` is a candidate for, in ``assume_graph``'s order (each once)."""
+        streams: list[Iterable[int]] = [self.everyone, self.by_arn.get(p.arn, [])]
+        acct = p.account_id
+        if acct and p.arn in self._assumers.get(acct, ()):
+            streams.append(self._covered(p, acct))
+        last = -1
+        for i in heapq.merge(*streams):
+            if i == last:
+                continue
+            last = i
+            role = self.roles[i]
+            if role.arn == p.arn and p.kind == "role":
+                continue
+            yield role
+
+    def _covered(self, p: Principal, acct: str) -> Iterator[int]:
+        """The roles trusting ``p``'s account that ``p``'s statements may name for sts:AssumeRole."""
+        allows = self.ev.allows(p)
+        cover = self.population.cover_of.get(p.arn)
+        for i in sorted(set(self.by_account.get(acct, []))):
+            role = self.roles[i]
+            if role.account_id == acct:
+                if cover is None or role.arn in cover:
+                    yield i
+            elif allows.may_allow_on(ASSUME, role.arn):
+                yield i
+
+
+def population_of(ev: Evaluator) -> _Population:
+    return _Population.of(ev, [ev.remember(p) for p in all_principals(ev.estate)])
 
 
 @without_cyclic_gc

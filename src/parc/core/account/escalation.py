@@ -18,10 +18,10 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from parc.core.account.assume import AssumeGraph, assume_graph
+from parc.core.account.assume import ASSUME, AssumeGraph, AssumeIndex, assume_graph, population_of
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Account, ComputeResource, Group, ManagedPolicy, Role, User
-from parc.core.account.prefilter import may_allow
+from parc.core.account.prefilter import Universe
 from parc.core.account.principals import Principal, all_principals, external, for_role, for_user, user_policies
 from parc.core.account.techniques import (
     ADMIN_SENTINELS,
@@ -31,6 +31,7 @@ from parc.core.account.techniques import (
     Technique,
 )
 from parc.core.account.what_can import substitute
+from parc.core.account.who_can import named_in
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy
@@ -170,6 +171,8 @@ class _Node:
     expanded: bool = False
     elevators: list[Technique] | None = None
     """The elevating techniques the node may use (pre-checked on its statements), computed on first need."""
+    pending: Iterator[Step] | None = None
+    """The rest of ``become``, computed as a search needs it (None: all computed)."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,9 @@ class Escalation:
     def __init__(self, ev: Evaluator, *, relax: bool = True, assume: AssumeGraph | None = None) -> None:
         self.ev = ev
         self.relax = relax
-        self.assume = assume if assume is not None else assume_graph(ev, relax=relax)
+        self._graph = assume
+        self._index = AssumeIndex(ev, population_of(ev)) if assume is None else None
+        """Without a graph given, each principal's role assumptions are decided when a search reaches it."""
         self._nodes: dict[str, _Node] = {}
         self._admin: dict[tuple[object, ...], AdminCheck] = {}
         self._service_trust: dict[tuple[str, str], Verdict] = {}
@@ -207,9 +212,22 @@ class Escalation:
         self.omitted: dict[str, int] = {}
         """Starts whose list of gained principals was cut to ``max_gains``: how many were left out."""
         self._admin_refs: list[object] = []
+        self._universes: dict[tuple[str, str], Universe] = {}
+        self._holders: dict[str, dict[str, set[str]]] = {}
+        self._coverage: dict[tuple[str, str, str], frozenset[str] | None] = {}
+        self._orders: dict[str, dict[str, int]] = {}
+        self._new_needs: dict[tuple[object, ...], Check | None] = {}
+        self._rewritten: dict[tuple[str, str], Policy] = {}
         self.accounts = {a.account_id: a for a in ev.estate.accounts}
         for p in all_principals(ev.estate):
             ev.remember(p)
+
+    @property
+    def assume(self) -> AssumeGraph:
+        """The role-assumption graph (built on first use when none was given)."""
+        if self._graph is None:
+            self._graph = assume_graph(self.ev, relax=self.relax)
+        return self._graph
 
     # -- administrators -----------------------------------------------------------------------------------------
 
@@ -227,7 +245,7 @@ class Escalation:
         hit = self._admin.get(key)
         if hit is not None:
             return hit
-        if not all(may_allow(ident, action) for action in ADMIN_SENTINELS):
+        if not all(self.ev.may_allow(ident, action) for action in ADMIN_SENTINELS):
             result = AdminCheck(False, False, ())
         else:
             conds: dict[str, None] = {}
@@ -261,19 +279,46 @@ class Escalation:
     def edges(self, arn: str) -> _Node:
         """The node with its out-edges computed (once)."""
         n = self.node(arn)
-        if not n.expanded:
-            n.expanded = True
-            self._expand(n)
+        for _ in self._become(n):
+            pass
         return n
 
-    def _expand(self, n: _Node) -> None:
+    def _become(self, n: _Node) -> Iterator[Step]:
+        """The node's ``become`` edges in their order, computed only as far as the caller reads them: a search that
+        stops at its first gain does not decide every target of a principal that can become many."""
+        if not n.expanded:
+            n.expanded = True
+            n.pending = self._expand(n)
+        i = 0
+        while True:
+            if i < len(n.become):
+                yield n.become[i]
+                i += 1
+                continue
+            pending = n.pending
+            if pending is None:
+                return
+            step = next(pending, None)
+            if step is None:
+                n.pending = None
+                return
+            n.become.append(step)
+
+    def _expand(self, n: _Node) -> Iterator[Step]:
         """``become`` edges: roles it can assume, and the techniques that let it act as another principal."""
         p = n.principal
-        for e in self.assume.by_source.get(p.arn, ()):
-            check = Check(p.arn, e.action, e.role.arn, (), e.verdict)
-            n.become.append(Step(p.arn, ASSUME_ROLE, e.role.arn, e.role.arn, (check,)))
+        if self._index is not None:
+            for role in self._index.roles_for(p):
+                side = ResourceSide(role.trust, role.account_id, role.arn)
+                v = self.ev.verdict(p, ASSUME, role.arn, side=side, relax=self.relax)
+                if v.possible:
+                    yield Step(p.arn, ASSUME_ROLE, role.arn, role.arn, (Check(p.arn, ASSUME, role.arn, (), v),))
+        else:
+            for e in self.assume.by_source.get(p.arn, ()):
+                check = Check(p.arn, e.action, e.role.arn, (), e.verdict)
+                yield Step(p.arn, ASSUME_ROLE, e.role.arn, e.role.arn, (check,))
         for t in self._capable(n, BECOME):
-            n.become.extend(self._apply_become(n, t))
+            yield from self._apply_become(n, t)
 
     def _capable(self, n: _Node, techniques: tuple[Technique, ...]) -> list[Technique]:
         """The techniques whose every needed action some Allow statement of the node names (a cheap pre-check)."""
@@ -310,17 +355,22 @@ class Escalation:
         a = n.account
         p = n.principal
         if t.targets == "user":
+            cover = self._target_cover(p, t, a, "user")
             for u in a.users:
-                if u.arn != p.arn:
+                if u.arn != p.arn and (cover is None or u.arn in cover):
                     yield from self._on_principal(n, t, u.arn, for_user(a, u))
         elif t.targets == "role":
+            cover = self._target_cover(p, t, a, "role")
             for r in a.roles:
-                if not r.is_service_linked and r.arn != p.arn:
+                if not r.is_service_linked and r.arn != p.arn and (cover is None or r.arn in cover):
                     yield from self._on_principal(n, t, r.arn, for_role(a, r))
         elif t.targets == "role-for-service":
             assert t.service is not None
+            cover = self._target_cover(p, t, a, "role")
+            if cover is not None and not cover:
+                return
             for r in self._service_roles(a, t.service):
-                if r.arn != p.arn:
+                if r.arn != p.arn and (cover is None or r.arn in cover):
                     yield from self._on_passed_role(n, t, r)
         elif t.targets in ("lambda-function", "glue-dev-endpoint"):
             for c in a.compute:
@@ -371,6 +421,18 @@ class Escalation:
 
     def _need(self, p: Principal, need: Need, target: str, passed: str | None,
               policy_arn: str | None) -> Check | None:
+        if need.on != "target":
+            # A resource the attacker creates: the answer does not depend on the target (once per principal).
+            key = (p.arn, need, passed if need.passed_to else None, policy_arn if need.policy_arn else None)
+            if key in self._new_needs:
+                return self._new_needs[key]
+            found = self._decide_need(p, need, target, passed, policy_arn)
+            self._new_needs[key] = found
+            return found
+        return self._decide_need(p, need, target, passed, policy_arn)
+
+    def _decide_need(self, p: Principal, need: Need, target: str, passed: str | None,
+                     policy_arn: str | None) -> Check | None:
         ctx: dict[str, str] = {}
         if need.passed_to and passed:
             ctx["iam:PassedToService"] = passed
@@ -501,8 +563,7 @@ class Escalation:
         if trust is None:
             return
         p = n.principal
-        if not self.ev.allows(p).may_allow_on("iam:PassRole", role.arn):
-            return
+        # (iam:PassRole on the role passed the pre-check: _apply_become offers only the roles it may name.)
         if t.service == "ec2.amazonaws.com" and not role.instance_profiles:
             # EC2 takes a role only through an instance profile: one must exist or be creatable.
             extra = self._checks(p, _PROFILE, role.arn)
@@ -575,18 +636,111 @@ class Escalation:
         key = (role.arn, service)
         v = self._service_trust.get(key)
         if v is None:
+            everyone, named = named_in(role.trust, "sts:AssumeRole")
+            if not everyone and ("Service", service) not in named and ("Service", "*") not in named:
+                # No statement allowing sts:AssumeRole names the service (or everyone): the trust policy cannot
+                # allow it, whatever the conditions (a Service principal matches only its own name or "*").
+                return None
             side = ResourceSide(role.trust, role.account_id, role.arn)
             v = self.ev.verdict(external(service), "sts:AssumeRole", role.arn, side=side, relax=self.relax)
             self._service_trust[key] = v
         return v if v.possible else None
 
     def _trust_for(self, p: Principal) -> Policy:
+        """A trust policy that trusts ``p`` (once per principal: its compiled form is then shared)."""
+        hit = self._rewritten.get((p.arn, p.principal_for_request))
+        if hit is not None:
+            return hit
         doc: dict[str, object] = {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": {"AWS": p.principal_for_request}, "Action": "sts:AssumeRole"}]}
         pol = parse_policy(doc, PolicyType.TRUST, name=f"(trust policy rewritten to trust {p.arn})").policy
         assert pol is not None
         self._admin_refs.append(pol)
+        self._rewritten[(p.arn, p.principal_for_request)] = pol
         return pol
+
+    # -- which targets a principal's statements could name --------------------------------------------------------
+
+    def _universe(self, a: Account, kind: str) -> Universe:
+        key = (a.account_id, kind)
+        u = self._universes.get(key)
+        if u is None:
+            if kind == "user":
+                arns = [x.arn for x in a.users]
+            elif kind == "role":
+                arns = [x.arn for x in a.roles]
+            elif kind == "group":
+                arns = [x.arn for x in a.groups]
+            else:
+                arns = [x.arn for x in a.policies]
+            u = self._universes[key] = Universe(arns)
+        return u
+
+    def _cover(self, p: Principal, action: str, a: Account, kind: str) -> frozenset[str] | None:
+        """The ARNs of ``kind`` in ``a`` that some Allow statement of ``p`` for ``action`` may name (None: any);
+        a target outside it fails the pre-check of ``_need`` for that action, so it can be skipped."""
+        key = (p.arn, action.lower(), kind)
+        if key in self._coverage:
+            return self._coverage[key]
+        out = self._universe(a, kind).covered(self.ev.allows(p).for_action(action))
+        self._coverage[key] = out
+        return out
+
+    def _target_cover(self, p: Principal, t: Technique, a: Account, kind: str) -> frozenset[str] | None:
+        """The targets of ``kind`` every ``target`` need of ``t`` may cover (None: any)."""
+        out: frozenset[str] | None = None
+        for need in t.needs:
+            if need.on != "target":
+                continue
+            c = self._cover(p, need.action, a, kind)
+            if c is not None:
+                out = c if out is None else out & c
+        return out
+
+    def _policy_holders(self, a: Account) -> dict[str, set[str]]:
+        """Per customer managed policy ARN, the users and roles that hold it (directly or through a group)."""
+        hit = self._holders.get(a.account_id)
+        if hit is None:
+            hit = {}
+            for u in a.users:
+                held = set(u.attached)
+                for gname in u.groups:
+                    grp = a.groups_by_name.get(gname)
+                    if grp is not None:
+                        held.update(grp.attached)
+                for arn in held:
+                    hit.setdefault(arn, set()).add(u.arn)
+            for r in a.roles:
+                for arn in r.attached:
+                    hit.setdefault(arn, set()).add(r.arn)
+            self._holders[a.account_id] = hit
+        return hit
+
+    def _elevation_candidates(self, n: _Node) -> set[str] | None:
+        """A superset of the targets the node's elevating techniques could work on (None: any)."""
+        a = n.account
+        p = n.principal
+        out: set[str] = set()
+        for t in n.elevators or ():
+            if t.targets in ("user", "role"):
+                c = self._target_cover(p, t, a, t.targets)
+                if c is None:
+                    return None
+                out.update(c)
+            elif t.targets == "group":
+                groups = self._target_cover(p, t, a, "group")
+                if groups is None or groups:
+                    out.update(u.arn for u in a.users)
+            elif t.targets == "managed-policy":
+                policies = self._target_cover(p, t, a, "policy")
+                if policies is None:
+                    return None
+                holders = self._policy_holders(a)
+                for arn in policies:
+                    out.update(holders.get(arn, ()))
+            else:
+                return None
+        return out
 
     # -- search -------------------------------------------------------------------------------------------------
 
@@ -605,14 +759,33 @@ class Escalation:
         if n.elevators is None:
             n.elevators = self._capable(n, ELEVATE)
         if n.elevators:
-            a = n.account
-            for t_arn in [u.arn for u in a.users] + [r.arn for r in a.roles if not r.is_service_linked]:
-                if t_arn != arn:
+            maybe = self._elevation_candidates(n)
+            for t_arn in self._target_order(n.account):
+                if t_arn != arn and (maybe is None or t_arn in maybe):
                     steps = self.elevations(arn, t_arn)
                     if steps:
                         out[t_arn] = steps
         self._targets[arn] = out
         return out
+
+    def _reached_targets(self, arn: str, depth: Mapping[str, int]) -> Iterator[tuple[str, list[Step]]]:
+        """``targets_of(arn)`` restricted to the principals in ``depth``, in the same order, computed only for
+        them: a start reaches few principals, so its search never decides every (actor, target) pair."""
+        n = self.node(arn)
+        order = self._target_order(n.account)
+        for t_arn in sorted((t for t in depth if t != arn and t in order), key=order.__getitem__):
+            steps = self.elevations(arn, t_arn)
+            if steps:
+                yield t_arn, steps
+
+    def _target_order(self, a: Account) -> dict[str, int]:
+        """The principals of the account an elevation may target (users, then roles that are not service-linked),
+        each with its place in that order."""
+        hit = self._orders.get(a.account_id)
+        if hit is None:
+            arns = [u.arn for u in a.users] + [r.arn for r in a.roles if not r.is_service_linked]
+            hit = self._orders[a.account_id] = {t: i for i, t in enumerate(arns)}
+        return hit
 
     def paths_from(self, start: str, max_gains: int | None = None) -> list[Path]:
         """The shortest path to administrator if there is one, else the shortest path to every principal reached
@@ -629,13 +802,19 @@ class Escalation:
             if arn != start and self.admin_check(self.node(arn).principal).better_than(mine):
                 continue  # a gain: the path ends here
             d = depth[arn] + 1
-            for step in self.edges(arn).become:
+            for step in self._become(self.node(arn)):
                 if step.gains in depth:
                     continue
                 depth[step.gains] = d
                 parent[step.gains] = step
                 order.append(step.gains)
                 queue.append(step.gains)
+                if self.admin_check(self.node(step.gains).principal).better_than(mine):
+                    # The first gain in breadth-first order: the best path is at most this long, and every
+                    # principal a shorter one could go through is already reached (all of depth < d are), so
+                    # the search stops here.
+                    queue.clear()
+                    break
 
         def chain(to: str) -> list[Step]:
             out: list[Step] = []
@@ -672,9 +851,7 @@ class Escalation:
                 node.elevators = self._capable(node, ELEVATE)
             if not node.elevators or self.self_elevations(arn):
                 continue
-            for target, steps in self.targets_of(arn).items():
-                if target not in depth:
-                    continue
+            for target, steps in self._reached_targets(arn, depth):
                 length = depth[arn] + 1 + depth[target]
                 if best is not None and length >= best[0]:
                     continue

@@ -43,12 +43,18 @@ def _resource_matcher(pattern: str) -> ResourceMatcher:
     return compile_resource(pattern, variables=True)
 
 
+def resource_matcher(pattern: str) -> ResourceMatcher:
+    """The compiled matcher of a resource pattern (policy variables read from the context), cached."""
+    return _resource_matcher(pattern)
+
+
 def statement_may_cover(st: Statement, resource: str) -> bool:
     """Whether the statement's Resource could cover ``resource``; patterns with policy variables, NotResource and a
     missing Resource element say yes (the engine decides)."""
     if st.resource is None:
         return True
-    return any("${" in r.value or _resource_matcher(r.value).matches(resource, {}) for r in st.resource)
+    return any(r.value == "*" or "${" in r.value or _resource_matcher(r.value).matches(resource, {})
+               for r in st.resource)
 
 
 def may_allow_on(policies: Iterable[Policy], action: str, resource: str) -> bool:
@@ -57,22 +63,63 @@ def may_allow_on(policies: Iterable[Policy], action: str, resource: str) -> bool
     )
 
 
+ActionSplit = tuple[frozenset[str], tuple[ActionMatcher, ...], bool | None]
+"""A statement's Action (or NotAction) element split for fast lookups: the plain ASCII names (lowercased), matchers
+for the rest (wildcards), and whether it is a NotAction (None: the statement has neither element)."""
+
+
+def split_actions(st: Statement) -> ActionSplit:
+    values = st.action if st.action is not None else st.not_action
+    if values is None:
+        return frozenset(), (), None
+    plain: set[str] = set()
+    rest: list[ActionMatcher] = []
+    for a in values:
+        v = a.value
+        if v.isascii() and "*" not in v and "?" not in v:
+            plain.add(v.lower())  # a pattern without wildcards matches its own name, in any case
+        else:
+            rest.append(action_matcher(v))
+    return frozenset(plain), tuple(rest), st.action is None
+
+
+def names_action(split: ActionSplit, key: str, action: str) -> bool:
+    """Whether the element names the action (``key``: the action lowercased; ``action`` ASCII)."""
+    plain, rest, _ = split
+    return key in plain or any(m.matches(action) for m in rest)
+
+
+def split_covers(split: ActionSplit, key: str, action: str) -> bool | None:
+    """Whether the statement's Action / NotAction covers the action; None when it has neither element."""
+    if split[2] is None:
+        return None
+    named = names_action(split, key, action)
+    return not named if split[2] else named
+
+
 class PolicyAllows:
     """One policy's Allow statements, indexed by action on demand. Shared by every principal the policy is attached
     to: in an account, thousands of principals hold the same few managed policies, so each policy answers for an
     action once, not once per principal."""
 
-    __slots__ = ("_by_action", "policy", "statements")
+    __slots__ = ("_by_action", "_splits", "policy", "statements")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.statements = [st for st in policy.statements if st.effect == "Allow"]
         self._by_action: dict[str, list[Statement]] = {}
+        self._splits: list[ActionSplit] | None = None
 
     def for_action(self, key: str, action: str) -> list[Statement]:
         hit = self._by_action.get(key)
         if hit is None:
-            hit = [st for st in self.statements if statement_may_allow(st, action)]
+            if not action.isascii():
+                hit = [st for st in self.statements if statement_may_allow(st, action)]
+            else:
+                if self._splits is None:
+                    self._splits = [split_actions(st) for st in self.statements]
+                hit = [st for st, sp in zip(self.statements, self._splits, strict=True)
+                       if split_covers(sp, key, action)]
             self._by_action[key] = hit
         return hit
 
@@ -108,3 +155,41 @@ class AllowIndex:
 
     def may_allow_on(self, action: str, resource: str) -> bool:
         return any(statement_may_cover(st, resource) for st in self.for_action(action))
+
+
+class Universe:
+    """A list of resource ARNs (an account's roles, users, groups or policies) and, per resource pattern, which of
+    them it covers: so that "which targets could this principal's statements name" is a few set operations per
+    principal, not one pattern test per (principal, target)."""
+
+    __slots__ = ("_by_pattern", "arns", "members")
+
+    def __init__(self, arns: Iterable[str]) -> None:
+        self.arns = list(arns)
+        self.members = frozenset(self.arns)
+        self._by_pattern: dict[str, frozenset[str]] = {}
+
+    def matching(self, pattern: str) -> frozenset[str]:
+        """The members ``pattern`` covers (``statement_may_cover`` for a pattern without policy variables)."""
+        hit = self._by_pattern.get(pattern)
+        if hit is None:
+            m = _resource_matcher(pattern)
+            if "*" in pattern or "?" in pattern:
+                hit = frozenset(a for a in self.arns if m.matches(a, {}))
+            else:  # no wildcard: only the equal ARN can match (checked all the same)
+                hit = frozenset((pattern,)) if pattern in self.members and m.matches(pattern, {}) else frozenset()
+            self._by_pattern[pattern] = hit
+        return hit
+
+    def covered(self, statements: Iterable[Statement]) -> frozenset[str] | None:
+        """The members some statement may cover (exactly those ``statement_may_cover`` says yes for), or None when
+        a statement may cover every resource (no Resource element, a policy variable, or ``*``)."""
+        out: set[str] = set()
+        for st in statements:
+            if st.resource is None:
+                return None
+            for r in st.resource:
+                if "${" in r.value or r.value == "*":
+                    return None
+                out.update(self.matching(r.value))
+        return frozenset(out)

@@ -1,0 +1,202 @@
+"""Decision classes (issue 17): answers shared between principals of one class are exactly the answers each
+principal gets on its own (``Evaluator(share=False)``, the per-principal reference), including principals that
+differ only in tags or name read by conditions, roles trusted by the account root or ``*`` under conditions, and
+boundaries.
+
+AWS evaluates only the statements whose action matches the request:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+Principal tags and ``${aws:username}`` in conditions and resources:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+A trust policy naming the account (root) delegates to the account's own policies:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+from account_helpers import (
+    ACCT,
+    ADMIN_ARN,
+    EXAMPLE,
+    admin_policy,
+    allow,
+    arn,
+    deny,
+    doc,
+    export,
+    group,
+    managed,
+    role,
+    trust,
+    user,
+    write_account,
+)
+
+from parc.core.account import Evaluator, assume, escalation, who_can
+from parc.core.account.model import Estate
+from parc.core.account.prefilter import Universe
+from parc.loaders.account import load_snapshot
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_account.py"
+ROOT = f"arn:aws:iam::{ACCT}:root"
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _answers(estate: Estate, share: bool, questions: list[tuple[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    ev = Evaluator(estate, share=share)
+    out["assume"] = _canon(assume(ev).to_dict())
+    ev = Evaluator(estate, share=share)
+    out["escalation"] = _canon(escalation(ev).to_dict())
+    ev = Evaluator(estate, share=share)
+    for action, resource in questions:
+        out[f"who-can {action} {resource}"] = _canon(who_can(ev, action, resource).to_dict())
+    return out
+
+
+def _same(estate: Estate, questions: list[tuple[str, str]]) -> None:
+    shared = _answers(estate, True, questions)
+    alone = _answers(estate, False, questions)
+    for name in alone:
+        assert shared[name] == alone[name], name
+
+
+def _hand_built(tmp_path: Path) -> Estate:
+    """Principals that share policies but differ in what conditions read, hubs, boundaries, a droppable deny."""
+    team_gate = managed("team-gate", doc(allow("sts:AssumeRole", "*",
+                                               Condition={"StringEquals": {"aws:PrincipalTag/team": "red"}})))
+    own_prefix = managed("own-prefix", doc(allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}/*"),
+                                           allow("iam:PassRole", "*"), allow("ec2:RunInstances")))
+    ip_deny = managed("ip-deny", doc(deny("*", "*", Condition={"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}})))
+    updater = managed("updater", doc(allow(["iam:AttachRolePolicy", "iam:PutRolePolicy"], arn("role", "app-*"))))
+    bound = managed("bound", doc(allow(["s3:*", "sts:AssumeRole"])))
+    policies = [admin_policy(), team_gate, own_prefix, ip_deny, updater, bound]
+    pa = [p["Arn"] for p in policies]
+    users = [
+        user("alice", attached=[pa[1], pa[2]], tags={"team": "red"}),
+        user("bob", attached=[pa[1], pa[2]], tags={"team": "blue"}),  # same policies, another tag
+        user("carol", attached=[pa[1], pa[2]], tags={"team": "red"}),  # alice's twin but the name
+        user("dave", attached=[pa[3], pa[1], pa[2]], tags={"team": "red"}),  # a droppable deny first
+        user("erin", attached=[pa[1], pa[2]], tags={"team": "red"}, boundary=pa[5]),  # a boundary
+        user("frank", attached=[pa[4]], groups=["ops"]),
+        user("grace", attached=[pa[4]], groups=["ops"]),  # frank's twin: elevation steps shared
+    ]
+    roles = [
+        role("hub-root", trust({"AWS": ROOT}, Bool={"aws:MultiFactorAuthPresent": "true"}), attached=[ADMIN_ARN]),
+        role("hub-star", trust("*", StringEquals={"aws:PrincipalTag/team": "red"}), attached=[pa[4]]),
+        role("hub-arn", trust({"AWS": ROOT}, ArnLike={"aws:PrincipalArn": arn("user", "a*")})),
+        role("named", trust({"AWS": arn("user", "bob")})),
+        role("app-1", trust({"Service": "ec2.amazonaws.com"}), profile=True),
+        role("app-2", trust({"Service": "ec2.amazonaws.com"}), profile=True, boundary=pa[5]),
+        role("app-3", trust({"AWS": ROOT}), attached=[pa[1]], tags={"team": "red"}),
+        role("app-4", trust({"AWS": ROOT}), attached=[pa[1]], tags={"team": "blue"}),
+    ]
+    details = export(users=users, groups=[group("ops", attached=[pa[4]])], roles=roles, policies=policies)
+    write_account(tmp_path / ACCT, details)
+    return load_snapshot(tmp_path / ACCT)
+
+
+def test_shared_answers_equal_each_principals_own(tmp_path: Path) -> None:
+    estate = _hand_built(tmp_path)
+    _same(estate, [("s3:GetObject", "arn:aws:s3:::home/alice/x"), ("sts:AssumeRole", arn("role", "hub-star"))])
+
+
+def test_principals_differing_in_a_read_tag_or_name_are_told_apart(tmp_path: Path) -> None:
+    estate = _hand_built(tmp_path)
+    ev = Evaluator(estate)
+    edges = {(e.source.arn, e.role.arn) for e in assume(ev).graph.edges}
+    star, by_arn = arn("role", "hub-star"), arn("role", "hub-arn")
+    assert (arn("user", "alice"), star) in edges and (arn("user", "bob"), star) not in edges  # the tag
+    assert (arn("user", "alice"), by_arn) in edges and (arn("user", "carol"), by_arn) not in edges  # the name
+    assert ev.shared > 0  # and the twins did share
+    home = who_can(Evaluator(estate), "s3:GetObject", "arn:aws:s3:::home/alice/x")
+    allowed = {e.principal.arn for e in home.entries if e.verdict.allowed}
+    assert arn("user", "alice") in allowed and arn("user", "carol") not in allowed  # ${aws:username}
+
+
+def test_the_example_organization(tmp_path: Path) -> None:
+    estate = load_snapshot(EXAMPLE)
+    _same(estate, [("s3:GetObject", "arn:aws:s3:::example-data/x")])
+
+
+def _bench() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_account_classes", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_generated_account(tmp_path: Path) -> None:
+    b = _bench()
+    details, resource_policies, _ = b.generate(seed=5, roles=160, policies=90, users=24, groups=4)
+    write_account(tmp_path / b.ACCT, details, resource_policies=resource_policies)
+    estate = load_snapshot(tmp_path / b.ACCT)
+    _same(estate, [("s3:GetObject", f"arn:aws:s3:::{b.TARGET_BUCKET}/reports/x.csv")])
+
+
+def test_universe_cover_is_the_pre_check(tmp_path: Path) -> None:
+    """``Universe.covered`` names exactly the members ``may_allow_on`` keeps."""
+    estate = _hand_built(tmp_path)
+    ev = Evaluator(estate)
+    account = estate.accounts[0]
+    roles = Universe(r.arn for r in account.roles)
+    for p in [ev.principal(u.arn) for u in account.users] + [ev.principal(r.arn) for r in account.roles]:
+        for action in ("sts:AssumeRole", "iam:AttachRolePolicy", "iam:PassRole", "s3:GetObject"):
+            cover = roles.covered(ev.allows(p).for_action(action))
+            want = {r for r in roles.arns if ev.allows(p).may_allow_on(action, r)}
+            assert (set(roles.arns) if cover is None else set(cover)) >= want
+            if cover is not None:
+                assert set(cover) == want
+
+
+def test_split_action_elements_name_what_the_matchers_name() -> None:
+    """The fast Action / NotAction lookup (plain names in a set, wildcards matched) agrees with the matchers, on
+    AWS managed policy documents and odd spellings."""
+    from parc.core.account.prefilter import split_actions, split_covers, statement_may_allow
+    from parc.core.policy.model import PolicyType
+    from parc.core.policy.parse import parse_policy
+
+    data = Path(__file__).resolve().parents[3] / "shared" / "data" / "aws-managed-policies"
+    docs = [json.loads(f.read_text()) for f in sorted(data.glob("*.json"))[:150]] if data.is_dir() else []
+    docs.append(doc(allow(["S3:getobject", "iam:?assRole", "ec2:*Instances", "kms:Decrypt*"]),
+                    {"Effect": "Allow", "NotAction": ["iam:*", "STS:AssumeRole"], "Resource": "*"}))
+    actions = ["s3:GetObject", "iam:PassRole", "iam:passrole", "ec2:RunInstances", "sts:AssumeRole",
+               "kms:Decrypt", "lambda:CreateFunction", "iam:AttachRolePolicy", "dynamodb:DeleteTable"]
+    checked = 0
+    for d in docs:
+        policy = parse_policy(d, PolicyType.IDENTITY, name="x").policy
+        assert policy is not None
+        for st in policy.statements:
+            if st.effect != "Allow":
+                continue
+            for action in actions:
+                assert bool(split_covers(split_actions(st), action.lower(), action)) == statement_may_allow(
+                    st, action), (st, action)
+                checked += 1
+    assert checked > 50
+
+
+def test_escalation_and_assume_as_the_per_pair_algorithm_gave(tmp_path: Path) -> None:
+    """The expected answers were computed by the per-pair algorithm (every principal decided on its own, every
+    role's trust policy against every candidate, every (actor, target) pair) before decision classes, hubs and the
+    lazy search (commit 03ed297), on a generated account of 160 roles; the new paths give them byte for byte."""
+    import gzip
+
+    b = _bench()
+    b.DATA = Path("/nonexistent")  # every managed policy generated: the expected answers do not depend on a folder
+    details, resource_policies, real = b.generate(seed=5, roles=160, policies=90, users=24, groups=4)
+    assert real == 0
+    write_account(tmp_path / b.ACCT, details, resource_policies=resource_policies)
+    estate = load_snapshot(tmp_path / b.ACCT)
+    got = {"escalation": escalation(Evaluator(estate)).to_dict(), "assume": assume(Evaluator(estate)).to_dict()}
+    expected = gzip.decompress((Path(__file__).parent / "data" / "escalation_generated_seed5.json.gz").read_bytes())
+    assert json.dumps(got, sort_keys=True, separators=(",", ":"), default=str) == expected.decode().strip()
+    assert got["escalation"]["paths"]  # the account has paths to compare
