@@ -127,3 +127,32 @@ def test_a_security_group_without_egress_key_gets_the_default_egress() -> None:
     data["SecurityGroups"][1].pop("IpPermissionsEgress")
     sg = next(g for g in from_data(data).snapshot.security_groups if g.id == "sg-app")
     assert {str(r.peer) for r in sg.egress} == {"0.0.0.0/0", "::/0"}  # ::/0 because vpc-1 has IPv6
+
+
+@pytest.mark.parametrize("state", [{"Name": "0"}, "0", {"Name": "Running"}])
+def test_an_instance_state_ec2_never_reports_is_said_and_taken_as_running(state: object) -> None:
+    # Found by tests/fuzz/test_fuzz_ec2_snapshot.py: a State of "0" was read as a state named "0" in silence.
+    # The names EC2 reports: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html
+    from parc.loaders.ec2 import from_data
+
+    data = base()
+    enis = data.pop("NetworkInterfaces")
+    data["Reservations"] = [{"Instances": [{"InstanceId": enis[0]["Attachment"]["InstanceId"], "State": state,
+                                            "NetworkInterfaces": [enis[0]]}]}]
+    result = from_data(data)
+    bad = [f for f in result.findings if f.code == "NET_BAD_INPUT" and "instance state" in f.message]
+    assert len(bad) == 1 and "taken as running" in bad[0].message
+    assert {i.state for i in result.snapshot.instances} == {"running"}
+
+
+@pytest.mark.parametrize("name", ["running", "stopped", "pending"])  # terminated instances are gone, not read
+def test_the_instance_states_ec2_reports_are_read_as_they_are(name: str) -> None:
+    from parc.loaders.ec2 import from_data
+
+    data = base()
+    enis = data.pop("NetworkInterfaces")
+    data["Reservations"] = [{"Instances": [{"InstanceId": enis[0]["Attachment"]["InstanceId"], "State": {"Name": name},
+                                            "NetworkInterfaces": [enis[0]]}]}]
+    result = from_data(data)
+    assert not [f for f in result.findings if "instance state" in f.message]
+    assert {i.state for i in result.snapshot.instances} == {name}

@@ -60,11 +60,25 @@ def eni(ctx: Ctx, node: Node, instance_id: str | None = None, subnet: str | None
     )
 
 
+# The instance states EC2 reports (InstanceState.Name in the EC2 API reference,
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html).
+_STATES = frozenset({"pending", "running", "shutting-down", "terminated", "stopping", "stopped"})
+
+
 def _state(inst: Node) -> str:
+    """The state's name; one EC2 never reports is said and taken as running (what reaches an instance is then
+    still analysed, never dropped)."""
     raw = inst.value.get("State")
     if isinstance(raw, dict):
-        return Node(raw, inst.file, inst.at("State"), inst.report).text("Name") or "running"
-    return inst.text("State") or "running"
+        node = Node(raw, inst.file, inst.at("State"), inst.report)
+        name, key = node.text("Name"), "Name"
+    else:
+        node, name, key = inst, inst.text("State"), "State"
+    if name is None or name in _STATES:
+        return name or "running"
+    node.report(node.file, node.at(key), f"{node.at(key)} should be an EC2 instance state "
+                f"({', '.join(sorted(_STATES))}), found {name!r}: taken as running")
+    return "running"
 
 
 def enis_and_instances(ctx: Ctx, merged: Mapping[str, Items]) -> tuple[list[Eni], list[Instance]]:
