@@ -15,6 +15,7 @@ iam_role, iam_instance_profile, s3_bucket_policy ...).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -183,7 +184,8 @@ class _Linker:
                 continue
             name, arn = self.name(r), self.arn(r)
             path = r.values.get("path") if isinstance(r.values.get("path"), str) else "/"
-            entry: dict[str, object] = {f"{kind}Name": name, f"{kind}Id": f"AID{abs(hash(r.address)) % 10**16:016d}",
+            prefix = {"Role": "AROA", "User": "AIDA"}.get(kind, "AGPA")
+            entry: dict[str, object] = {f"{kind}Name": name, f"{kind}Id": _id(prefix, r.address),
                                         "Arn": arn, "Path": path, "AttachedManagedPolicies": [],
                                         f"{kind}PolicyList": []}
             if kind == "Role":
@@ -243,7 +245,7 @@ class _Linker:
                 self.problem(r, "policy", f"{r.address}.policy could not be read (known only after apply, or not a "
                              "document): what the policy grants is not audited.")
                 continue
-            self.out.policies[arn] = {"PolicyName": self.name(r), "PolicyId": f"ANPA{abs(hash(arn)) % 10**16:016d}",
+            self.out.policies[arn] = {"PolicyName": self.name(r), "PolicyId": _id("ANPA", arn),
                                       "Arn": arn, "Path": "/", "DefaultVersionId": "v1", "AttachmentCount": 0,
                                       "IsAttachable": True, "PolicyVersionList": [
                                           {"Document": d.python, "VersionId": "v1", "IsDefaultVersion": True}]}
@@ -308,7 +310,7 @@ class _Linker:
                     lst = role.get("InstanceProfileList")
                     if isinstance(lst, list):
                         lst.append({"InstanceProfileName": self.name(r), "Arn": self.arn(r), "Path": "/",
-                                    "InstanceProfileId": f"AIPA{abs(hash(r.address)) % 10**16:016d}",
+                                    "InstanceProfileId": _id("AIPA", r.address),
                                     "Roles": [{"RoleName": role.get("RoleName"), "Arn": role.get("Arn")}]})
 
     def resource_policies(self) -> None:
@@ -368,6 +370,11 @@ class _Linker:
 
             whole = re.fullmatch(r"\s*([\w.\[\]\"-]+)\s*", text)
             node.value = one(whole) if whole and "${" not in text else re.sub(r"\$\{([^}]*)\}", one, text)
+
+
+def _id(prefix: str, basis: str) -> str:
+    """An IAM unique id of the kind's prefix, the same for the same resource on every run."""
+    return prefix + hashlib.sha256(basis.encode()).hexdigest()[:17].upper()
 
 
 def _docs(file: str, policies: list[EmbeddedPolicy], problems: list[Finding]) -> dict[tuple[str, str], TfDoc]:

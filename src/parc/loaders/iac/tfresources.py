@@ -196,11 +196,16 @@ def source_resources(name: str, text: str, variables: Mapping[str, JNode]) -> li
                 res.refs[attr] = refs
             if ev.opaque and not _followed(expr, _source, variables):
                 res.partial.add(attr)
-        for nested in _blocks(block.body):  # inline_policy { name = ..., policy = ... }: its references
+        for nested in _blocks(block.body):  # inline_policy { name = ..., policy = ... }: its literal values
+            literal: dict[str, object] = {}
             for attr, (expr, _) in _attributes(nested.body).items():
-                refs = references(_source(expr))
-                if refs:
-                    res.refs.setdefault(f"{nested.kind}.{attr}", []).extend(refs)
+                ev = _Eval(variables=variables)
+                known = _known(evaluate(expr, ev), ev.opaque)
+                if known is not None:
+                    literal[attr] = known
+            blocks = res.values.setdefault(nested.kind, [])
+            if isinstance(blocks, list):
+                blocks.append(literal)
         out.append(res)
     return out
 
