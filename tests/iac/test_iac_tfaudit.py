@@ -182,3 +182,19 @@ def test_tf_policy_with_an_unknown_value_is_said(tmp_path: Path) -> None:
                        encoding="utf-8")
     code, report = _audit("--iac", str(storage), "--fail-on", "critical")
     assert code == 1 and not _unread(report)
+
+
+def test_tf_resource_policy_on_a_resource_of_another_file_stands_in_by_address() -> None:
+    """tests/iac/templates/main.tf's policies are on a bucket, a topic and a function it does not declare: each
+    stands in by its address (the policy is on it whatever it is called), so the public ones are reported; the
+    account id of ``data.aws_caller_identity`` is the placeholder account. The user and group it gives policies to
+    are not in the input: said, and the gate exits 2."""
+    main = Path(__file__).parent / "templates" / "main.tf"
+    code, report = _audit("--iac", str(main), "--fail-on", "critical")
+    assert code == 2
+    public = {f["resource"] for f in report["findings"] if f["rule"] == "RESOURCE_PUBLIC"}  # type: ignore[attr-defined]
+    assert public == {"arn:aws:s3:::aws_s3_bucket.data", "arn:aws:sns:us-east-1:111122223333:aws_sns_topic.events",
+                      "arn:aws:lambda:us-east-1:111122223333:function:aws_lambda_function.worker"}
+    unread = {str(p["path"]) for p in _unread(report)}
+    assert {"aws_iam_user_policy.dev.user", "aws_iam_group_policy.ops.group"} <= unread
+    assert not any(p.startswith("aws_kms_key.main") for p in unread)  # its one reference is the account id

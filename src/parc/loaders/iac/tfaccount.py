@@ -131,6 +131,25 @@ class _Linker:
             return f"https://sqs.{REGION}.amazonaws.com/{ACCT}/{self.name(r)}"
         return None
 
+    def lookup(self, base: str, attr: str, stand_in: bool) -> str | None:
+        """What ``base.attr`` is: the resource's name or ARN as parc makes it; the placeholder account, region and
+        partition for ``data.aws_caller_identity``, ``data.aws_region``, ``data.aws_partition``. ``stand_in``: a
+        resource of a known type that is not in the input stands in by its address (a resource policy's target, a
+        value inside a document: the policy is on that resource, whatever it is called)."""
+        kind = base.split(".")[1] if base.startswith("data.") and base.count(".") >= 2 else ""
+        fixed = {("aws_caller_identity", "account_id"): ACCT, ("aws_region", "name"): REGION,
+                 ("aws_region", "id"): REGION, ("aws_region", "region"): REGION,
+                 ("aws_partition", "partition"): "aws"}.get((kind, attr))
+        if fixed is not None:
+            return fixed
+        targets = self.by_base.get(base, [])
+        if len(targets) == 1:
+            return self.attribute(targets[0], attr)
+        rtype = base.split(".")[-2] if base.count(".") >= 1 else ""
+        if stand_in and not targets and not base.startswith(("data.", "module.")) and rtype in _IDENTITY:
+            return self.attribute(TfResource(base, rtype, "managed", "", Position(1, 1)), attr)
+        return None
+
     # -- an attribute's values, known or through its references -------------------------------------------------
     def values(self, r: TfResource, attr: str, what: str) -> list[str] | None:
         """The strings ``attr`` holds (a list attribute's items), each resolved; None (and a problem said) when a
@@ -142,8 +161,7 @@ class _Linker:
         refs = [(b, a) for b, a in refs if a or not any(x == b and y for x, y in refs)]  # Terraform lists both
         unlinked: list[str] = []
         for base, ref_attr in refs:
-            targets = self.by_base.get(base, [])
-            value = self.attribute(targets[0], ref_attr) if len(targets) == 1 else None
+            value = self.lookup(base, ref_attr, what == "resource")
             if value is None:
                 unlinked.append(f"{base}.{ref_attr}" if ref_attr else base)
             elif value not in out:
@@ -361,8 +379,7 @@ class _Linker:
 
             def one(m: re.Match[str]) -> str:
                 refs = references(m.group(1))
-                targets = self.by_base.get(refs[0][0], []) if len(refs) == 1 else []
-                value = self.attribute(targets[0], refs[0][1]) if len(targets) == 1 else None
+                value = self.lookup(refs[0][0], refs[0][1], True) if len(refs) == 1 else None
                 if value is None:
                     unresolved.append(m.group(1).strip())
                     return m.group(0)
