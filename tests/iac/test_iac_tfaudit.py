@@ -198,3 +198,22 @@ def test_tf_resource_policy_on_a_resource_of_another_file_stands_in_by_address()
     unread = {str(p["path"]) for p in _unread(report)}
     assert {"aws_iam_user_policy.dev.user", "aws_iam_group_policy.ops.group"} <= unread
     assert not any(p.startswith("aws_kms_key.main") for p in unread)  # its one reference is the account id
+
+
+def test_plan_resource_it_destroys_is_not_in_the_account(tmp_path: Path) -> None:
+    """A role in prior_state that planned_values no longer holds is one the plan destroys: not audited; the same
+    role in planned_values is."""
+    doc = json.loads(PLAN.read_text(encoding="utf-8"))
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+                                                                "Action": "sts:AssumeRole"}]})
+    old = {"address": "aws_iam_role.old", "mode": "managed", "type": "aws_iam_role", "name": "old",
+           "values": {"name": "old", "assume_role_policy": trust, "path": "/"}}
+    doc["prior_state"] = {"format_version": "1.0", "values": {"root_module": {"resources": [old]}}}
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    _, report = _audit("--iac", str(plan))
+    assert "ROLE_ASSUMABLE_BY_ANYONE" not in {f["rule"] for f in report["findings"]}  # type: ignore[attr-defined]
+    doc["planned_values"]["root_module"]["resources"].append(old)
+    plan.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    _, report = _audit("--iac", str(plan))
+    assert "ROLE_ASSUMABLE_BY_ANYONE" in {f["rule"] for f in report["findings"]}  # type: ignore[attr-defined]

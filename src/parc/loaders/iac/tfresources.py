@@ -150,7 +150,9 @@ def plan_resources(name: str, text: str) -> list[TfResource]:
     _configuration(_get(_get(root, "configuration"), "root_module"), "", config)
     out: list[TfResource] = []
     seen: set[str] = set()
-    for section in (_get(root, "planned_values"), _get(root, "values"), _get(_get(root, "prior_state"), "values")):
+    planned = _get(root, "planned_values")
+    # a plan: what it would make (a resource in prior_state only is one the plan destroys); a state: its values
+    for section in (planned,) if planned is not None else (_get(root, "values"),):
         for r in _modules(_get(section, "root_module")):
             address, values = _str(_get(r, "address")), _get(r, "values")
             if not address or address in seen or values is None or values.kind != "object":
