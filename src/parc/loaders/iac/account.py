@@ -1,4 +1,5 @@
-"""A set of CloudFormation templates as the account they would make: ``parc audit --iac``.
+"""A set of CloudFormation templates (and Terraform plans or .tf files, read by ``tfaccount``) as the account they
+would make: ``parc audit --iac``.
 
 The templates' roles (trust, inline, managed, boundary), users (and their groups), groups, customer-managed
 policies and resource policies (buckets, queues, topics, keys, repositories, secrets, functions, domains, file
