@@ -158,7 +158,8 @@ def _render(report: AuditReport, fmt: str) -> str:
 )
 @click.argument("snapshot", metavar="DIR", type=click.Path(file_okay=False), required=False)
 @click.option("--iac", "templates", multiple=True, type=click.Path(dir_okay=False), metavar="TEMPLATE",
-              help="Audit CloudFormation templates (repeatable) as the account they would make, in a placeholder "
+              help="Audit CloudFormation templates, Terraform plans (terraform show -json) or .tf files "
+              "(repeatable) as the account they would make, in a placeholder "
               "account, instead of DIR: escalation paths and public resources before deployment.")
 @click.option("--parameters", type=click.Path(dir_okay=False), help="CloudFormation parameter values (--iac).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,

@@ -1,6 +1,7 @@
-"""``parc audit --iac TEMPLATE...``: read CloudFormation templates as the account they would make (the loader is
-``parc.loaders.iac.account``), so the audit finds escalation paths and public resources before deployment. A file
-that is not a CloudFormation template, or a parameters file that cannot be read, is a usage error (exit 2)."""
+"""``parc audit --iac TEMPLATE...``: read CloudFormation templates, Terraform plans (``terraform show -json``) and
+.tf files as the account they would make (the loaders are ``parc.loaders.iac.account`` and ``tfaccount``), so the
+audit finds escalation paths and public resources before deployment. A file that is none of them, or a parameters
+file that cannot be read, is a usage error (exit 2)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ def _fail(message: str) -> None:
 
 
 def load_templates(paths: list[str], parameters: str | None) -> AuditInput:
-    from parc.cli.validate_iac import CLOUDFORMATION, kind_of, load_parameters
+    from parc.cli.validate_iac import CLOUDFORMATION, TERRAFORM, TERRAFORM_SOURCE, kind_of, load_parameters
     from parc.loaders.iac.account import load_iac_audit
     from parc.loaders.policy_files import PolicySource
 
+    cloudformation: list[str] = []
+    terraform: list[tuple[str, bool]] = []
     given, err = load_parameters(parameters)
     if err is not None:
         _fail(err.message)
@@ -35,10 +38,15 @@ def load_templates(paths: list[str], parameters: str | None) -> AuditInput:
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"--iac {p}: cannot read it: {exc}")
             raise
-        if kind_of(PolicySource(p, text), None) != CLOUDFORMATION:
-            _fail(f"--iac {p}: not a CloudFormation template (parc audit --iac reads CloudFormation; Terraform: "
-                  "not yet)")
-    return load_iac_audit(paths, given)
+        kind = kind_of(PolicySource(p, text), None)
+        if kind in (TERRAFORM, TERRAFORM_SOURCE):
+            terraform.append((p, kind == TERRAFORM))
+        elif kind == CLOUDFORMATION:
+            cloudformation.append(p)
+        else:
+            _fail(f"--iac {p}: not a CloudFormation template, a Terraform plan's JSON (terraform show -json) or a "
+                  ".tf file")
+    return load_iac_audit(cloudformation, given, terraform)
 
 
 def template_findings(report: AuditReport) -> AuditReport:

@@ -1,4 +1,5 @@
-"""A set of CloudFormation templates as the account they would make: ``parc audit --iac``.
+"""A set of CloudFormation templates (and Terraform plans or .tf files, read by ``tfaccount``) as the account they
+would make: ``parc audit --iac``.
 
 The templates' roles (trust, inline, managed, boundary), users (and their groups), groups, customer-managed
 policies and resource policies (buckets, queues, topics, keys, repositories, secrets, functions, domains, file
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -74,12 +75,15 @@ class _Template:
     branch: dict[str, bool]
 
 
-def load_iac_audit(paths: list[str], given: Mapping[str, str]) -> AuditInput:
-    """The audit's input for a set of templates (CloudFormation), as the account they would make."""
+def load_iac_audit(paths: list[str], given: Mapping[str, str], terraform: Sequence[tuple[str, bool]] = ()
+                   ) -> AuditInput:
+    """The audit's input for a set of templates, as the account they would make: ``paths`` CloudFormation,
+    ``terraform`` (file, is a plan) Terraform plans and .tf files (``tfaccount``)."""
     from parc.loaders.snapshot import load_audit_snapshot
 
     build = _Build()
     templates: list[_Template] = []
+    _terraform(terraform, build)
     for path in paths:
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
@@ -114,7 +118,31 @@ def load_iac_audit(paths: list[str], given: Mapping[str, str]) -> AuditInput:
         (folder / "resource-policies.json").write_text(json.dumps(merged), encoding="utf-8")
         inputs = load_audit_snapshot(folder)
         tmp_prefix = str(folder)
-    return _relocated(inputs, build, paths, tmp_prefix)
+    return _relocated(inputs, build, [*paths, *(f for f, _ in terraform)], tmp_prefix)
+
+
+def _terraform(files: Sequence[tuple[str, bool]], build: _Build) -> None:
+    """The Terraform inputs' account, into ``build``."""
+    from parc.loaders.iac.tfaccount import TfAccount, load_terraform
+
+    if not files:
+        return
+    read: list[tuple[str, str, bool]] = []
+    for path, is_plan in files:
+        try:
+            read.append((path, Path(path).read_text(encoding="utf-8-sig"), is_plan))
+        except (OSError, UnicodeDecodeError) as exc:
+            build.problems.append(Finding(UNREAD, FindingType.ERROR, f"cannot read {path}: {exc}", "", None, path))
+    tf = TfAccount()
+    load_terraform(read, tf)
+    build.users.update(tf.users)
+    build.groups.update(tf.groups)
+    build.roles.update(tf.roles)
+    build.policies.update(tf.policies)
+    for arn, entries in tf.resources.items():
+        build.resources.setdefault(arn, []).extend((s, _Doc(d.file, d.path, d.node)) for s, d in entries)
+    build.places.update({k: _Doc(d.file, d.path, d.node) for k, d in tf.places.items()})
+    build.problems.extend(_left_out(f) for f in tf.problems)
 
 
 def _relocated(inputs: AuditInput, build: _Build, paths: list[str], tmp_prefix: str) -> AuditInput:
