@@ -28,6 +28,7 @@ from parc.cli.options import TIME
 from parc.cli.output import check_output, snapshot_files, write_atomic
 from parc.core.audit import AuditInput, AuditOptions, AuditReport, Progress, Severity, audit
 from parc.core.audit.baseline import Baseline, BaselineError, Comparison, compare, parse_baseline
+from parc.scale.options import scheduler_option
 
 FORMATS = ("text", "json", "sarif", "html")
 EXTENSIONS = {".html": "html", ".htm": "html", ".json": "json", ".sarif": "sarif"}
@@ -178,9 +179,10 @@ def _render(report: AuditReport, fmt: str) -> str:
 @click.option("--unused-days", "unused_days", type=click.IntRange(min=1), default=90, show_default=True,
               metavar="N", help="An active access key or console password unused for more than N days is reported "
               "(CIS asks 45), and a root user used within N days.")
+@scheduler_option
 def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | None, at: datetime | None,
             catalog: bool, progress: bool | None, baseline_file: str | None, unused_days: int,
-            framework: str | None = None) -> None:
+            framework: str | None = None, scheduler: str = "local") -> None:
     """Audit an account snapshot: account security (root, MFA, keys, passwords), identity and access (policies,
     administrators, escalation, access from outside) and network integrity, in order of risk."""
     from parc.loaders.frameworks import account_files, framework_ids, load_frameworks
@@ -207,12 +209,26 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
         cat = default_catalog()
     from parc.api import rcp_supported_services
 
-    options = AuditOptions(now, source, cat, rcp_supported_services(), use_report_time=use_report_time,
+    rcp = rcp_supported_services()
+    spread = None
+    if scheduler != "local":
+        from parc.scale.audit import privilege_runner
+        from parc.scale.snapshot import Snapshot
+
+        shared = Snapshot.of(snapshot, scheduler, inputs=inputs, audit=True)
+        spread = privilege_runner(shared, scheduler, now, rcp)
+    options = AuditOptions(now, source, cat, rcp, use_report_time=use_report_time,
                            unused_days=unused_days, frameworks=load_frameworks(), framework=framework,
-                           account_files=account_files(inputs) if framework else ())
+                           account_files=account_files(inputs) if framework else (), privilege=spread)
     show = sys.stderr.isatty() if progress is None else progress
-    with _progress(show) as update:
-        report = audit(inputs, options, update)
+    from parc.scale.runner import SchedulerError, connected
+
+    try:
+        with connected(scheduler), _progress(show) as update:
+            report = audit(inputs, options, update)
+    except SchedulerError as exc:
+        _fail(str(exc))
+        return
 
     comparison = compare(report.findings, baseline) if baseline is not None else None
 

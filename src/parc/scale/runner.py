@@ -21,7 +21,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -100,12 +101,40 @@ def _processes(fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R
     return list(results)
 
 
-def _distributed(fn: Callable[[S, T], R], shared: S, items: Sequence[T], address: str) -> list[R]:
+_CLIENTS: dict[str, Any] = {}
+"""Clients held open by ``connected`` (address -> client), reused by every map of the command."""
+
+
+def _connect(address: str) -> Any:
     distributed: Any = importlib.import_module("distributed")
     try:
-        client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise SchedulerError(f"--scheduler {address}: cannot reach a Dask scheduler there: {exc}") from None
+
+
+@contextmanager
+def connected(scheduler: str) -> Iterator[None]:
+    """Hold a cluster's connection for a whole command: an unreachable scheduler is said before any work starts
+    (SchedulerError), and every map of the command reuses the connection. Nothing to do for local schedulers."""
+    scheduler = check_scheduler(scheduler)
+    if scheduler in (LOCAL, PROCESSES) or scheduler in _CLIENTS:
+        yield
+        return
+    client = _connect(scheduler)
+    _CLIENTS[scheduler] = client
+    try:
+        yield
+    finally:
+        del _CLIENTS[scheduler]
+        client.close()
+
+
+def _distributed(fn: Callable[[S, T], R], shared: S, items: Sequence[T], address: str) -> list[R]:
+    held = _CLIENTS.get(address)
+    if held is not None:
+        return run_on_client(held, fn, shared, items)
+    client = _connect(address)
     try:
         return run_on_client(client, fn, shared, items)
     finally:

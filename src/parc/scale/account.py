@@ -1,0 +1,184 @@
+"""``who-can``, ``what-can`` and ``escalation`` over an organization, partitioned and run by ``parc.scale.runner``.
+
+Every partition sees the whole organization (``parc.scale.snapshot``: a role trusted across accounts, SCPs, bucket
+policies elsewhere) and answers for its own part only; the driver concatenates the parts in partition order. The
+cross-account questions stay exact because nothing is cut out of the data, only out of the work:
+
+* ``escalation``: partitions of starting principals (``parc.scale.partition``); each path search crosses accounts
+  freely on the worker's whole-organization graph. Per start the answer does not depend on the other starts, so the
+  concatenation is the single-process answer.
+* ``who-can``: partitions of the snapshot's principals, and one more for the principals the resource policy names
+  that the snapshot does not hold; the entries are sorted by who-can's own order (``entry_order``).
+* ``what-can``: one principal, so partitions of services (each decides only its service's actions); grants with
+  the same resource, access level, decision and conditions merge across services, in what-can's own order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from parc.core.account.escalation import Escalation, EscalationResult, Path
+from parc.core.account.evaluator import Evaluator
+from parc.core.account.what_can import Grant, WhatCanResult, grant_order, what_can
+from parc.core.account.who_can import WhoCanResult, entry_order, who_can
+from parc.core.catalog import Catalog
+from parc.scale.partition import principal_partitions
+from parc.scale.runner import run_map_shared
+from parc.scale.snapshot import Snapshot, cached, evaluator
+
+# ---- escalation --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _EscalationJob:
+    snapshot: Snapshot
+    relax: bool
+    max_gains: int | None
+
+
+def _escalation_part(job: _EscalationJob, starts: tuple[str, ...]) -> EscalationResult:
+    """``parc.core.account.escalation.escalation`` for these starts, on this worker's escalation graph (built once
+    per worker and run, its edges shared by every partition the worker runs)."""
+    ev = evaluator(job.snapshot)
+    store = cached(job.snapshot)
+    key = f"escalation relax={job.relax}"
+    esc: Escalation | None = store.get(key)
+    if esc is None:
+        esc = store[key] = Escalation(ev, relax=job.relax)
+    paths: list[Path] = []
+    admins: list[str] = []
+    for arn in starts:
+        check = esc.admin_check(esc.node(arn).principal)
+        if check.admin:
+            admins.append(arn)
+        if not check.unconditional:
+            paths.extend(esc.paths_from(arn, job.max_gains))
+    omitted = {arn: esc.omitted[arn] for arn in starts if arn in esc.omitted}
+    return EscalationResult(tuple(paths), len(starts), tuple(admins), omitted)
+
+
+def org_escalation(snapshot: Snapshot, ev: Evaluator, principal: str | None, scheduler: str, *, relax: bool,
+                   max_gains: int | None) -> EscalationResult:
+    """Escalation paths of one principal, or of every user and role, the starts spread over ``scheduler``."""
+    parts = [(ev.principal(principal).arn,)] if principal is not None else principal_partitions(ev.estate)
+    results = run_map_shared(_escalation_part, _EscalationJob(snapshot, relax, max_gains), parts, scheduler)
+    return merge_escalation(results)
+
+
+def merge_escalation(results: Sequence[EscalationResult]) -> EscalationResult:
+    omitted: dict[str, int] = {}
+    for r in results:
+        omitted.update(r.omitted)
+    return EscalationResult(tuple(p for r in results for p in r.paths), sum(r.principals for r in results),
+                            tuple(a for r in results for a in r.administrators), omitted)
+
+
+# ---- who-can -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _WhoCanJob:
+    snapshot: Snapshot
+    action: str
+    resource: str
+    context: dict[str, object]
+    relax: bool
+    resource_account: str | None
+
+
+def _who_can_part(job: _WhoCanJob, part: tuple[str, ...] | None) -> WhoCanResult:
+    """One partition: these principals of the snapshot, or (``None``) the principals it does not hold."""
+    ev = evaluator(job.snapshot)
+    return who_can(ev, job.action, job.resource, job.context, relax=job.relax,
+                   resource_account=job.resource_account, only=frozenset(part) if part is not None else frozenset(),
+                   outside=part is None)
+
+
+def org_who_can(snapshot: Snapshot, ev: Evaluator, action: str, resource: str, context: dict[str, object],
+                scheduler: str, *, relax: bool, resource_account: str | None) -> WhoCanResult:
+    parts: list[tuple[str, ...] | None] = [*principal_partitions(ev.estate), None]
+    job = _WhoCanJob(snapshot, action, resource, context, relax, resource_account)
+    return merge_who_can(run_map_shared(_who_can_part, job, parts, scheduler))
+
+
+def merge_who_can(results: Sequence[WhoCanResult]) -> WhoCanResult:
+    first = results[-1]  # the outside partition: always run, and its side and notes are every partition's
+    entries = sorted((e for r in results for e in r.entries), key=entry_order)
+    return WhoCanResult(first.action, first.resource, first.side, tuple(entries),
+                        sum(r.candidates for r in results), sum(r.principals for r in results), first.notes)
+
+
+# ---- what-can ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _WhatCanJob:
+    snapshot: Snapshot
+    principal: str
+    relax: bool
+
+
+def _what_can_part(job: _WhatCanJob, services: tuple[str, ...]) -> list[WhatCanResult]:
+    from parc.catalog import default_catalog
+
+    ev = evaluator(job.snapshot)
+    catalog = default_catalog()
+    return [what_can(ev, job.principal, catalog, s, relax=job.relax) for s in services]
+
+
+SERVICES_PER_PARTITION = 24
+
+
+def what_can_services(ev: Evaluator, principal: str, catalog: Catalog) -> list[str]:
+    """The services whose actions some statement may grant ``principal``: those an Action pattern's service part
+    matches (every service when a NotAction is there), and the service parts the catalog does not know (so that
+    what-can still lists their actions as unknown). A superset is harmless: a service no statement names adds
+    nothing."""
+    p = ev.principal(principal)
+    statements = [st for pol in p.identity for st in pol.statements]
+    statements += [st for a in ev.estate.accounts for rp in a.resource_policies for st in rp.policy.statements]
+    known = catalog.services()
+    prefixes: set[str] = set()
+    everything = False
+    for st in statements:
+        if st.effect != "Allow":
+            continue
+        if st.not_action is not None:
+            everything = True
+        for a in st.action or ():
+            prefixes.add(a.value.split(":", 1)[0].lower())
+    globs = [re.compile(re.escape(pre).replace(r"\*", ".*").replace(r"\?", ".")) for pre in prefixes]
+    chosen = set(known) if everything else {s for s in known if any(g.fullmatch(s) for g in globs)}
+    chosen |= {pre for pre in prefixes if "*" not in pre and "?" not in pre}
+    if known and any("*" in pre or "?" in pre for pre in prefixes) and not chosen & set(known):
+        chosen.add(known[0])  # a wildcard matching no service is listed unknown by any service's partition
+    return sorted(chosen)
+
+
+def org_what_can(snapshot: Snapshot, ev: Evaluator, principal: str, catalog: Catalog, service: str | None,
+                 scheduler: str, *, relax: bool) -> WhatCanResult:
+    services = [service.lower()] if service else what_can_services(ev, principal, catalog)
+    parts = [tuple(services[i:i + SERVICES_PER_PARTITION]) for i in range(0, len(services), SERVICES_PER_PARTITION)]
+    results = [r for chunk in run_map_shared(_what_can_part, _WhatCanJob(snapshot, principal, relax), parts,
+                                             scheduler) for r in chunk]
+    if service or not results:
+        return results[0] if results else what_can(ev, principal, catalog, service, relax=relax)
+    return merge_what_can(ev, principal, results)
+
+
+def merge_what_can(ev: Evaluator, principal: str, results: Sequence[WhatCanResult]) -> WhatCanResult:
+    """The per-service answers as one: grants of the same (resource, access level, decision, conditions) merged,
+    in what-can's order (ties by first action, as a single run inserts them)."""
+    grouped: dict[tuple[str, str, str, tuple[str, ...]], set[str]] = {}
+    for r in results:
+        for g in r.grants:
+            grouped.setdefault((g.resource, g.access_level, g.decision, g.conditions), set()).update(g.actions)
+    grants = [Grant(res, level, tuple(sorted(acts)), label, conds)
+              for (res, level, label, conds), acts in grouped.items()]
+    grants.sort(key=lambda g: g.actions[0])
+    grants.sort(key=grant_order)
+    unknown = sorted({u for r in results for u in r.unknown_actions})
+    return WhatCanResult(ev.principal(principal), None, tuple(grants), sum(r.denied for r in results),
+                         tuple(unknown))
