@@ -15,9 +15,11 @@ PRINCIPALS_PER_PARTITION = 400
 """The cap on one partition's principals (a few seconds of escalation work on the compiled engine)."""
 
 
-def principal_partitions(estate: Estate, size: int = PRINCIPALS_PER_PARTITION) -> list[tuple[str, ...]]:
+def principal_partitions(estate: Estate, size: int | None = None) -> list[tuple[str, ...]]:
     """The users and roles of every account (in ``all_principals`` order), cut per account and in chunks of at
-    most ``size``."""
+    most ``size`` (default ``PRINCIPALS_PER_PARTITION``)."""
+    if size is None:
+        size = PRINCIPALS_PER_PARTITION
     if size < 1:
         raise ValueError("a partition holds at least one principal")
     out: list[tuple[str, ...]] = []

@@ -18,6 +18,7 @@ shared value (an organization's SCPs, RCPs, catalog) once per worker instead of 
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import re
@@ -88,6 +89,23 @@ def run_map_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], sched
     return _distributed(fn, shared, items, scheduler)
 
 
+_POOL: list[Any] = []
+"""The worker processes of ``processes``, started on first use and kept for the life of this process (a second map,
+as a test suite or a long command runs, does not pay their start and imports again)."""
+
+
+def _pool() -> Any:
+    if not _POOL:
+        from concurrent.futures import ProcessPoolExecutor
+
+        mp: Any = importlib.import_module("dask.multiprocessing")
+        pool = ProcessPoolExecutor(os.cpu_count() or 1, mp_context=mp.get_context(),
+                                   initializer=mp.initialize_worker_process)
+        atexit.register(pool.shutdown)
+        _POOL.append(pool)
+    return _POOL[0]
+
+
 def _processes(fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R]:
     # Dask's functions are untyped (mypy --strict): reached through Any.
     dask: Any = importlib.import_module("dask")
@@ -96,8 +114,8 @@ def _processes(fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R
     common = delayed(shared, pure=False)
     call = delayed(fn, pure=False)
     tasks = [call(common, item) for item in items]
-    workers = max(1, min(len(items), os.cpu_count() or 1))
-    results = dask.compute(*tasks, scheduler="processes", num_workers=workers)
+    # chunksize 1: partitions are few and long; Dask's default batches 6 to a worker and would leave cores idle.
+    results = dask.compute(*tasks, scheduler="processes", pool=_pool(), chunksize=1)
     return list(results)
 
 
