@@ -212,14 +212,15 @@ def command(snapshot: str, fmt: str | None, output: str | None, fail_on: str | N
     rcp = rcp_supported_services()
     spread = None
     if scheduler != "local":
-        from parc.scale.audit import privilege_runner
-        from parc.scale.snapshot import Snapshot
+        from parc.scale.audit import spread_audit
+        from parc.scale.snapshot import Settings, Snapshot
 
         shared = Snapshot.of(snapshot, scheduler, inputs=inputs, audit=True)
-        spread = privilege_runner(shared, scheduler, now, rcp)
+        spread = spread_audit(shared, scheduler, Settings(now, rcp))
     options = AuditOptions(now, source, cat, rcp, use_report_time=use_report_time,
                            unused_days=unused_days, frameworks=load_frameworks(), framework=framework,
-                           account_files=account_files(inputs) if framework else (), privilege=spread)
+                           account_files=account_files(inputs) if framework else (),
+                           assume=spread.assume if spread else None, privilege=spread.privilege if spread else None)
     show = sys.stderr.isatty() if progress is None else progress
     from parc.scale.runner import SchedulerError, connected
 

@@ -19,14 +19,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parc.core.account.escalation import Escalation, EscalationResult, Path
+from parc.core.account.assume import AssumeGraph
+from parc.core.account.escalation import EscalationResult, Path
 from parc.core.account.evaluator import Evaluator
 from parc.core.account.what_can import Grant, WhatCanResult, grant_order, what_can
 from parc.core.account.who_can import WhoCanResult, entry_order, who_can
 from parc.core.catalog import Catalog
+from parc.scale.assume import org_assume_graph
 from parc.scale.partition import principal_partitions
 from parc.scale.runner import run_map_shared
-from parc.scale.snapshot import Snapshot, cached, evaluator
+from parc.scale.snapshot import Settings, Snapshot, default_settings, escalation_graph, evaluator
 
 # ---- escalation --------------------------------------------------------------------------------------------------
 
@@ -34,19 +36,15 @@ from parc.scale.snapshot import Snapshot, cached, evaluator
 @dataclass(frozen=True)
 class _EscalationJob:
     snapshot: Snapshot
-    relax: bool
+    settings: Settings
+    assume: AssumeGraph
     max_gains: int | None
 
 
 def _escalation_part(job: _EscalationJob, starts: tuple[str, ...]) -> EscalationResult:
     """``parc.core.account.escalation.escalation`` for these starts, on this worker's escalation graph (built once
-    per worker and run, its edges shared by every partition the worker runs)."""
-    ev = evaluator(job.snapshot)
-    store = cached(job.snapshot)
-    key = f"escalation relax={job.relax}"
-    esc: Escalation | None = store.get(key)
-    if esc is None:
-        esc = store[key] = Escalation(ev, relax=job.relax)
+    per worker and run over the shipped role-assumption graph, its edges shared by the worker's partitions)."""
+    esc = escalation_graph(job.snapshot, job.settings, job.assume)
     paths: list[Path] = []
     admins: list[str] = []
     for arn in starts:
@@ -61,10 +59,13 @@ def _escalation_part(job: _EscalationJob, starts: tuple[str, ...]) -> Escalation
 
 def org_escalation(snapshot: Snapshot, ev: Evaluator, principal: str | None, scheduler: str, *, relax: bool,
                    max_gains: int | None) -> EscalationResult:
-    """Escalation paths of one principal, or of every user and role, the starts spread over ``scheduler``."""
+    """Escalation paths of one principal, or of every user and role: the role-assumption graph's roles, then the
+    starts, spread over ``scheduler``."""
     parts = [(ev.principal(principal).arn,)] if principal is not None else principal_partitions(ev.estate)
-    results = run_map_shared(_escalation_part, _EscalationJob(snapshot, relax, max_gains), parts, scheduler)
-    return merge_escalation(results)
+    settings = default_settings(ev.now, relax)
+    graph = org_assume_graph(snapshot, ev, settings, scheduler)
+    job = _EscalationJob(snapshot, settings, graph, max_gains)
+    return merge_escalation(run_map_shared(_escalation_part, job, parts, scheduler))
 
 
 def merge_escalation(results: Sequence[EscalationResult]) -> EscalationResult:
@@ -90,7 +91,7 @@ class _WhoCanJob:
 
 def _who_can_part(job: _WhoCanJob, part: tuple[str, ...] | None) -> WhoCanResult:
     """One partition: these principals of the snapshot, or (``None``) the principals it does not hold."""
-    ev = evaluator(job.snapshot)
+    ev = evaluator(job.snapshot, default_settings())
     return who_can(ev, job.action, job.resource, job.context, relax=job.relax,
                    resource_account=job.resource_account, only=frozenset(part) if part is not None else frozenset(),
                    outside=part is None)
@@ -123,7 +124,7 @@ class _WhatCanJob:
 def _what_can_part(job: _WhatCanJob, services: tuple[str, ...]) -> list[WhatCanResult]:
     from parc.catalog import default_catalog
 
-    ev = evaluator(job.snapshot)
+    ev = evaluator(job.snapshot, default_settings())
     catalog = default_catalog()
     return [what_can(ev, job.principal, catalog, s, relax=job.relax) for s in services]
 

@@ -27,3 +27,17 @@ def principal_partitions(estate: Estate, size: int | None = None) -> list[tuple[
         arns = [u.arn for u in account.users] + [r.arn for r in account.roles]
         out.extend(tuple(arns[i:i + size]) for i in range(0, len(arns), size))
     return out
+
+
+def role_partitions(estate: Estate, size: int | None = None) -> list[tuple[str, ...]]:
+    """The roles of every account (in the order the role-assumption graph visits them), cut per account and in
+    chunks of at most ``size`` (default ``PRINCIPALS_PER_PARTITION``)."""
+    if size is None:
+        size = PRINCIPALS_PER_PARTITION
+    if size < 1:
+        raise ValueError("a partition holds at least one role")
+    out: list[tuple[str, ...]] = []
+    for account in estate.accounts:
+        arns = [r.arn for r in account.roles]
+        out.extend(tuple(arns[i:i + size]) for i in range(0, len(arns), size))
+    return out

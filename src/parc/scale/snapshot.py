@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from parc.core.account.assume import AssumeGraph
+from parc.core.account.escalation import Escalation
 from parc.core.account.evaluator import Evaluator
 from parc.core.account.model import Estate
 from parc.core.audit.inputs import AuditInput
@@ -52,11 +54,11 @@ class Snapshot:
         return self.path
 
 
-_CACHE: dict[str, dict[str, Any]] = {}
+_CACHE: dict[str, dict[object, Any]] = {}
 """token -> what this process built for that run (only the latest run is kept: a worker's memory stays bounded)."""
 
 
-def cached(snapshot: Snapshot) -> dict[str, Any]:
+def cached(snapshot: Snapshot) -> dict[object, Any]:
     """This process's store for the run: estate, audit inputs, evaluators, escalation graphs, built on first use."""
     store = _CACHE.get(snapshot.token)
     if store is None:
@@ -95,13 +97,38 @@ def estate(snapshot: Snapshot) -> Estate:
     return loaded
 
 
-def evaluator(snapshot: Snapshot, now: datetime | None = None) -> Evaluator:
-    """One evaluator per run and time in this process: its compiled policy sets serve every partition."""
-    store = cached(snapshot)
-    key = f"evaluator {now.isoformat() if now is not None else ''}"
-    if key not in store:
-        from parc.api import rcp_supported_services
+@dataclass(frozen=True)
+class Settings:
+    """How the driver's evaluator was built (the workers' must decide alike)."""
 
-        store[key] = Evaluator(estate(snapshot), rcp_services=rcp_supported_services(), now=now)
+    now: datetime | None = None
+    rcp_services: frozenset[str] | None = None
+    relax: bool = True
+
+
+def default_settings(now: datetime | None = None, relax: bool = True) -> Settings:
+    """The account commands' and the audit's evaluator: RCPs for the services AWS lists."""
+    from parc.api import rcp_supported_services
+
+    return Settings(now, rcp_supported_services(), relax)
+
+
+def evaluator(snapshot: Snapshot, settings: Settings) -> Evaluator:
+    """One evaluator per run and settings in this process: its compiled policy sets serve every partition."""
+    store = cached(snapshot)
+    key = ("evaluator", settings.now, settings.rcp_services)
+    if key not in store:
+        store[key] = Evaluator(estate(snapshot), rcp_services=settings.rcp_services, now=settings.now)
     ev: Evaluator = store[key]
     return ev
+
+
+def escalation_graph(snapshot: Snapshot, settings: Settings, assume: AssumeGraph) -> Escalation:
+    """One escalation graph per run and settings in this process, over the role-assumption graph the driver merged
+    (its edges computed once across the workers, not again on each)."""
+    store = cached(snapshot)
+    key = ("escalation", settings)
+    if key not in store:
+        store[key] = Escalation(evaluator(snapshot, settings), relax=settings.relax, assume=assume)
+    esc: Escalation = store[key]
+    return esc

@@ -96,6 +96,9 @@ class AuditOptions:
     """The framework whose control table the report holds (``--framework cis-aws-7.0``)."""
     account_files: tuple[AccountFiles, ...] = ()
     """What each account folder holds: the framework view's NOT CHECKED answers name what is absent."""
+    assume: Callable[[Evaluator], AssumeGraph] | None = None
+    """Builds the role-assumption graph (default ``assume_graph``, in this process); ``parc.scale`` gives one that
+    spreads the roles over Dask workers and merges their edges in order."""
     privilege: PrivilegeRun | None = None
     """Runs the administrators and escalation stage (default ``privilege``, in this process); ``parc.scale`` gives
     one that spreads its principals over Dask workers and merges their answers in order."""
@@ -223,7 +226,7 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
     graph = AssumeGraph()
     found = PrivilegeResult()
     try:
-        graph = assume_graph(ev)
+        graph = options.assume(ev) if options.assume is not None else assume_graph(ev)
         t()
         esc = Escalation(ev, assume=graph)
         principals = sum(len(a.users) + len(a.roles) for a in estate.accounts)
