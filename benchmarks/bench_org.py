@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(proc.stderr[-3000:], file=sys.stderr)
                 return 1
             rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(f"  ({'local' if workers == 0 else f'{workers} worker(s)'} done: {json.dumps(rows[-1])})",
+                  flush=True)
     base = rows[0]
     print(f"  {'configuration':<22} {'stage':<11} {'wall s':>8} {'speed-up':>9} {'driver CPU s':>13} "
           f"{'workers CPU s':>14}   peak MB (driver; workers)")

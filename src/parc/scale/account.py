@@ -19,16 +19,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parc.core.account.assume import AssumeGraph
 from parc.core.account.escalation import EscalationResult, Path
-from parc.core.account.evaluator import Evaluator
+from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
+from parc.core.account.principals import Principal
 from parc.core.account.what_can import Grant, WhatCanResult, grant_order, what_can
-from parc.core.account.who_can import WhoCanResult, entry_order, who_can
+from parc.core.account.who_can import WhoCanEntry, WhoCanResult, entry_order, who_can
 from parc.core.catalog import Catalog
 from parc.scale.assume import org_assume_graph
 from parc.scale.partition import principal_partitions
 from parc.scale.runner import run_map_shared
 from parc.scale.snapshot import Settings, Snapshot, default_settings, escalation_graph, evaluator
+from parc.scale.transport import Edge, edge_out, plain_path, plain_verdict
 
 # ---- escalation --------------------------------------------------------------------------------------------------
 
@@ -37,7 +38,7 @@ from parc.scale.snapshot import Settings, Snapshot, default_settings, escalation
 class _EscalationJob:
     snapshot: Snapshot
     settings: Settings
-    assume: AssumeGraph
+    assume: tuple[Edge, ...]
     max_gains: int | None
 
 
@@ -52,7 +53,7 @@ def _escalation_part(job: _EscalationJob, starts: tuple[str, ...]) -> Escalation
         if check.admin:
             admins.append(arn)
         if not check.unconditional:
-            paths.extend(esc.paths_from(arn, job.max_gains))
+            paths.extend(plain_path(p) for p in esc.paths_from(arn, job.max_gains))
     omitted = {arn: esc.omitted[arn] for arn in starts if arn in esc.omitted}
     return EscalationResult(tuple(paths), len(starts), tuple(admins), omitted)
 
@@ -64,7 +65,7 @@ def org_escalation(snapshot: Snapshot, ev: Evaluator, principal: str | None, sch
     parts = [(ev.principal(principal).arn,)] if principal is not None else principal_partitions(ev.estate)
     settings = default_settings(ev.now, relax)
     graph = org_assume_graph(snapshot, ev, settings, scheduler)
-    job = _EscalationJob(snapshot, settings, graph, max_gains)
+    job = _EscalationJob(snapshot, settings, tuple(edge_out(e) for e in graph.edges), max_gains)
     return merge_escalation(run_map_shared(_escalation_part, job, parts, scheduler))
 
 
@@ -89,26 +90,37 @@ class _WhoCanJob:
     resource_account: str | None
 
 
-def _who_can_part(job: _WhoCanJob, part: tuple[str, ...] | None) -> WhoCanResult:
+_WhoCanPart = tuple[list[tuple[str | Principal, Verdict]], int, int, tuple[str, ...]]
+"""A partition's (entries as (ARN or outside principal, plain verdict), candidates, principals, notes)."""
+
+
+def _who_can_part(job: _WhoCanJob, part: tuple[str, ...] | None) -> _WhoCanPart:
     """One partition: these principals of the snapshot, or (``None``) the principals it does not hold."""
     ev = evaluator(job.snapshot, default_settings())
-    return who_can(ev, job.action, job.resource, job.context, relax=job.relax,
-                   resource_account=job.resource_account, only=frozenset(part) if part is not None else frozenset(),
-                   outside=part is None)
+    r = who_can(ev, job.action, job.resource, job.context, relax=job.relax, resource_account=job.resource_account,
+                only=frozenset(part) if part is not None else frozenset(), outside=part is None)
+    entries = [(e.principal.arn if e.principal.entity is not None else e.principal, plain_verdict(e.verdict))
+               for e in r.entries]
+    return entries, r.candidates, r.principals, r.notes
 
 
 def org_who_can(snapshot: Snapshot, ev: Evaluator, action: str, resource: str, context: dict[str, object],
                 scheduler: str, *, relax: bool, resource_account: str | None) -> WhoCanResult:
     parts: list[tuple[str, ...] | None] = [*principal_partitions(ev.estate), None]
     job = _WhoCanJob(snapshot, action, resource, context, relax, resource_account)
-    return merge_who_can(run_map_shared(_who_can_part, job, parts, scheduler))
+    results = run_map_shared(_who_can_part, job, parts, scheduler)
+    side = ev.resource_side(action, resource, resource_account)
+    return merge_who_can(ev, action, resource, side, results)
 
 
-def merge_who_can(results: Sequence[WhoCanResult]) -> WhoCanResult:
-    first = results[-1]  # the outside partition: always run, and its side and notes are every partition's
-    entries = sorted((e for r in results for e in r.entries), key=entry_order)
-    return WhoCanResult(first.action, first.resource, first.side, tuple(entries),
-                        sum(r.candidates for r in results), sum(r.principals for r in results), first.notes)
+def merge_who_can(ev: Evaluator, action: str, resource: str, side: ResourceSide,
+                  results: Sequence[_WhoCanPart]) -> WhoCanResult:
+    """The partitions' entries in who-can's own order, their counts summed (the outside partition, last, is always
+    run: its notes are every partition's)."""
+    entries = sorted((WhoCanEntry(ev.principal(p) if isinstance(p, str) else p, v)
+                      for r in results for p, v in r[0]), key=entry_order)
+    return WhoCanResult(action, resource, side, tuple(entries), sum(r[1] for r in results),
+                        sum(r[2] for r in results), results[-1][3])
 
 
 # ---- what-can ----------------------------------------------------------------------------------------------------
@@ -121,12 +133,20 @@ class _WhatCanJob:
     relax: bool
 
 
-def _what_can_part(job: _WhatCanJob, services: tuple[str, ...]) -> list[WhatCanResult]:
+_WhatCanPart = tuple[str | None, tuple[Grant, ...], int, tuple[str, ...]]
+"""One service's (service, grants, denied pairs, unknown actions)."""
+
+
+def _what_can_part(job: _WhatCanJob, services: tuple[str, ...]) -> list[_WhatCanPart]:
     from parc.catalog import default_catalog
 
     ev = evaluator(job.snapshot, default_settings())
     catalog = default_catalog()
-    return [what_can(ev, job.principal, catalog, s, relax=job.relax) for s in services]
+    out: list[_WhatCanPart] = []
+    for s in services:
+        r = what_can(ev, job.principal, catalog, s, relax=job.relax)
+        out.append((r.service, r.grants, r.denied, r.unknown_actions))
+    return out
 
 
 SERVICES_PER_PARTITION = 24
@@ -164,22 +184,24 @@ def org_what_can(snapshot: Snapshot, ev: Evaluator, principal: str, catalog: Cat
     parts = [tuple(services[i:i + SERVICES_PER_PARTITION]) for i in range(0, len(services), SERVICES_PER_PARTITION)]
     results = [r for chunk in run_map_shared(_what_can_part, _WhatCanJob(snapshot, principal, relax), parts,
                                              scheduler) for r in chunk]
-    if service or not results:
-        return results[0] if results else what_can(ev, principal, catalog, service, relax=relax)
+    if not results:
+        return what_can(ev, principal, catalog, service, relax=relax)
+    if service:
+        return WhatCanResult(ev.principal(principal), *results[0])
     return merge_what_can(ev, principal, results)
 
 
-def merge_what_can(ev: Evaluator, principal: str, results: Sequence[WhatCanResult]) -> WhatCanResult:
+def merge_what_can(ev: Evaluator, principal: str, results: Sequence[_WhatCanPart]) -> WhatCanResult:
     """The per-service answers as one: grants of the same (resource, access level, decision, conditions) merged,
     in what-can's order (ties by first action, as a single run inserts them)."""
     grouped: dict[tuple[str, str, str, tuple[str, ...]], set[str]] = {}
-    for r in results:
-        for g in r.grants:
+    for _, grants_of_service, _, _ in results:
+        for g in grants_of_service:
             grouped.setdefault((g.resource, g.access_level, g.decision, g.conditions), set()).update(g.actions)
     grants = [Grant(res, level, tuple(sorted(acts)), label, conds)
               for (res, level, label, conds), acts in grouped.items()]
     grants.sort(key=lambda g: g.actions[0])
     grants.sort(key=grant_order)
-    unknown = sorted({u for r in results for u in r.unknown_actions})
-    return WhatCanResult(ev.principal(principal), None, tuple(grants), sum(r.denied for r in results),
+    unknown = sorted({u for r in results for u in r[3]})
+    return WhatCanResult(ev.principal(principal), None, tuple(grants), sum(r[2] for r in results),
                          tuple(unknown))

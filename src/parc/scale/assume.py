@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from parc.core.account.assume import AssumeEdge, AssumeGraph, assume_graph
+from parc.core.account.assume import AssumeGraph, assume_graph
 from parc.core.account.evaluator import Evaluator
 from parc.scale.partition import role_partitions
 from parc.scale.runner import run_map_shared
 from parc.scale.snapshot import Settings, Snapshot, evaluator
+from parc.scale.transport import Edge, edge_out, graph_in
 
 
 @dataclass(frozen=True)
@@ -25,16 +26,13 @@ class _AssumeJob:
     settings: Settings
 
 
-def _assume_part(job: _AssumeJob, roles: tuple[str, ...]) -> list[AssumeEdge]:
+def _assume_part(job: _AssumeJob, roles: tuple[str, ...]) -> list[Edge]:
     ev = evaluator(job.snapshot, job.settings)
-    return assume_graph(ev, relax=job.settings.relax, roles=frozenset(roles)).edges
+    return [edge_out(e) for e in assume_graph(ev, relax=job.settings.relax, roles=frozenset(roles)).edges]
 
 
 def org_assume_graph(snapshot: Snapshot, ev: Evaluator, settings: Settings, scheduler: str) -> AssumeGraph:
     """``assume_graph(ev, relax=settings.relax)`` with its roles spread over ``scheduler``."""
     parts = role_partitions(ev.estate)
-    graph = AssumeGraph()
-    for edges in run_map_shared(_assume_part, _AssumeJob(snapshot, settings), parts, scheduler):
-        for e in edges:
-            graph.add(e)
-    return graph
+    results = run_map_shared(_assume_part, _AssumeJob(snapshot, settings), parts, scheduler)
+    return graph_in(ev, (e for edges in results for e in edges))

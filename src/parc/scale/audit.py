@@ -26,13 +26,14 @@ from parc.scale.assume import org_assume_graph
 from parc.scale.partition import principal_partitions
 from parc.scale.runner import run_map_shared
 from parc.scale.snapshot import Settings, Snapshot, audit_inputs, escalation_graph
+from parc.scale.transport import Edge, edge_out, plain_path
 
 
 @dataclass(frozen=True)
 class _PrivilegeJob:
     snapshot: Snapshot
     settings: Settings
-    assume: AssumeGraph
+    assume: tuple[Edge, ...]
 
 
 def _privilege_part(job: _PrivilegeJob, starts: tuple[str, ...]) -> tuple[CheckResult, dict[str, bool], list[Path]]:
@@ -40,7 +41,7 @@ def _privilege_part(job: _PrivilegeJob, starts: tuple[str, ...]) -> tuple[CheckR
     inputs = audit_inputs(job.snapshot)
     esc = escalation_graph(job.snapshot, job.settings, job.assume)
     checked, found = privilege(inputs, esc.ev, esc, None, only=frozenset(starts))
-    return checked, found.administrators, list(found.paths)
+    return checked, found.administrators, [plain_path(p) for p in found.paths]
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def spread_audit(snapshot: Snapshot, scheduler: str, settings: Settings) -> Spre
     def run(inputs: AuditInput, ev: Evaluator, esc: Escalation,
             tick: Callable[[], None] | None) -> tuple[CheckResult, PrivilegeResult]:
         parts = principal_partitions(ev.estate)
-        results = run_map_shared(_privilege_part, _PrivilegeJob(snapshot, settings, esc.assume), parts, scheduler)
+        job = _PrivilegeJob(snapshot, settings, tuple(edge_out(e) for e in esc.assume.edges))
+        results = run_map_shared(_privilege_part, job, parts, scheduler)
         found = PrivilegeResult(principals=all_principals(ev.estate))
         checked = CheckResult()
         for part_checked, administrators, paths in results:

@@ -10,7 +10,7 @@ Schedulers:
 * ``local``: in this process, one item after the other; Dask is not imported.
 * ``processes``: every local core, through Dask's multiprocessing scheduler (no network, no dashboard).
 * ``tcp://HOST:PORT``: an existing ``distributed`` scheduler (``dask scheduler`` / ``dask worker``); the workers
-  must have parc installed (the same version) and, when the items name paths, see the same files.
+  must have parc installed (the same version). The commands ship the snapshot to them (``parc.scale.snapshot``).
 
 ``fn`` and the items must pickle (module-level functions; Dask uses cloudpickle). ``run_map_shared`` ships one
 shared value (an organization's SCPs, RCPs, catalog) once per worker instead of once per item.

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from parc.core.account.assume import AssumeGraph
 from parc.core.account.escalation import Escalation
 from parc.core.account.evaluator import Evaluator
 from parc.core.account.model import Estate
 from parc.core.audit.inputs import AuditInput
+from parc.scale.transport import Edge, graph_in
 
 
 @dataclass(frozen=True)
@@ -123,12 +124,13 @@ def evaluator(snapshot: Snapshot, settings: Settings) -> Evaluator:
     return ev
 
 
-def escalation_graph(snapshot: Snapshot, settings: Settings, assume: AssumeGraph) -> Escalation:
+def escalation_graph(snapshot: Snapshot, settings: Settings, assume: Sequence[Edge]) -> Escalation:
     """One escalation graph per run and settings in this process, over the role-assumption graph the driver merged
     (its edges computed once across the workers, not again on each)."""
     store = cached(snapshot)
     key = ("escalation", settings)
     if key not in store:
-        store[key] = Escalation(evaluator(snapshot, settings), relax=settings.relax, assume=assume)
+        ev = evaluator(snapshot, settings)
+        store[key] = Escalation(ev, relax=settings.relax, assume=graph_in(ev, assume))
     esc: Escalation = store[key]
     return esc
