@@ -147,16 +147,28 @@ def test_bad_or_unreachable_scheduler_is_a_usage_error(args: list[str], monkeypa
 
 def test_what_crosses_to_workers_pickles_without_the_engine(monkeypatch: pytest.MonkeyPatch, small_org: str) -> None:
     """Jobs and answers cross with the standard library's pickle (no compiled plans, lambdas or whole principals:
-    ``parc.scale.transport``): ``processes`` replaced by an in-process round trip through ``pickle``, the output
-    is still the local one."""
+    ``parc.scale.transport``): the cluster replaced by an in-process round trip through ``pickle`` (the snapshot
+    shipped, as to a cluster), the output is still the local one."""
     import pickle
 
+    from parc.core.authz.decision import Decision
     from parc.scale import runner
 
-    def round_trip(fn, shared, items):  # type: ignore[no-untyped-def]
+    def round_trip(client, fn, shared, items):  # type: ignore[no-untyped-def]
         shared = pickle.loads(pickle.dumps(shared))
-        return [pickle.loads(pickle.dumps(fn(shared, pickle.loads(pickle.dumps(item))))) for item in items]
+        assert shared.snapshot.estate is not None or shared.snapshot.inputs is not None  # shipped, not the path
+        out = [pickle.dumps(fn(shared, pickle.loads(pickle.dumps(item)))) for item in items]
+        assert all(b"compile_glob" not in b and b"CompiledStatement" not in b for b in out)
+        return [pickle.loads(b) for b in out]
 
-    monkeypatch.setattr(runner, "_processes", round_trip)
+    class Client:
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(runner, "_connect", lambda address: Client())
+    monkeypatch.setattr(runner, "run_on_client", round_trip)
     for args in commands(small_org, "generated").values():
-        assert run(*args, "--scheduler", "processes") == run(*args), args
+        assert run(*args, "--scheduler", "tcp://127.0.0.1:9") == run(*args), args
+    # A decision crosses as its fields, settled (a compiled engine's classes are not picklable themselves).
+    d = pickle.loads(pickle.dumps(Decision("Allow", reasons=("r",))))
+    assert (d.decision, d.reasons, d.deciding) == ("Allow", ("r",), ())

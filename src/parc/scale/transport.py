@@ -11,6 +11,7 @@ snapshot; roles likewise. Everything here pickles with the standard library (a t
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -18,7 +19,7 @@ from parc.core.account.assume import AssumeEdge, AssumeGraph
 from parc.core.account.escalation import Path
 from parc.core.account.evaluator import Evaluator, Verdict
 from parc.core.account.principals import Principal, all_principals
-from parc.core.authz.decision import Decision
+from parc.core.authz.decision import Decision, LeanDecision, StatementRef
 
 Edge = tuple[str | Principal, str, str, Verdict]
 """An assume edge in transit: (source ARN, or the outside principal itself; role ARN; action; plain verdict)."""
@@ -28,6 +29,42 @@ def plain_decision(d: Decision) -> Decision:
     """The decision settled, without what settling it needed (``missing_context_keys`` is then empty: no
     organization-wide output reads it)."""
     return Decision(d.decision, d.deciding, d.blocked_by, dict(d.by_policy_type), d.reasons)
+
+
+# Decisions and statement references are classes of the compiled engine: a mypyc build does not pickle native
+# classes, so they cross as tuples of their fields (registered with copyreg, which pickle and cloudpickle both
+# follow), and every decision crosses settled and plain whatever the engine build.
+
+_RefFields = tuple[str, str | None, int, str | None, int, str, int | None, int | None, tuple[str, ...], int | None]
+
+
+def _ref_fields(r: StatementRef) -> _RefFields:
+    return (r.policy_type, r.policy_name, r.policy_index, r.sid, r.statement_index, r.effect, r.line, r.column,
+            r.condition_keys, r.level)
+
+
+def statement_ref(fields: _RefFields) -> StatementRef:
+    return StatementRef(*fields)
+
+
+def decision(fields: tuple[str, tuple[_RefFields, ...], tuple[str, ...], dict[str, str], tuple[str, ...]]
+             ) -> Decision:
+    verdict, deciding, blocked_by, by_type, reasons = fields
+    return Decision(verdict, tuple(statement_ref(r) for r in deciding), blocked_by, by_type, reasons)
+
+
+def _reduce_ref(r: StatementRef) -> tuple[object, tuple[object, ...]]:
+    return statement_ref, (_ref_fields(r),)
+
+
+def _reduce_decision(d: Decision) -> tuple[object, tuple[object, ...]]:
+    return decision, ((d.decision, tuple(_ref_fields(r) for r in d.deciding), tuple(d.blocked_by),
+                       dict(d.by_policy_type), tuple(d.reasons)),)
+
+
+for _cls in (Decision, LeanDecision):
+    copyreg.pickle(_cls, _reduce_decision)  # type: ignore[arg-type]
+copyreg.pickle(StatementRef, _reduce_ref)  # type: ignore[arg-type]
 
 
 def plain_verdict(v: Verdict) -> Verdict:
