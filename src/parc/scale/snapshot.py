@@ -23,7 +23,7 @@ from parc.core.account.escalation import Escalation
 from parc.core.account.evaluator import Evaluator
 from parc.core.account.model import Estate
 from parc.core.audit.inputs import AuditInput
-from parc.scale.transport import Edge, graph_in
+from parc.scale.transport import Edge, decided_graph
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,6 @@ def escalation_graph(snapshot: Snapshot, settings: Settings, assume: Sequence[Ed
     key = ("escalation", settings)
     if key not in store:
         ev = evaluator(snapshot, settings)
-        store[key] = Escalation(ev, relax=settings.relax, assume=graph_in(ev, assume))
+        store[key] = Escalation(ev, relax=settings.relax, assume=decided_graph(ev, settings.relax, assume))
     esc: Escalation = store[key]
     return esc

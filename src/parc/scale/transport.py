@@ -6,7 +6,9 @@ policy sets and whole principals (all their policies) along — cloudpickle mana
 minutes, and a compiled (mypyc) build may not pickle them at all. So each answer leaves the worker settled and
 plain: decisions as their outcome, deciding statements, blocked-by, per-type outcomes and reasons (what every
 organization-wide output reads); principals of the snapshot as their ARN, taken again from the receiver's own
-snapshot; roles likewise. Everything here pickles with the standard library (a test holds it to that).
+snapshot; roles likewise. The role-assumption graph's edges, far more numerous, cross as their outcome only: the
+driver's access graph reads no more, and a worker's search decides an edge again (the fast path, no settling) when
+it first reaches the edge's source. Everything here pickles with the standard library (a test holds it to that).
 """
 
 from __future__ import annotations
@@ -14,15 +16,19 @@ from __future__ import annotations
 import copyreg
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from parc.core.account.assume import AssumeEdge, AssumeGraph
 from parc.core.account.escalation import Path
-from parc.core.account.evaluator import Evaluator, Verdict
+from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
+from parc.core.account.model import Role
 from parc.core.account.principals import Principal, all_principals
 from parc.core.authz.decision import Decision, LeanDecision, StatementRef
 
-Edge = tuple[str | Principal, str, str, Verdict]
-"""An assume edge in transit: (source ARN, or the outside principal itself; role ARN; action; plain verdict)."""
+Outcome = tuple[str, str | None, tuple[str, ...]]
+"""A verdict's outcome: (strict decision, relaxed decision or None, relaxed keys) — what a search reads."""
+Edge = tuple[str | Principal, str, str, Outcome]
+"""An assume edge in transit: (source ARN, or the outside principal itself; role ARN; action; outcome)."""
 
 
 def plain_decision(d: Decision) -> Decision:
@@ -79,18 +85,72 @@ def plain_path(p: Path) -> Path:
 
 
 def edge_out(e: AssumeEdge) -> Edge:
+    """The edge without its decisions' detail: settling and shipping the statements of every edge would cost more
+    than deciding them (an organization's roles trusting "*" have an edge from every principal)."""
     source: str | Principal = e.source.arn if e.source.entity is not None else e.source
-    return source, e.role.arn, e.action, plain_verdict(e.verdict)
+    v = e.verdict
+    return source, e.role.arn, e.action, (v.strict.decision, v.relaxed.decision if v.relaxed else None,
+                                          v.relaxed_keys)
+
+
+def _outcome_verdict(o: Outcome) -> Verdict:
+    """A verdict with the outcome only: enough for what reads ``allowed``, ``possible``, ``label`` and the relaxed
+    keys (the access graph, the search); not for the deciding statements."""
+    return Verdict(Decision(o[0]), Decision(o[1]) if o[1] is not None else None, o[2])
+
+
+def _source(ev: Evaluator, source: str | Principal) -> Principal:
+    return ev.principal(source) if isinstance(source, str) else source
 
 
 def graph_in(ev: Evaluator, edges: Iterable[Edge]) -> AssumeGraph:
-    """The role-assumption graph from edges in transit, on this process's snapshot (its principals and roles)."""
+    """The role-assumption graph from edges in transit, on this process's snapshot, with outcome-only verdicts
+    (the driver's graph: the access graph reads only whether each edge is conditional)."""
     for p in all_principals(ev.estate):
         ev.remember(p)
     graph = AssumeGraph()
-    for source, role_arn, action, verdict in edges:
-        role = ev.estate.role(role_arn)
-        if role is None:  # pragma: no cover - driver and workers read the same snapshot
-            raise RuntimeError(f"{role_arn} is not in this worker's snapshot")
-        graph.add(AssumeEdge(ev.principal(source) if isinstance(source, str) else source, role, action, verdict))
+    for source, role_arn, action, outcome in edges:
+        graph.add(AssumeEdge(_source(ev, source), _role(ev, role_arn), action, _outcome_verdict(outcome)))
     return graph
+
+
+def _role(ev: Evaluator, arn: str) -> Role:
+    role = ev.estate.role(arn)
+    if role is None:  # pragma: no cover - driver and workers read the same snapshot
+        raise RuntimeError(f"{arn} is not in this process's snapshot")
+    return role
+
+
+class _Decided(dict[str, list[AssumeEdge]]):
+    """``AssumeGraph.by_source`` whose edges are decided again, by this process's engine, when a search first
+    reaches their source: the verdicts (with their statements, for the findings' evidence) are the ones
+    ``assume_graph`` makes, on the same request and the role's trust policy, for the sources the partitions reach."""
+
+    def __init__(self, ev: Evaluator, relax: bool, edges: Iterable[Edge]) -> None:
+        super().__init__()
+        self._ev = ev
+        self._relax = relax
+        self._pending: dict[str, list[Edge]] = {}
+        for e in edges:
+            key = e[0] if isinstance(e[0], str) else e[0].arn
+            self._pending.setdefault(key, []).append(e)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        pending = self._pending.pop(key, None)
+        if pending is not None:
+            out: list[AssumeEdge] = []
+            for source, role_arn, action, _ in pending:
+                role = _role(self._ev, role_arn)
+                p = _source(self._ev, source)
+                side = ResourceSide(role.trust, role.account_id, role.arn)
+                out.append(AssumeEdge(p, role, action,
+                                      self._ev.verdict(p, action, role.arn, side=side, relax=self._relax)))
+            self[key] = out
+        return super().get(key, default)
+
+
+def decided_graph(ev: Evaluator, relax: bool, edges: Iterable[Edge]) -> AssumeGraph:
+    """A worker's role-assumption graph for the escalation search, its verdicts decided on first use."""
+    for p in all_principals(ev.estate):
+        ev.remember(p)
+    return AssumeGraph(by_source=_Decided(ev, relax, edges))
