@@ -67,7 +67,7 @@ def run_one(org: str, workers: int) -> dict[str, Any]:
         from distributed import Client, LocalCluster
 
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None)
+                               dashboard_address="127.0.0.1:0")
         scheduler = str(cluster.scheduler_address)
         client = Client(cluster)
 
