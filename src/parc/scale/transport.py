@@ -16,7 +16,6 @@ from __future__ import annotations
 import copyreg
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
 
 from parc.core.account.assume import AssumeEdge, AssumeGraph
 from parc.core.account.escalation import Path
@@ -74,6 +73,8 @@ copyreg.pickle(StatementRef, _reduce_ref)  # type: ignore[arg-type]
 
 
 def plain_verdict(v: Verdict) -> Verdict:
+    if isinstance(v, _Decided):
+        v = v.full()
     return Verdict(plain_decision(v.strict), plain_decision(v.relaxed) if v.relaxed is not None else None,
                    v.relaxed_keys)
 
@@ -121,36 +122,46 @@ def _role(ev: Evaluator, arn: str) -> Role:
     return role
 
 
-class _Decided(dict[str, list[AssumeEdge]]):
-    """``AssumeGraph.by_source`` whose edges are decided again, by this process's engine, when a search first
-    reaches their source: the verdicts (with their statements, for the findings' evidence) are the ones
-    ``assume_graph`` makes, on the same request and the role's trust policy, for the sources the partitions reach."""
+class _Decided(Verdict):
+    """An edge's verdict in a worker's search: the outcome, as shipped, for the search (``allowed``, ``possible``,
+    ``label``, the relaxed keys), and the full verdict — the engine's decision on the same request with the role's
+    trust policy, as ``assume_graph`` makes it — decided only when its statements are read (the steps of the paths
+    reported). Deciding every edge again would cost as much as the graph itself."""
 
-    def __init__(self, ev: Evaluator, relax: bool, edges: Iterable[Edge]) -> None:
-        super().__init__()
-        self._ev = ev
-        self._relax = relax
-        self._pending: dict[str, list[Edge]] = {}
-        for e in edges:
-            key = e[0] if isinstance(e[0], str) else e[0].arn
-            self._pending.setdefault(key, []).append(e)
+    __slots__ = ("_ask", "_full")
+    _ask: tuple[Evaluator, Principal, Role, str, bool]
 
-    def get(self, key: str, default: Any = None) -> Any:
-        pending = self._pending.pop(key, None)
-        if pending is not None:
-            out: list[AssumeEdge] = []
-            for source, role_arn, action, _ in pending:
-                role = _role(self._ev, role_arn)
-                p = _source(self._ev, source)
-                side = ResourceSide(role.trust, role.account_id, role.arn)
-                out.append(AssumeEdge(p, role, action,
-                                      self._ev.verdict(p, action, role.arn, side=side, relax=self._relax)))
-            self[key] = out
-        return super().get(key, default)
+    def full(self) -> Verdict:
+        got: Verdict | None = getattr(self, "_full", None)
+        if got is None:
+            ev, p, role, action, relax = self._ask
+            side = ResourceSide(role.trust, role.account_id, role.arn)
+            got = ev.verdict(p, action, role.arn, side=side, relax=relax)
+            object.__setattr__(self, "_full", got)
+        return got
+
+    @property
+    def decision(self) -> Decision:
+        return self.full().decision
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        return self.full().conditions
+
+    def to_dict(self) -> dict[str, object]:
+        return self.full().to_dict()
 
 
 def decided_graph(ev: Evaluator, relax: bool, edges: Iterable[Edge]) -> AssumeGraph:
-    """A worker's role-assumption graph for the escalation search, its verdicts decided on first use."""
+    """A worker's role-assumption graph for the escalation search: outcomes as shipped, each edge's full verdict
+    decided when first read."""
     for p in all_principals(ev.estate):
         ev.remember(p)
-    return AssumeGraph(by_source=_Decided(ev, relax, edges))
+    graph = AssumeGraph()
+    for source, role_arn, action, o in edges:
+        role = _role(ev, role_arn)
+        p = _source(ev, source)
+        v = _Decided(Decision(o[0]), Decision(o[1]) if o[1] is not None else None, o[2])
+        object.__setattr__(v, "_ask", (ev, p, role, action, relax))
+        graph.add(AssumeEdge(p, role, action, v))
+    return graph
