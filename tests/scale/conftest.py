@@ -12,7 +12,7 @@ import pytest
 def dask_address() -> Iterator[str]:
     distributed = pytest.importorskip("distributed", reason="the dev extra installs dask[distributed]")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, scheduler_port=0, protocol="tcp://")
+                                       dashboard_address="127.0.0.1:0", scheduler_port=0, protocol="tcp://")
     try:
         yield str(cluster.scheduler_address)
     finally:

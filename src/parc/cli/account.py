@@ -20,6 +20,7 @@ from parc.core.account.evaluator import Evaluator
 from parc.core.account.model import Estate
 from parc.core.account.principals import UnknownPrincipal
 from parc.core.authz import PolicyCompileError, RequestError
+from parc.scale.options import scheduler_option
 
 FORMATS = click.Choice(["text", "json"])
 
@@ -58,12 +59,23 @@ def _context(pairs: tuple[str, ...]) -> dict[str, Any]:
     return ctx
 
 
-def _run(fn: Callable[[], Any]) -> Any:
-    """Run a question, turning bad input (an unknown principal, a malformed action) into a usage error."""
+def _run(fn: Callable[[], Any], scheduler: str = "local") -> Any:
+    """Run a question, turning bad input (an unknown principal, a malformed action) and a Dask scheduler that
+    cannot be reached into a usage error."""
+    from parc.scale.runner import SchedulerError, connected
+
     try:
-        return fn()
-    except (UnknownPrincipal, RequestError, PolicyCompileError) as exc:
+        with connected(scheduler):
+            return fn()
+    except (UnknownPrincipal, RequestError, PolicyCompileError, SchedulerError) as exc:
         _fail(str(exc))
+
+
+def _snapshot(account: str, scheduler: str, estate: Estate) -> Any:
+    """What the workers of a distributed run analyse (``parc.scale.snapshot``)."""
+    from parc.scale.snapshot import Snapshot
+
+    return Snapshot.of(account, scheduler, estate=estate)
 
 
 def _problems(estate: Estate) -> int:
@@ -148,8 +160,9 @@ def can_command(account: str, no_validate: bool, principal: str, action: str, re
 @_resource_account
 @_strict
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@scheduler_option
 def who_can_command(account: str, no_validate: bool, action: str, resource: str, context: tuple[str, ...],
-                    resource_account: str | None, strict: bool, fmt: str) -> None:
+                    resource_account: str | None, strict: bool, fmt: str, scheduler: str) -> None:
     """Every principal allowed ACTION on RESOURCE (users, roles, other accounts, services, anyone), each with the
     condition keys that gate it."""
     from parc.core.account.who_can import who_can
@@ -157,8 +170,16 @@ def who_can_command(account: str, no_validate: bool, action: str, resource: str,
 
     estate = _load(account, not no_validate)
     ev = _evaluator(estate)
-    result = _run(lambda: who_can(ev, action, resource, _context(context), relax=not strict,
-                                  resource_account=resource_account))
+    ctx = _context(context)
+    if scheduler == "local":
+        result = _run(lambda: who_can(ev, action, resource, ctx, relax=not strict,
+                                      resource_account=resource_account))
+    else:
+        from parc.scale.account import org_who_can
+
+        snap = _snapshot(account, scheduler, estate)
+        result = _run(lambda: org_who_can(snap, ev, action, resource, ctx, scheduler, relax=not strict,
+                                          resource_account=resource_account), scheduler)
     _emit(fmt, estate, result.to_dict(), lambda c: render_who_can(c, result))
 
 
@@ -168,8 +189,9 @@ def who_can_command(account: str, no_validate: bool, action: str, resource: str,
 @click.option("--service", metavar="PREFIX", help="Only this service's actions (e.g. s3).")
 @_strict
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@scheduler_option
 def what_can_command(account: str, no_validate: bool, principal: str, service: str | None, strict: bool,
-                     fmt: str) -> None:
+                     fmt: str, scheduler: str) -> None:
     """PRINCIPAL's effective permissions: actions expanded through the IAM catalog, grouped by resource pattern
     and access level."""
     from parc.catalog import default_catalog
@@ -182,7 +204,14 @@ def what_can_command(account: str, no_validate: bool, principal: str, service: s
     if service and not catalog.service_exists(service):
         hint = catalog.suggest_service(service)
         _fail(f"{service!r} is not a service prefix" + (f" (did you mean {hint!r}?)" if hint else ""))
-    result = _run(lambda: what_can(ev, principal, catalog, service, relax=not strict))
+    if scheduler == "local":
+        result = _run(lambda: what_can(ev, principal, catalog, service, relax=not strict))
+    else:
+        from parc.scale.account import org_what_can
+
+        snap = _snapshot(account, scheduler, estate)
+        result = _run(lambda: org_what_can(snap, ev, principal, catalog, service, scheduler, relax=not strict),
+                      scheduler)
     _emit(fmt, estate, result.to_dict(), lambda c: render_what_can(c, result))
 
 
@@ -212,8 +241,9 @@ def assume_command(account: str, no_validate: bool, principal: str | None, stric
 @click.option("--max-gains", type=click.IntRange(min=0), metavar="N",
               help="Per principal without a path to administrator, show only the N nearest principals it can "
                    "reach (default: all for one PRINCIPAL, 20 each for the whole snapshot).")
+@scheduler_option
 def escalation_command(account: str, no_validate: bool, principal: str | None, strict: bool, fmt: str,
-                       fail_on_admin: bool, max_gains: int | None) -> None:
+                       fail_on_admin: bool, max_gains: int | None, scheduler: str) -> None:
     """Paths by which a principal (PRINCIPAL, or every user and role) can gain more than it has: administrator,
     or another principal, with each step and the statements that enable it."""
     from parc.core.account.escalation import ADMINISTRATOR, escalation
@@ -222,7 +252,14 @@ def escalation_command(account: str, no_validate: bool, principal: str | None, s
     estate = _load(account, not no_validate)
     ev = _evaluator(estate)
     limit = max_gains if max_gains is not None else (None if principal else 20)
-    result = _run(lambda: escalation(ev, principal, relax=not strict, max_gains=limit))
+    if scheduler == "local":
+        result = _run(lambda: escalation(ev, principal, relax=not strict, max_gains=limit))
+    else:
+        from parc.scale.account import org_escalation
+
+        snap = _snapshot(account, scheduler, estate)
+        result = _run(lambda: org_escalation(snap, ev, principal, scheduler, relax=not strict, max_gains=limit),
+                      scheduler)
     if fmt == "dot":
         _problems(estate)
         click.echo(escalation_dot(result), nl=False)

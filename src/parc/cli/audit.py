@@ -28,6 +28,7 @@ from parc.cli.options import TIME
 from parc.cli.output import check_output, snapshot_files, write_atomic
 from parc.core.audit import AuditInput, AuditOptions, AuditReport, Progress, Severity, audit
 from parc.core.audit.baseline import Baseline, BaselineError, Comparison, compare, parse_baseline
+from parc.scale.options import scheduler_option
 
 FORMATS = ("text", "json", "sarif", "html")
 EXTENSIONS = {".html": "html", ".htm": "html", ".json": "json", ".sarif": "sarif"}
@@ -183,9 +184,11 @@ def _render(report: AuditReport, fmt: str) -> str:
 @click.option("--unused-days", "unused_days", type=click.IntRange(min=1), default=90, show_default=True,
               metavar="N", help="An active access key or console password unused for more than N days is reported "
               "(CIS asks 45), and a root user used within N days.")
+@scheduler_option
 def command(snapshot: str | None, templates: tuple[str, ...], parameters: str | None, fmt: str | None,
             output: str | None, fail_on: str | None, at: datetime | None, catalog: bool, progress: bool | None,
-            baseline_file: str | None, unused_days: int, framework: str | None = None) -> None:
+            baseline_file: str | None, unused_days: int, framework: str | None = None,
+            scheduler: str = "local") -> None:
     """Audit an account snapshot: account security (root, MFA, keys, passwords), identity and access (policies,
     administrators, escalation, access from outside) and network integrity, in order of risk."""
     from parc.loaders.frameworks import account_files, framework_ids, load_frameworks
@@ -203,6 +206,8 @@ def command(snapshot: str | None, templates: tuple[str, ...], parameters: str | 
 
         if framework is not None:
             _fail("--framework judges a deployed account; templates (--iac) are not one")
+        if scheduler != "local":
+            _fail("--scheduler spreads the audit of snapshot folders; templates (--iac) are audited in this process")
         target = check_output(output, list(templates), snapshot_files) if output else None
         inputs = load_templates(list(templates), parameters)
     else:
@@ -223,12 +228,28 @@ def command(snapshot: str | None, templates: tuple[str, ...], parameters: str | 
         cat = default_catalog()
     from parc.api import rcp_supported_services
 
-    options = AuditOptions(now, source, cat, rcp_supported_services(), use_report_time=use_report_time,
+    rcp = rcp_supported_services()
+    spread = None
+    if scheduler != "local":
+        from parc.scale.audit import spread_audit
+        from parc.scale.snapshot import Settings, Snapshot
+
+        assert snapshot is not None
+        shared = Snapshot.of(snapshot, scheduler, inputs=inputs, audit=True)
+        spread = spread_audit(shared, scheduler, Settings(now, rcp))
+    options = AuditOptions(now, source, cat, rcp, use_report_time=use_report_time,
                            unused_days=unused_days, frameworks=load_frameworks(), framework=framework,
-                           account_files=account_files(inputs) if framework else ())
+                           account_files=account_files(inputs) if framework else (),
+                           assume=spread.assume if spread else None, privilege=spread.privilege if spread else None)
     show = sys.stderr.isatty() if progress is None else progress
-    with _progress(show) as update:
-        report = audit(inputs, options, update)
+    from parc.scale.runner import SchedulerError, connected
+
+    try:
+        with connected(scheduler), _progress(show) as update:
+            report = audit(inputs, options, update)
+    except SchedulerError as exc:
+        _fail(str(exc))
+        return
     if templates:
         from parc.cli.audit_iac import template_findings
 

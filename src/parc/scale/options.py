@@ -35,7 +35,8 @@ def scheduler_option(fn: F) -> F:
     """Add ``--scheduler`` (default ``local``) to a command; the value reaches it as ``scheduler``."""
     option = click.option(
         "--scheduler", "scheduler", type=SCHEDULER, default=LOCAL, show_default=True, metavar="SCHEDULER",
-        help="Where to run the work, cut per account: local (this process), processes (every local core, with "
-             "Dask) or tcp://HOST:PORT (an existing Dask cluster whose workers have parc and see the same files). "
-             "The output is the same whichever. Dask: pip install 'parc[dask]'.")
+        help="Where to run the work, cut per account (and per chunk of a big account's principals): local (this "
+             "process), processes (every local core, with Dask) or tcp://HOST:PORT (an existing Dask cluster whose "
+             "workers have the same parc installed; the snapshot is sent to them). The output is the same "
+             "whichever. Dask: pip install 'parc[dask]'.")
     return option(fn)

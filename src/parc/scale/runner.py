@@ -10,7 +10,7 @@ Schedulers:
 * ``local``: in this process, one item after the other; Dask is not imported.
 * ``processes``: every local core, through Dask's multiprocessing scheduler (no network, no dashboard).
 * ``tcp://HOST:PORT``: an existing ``distributed`` scheduler (``dask scheduler`` / ``dask worker``); the workers
-  must have parc installed (the same version) and, when the items name paths, see the same files.
+  must have parc installed (the same version). The commands ship the snapshot to them (``parc.scale.snapshot``).
 
 ``fn`` and the items must pickle (module-level functions; Dask uses cloudpickle). ``run_map_shared`` ships one
 shared value (an organization's SCPs, RCPs, catalog) once per worker instead of once per item.
@@ -18,10 +18,12 @@ shared value (an organization's SCPs, RCPs, catalog) once per worker instead of 
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -87,6 +89,23 @@ def run_map_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], sched
     return _distributed(fn, shared, items, scheduler)
 
 
+_POOL: list[Any] = []
+"""The worker processes of ``processes``, started on first use and kept for the life of this process (a second map,
+as a test suite or a long command runs, does not pay their start and imports again)."""
+
+
+def _pool() -> Any:
+    if not _POOL:
+        from concurrent.futures import ProcessPoolExecutor
+
+        mp: Any = importlib.import_module("dask.multiprocessing")
+        pool = ProcessPoolExecutor(os.cpu_count() or 1, mp_context=mp.get_context(),
+                                   initializer=mp.initialize_worker_process)
+        atexit.register(pool.shutdown)
+        _POOL.append(pool)
+    return _POOL[0]
+
+
 def _processes(fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R]:
     # Dask's functions are untyped (mypy --strict): reached through Any.
     dask: Any = importlib.import_module("dask")
@@ -95,17 +114,45 @@ def _processes(fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R
     common = delayed(shared, pure=False)
     call = delayed(fn, pure=False)
     tasks = [call(common, item) for item in items]
-    workers = max(1, min(len(items), os.cpu_count() or 1))
-    results = dask.compute(*tasks, scheduler="processes", num_workers=workers)
+    # chunksize 1: partitions are few and long; Dask's default batches 6 to a worker and would leave cores idle.
+    results = dask.compute(*tasks, scheduler="processes", pool=_pool(), chunksize=1)
     return list(results)
 
 
-def _distributed(fn: Callable[[S, T], R], shared: S, items: Sequence[T], address: str) -> list[R]:
+_CLIENTS: dict[str, Any] = {}
+"""Clients held open by ``connected`` (address -> client), reused by every map of the command."""
+
+
+def _connect(address: str) -> Any:
     distributed: Any = importlib.import_module("distributed")
     try:
-        client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise SchedulerError(f"--scheduler {address}: cannot reach a Dask scheduler there: {exc}") from None
+
+
+@contextmanager
+def connected(scheduler: str) -> Iterator[None]:
+    """Hold a cluster's connection for a whole command: an unreachable scheduler is said before any work starts
+    (SchedulerError), and every map of the command reuses the connection. Nothing to do for local schedulers."""
+    scheduler = check_scheduler(scheduler)
+    if scheduler in (LOCAL, PROCESSES) or scheduler in _CLIENTS:
+        yield
+        return
+    client = _connect(scheduler)
+    _CLIENTS[scheduler] = client
+    try:
+        yield
+    finally:
+        del _CLIENTS[scheduler]
+        client.close()
+
+
+def _distributed(fn: Callable[[S, T], R], shared: S, items: Sequence[T], address: str) -> list[R]:
+    held = _CLIENTS.get(address)
+    if held is not None:
+        return run_on_client(held, fn, shared, items)
+    client = _connect(address)
     try:
         return run_on_client(client, fn, shared, items)
     finally:

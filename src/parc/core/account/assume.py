@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
@@ -275,11 +275,15 @@ def population_of(ev: Evaluator) -> _Population:
 
 
 @without_cyclic_gc
-def assume_graph(ev: Evaluator, *, relax: bool = True) -> AssumeGraph:
+def assume_graph(ev: Evaluator, *, relax: bool = True, roles: Container[str] | None = None) -> AssumeGraph:
+    """``roles``: one partition of a distributed run (``parc.scale``), the edges into these roles only; the
+    partitions' edges, added in order, are the whole graph."""
     graph = AssumeGraph()
     population = _Population.of(ev, [ev.remember(p) for p in all_principals(ev.estate)])
     for account in ev.estate.accounts:
         for role in account.roles:
+            if roles is not None and role.arn not in roles:
+                continue
             side = ResourceSide(role.trust, role.account_id, role.arn)
             for p, action in candidates_for(ev, role, population):
                 v = ev.verdict(p, action, role.arn, side=side, relax=relax)

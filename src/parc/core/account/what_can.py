@@ -162,8 +162,13 @@ def what_can(ev: Evaluator, principal: str, catalog: Catalog, service: str | Non
         Grant(res, level, tuple(sorted(set(acts))), label, conds)
         for (res, level, label, conds), acts in grouped.items()
     ]
-    grants.sort(key=lambda g: (g.resource, _level_rank(g.access_level), g.decision != "Allow", g.conditions))
+    grants.sort(key=grant_order)
     return WhatCanResult(p, service, tuple(grants), denied, tuple(sorted(unknown)))
+
+
+def grant_order(g: Grant) -> tuple[str, int, bool, tuple[str, ...]]:
+    """The order of what-can's grants (ties keep the order of their first action: also the merge of partitions)."""
+    return g.resource, _level_rank(g.access_level), g.decision != "Allow", g.conditions
 
 
 def _level_rank(level: str) -> int:

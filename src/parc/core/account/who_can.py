@@ -9,7 +9,7 @@ naming the action.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
 from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
@@ -97,9 +97,18 @@ UNKNOWN_ACCOUNT = (
 )
 
 
+def entry_order(e: WhoCanEntry) -> tuple[bool, int, str]:
+    """The order of who-can's answers: allowed first, then by kind and ARN (also the merge order of partitions)."""
+    return not e.verdict.allowed, KIND_ORDER.get(e.principal.kind, 9), e.principal.arn
+
+
 @without_cyclic_gc
 def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, object] | None = None, *,
-            relax: bool = True, include_denied: bool = False, resource_account: str | None = None) -> WhoCanResult:
+            relax: bool = True, include_denied: bool = False, resource_account: str | None = None,
+            only: Container[str] | None = None, outside: bool = True) -> WhoCanResult:
+    """``only`` and ``outside`` make one partition of a distributed run (``parc.scale``): only the snapshot's
+    principals with these ARNs, and (``outside``) the principals the resource policy names that it does not hold;
+    the partitions' entries, counts and notes merge into the whole answer."""
     side = ev.resource_side(action, resource, resource_account)
     everyone, named = named_in(side.policy, action)
     acl_everyone, acl_named = acl_principals(side.s3, action)  # an S3 bucket's ACL grants name principals too
@@ -107,12 +116,16 @@ def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, obj
     named_arns = {v for k, v in named if k == "AWS"}
     internal = [ev.remember(p) for p in all_principals(ev.estate)]
     known = {p.arn for p in internal}
+    if only is not None:
+        internal = [p for p in internal if p.arn in only]
     candidates: list[Principal] = []
     for p in internal:
         if everyone or p.arn in named_arns or ev.allows(p).may_allow(action):
             candidates.append(p)
     # Principals the resource policy names that the snapshot does not hold.
     extra: dict[str, Principal] = {}
+    if not outside:
+        everyone, named = False, []
     if everyone:
         extra["*"] = external("*")
     for kind, value in named:
@@ -134,6 +147,6 @@ def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, obj
         v = ev.verdict(p, action, resource, context, side=side, relax=relax)
         if v.possible or include_denied:
             entries.append(WhoCanEntry(p, v))
-    entries.sort(key=lambda e: (not e.verdict.allowed, KIND_ORDER.get(e.principal.kind, 9), e.principal.arn))
+    entries.sort(key=entry_order)
     notes = (UNKNOWN_ACCOUNT,) if side.account_id is None and resource != "*" else ()
     return WhoCanResult(action, resource, side, tuple(entries), len(candidates), len(internal) + len(extra), notes)

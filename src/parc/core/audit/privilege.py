@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
 from parc.core.account.escalation import ADMINISTRATOR, Escalation, Path
@@ -39,10 +39,15 @@ class PrivilegeResult:
 
 
 def privilege(inputs: AuditInput, ev: Evaluator, esc: Escalation,
-              tick: Callable[[], None] | None = None) -> tuple[CheckResult, PrivilegeResult]:
+              tick: Callable[[], None] | None = None, only: Container[str] | None = None,
+              ) -> tuple[CheckResult, PrivilegeResult]:
+    """``only``: one partition of a distributed run (``parc.scale``), the principals with these ARNs; the
+    partitions' findings, administrators and paths, concatenated in order, are the whole answer."""
     found = PrivilegeResult()
     findings: list[AuditFinding] = []
     for p in all_principals(ev.estate):
+        if only is not None and p.arn not in only:
+            continue
         found.principals.append(p)
         if getattr(p.entity, "is_service_linked", False):
             if tick is not None:

@@ -66,6 +66,9 @@ from parc.core.network.exposure import Exposure
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as the audit advances."""
+PrivilegeRun = Callable[[AuditInput, Evaluator, Escalation, Callable[[], None] | None],
+                        tuple[CheckResult, PrivilegeResult]]
+"""``privilege(inputs, evaluator, escalation, tick)``: the administrators and escalation stage."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,12 @@ class AuditOptions:
     """The framework whose control table the report holds (``--framework cis-aws-7.0``)."""
     account_files: tuple[AccountFiles, ...] = ()
     """What each account folder holds: the framework view's NOT CHECKED answers name what is absent."""
+    assume: Callable[[Evaluator], AssumeGraph] | None = None
+    """Builds the role-assumption graph (default ``assume_graph``, in this process); ``parc.scale`` gives one that
+    spreads the roles over Dask workers and merges their edges in order."""
+    privilege: PrivilegeRun | None = None
+    """Runs the administrators and escalation stage (default ``privilege``, in this process); ``parc.scale`` gives
+    one that spreads its principals over Dask workers and merges their answers in order."""
 
 
 @dataclass(frozen=True)
@@ -219,11 +228,12 @@ def audit(inputs: AuditInput, options: AuditOptions, progress: Progress | None =
     graph = AssumeGraph()
     found = PrivilegeResult()
     try:
-        graph = assume_graph(ev)
+        graph = options.assume(ev) if options.assume is not None else assume_graph(ev)
         t()
         esc = Escalation(ev, assume=graph)
         principals = sum(len(a.users) + len(a.roles) for a in estate.accounts)
-        checked, found = privilege(inputs, ev, esc, stage("administrators and escalation", principals))
+        run_privilege = options.privilege if options.privilege is not None else privilege
+        checked, found = run_privilege(inputs, ev, esc, stage("administrators and escalation", principals))
         result += checked
     except Exception as exc:  # a bug must not hide the other checks' findings
         result += _failed("administrators and escalation paths", None, exc)
