@@ -132,4 +132,12 @@ def test_running_out_of_time_is_unknown_never_pass() -> None:
     assert result.result in ("UNKNOWN", "FAIL")
     result = parc.check_no_new_access(READ, MORE, timeout=0.000001)
     assert result.result in ("UNKNOWN", "FAIL")
-    assert parc.check_access_not_granted(MORE, ["s3:DeleteObject"], timeout=0.000001).result == "UNKNOWN"
+    assert parc.check_access_not_granted(MORE, ["s3:PutObject"], timeout=0.000001).result == "UNKNOWN"
+
+
+def test_a_statement_no_asked_action_reaches_needs_no_solver() -> None:
+    # Exact without a query: no Allow statement's Action matches s3:DeleteObject, so nothing can allow it (a proof
+    # even with no time at all); one that matches still needs the solver.
+    result = parc.check_access_not_granted(MORE, ["s3:DeleteObject"], timeout=0.000001)
+    assert (result.result, result.queries) == ("PASS", 0)
+    assert parc.check_access_not_granted(MORE, ["s3:Delete*", "s3:Put*"], timeout=0.000001).result == "UNKNOWN"

@@ -83,8 +83,14 @@ class Encoder:
         self.domain: list[Expr] = []
         self._segments: list[Expr] | None = None
         self._index = {id(s): i for i, (s, _) in enumerate(self.statements)}
-        self._plan_keys()
         self._plan_actions()
+        # A statement whose Action / NotAction matches none of the question's actions never applies: its keys and
+        # resource patterns are left out of the encoding (exact, and the solver sees fewer variables).
+        reached = set().union(*(c.matches for c in self.classes)) if self.classes else set()
+        self.live = [(s, v) for i, (s, v) in enumerate(self.statements) if i in reached]
+        self._live = {id(s) for s, _ in self.live}
+        self._plan_keys()
+        self._plan_resource()
 
     # ------------------------------------------------------------------ planning
 
@@ -93,7 +99,7 @@ class Encoder:
         set_uses: dict[str, int] = {}
         numbers: dict[str, list[Decimal | int]] = {}
         as_variable: set[str] = set()
-        for s, variables in self.statements:
+        for s, variables in self.live:
             for c in s.condition_list:
                 key = c.key_lower
                 if c.family == "Binary":
@@ -183,11 +189,13 @@ class Encoder:
         self.classes = [ActionClass(tuple(acts), sig) for (sig, _), acts in by_sig.items()]
         self.domain.append(z3.And(self.act >= 0, self.act < len(self.classes)) if self.classes
                            else z3.BoolVal(False, self.ctx))
+
+    def _plan_resource(self) -> None:
         # Patterns whose variables sit among wildcards are matched segment by segment, and so is every resource
         # pattern then (the solvers do best with one view of the resource); also when aws:ResourceAccount is read,
         # which is the ARN's account segment. Else the resource is one string.
         self.by_segment = "aws:resourceaccount" in self.keys or any(
-            self._needs_segments(s, v) for s, v in self.statements)
+            self._needs_segments(s, v) for s, v in self.live)
         if self.by_segment:
             self.res_segments()
         else:
@@ -417,6 +425,8 @@ class Encoder:
 
     def applies(self, s: CompiledStatement, variables: bool, principal: Expr | None = None) -> Expr:
         """The statement applies to the symbolic request (its effect aside)."""
+        if id(s) not in self._live:
+            return self.false()
         index = self._index[id(s)]
         parts = [self.action_is(lambda c: index in c.matches), self.resource_matches(s, variables)]
         if principal is not None:
@@ -433,5 +443,5 @@ def lowered_matcher(pattern: str) -> Callable[[str], bool]:
 
 
 def any_of(ctx: Any, formulas: Iterable[Expr]) -> Expr:
-    items = list(formulas)
+    items = [f for f in formulas if not z3.is_false(f)]
     return z3.Or(*items) if items else z3.BoolVal(False, ctx)

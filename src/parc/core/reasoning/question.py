@@ -45,6 +45,9 @@ _MIN_PREFIX = {4: 8, 6: 32}
 
 
 _READABLE = re.compile(r"[A-Za-z0-9:/._\-@=+,]*")
+_UNREADABLE = re.compile(r"[^A-Za-z0-9:/._\-@=+,]")
+NICER_RLIMIT = 100_000
+"""z3's resource units for making a counterexample readable (cosmetic: a small share of a query)."""
 
 
 class ReplayMismatch(AssertionError):
@@ -157,10 +160,7 @@ class _Question:
         full = z3.And(*self.enc.domain, formula)
         out = smt.check(full, left)
         if out.status == smt.SAT and not self._readable(out.model):
-            # A readable request when one exists (letters, digits, ARN punctuation), in a small share of the time.
-            nicer = smt.check(z3.And(full, *self._printable()), min(0.2, max(0.05, left / 20)), cvc5_fallback=False)
-            if nicer.status == smt.SAT:
-                out = nicer
+            out = self._nicer(full, out)
         self.solver_seconds += time.monotonic() - start
         if out.status == smt.UNKNOWN:
             self.unknown.append(out.reason)
@@ -174,13 +174,17 @@ class _Question:
     def _readable(self, model: Any) -> bool:
         return all(_READABLE.fullmatch(text_of(model.eval(t, model_completion=True))) for t in self._terms())
 
-    def _printable(self) -> list[Any]:
-        enc = self.enc
-        ctx = enc.ctx
-        chars = [z3.Range("a", "z", ctx), z3.Range("A", "Z", ctx), z3.Range("0", "9", ctx),
-                 *[z3.Re(c, ctx) for c in ":/._-@=+,"]]
-        text = z3.Star(z3.Union(*chars))
-        return [z3.InRe(t, text) for t in self._terms()]
+    def _nicer(self, full: Any, out: smt.Outcome) -> smt.Outcome:
+        """A readable request when one is near (letters, digits, ARN punctuation): the model's strings with every
+        other character made an ``x``, kept when the formula still holds with them (a cheap, ground check);
+        else the model as found."""
+        ctx = self.enc.ctx
+        fixed = []
+        for t in self._terms():
+            text = text_of(out.model.eval(t, model_completion=True))
+            fixed.append(t == smt.sval(_UNREADABLE.sub("x", text), ctx))
+        nicer = smt.check(z3.And(full, *fixed), 1.0, cvc5_fallback=False, rlimit=NICER_RLIMIT)
+        return nicer if nicer.status == smt.SAT else out
 
     def action(self, model: Any) -> str:
         return str(self.enc.classes[model.eval(self.enc.act, model_completion=True).as_long()].actions[0])
@@ -282,7 +286,7 @@ def _cover(q: _Question, base: Any, grants: list[tuple[CompiledStatement, Any]],
     the request to every statement that applies to it, and ask again for the rest, until none is left or the
     solvers say none can (one query proves a PASS)."""
     found: list[Counterexample] = []
-    left = list(grants)
+    left = [(s, f) for s, f in grants if not z3.is_false(f)]
     while left:
         out = q.solve(z3.And(base, any_of(q.enc.ctx, (f for _, f in left))))
         if out.status != smt.SAT:
