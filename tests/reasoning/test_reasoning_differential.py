@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from parc import api
 from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
 from parc.core.reasoning import FAIL, PASS
-from parc.core.reasoning.question import ReplayMismatch
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 ROLE = "arn:aws:sts::111122223333:assumed-role/parc-reasoning/parc-session"
@@ -189,26 +188,40 @@ ALLOWED = [
 
 
 # A service-linked role changing an /aws-reserved/ role (IAM Identity Center's own role does; tests/corpora/authz/
-# aws_owned.json): the reasoning encodes that exemption looser than the engine, so the solver's request is one the
-# engine refuses, and the check raises ReplayMismatch (the CLI answers UNKNOWN), never a false PASS.
-LOOSE = {"aws_reserved_sso_role_is_changed_by_identity_centers_service_linked_role"}
+# aws_owned.json): the solver names the caller by its aws:PrincipalArn, and the engine agrees.
+SLR_CASE = "aws_reserved_sso_role_is_changed_by_identity_centers_service_linked_role"
 
 
-@pytest.mark.xfail(raises=ReplayMismatch, strict=True,
-                   reason="issue 14: the service-linked caller's exemption on /aws-reserved/ roles is encoded loosely")
 def test_never_fails_on_a_service_linked_role_changing_a_reserved_role() -> None:
-    (case,) = [c for c in ALLOWED if c["name"] in LOOSE]
+    (case,) = [c for c in ALLOWED if c["name"] == SLR_CASE]
     r = case["request"]
     result = api.check_access_not_granted(r["identity_policies"], [r["action"]], resources=[r["resource"]])
     assert result.result == FAIL
+    (cx,) = result.counterexamples
+    assert ":assumed-role/" in cx.principal and "aws-service-role/" in str(cx.context["aws:principalarn"])
+
+
+@pytest.mark.parametrize(("caller", "expect"), [
+    ("arn:aws:iam::111122223333:role/ops", PASS),
+    ("arn:aws:iam::111122223333:role/aws-service-role/sso.amazonaws.com/AWSServiceRoleForSSO", FAIL),
+    ("arn:aws:iam::444455556666:role/aws-service-role/sso.amazonaws.com/AWSServiceRoleForSSO", PASS),
+], ids=["customer-role", "service-linked-role", "service-linked-role-of-another-account"])
+def test_a_reserved_role_is_changed_only_by_a_service_linked_role_of_its_account(caller: str, expect: str) -> None:
+    """https://docs.aws.amazon.com/singlesignon/latest/userguide/using-service-linked-roles.html: only IAM Identity
+    Center's service-linked role changes them; any other caller's grant is no grant (the engine's rule)."""
+    (case,) = [c for c in ALLOWED if c["name"] == SLR_CASE]
+    r = case["request"]
+    (policy,) = r["identity_policies"]
+    only = {**policy, "Statement": [{**st, "Condition": {"StringEquals": {"aws:PrincipalArn": caller}}}
+                                    for st in policy["Statement"]]}
+    result = api.check_access_not_granted([only], [r["action"]], resources=[r["resource"]])
+    assert result.result == expect, result.reason
 
 
 def test_never_fails_on_every_request_the_corpus_allows() -> None:
     assert len(ALLOWED) > 50
     wrong = []
     for case in ALLOWED:
-        if case["name"] in LOOSE:
-            continue
         r = case["request"]
         resource = r.get("resource", "*")
         # The request's resource as a pattern covers at least itself.

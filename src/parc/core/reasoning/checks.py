@@ -17,6 +17,7 @@ statement, a request the engine decides as the check says (a disagreement raises
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ import z3
 
 from parc.core.authz.engine import PolicySet
 from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
+from parc.core.authz.principal import _IAM_ARN_RE, PrincipalError, parse_request_principal, with_role_arn
 from parc.core.policy.model import Policy
 from parc.core.reasoning.public import _resource_diff
 from parc.core.reasoning.question import (
@@ -86,12 +88,27 @@ def _kms_key(q: _Question) -> Any:
     return z3.And(kms, z3.InRe(q.enc.res, z3.Concat(rx.any, rx.lit(":key/"), rx.any)))
 
 
+_TWELVE = re.compile(r"[0-9]{12}")
+
+
 def _identity_request(q: _Question, model: Any) -> dict[str, object]:
+    """The role session the identity question is about, in the resource's account (its ARN's, when 12 digits; else
+    HOME); named after the role aws:PrincipalArn names when that makes it a service-linked role (``_slr_caller``)."""
     resource = text_of(model.eval(q.enc.res, model_completion=True))
     parts = resource.split(":")
-    account = parts[4] if resource != "*" and len(parts[4]) == 12 and parts[4].isdigit() else HOME
-    return {"principal": f"arn:aws:sts::{account}:assumed-role/parc-reasoning/{'parc-session'}",
-            "action": q.action(model), "resource": resource, "context": q.context(model, set())}
+    account = parts[4] if resource != "*" and len(parts) > 4 and _TWELVE.fullmatch(parts[4]) else HOME
+    context = q.context(model, set())
+    principal = f"arn:aws:sts::{account}:assumed-role/parc-reasoning/parc-session"
+    pa = context.get("aws:principalarn")
+    m = _IAM_ARN_RE.match(pa) if isinstance(pa, str) else None
+    if m is not None and m.group(4).startswith("role/aws-service-role/"):
+        session = f"arn:aws:sts::{account}:assumed-role/{m.group(4).rsplit('/', 1)[1]}/parc-session"
+        try:
+            if with_role_arn(parse_request_principal(session), str(pa)).service_linked:
+                principal = session
+        except PrincipalError:
+            pass
+    return {"principal": principal, "action": q.action(model), "resource": resource, "context": context}
 
 
 def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: ActionIndex, *,
@@ -109,7 +126,8 @@ def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: Act
         if classes is None:
             return CheckResult(PASS, "NEW allows nothing that OLD does not (statement by statement)")
         base = z3.And(classes, z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)), z3.Not(_kms_key(q)),
-                      z3.Not(aws_owned(q)), *_forced_present(q, IDENTITY_DERIVED), *_resource_account(q, HOME))
+                      z3.Not(aws_owned(q, caller_home=True)), *_forced_present(q, IDENTITY_DERIVED),
+                      *_resource_account(q, HOME))
         grants = [(s, q.applies(s, v)) for s, v in q.kept(g_new) if s.allow]
     except Unencodable as exc:
         return _unknown(str(exc))
@@ -145,7 +163,7 @@ def check_access_not_granted(policies: Sequence[Policy], actions: Sequence[str],
         q = _Question(groups + extra, _identity_universe(asked), timeout)
         limits = [q.allows(x) for x in extra]
         res_ok = _resource_filter(q, resources)
-        base = z3.And(res_ok, z3.Not(q.denies(g)), *limits, z3.Not(_kms_key(q)), z3.Not(aws_owned(q)),
+        base = z3.And(res_ok, z3.Not(q.denies(g)), *limits, z3.Not(_kms_key(q)), z3.Not(aws_owned(q, caller_home=True)),
                       *_forced_present(q, IDENTITY_DERIVED), *_resource_account(q, HOME))
         grants = [(s, q.applies(s, v)) for s, v in g.statements if s.allow]
     except Unencodable as exc:

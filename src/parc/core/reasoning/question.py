@@ -13,13 +13,13 @@ import z3
 
 from parc.core.authz.aws_owned import (
     OWNED_PATTERNS,
-    SERVICE_LINKED_ROLE_PATTERN,
     SERVICE_ROLE_POLICY_PATTERN,
     owned_rules,
 )
 from parc.core.authz.compile import CompiledStatement, PolicyGroup
 from parc.core.authz.decision import ALLOW
 from parc.core.authz.engine import PolicySet
+from parc.core.authz.principal import PrincipalKind
 from parc.core.match import compile_action
 from parc.core.policy.model import Policy
 from parc.core.reasoning import smt
@@ -28,6 +28,7 @@ from parc.core.reasoning.keys import STR, render
 from parc.core.reasoning.principals import Shape
 from parc.core.reasoning.result import FAIL, PASS, UNKNOWN, CheckResult, Counterexample
 from parc.core.reasoning.smt import sval, text_of
+from parc.core.reasoning.text import Unencodable
 
 ActionIndex = Mapping[str, Sequence[str]]
 """Service prefix (lowercase) -> the catalog's action names (``service:Action``, the catalog's spelling)."""
@@ -200,15 +201,17 @@ class _Question:
         return out
 
 
-def aws_owned(q: _Question) -> Any:
+def aws_owned(q: _Question, caller_home: bool = False) -> Any:
     """The request changes a resource AWS owns (parc.core.authz.aws_owned), which the engine refuses whatever the
     policies allow: no Allow may be claimed there. The encoder splits action classes by these rules, so each class
-    is refused exactly where its actions are. Two parts are encoded looser than the engine, so that the question
-    allows more, never less (a PASS stays a proof; a counterexample the engine refuses is caught by the replay, and
-    the CLI answers UNKNOWN): a service-linked role may change the /aws-reserved/ roles (IAM Identity Center's own
-    role does), and any caller whose aws:PrincipalArn has a service-linked role's path is taken as exempt, where the
-    engine also asks that the ARN name the caller's own role and account; a multivalued iam:PolicyArn is not read.
-    An AWS managed key needs the request's key_manager, which these questions never set."""
+    is refused exactly where its actions are.
+
+    The /aws-reserved/ roles are exempt for a service-linked role calling: the engine's test, stated exactly
+    (``_slr_caller``). ``caller_home``: the caller is the identity question's role session, in the resource's
+    account (else a caller shape, whose aws:PrincipalArn the shape ties to the caller). A multivalued iam:PolicyArn
+    is not read. An AWS managed key needs the request's key_manager, which these questions never set.
+
+    Only ever used negated (``Not(aws_owned(q))``): the exemption's helper strings are then existential."""
     enc = q.enc
 
     def refused_by(rule: int) -> Any:
@@ -221,10 +224,7 @@ def aws_owned(q: _Question) -> Any:
             continue
         owned = z3.And(hit, z3.InRe(enc.res, enc.regex(pattern)))
         if exempt:
-            pa = enc.key("aws:principalarn")
-            slr = enc.true() if pa.multi else z3.And(
-                pa.present, z3.InRe(pa.elements[0].s, enc.regex(SERVICE_LINKED_ROLE_PATTERN)))
-            owned = z3.And(owned, z3.Not(slr))
+            owned = z3.And(owned, z3.Not(_slr_caller(q, caller_home)))
         rules.append(owned)
     attach = refused_by(len(OWNED_PATTERNS))
     if not z3.is_false(attach):
@@ -233,6 +233,45 @@ def aws_owned(q: _Question) -> Any:
             rules.append(z3.And(attach, arn.present,
                                 z3.InRe(arn.elements[0].s, enc.regex(SERVICE_ROLE_POLICY_PATTERN))))
     return z3.Or(*rules) if rules else enc.false()
+
+
+def _slr_caller(q: _Question, caller_home: bool) -> Any:
+    """The caller is a service-linked role, as the engine decides it: a role session whose aws:PrincipalArn (the
+    request's, a single string) parses as ``arn:aws*:iam|sts::ACCOUNT:role/aws-service-role/...NAME`` with the
+    session's own account and role name (``with_role_arn``; the replay names the session after NAME). Python's
+    ``.+$`` stops at a line break, with one allowed at the very end. For the identity question the account is the
+    resource's (its ARN's, when it is 12 digits) or HOME; for a caller shape the shape fixes it."""
+    enc = q.enc
+    ctx = enc.ctx
+    rx = enc.rx
+    pa = enc.key("aws:principalarn")
+    if pa.multi:
+        raise Unencodable("aws:PrincipalArn read with a set operator, where a service-linked caller matters")
+    if not caller_home and (q.shape is None or q.shape.kind is not PrincipalKind.ASSUMED_ROLE):
+        return enc.false()
+    newline = z3.Re(sval("\n", ctx))
+    line = z3.Star(z3.Intersect(rx.any_char, z3.Complement(newline)))
+    last = z3.Intersect(rx.any_char, z3.Complement(z3.Union(newline, z3.Re("/", ctx))))
+    letters = z3.Star(z3.Union(z3.Range("a", "z", ctx), z3.Range("A", "Z", ctx), z3.Re("-", ctx)))
+    twelve = z3.Loop(z3.Range("0", "9", ctx), 12, 12)
+    value = pa.elements[0].s
+    if not caller_home:
+        head = z3.Concat(rx.lit("arn:aws"), letters, rx.lit(":"), z3.Union(rx.lit("iam"), rx.lit("sts")),
+                         rx.lit("::"))
+        tail = z3.Concat(rx.lit(":role/aws-service-role/"), line, last, z3.Option(newline))
+        return z3.And(pa.present, z3.InRe(value, z3.Concat(head, twelve, tail)))
+    # aws:PrincipalArn and the resource split at their colons (the first five segments hold none, which fixes
+    # them); the caller's account is the resource's.
+    segs = [z3.String(f"slr!{k}", ctx) for k in range(6)]
+    colon = sval(":", ctx)
+    joined = z3.Concat(*[x for k, seg in enumerate(segs) for x in ((colon, seg) if k else (seg,))])
+    res = enc.res_segments()
+    account = z3.If(z3.InRe(res[4], twelve), res[4], sval(HOME, ctx))
+    return z3.And(pa.present, value == joined, *[z3.InRe(seg, rx.segment) for seg in segs[:5]],
+                  segs[0] == sval("arn", ctx), z3.InRe(segs[1], z3.Concat(rx.lit("aws"), letters)),
+                  z3.Or(segs[2] == sval("iam", ctx), segs[2] == sval("sts", ctx)), segs[3] == sval("", ctx),
+                  segs[4] == account,
+                  z3.InRe(segs[5], z3.Concat(rx.lit("role/aws-service-role/"), line, last, z3.Option(newline))))
 
 
 def _forced_present(q: _Question, names: Sequence[str]) -> list[Any]:
