@@ -120,6 +120,22 @@ def test_never_agrees_with_the_engine(p: dict[str, Any], action: str) -> None:
             assert compiled.authorize(req).decision != "Allow", req
 
 
+@SETTINGS
+@given(policies, policies, st.lists(statements(effect="Deny"), max_size=2), st.sampled_from(SAMPLE_ACTIONS))
+def test_never_with_a_session_policy_and_rcps_agrees_with_the_engine(p: dict[str, Any], session: dict[str, Any],
+                                                                     rcp_denies: list[dict[str, Any]],
+                                                                     action: str) -> None:
+    rcp = policy([{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+                  *[{**d, "Principal": "*"} for d in rcp_denies]])
+    result = api.check_access_not_granted(p, [action], session_policy=session, rcps=[[rcp]], timeout=30)
+    assert result.result in (PASS, FAIL), result.reason
+    if result.result == PASS:
+        compiled = api.compile([p], session_policy=session, rcps=[[rcp]])
+        for resource, ctx in itertools.product(SAMPLE_RESOURCES, CONTEXTS):
+            req = {"principal": ROLE, "action": action, "resource": resource, "context": ctx}
+            assert compiled.authorize(req).decision != "Allow", req
+
+
 # ---- public: random resource policies, sampled outside callers
 
 TRUSTED = "111122223333"
@@ -195,7 +211,9 @@ SLR_CASE = "aws_reserved_sso_role_is_changed_by_identity_centers_service_linked_
 def test_never_fails_on_a_service_linked_role_changing_a_reserved_role() -> None:
     (case,) = [c for c in ALLOWED if c["name"] == SLR_CASE]
     r = case["request"]
-    result = api.check_access_not_granted(r["identity_policies"], [r["action"]], resources=[r["resource"]])
+    # The caller is IAM Identity Center's service-linked role.
+    result = api.check_access_not_granted(r["identity_policies"], [r["action"]], resources=[r["resource"]],
+                                          service_linked=True)
     assert result.result == FAIL
     (cx,) = result.counterexamples
     assert ":assumed-role/" in cx.principal and "aws-service-role/" in str(cx.context["aws:principalarn"])
@@ -214,8 +232,11 @@ def test_a_reserved_role_is_changed_only_by_a_service_linked_role_of_its_account
     (policy,) = r["identity_policies"]
     only = {**policy, "Statement": [{**st, "Condition": {"StringEquals": {"aws:PrincipalArn": caller}}}
                                     for st in policy["Statement"]]}
-    result = api.check_access_not_granted([only], [r["action"]], resources=[r["resource"]])
+    result = api.check_access_not_granted([only], [r["action"]], resources=[r["resource"]],
+                                          service_linked=":role/aws-service-role/" in caller)
     assert result.result == expect, result.reason
+    # A customer role session (the default caller) never changes them.
+    assert api.check_access_not_granted([only], [r["action"]], resources=[r["resource"]]).result == PASS
 
 
 def test_never_fails_on_every_request_the_corpus_allows() -> None:
@@ -224,8 +245,9 @@ def test_never_fails_on_every_request_the_corpus_allows() -> None:
     for case in ALLOWED:
         r = case["request"]
         resource = r.get("resource", "*")
-        # The request's resource as a pattern covers at least itself.
-        result = api.check_access_not_granted(r["identity_policies"], [r["action"]], resources=[resource])
+        # The request's resource as a pattern covers at least itself; the caller of its kind.
+        result = api.check_access_not_granted(r["identity_policies"], [r["action"]], resources=[resource],
+                                              service_linked=":role/aws-service-role/" in r["principal"])
         # UNKNOWN is honest for what is not encoded (BinaryEquals); PASS would be a false proof.
         if result.result != FAIL and not (result.result == "UNKNOWN" and "Binary" in result.reason):
             wrong.append((case["name"], result.result, result.reason))

@@ -70,6 +70,8 @@ class Encoder:
     """The actions the question ranges over (lowercase names)."""
     forced_sorts: dict[str, str] = field(default_factory=dict)
     """Keys whose sort the question fixes (a derived key compared with text)."""
+    split: Callable[[str], object] | None = None
+    """What else tells actions apart for the question (whether RCPs govern the action's service)."""
     ctx: Any = field(init=False)
     keys: dict[str, KeyVar] = field(init=False)
     classes: list[ActionClass] = field(init=False)
@@ -183,10 +185,12 @@ class Encoder:
                 hits[a].add(i)
         # Actions are also told apart by the AWS-owned rules that can refuse them (parc.core.authz.aws_owned), so that
         # a class is refused on the same resources as each of its actions.
-        by_sig: dict[tuple[frozenset[int], tuple[int, ...]], list[str]] = {}
+        by_sig: dict[tuple[frozenset[int], tuple[int, ...], object], list[str]] = {}
+        split = self.split
         for a in self.actions:
-            by_sig.setdefault((frozenset(hits[a]), owned_rules(a.lower())), []).append(a)
-        self.classes = [ActionClass(tuple(acts), sig) for (sig, _), acts in by_sig.items()]
+            by_sig.setdefault((frozenset(hits[a]), owned_rules(a.lower()), split(a) if split else None),
+                              []).append(a)
+        self.classes = [ActionClass(tuple(acts), sig) for (sig, _, _), acts in by_sig.items()]
         self.domain.append(z3.And(self.act >= 0, self.act < len(self.classes)) if self.classes
                            else z3.BoolVal(False, self.ctx))
 

@@ -34,6 +34,7 @@ from parc.core.reasoning.question import (
     _result,
     _unknown,
     aws_owned,
+    owned_keys,
 )
 from parc.core.reasoning.result import PASS, UNKNOWN, CheckResult, Counterexample
 from parc.core.reasoning.smt import sval, text_of
@@ -146,11 +147,13 @@ def _resource_diff(old: Sequence[Policy], new: Sequence[Policy], index: ActionIn
         classes = _narrow(q, g_old, g_new)
         if classes is None:
             return CheckResult(PASS, "NEW grants nothing OLD does not (statement by statement)")
+        owned_keys(q)
         sh = shapes([s for s, _ in g_old.statements + g_new.statements], exclude_accounts={home})
-        owned = z3.And(classes, _owned_resource(q, {home}), *_resource_account(q, home, {home}), z3.Not(aws_owned(q)))
+        owned = z3.And(classes, _owned_resource(q, {home}), *_resource_account(q, home, {home}))
 
         def build(shape: Shape) -> Any:
-            return z3.And(*_bind_shape(q, shape), owned, z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)),
+            bound = _bind_shape(q, shape)  # first: the AWS-owned rules read the caller's shape
+            return z3.And(*bound, owned, z3.Not(aws_owned(q)), z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)),
                           *_no_trust_for_root(q, shape))
 
         found = _per_shape(q, g_new, sh, home, [(_resource_set(new), True), (_resource_set(old), False)], build)
@@ -257,12 +260,14 @@ def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accoun
         universe = [a for a in _granted_actions([g], index) if a.lower() not in ALWAYS_ALLOWED
                     and (service is None or a.split(":", 1)[0].lower() == service)]
         q = _Question([g], universe, timeout)
+        owned_keys(q)
         sh = shapes([s for s, _ in g.statements], exclude_accounts=trusted)
-        owned = z3.And(_owned_resource(q, trusted), z3.Not(aws_owned(q)))
+        owned = _owned_resource(q, trusted)
         outside = _outsider(q, g, trusted, org)
 
         def build(shape: Shape) -> Any:
-            return z3.And(*_bind_shape(q, shape), owned, *outside, z3.Not(q.denies(g)),
+            bound = _bind_shape(q, shape)  # first: the AWS-owned rules read the caller's shape
+            return z3.And(*bound, owned, z3.Not(aws_owned(q)), *outside, z3.Not(q.denies(g)),
                           *_no_trust_for_root(q, shape), *_resource_account(q, home, trusted))
 
         found = _per_shape(q, g, sh, home, [(_resource_set([policy]), True)], build)

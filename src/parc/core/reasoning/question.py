@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,10 +113,10 @@ class _Question:
     """One encoding and the queries asked of it, with a shared time budget."""
 
     def __init__(self, groups: Sequence[_Group], actions: Sequence[str], timeout: float, *,
-                 forced: Mapping[str, str] | None = None) -> None:
+                 forced: Mapping[str, str] | None = None, split: Callable[[str], object] | None = None) -> None:
         self.groups = list(groups)
         stmts = [st for g in groups for st in g.statements]
-        self.enc = Encoder(stmts, actions, dict(forced or {}))
+        self.enc = Encoder(stmts, actions, dict(forced or {}), split)
         self.deadline = time.monotonic() + timeout
         self.timeout = timeout
         self.queries = 0
@@ -201,17 +201,15 @@ class _Question:
         return out
 
 
-def aws_owned(q: _Question, caller_home: bool = False) -> Any:
+def aws_owned(q: _Question, slr: Any | None = None) -> Any:
     """The request changes a resource AWS owns (parc.core.authz.aws_owned), which the engine refuses whatever the
     policies allow: no Allow may be claimed there. The encoder splits action classes by these rules, so each class
     is refused exactly where its actions are.
 
-    The /aws-reserved/ roles are exempt for a service-linked role calling: the engine's test, stated exactly
-    (``_slr_caller``). ``caller_home``: the caller is the identity question's role session, in the resource's
-    account (else a caller shape, whose aws:PrincipalArn the shape ties to the caller). A multivalued iam:PolicyArn
-    is not read. An AWS managed key needs the request's key_manager, which these questions never set.
-
-    Only ever used negated (``Not(aws_owned(q))``): the exemption's helper strings are then existential."""
+    The /aws-reserved/ roles are exempt for a service-linked role calling: ``slr`` says whether the caller is one
+    (the identity question fixes it); None: the caller shape's (``_slr_caller``), whose aws:PrincipalArn the shape
+    ties to the caller. A multivalued iam:PolicyArn is not read. An AWS managed key needs the request's
+    key_manager, which these questions never set."""
     enc = q.enc
 
     def refused_by(rule: int) -> Any:
@@ -224,7 +222,7 @@ def aws_owned(q: _Question, caller_home: bool = False) -> Any:
             continue
         owned = z3.And(hit, z3.InRe(enc.res, enc.regex(pattern)))
         if exempt:
-            owned = z3.And(owned, z3.Not(_slr_caller(q, caller_home)))
+            owned = z3.And(owned, z3.Not(_slr_caller(q, False) if slr is None else slr))
         rules.append(owned)
     attach = refused_by(len(OWNED_PATTERNS))
     if not z3.is_false(attach):
@@ -235,12 +233,23 @@ def aws_owned(q: _Question, caller_home: bool = False) -> Any:
     return z3.Or(*rules) if rules else enc.false()
 
 
+def owned_keys(q: _Question) -> None:
+    """Declare the keys the AWS-owned rules read (aws:PrincipalArn, for the reserved roles' exemption) before caller
+    shapes are bound, so that each shape fixes them."""
+    if any(exempt for _, _, exempt in OWNED_PATTERNS) and not z3.is_false(q.enc.action_is(
+            lambda c: any(OWNED_PATTERNS[r][2] for r in owned_rules(c.actions[0].lower())
+                          if r < len(OWNED_PATTERNS)))):
+        q.enc.key("aws:principalarn")
+
+
 def _slr_caller(q: _Question, caller_home: bool) -> Any:
     """The caller is a service-linked role, as the engine decides it: a role session whose aws:PrincipalArn (the
     request's, a single string) parses as ``arn:aws*:iam|sts::ACCOUNT:role/aws-service-role/...NAME`` with the
     session's own account and role name (``with_role_arn``; the replay names the session after NAME). Python's
     ``.+$`` stops at a line break, with one allowed at the very end. For the identity question the account is the
-    resource's (its ARN's, when it is 12 digits) or HOME; for a caller shape the shape fixes it."""
+    resource's (its ARN's, when it is 12 digits) or HOME; for a caller shape the shape fixes it.
+
+    With ``caller_home`` the formula holds helper strings: it may only be asserted, never negated."""
     enc = q.enc
     ctx = enc.ctx
     rx = enc.rx
@@ -256,9 +265,11 @@ def _slr_caller(q: _Question, caller_home: bool) -> Any:
     twelve = z3.Loop(z3.Range("0", "9", ctx), 12, 12)
     value = pa.elements[0].s
     if not caller_home:
+        # The shape's session is named after its role: a role name ending in a line break is not the ARN's (the
+        # ARN's pattern leaves a final line break out), so no line break at all here.
         head = z3.Concat(rx.lit("arn:aws"), letters, rx.lit(":"), z3.Union(rx.lit("iam"), rx.lit("sts")),
                          rx.lit("::"))
-        tail = z3.Concat(rx.lit(":role/aws-service-role/"), line, last, z3.Option(newline))
+        tail = z3.Concat(rx.lit(":role/aws-service-role/"), line, last)
         return z3.And(pa.present, z3.InRe(value, z3.Concat(head, twelve, tail)))
     # aws:PrincipalArn and the resource split at their colons (the first five segments hold none, which fixes
     # them); the caller's account is the resource's.
