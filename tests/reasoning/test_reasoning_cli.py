@@ -62,6 +62,18 @@ def test_never_and_public_exit_codes(tmp_path: Path) -> None:
     assert code == 1 and json.loads(out)["counterexamples"][0]["statement"]["sid"] == "Anyone"
 
 
+def test_never_reads_a_session_policy_rcps_and_a_service_linked_caller(tmp_path: Path) -> None:
+    p = write(tmp_path, "p.json", MORE)
+    read_only = write(tmp_path, "session.json", READ)
+    assert run("never", p, "--action", "s3:PutObject", "--session-policy", read_only)[0] == 0
+    rcp = write(tmp_path, "rcp.json", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "*"}]})
+    assert run("never", p, "--action", "s3:PutObject", "--rcp", rcp)[0] == 0
+    # RCPs do not bind a service-linked role.
+    assert run("never", p, "--action", "s3:PutObject", "--rcp", rcp, "--service-linked")[0] == 1
+
+
 def test_unknown_exits_2_with_the_reason(tmp_path: Path) -> None:
     binary = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
                                                       "Condition": {"BinaryEquals": {"aws:x": "QQ=="}}}]}
