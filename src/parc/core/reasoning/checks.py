@@ -121,7 +121,7 @@ def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: Act
     try:
         g_old, g_new = _group(policy_type, old), _group(policy_type, new)
         universe = _identity_universe(_granted_actions([g_new], index))
-        q = _Question([g_old, g_new], universe, timeout)
+        q = _Question([g_old, g_new], universe, timeout, index=index)
         classes = _narrow(q, g_old, g_new)
         if classes is None:
             return CheckResult(PASS, "NEW allows nothing that OLD does not (statement by statement)")
@@ -179,7 +179,8 @@ def check_access_not_granted(policies: Sequence[Policy], actions: Sequence[str],
         if rcp_g and rcp_services is not None:
             def split(action: str) -> object:
                 return action.split(":", 1)[0].lower() in rcp_services
-        q = _Question([g, *limits_g, *scp_g, *rcp_g], _identity_universe(asked), timeout, split=split)
+        q = _Question([g, *limits_g, *scp_g, *rcp_g], _identity_universe(asked), timeout, split=split,
+                      index=index)
         limits = [q.allows(x) for x in [*limits_g, *scp_g]]
         if rcp_g:
             governed = q.enc.true() if rcp_services is None else q.enc.action_is(

@@ -143,7 +143,7 @@ def _resource_diff(old: Sequence[Policy], new: Sequence[Policy], index: ActionIn
     try:
         g_old, g_new = _group("resource", old), _group("resource", new)
         universe = [a for a in _granted_actions([g_new], index) if a.lower() not in ALWAYS_ALLOWED]
-        q = _Question([g_old, g_new], universe, timeout)
+        q = _Question([g_old, g_new], universe, timeout, index=index)
         classes = _narrow(q, g_old, g_new)
         if classes is None:
             return CheckResult(PASS, "NEW grants nothing OLD does not (statement by statement)")
@@ -259,7 +259,7 @@ def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accoun
         g = _group("resource", [policy])
         universe = [a for a in _granted_actions([g], index) if a.lower() not in ALWAYS_ALLOWED
                     and (service is None or a.split(":", 1)[0].lower() == service)]
-        q = _Question([g], universe, timeout)
+        q = _Question([g], universe, timeout, index=index)
         owned_keys(q)
         sh = shapes([s for s, _ in g.statements], exclude_accounts=trusted)
         owned = _owned_resource(q, trusted)

@@ -23,7 +23,7 @@ from parc.core.authz.principal import PrincipalKind
 from parc.core.match import compile_action
 from parc.core.policy.model import Policy
 from parc.core.reasoning import smt
-from parc.core.reasoning.encode import Encoder, any_of, lowered_matcher
+from parc.core.reasoning.encode import Encoder, any_of, catalog_matches, lowered_matcher
 from parc.core.reasoning.keys import STR, render
 from parc.core.reasoning.principals import Shape
 from parc.core.reasoning.result import FAIL, PASS, UNKNOWN, CheckResult, Counterexample
@@ -70,13 +70,30 @@ def _all_actions(index: ActionIndex) -> list[str]:
     return [a for acts in index.values() for a in acts]
 
 
+_EXPANDED: dict[tuple[int, tuple[str, ...], bool], tuple[ActionIndex, list[str]]] = {}
+"""``expand``'s answers by (catalog, patterns, negate): a policy's statements are expanded once for all the checks
+that read them (a diff's OLD and NEW share most)."""
+
+
 def expand(patterns: Sequence[str], index: ActionIndex, *, negate: bool = False) -> list[str]:
     """The catalog's actions an Action (or NotAction, ``negate``) list matches; literal names outside the catalog
     are kept as written (lowercased)."""
+    key = (id(index), tuple(patterns), negate)
+    hit = _EXPANDED.get(key)
+    if hit is not None and hit[0] is index:
+        return list(hit[1])
+    out = _expand(patterns, index, negate)
+    if len(_EXPANDED) > 4096:
+        _EXPANDED.clear()
+    _EXPANDED[key] = (index, out)
+    return list(out)
+
+
+def _expand(patterns: Sequence[str], index: ActionIndex, negate: bool) -> list[str]:
     matchers = [compile_action(p) for p in patterns]
     if negate:
-        tests = [lowered_matcher(p) for p in patterns]
-        return [a for a in _all_actions(index) if not any(t(a.lower()) for t in tests)]
+        matched = catalog_matches(tuple(patterns), index)
+        return [a for a in _all_actions(index) if a not in matched]
     out: dict[str, None] = {}
     for m in matchers:
         pool = index.get(m.service, ()) if m.service is not None else _all_actions(index)
@@ -113,10 +130,11 @@ class _Question:
     """One encoding and the queries asked of it, with a shared time budget."""
 
     def __init__(self, groups: Sequence[_Group], actions: Sequence[str], timeout: float, *,
-                 forced: Mapping[str, str] | None = None, split: Callable[[str], object] | None = None) -> None:
+                 forced: Mapping[str, str] | None = None, split: Callable[[str], object] | None = None,
+                 index: ActionIndex | None = None) -> None:
         self.groups = list(groups)
         stmts = [st for g in groups for st in g.statements]
-        self.enc = Encoder(stmts, actions, dict(forced or {}), split)
+        self.enc = Encoder(stmts, actions, dict(forced or {}), split, index)
         self.deadline = time.monotonic() + timeout
         self.timeout = timeout
         self.queries = 0
