@@ -208,12 +208,18 @@ def check_access_not_granted(policies: PolicyInput | Sequence[PolicyInput], acti
 
 
 def check_no_public_access(policy: PolicyInput, *, accounts: Sequence[str] = (), org: str | None = None,
-                           resource_type: str | None = None, timeout: float = 10.0) -> CheckResult:
-    """``parc public``: PASS when no caller outside ``accounts`` / ``org`` is allowed by the resource policy."""
+                           resource_type: str | None = None, rcps: Sequence[Sequence[PolicyInput]] = (),
+                           aws_callers: bool = True, timeout: float = 10.0) -> CheckResult:
+    """``parc public``: PASS when no caller outside ``accounts`` / ``org`` is allowed by the resource policy (and
+    the RCP levels of its account, root first, for the services RCPs govern). ``aws_callers`` False: AWS service
+    principals and service-linked roles are not asked about."""
     from parc.core.reasoning import check_no_public_access as check
 
+    rcp_levels = [_policies(level, "rcp") for level in rcps]
     return check(_policies([policy], "resource")[0], action_index(), trusted_accounts=accounts, org=org,
-                 resource_type=resource_type, timeout=timeout)
+                 resource_type=resource_type, rcps=rcp_levels,
+                 rcp_services=rcp_supported_services() if rcp_levels else None, aws_callers=aws_callers,
+                 timeout=timeout)
 
 
 def _many(sources: PolicyInput | Sequence[PolicyInput]) -> list[PolicyInput]:

@@ -67,6 +67,22 @@ def test_a_star_limited_to_the_zone_of_trust_stays_closed(tmp_path: Path, cond: 
     assert not [n for n in report.not_checked if "solver" in n.check]
 
 
+def test_an_rcp_perimeter_closes_what_the_policy_opens(tmp_path: Path) -> None:
+    """RCPs bind outside callers to the account's resources
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html): the solver is
+    asked with them, and proves the tag-limited "*" closed, without a "not checked" entry."""
+    perimeter = doc({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                     "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG_ID}}})
+    org = organization()
+    org["levels"][0]["rcps"] = [{"name": "RCPFullAWSAccess", "document": doc(
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})},
+        {"name": "Perimeter", "document": perimeter}]
+    report = audit_of(tmp_path, export(users=[user("me")]), org=org, resource_policies=[
+        {"arn": BUCKET, "policy": doc(star(StringEquals={"aws:PrincipalTag/team": "data"}))}])
+    assert public(report) == []
+    assert not [n for n in report.not_checked if "solver" in n.check]
+
+
 def test_the_probes_finding_is_not_repeated_by_the_solver(tmp_path: Path) -> None:
     (f,) = public(report_of(tmp_path, star()))
     assert "proved_by" not in f.details

@@ -29,7 +29,8 @@ def run(case: dict[str, Any]) -> Any:
                                             rcps=case.get("rcps", ()), service_linked=case.get("service_linked", False))
     assert check == "public"
     return api.check_no_public_access(case["policy"], accounts=case.get("accounts", ()), org=case.get("org"),
-                                      resource_type=case.get("resource_type"))
+                                      resource_type=case.get("resource_type"), rcps=case.get("rcps", ()),
+                                      aws_callers=case.get("aws_callers", True))
 
 
 @pytest.mark.parametrize("case", [c for _, c in CASES], ids=[f"{f}:{c['name']}" for f, c in CASES])

@@ -10,6 +10,9 @@ stay as the fast pre-check and as the source of names; the solver decides what t
   the audit's evaluator (SCPs, RCPs, Block Public Access) and becomes a RESOURCE_PUBLIC finding; when the other
   layers refuse it, nothing is proved either way, and the resource is "not checked".
 * UNKNOWN (a timeout, something the encoding cannot state exactly): "not checked", never silence.
+* The question is about principals of accounts outside the zone of trust and anonymous callers, as the probes'
+  are: AWS service principals and service-linked roles (AWS acting for a service; RCPs do not bind the latter) are
+  not asked about.
 * An exact syntactic pre-filter keeps the cost modest: only a policy with an Allow statement whose Principal is
   ``"*"`` (or ``{"AWS": "*"}``) or that uses NotPrincipal can admit a caller the probes did not name: no other
   policy is asked. Answers are cached by policy document and trust zone (the same text is asked once).
@@ -115,14 +118,18 @@ def prove(inputs: AuditInput, ev: Evaluator, account: Account, arn: str, policy:
                         if _org(account) is not None and _org(a) == _org(account))})
     trusted.remove(account.account_id)
     zone = (account.account_id, *trusted)
-    key = (policy.version, policy.statements, zone, _org(account))
+    # The RCPs of the resource's account bind outside callers too (not in the management account).
+    org = account.org
+    rcps = org.rcps if org is not None and org.management_account_id != account.account_id else []
+    key = (policy.version, policy.statements, zone, _org(account), tuple(tuple(lv) for lv in rcps))
     result = cache.answers.get(key)
     if result is None:
         from parc.core.reasoning import ReplayMismatch, check_no_public_access
 
         cache.asked += 1
         try:
-            result = check_no_public_access(policy, index, trusted_accounts=zone, org=_org(account),
+            result = check_no_public_access(policy, index, trusted_accounts=zone, org=_org(account), rcps=rcps,
+                                            rcp_services=ev.rcp_services, aws_callers=False,
                                             timeout=TIMEOUT)
         except ReplayMismatch as exc:
             result = exc
