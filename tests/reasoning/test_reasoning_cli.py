@@ -153,3 +153,15 @@ def test_a_statement_no_asked_action_reaches_needs_no_solver() -> None:
     result = parc.check_access_not_granted(MORE, ["s3:DeleteObject"], timeout=0.000001)
     assert (result.result, result.queries) == ("PASS", 0)
     assert parc.check_access_not_granted(MORE, ["s3:Delete*", "s3:Put*"], timeout=0.000001).result == "UNKNOWN"
+
+
+def test_statements_a_found_request_reaches_by_its_action_alone_need_no_more_queries() -> None:
+    # Exact shortcut (question._neighbour): the first request with only its action changed satisfies the whole
+    # question for the other statements, so one query shows all three (each replayed through the engine).
+    three = {"Version": "2012-10-17", "Statement": [
+        {"Sid": s, "Effect": "Allow", "Principal": "*", "Action": a, "Resource": "*"}
+        for s, a in (("Get", "s3:GetObject"), ("Put", "s3:PutObject"), ("Del", "s3:DeleteObject"))]}
+    result = parc.check_no_public_access(three, accounts=["111122223333"])
+    assert result.result == "FAIL" and result.queries == 1
+    assert sorted(c.statement["sid"] for c in result.counterexamples if c.statement) == ["Del", "Get", "Put"]
+    assert sorted(c.action for c in result.counterexamples) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]

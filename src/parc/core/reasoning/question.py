@@ -359,15 +359,54 @@ def _cover(q: _Question, base: Any, grants: list[tuple[CompiledStatement, Any]],
         out = q.solve(z3.And(base, any_of(q.enc.ctx, (f for _, f in left))))
         if out.status != smt.SAT:
             break
-        req = request(out.model)
-        for policies, expect in concrete:
-            _replay(policies, req, expect, "the policies" if expect else "OLD")
-        hit = [(s, f) for s, f in left if z3.is_true(out.model.eval(f, model_completion=True))]
-        if not hit:  # pragma: no cover - the model satisfies the disjunction
-            raise ReplayMismatch("the solver's model satisfies no statement")
-        found.extend(_cx(req, _ref(s)) for s, _ in hit)
-        left = [(s, f) for s, f in left if all(s is not h for h, _ in hit)]
+        model: Any = out.model
+        while True:
+            req = request(model)
+            for policies, expect in concrete:
+                _replay(policies, req, expect, "the policies" if expect else "OLD")
+            hit = [(s, f) for s, f in left if z3.is_true(model.eval(f, model_completion=True))]
+            if not hit:  # pragma: no cover - the model satisfies the disjunction
+                raise ReplayMismatch("the solver's model satisfies no statement")
+            found.extend(_cx(req, _ref(s)) for s, _ in hit)
+            left = [(s, f) for s, f in left if all(s is not h for h, _ in hit)]
+            model = _neighbour(q, base, left, out.model)
+            if model is None:
+                break
     return found
+
+
+class _ActionSwapped:
+    """A model with the action class replaced: the same request but for its action (model evaluation only)."""
+
+    def __init__(self, model: Any, act: Any, value: Any) -> None:
+        self.model, self.act, self.value = model, act, value
+
+    def eval(self, e: Any, model_completion: bool = False) -> Any:
+        return self.model.eval(z3.substitute(e, (self.act, self.value)), model_completion=model_completion)
+
+
+_NEIGHBOURS = 4
+"""Action classes tried per statement left, before the solvers are asked again."""
+
+
+def _neighbour(q: _Question, base: Any, left: list[tuple[CompiledStatement, Any]], model: Any) -> Any | None:
+    """A request for one of the statements left, found without a query: the model's request with only its action
+    changed to one the statement names, kept when the whole question (domain included) evaluates to true on it.
+    Exact: it is a satisfying assignment, and it is replayed through the engine like any other."""
+    enc = q.enc
+    for s, f in left:
+        index = enc.index_of(s)
+        tried = 0
+        for k, c in enumerate(enc.classes):
+            if index not in c.matches:
+                continue
+            tried += 1
+            if tried > _NEIGHBOURS:
+                break
+            swapped = _ActionSwapped(model, enc.act, z3.IntVal(k, enc.ctx))
+            if z3.is_true(swapped.eval(z3.And(*enc.domain, base, f), model_completion=True)):
+                return swapped
+    return None
 
 
 def _cx(req: Mapping[str, object], stmt: dict[str, object] | None) -> Counterexample:
