@@ -12,7 +12,7 @@ time and as the process's CPU time (the solvers run in the process; on a shared 
 of the query, the wall time includes waiting for a core), the outcomes, and the share UNKNOWN. Seeded, so every
 run widens the same statements.
 
-    .venv/bin/python benchmarks/bench_reasoning.py [--limit N] [--timeout S] [--seed N] [--json FILE]
+    .venv/bin/python benchmarks/bench_reasoning.py [--limit N] [--every N] [--timeout S] [--seed N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--limit", type=int, default=0, help="only the first N policies (0: all)")
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per check (a timeout is UNKNOWN)")
+    ap.add_argument("--every", type=int, default=1, help="only every N-th policy (a quick sample)")
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--json", help="write the per-query results here")
     args = ap.parse_args()
@@ -96,6 +97,7 @@ def main() -> int:
     files = sorted(DATA.glob("*.json"))
     if args.limit:
         files = files[: args.limit]
+    files = files[:: max(1, args.every)]
     rnd = random.Random(args.seed)
     api.action_index()
     times: dict[str, list[float]] = {"diff": [], "never": [], "public": []}

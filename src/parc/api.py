@@ -188,24 +188,38 @@ def check_no_new_access(old: PolicyInput | Sequence[PolicyInput], new: PolicyInp
 
 def check_access_not_granted(policies: PolicyInput | Sequence[PolicyInput], actions: Sequence[str], *,
                              resources: Sequence[str] = (), permissions_boundary: PolicyInput | None = None,
-                             scps: Sequence[Sequence[PolicyInput]] = (), timeout: float = 10.0) -> CheckResult:
-    """``parc never``: PASS when the identity policies (with an optional boundary and SCP levels) never allow
-    ``actions`` (on ``resources``)."""
+                             session_policy: PolicyInput | None = None,
+                             scps: Sequence[Sequence[PolicyInput]] = (), rcps: Sequence[Sequence[PolicyInput]] = (),
+                             service_linked: bool = False, timeout: float = 10.0) -> CheckResult:
+    """``parc never``: PASS when the identity policies of a role session (with an optional boundary, session
+    policy, SCP levels and the resource account's RCP levels, root first) never allow ``actions`` (on
+    ``resources``). RCPs govern the services of ``rcp_supported_services``; ``service_linked``: the caller is a
+    service-linked role (SCPs and RCPs do not apply to it)."""
     from parc.core.reasoning import check_access_not_granted as check
 
     boundary = _policies([permissions_boundary], "boundary")[0] if permissions_boundary is not None else None
+    session = _policies([session_policy], "session")[0] if session_policy is not None else None
     levels = [_policies(level, "scp") for level in scps]
+    rcp_levels = [_policies(level, "rcp") for level in rcps]
     return check(_policies(_many(policies), "identity"), actions, action_index(), resources=resources,
-                 boundary=boundary, scps=levels, timeout=timeout)
+                 boundary=boundary, session=session, scps=levels, rcps=rcp_levels,
+                 rcp_services=rcp_supported_services() if rcp_levels else None, service_linked=service_linked,
+                 timeout=timeout)
 
 
 def check_no_public_access(policy: PolicyInput, *, accounts: Sequence[str] = (), org: str | None = None,
-                           resource_type: str | None = None, timeout: float = 10.0) -> CheckResult:
-    """``parc public``: PASS when no caller outside ``accounts`` / ``org`` is allowed by the resource policy."""
+                           resource_type: str | None = None, rcps: Sequence[Sequence[PolicyInput]] = (),
+                           aws_callers: bool = True, timeout: float = 10.0) -> CheckResult:
+    """``parc public``: PASS when no caller outside ``accounts`` / ``org`` is allowed by the resource policy (and
+    the RCP levels of its account, root first, for the services RCPs govern). ``aws_callers`` False: AWS service
+    principals and service-linked roles are not asked about."""
     from parc.core.reasoning import check_no_public_access as check
 
+    rcp_levels = [_policies(level, "rcp") for level in rcps]
     return check(_policies([policy], "resource")[0], action_index(), trusted_accounts=accounts, org=org,
-                 resource_type=resource_type, timeout=timeout)
+                 resource_type=resource_type, rcps=rcp_levels,
+                 rcp_services=rcp_supported_services() if rcp_levels else None, aws_callers=aws_callers,
+                 timeout=timeout)
 
 
 def _many(sources: PolicyInput | Sequence[PolicyInput]) -> list[PolicyInput]:

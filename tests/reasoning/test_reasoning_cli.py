@@ -62,6 +62,18 @@ def test_never_and_public_exit_codes(tmp_path: Path) -> None:
     assert code == 1 and json.loads(out)["counterexamples"][0]["statement"]["sid"] == "Anyone"
 
 
+def test_never_reads_a_session_policy_rcps_and_a_service_linked_caller(tmp_path: Path) -> None:
+    p = write(tmp_path, "p.json", MORE)
+    read_only = write(tmp_path, "session.json", READ)
+    assert run("never", p, "--action", "s3:PutObject", "--session-policy", read_only)[0] == 0
+    rcp = write(tmp_path, "rcp.json", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "*"}]})
+    assert run("never", p, "--action", "s3:PutObject", "--rcp", rcp)[0] == 0
+    # RCPs do not bind a service-linked role.
+    assert run("never", p, "--action", "s3:PutObject", "--rcp", rcp, "--service-linked")[0] == 1
+
+
 def test_unknown_exits_2_with_the_reason(tmp_path: Path) -> None:
     binary = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
                                                       "Condition": {"BinaryEquals": {"aws:x": "QQ=="}}}]}
@@ -132,4 +144,24 @@ def test_running_out_of_time_is_unknown_never_pass() -> None:
     assert result.result in ("UNKNOWN", "FAIL")
     result = parc.check_no_new_access(READ, MORE, timeout=0.000001)
     assert result.result in ("UNKNOWN", "FAIL")
-    assert parc.check_access_not_granted(MORE, ["s3:DeleteObject"], timeout=0.000001).result == "UNKNOWN"
+    assert parc.check_access_not_granted(MORE, ["s3:PutObject"], timeout=0.000001).result == "UNKNOWN"
+
+
+def test_a_statement_no_asked_action_reaches_needs_no_solver() -> None:
+    # Exact without a query: no Allow statement's Action matches s3:DeleteObject, so nothing can allow it (a proof
+    # even with no time at all); one that matches still needs the solver.
+    result = parc.check_access_not_granted(MORE, ["s3:DeleteObject"], timeout=0.000001)
+    assert (result.result, result.queries) == ("PASS", 0)
+    assert parc.check_access_not_granted(MORE, ["s3:Delete*", "s3:Put*"], timeout=0.000001).result == "UNKNOWN"
+
+
+def test_statements_a_found_request_reaches_by_its_action_alone_need_no_more_queries() -> None:
+    # Exact shortcut (question._neighbour): the first request with only its action changed satisfies the whole
+    # question for the other statements, so one query shows all three (each replayed through the engine).
+    three = {"Version": "2012-10-17", "Statement": [
+        {"Sid": s, "Effect": "Allow", "Principal": "*", "Action": a, "Resource": "*"}
+        for s, a in (("Get", "s3:GetObject"), ("Put", "s3:PutObject"), ("Del", "s3:DeleteObject"))]}
+    result = parc.check_no_public_access(three, accounts=["111122223333"])
+    assert result.result == "FAIL" and result.queries == 1
+    assert sorted(c.statement["sid"] for c in result.counterexamples if c.statement) == ["Del", "Get", "Put"]
+    assert sorted(c.action for c in result.counterexamples) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]

@@ -24,10 +24,13 @@ def run(case: dict[str, Any]) -> Any:
         return api.check_no_new_access(case["old"], case["new"], policy_type=case.get("type", "identity"))
     if check == "never":
         return api.check_access_not_granted(case["policies"], case["actions"], resources=case.get("resources", ()),
-                                            permissions_boundary=case.get("boundary"), scps=case.get("scps", ()))
+                                            permissions_boundary=case.get("boundary"),
+                                            session_policy=case.get("session"), scps=case.get("scps", ()),
+                                            rcps=case.get("rcps", ()), service_linked=case.get("service_linked", False))
     assert check == "public"
     return api.check_no_public_access(case["policy"], accounts=case.get("accounts", ()), org=case.get("org"),
-                                      resource_type=case.get("resource_type"))
+                                      resource_type=case.get("resource_type"), rcps=case.get("rcps", ()),
+                                      aws_callers=case.get("aws_callers", True))
 
 
 @pytest.mark.parametrize("case", [c for _, c in CASES], ids=[f"{f}:{c['name']}" for f, c in CASES])

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from parc import api
 from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
 from parc.core.reasoning import FAIL, PASS
-from parc.core.reasoning.question import ReplayMismatch
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 ROLE = "arn:aws:sts::111122223333:assumed-role/parc-reasoning/parc-session"
@@ -121,6 +120,22 @@ def test_never_agrees_with_the_engine(p: dict[str, Any], action: str) -> None:
             assert compiled.authorize(req).decision != "Allow", req
 
 
+@SETTINGS
+@given(policies, policies, st.lists(statements(effect="Deny"), max_size=2), st.sampled_from(SAMPLE_ACTIONS))
+def test_never_with_a_session_policy_and_rcps_agrees_with_the_engine(p: dict[str, Any], session: dict[str, Any],
+                                                                     rcp_denies: list[dict[str, Any]],
+                                                                     action: str) -> None:
+    rcp = policy([{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+                  *[{**d, "Principal": "*"} for d in rcp_denies]])
+    result = api.check_access_not_granted(p, [action], session_policy=session, rcps=[[rcp]], timeout=30)
+    assert result.result in (PASS, FAIL), result.reason
+    if result.result == PASS:
+        compiled = api.compile([p], session_policy=session, rcps=[[rcp]])
+        for resource, ctx in itertools.product(SAMPLE_RESOURCES, CONTEXTS):
+            req = {"principal": ROLE, "action": action, "resource": resource, "context": ctx}
+            assert compiled.authorize(req).decision != "Allow", req
+
+
 # ---- public: random resource policies, sampled outside callers
 
 TRUSTED = "111122223333"
@@ -189,30 +204,50 @@ ALLOWED = [
 
 
 # A service-linked role changing an /aws-reserved/ role (IAM Identity Center's own role does; tests/corpora/authz/
-# aws_owned.json): the reasoning encodes that exemption looser than the engine, so the solver's request is one the
-# engine refuses, and the check raises ReplayMismatch (the CLI answers UNKNOWN), never a false PASS.
-LOOSE = {"aws_reserved_sso_role_is_changed_by_identity_centers_service_linked_role"}
+# aws_owned.json): the solver names the caller by its aws:PrincipalArn, and the engine agrees.
+SLR_CASE = "aws_reserved_sso_role_is_changed_by_identity_centers_service_linked_role"
 
 
-@pytest.mark.xfail(raises=ReplayMismatch, strict=True,
-                   reason="issue 14: the service-linked caller's exemption on /aws-reserved/ roles is encoded loosely")
 def test_never_fails_on_a_service_linked_role_changing_a_reserved_role() -> None:
-    (case,) = [c for c in ALLOWED if c["name"] in LOOSE]
+    (case,) = [c for c in ALLOWED if c["name"] == SLR_CASE]
     r = case["request"]
-    result = api.check_access_not_granted(r["identity_policies"], [r["action"]], resources=[r["resource"]])
+    # The caller is IAM Identity Center's service-linked role.
+    result = api.check_access_not_granted(r["identity_policies"], [r["action"]], resources=[r["resource"]],
+                                          service_linked=True)
     assert result.result == FAIL
+    (cx,) = result.counterexamples
+    assert ":assumed-role/" in cx.principal and "aws-service-role/" in str(cx.context["aws:principalarn"])
+
+
+@pytest.mark.parametrize(("caller", "expect"), [
+    ("arn:aws:iam::111122223333:role/ops", PASS),
+    ("arn:aws:iam::111122223333:role/aws-service-role/sso.amazonaws.com/AWSServiceRoleForSSO", FAIL),
+    ("arn:aws:iam::444455556666:role/aws-service-role/sso.amazonaws.com/AWSServiceRoleForSSO", PASS),
+], ids=["customer-role", "service-linked-role", "service-linked-role-of-another-account"])
+def test_a_reserved_role_is_changed_only_by_a_service_linked_role_of_its_account(caller: str, expect: str) -> None:
+    """https://docs.aws.amazon.com/singlesignon/latest/userguide/using-service-linked-roles.html: only IAM Identity
+    Center's service-linked role changes them; any other caller's grant is no grant (the engine's rule)."""
+    (case,) = [c for c in ALLOWED if c["name"] == SLR_CASE]
+    r = case["request"]
+    (policy,) = r["identity_policies"]
+    only = {**policy, "Statement": [{**st, "Condition": {"StringEquals": {"aws:PrincipalArn": caller}}}
+                                    for st in policy["Statement"]]}
+    result = api.check_access_not_granted([only], [r["action"]], resources=[r["resource"]],
+                                          service_linked=":role/aws-service-role/" in caller)
+    assert result.result == expect, result.reason
+    # A customer role session (the default caller) never changes them.
+    assert api.check_access_not_granted([only], [r["action"]], resources=[r["resource"]]).result == PASS
 
 
 def test_never_fails_on_every_request_the_corpus_allows() -> None:
     assert len(ALLOWED) > 50
     wrong = []
     for case in ALLOWED:
-        if case["name"] in LOOSE:
-            continue
         r = case["request"]
         resource = r.get("resource", "*")
-        # The request's resource as a pattern covers at least itself.
-        result = api.check_access_not_granted(r["identity_policies"], [r["action"]], resources=[resource])
+        # The request's resource as a pattern covers at least itself; the caller of its kind.
+        result = api.check_access_not_granted(r["identity_policies"], [r["action"]], resources=[resource],
+                                              service_linked=":role/aws-service-role/" in r["principal"])
         # UNKNOWN is honest for what is not encoded (BinaryEquals); PASS would be a false proof.
         if result.result != FAIL and not (result.result == "UNKNOWN" and "Binary" in result.reason):
             wrong.append((case["name"], result.result, result.reason))

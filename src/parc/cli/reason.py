@@ -117,21 +117,29 @@ def diff_command(old: str, new: str, ptype: str | None, parameters: str | None, 
 @click.option("--action", "actions", multiple=True, required=True, help="An action or pattern (repeatable).")
 @click.option("--resource", "resources", multiple=True, help="Limit to these resource ARNs / patterns.")
 @click.option("--boundary", type=click.Path(dir_okay=False), help="A permissions boundary that also applies.")
+@click.option("--session-policy", type=click.Path(dir_okay=False), help="A session policy that also applies.")
 @click.option("--scp", "scps", multiple=True, type=click.Path(dir_okay=False),
               help="An SCP; each --scp is one level of the organization (root first).")
+@click.option("--rcp", "rcps", multiple=True, type=click.Path(dir_okay=False),
+              help="An RCP of the resource's account; each --rcp is one level (root first).")
+@click.option("--service-linked", is_flag=True, help="The caller is a service-linked role (no SCP or RCP applies).")
 @_timeout
 @_fmt
 def never_command(policies: tuple[str, ...], actions: tuple[str, ...], resources: tuple[str, ...],
-                  boundary: str | None, scps: tuple[str, ...], timeout: float, fmt: str) -> None:
+                  boundary: str | None, session_policy: str | None, scps: tuple[str, ...], rcps: tuple[str, ...],
+                  service_linked: bool, timeout: float, fmt: str) -> None:
     """PASS when the identity POLICIES never allow the actions; else a request that is allowed."""
     _solvers()
     from parc.api import check_access_not_granted
 
     loaded = [_load(p, "identity") for p in policies]
     b = _load(boundary, "boundary") if boundary else None
+    sp = _load(session_policy, "session") if session_policy else None
     levels = [[_load(p, "scp")] for p in scps]
+    rcp_levels = [[_load(p, "rcp")] for p in rcps]
     _run(fmt, lambda: check_access_not_granted(loaded, list(actions), resources=list(resources),
-                                               permissions_boundary=b, scps=levels, timeout=timeout))
+                                               permissions_boundary=b, session_policy=sp, scps=levels,
+                                               rcps=rcp_levels, service_linked=service_linked, timeout=timeout))
 
 
 @click.command("public")

@@ -22,7 +22,7 @@ from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn, split_a
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Account, Role
 from parc.core.account.principals import EVERYTHING, Principal, external
-from parc.core.audit import buckets, evidence
+from parc.core.audit import buckets, evidence, public_proof
 from parc.core.audit.inputs import AuditInput
 from parc.core.audit.model import AuditFinding, CheckResult, Evidence, NotChecked, Severity
 from parc.core.authz.decision import StatementRef
@@ -91,13 +91,20 @@ def external_access(inputs: AuditInput, ev: Evaluator, catalog: object | None) -
     findings: list[AuditFinding] = []
     not_checked = [NotChecked(CHECK_RESOURCES, "the snapshot has no resource-policies.json", a.account_id)
                    for a in inputs.accounts if not a.has_resource_policies]
+    index = public_proof.action_index(catalog)
+    proofs = public_proof.ProofCache()
     for account in inputs.estate.accounts:
         not_checked.extend(buckets.not_checked(account))
         for role in account.roles:
             if role.trust is not None and not role.is_service_linked:
                 findings.extend(_role(inputs, ev, account, role))
         for rp in account.resource_policies:
-            findings.extend(_resource(inputs, ev, account, rp.arn, rp.policy, catalog))
+            probed = list(_resource(inputs, ev, account, rp.arn, rp.policy, catalog))
+            findings.extend(probed)
+            # What the probes call not public, the solver decides (issue 14).
+            proved, unproved = public_proof.prove(inputs, ev, account, rp.arn, rp.policy, probed, index, proofs)
+            findings.extend(proved)
+            not_checked.extend(unproved)
         for arn in buckets.acl_only_buckets(account):  # public through its ACL alone
             findings.extend(_resource(inputs, ev, account, arn, None, catalog))
     return CheckResult.of(findings, not_checked)

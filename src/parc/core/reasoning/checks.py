@@ -17,6 +17,7 @@ statement, a request the engine decides as the check says (a disagreement raises
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ import z3
 
 from parc.core.authz.engine import PolicySet
 from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
+from parc.core.authz.principal import _IAM_ARN_RE
 from parc.core.policy.model import Policy
 from parc.core.reasoning.public import _resource_diff
 from parc.core.reasoning.question import (
@@ -42,6 +44,7 @@ from parc.core.reasoning.question import (
     _replay,
     _resource_account,
     _result,
+    _slr_caller,
     _unknown,
     aws_owned,
     expand,
@@ -86,12 +89,26 @@ def _kms_key(q: _Question) -> Any:
     return z3.And(kms, z3.InRe(q.enc.res, z3.Concat(rx.any, rx.lit(":key/"), rx.any)))
 
 
-def _identity_request(q: _Question, model: Any) -> dict[str, object]:
+_TWELVE = re.compile(r"[0-9]{12}")
+
+
+def _identity_request(q: _Question, model: Any, service_linked: bool = False) -> dict[str, object]:
+    """The role session the identity question is about, in the resource's account (its ARN's, when 12 digits; else
+    HOME). A service-linked caller's session is named after the role its aws:PrincipalArn names (``_slr_caller``);
+    any other caller's after a role aws:PrincipalArn does not name, so that the engine never takes it for that role
+    (the context's aws:PrincipalArn, which the question leaves free, is what conditions see)."""
     resource = text_of(model.eval(q.enc.res, model_completion=True))
     parts = resource.split(":")
-    account = parts[4] if resource != "*" and len(parts[4]) == 12 and parts[4].isdigit() else HOME
-    return {"principal": f"arn:aws:sts::{account}:assumed-role/parc-reasoning/{'parc-session'}",
-            "action": q.action(model), "resource": resource, "context": q.context(model, set())}
+    account = parts[4] if resource != "*" and len(parts) > 4 and _TWELVE.fullmatch(parts[4]) else HOME
+    context = q.context(model, set())
+    pa = context.get("aws:principalarn")
+    named = pa.rsplit("/", 1)[-1].rstrip("\n") if isinstance(pa, str) else ""
+    role = next(r for r in ("parc-reasoning", "parc-reasoning-2") if r != named)
+    principal = f"arn:aws:sts::{account}:assumed-role/{role}/parc-session"
+    m = _IAM_ARN_RE.match(pa) if isinstance(pa, str) and service_linked else None
+    if m is not None:
+        principal = f"arn:aws:sts::{account}:assumed-role/{m.group(4).rsplit('/', 1)[1]}/parc-session"
+    return {"principal": principal, "action": q.action(model), "resource": resource, "context": context}
 
 
 def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: ActionIndex, *,
@@ -104,12 +121,13 @@ def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: Act
     try:
         g_old, g_new = _group(policy_type, old), _group(policy_type, new)
         universe = _identity_universe(_granted_actions([g_new], index))
-        q = _Question([g_old, g_new], universe, timeout)
+        q = _Question([g_old, g_new], universe, timeout, index=index)
         classes = _narrow(q, g_old, g_new)
         if classes is None:
             return CheckResult(PASS, "NEW allows nothing that OLD does not (statement by statement)")
         base = z3.And(classes, z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)), z3.Not(_kms_key(q)),
-                      z3.Not(aws_owned(q)), *_forced_present(q, IDENTITY_DERIVED), *_resource_account(q, HOME))
+                      z3.Not(aws_owned(q, q.enc.false())), *_forced_present(q, IDENTITY_DERIVED),
+                      *_resource_account(q, HOME))
         grants = [(s, q.applies(s, v)) for s, v in q.kept(g_new) if s.allow]
     except Unencodable as exc:
         return _unknown(str(exc))
@@ -120,15 +138,28 @@ def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: Act
 
 def check_access_not_granted(policies: Sequence[Policy], actions: Sequence[str], index: ActionIndex, *,
                              resources: Sequence[str] = (), boundary: Policy | None = None,
-                             scps: Sequence[Sequence[Policy]] = (), timeout: float = 10.0) -> CheckResult:
-    """PASS when no request for ``actions`` (on ``resources``) is ever allowed (CheckAccessNotGranted)."""
+                             session: Policy | None = None, scps: Sequence[Sequence[Policy]] = (),
+                             rcps: Sequence[Sequence[Policy]] = (), rcp_services: frozenset[str] | None = None,
+                             service_linked: bool = False, timeout: float = 10.0) -> CheckResult:
+    """PASS when no request for ``actions`` (on ``resources``) is ever allowed (CheckAccessNotGranted).
+
+    The caller is a role session of the resource's account whose policies are ``policies``, limited by a
+    permissions ``boundary`` and a ``session`` policy, by the organization's SCP levels (root first) and by the RCP
+    levels of the resource's account (for the services in ``rcp_services``; None: every service). Deny wins
+    anywhere; each level needs an Allow. ``service_linked``: the caller is a service-linked role, which SCPs and
+    RCPs do not govern and which may change the /aws-reserved/ roles its service manages
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html,
+    https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html)."""
     for a in actions:
         service, colon, name = a.partition(":")
         if a != "*" and not (service and colon and name):
             raise ValueError(f"{a!r} is not an action: expected service:Action, a pattern such as s3:Get*, or *")
     asked = expand(actions, index)
     always = [a for a in asked if a.lower() in ALWAYS_ALLOWED]
-    concrete = PolicySet(policies, permissions_boundary=boundary, scps=[list(lv) for lv in scps] or None)
+    org_levels = not service_linked
+    concrete = PolicySet(policies, permissions_boundary=boundary, session_policy=session,
+                         scps=[list(lv) for lv in scps] or None, rcps=[list(lv) for lv in rcps] or None,
+                         rcp_services=rcp_services)
     found: list[Counterexample] = []
     if always:
         req: dict[str, object] = {"principal": f"arn:aws:sts::{HOME}:assumed-role/parc-reasoning/parc-session",
@@ -137,20 +168,33 @@ def check_access_not_granted(policies: Sequence[Policy], actions: Sequence[str],
         found.append(_cx(req, None))
     try:
         g = _group("identity", policies)
-        groups = [g]
-        extra: list[_Group] = []
+        limits_g: list[_Group] = []
         if boundary is not None:
-            extra.append(_group("boundary", [boundary]))
-        extra += [_group("scp", list(lv), i) for i, lv in enumerate(scps)]
-        q = _Question(groups + extra, _identity_universe(asked), timeout)
-        limits = [q.allows(x) for x in extra]
+            limits_g.append(_group("boundary", [boundary]))
+        if session is not None:
+            limits_g.append(_group("session", [session]))
+        scp_g = [_group("scp", list(lv), i) for i, lv in enumerate(scps)] if org_levels else []
+        rcp_g = [_group("rcp", list(lv), i) for i, lv in enumerate(rcps)] if org_levels else []
+        split = None
+        if rcp_g and rcp_services is not None:
+            def split(action: str) -> object:
+                return action.split(":", 1)[0].lower() in rcp_services
+        q = _Question([g, *limits_g, *scp_g, *rcp_g], _identity_universe(asked), timeout, split=split,
+                      index=index)
+        limits = [q.allows(x) for x in [*limits_g, *scp_g]]
+        if rcp_g:
+            governed = q.enc.true() if rcp_services is None else q.enc.action_is(
+                lambda c: c.actions[0].split(":", 1)[0].lower() in rcp_services)
+            limits += [z3.Or(z3.Not(governed), q.allows(x)) for x in rcp_g]
+        slr = _slr_caller(q, True) if service_linked else q.enc.false()
         res_ok = _resource_filter(q, resources)
-        base = z3.And(res_ok, z3.Not(q.denies(g)), *limits, z3.Not(_kms_key(q)), z3.Not(aws_owned(q)),
-                      *_forced_present(q, IDENTITY_DERIVED), *_resource_account(q, HOME))
+        base = z3.And(res_ok, z3.Not(q.denies(g)), *limits, z3.Not(_kms_key(q)), z3.Not(aws_owned(q, slr)),
+                      *_forced_present(q, IDENTITY_DERIVED), *_resource_account(q, HOME),
+                      *([slr] if service_linked else []))
         grants = [(s, q.applies(s, v)) for s, v in g.statements if s.allow]
     except Unencodable as exc:
         return _unknown(str(exc)) if not found else CheckResult(FAIL, "allowed to every caller", tuple(found))
-    found += _cover(q, base, grants, lambda m: _identity_request(q, m), [(concrete, True)])
+    found += _cover(q, base, grants, lambda m: _identity_request(q, m, service_linked), [(concrete, True)])
     return _result(q, found, "the actions are never allowed", "the actions are allowed")
 
 

@@ -11,7 +11,7 @@ with the engine's own matchers) and the solver picks a class; the counterexample
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -19,7 +19,7 @@ from typing import Any
 
 import z3
 
-from parc.core.authz.aws_owned import owned_rules
+from parc.core.authz.aws_owned import GUARDED, owned_rules
 from parc.core.authz.compile import CompiledStatement
 from parc.core.conditions import FOR_ALL
 from parc.core.conditions.boolean import parse_bool
@@ -70,6 +70,10 @@ class Encoder:
     """The actions the question ranges over (lowercase names)."""
     forced_sorts: dict[str, str] = field(default_factory=dict)
     """Keys whose sort the question fixes (a derived key compared with text)."""
+    split: Callable[[str], object] | None = None
+    """What else tells actions apart for the question (whether RCPs govern the action's service)."""
+    index: Mapping[str, Sequence[str]] | None = None
+    """The catalog (service -> actions): each statement's Action list is then matched against it once, cached."""
     ctx: Any = field(init=False)
     keys: dict[str, KeyVar] = field(init=False)
     classes: list[ActionClass] = field(init=False)
@@ -83,8 +87,14 @@ class Encoder:
         self.domain: list[Expr] = []
         self._segments: list[Expr] | None = None
         self._index = {id(s): i for i, (s, _) in enumerate(self.statements)}
-        self._plan_keys()
         self._plan_actions()
+        # A statement whose Action / NotAction matches none of the question's actions never applies: its keys and
+        # resource patterns are left out of the encoding (exact, and the solver sees fewer variables).
+        reached = set().union(*(c.matches for c in self.classes)) if self.classes else set()
+        self.live = [(s, v) for i, (s, v) in enumerate(self.statements) if i in reached]
+        self._live = {id(s) for s, _ in self.live}
+        self._plan_keys()
+        self._plan_resource()
 
     # ------------------------------------------------------------------ planning
 
@@ -93,7 +103,7 @@ class Encoder:
         set_uses: dict[str, int] = {}
         numbers: dict[str, list[Decimal | int]] = {}
         as_variable: set[str] = set()
-        for s, variables in self.statements:
+        for s, variables in self.live:
             for c in s.condition_list:
                 key = c.key_lower
                 if c.family == "Binary":
@@ -157,37 +167,38 @@ class Encoder:
         return kv
 
     def _plan_actions(self) -> None:
-        # Each statement's pattern is tried only on the actions of its service (all actions for NotAction and
-        # wildcard services), with the engine's own matchers.
-        lowered = [(a, a.lower()) for a in self.actions]
-        by_service: dict[str, list[tuple[str, str]]] = {}
-        for a, low in lowered:
-            by_service.setdefault(low.split(":", 1)[0], []).append((a, low))
-        hits: dict[str, set[int]] = {a: set() for a in self.actions}
+        # Each statement's patterns are matched with the engine's own matchers: against the whole catalog once
+        # (cached by the patterns), then intersected with the question's actions; an action outside the catalog is
+        # tried on its own.
+        universe = set(self.actions)
+        known = _catalog_set(self.index) if self.index is not None else frozenset()
+        outside = [(a, a.lower()) for a in self.actions if a not in known]
+        hits: dict[str, list[int]] = {a: [] for a in self.actions}
         for i, (s, _) in enumerate(self.statements):
-            matched: set[str] = set()
-            for m in s.actions:
-                pool = by_service.get(m.service, []) if m.service is not None else lowered
-                if m.service is not None and m.pattern.lower() == f"{m.service}:*":
-                    matched.update(a for a, _ in pool)
-                    continue
-                test = lowered_matcher(m.pattern)
-                matched.update(a for a, low in pool if test(low))
-            for a in (set(self.actions) - matched if s.not_action else matched):
-                hits[a].add(i)
+            patterns = tuple(m.pattern for m in s.actions)
+            matched = universe & catalog_matches(patterns, self.index) if self.index is not None else set()
+            tests = [lowered_matcher(p) for p in patterns]
+            matched.update(a for a, low in outside if any(t(low) for t in tests))
+            for a in (universe - matched if s.not_action else matched):
+                hits[a].append(i)
         # Actions are also told apart by the AWS-owned rules that can refuse them (parc.core.authz.aws_owned), so that
         # a class is refused on the same resources as each of its actions.
-        by_sig: dict[tuple[frozenset[int], tuple[int, ...]], list[str]] = {}
+        by_sig: dict[tuple[tuple[int, ...], tuple[int, ...], object], list[str]] = {}
+        split = self.split
         for a in self.actions:
-            by_sig.setdefault((frozenset(hits[a]), owned_rules(a.lower())), []).append(a)
-        self.classes = [ActionClass(tuple(acts), sig) for (sig, _), acts in by_sig.items()]
+            low = a.lower()
+            by_sig.setdefault((tuple(hits[a]), owned_rules(low) if low in GUARDED else (),
+                               split(a) if split else None), []).append(a)
+        self.classes = [ActionClass(tuple(acts), frozenset(sig)) for (sig, _, _), acts in by_sig.items()]
         self.domain.append(z3.And(self.act >= 0, self.act < len(self.classes)) if self.classes
                            else z3.BoolVal(False, self.ctx))
+
+    def _plan_resource(self) -> None:
         # Patterns whose variables sit among wildcards are matched segment by segment, and so is every resource
         # pattern then (the solvers do best with one view of the resource); also when aws:ResourceAccount is read,
         # which is the ARN's account segment. Else the resource is one string.
         self.by_segment = "aws:resourceaccount" in self.keys or any(
-            self._needs_segments(s, v) for s, v in self.statements)
+            self._needs_segments(s, v) for s, v in self.live)
         if self.by_segment:
             self.res_segments()
         else:
@@ -417,12 +428,63 @@ class Encoder:
 
     def applies(self, s: CompiledStatement, variables: bool, principal: Expr | None = None) -> Expr:
         """The statement applies to the symbolic request (its effect aside)."""
+        if id(s) not in self._live:
+            return self.false()
         index = self._index[id(s)]
         parts = [self.action_is(lambda c: index in c.matches), self.resource_matches(s, variables)]
         if principal is not None:
             parts.append(principal)
         parts.extend(self.condition(c, variables) for c in s.condition_list)
         return z3.And(*parts)
+
+
+_CATALOG: dict[int, tuple[Mapping[str, Sequence[str]], frozenset[str], dict[str, list[tuple[str, str]]],
+                          list[tuple[str, str]]]] = {}
+_MATCHES: dict[tuple[int, tuple[str, ...]], tuple[Mapping[str, Sequence[str]], frozenset[str]]] = {}
+
+
+def _catalog(index: Mapping[str, Sequence[str]]) -> tuple[frozenset[str], dict[str, list[tuple[str, str]]],
+                                                           list[tuple[str, str]]]:
+    """The catalog's actions as a set, and with their lowercase names by service and in all (made once)."""
+    hit = _CATALOG.get(id(index))
+    if hit is None or hit[0] is not index:
+        by_service = {svc: [(a, a.lower()) for a in acts] for svc, acts in index.items()}
+        hit = (index, frozenset(a for acts in index.values() for a in acts), by_service,
+               [x for pairs in by_service.values() for x in pairs])
+        _CATALOG[id(index)] = hit
+    return hit[1], hit[2], hit[3]
+
+
+def _catalog_set(index: Mapping[str, Sequence[str]]) -> frozenset[str]:
+    return _catalog(index)[0]
+
+
+def catalog_matches(patterns: tuple[str, ...], index: Mapping[str, Sequence[str]]) -> frozenset[str]:
+    """The catalog's actions any of the Action patterns matches (the engine's glob on lowercased names), cached by
+    the patterns: a policy's statements are matched once for all the questions that read them."""
+    key = (id(index), patterns)
+    hit = _MATCHES.get(key)
+    if hit is not None and hit[0] is index:
+        return hit[1]
+    out: set[str] = set()
+    _, by_service, every = _catalog(index)
+    for p in patterns:
+        low = p.lower()
+        service = low.split(":", 1)[0] if ":" in low else None
+        if service is not None and "*" not in service and "?" not in service:
+            pool = by_service.get(service, [])
+            if low == f"{service}:*":
+                out.update(a for a, _ in pool)
+                continue
+        else:
+            pool = every
+        test = lowered_matcher(p)
+        out.update(a for a, a_low in pool if test(a_low))
+    if len(_MATCHES) > 8192:
+        _MATCHES.clear()
+    result = frozenset(out)
+    _MATCHES[key] = (index, result)
+    return result
 
 
 @lru_cache(maxsize=65536)
@@ -433,5 +495,5 @@ def lowered_matcher(pattern: str) -> Callable[[str], bool]:
 
 
 def any_of(ctx: Any, formulas: Iterable[Expr]) -> Expr:
-    items = list(formulas)
+    items = [f for f in formulas if not z3.is_false(f)]
     return z3.Or(*items) if items else z3.BoolVal(False, ctx)

@@ -32,8 +32,10 @@ from parc.core.reasoning.question import (
     _ref,
     _resource_account,
     _result,
+    _slr_caller,
     _unknown,
     aws_owned,
+    owned_keys,
 )
 from parc.core.reasoning.result import PASS, UNKNOWN, CheckResult, Counterexample
 from parc.core.reasoning.smt import sval, text_of
@@ -142,15 +144,17 @@ def _resource_diff(old: Sequence[Policy], new: Sequence[Policy], index: ActionIn
     try:
         g_old, g_new = _group("resource", old), _group("resource", new)
         universe = [a for a in _granted_actions([g_new], index) if a.lower() not in ALWAYS_ALLOWED]
-        q = _Question([g_old, g_new], universe, timeout)
+        q = _Question([g_old, g_new], universe, timeout, index=index)
         classes = _narrow(q, g_old, g_new)
         if classes is None:
             return CheckResult(PASS, "NEW grants nothing OLD does not (statement by statement)")
+        owned_keys(q)
         sh = shapes([s for s, _ in g_old.statements + g_new.statements], exclude_accounts={home})
-        owned = z3.And(classes, _owned_resource(q, {home}), *_resource_account(q, home, {home}), z3.Not(aws_owned(q)))
+        owned = z3.And(classes, _owned_resource(q, {home}), *_resource_account(q, home, {home}))
 
         def build(shape: Shape) -> Any:
-            return z3.And(*_bind_shape(q, shape), owned, z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)),
+            bound = _bind_shape(q, shape)  # first: the AWS-owned rules read the caller's shape
+            return z3.And(*bound, owned, z3.Not(aws_owned(q)), z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)),
                           *_no_trust_for_root(q, shape))
 
         found = _per_shape(q, g_new, sh, home, [(_resource_set(new), True), (_resource_set(old), False)], build)
@@ -244,8 +248,16 @@ def _outsider(q: _Question, g: _Group, trusted: set[str], org: str | None) -> li
 
 def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accounts: Sequence[str] = (),
                            org: str | None = None, resource_type: str | None = None,
-                           timeout: float = 10.0) -> CheckResult:
-    """PASS when no caller outside the trusted accounts / organization is allowed (CheckNoPublicAccess)."""
+                           rcps: Sequence[Sequence[Policy]] = (), rcp_services: frozenset[str] | None = None,
+                           aws_callers: bool = True, timeout: float = 10.0) -> CheckResult:
+    """PASS when no caller outside the trusted accounts / organization is allowed (CheckNoPublicAccess).
+
+    ``rcps``: the RCP levels of the resource's account (root first), which bind every caller but a service-linked
+    role, for the services in ``rcp_services`` (None: every service); each level needs an Allow, a Deny wins
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
+
+    ``aws_callers`` False: AWS service principals and service-linked roles (AWS acting for a service, which no one
+    outside controls) are not asked about, only principals of accounts and anonymous callers."""
     home = trusted_accounts[0] if trusted_accounts else HOME
     trusted = set(trusted_accounts) | {home}
     service = RESOURCE_TYPE_SERVICES.get(resource_type) if resource_type else None
@@ -256,16 +268,36 @@ def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accoun
         g = _group("resource", [policy])
         universe = [a for a in _granted_actions([g], index) if a.lower() not in ALWAYS_ALLOWED
                     and (service is None or a.split(":", 1)[0].lower() == service)]
-        q = _Question([g], universe, timeout)
+        rcp_g = [_group("rcp", list(lv), i) for i, lv in enumerate(rcps)]
+        split = None
+        if rcp_g and rcp_services is not None:
+            def split(action: str) -> object:
+                return action.split(":", 1)[0].lower() in rcp_services
+        q = _Question([g, *rcp_g], universe, timeout, index=index, split=split)
+        owned_keys(q)
+        if rcp_g:
+            q.enc.key("aws:principalarn")  # read by the service-linked caller's exemption from RCPs
+            governed = q.enc.true() if rcp_services is None else q.enc.action_is(
+                lambda c: c.actions[0].split(":", 1)[0].lower() in rcp_services)
         sh = shapes([s for s, _ in g.statements], exclude_accounts=trusted)
-        owned = z3.And(_owned_resource(q, trusted), z3.Not(aws_owned(q)))
+        if not aws_callers:
+            q.enc.key("aws:principalarn")  # read by the service-linked caller's test
+            sh = [x for x in sh if x.kind is not PrincipalKind.SERVICE]
+        owned = _owned_resource(q, trusted)
         outside = _outsider(q, g, trusted, org)
 
         def build(shape: Shape) -> Any:
-            return z3.And(*_bind_shape(q, shape), owned, *outside, z3.Not(q.denies(g)),
+            bound = _bind_shape(q, shape)  # first: the AWS-owned rules read the caller's shape
+            limits = [] if aws_callers else [z3.Not(_slr_caller(q, False))]
+            if rcp_g:
+                exempt = z3.Or(_slr_caller(q, False), z3.Not(governed))
+                limits += [z3.Or(exempt, q.allows(x)) for x in rcp_g]
+            return z3.And(*bound, owned, z3.Not(aws_owned(q)), *outside, z3.Not(q.denies(g)), *limits,
                           *_no_trust_for_root(q, shape), *_resource_account(q, home, trusted))
 
-        found = _per_shape(q, g, sh, home, [(_resource_set([policy]), True)], build)
+        concrete = PolicySet([ALLOW_ALL], resource_policy=policy, session_policy=ALLOW_ALL,
+                             rcps=[list(lv) for lv in rcps] or None, rcp_services=rcp_services)
+        found = _per_shape(q, g, sh, home, [(concrete, True)], build)
     except Unencodable as exc:
         return _unknown(str(exc))
     return _result(q, found, "no caller outside the zone of trust is allowed",

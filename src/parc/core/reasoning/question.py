@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,21 +13,22 @@ import z3
 
 from parc.core.authz.aws_owned import (
     OWNED_PATTERNS,
-    SERVICE_LINKED_ROLE_PATTERN,
     SERVICE_ROLE_POLICY_PATTERN,
     owned_rules,
 )
 from parc.core.authz.compile import CompiledStatement, PolicyGroup
 from parc.core.authz.decision import ALLOW
 from parc.core.authz.engine import PolicySet
+from parc.core.authz.principal import PrincipalKind
 from parc.core.match import compile_action
 from parc.core.policy.model import Policy
 from parc.core.reasoning import smt
-from parc.core.reasoning.encode import Encoder, any_of, lowered_matcher
+from parc.core.reasoning.encode import Encoder, any_of, catalog_matches, lowered_matcher
 from parc.core.reasoning.keys import STR, render
 from parc.core.reasoning.principals import Shape
 from parc.core.reasoning.result import FAIL, PASS, UNKNOWN, CheckResult, Counterexample
 from parc.core.reasoning.smt import sval, text_of
+from parc.core.reasoning.text import Unencodable
 
 ActionIndex = Mapping[str, Sequence[str]]
 """Service prefix (lowercase) -> the catalog's action names (``service:Action``, the catalog's spelling)."""
@@ -45,6 +46,9 @@ _MIN_PREFIX = {4: 8, 6: 32}
 
 
 _READABLE = re.compile(r"[A-Za-z0-9:/._\-@=+,]*")
+_UNREADABLE = re.compile(r"[^A-Za-z0-9:/._\-@=+,]")
+NICER_RLIMIT = 100_000
+"""z3's resource units for making a counterexample readable (cosmetic: a small share of a query)."""
 
 
 class ReplayMismatch(AssertionError):
@@ -66,13 +70,30 @@ def _all_actions(index: ActionIndex) -> list[str]:
     return [a for acts in index.values() for a in acts]
 
 
+_EXPANDED: dict[tuple[int, tuple[str, ...], bool], tuple[ActionIndex, list[str]]] = {}
+"""``expand``'s answers by (catalog, patterns, negate): a policy's statements are expanded once for all the checks
+that read them (a diff's OLD and NEW share most)."""
+
+
 def expand(patterns: Sequence[str], index: ActionIndex, *, negate: bool = False) -> list[str]:
     """The catalog's actions an Action (or NotAction, ``negate``) list matches; literal names outside the catalog
     are kept as written (lowercased)."""
+    key = (id(index), tuple(patterns), negate)
+    hit = _EXPANDED.get(key)
+    if hit is not None and hit[0] is index:
+        return list(hit[1])
+    out = _expand(patterns, index, negate)
+    if len(_EXPANDED) > 4096:
+        _EXPANDED.clear()
+    _EXPANDED[key] = (index, out)
+    return list(out)
+
+
+def _expand(patterns: Sequence[str], index: ActionIndex, negate: bool) -> list[str]:
     matchers = [compile_action(p) for p in patterns]
     if negate:
-        tests = [lowered_matcher(p) for p in patterns]
-        return [a for a in _all_actions(index) if not any(t(a.lower()) for t in tests)]
+        matched = catalog_matches(tuple(patterns), index)
+        return [a for a in _all_actions(index) if a not in matched]
     out: dict[str, None] = {}
     for m in matchers:
         pool = index.get(m.service, ()) if m.service is not None else _all_actions(index)
@@ -109,10 +130,11 @@ class _Question:
     """One encoding and the queries asked of it, with a shared time budget."""
 
     def __init__(self, groups: Sequence[_Group], actions: Sequence[str], timeout: float, *,
-                 forced: Mapping[str, str] | None = None) -> None:
+                 forced: Mapping[str, str] | None = None, split: Callable[[str], object] | None = None,
+                 index: ActionIndex | None = None) -> None:
         self.groups = list(groups)
         stmts = [st for g in groups for st in g.statements]
-        self.enc = Encoder(stmts, actions, dict(forced or {}))
+        self.enc = Encoder(stmts, actions, dict(forced or {}), split, index)
         self.deadline = time.monotonic() + timeout
         self.timeout = timeout
         self.queries = 0
@@ -157,10 +179,7 @@ class _Question:
         full = z3.And(*self.enc.domain, formula)
         out = smt.check(full, left)
         if out.status == smt.SAT and not self._readable(out.model):
-            # A readable request when one exists (letters, digits, ARN punctuation), in a small share of the time.
-            nicer = smt.check(z3.And(full, *self._printable()), min(0.2, max(0.05, left / 20)), cvc5_fallback=False)
-            if nicer.status == smt.SAT:
-                out = nicer
+            out = self._nicer(full, out)
         self.solver_seconds += time.monotonic() - start
         if out.status == smt.UNKNOWN:
             self.unknown.append(out.reason)
@@ -174,13 +193,17 @@ class _Question:
     def _readable(self, model: Any) -> bool:
         return all(_READABLE.fullmatch(text_of(model.eval(t, model_completion=True))) for t in self._terms())
 
-    def _printable(self) -> list[Any]:
-        enc = self.enc
-        ctx = enc.ctx
-        chars = [z3.Range("a", "z", ctx), z3.Range("A", "Z", ctx), z3.Range("0", "9", ctx),
-                 *[z3.Re(c, ctx) for c in ":/._-@=+,"]]
-        text = z3.Star(z3.Union(*chars))
-        return [z3.InRe(t, text) for t in self._terms()]
+    def _nicer(self, full: Any, out: smt.Outcome) -> smt.Outcome:
+        """A readable request when one is near (letters, digits, ARN punctuation): the model's strings with every
+        other character made an ``x``, kept when the formula still holds with them (a cheap, ground check);
+        else the model as found."""
+        ctx = self.enc.ctx
+        fixed = []
+        for t in self._terms():
+            text = text_of(out.model.eval(t, model_completion=True))
+            fixed.append(t == smt.sval(_UNREADABLE.sub("x", text), ctx))
+        nicer = smt.check(z3.And(full, *fixed), 1.0, cvc5_fallback=False, rlimit=NICER_RLIMIT)
+        return nicer if nicer.status == smt.SAT else out
 
     def action(self, model: Any) -> str:
         return str(self.enc.classes[model.eval(self.enc.act, model_completion=True).as_long()].actions[0])
@@ -196,15 +219,15 @@ class _Question:
         return out
 
 
-def aws_owned(q: _Question) -> Any:
+def aws_owned(q: _Question, slr: Any | None = None) -> Any:
     """The request changes a resource AWS owns (parc.core.authz.aws_owned), which the engine refuses whatever the
     policies allow: no Allow may be claimed there. The encoder splits action classes by these rules, so each class
-    is refused exactly where its actions are. Two parts are encoded looser than the engine, so that the question
-    allows more, never less (a PASS stays a proof; a counterexample the engine refuses is caught by the replay, and
-    the CLI answers UNKNOWN): a service-linked role may change the /aws-reserved/ roles (IAM Identity Center's own
-    role does), and any caller whose aws:PrincipalArn has a service-linked role's path is taken as exempt, where the
-    engine also asks that the ARN name the caller's own role and account; a multivalued iam:PolicyArn is not read.
-    An AWS managed key needs the request's key_manager, which these questions never set."""
+    is refused exactly where its actions are.
+
+    The /aws-reserved/ roles are exempt for a service-linked role calling: ``slr`` says whether the caller is one
+    (the identity question fixes it); None: the caller shape's (``_slr_caller``), whose aws:PrincipalArn the shape
+    ties to the caller. A multivalued iam:PolicyArn is not read. An AWS managed key needs the request's
+    key_manager, which these questions never set."""
     enc = q.enc
 
     def refused_by(rule: int) -> Any:
@@ -217,10 +240,7 @@ def aws_owned(q: _Question) -> Any:
             continue
         owned = z3.And(hit, z3.InRe(enc.res, enc.regex(pattern)))
         if exempt:
-            pa = enc.key("aws:principalarn")
-            slr = enc.true() if pa.multi else z3.And(
-                pa.present, z3.InRe(pa.elements[0].s, enc.regex(SERVICE_LINKED_ROLE_PATTERN)))
-            owned = z3.And(owned, z3.Not(slr))
+            owned = z3.And(owned, z3.Not(_slr_caller(q, False) if slr is None else slr))
         rules.append(owned)
     attach = refused_by(len(OWNED_PATTERNS))
     if not z3.is_false(attach):
@@ -229,6 +249,58 @@ def aws_owned(q: _Question) -> Any:
             rules.append(z3.And(attach, arn.present,
                                 z3.InRe(arn.elements[0].s, enc.regex(SERVICE_ROLE_POLICY_PATTERN))))
     return z3.Or(*rules) if rules else enc.false()
+
+
+def owned_keys(q: _Question) -> None:
+    """Declare the keys the AWS-owned rules read (aws:PrincipalArn, for the reserved roles' exemption) before caller
+    shapes are bound, so that each shape fixes them."""
+    if any(exempt for _, _, exempt in OWNED_PATTERNS) and not z3.is_false(q.enc.action_is(
+            lambda c: any(OWNED_PATTERNS[r][2] for r in owned_rules(c.actions[0].lower())
+                          if r < len(OWNED_PATTERNS)))):
+        q.enc.key("aws:principalarn")
+
+
+def _slr_caller(q: _Question, caller_home: bool) -> Any:
+    """The caller is a service-linked role, as the engine decides it: a role session whose aws:PrincipalArn (the
+    request's, a single string) parses as ``arn:aws*:iam|sts::ACCOUNT:role/aws-service-role/...NAME`` with the
+    session's own account and role name (``with_role_arn``; the replay names the session after NAME). Python's
+    ``.+$`` stops at a line break, with one allowed at the very end. For the identity question the account is the
+    resource's (its ARN's, when it is 12 digits) or HOME; for a caller shape the shape fixes it.
+
+    With ``caller_home`` the formula holds helper strings: it may only be asserted, never negated."""
+    enc = q.enc
+    ctx = enc.ctx
+    rx = enc.rx
+    pa = enc.key("aws:principalarn")
+    if pa.multi:
+        raise Unencodable("aws:PrincipalArn read with a set operator, where a service-linked caller matters")
+    if not caller_home and (q.shape is None or q.shape.kind is not PrincipalKind.ASSUMED_ROLE):
+        return enc.false()
+    newline = z3.Re(sval("\n", ctx))
+    line = z3.Star(z3.Intersect(rx.any_char, z3.Complement(newline)))
+    last = z3.Intersect(rx.any_char, z3.Complement(z3.Union(newline, z3.Re("/", ctx))))
+    letters = z3.Star(z3.Union(z3.Range("a", "z", ctx), z3.Range("A", "Z", ctx), z3.Re("-", ctx)))
+    twelve = z3.Loop(z3.Range("0", "9", ctx), 12, 12)
+    value = pa.elements[0].s
+    if not caller_home:
+        # The shape's session is named after its role: a role name ending in a line break is not the ARN's (the
+        # ARN's pattern leaves a final line break out), so no line break at all here.
+        head = z3.Concat(rx.lit("arn:aws"), letters, rx.lit(":"), z3.Union(rx.lit("iam"), rx.lit("sts")),
+                         rx.lit("::"))
+        tail = z3.Concat(rx.lit(":role/aws-service-role/"), line, last)
+        return z3.And(pa.present, z3.InRe(value, z3.Concat(head, twelve, tail)))
+    # aws:PrincipalArn and the resource split at their colons (the first five segments hold none, which fixes
+    # them); the caller's account is the resource's.
+    segs = [z3.String(f"slr!{k}", ctx) for k in range(6)]
+    colon = sval(":", ctx)
+    joined = z3.Concat(*[x for k, seg in enumerate(segs) for x in ((colon, seg) if k else (seg,))])
+    res = enc.res_segments()
+    account = z3.If(z3.InRe(res[4], twelve), res[4], sval(HOME, ctx))
+    return z3.And(pa.present, value == joined, *[z3.InRe(seg, rx.segment) for seg in segs[:5]],
+                  segs[0] == sval("arn", ctx), z3.InRe(segs[1], z3.Concat(rx.lit("aws"), letters)),
+                  z3.Or(segs[2] == sval("iam", ctx), segs[2] == sval("sts", ctx)), segs[3] == sval("", ctx),
+                  segs[4] == account,
+                  z3.InRe(segs[5], z3.Concat(rx.lit("role/aws-service-role/"), line, last, z3.Option(newline))))
 
 
 def _forced_present(q: _Question, names: Sequence[str]) -> list[Any]:
@@ -282,20 +354,59 @@ def _cover(q: _Question, base: Any, grants: list[tuple[CompiledStatement, Any]],
     the request to every statement that applies to it, and ask again for the rest, until none is left or the
     solvers say none can (one query proves a PASS)."""
     found: list[Counterexample] = []
-    left = list(grants)
+    left = [(s, f) for s, f in grants if not z3.is_false(f)]
     while left:
         out = q.solve(z3.And(base, any_of(q.enc.ctx, (f for _, f in left))))
         if out.status != smt.SAT:
             break
-        req = request(out.model)
-        for policies, expect in concrete:
-            _replay(policies, req, expect, "the policies" if expect else "OLD")
-        hit = [(s, f) for s, f in left if z3.is_true(out.model.eval(f, model_completion=True))]
-        if not hit:  # pragma: no cover - the model satisfies the disjunction
-            raise ReplayMismatch("the solver's model satisfies no statement")
-        found.extend(_cx(req, _ref(s)) for s, _ in hit)
-        left = [(s, f) for s, f in left if all(s is not h for h, _ in hit)]
+        model: Any = out.model
+        while True:
+            req = request(model)
+            for policies, expect in concrete:
+                _replay(policies, req, expect, "the policies" if expect else "OLD")
+            hit = [(s, f) for s, f in left if z3.is_true(model.eval(f, model_completion=True))]
+            if not hit:  # pragma: no cover - the model satisfies the disjunction
+                raise ReplayMismatch("the solver's model satisfies no statement")
+            found.extend(_cx(req, _ref(s)) for s, _ in hit)
+            left = [(s, f) for s, f in left if all(s is not h for h, _ in hit)]
+            model = _neighbour(q, base, left, out.model)
+            if model is None:
+                break
     return found
+
+
+class _ActionSwapped:
+    """A model with the action class replaced: the same request but for its action (model evaluation only)."""
+
+    def __init__(self, model: Any, act: Any, value: Any) -> None:
+        self.model, self.act, self.value = model, act, value
+
+    def eval(self, e: Any, model_completion: bool = False) -> Any:
+        return self.model.eval(z3.substitute(e, (self.act, self.value)), model_completion=model_completion)
+
+
+_NEIGHBOURS = 4
+"""Action classes tried per statement left, before the solvers are asked again."""
+
+
+def _neighbour(q: _Question, base: Any, left: list[tuple[CompiledStatement, Any]], model: Any) -> Any | None:
+    """A request for one of the statements left, found without a query: the model's request with only its action
+    changed to one the statement names, kept when the whole question (domain included) evaluates to true on it.
+    Exact: it is a satisfying assignment, and it is replayed through the engine like any other."""
+    enc = q.enc
+    for s, f in left:
+        index = enc.index_of(s)
+        tried = 0
+        for k, c in enumerate(enc.classes):
+            if index not in c.matches:
+                continue
+            tried += 1
+            if tried > _NEIGHBOURS:
+                break
+            swapped = _ActionSwapped(model, enc.act, z3.IntVal(k, enc.ctx))
+            if z3.is_true(swapped.eval(z3.And(*enc.domain, base, f), model_completion=True)):
+                return swapped
+    return None
 
 
 def _cx(req: Mapping[str, object], stmt: dict[str, object] | None) -> Counterexample:

@@ -43,24 +43,31 @@ def shared_context() -> Any:
     return _CONTEXT[0]
 
 
-def check(formula: Expr, timeout_s: float, *, cvc5_fallback: bool = True) -> Outcome:
-    """Decide ``formula``: z3 with half the time (all of it without the fallback), then cvc5 with what is left.
-    ``sat`` carries a z3 model to read the counterexample from (cvc5's values are handed back to z3 for it)."""
+FIRST_Z3 = 300_000
+"""z3's resource units for its first try (about 0.15 s of one core): it decides most questions in milliseconds; one
+it has not decided by then is often one cvc5 decides quickly (string constraints around policy variables), so cvc5
+starts then. Counted in z3's deterministic resource units, not seconds, so that which solver answers does not
+depend on how loaded the machine is."""
+
+
+def check(formula: Expr, timeout_s: float, *, cvc5_fallback: bool = True, rlimit: int = 0) -> Outcome:
+    """Decide ``formula`` within ``timeout_s`` seconds: z3 for a short first slice, then cvc5 with half of what is
+    left, then z3 again with the rest (without the fallback: z3 alone, all the time). ``sat`` carries a z3 model to
+    read the counterexample from (cvc5's values are handed back to z3 for it)."""
     start = time.monotonic()
-    solver = z3.Solver(ctx=formula.ctx)
-    share = timeout_s / 2 if cvc5_fallback else timeout_s
-    solver.set("timeout", max(1, int(share * 1000)))
-    solver.add(formula)
-    result = solver.check()
-    if result == z3.sat:
-        return Outcome(SAT, solver.model(), "z3")
-    if result == z3.unsat:
-        return Outcome(UNSAT, None, "z3")
-    why = f"z3: {solver.reason_unknown()}"
+    if not cvc5_fallback:
+        return _z3(formula, timeout_s, rlimit)
+    first = _z3(formula, timeout_s, FIRST_Z3)
+    if first.status != UNKNOWN:
+        return first
+    why = first.reason
     left = timeout_s - (time.monotonic() - start)
-    if not cvc5_fallback or left <= 0.05:
-        return Outcome(UNKNOWN, None, "z3", why)
-    status, values = _cvc5(solver.to_smt2(), left)
+    if left <= 0.05:
+        return first
+    # The SMT-LIB text of the formula as built (a solver that has run may hold what its tactics rewrote it to,
+    # such as pseudo-Boolean constraints cvc5 does not read).
+    smt2 = _smt2(formula)
+    status, values = _cvc5(smt2, left / 2)
     if status == UNSAT:
         return Outcome(UNSAT, None, "cvc5")
     if status == SAT:
@@ -68,7 +75,34 @@ def check(formula: Expr, timeout_s: float, *, cvc5_fallback: bool = True) -> Out
         if model is not None:
             return Outcome(SAT, model, "cvc5")
         status = "sat, but z3 could not rebuild the model from cvc5's values"
-    return Outcome(UNKNOWN, None, "cvc5", f"{why}; cvc5: {status}")
+    why = f"{why}; cvc5: {status}"
+    left = timeout_s - (time.monotonic() - start)
+    if left <= 0.05:
+        return Outcome(UNKNOWN, None, "cvc5", why)
+    last = _z3(formula, left)
+    if last.status != UNKNOWN:
+        return last
+    return Outcome(UNKNOWN, None, "z3", f"{why}; {last.reason}")
+
+
+def _z3(formula: Expr, timeout_s: float, rlimit: int = 0) -> Outcome:
+    solver = z3.Solver(ctx=formula.ctx)
+    solver.set("timeout", max(1, int(timeout_s * 1000)))
+    if rlimit:
+        solver.set("rlimit", rlimit)
+    solver.add(formula)
+    result = solver.check()
+    if result == z3.sat:
+        return Outcome(SAT, solver.model(), "z3")
+    if result == z3.unsat:
+        return Outcome(UNSAT, None, "z3")
+    return Outcome(UNKNOWN, None, "z3", f"z3: {solver.reason_unknown()}")
+
+
+def _smt2(formula: Expr) -> str:
+    solver = z3.Solver(ctx=formula.ctx)
+    solver.add(formula)
+    return str(solver.to_smt2())
 
 
 def _z3_model(formula: Expr, values: list[tuple[str, str, object]]) -> Any:

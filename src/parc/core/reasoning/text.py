@@ -197,7 +197,7 @@ class Regexes:
             raise Unencodable("a case-insensitive value holding U+0307 (the dot of a lowercased İ)")
         out: list[Expr] = []
         for ch in low:
-            chars = _folds().get(ch, (ch,))
+            chars = _folds().get(ch, (ch,) if ch.lower() == ch else ())
             out.append(self.union([self.lit(c) for c in chars]))
         return self.concat(out)
 
@@ -206,9 +206,24 @@ class Regexes:
 def _folds() -> dict[str, tuple[str, ...]]:
     """Every single character ``c`` with ``c.lower() == x``, keyed by ``x`` (z3's alphabet ends at U+2FFFF)."""
     table: dict[str, list[str]] = {}
-    for code in range(0x30000):
-        c = chr(code)
-        low = c.lower()
-        if len(low) == 1:
-            table.setdefault(low, []).append(c)
-    return {k: tuple(v) for k, v in table.items()}
+    step = 256
+    for start in range(0, 0x30000, step):
+        block = "".join(chr(code) for code in range(start, start + step))
+        if block.lower() == block:  # no character of the block changes: each is its own lowercase
+            continue
+        for c in block:
+            low = c.lower()
+            if len(low) == 1 and low != c:
+                table.setdefault(low, []).append(c)
+    # Every character whose lowercase is itself, and those above: ``c`` first, as before.
+    return _with_self(table)
+
+
+def _with_self(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """The table of characters whose lowercase differs, with each key itself added where its own lowercase is
+    itself (a key is always a lowercase, one character long)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for low, others in table.items():
+        mine = [low] if low.lower() == low else []
+        out[low] = tuple(sorted({*mine, *others}))
+    return out
