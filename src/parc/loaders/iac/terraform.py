@@ -59,47 +59,49 @@ class _Resource:
     unknown: JNode | None
 
 
-def _get(node: JNode | None, key: str) -> JNode | None:
+def plan_member(node: JNode | None, key: str) -> JNode | None:
+    """A member of a plan's JSON object (None for anything else): the plan readers' one way into the tree."""
     if node is None or node.kind != "object":
         return None
     m = node.get(key)
     return m.node if m is not None else None
 
 
-def _str(node: JNode | None) -> str:
+def plan_text(node: JNode | None) -> str:
     return str(node.value) if node is not None and node.kind == "string" else ""
 
 
 def _modules(module: JNode | None) -> Iterator[JNode]:
     if module is None or module.kind != "object":
         return
-    resources = _get(module, "resources")
+    resources = plan_member(module, "resources")
     if resources is not None and resources.kind == "array":
         yield from resources.items
-    children = _get(module, "child_modules")
+    children = plan_member(module, "child_modules")
     for c in children.items if children is not None and children.kind == "array" else ():
         yield from _modules(c)
 
 
 def _resources(root: JNode) -> list[_Resource]:
     unknown: dict[str, JNode] = {}
-    changes = _get(root, "resource_changes")
+    changes = plan_member(root, "resource_changes")
     for rc in changes.items if changes is not None and changes.kind == "array" else ():
-        after_unknown = _get(_get(rc, "change"), "after_unknown")
+        after_unknown = plan_member(plan_member(rc, "change"), "after_unknown")
         if after_unknown is not None:
-            unknown[_str(_get(rc, "address"))] = after_unknown
+            unknown[plan_text(plan_member(rc, "address"))] = after_unknown
     out: list[_Resource] = []
     seen: set[str] = set()
-    roots = [_get(_get(root, "planned_values"), "root_module"), _get(_get(root, "values"), "root_module"),
-             _get(_get(_get(root, "prior_state"), "values"), "root_module")]
+    roots = [plan_member(plan_member(root, "planned_values"), "root_module"),
+             plan_member(plan_member(root, "values"), "root_module"),
+             plan_member(plan_member(plan_member(root, "prior_state"), "values"), "root_module")]
     for module in roots:
         for r in _modules(module):
-            address = _str(_get(r, "address"))
-            values = _get(r, "values")
+            address = plan_text(plan_member(r, "address"))
+            values = plan_member(r, "values")
             if not address or address in seen or values is None:
                 continue
             seen.add(address)
-            out.append(_Resource(address, _str(_get(r, "type")), _str(_get(r, "mode")), values,
+            out.append(_Resource(address, plan_text(plan_member(r, "type")), plan_text(plan_member(r, "mode")), values,
                                  unknown.get(address)))
     return out
 
@@ -111,7 +113,7 @@ def _unchecked(name: str, address: str, attribute: str, pos: Position) -> Findin
 
 
 def _is_unknown(unknown: JNode | None, attribute: str) -> bool:
-    v = _get(unknown, attribute)
+    v = plan_member(unknown, attribute)
     return v is not None and v.kind == "bool" and v.value is True
 
 
@@ -120,7 +122,7 @@ def find_plan_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], li
     findings: list[Finding] = []
     resources = _resources(root)
     used_strings = {
-        _str(_get(r.values, attr))
+        plan_text(plan_member(r.values, attr))
         for r in resources if r.mode != "data"
         for attr, _ in POLICY_ATTRIBUTES.get(r.rtype, ()) if "[" not in attr
     }
@@ -130,25 +132,25 @@ def find_plan_policies(root: JNode, name: str) -> tuple[list[EmbeddedPolicy], li
             continue
         specs = POLICY_ATTRIBUTES.get(r.rtype, ())
         if r.rtype == "aws_organizations_policy":
-            ptype = _ORG_TYPES.get(_str(_get(r.values, "type")) or "SERVICE_CONTROL_POLICY")
+            ptype = _ORG_TYPES.get(plan_text(plan_member(r.values, "type")) or "SERVICE_CONTROL_POLICY")
             specs = (("content", ptype),) if ptype else ()
         for attr, ptype in specs:
             if attr == "inline_policy[].policy":
-                items = _get(r.values, "inline_policy")
+                items = plan_member(r.values, "inline_policy")
                 for i, item in enumerate(items.items if items is not None and items.kind == "array" else ()):
-                    doc = _get(item, "policy")
-                    if doc is not None and _str(doc):
+                    doc = plan_member(item, "policy")
+                    if doc is not None and plan_text(doc):
                         policies.append(EmbeddedPolicy(r.address, f"{r.address}.inline_policy[{i}].policy",
                                                        ptype or ID, doc))
                 continue
-            doc = _get(r.values, attr)
+            doc = plan_member(r.values, attr)
             if doc is None or (doc.kind == "null"):
                 if _is_unknown(r.unknown, attr):
                     findings.append(_unchecked(name, r.address, attr, r.values.pos))
                 continue
-            if r.mode == "data" and _str(doc) in used_strings:
+            if r.mode == "data" and plan_text(doc) in used_strings:
                 continue  # checked where it is used, with that resource's policy type
-            if doc.kind == "string" and not _str(doc).strip():
+            if doc.kind == "string" and not plan_text(doc).strip():
                 continue
             # aws_iam_policy_document (type None): identity or resource depends on where it is used; a Principal
             # tells, as for a policy file
@@ -163,12 +165,12 @@ def lambda_permission_from(address: str, v: JNode) -> EmbeddedPolicy:
     from parc.loaders.iac.cloudformation import lambda_function_arn, lambda_principal
 
     pos = v.pos
-    members = [JMember("Sid", pos, JNode(_str(_get(v, "statement_id")) or "parc", "string", pos)),
+    members = [JMember("Sid", pos, JNode(plan_text(plan_member(v, "statement_id")) or "parc", "string", pos)),
                JMember("Effect", pos, JNode("Allow", "string", pos))]
     paths: list[tuple[str, str]] = []
     for attr, element, convert in (("principal", "Principal", lambda_principal), ("action", "Action", None),
                                    ("function_name", "Resource", lambda_function_arn)):
-        node = _get(v, attr)
+        node = plan_member(v, attr)
         if node is not None and node.kind != "null":
             members.append(JMember(element, node.pos, convert(node) if convert else node))
             paths.append((f"Statement[0].{element}", f"{address}.{attr}"))
@@ -177,7 +179,7 @@ def lambda_permission_from(address: str, v: JNode) -> EmbeddedPolicy:
                           "AWS:SourceAccount"), ("principal_org_id", "StringEquals", "aws:PrincipalOrgID"),
                           ("function_url_auth_type", "StringEquals", "lambda:FunctionUrlAuthType"),
                           ("event_source_token", "StringEquals", "lambda:EventSourceToken")):
-        node = _get(v, attr)
+        node = plan_member(v, attr)
         if node is not None and node.kind == "string" and node.value:
             conditions.setdefault(op, []).append(JMember(key, node.pos, node))
             paths.append((f"Statement[0].Condition.{op}.{key}", f"{address}.{attr}"))

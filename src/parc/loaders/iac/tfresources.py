@@ -24,6 +24,7 @@ from lark.exceptions import LarkError
 
 from parc.core.findings import Position
 from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
+from parc.loaders.iac.terraform import plan_member, plan_text
 
 _REFERENCE = re.compile(r"(?<![\w.])((?:module\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.)*(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z_]"
                         r"[\w-]*)(?:\[[^\]]*\])?((?:\.[a-z_][a-z0-9_]*)?)")
@@ -78,33 +79,22 @@ def references(text: str, module: str = "") -> list[tuple[str, str]]:
 
 
 # -- plan -------------------------------------------------------------------------------------------------------
-def _get(node: JNode | None, key: str) -> JNode | None:
-    if node is None or node.kind != "object":
-        return None
-    m = node.get(key)
-    return m.node if m is not None else None
-
-
-def _str(node: JNode | None) -> str:
-    return str(node.value) if node is not None and node.kind == "string" else ""
-
-
 def _expression_refs(expr: JNode | None, module: str) -> list[tuple[str, str]]:
     """The references of an expression object (or of a nested block's list of them)."""
     if expr is None:
         return []
     if expr.kind == "array":
         return [r for item in expr.items for r in _expression_refs(item, module)]
-    refs = _get(expr, "references")
+    refs = plan_member(expr, "references")
     out: list[tuple[str, str]] = []
     for r in refs.items if refs is not None and refs.kind == "array" else ():
-        found = references(_str(r), module)
-        if not found and not _str(r).startswith(("aws_", "data.")):
-            found = [(OTHER, _str(r))]  # var.x, local.y, module.m.output: parc does not follow them
+        found = references(plan_text(r), module)
+        if not found and not plan_text(r).startswith(("aws_", "data.")):
+            found = [(OTHER, plan_text(r))]  # var.x, local.y, module.m.output: parc does not follow them
         for pair in found:
             if pair not in out:
                 out.append(pair)
-    if refs is None and expr.kind == "object" and _get(expr, "constant_value") is None:
+    if refs is None and expr.kind == "object" and plan_member(expr, "constant_value") is None:
         for m in expr.members:  # a nested block: its attributes' expressions
             out.extend(p for p in _expression_refs(m.node, module) if p not in out)
     return out
@@ -113,23 +103,23 @@ def _expression_refs(expr: JNode | None, module: str) -> list[tuple[str, str]]:
 def _configuration(module: JNode | None, prefix: str, out: dict[str, dict[str, list[tuple[str, str]]]]) -> None:
     if module is None or module.kind != "object":
         return
-    resources = _get(module, "resources")
+    resources = plan_member(module, "resources")
     for r in resources.items if resources is not None and resources.kind == "array" else ():
-        expressions = _get(r, "expressions")
-        out[prefix + _str(_get(r, "address"))] = {
+        expressions = plan_member(r, "expressions")
+        out[prefix + plan_text(plan_member(r, "address"))] = {
             m.key: _expression_refs(m.node, prefix) for m in (expressions.members if expressions is not None
                                                               and expressions.kind == "object" else [])}
-    calls = _get(module, "module_calls")
+    calls = plan_member(module, "module_calls")
     for call in calls.members if calls is not None and calls.kind == "object" else []:
-        _configuration(_get(call.node, "module"), f"{prefix}module.{call.key}.", out)
+        _configuration(plan_member(call.node, "module"), f"{prefix}module.{call.key}.", out)
 
 
 def _modules(module: JNode | None) -> Iterator[JNode]:
     if module is None or module.kind != "object":
         return
-    resources = _get(module, "resources")
+    resources = plan_member(module, "resources")
     yield from resources.items if resources is not None and resources.kind == "array" else ()
-    children = _get(module, "child_modules")
+    children = plan_member(module, "child_modules")
     for c in children.items if children is not None and children.kind == "array" else ():
         yield from _modules(c)
 
@@ -141,20 +131,20 @@ def plan_resources(name: str, text: str) -> list[TfResource]:
     except (JsonSyntaxError, RecursionError):
         return []
     unknown: dict[str, set[str]] = {}
-    changes = _get(root, "resource_changes")
+    changes = plan_member(root, "resource_changes")
     for rc in changes.items if changes is not None and changes.kind == "array" else ():
-        after = _get(_get(rc, "change"), "after_unknown")
-        unknown[_str(_get(rc, "address"))] = {m.key for m in (after.members if after is not None and after.kind
-                                                              == "object" else []) if m.node.value is not False}
+        after = plan_member(plan_member(rc, "change"), "after_unknown")
+        members = after.members if after is not None and after.kind == "object" else []
+        unknown[plan_text(plan_member(rc, "address"))] = {m.key for m in members if m.node.value is not False}
     config: dict[str, dict[str, list[tuple[str, str]]]] = {}
-    _configuration(_get(_get(root, "configuration"), "root_module"), "", config)
+    _configuration(plan_member(plan_member(root, "configuration"), "root_module"), "", config)
     out: list[TfResource] = []
     seen: set[str] = set()
-    planned = _get(root, "planned_values")
+    planned = plan_member(root, "planned_values")
     # a plan: what it would make (a resource in prior_state only is one the plan destroys); a state: its values
-    for section in (planned,) if planned is not None else (_get(root, "values"),):
-        for r in _modules(_get(section, "root_module")):
-            address, values = _str(_get(r, "address")), _get(r, "values")
+    for section in (planned,) if planned is not None else (plan_member(root, "values"),):
+        for r in _modules(plan_member(section, "root_module")):
+            address, values = plan_text(plan_member(r, "address")), plan_member(r, "values")
             if not address or address in seen or values is None or values.kind != "object":
                 continue
             seen.add(address)
@@ -162,7 +152,8 @@ def plan_resources(name: str, text: str) -> list[TfResource]:
             refs = {k: [p for p in v if p[0] != OTHER] for k, v in (configured or {}).items()}
             unknowns = unknown.get(address, set())
             partial = {k for k, v in (configured or {}).items() if k in unknowns and any(p[0] == OTHER for p in v)}
-            res = TfResource(address, _str(_get(r, "type")), _str(_get(r, "mode")) or "managed", name, values.pos,
+            kind, mode = plan_text(plan_member(r, "type")), plan_text(plan_member(r, "mode")) or "managed"
+            res = TfResource(address, kind, mode, name, values.pos,
                              {m.key: m.node.to_python() for m in values.members if m.node.kind != "null"},
                              refs, unknowns, partial, configured is not None)
             out.append(res)
