@@ -82,9 +82,25 @@ _DEEP = f"Nested more than {MAX_DEPTH} levels deep (parc's limit; AWS's document
 _SPACE = re.compile("[ \t\n\r]*").match
 """RFC 8259 whitespace only."""
 _STRING_STOP = re.compile(r'["\\\x00-\x1f]').search
+_PLAIN_STRING = re.compile(r'"([^"\\\x00-\x1f]*)"').match
 _DIGITS = "0123456789"
 """RFC 8259 digits only: str.isdigit() also accepts "²" and other Unicode digits, which int() rejects."""
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+_new = object.__new__
+_set_line = Position.__dict__["line"].__set__
+_set_column = Position.__dict__["column"].__set__
+
+
+def _position(line: int, column: int) -> Position:
+    """``Position(line, column)``, built through its slots: a frozen dataclass's ``__init__`` goes through
+    ``object.__setattr__`` field by field, which was a third of the reader's time (one per value and key; the
+    object is the same: same class, fields, equality and hash)."""
+    p: Position = _new(Position)
+    _set_line(p, line)
+    _set_column(p, column)
+    return p
 
 
 class _Reader:
@@ -100,7 +116,7 @@ class _Reader:
         off = self.i if offset is None else offset
         # The last line start at or before ``off`` (bisect in C: this runs for every value and key).
         line = bisect_right(self._line_starts, off)
-        return Position(line, off - self._line_starts[line - 1] + 1)
+        return _position(line, off - self._line_starts[line - 1] + 1)
 
     def error(self, message: str, offset: int | None = None) -> JsonSyntaxError:
         return JsonSyntaxError(message, self.pos(offset))
@@ -196,6 +212,10 @@ class _Reader:
                 raise self.error("Expected ',' or ']' after an array element", self.i - 1)
 
     def string(self) -> str:
+        plain = _PLAIN_STRING(self.s, self.i)
+        if plain is not None:  # most strings: no escape, so one C-level match reads the whole of it
+            self.i = plain.end()
+            return plain.group(1)
         s, n = self.s, self.n
         self.i += 1
         out: list[str] = []
