@@ -16,7 +16,7 @@ fact. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condit
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from parc.core.account.arns import account_of, principal_kind
@@ -26,6 +26,7 @@ from parc.core.account.model import Account, Estate, ResourcePolicy, Role
 from parc.core.account.prefilter import AllowIndex, PolicyAllows
 from parc.core.account.prefilter import resource_matcher as _pattern
 from parc.core.account.principals import Principal, resolve
+from parc.core.account.verdict import ResourceSide, Verdict
 from parc.core.authz import Decision, PolicySet
 from parc.core.authz.aws_owned import aws_owned_reason
 from parc.core.authz.compile import PolicyGroup
@@ -51,68 +52,8 @@ SHARED_LIMIT = 400_000
 """Verdicts kept for sharing between the principals of a decision class (cleared when full: only a cache)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceSide:
-    policy: Policy | None
-    account_id: str | None
-    name: str | None = None
-    """The ARN whose policy applies (the bucket for an object)."""
-    s3: S3Settings | None = None
-    """For an S3 bucket or object: the bucket's ACL and Block Public Access settings, as the snapshot holds them."""
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """A strict decision and, when it does not allow, whether relaxed request-time keys could."""
-
-    strict: Decision
-    relaxed: Decision | None = None
-    relaxed_keys: tuple[str, ...] = ()
-
-    @property
-    def allowed(self) -> bool:
-        """Allowed without conditions on keys the request did not give."""
-        return self.strict.allowed
-
-    @property
-    def possible(self) -> bool:
-        return self.strict.allowed or (self.relaxed is not None and self.relaxed.allowed)
-
-    @property
-    def decision(self) -> Decision:
-        """The decision to report: the strict one, or the relaxed one when only it allows."""
-        if not self.strict.allowed and self.relaxed is not None and self.relaxed.allowed:
-            return self.relaxed
-        return self.strict
-
-    @property
-    def conditions(self) -> tuple[str, ...]:
-        """Condition keys that gate the allow: those of the allowing statements, plus the relaxed keys."""
-        if not self.possible:
-            return ()
-        keys: dict[str, None] = {}
-        for ref in self.decision.deciding:
-            if ref.effect == "Allow":
-                for k in ref.condition_keys:
-                    keys.setdefault(k, None)
-        if not self.strict.allowed:
-            for k in self.relaxed_keys:
-                keys.setdefault(k, None)
-        return tuple(sorted(keys, key=str.lower))
-
-    @property
-    def label(self) -> str:
-        if self.strict.allowed:
-            return "Allow"
-        if self.possible:
-            return "ConditionalAllow"
-        return self.strict.decision
-
-    def to_dict(self) -> dict[str, object]:
-        d = self.decision.to_dict()
-        d["decision"] = self.label
-        d["conditions"] = list(self.conditions)
-        return d
+__all__ = ["TRUST_ACTIONS", "Evaluator", "ResourceSide", "Verdict", "join", "relaxable"]
+"""``ResourceSide`` and ``Verdict`` live in ``verdict``; re-exported here, where callers have always found them."""
 
 
 class Evaluator:
