@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parc.core.account.escalation import EscalationResult, Path
+from parc.core.account.escalation import EscalationResult, escalate_from
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.principals import Principal
 from parc.core.account.what_can import Grant, WhatCanResult, grant_order, what_can
@@ -46,16 +46,9 @@ def _escalation_part(job: _EscalationJob, starts: tuple[str, ...]) -> Escalation
     """``parc.core.account.escalation.escalation`` for these starts, on this worker's escalation graph (built once
     per worker and run over the shipped role-assumption graph, its edges shared by the worker's partitions)."""
     esc = escalation_graph(job.snapshot, job.settings, job.assume)
-    paths: list[Path] = []
-    admins: list[str] = []
-    for arn in starts:
-        check = esc.admin_check(esc.node(arn).principal)
-        if check.admin:
-            admins.append(arn)
-        if not check.unconditional:
-            paths.extend(plain_path(p) for p in esc.paths_from(arn, job.max_gains))
+    paths, admins = escalate_from(esc, starts, job.max_gains)
     omitted = {arn: esc.omitted[arn] for arn in starts if arn in esc.omitted}
-    return EscalationResult(tuple(paths), len(starts), tuple(admins), omitted)
+    return EscalationResult(tuple(plain_path(p) for p in paths), len(starts), tuple(admins), omitted)
 
 
 def org_escalation(snapshot: Snapshot, ev: Evaluator, principal: str | None, scheduler: str, *, relax: bool,

@@ -307,6 +307,13 @@ def escalation(ev: Evaluator, principal: str | None = None, *, relax: bool = Tru
         arns = list(starts)
     else:
         arns = [p.arn for p in all_principals(ev.estate)]
+    paths, admins = escalate_from(esc, arns, max_gains)
+    return EscalationResult(tuple(paths), len(arns), tuple(admins), dict(esc.omitted))
+
+
+def escalate_from(esc: Escalation, arns: Iterable[str], max_gains: int | None) -> tuple[list[Path], list[str]]:
+    """The paths from these starts and those of them that are administrators already (whose paths are not
+    searched when no condition limits it): one loop for the single-process run and for ``parc.scale``'s parts."""
     paths: list[Path] = []
     admins: list[str] = []
     for arn in arns:
@@ -315,4 +322,4 @@ def escalation(ev: Evaluator, principal: str | None = None, *, relax: bool = Tru
             admins.append(arn)
         if not check.unconditional:
             paths.extend(esc.paths_from(arn, max_gains))
-    return EscalationResult(tuple(paths), len(arns), tuple(admins), dict(esc.omitted))
+    return paths, admins
