@@ -88,3 +88,35 @@ def test_the_waf_folders_are_their_own_part() -> None:
                  "acct/apigateway/us-east-1/get-stages.json", "acct/cloudfront/list-distributions.json"):
         assert part_of(file) == WAF, file
     assert part_of("acct/ec2/describe-vpcs.json") != WAF
+
+
+@pytest.mark.parametrize("list_file", ["list-web-acls.json", "list-ip-sets.json", "list-regex-pattern-sets.json",
+                                       "list-rule-groups.json"])
+def test_an_unreadable_list_file_is_a_located_problem(list_file: str, tmp_path: Path) -> None:
+    """Every list output collect writes is read: one that is not JSON is a located problem (the CI fuzz run found a
+    broken list-ip-sets.json passing in silence), never 'nothing listed'."""
+    scope = tmp_path / "wafv2" / "us-east-1"
+    scope.mkdir(parents=True)
+    (scope / list_file).write_text('z\n  "IPSets": []}')
+    snap, problems = load_waf_snapshot(tmp_path)
+    assert snap is not None and [Path(p.file).name for p in problems] == [list_file]
+
+
+@pytest.mark.parametrize(("sub", "list_file", "key", "said"), [
+    ("ip-sets", "list-ip-sets.json", "IPSets", "IP set blocked is listed"),
+    ("regex-pattern-sets", "list-regex-pattern-sets.json", "RegexPatternSets", "regex pattern set blocked is listed"),
+    ("rule-groups", "list-rule-groups.json", "RuleGroups", "rule group blocked is listed"),
+])
+def test_a_listed_item_without_its_file_is_not_checked(sub: str, list_file: str, key: str, said: str,
+                                                      tmp_path: Path) -> None:
+    _write(tmp_path, {f"wafv2/us-east-1/{list_file}": {key: [{"Name": "blocked", "Id": "1"}]}})
+    snap, problems = load_waf_snapshot(tmp_path)
+    assert problems == [] and snap is not None
+    assert [m for m in snap.missing if said in m and f"{sub}/blocked.json" in m], snap.missing
+    result = waf_checks("111122223333", snap)
+    assert any(said in n.reason for n in result.not_checked)
+
+
+def test_listed_items_with_their_files_are_not_missing() -> None:
+    snap, problems = load_waf_snapshot(EXAMPLE / "111122223333")
+    assert problems == [] and snap is not None and snap.missing == ()

@@ -66,13 +66,11 @@ def load_waf_snapshot(folder: Path) -> tuple[WafSnapshot | None, list[Finding]]:
             has = None if not isinstance(got, dict) else bool(got.get("LoggingConfiguration"))
             acls.append(AuditedAcl(acl, scope.name, WafWhere(file, "WebACL"), has,
                                    WafWhere(str(log_file), acl.arn) if has is not None else None))
-        listed = _optional(scope / "list-web-acls.json", problems)
         names = {a.acl.name for a in acls if a.scope == scope.name}
-        for i, item in enumerate(listed.get("WebACLs", []) if listed is not None else []):
-            name = item.get("Name") if isinstance(item, dict) else None
-            if isinstance(name, str) and name not in names:
-                missing.append(f"{scope.name}: web ACL {name} is listed (list-web-acls.json WebACLs[{i}]) but its "
-                               f"get-web-acl output (web-acls/{name}.json) is absent or unreadable")
+        _listed(scope, "web-acls", names, missing, problems)
+        for sub, refs in (("ip-sets", loaded.refs.ip_sets), ("regex-pattern-sets", loaded.refs.regex_sets),
+                          ("rule-groups", loaded.refs.rule_groups)):
+            _listed(scope, sub, {v.name for v in refs.values()}, missing, problems)
     doors: list[FrontDoor] = []
     read: list[str] = []
     _load_balancers(folder, doors, read, problems)
@@ -80,6 +78,33 @@ def load_waf_snapshot(folder: Path) -> tuple[WafSnapshot | None, list[Finding]]:
     _distributions(folder, doors, read, problems)
     refs = References(ip_sets, regex_sets, rule_groups)
     return WafSnapshot(tuple(acls), refs, tuple(doors), tuple(read), tuple(missing)), problems
+
+
+# The list output of each item folder (as collect writes it) and the key its items are under.
+LISTS = {"web-acls": ("list-web-acls.json", "WebACLs", "web ACL"),
+         "ip-sets": ("list-ip-sets.json", "IPSets", "IP set"),
+         "regex-pattern-sets": ("list-regex-pattern-sets.json", "RegexPatternSets", "regex pattern set"),
+         "rule-groups": ("list-rule-groups.json", "RuleGroups", "rule group")}
+
+
+def _listed(scope: Path, sub: str, names: set[str], missing: list[str], problems: list[Finding]) -> None:
+    """What the list call returned but whose get output was not read is said as not checked; a list file that
+    cannot be read is a located problem (never a silent 'nothing listed')."""
+    file_name, key, what = LISTS[sub]
+    listed = _optional(scope / file_name, problems)
+    items = listed.get(key) if listed is not None else []
+    if not isinstance(items, list):
+        problems.append(load_error(CODE, f"{file_name}: {key} is not a list; what it lists is not checked",
+                                   scope / file_name, key))
+        return
+    for i, item in enumerate(items):
+        name = item.get("Name") if isinstance(item, dict) else None
+        if not isinstance(name, str):
+            problems.append(load_error(CODE, f"{file_name}: an item without a Name is not checked",
+                                       scope / file_name, f"{key}[{i}]"))
+        elif name not in names:
+            missing.append(f"{scope.name}: {what} {name} is listed ({file_name} {key}[{i}]) "
+                           f"but its get output ({sub}/{name}.json) is absent or unreadable")
 
 
 def _regions(folder: Path, service: str, name: str) -> list[tuple[str, Path]]:
