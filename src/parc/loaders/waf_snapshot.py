@@ -68,9 +68,9 @@ def load_waf_snapshot(folder: Path) -> tuple[WafSnapshot | None, list[Finding]]:
                                    WafWhere(str(log_file), acl.arn) if has is not None else None))
         names = {a.acl.name for a in acls if a.scope == scope.name}
         _listed(scope, "web-acls", names, missing, problems)
-        for sub, refs in (("ip-sets", loaded.refs.ip_sets), ("regex-pattern-sets", loaded.refs.regex_sets),
-                          ("rule-groups", loaded.refs.rule_groups)):
-            _listed(scope, sub, {v.name for v in refs.values()}, missing, problems)
+        for sub, got in (("ip-sets", loaded.refs.ip_sets), ("regex-pattern-sets", loaded.refs.regex_sets),
+                         ("rule-groups", loaded.refs.rule_groups)):
+            _listed(scope, sub, {v.name for v in got.values()}, missing, problems)
     doors: list[FrontDoor] = []
     read: list[str] = []
     _load_balancers(folder, doors, read, problems)
