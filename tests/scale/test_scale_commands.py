@@ -172,3 +172,55 @@ def test_what_crosses_to_workers_pickles_without_the_engine(monkeypatch: pytest.
     # A decision crosses as its fields, settled (a compiled engine's classes are not picklable themselves).
     d = pickle.loads(pickle.dumps(Decision("Allow", reasons=("r",))))
     assert (d.decision, d.reasons, d.deciding) == ("Allow", ("r",), ())
+
+
+def _shipped_snapshots(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The snapshots the driver actually sends to the cluster, recorded as run_on_client scatters them."""
+    from parc.scale import runner
+
+    sent: list[object] = []
+    real = runner._for_cluster
+
+    def spy(client, shared):  # type: ignore[no-untyped-def]
+        out = real(client, shared)
+        sent.append(getattr(out, "snapshot", None))
+        return out
+
+    monkeypatch.setattr(runner, "_for_cluster", spy)
+    return sent
+
+
+def test_a_cluster_that_sees_the_files_reads_them_itself(monkeypatch: pytest.MonkeyPatch, small_org: str,
+                                                         dask_address: str) -> None:
+    """The session's LocalCluster runs on this machine in this folder: its workers are sent the path and the
+    files' digest, not the loaded estate (which cost more to unpickle than the files to read), and answer the same."""
+    sent = _shipped_snapshots(monkeypatch)
+    args = commands(small_org, "generated")["escalation"]
+    assert run(*args, "--scheduler", dask_address) == run(*args)
+    assert sent and all(s.estate is None and s.inputs is None and s.digest for s in sent)  # type: ignore[attr-defined]
+
+
+def test_a_cluster_that_sees_other_files_is_sent_the_data(monkeypatch: pytest.MonkeyPatch, small_org: str,
+                                                          dask_address: str) -> None:
+    """When the workers' files differ from the driver's (here: the driver's digest made different), the driver ships
+    what it read, and the output is still the local one; a worker never reads files other than the driver's."""
+    from parc.scale import snapshot
+
+    sent = _shipped_snapshots(monkeypatch)
+    monkeypatch.setattr(snapshot, "files_digest", lambda path: "not-what-the-workers-see")
+    for name in ("escalation", "audit"):
+        args = commands(small_org, "generated")[name]
+        assert run(*args, "--scheduler", dask_address) == run(*args), name
+    assert sent and all(s.estate is not None or s.inputs is not None for s in sent)  # type: ignore[attr-defined]
+
+
+def test_a_worker_refuses_files_other_than_the_drivers(small_org: str, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from parc.scale.snapshot import Snapshot, files_digest
+
+    snap = replace(Snapshot.of(small_org, "processes"), digest=files_digest(small_org))
+    assert snap.readable_path() == small_org
+    with pytest.raises(RuntimeError, match="does not see the files"):
+        replace(snap, digest="0" * 40).readable_path()
+    assert files_digest(str(tmp_path / "absent")) != snap.digest  # a worker without the folder does not see it

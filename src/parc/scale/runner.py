@@ -19,6 +19,7 @@ shared value (an organization's SCPs, RCPs, catalog) once per worker instead of 
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import importlib.util
 import os
 import re
@@ -119,6 +120,18 @@ def _processes(fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R
     return list(results)
 
 
+def _for_cluster(client: Any, shared: S) -> S:
+    """``shared`` as the cluster's workers need it: a job (a dataclass) whose ``snapshot`` has ``for_cluster``
+    (``parc.scale.snapshot.Snapshot``) carries the snapshot that method chooses (the path when the workers see the
+    driver's files, the data otherwise)."""
+    snapshot = getattr(shared, "snapshot", None)
+    choose = getattr(snapshot, "for_cluster", None)
+    if choose is None or not dataclasses.is_dataclass(shared) or isinstance(shared, type):
+        return shared
+    chosen = choose(client)
+    return shared if chosen is snapshot else dataclasses.replace(shared, snapshot=chosen)
+
+
 _CLIENTS: dict[str, Any] = {}
 """Clients held open by ``connected`` (address -> client), reused by every map of the command."""
 
@@ -161,7 +174,7 @@ def _distributed(fn: Callable[[S, T], R], shared: S, items: Sequence[T], address
 
 def run_on_client(client: Any, fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R]:
     """The map on an open ``distributed.Client`` (the benchmark and tests hold one for a LocalCluster)."""
-    common = client.scatter(shared, broadcast=True, hash=False)
+    common = client.scatter(_for_cluster(client, shared), broadcast=True, hash=False)
     futures = client.map(fn, [common] * len(items), list(items), pure=False)
     results: list[R] = client.gather(futures)
     return results

@@ -7,16 +7,21 @@ It is read (or unpickled) once per worker and reused, with its compiled policy s
 runs; the token of the run keys that cache, so a long-lived cluster never answers from an earlier run's files.
 
 ``local`` and ``processes`` workers see the driver's files and read them themselves (``path``); a cluster's workers
-may not, so the driver ships what it read (``estate`` / ``inputs``, scattered once to every worker).
+may not, so the driver ships what it read (``estate`` / ``inputs``, scattered once to every worker) unless every
+worker of the cluster sees the very same files (``for_cluster``: the same bytes under the same path, checked by a
+digest). Reading the files is much cheaper than shipping the objects: on a 20-account organization a worker
+unpickled the shipped estate in 8.5 s of CPU and read the files in about 2, and the driver no longer pickles it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from parc.core.account.escalation import Escalation
@@ -39,6 +44,9 @@ class Snapshot:
     inputs: AuditInput | None = None
     audit: bool = False
     """Whether the audit's inputs (positions, reports, network) are needed, not only the account models."""
+    digest: str = ""
+    """Set when the workers read ``path`` instead of receiving the data: the digest of the files the driver read
+    (``files_digest``); a worker checks it before reading, so it never analyses other files than the driver's."""
 
     @staticmethod
     def of(path: str, scheduler: str, *, estate: Estate | None = None, inputs: AuditInput | None = None,
@@ -52,7 +60,53 @@ class Snapshot:
         """The path for this process to read; RuntimeError when it would name other files than the driver's."""
         if not os.path.isabs(self.path) and os.getcwd() != self.cwd:
             raise RuntimeError(f"this worker runs in {os.getcwd()}, not in {self.cwd} where {self.path} is")
+        if self.digest and files_digest(self.path) != self.digest:
+            raise RuntimeError(f"this worker does not see the files the driver read under {self.path}")
         return self.path
+
+    def for_cluster(self, client: Any) -> Snapshot:
+        """What to send to ``client``'s workers: this snapshot without its data (read by each worker from
+        ``path``) when every worker sees the same files as the driver, this one (the data shipped) otherwise.
+        Decided once per run and cluster."""
+        if self.estate is None and self.inputs is None:
+            return self
+        key = (str(getattr(getattr(client, "scheduler", None), "address", id(client))), self.token)
+        light = _VISIBLE.get(key)
+        if light is None:
+            digest = files_digest(self.path)
+            seen = client.run(_sees, self.path, self.cwd, digest) if digest else {}
+            visible = bool(seen) and all(v is True for v in seen.values())
+            light = replace(self, estate=None, inputs=None, digest=digest) if visible else self
+            _VISIBLE.clear()  # one run at a time: only the latest decision is kept
+            _VISIBLE[key] = light
+        return light
+
+
+_VISIBLE: dict[tuple[str, str], Snapshot] = {}
+
+
+def files_digest(path: str) -> str:
+    """A digest of every file under ``path`` (names and bytes); "" when it cannot be read."""
+    h = hashlib.blake2b(digest_size=20)
+    root = Path(path)
+    try:
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for f in files:
+            if f.is_file():
+                h.update(str(f.relative_to(root) if f != root else f.name).encode("utf-8", "surrogateescape"))
+                h.update(b"\0")
+                h.update(f.read_bytes())
+                h.update(b"\0")
+    except OSError:
+        return ""
+    return h.hexdigest()
+
+
+def _sees(path: str, cwd: str, digest: str) -> bool:
+    """On a worker: whether it reads the same files as the driver under ``path`` (from its own folder)."""
+    if not os.path.isabs(path) and os.getcwd() != cwd:
+        return False
+    return files_digest(path) == digest
 
 
 _CACHE: dict[str, dict[object, Any]] = {}

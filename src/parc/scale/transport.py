@@ -23,6 +23,7 @@ from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Role
 from parc.core.account.principals import Principal, all_principals
 from parc.core.authz.decision import Decision, LeanDecision, StatementRef
+from parc.core.gcpause import without_cyclic_gc
 
 Outcome = tuple[str, str | None, tuple[str, ...]]
 """A verdict's outcome: (strict decision, relaxed decision or None, relaxed keys) — what a search reads."""
@@ -104,6 +105,7 @@ def _source(ev: Evaluator, source: str | Principal) -> Principal:
     return ev.principal(source) if isinstance(source, str) else source
 
 
+@without_cyclic_gc
 def graph_in(ev: Evaluator, edges: Iterable[Edge]) -> AssumeGraph:
     """The role-assumption graph from edges in transit, on this process's snapshot, with outcome-only verdicts
     (the driver's graph: the access graph reads only whether each edge is conditional)."""
@@ -152,6 +154,7 @@ class _Decided(Verdict):
         return self.full().to_dict()
 
 
+@without_cyclic_gc
 def decided_graph(ev: Evaluator, relax: bool, edges: Iterable[Edge]) -> AssumeGraph:
     """A worker's role-assumption graph for the escalation search: outcomes as shipped, each edge's full verdict
     decided when first read."""
