@@ -25,6 +25,7 @@ from parc.core.account.principals import Principal
 from parc.core.account.what_can import Grant, WhatCanResult, grant_order, what_can
 from parc.core.account.who_can import WhoCanEntry, WhoCanResult, entry_order, who_can
 from parc.core.catalog import Catalog
+from parc.core.gcpause import without_cyclic_gc
 from parc.scale.assume import org_assume_graph
 from parc.scale.partition import principal_partitions
 from parc.scale.runner import run_map_shared
@@ -42,6 +43,7 @@ class _EscalationJob:
     max_gains: int | None
 
 
+@without_cyclic_gc
 def _escalation_part(job: _EscalationJob, starts: tuple[str, ...]) -> EscalationResult:
     """``parc.core.account.escalation.escalation`` for these starts, on this worker's escalation graph (built once
     per worker and run over the shipped role-assumption graph, its edges shared by the worker's partitions)."""
@@ -51,6 +53,7 @@ def _escalation_part(job: _EscalationJob, starts: tuple[str, ...]) -> Escalation
     return EscalationResult(tuple(plain_path(p) for p in paths), len(starts), tuple(admins), omitted)
 
 
+@without_cyclic_gc
 def org_escalation(snapshot: Snapshot, ev: Evaluator, principal: str | None, scheduler: str, *, relax: bool,
                    max_gains: int | None) -> EscalationResult:
     """Escalation paths of one principal, or of every user and role: the role-assumption graph's roles, then the
@@ -87,6 +90,7 @@ _WhoCanPart = tuple[list[tuple[str | Principal, Verdict]], int, int, tuple[str, 
 """A partition's (entries as (ARN or outside principal, plain verdict), candidates, principals, notes)."""
 
 
+@without_cyclic_gc
 def _who_can_part(job: _WhoCanJob, part: tuple[str, ...] | None) -> _WhoCanPart:
     """One partition: these principals of the snapshot, or (``None``) the principals it does not hold."""
     ev = evaluator(job.snapshot, default_settings())
@@ -97,6 +101,7 @@ def _who_can_part(job: _WhoCanJob, part: tuple[str, ...] | None) -> _WhoCanPart:
     return entries, r.candidates, r.principals, r.notes
 
 
+@without_cyclic_gc
 def org_who_can(snapshot: Snapshot, ev: Evaluator, action: str, resource: str, context: dict[str, object],
                 scheduler: str, *, relax: bool, resource_account: str | None) -> WhoCanResult:
     parts: list[tuple[str, ...] | None] = [*principal_partitions(ev.estate), None]
@@ -130,6 +135,7 @@ _WhatCanPart = tuple[str | None, tuple[Grant, ...], int, tuple[str, ...]]
 """One service's (service, grants, denied pairs, unknown actions)."""
 
 
+@without_cyclic_gc
 def _what_can_part(job: _WhatCanJob, services: tuple[str, ...]) -> list[_WhatCanPart]:
     from parc.catalog import default_catalog
 
@@ -171,6 +177,7 @@ def what_can_services(ev: Evaluator, principal: str, catalog: Catalog) -> list[s
     return sorted(chosen)
 
 
+@without_cyclic_gc
 def org_what_can(snapshot: Snapshot, ev: Evaluator, principal: str, catalog: Catalog, service: str | None,
                  scheduler: str, *, relax: bool) -> WhatCanResult:
     services = [service.lower()] if service else what_can_services(ev, principal, catalog)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from parc.core.account.assume import AssumeGraph, assume_graph
+from parc.core.account.assume import AssumeGraph, assume_graph, population_of
 from parc.core.account.evaluator import Evaluator
+from parc.core.gcpause import without_cyclic_gc
 from parc.scale.partition import role_partitions
 from parc.scale.runner import run_map_shared
-from parc.scale.snapshot import Settings, Snapshot, evaluator
+from parc.scale.snapshot import Settings, Snapshot, cached, evaluator
 from parc.scale.transport import Edge, edge_out, graph_in
 
 
@@ -26,9 +27,15 @@ class _AssumeJob:
     settings: Settings
 
 
+@without_cyclic_gc
 def _assume_part(job: _AssumeJob, roles: tuple[str, ...]) -> list[Edge]:
     ev = evaluator(job.snapshot, job.settings)
-    return [edge_out(e) for e in assume_graph(ev, relax=job.settings.relax, roles=frozenset(roles)).edges]
+    store = cached(job.snapshot)
+    key = ("population", job.settings)
+    if key not in store:  # every partition of the run on this worker reads the same principals
+        store[key] = population_of(ev)
+    graph = assume_graph(ev, relax=job.settings.relax, roles=frozenset(roles), population=store[key])
+    return [edge_out(e) for e in graph.edges]
 
 
 def org_assume_graph(snapshot: Snapshot, ev: Evaluator, settings: Settings, scheduler: str) -> AssumeGraph:

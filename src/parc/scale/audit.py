@@ -22,6 +22,7 @@ from parc.core.audit.inputs import AuditInput
 from parc.core.audit.model import CheckResult
 from parc.core.audit.privilege import PrivilegeResult, privilege
 from parc.core.audit.run import PrivilegeRun
+from parc.core.gcpause import without_cyclic_gc
 from parc.scale.assume import org_assume_graph
 from parc.scale.partition import principal_partitions
 from parc.scale.runner import run_map_shared
@@ -36,6 +37,7 @@ class _PrivilegeJob:
     assume: tuple[Edge, ...]
 
 
+@without_cyclic_gc
 def _privilege_part(job: _PrivilegeJob, starts: tuple[str, ...]) -> tuple[CheckResult, dict[str, bool], list[Path]]:
     """``privilege`` for these principals on this worker's organization and escalation graph."""
     inputs = audit_inputs(job.snapshot)
@@ -53,9 +55,11 @@ class Spread:
 
 
 def spread_audit(snapshot: Snapshot, scheduler: str, settings: Settings) -> Spread:
+    @without_cyclic_gc
     def assume(ev: Evaluator) -> AssumeGraph:
         return org_assume_graph(snapshot, ev, settings, scheduler)
 
+    @without_cyclic_gc
     def run(inputs: AuditInput, ev: Evaluator, esc: Escalation,
             tick: Callable[[], None] | None) -> tuple[CheckResult, PrivilegeResult]:
         parts = principal_partitions(ev.estate)

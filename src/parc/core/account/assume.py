@@ -275,11 +275,14 @@ def population_of(ev: Evaluator) -> _Population:
 
 
 @without_cyclic_gc
-def assume_graph(ev: Evaluator, *, relax: bool = True, roles: Container[str] | None = None) -> AssumeGraph:
+def assume_graph(ev: Evaluator, *, relax: bool = True, roles: Container[str] | None = None,
+                 population: _Population | None = None) -> AssumeGraph:
     """``roles``: one partition of a distributed run (``parc.scale``), the edges into these roles only; the
-    partitions' edges, added in order, are the whole graph."""
+    partitions' edges, added in order, are the whole graph. ``population``: ``population_of(ev)``, when a caller
+    deciding several partitions on one evaluator keeps it (building it reads every principal of the snapshot)."""
     graph = AssumeGraph()
-    population = _Population.of(ev, [ev.remember(p) for p in all_principals(ev.estate)])
+    if population is None:
+        population = population_of(ev)
     for account in ev.estate.accounts:
         for role in account.roles:
             if roles is not None and role.arn not in roles:
