@@ -123,7 +123,12 @@ def read_file(path: str, problems: ReadProblems) -> Iterator[tuple[str, dict[str
             if isinstance(one, dict) and _is_record(one):
                 yield from _lines(path, one, fh, problems)
             else:
-                yield from _whole(path, first + fh.read(), problems)
+                rest = fh.read()
+                if one is not _NOT_JSON and not rest.strip():
+                    # The first line was the whole document (a delivered log file is one line): parsed once.
+                    yield from _records_of(path, one, problems)
+                else:
+                    yield from _whole(path, first + rest, problems)
             problems.files_read += 1
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         problems.files.append((path, f"cannot be read: {exc}"))
@@ -211,6 +216,11 @@ def _whole(path: str, data: bytes, problems: ReadProblems) -> Iterator[tuple[str
                           f"{path}:{exc.lineno}") from None
     except (ValueError, RecursionError) as exc:
         raise _Unreadable(f"not JSON: {exc}") from None
+    yield from _records_of(path, doc, problems)
+
+
+def _records_of(path: str, doc: Any, problems: ReadProblems) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The records of a parsed document, in whichever of the shapes above it is."""
     if isinstance(doc, list):
         items: Any = doc
         label = ""
