@@ -64,11 +64,13 @@ PLAN_LIMIT = 65_536
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """An ARN template of an action's resource type: the regex an ARN of that type matches, and its pieces (text
-    and, at odd places, the variable as (lowercased name, request parameter names to try, lowercased))."""
+    """An ARN template of an action's resource type: the regex an ARN of that type matches, and the template as
+    its leading text then, per variable, (the variable lowercased, the request parameter names that may fill it,
+    lowercased: its own name then its aliases, the text after it)."""
 
     regex: re.Pattern[str]
-    pieces: tuple[str | tuple[str, tuple[str, ...]], ...]
+    head: str
+    variables: tuple[tuple[str, tuple[str, ...], str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +134,7 @@ class EventMap:
             templates: tuple[Template, ...] = ()
             if actions:
                 texts = [t for t in (self.template(actions[0], rt) for rt in rtypes) if t is not None]
-                templates = tuple(Template(self.regex(t), _pieces(t)) for t in texts)
+                templates = tuple(Template(self.regex(t), *_pieces(t)) for t in texts)
             out = Plan(actions, templates, required,
                        bool(actions) and actions[0].lower() in TRUST_PARAM_ACTIONS)
         if len(self._plans) >= PLAN_LIMIT:
@@ -279,24 +281,21 @@ def _resource(rec: Mapping[str, Any], plan: Plan, principal: str) -> str | None:
         }
         lowered = {k.lower(): v for k, v in params.items()}
         for t in templates:
-            filled = _fill(t.pieces, fixed, lowered)
+            filled = _fill(t, fixed, lowered)
             if filled is not None:
                 return filled
         return None if plan.required else "*"  # optional resource types only: a request naming none is on "*"
     return "*"
 
 
-def _pieces(template: str) -> tuple[str | tuple[str, tuple[str, ...]], ...]:
-    """The template's text and variables (lowercased, with the request parameter names that may fill each: its
-    own name, then its aliases)."""
-    out: list[str | tuple[str, tuple[str, ...]]] = []
-    for i, part in enumerate(_VAR.split(template)):
-        if i % 2 == 0:
-            out.append(part)
-        else:
-            var = part.lower()
-            out.append((var, (var, *(a.lower() for a in VAR_ALIASES.get(var, ())))))
-    return tuple(out)
+def _pieces(template: str) -> tuple[str, tuple[tuple[str, tuple[str, ...], str], ...]]:
+    """``Template``'s head and variables."""
+    parts = _VAR.split(template)
+    variables = []
+    for i in range(1, len(parts), 2):
+        var = parts[i].lower()
+        variables.append((var, (var, *(a.lower() for a in VAR_ALIASES.get(var, ()))), parts[i + 1]))
+    return parts[0], tuple(variables)
 
 
 @lru_cache(maxsize=65536)
@@ -307,14 +306,11 @@ def _ip(text: str) -> str | None:
         return None
 
 
-def _fill(pieces: tuple[str | tuple[str, tuple[str, ...]], ...], fixed: Mapping[str, str | None],
-          params: Mapping[str, Any]) -> str | None:
-    out: list[str] = []
-    for piece in pieces:
-        if isinstance(piece, str):
-            out.append(piece)
-            continue
-        var, names = piece
+def _fill(template: Template, fixed: Mapping[str, str | None], params: Mapping[str, Any]) -> str | None:
+    """The template filled left to right; None at the first variable nothing fills; a value that is an ARN
+    already (a function or key named by ARN) is the resource."""
+    out = [template.head]
+    for var, names, text in template.variables:
         if var in fixed:
             value = fixed[var]
         else:
@@ -327,8 +323,9 @@ def _fill(pieces: tuple[str | tuple[str, tuple[str, ...]], ...], fixed: Mapping[
         if value is None:
             return None
         if value.startswith("arn:"):
-            return value  # the parameter is the resource's ARN already (a function or key named by ARN)
+            return value
         out.append(value)
+        out.append(text)
     return "".join(out)
 
 
