@@ -16,7 +16,9 @@ merge by adding, so the result does not depend on how the log was cut):
 Decisions are cached per (principal, action, resource, context), where the context holds only the keys some
 policy of either estate reads (a condition key or a policy variable): a decision cannot depend on the others, so
 calls that differ only in, say, ``aws:CurrentTime`` or ``aws:SourceIp`` share one decision when no policy tests
-those keys.
+those keys. For the same reason the mapping derives only those keys from a record (``Replayer.tested``, passed to
+``map_record``): most of a record's cost when the policies read few. tests/replay/test_replay_exact.py holds the
+shortcuts to the answers of a fresh decision per call with the record's whole context.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ userIdentity: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtr
 Context keys: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
 
 The event -> action table is data (``cloudtrail_map.json.gz``), derived by ``tools/gen_cloudtrail_map.py`` from
-botocore's service models and the IAM catalog, with its exceptions listed there. What a table cannot say is here:
+botocore's service models and the IAM catalog, with its exceptions listed there; it is read once per (eventSource,
+eventName) into a ``Plan`` (a log repeats a few hundred events millions of times). What a table cannot say is here:
 
 - the resource: the record's ``resources[]`` ARN that fits one of the action's resource types (AWS's own account
   of what the call touched: a KMS key for Decrypt, whose request names no key,
