@@ -120,3 +120,37 @@ def test_big_files_are_streamed_record_by_record(tmp_path: Path, monkeypatch: py
     broken.write_text(json.dumps(recs)[:-300])
     names, problems = _names([str(broken)])
     assert names == ["A", "B"] and len(problems.files) == 1 and problems.files[0][0] == str(broken)
+
+
+def test_big_files_use_ijson_s_c_backend_when_it_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The streamed parse takes ijson's C backend (yajl2_c) when installed, whatever IJSON_BACKEND says, and falls
+    back to another backend (same records) when it does not load."""
+    import ijson  # type: ignore[import-untyped]
+
+    from parc.loaders.cloudtrail import reader
+
+    monkeypatch.setattr(reader, "STREAM_BYTES", 10)
+    recs = [record("s3.amazonaws.com", n) for n in ("A", "B")]
+    arr = tmp_path / "lake.json"
+    arr.write_text(json.dumps(recs))
+    reader.ijson_backend.cache_clear()
+    try:
+        ijson.get_backend("yajl2_c")
+        assert reader.ijson_backend().backend_name == "yajl2_c"
+    except ImportError:
+        pass
+    real = ijson.get_backend
+
+    def no_c(name: str) -> object:
+        if name == "yajl2_c":
+            raise ImportError(name)
+        return real(name)
+
+    monkeypatch.setattr(ijson, "get_backend", no_c)
+    reader.ijson_backend.cache_clear()
+    try:
+        assert reader.ijson_backend().backend_name != "yajl2_c"
+        names, problems = _names([str(arr)])
+        assert names == ["A", "B"] and not problems.files
+    finally:
+        reader.ijson_backend.cache_clear()

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from parc.scale.options import scheduler_option
-from parc.scale.runner import SchedulerError, check_scheduler, run_map, run_map_shared
+from parc.scale.runner import SchedulerError, check_scheduler, iter_map_shared, run_map, run_map_shared
 
 
 def square(x: int) -> int:
@@ -37,6 +37,22 @@ def test_local_keeps_input_order() -> None:
 def test_processes_keeps_input_order() -> None:
     assert run_map(square, ITEMS, "processes") == [x * x for x in ITEMS]
     assert run_map_shared(offset, 100, ITEMS, "processes") == [(100, 100 + x) for x in ITEMS]
+
+
+def test_iter_map_runs_local_items_one_at_a_time_and_keeps_order() -> None:
+    """Under local an item runs only when its result is asked for (a caller folding results holds one at a time);
+    every scheduler gives the results in input order."""
+    seen: list[int] = []
+
+    def note(base: int, x: int) -> int:
+        seen.append(x)
+        return base + x
+
+    results = iter_map_shared(note, 100, ITEMS)
+    assert seen == []
+    assert next(results) == 105 and seen == [5]
+    assert list(results) == [100 + x for x in ITEMS[1:]] and seen == ITEMS
+    assert list(iter_map_shared(offset, 100, ITEMS, "processes")) == [(100, 100 + x) for x in ITEMS]
 
 
 def test_cluster_keeps_input_order_and_ships_shared(dask_address: str) -> None:

@@ -46,7 +46,7 @@ def command(cloudtrail: tuple[str, ...], account: str, proposed: tuple[str, ...]
     from parc.core.policy.parse import PolicyParseError
     from parc.core.replay import ChangeError
     from parc.loaders.account import SnapshotError, default_policy_check, load_snapshot
-    from parc.scale.runner import run_map_shared
+    from parc.scale.runner import iter_map_shared
 
     setup = Setup(account, not no_validate, tuple(proposed))
     try:
@@ -65,9 +65,8 @@ def command(cloudtrail: tuple[str, ...], account: str, proposed: tuple[str, ...]
         return
     if not files:
         _fail(f"no CloudTrail log files found in {', '.join(cloudtrail)} (.json, .jsonl or .gz)")
-    results = run_map_shared(run_partition, setup, partitions(files), scheduler)
     tally = Tally()
-    for part, probs in results:
+    for part, probs in iter_map_shared(run_partition, setup, partitions(files), scheduler):
         tally.merge(part)
         problems.merge(probs)
     payload = report(tally, problems, current, setup, unused=not no_unused)

@@ -108,7 +108,7 @@ def run_partition(setup: Setup, files: list[str]) -> tuple[Tally, ReadProblems]:
     sessions = Sessions()
     for path in files:
         for where, rec in read_file(path, problems):
-            rp.feed(map_record(rec, where, table, sessions), tally)
+            rp.feed(map_record(rec, where, table, sessions, rp.tested), tally)
     for reason, n in problems.records.items():
         tally.unmapped[reason] = tally.unmapped.get(reason, 0) + n
         tally.events += n

@@ -90,6 +90,16 @@ def run_map_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], sched
     return _distributed(fn, shared, items, scheduler)
 
 
+def iter_map_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], scheduler: str = LOCAL) -> Iterator[R]:
+    """``run_map_shared``'s results one at a time, in input order. Under ``local`` each item is run only when its
+    result is asked for, so a caller that folds the results as they come (``parc replay``'s counts) holds one
+    partition's result at a time, not all of them; the other schedulers hand back their list."""
+    scheduler = check_scheduler(scheduler)
+    if scheduler == LOCAL:
+        return (fn(shared, item) for item in items)
+    return iter(run_map_shared(fn, shared, items, scheduler))
+
+
 _POOL: list[Any] = []
 """The worker processes of ``processes``, started on first use and kept for the life of this process (a second map,
 as a test suite or a long command runs, does not pay their start and imports again)."""

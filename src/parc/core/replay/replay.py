@@ -16,7 +16,9 @@ merge by adding, so the result does not depend on how the log was cut):
 Decisions are cached per (principal, action, resource, context), where the context holds only the keys some
 policy of either estate reads (a condition key or a policy variable): a decision cannot depend on the others, so
 calls that differ only in, say, ``aws:CurrentTime`` or ``aws:SourceIp`` share one decision when no policy tests
-those keys.
+those keys. For the same reason the mapping derives only those keys from a record (``Replayer.tested``, passed to
+``map_record``): most of a record's cost when the policies read few. tests/replay/test_replay_exact.py holds the
+shortcuts to the answers of a fresh decision per call with the record's whole context.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from parc.core.account.principals import Principal, UnknownPrincipal, resolve
 from parc.core.authz import Decision, RequestError
 from parc.core.policy.model import Policy
 from parc.core.replay.model import Call, Unmapped
+from parc.core.variables import parse_template
 
 K = TypeVar("K")
 _VARIABLE = re.compile(r"\$\{([^}*?$]+?)(?:,[^}]*)?\}")
@@ -72,6 +75,12 @@ def _add(dst: dict[K, int], src: Mapping[K, int]) -> None:
         dst[k] = dst.get(k, 0) + v
 
 
+def _variables(text: str) -> set[str]:
+    """The policy variables of ``text``, lowercased: as this module's pattern reads them and as the engine's
+    parser does (the union: a key read by either is tested, so the cache can only be keyed on more)."""
+    return {m.lower() for m in _VARIABLE.findall(text)} | set(parse_template(text).variable_names)
+
+
 def _keys_tested(estates: Iterable[Estate]) -> frozenset[str]:
     """Every context key a policy of the estates reads: its condition keys and its policy variables
     (``${aws:username}`` in a Resource). Lowercase."""
@@ -85,11 +94,11 @@ def _keys_tested(estates: Iterable[Estate]) -> frozenset[str]:
                 keys.add(c.key.lower())
                 for v in c.values:
                     if isinstance(v.value, str) and "${" in v.value:
-                        keys.update(m.lower() for m in _VARIABLE.findall(v.value))
+                        keys.update(_variables(v.value))
             for located in (*(st.resource or ()), *(st.not_resource or ()), *(st.action or ()),
                             *(st.not_action or ())):
                 if "${" in located.value:
-                    keys.update(m.lower() for m in _VARIABLE.findall(located.value))
+                    keys.update(_variables(located.value))
 
     for estate in estates:
         for a in estate.accounts:
@@ -121,6 +130,8 @@ class Replayer:
         self._principals: list[dict[str, Principal | None]] = [{}, {}]
         self._cache: dict[tuple[object, ...], tuple[bool, str, bool, str]] = {}
         self._sides: dict[tuple[object, ...], ResourceSide] = {}
+        self._spelt: dict[str, bool] = {}
+        """Per spelling of a context key: whether some policy reads it."""
 
     def principal(self, which: int, arn: str) -> Principal | None:
         cache = self._principals[which]
@@ -175,10 +186,7 @@ class Replayer:
     def decide(self, call: Call, action: str) -> tuple[bool, str, bool, str]:
         """(allowed now, why not, allowed under the proposal, why not)."""
         assert call.resource is not None
-        ctx = call.context
-        tested = self.tested
-        key = (call.principal, action, call.resource, call.resource_account,
-               tuple([(k, str(v)) for k, v in ctx.items() if k.lower() in tested]))
+        key = (call.principal, action, call.resource, call.resource_account, self._tested_part(call.context))
         hit = self._cache.get(key)
         if hit is not None:
             return hit
@@ -191,6 +199,24 @@ class Replayer:
             self._cache.clear()
         self._cache[key] = out
         return out
+
+    def _tested_part(self, ctx: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+        """The context's keys some policy reads, with their values, in the context's order: what of the context
+        a decision can depend on (the rest of the cache key is the principal, action, resource and its account).
+        """
+        if not ctx:
+            return ()
+        spelt = self._spelt
+        out = []
+        for k, v in ctx.items():
+            read = spelt.get(k)
+            if read is None:
+                read = k.lower() in self.tested
+                if len(spelt) < CACHE_LIMIT:
+                    spelt[k] = read
+            if read:
+                out.append((k, str(v)))
+        return tuple(out)
 
     def _one(self, which: int, call: Call, action: str) -> tuple[bool, str]:
         ev = self.current if which == 0 else self.proposed

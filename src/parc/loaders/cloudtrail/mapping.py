@@ -6,7 +6,8 @@ userIdentity: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtr
 Context keys: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
 
 The event -> action table is data (``cloudtrail_map.json.gz``), derived by ``tools/gen_cloudtrail_map.py`` from
-botocore's service models and the IAM catalog, with its exceptions listed there. What a table cannot say is here:
+botocore's service models and the IAM catalog, with its exceptions listed there; it is read once per (eventSource,
+eventName) into a ``Plan`` (a log repeats a few hundred events millions of times). What a table cannot say is here:
 
 - the resource: the record's ``resources[]`` ARN that fits one of the action's resource types (AWS's own account
   of what the call touched: a KMS key for Decrypt, whose request names no key,
@@ -33,6 +34,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -57,6 +59,30 @@ VAR_ALIASES = {
 _VERSIONED = re.compile(r"^(.+?)(\d{8})(v\d+)?$")
 _VAR = re.compile(r"\$\{([^}]+)\}")
 SESSION_LIMIT = 100_000
+PLAN_LIMIT = 65_536
+"""Plans kept per table (cleared when full: a log of made-up event names cannot grow memory without bound)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """An ARN template of an action's resource type: the regex an ARN of that type matches, and the template as
+    its leading text then, per variable, (the variable lowercased, the request parameter names that may fill it,
+    lowercased: its own name then its aliases, the text after it)."""
+
+    regex: re.Pattern[str]
+    head: str
+    variables: tuple[tuple[str, tuple[str, ...], str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How records of one (eventSource, eventName) map: the table's entry and the first action's templates."""
+
+    actions: tuple[str, ...]
+    templates: tuple[Template, ...]
+    required: bool
+    trust_param: bool
+    """The first action is an AssumeRole*: the resource is ``requestParameters.roleArn``."""
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +99,7 @@ class EventMap:
         self.templates: Mapping[str, Mapping[str, str]] = table["templates"]
         self.meta = {k: table.get(k) for k in ("botocore", "catalog", "generated_by")}
         self._regex: dict[str, re.Pattern[str]] = {}
+        self._plans: dict[tuple[str, str], Plan | str] = {}
 
     def lookup(self, source: str, name: str) -> tuple[tuple[str, ...], tuple[str, ...], bool] | str:
         """(actions, resource types, whether one is required), or the reason it is not in the table."""
@@ -90,6 +117,31 @@ class EventMap:
 
     def template(self, action: str, rtype: str) -> str | None:
         return self.templates.get(action.split(":", 1)[0], {}).get(rtype)
+
+    def plan(self, source: str, name: str) -> Plan | str:
+        """What ``lookup`` says, with the ARN templates of the first action ready to match and fill: worked out
+        once per (eventSource, eventName), not per record (a log repeats a few hundred events millions of times).
+        """
+        key = (source, name)
+        hit = self._plans.get(key)
+        if hit is not None:
+            return hit
+        found = self.lookup(source, name)
+        out: Plan | str
+        if isinstance(found, str):
+            out = found
+        else:
+            actions, rtypes, required = found
+            templates: tuple[Template, ...] = ()
+            if actions:
+                texts = [t for t in (self.template(actions[0], rt) for rt in rtypes) if t is not None]
+                templates = tuple(Template(self.regex(t), *_pieces(t)) for t in texts)
+            out = Plan(actions, templates, required,
+                       bool(actions) and actions[0].lower() in TRUST_PARAM_ACTIONS)
+        if len(self._plans) >= PLAN_LIMIT:
+            self._plans.clear()
+        self._plans[key] = out
+        return out
 
     def regex(self, template: str) -> re.Pattern[str]:
         rx = self._regex.get(template)
@@ -144,8 +196,9 @@ def _params(rec: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def map_record(rec: Mapping[str, Any], where: str = "", table: EventMap | None = None,
-               sessions: Sessions | None = None) -> Call | Unmapped:
-    """The call a record logs, or why it cannot be replayed."""
+               sessions: Sessions | None = None, keys: frozenset[str] | None = None) -> Call | Unmapped:
+    """The call a record logs, or why it cannot be replayed. ``keys``: the context keys to derive (lowercased
+    names; None: all), see ``Wanted``."""
     table = table or default_table()
     source, name = _s(rec.get("eventSource")), _s(rec.get("eventName"))
     if source is None or name is None:
@@ -162,10 +215,10 @@ def map_record(rec: Mapping[str, Any], where: str = "", table: EventMap | None =
     if isinstance(who, Unmapped):
         return who
     principal, reported = who
-    found = table.lookup(source, name)
-    if isinstance(found, str):
-        return Unmapped(found)
-    actions, rtypes, required = found
+    plan = table.plan(source, name)
+    if isinstance(plan, str):
+        return Unmapped(plan)
+    actions = plan.actions
     if not actions:
         return Unmapped("needs no permission")
     code = _s(rec.get("errorCode"))
@@ -174,10 +227,10 @@ def map_record(rec: Mapping[str, Any], where: str = "", table: EventMap | None =
         return Unmapped("failed with an error other than access denied")
     if sessions is not None and source == "sts.amazonaws.com" and name == "AssumeRole" and not denied:
         sessions.learn(rec)
-    resource = _resource(rec, actions[0], rtypes, table, principal, required)
+    resource = _resource(rec, plan, principal)
     if resource is None:
         return Unmapped("resource not derivable", ((reported, actions),))
-    return Call(principal, reported, actions, resource, _context(rec, ident, principal, sessions),
+    return Call(principal, reported, actions, resource, _context(rec, ident, principal, sessions, wanted(keys)),
                 _s(rec.get("recipientAccountId")) or _s(ident.get("accountId")), denied, where)
 
 
@@ -209,17 +262,16 @@ def _principal(ident: Mapping[str, Any]) -> tuple[str, str] | Unmapped:
     return Unmapped("userIdentity without a type or ARN")
 
 
-def _resource(rec: Mapping[str, Any], action: str, rtypes: tuple[str, ...], table: EventMap,
-              principal: str, required: bool = True) -> str | None:
+def _resource(rec: Mapping[str, Any], plan: Plan, principal: str) -> str | None:
     params = _params(rec)
-    if action.lower() in TRUST_PARAM_ACTIONS:
+    if plan.trust_param:
         return _s(params.get("roleArn"))
-    templates = [t for t in (table.template(action, rt) for rt in rtypes) if t is not None]
+    templates = plan.templates
     listed = rec.get("resources")
     if isinstance(listed, list) and templates:
         for item in listed:
             arn = _s(item.get("ARN")) if isinstance(item, dict) else None
-            if arn and any(table.regex(t).match(arn) for t in templates):
+            if arn and any(t.regex.match(arn) for t in templates):
                 return arn
     if templates:
         parts = principal.split(":")
@@ -233,13 +285,18 @@ def _resource(rec: Mapping[str, Any], action: str, rtypes: tuple[str, ...], tabl
             filled = _fill(t, fixed, lowered)
             if filled is not None:
                 return filled
-        return None if required else "*"  # optional resource types only: a request naming none is on "*"
+        return None if plan.required else "*"  # optional resource types only: a request naming none is on "*"
     return "*"
 
 
-@lru_cache(maxsize=4096)
-def _parts(template: str) -> tuple[str, ...]:
-    return tuple(_VAR.split(template))
+def _pieces(template: str) -> tuple[str, tuple[tuple[str, tuple[str, ...], str], ...]]:
+    """``Template``'s head and variables."""
+    parts = _VAR.split(template)
+    variables = []
+    for i in range(1, len(parts), 2):
+        var = parts[i].lower()
+        variables.append((var, (var, *(a.lower() for a in VAR_ALIASES.get(var, ()))), parts[i + 1]))
+    return parts[0], tuple(variables)
 
 
 @lru_cache(maxsize=65536)
@@ -250,17 +307,16 @@ def _ip(text: str) -> str | None:
         return None
 
 
-def _fill(template: str, fixed: Mapping[str, str | None], params: Mapping[str, Any]) -> str | None:
-    out: list[str] = []
-    parts = _parts(template)
-    for i, part in enumerate(parts):
-        if i % 2 == 0:
-            out.append(part)
-            continue
-        var = part.lower()
-        value = fixed.get(var) if var in fixed else None
-        if value is None and var not in fixed:
-            for name in (var, *(a.lower() for a in VAR_ALIASES.get(var, ()))):
+def _fill(template: Template, fixed: Mapping[str, str | None], params: Mapping[str, Any]) -> str | None:
+    """The template filled left to right; None at the first variable nothing fills; a value that is an ARN
+    already (a function or key named by ARN) is the resource."""
+    out = [template.head]
+    for var, names, text in template.variables:
+        if var in fixed:
+            value = fixed[var]
+        else:
+            value = None
+            for name in names:
                 v = params.get(name)
                 if isinstance(v, str) and v:
                     value = v
@@ -268,56 +324,98 @@ def _fill(template: str, fixed: Mapping[str, str | None], params: Mapping[str, A
         if value is None:
             return None
         if value.startswith("arn:"):
-            return value  # the parameter is the resource's ARN already (a function or key named by ARN)
+            return value
         out.append(value)
+        out.append(text)
     return "".join(out)
 
 
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """Which of the context keys a record gives are derived: all of them, or only those some policy reads.
+
+    Why: a key no policy reads cannot change a decision, and deriving it is most of the cost of mapping a record
+    (the time parsed, the address checked); replay decides with the keys its policies read, and caches decisions
+    on exactly those, so leaving the others out changes no answer."""
+
+    ip: bool = True
+    via: bool = True
+    agent: bool = True
+    vpce: bool = True
+    region: bool = True
+    current_time: bool = True
+    epoch_time: bool = True
+    secure: bool = True
+    mfa: bool = True
+    issued: bool = True
+    source_identity: bool = True
+    tags: bool = True
+
+
+ALL_KEYS = Wanted()
+
+
+@lru_cache(maxsize=64)
+def wanted(keys: frozenset[str] | None) -> Wanted:
+    """The keys of ``keys`` (lowercased context key names; None: every key) that records give."""
+    if keys is None:
+        return ALL_KEYS
+    return Wanted("aws:sourceip" in keys, "aws:viaawsservice" in keys, "aws:useragent" in keys,
+                  "aws:sourcevpce" in keys, "aws:requestedregion" in keys, "aws:currenttime" in keys,
+                  "aws:epochtime" in keys, "aws:securetransport" in keys, "aws:multifactorauthpresent" in keys,
+                  "aws:tokenissuetime" in keys, "aws:sourceidentity" in keys,
+                  any(k.startswith("aws:principaltag/") for k in keys))
+
+
 def _context(rec: Mapping[str, Any], ident: Mapping[str, Any], principal: str,
-             sessions: Sessions | None) -> dict[str, object]:
+             sessions: Sessions | None, want: Wanted = ALL_KEYS) -> dict[str, object]:
     ctx: dict[str, object] = {}
-    ip = _s(rec.get("sourceIPAddress"))
+    ip = _s(rec.get("sourceIPAddress")) if want.ip or want.via else None
     if ip is not None:
         parsed = _ip(ip)
         if parsed is not None:
-            ctx["aws:SourceIp"] = parsed
-        elif ip.endswith(".amazonaws.com") or ip == "AWS Internal":
+            if want.ip:
+                ctx["aws:SourceIp"] = parsed
+        elif want.via and (ip.endswith(".amazonaws.com") or ip == "AWS Internal"):
             ctx["aws:ViaAWSService"] = "true"  # a service called on the principal's behalf
-    agent = _s(rec.get("userAgent"))
+    agent = _s(rec.get("userAgent")) if want.agent else None
     if agent is not None:
         ctx["aws:UserAgent"] = agent
-    vpce = _s(rec.get("vpcEndpointId"))
+    vpce = _s(rec.get("vpcEndpointId")) if want.vpce else None
     if vpce is not None:
         ctx["aws:SourceVpce"] = vpce
-    region = _s(rec.get("awsRegion"))
+    region = _s(rec.get("awsRegion")) if want.region else None
     if region is not None:
         ctx["aws:RequestedRegion"] = region
-    when = _s(rec.get("eventTime"))
+    when = _s(rec.get("eventTime")) if want.current_time or want.epoch_time else None
     if when is not None:
         try:
             moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
-            ctx["aws:CurrentTime"] = when
-            ctx["aws:EpochTime"] = str(int(moment.timestamp()))
+            if want.current_time:
+                ctx["aws:CurrentTime"] = when
+            if want.epoch_time:
+                ctx["aws:EpochTime"] = str(int(moment.timestamp()))
         except ValueError:
             pass
-    if isinstance(rec.get("tlsDetails"), dict):
+    if want.secure and isinstance(rec.get("tlsDetails"), dict):
         ctx["aws:SecureTransport"] = "true"
     session = ident.get("sessionContext")
     attrs = session.get("attributes") if isinstance(session, dict) else None
     if isinstance(attrs, dict):
         mfa = attrs.get("mfaAuthenticated")
-        if mfa in ("true", "false"):
+        if want.mfa and mfa in ("true", "false"):
             ctx["aws:MultiFactorAuthPresent"] = mfa
-        issued = _s(attrs.get("creationDate"))
+        issued = _s(attrs.get("creationDate")) if want.issued else None
         if issued is not None:
             ctx["aws:TokenIssueTime"] = issued
-    extra = rec.get("additionalEventData")
+    extra = rec.get("additionalEventData") if want.mfa else None
     if isinstance(extra, dict) and extra.get("MFAUsed") in ("Yes", "No"):
         ctx["aws:MultiFactorAuthPresent"] = "true" if extra["MFAUsed"] == "Yes" else "false"
-    source_identity = _s(session.get("sourceIdentity")) if isinstance(session, dict) else None
+    source_identity = (_s(session.get("sourceIdentity")) if want.source_identity and isinstance(session, dict)
+                       else None)
     if source_identity is not None:
         ctx["aws:SourceIdentity"] = source_identity
-    if sessions is not None:
+    if sessions is not None and want.tags:
         for k, v in sessions.tags.get(principal, {}).items():
             ctx[f"aws:PrincipalTag/{k}"] = v
     return ctx

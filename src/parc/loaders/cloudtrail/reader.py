@@ -32,6 +32,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -123,7 +124,12 @@ def read_file(path: str, problems: ReadProblems) -> Iterator[tuple[str, dict[str
             if isinstance(one, dict) and _is_record(one):
                 yield from _lines(path, one, fh, problems)
             else:
-                yield from _whole(path, first + fh.read(), problems)
+                rest = fh.read()
+                if one is not _NOT_JSON and not rest.strip():
+                    # The first line was the whole document (a delivered log file is one line): parsed once.
+                    yield from _records_of(path, one, problems)
+                else:
+                    yield from _whole(path, first + rest, problems)
             problems.files_read += 1
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         problems.files.append((path, f"cannot be read: {exc}"))
@@ -153,12 +159,27 @@ def _stream(path: str, prefix: str, problems: ReadProblems) -> Iterator[tuple[st
     i = -1
     try:
         with ExitStack() as stack:
-            for i, item in enumerate(ijson.items(_open(path, stack), prefix, use_float=True)):
+            for i, item in enumerate(ijson_backend().items(_open(path, stack), prefix, use_float=True)):
                 rec = _record(_row(item) if label == "QueryResultRows" else item, problems)
                 if rec is not None:
                     yield f"{path}#{label}[{i}]", rec
     except ijson.JSONError as exc:
         raise _Unreadable(f"not JSON after {label or 'item'}[{i}]: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def ijson_backend() -> Any:
+    """ijson's C backend (``yajl2_c``, in ijson's wheels) when it loads, else the fastest that does, in ijson's own
+    order. Why chosen here: ``IJSON_BACKEND`` in the environment would otherwise pick it, and the pure-Python
+    backend parses several times slower than the C one."""
+    import ijson
+
+    for name in ("yajl2_c", *(b for b in ijson.ALL_BACKENDS if b != "yajl2_c")):
+        try:
+            return ijson.get_backend(name)
+        except ImportError:
+            continue
+    return ijson  # unreachable: the pure-Python backend always loads
 
 
 class _Unreadable(Exception):
@@ -211,6 +232,11 @@ def _whole(path: str, data: bytes, problems: ReadProblems) -> Iterator[tuple[str
                           f"{path}:{exc.lineno}") from None
     except (ValueError, RecursionError) as exc:
         raise _Unreadable(f"not JSON: {exc}") from None
+    yield from _records_of(path, doc, problems)
+
+
+def _records_of(path: str, doc: Any, problems: ReadProblems) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The records of a parsed document, in whichever of the shapes above it is."""
     if isinstance(doc, list):
         items: Any = doc
         label = ""
