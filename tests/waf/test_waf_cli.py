@@ -105,6 +105,25 @@ def test_log_reader_locates_a_bad_line(tmp_path: Path) -> None:
     assert findings[0].position is not None and findings[0].position.line == 2
 
 
+def test_a_url_that_is_not_one_is_located_and_left_out(tmp_path: Path) -> None:
+    """An unbalanced IPv6 bracket in the host (found by the fuzz run: urlsplit raised) is a located problem in an
+    ALB log and in a HAR file; the good entries are still read."""
+    lines = (EX / "alb-access.log").read_text().splitlines()
+    good = lines[0]
+    target = good.split('"')[1].split(" ")[1]
+    log = tmp_path / "alb.log"
+    log.write_text(good + "\n" + good.replace(target, "https://[::1/login") + "\n")
+    reqs, findings, kind = load_traffic(log)
+    assert kind == "alb" and len(reqs) == 1
+    assert findings[0].position is not None and findings[0].position.line == 2 and "not a URL" in findings[0].message
+    har = tmp_path / "s.har"
+    har.write_text(json.dumps({"log": {"entries": [
+        {"request": {"method": "GET", "url": "https://[::1/a", "headers": []}},
+        {"request": {"method": "GET", "url": "https://shop.example.com/b", "headers": []}}]}}))
+    reqs, findings, kind = load_traffic(har)
+    assert len(reqs) == 1 and reqs[0].uri_path == "/b" and "log.entries[0]" in findings[0].message
+
+
 def test_cloudfront_without_fields_line_is_an_error(tmp_path: Path) -> None:
     log = tmp_path / "cf.log"
     log.write_text("#Version: 1.0\n#Fields: date time\n2026-12-01\n")

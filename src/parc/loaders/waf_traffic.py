@@ -44,11 +44,15 @@ def _read_text(path: Path) -> str:
     return raw.decode("utf-8-sig", errors="replace")
 
 
-def _split_target(target: str) -> tuple[str, str, str | None]:
-    """(path, query, host) of a request target: an absolute URL (ALB, HAR) or an origin-form path."""
+def _split_target(target: str) -> tuple[str, str, str | None] | None:
+    """(path, query, host) of a request target: an absolute URL (ALB, HAR) or an origin-form path; None when it is
+    not a URL at all (an unbalanced IPv6 bracket in the host, say): the caller says so and leaves the entry out."""
     if "://" in target:
-        parts = urlsplit(target)
-        return parts.path or "/", parts.query, parts.hostname
+        try:
+            parts = urlsplit(target)
+            return parts.path or "/", parts.query, parts.hostname
+        except ValueError:
+            return None
     path, _, query = target.partition("?")
     return path or "/", query, None
 
@@ -68,7 +72,12 @@ def read_har(data: dict[str, Any], file: str, client_ip: str | None) -> tuple[li
             findings.append(Finding(CODE, FindingType.ERROR, f"{where}: no request with a method and a url: left out",
                                     where, None, file))
             continue
-        path, query, _ = _split_target(req["url"])
+        split = _split_target(req["url"])
+        if split is None:
+            findings.append(Finding(CODE, FindingType.ERROR, f"{where}: the url is not a URL: left out", where, None,
+                                    file))
+            continue
+        path, query, _ = split
         headers = [(h["name"], h["value"]) for h in req.get("headers") or []
                    if isinstance(h, dict) and isinstance(h.get("name"), str) and isinstance(h.get("value"), str)]
         post = req.get("postData")
@@ -93,7 +102,11 @@ def read_alb(text: str, file: str) -> tuple[list[WafRequest], list[Finding]]:
         if len(request_line) < 2 or request_line[0] == "-":
             findings.append(_bad(file, n, f"{file}:{n}: no HTTP request line (a TCP or failed connection): left out"))
             continue
-        path, query, host = _split_target(request_line[1])
+        split = _split_target(request_line[1])
+        if split is None:
+            findings.append(_bad(file, n, f"{file}:{n}: the request's URL is not a URL: left out"))
+            continue
+        path, query, host = split
         client = fields[3].rsplit(":", 1)[0] if fields[3] != "-" else None
         agent = fields[13].strip('"')
         headers = [("Host", host)] if host else []
