@@ -27,13 +27,13 @@ from parc.core.authz.engine import PolicySet
 from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
 from parc.core.authz.principal import _IAM_ARN_RE
 from parc.core.policy.model import Policy
+from parc.core.reasoning.cover import _cover
 from parc.core.reasoning.public import _resource_diff
 from parc.core.reasoning.question import (
     ALLOW_ALL,
     HOME,
     IDENTITY_DERIVED,
     ActionIndex,
-    _cover,
     _cx,
     _forced_present,
     _granted_actions,

@@ -14,6 +14,7 @@ from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
 from parc.core.authz.principal import PrincipalKind
 from parc.core.conditions.ip import parse_network
 from parc.core.policy.model import Policy
+from parc.core.reasoning.cover import _cover
 from parc.core.reasoning.keys import STR
 from parc.core.reasoning.principals import CALLER_KEYS, Shape, shapes
 from parc.core.reasoning.question import (
@@ -22,7 +23,6 @@ from parc.core.reasoning.question import (
     ALWAYS_SET,
     HOME,
     ActionIndex,
-    _cover,
     _forced_present,
     _granted_actions,
     _Group,

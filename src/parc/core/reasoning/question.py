@@ -169,7 +169,9 @@ class _Question:
             return g.statements
         return [(s, v) for s, v in g.statements if id(s) in self.keep]
 
-    def solve(self, formula: Any) -> smt.Outcome:
+    def solve(self, formula: Any, *, quick: bool = False) -> smt.Outcome:
+        """Decide ``formula`` with the time left. ``quick``: z3 alone for its first slice (``smt.FIRST_Z3``), and
+        an UNKNOWN is not recorded: the caller asks again in smaller pieces (see ``cover``)."""
         left = self.deadline - time.monotonic()
         if left <= 0:
             self.unknown.append("the time limit was reached")
@@ -177,13 +179,16 @@ class _Question:
         self.queries += 1
         start = time.monotonic()
         full = z3.And(*self.enc.domain, formula)
-        out = smt.check(full, left)
+        out = smt.check(full, left, cvc5_fallback=not quick, rlimit=smt.FIRST_Z3 if quick else 0)
         if out.status == smt.SAT and not self._readable(out.model):
             out = self._nicer(full, out)
         self.solver_seconds += time.monotonic() - start
-        if out.status == smt.UNKNOWN:
+        if out.status == smt.UNKNOWN and not quick:
             self.unknown.append(out.reason)
         return out
+
+    def expired(self) -> bool:
+        return self.deadline <= time.monotonic()
 
     def _terms(self) -> list[Any]:
         enc = self.enc
@@ -346,67 +351,6 @@ def _narrow(q: _Question, old: _Group, new: _Group) -> Any | None:
     q.keep = {id(s) for g in (old, new) for s, _ in g.statements if index(s) in reads}
     wanted = set(needed)
     return z3.Or(*[q.enc.act == i for i in sorted(wanted)])
-
-
-def _cover(q: _Question, base: Any, grants: list[tuple[CompiledStatement, Any]], request: Any,
-           concrete: Sequence[tuple[PolicySet, bool]]) -> list[Counterexample]:
-    """A request for each granting statement that can grant: ask for any of the statements not yet shown, credit
-    the request to every statement that applies to it, and ask again for the rest, until none is left or the
-    solvers say none can (one query proves a PASS)."""
-    found: list[Counterexample] = []
-    left = [(s, f) for s, f in grants if not z3.is_false(f)]
-    while left:
-        out = q.solve(z3.And(base, any_of(q.enc.ctx, (f for _, f in left))))
-        if out.status != smt.SAT:
-            break
-        model: Any = out.model
-        while True:
-            req = request(model)
-            for policies, expect in concrete:
-                _replay(policies, req, expect, "the policies" if expect else "OLD")
-            hit = [(s, f) for s, f in left if z3.is_true(model.eval(f, model_completion=True))]
-            if not hit:  # pragma: no cover - the model satisfies the disjunction
-                raise ReplayMismatch("the solver's model satisfies no statement")
-            found.extend(_cx(req, _ref(s)) for s, _ in hit)
-            left = [(s, f) for s, f in left if all(s is not h for h, _ in hit)]
-            model = _neighbour(q, base, left, out.model)
-            if model is None:
-                break
-    return found
-
-
-class _ActionSwapped:
-    """A model with the action class replaced: the same request but for its action (model evaluation only)."""
-
-    def __init__(self, model: Any, act: Any, value: Any) -> None:
-        self.model, self.act, self.value = model, act, value
-
-    def eval(self, e: Any, model_completion: bool = False) -> Any:
-        return self.model.eval(z3.substitute(e, (self.act, self.value)), model_completion=model_completion)
-
-
-_NEIGHBOURS = 4
-"""Action classes tried per statement left, before the solvers are asked again."""
-
-
-def _neighbour(q: _Question, base: Any, left: list[tuple[CompiledStatement, Any]], model: Any) -> Any | None:
-    """A request for one of the statements left, found without a query: the model's request with only its action
-    changed to one the statement names, kept when the whole question (domain included) evaluates to true on it.
-    Exact: it is a satisfying assignment, and it is replayed through the engine like any other."""
-    enc = q.enc
-    for s, f in left:
-        index = enc.index_of(s)
-        tried = 0
-        for k, c in enumerate(enc.classes):
-            if index not in c.matches:
-                continue
-            tried += 1
-            if tried > _NEIGHBOURS:
-                break
-            swapped = _ActionSwapped(model, enc.act, z3.IntVal(k, enc.ctx))
-            if z3.is_true(swapped.eval(z3.And(*enc.domain, base, f), model_completion=True)):
-                return swapped
-    return None
 
 
 def _cx(req: Mapping[str, object], stmt: dict[str, object] | None) -> Counterexample:
