@@ -109,7 +109,7 @@ def test_the_api_is_public() -> None:
 
 
 def test_a_timeout_is_unknown_never_pass() -> None:
-    ctx = smt.shared_context()
+    ctx = smt.fresh_context()
     x = z3.String("t!x", ctx)
     # A formula no solver settles in a millisecond: a timeout must come back UNKNOWN.
     hard = z3.And(z3.Length(x) > 5000, z3.InRe(x, z3.Star(z3.Re("ab", ctx))),
@@ -122,7 +122,7 @@ def test_a_timeout_is_unknown_never_pass() -> None:
 
 
 def test_cvc5_values_become_a_z3_model() -> None:
-    ctx = smt.shared_context()
+    ctx = smt.fresh_context()
     s, n, b = z3.String("t!s", ctx), z3.Int("t!n", ctx), z3.BitVec("t!b", 32, ctx)
     f = z3.And(z3.PrefixOf(smt.sval("a\\u{41}", ctx), s), z3.Length(s) > 6, n > 41, b & 0xFF00 == 0x1200)
     solver = z3.Solver(ctx=ctx)

@@ -79,7 +79,7 @@ class Encoder:
     classes: list[ActionClass] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.ctx = smt.shared_context()
+        self.ctx = smt.fresh_context()
         self.rx = Regexes(self.ctx)
         self.act = z3.Int("action", self.ctx)
         self.res = z3.String("resource", self.ctx)

@@ -32,15 +32,12 @@ class Outcome:
     reason: str = ""
 
 
-_CONTEXT: list[Any] = []
-
-
-def shared_context() -> Any:
-    """One z3 context for every check of the process (making one costs more than most checks). Checks never
-    share a solver, and a constant's name fixes its sort, so formulas of separate checks cannot interfere."""
-    if not _CONTEXT:
-        _CONTEXT.append(z3.Context())
-    return _CONTEXT[0]
+def fresh_context() -> Any:
+    """A z3 context of its own for one check. z3 is not thread-safe within a context: with one per check, checks
+    run concurrently (``parc serve``'s threads) without a lock. A context costs about a millisecond to make, and
+    nothing of one check (formulas, solvers, models) is reachable from another, so a formula collected late by
+    Python's garbage collector in some other thread never touches a context in use."""
+    return z3.Context()
 
 
 FIRST_Z3 = 300_000
