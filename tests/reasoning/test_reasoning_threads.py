@@ -6,7 +6,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import z3
+
 import parc
+from parc.core.reasoning import smt
 
 READ = {"Version": "2012-10-17", "Statement": [{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject",
                                                 "Resource": "arn:aws:s3:::b/*"}]}
@@ -39,3 +42,20 @@ def test_checks_in_threads_agree_with_checks_one_at_a_time() -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
         together = list(pool.map(lambda _: _answers(), range(12)))
     assert all(t == alone for t in together)
+
+
+def test_a_context_is_reused_only_when_nothing_of_its_check_is_left() -> None:
+    parc.check_no_new_access(READ, MORE)
+    assert smt._POOL, "a finished check's context goes back to the pool"
+    pooled = {id(c) for c, _ in smt._POOL}
+    kept: list[Any] = []
+
+    @smt.own_context
+    def leaky() -> None:
+        ctx = smt.fresh_context()
+        kept.append(z3.Bool("left-over", ctx))  # a formula that outlives its check
+
+    smt._POOL.clear()
+    leaky()
+    assert not smt._POOL, "a context something still holds is not handed to another check"
+    assert len(kept) == 1 and pooled

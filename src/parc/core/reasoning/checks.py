@@ -27,6 +27,7 @@ from parc.core.authz.engine import PolicySet
 from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
 from parc.core.authz.principal import _IAM_ARN_RE
 from parc.core.policy.model import Policy
+from parc.core.reasoning import smt
 from parc.core.reasoning.cover import _cover
 from parc.core.reasoning.public import _resource_diff
 from parc.core.reasoning.question import (
@@ -111,6 +112,7 @@ def _identity_request(q: _Question, model: Any, service_linked: bool = False) ->
     return {"principal": principal, "action": q.action(model), "resource": resource, "context": context}
 
 
+@smt.own_context
 def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: ActionIndex, *,
                         policy_type: str = "identity", timeout: float = 10.0) -> CheckResult:
     """PASS when ``new`` allows nothing ``old`` does not (Access Analyzer's CheckNoNewAccess)."""
@@ -136,6 +138,7 @@ def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: Act
     return _result(q, found, "NEW allows nothing that OLD does not", "NEW allows requests that OLD does not")
 
 
+@smt.own_context
 def check_access_not_granted(policies: Sequence[Policy], actions: Sequence[str], index: ActionIndex, *,
                              resources: Sequence[str] = (), boundary: Policy | None = None,
                              session: Policy | None = None, scps: Sequence[Sequence[Policy]] = (),

@@ -14,6 +14,7 @@ from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
 from parc.core.authz.principal import PrincipalKind
 from parc.core.conditions.ip import parse_network
 from parc.core.policy.model import Policy
+from parc.core.reasoning import smt
 from parc.core.reasoning.cover import _cover
 from parc.core.reasoning.keys import STR
 from parc.core.reasoning.principals import CALLER_KEYS, Shape, shapes
@@ -137,6 +138,7 @@ def _per_shape(q: _Question, grants: _Group, sh: list[Shape], home: str, concret
     return found
 
 
+@smt.own_context
 def _resource_diff(old: Sequence[Policy], new: Sequence[Policy], index: ActionIndex, timeout: float) -> CheckResult:
     if len(old) != 1 or len(new) != 1:
         return CheckResult(UNKNOWN, "a resource policy diff compares one policy with one policy")
@@ -246,6 +248,7 @@ def _outsider(q: _Question, g: _Group, trusted: set[str], org: str | None) -> li
     return out
 
 
+@smt.own_context
 def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accounts: Sequence[str] = (),
                            org: str | None = None, resource_type: str | None = None,
                            rcps: Sequence[Sequence[Policy]] = (), rcp_services: frozenset[str] | None = None,

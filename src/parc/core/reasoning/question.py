@@ -23,7 +23,8 @@ from parc.core.authz.principal import PrincipalKind
 from parc.core.match import compile_action
 from parc.core.policy.model import Policy
 from parc.core.reasoning import smt
-from parc.core.reasoning.encode import Encoder, any_of, catalog_matches, lowered_matcher
+from parc.core.reasoning.catalog import catalog_matches, lowered_matcher
+from parc.core.reasoning.encode import Encoder, any_of
 from parc.core.reasoning.keys import STR, render
 from parc.core.reasoning.principals import Shape
 from parc.core.reasoning.result import FAIL, PASS, UNKNOWN, CheckResult, Counterexample
@@ -169,9 +170,12 @@ class _Question:
             return g.statements
         return [(s, v) for s, v in g.statements if id(s) in self.keep]
 
-    def solve(self, formula: Any, *, quick: bool = False) -> smt.Outcome:
-        """Decide ``formula`` with the time left. ``quick``: z3 alone for its first slice (``smt.FIRST_Z3``), and
-        an UNKNOWN is not recorded: the caller asks again in smaller pieces (see ``cover``)."""
+    def solve(self, formula: Any, how: str = "full") -> smt.Outcome:
+        """Decide ``formula`` with the time left. ``how`` (see ``cover``): ``full`` the whole portfolio; ``rest``
+        the portfolio after z3's short slices (tried already); ``split`` the portfolio with cvc5 for a short
+        while and no last z3 (the caller splits the question when that does not settle it); ``quick`` z3's short
+        slices; ``probe`` z3's default solver for a small slice. An UNKNOWN is recorded only for ``full`` and
+        ``rest``: for the others the caller asks again."""
         left = self.deadline - time.monotonic()
         if left <= 0:
             self.unknown.append("the time limit was reached")
@@ -179,11 +183,17 @@ class _Question:
         self.queries += 1
         start = time.monotonic()
         full = z3.And(*self.enc.domain, formula)
-        out = smt.check(full, left, cvc5_fallback=not quick, rlimit=smt.FIRST_Z3 if quick else 0)
+        if how == "quick":
+            out = smt.quick(full, left)
+        elif how == "probe":
+            out = smt.check(full, left, cvc5_fallback=False, rlimit=smt.PROBE_Z3)
+        else:
+            out = smt.check(full, left, tried_quick=how == "rest", cvc5_max=smt.SPLIT_CVC5 if how == "split" else None,
+                            last_z3=how != "split")
         if out.status == smt.SAT and not self._readable(out.model):
             out = self._nicer(full, out)
         self.solver_seconds += time.monotonic() - start
-        if out.status == smt.UNKNOWN and not quick:
+        if out.status == smt.UNKNOWN and how in ("full", "rest"):
             self.unknown.append(out.reason)
         return out
 
