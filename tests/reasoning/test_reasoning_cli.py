@@ -19,6 +19,10 @@ READ = {"Version": "2012-10-17", "Statement": [{"Sid": "Read", "Effect": "Allow"
 MORE = {"Version": "2012-10-17", "Statement": [
     {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
     {"Sid": "Write", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"}]}
+TAGGED = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+    {"Sid": "Write", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*",
+     "Condition": {"StringEquals": {"aws:PrincipalTag/team": "a"}}}]}
 PUBLIC = {"Version": "2012-10-17", "Statement": [{"Sid": "Anyone", "Effect": "Allow", "Principal": "*",
                                                   "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}
 
@@ -144,7 +148,11 @@ def test_running_out_of_time_is_unknown_never_pass() -> None:
     assert result.result in ("UNKNOWN", "FAIL")
     result = parc.check_no_new_access(READ, MORE, timeout=0.000001)
     assert result.result in ("UNKNOWN", "FAIL")
-    assert parc.check_access_not_granted(MORE, ["s3:PutObject"], timeout=0.000001).result == "UNKNOWN"
+    # A request guessed from the statement (guess.py) needs no time: FAIL, with its replayed request, or UNKNOWN.
+    result = parc.check_access_not_granted(MORE, ["s3:PutObject"], timeout=0.000001)
+    assert result.result == "FAIL" and result.queries == 0 and result.counterexamples
+    # Where no guess holds (the condition needs a value), no time is UNKNOWN.
+    assert parc.check_access_not_granted(TAGGED, ["s3:PutObject"], timeout=0.000001).result == "UNKNOWN"
 
 
 def test_a_statement_no_asked_action_reaches_needs_no_solver() -> None:
@@ -152,7 +160,7 @@ def test_a_statement_no_asked_action_reaches_needs_no_solver() -> None:
     # even with no time at all); one that matches still needs the solver.
     result = parc.check_access_not_granted(MORE, ["s3:DeleteObject"], timeout=0.000001)
     assert (result.result, result.queries) == ("PASS", 0)
-    assert parc.check_access_not_granted(MORE, ["s3:Delete*", "s3:Put*"], timeout=0.000001).result == "UNKNOWN"
+    assert parc.check_access_not_granted(TAGGED, ["s3:Delete*", "s3:Put*"], timeout=0.000001).result == "UNKNOWN"
 
 
 def test_statements_a_found_request_reaches_by_its_action_alone_need_no_more_queries() -> None:

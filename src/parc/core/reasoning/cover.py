@@ -13,7 +13,7 @@ tried by changing only its action (``_neighbour``) before the solvers are asked 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import z3
@@ -28,12 +28,15 @@ from parc.core.reasoning.result import Counterexample
 Grants = list[tuple[CompiledStatement, Any]]
 
 
-def _cover(q: _Question, base: Any, grants: Grants, request: Any,
-           concrete: Sequence[tuple[PolicySet, bool]]) -> list[Counterexample]:
+def _cover(q: _Question, base: Any, grants: Grants, request: Any, concrete: Sequence[tuple[PolicySet, bool]],
+           guesses: Callable[[_Question, CompiledStatement], Iterator[Any]] | None = None) -> list[Counterexample]:
     """A request for each granting statement that can grant; none for a statement the solvers show cannot (or
-    cannot decide: the question records that as UNKNOWN)."""
+    cannot decide: the question records that as UNKNOWN). ``guesses``: requests to try for a statement before
+    any query (``guess.py``), each kept only when the whole question evaluates to true on it."""
     found: list[Counterexample] = []
     left = [(s, f) for s, f in grants if not z3.is_false(f)]
+    if guesses is not None and left:
+        left = _guessed(q, base, left, guesses, request, concrete, found)
     how = "split"
     while left:
         out = q.solve(z3.And(base, any_of(q.enc.ctx, (f for _, f in left))), how if len(left) > 1 else "full")
@@ -60,6 +63,20 @@ def _cover(q: _Question, base: Any, grants: Grants, request: Any,
     if left:
         q.unknown.append("the time limit was reached before every statement was asked")
     return found
+
+
+def _guessed(q: _Question, base: Any, left: Grants, guesses: Callable[[_Question, CompiledStatement], Iterator[Any]],
+             request: Any, concrete: Sequence[tuple[PolicySet, bool]], found: list[Counterexample]) -> Grants:
+    """Credit the statements a guessed request satisfies (with the whole question true on it); the rest are left."""
+    whole = z3.And(*q.enc.domain, base)
+    for s, f in list(left):
+        if all(s is not x for x, _ in left):
+            continue  # credited by an earlier guess
+        for g in guesses(q, s):
+            if z3.is_true(g.eval(f)) and z3.is_true(g.eval(whole)):
+                left = _credit(q, base, left, g, request, concrete, found)
+                break
+    return left
 
 
 def _conjuncts(f: Any) -> dict[int, Any]:
