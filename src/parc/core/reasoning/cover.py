@@ -37,13 +37,14 @@ def _cover(q: _Question, base: Any, grants: Grants, request: Any, concrete: Sequ
     left = [(s, f) for s, f in grants if not z3.is_false(f)]
     if guesses is not None and left:
         left = _guessed(q, base, left, guesses, request, concrete, found)
-    how = "split"
+    how = "probe" if q.split_failed else "split"
     while left:
         out = q.solve(z3.And(base, any_of(q.enc.ctx, (f for _, f in left))), how if len(left) > 1 else "full")
         how = "probe"  # the first disjunction may take a while; asking again for the rest must be cheap
         if out.status == smt.UNSAT or (out.status == smt.UNKNOWN and len(left) == 1):
             return found
         if out.status == smt.UNKNOWN:
+            q.split_failed = True  # the next caller shape's disjunction is probed only
             break
         left = _credit(q, base, left, out.model, request, concrete, found)
     left = _prune(q, base, left)
@@ -80,7 +81,9 @@ def _guessed(q: _Question, base: Any, left: Grants, guesses: Callable[[_Question
 
 
 def _conjuncts(f: Any) -> dict[int, Any]:
-    return {c.get_id(): c for c in (f.children() if z3.is_and(f) else [f])}
+    """A statement formula's conditions (``Encoder.applies``: the action and the resource come first, which a
+    question rarely contradicts on their own, so probing them is mostly wasted)."""
+    return {c.get_id(): c for c in (f.children()[2:] if z3.is_and(f) else [])}
 
 
 def _prune(q: _Question, base: Any, left: Grants) -> Grants:

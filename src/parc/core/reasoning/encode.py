@@ -74,6 +74,9 @@ class Encoder:
     """What else tells actions apart for the question (whether RCPs govern the action's service)."""
     index: Mapping[str, Sequence[str]] | None = None
     """The catalog (service -> actions): each statement's Action list is then matched against it once, cached."""
+    witnesses: Mapping[str, int] | None = None
+    """Per multivalued key, how many values the question's requests need at most, when the question knows better
+    than the count of set conditions on the key (``keys.py``): see ``public._witnesses``."""
     ctx: Any = field(init=False)
     keys: dict[str, KeyVar] = field(init=False)
     classes: list[ActionClass] = field(init=False)
@@ -134,7 +137,10 @@ class Encoder:
             scale = scale_for(numbers.get(key, [])) if sort in (NUM, DATE) else 1
             if sort == DATE and scale > 10**9:
                 raise Unencodable(f"{key}: a date with more than 8 decimal places")
-            kv = self._add_key(key, sort, key in set_uses, max(2, set_uses.get(key, 0)), scale)
+            bound = set_uses.get(key, 0)
+            if self.witnesses is not None and key in self.witnesses:
+                bound = min(bound, self.witnesses[key])
+            kv = self._add_key(key, sort, key in set_uses, max(2, bound), scale)
             self._well_formed(kv)
 
     def _well_formed(self, kv: KeyVar) -> None:

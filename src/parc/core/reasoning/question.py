@@ -132,10 +132,10 @@ class _Question:
 
     def __init__(self, groups: Sequence[_Group], actions: Sequence[str], timeout: float, *,
                  forced: Mapping[str, str] | None = None, split: Callable[[str], object] | None = None,
-                 index: ActionIndex | None = None) -> None:
+                 index: ActionIndex | None = None, witnesses: Mapping[str, int] | None = None) -> None:
         self.groups = list(groups)
         stmts = [st for g in groups for st in g.statements]
-        self.enc = Encoder(stmts, actions, dict(forced or {}), split, index)
+        self.enc = Encoder(stmts, actions, dict(forced or {}), split, index, witnesses)
         self.deadline = time.monotonic() + timeout
         self.timeout = timeout
         self.queries = 0
@@ -146,6 +146,8 @@ class _Question:
         self.part_vars: dict[str, Any] = {}
         self.keep: set[int] | None = None
         """The caller shape the formulas are built for (resource side); None: no Principal element is read."""
+        self.split_failed = False
+        """A disjunction of statements went unsettled (``cover``): later ones are only probed before splitting."""
 
     def applies(self, s: CompiledStatement, variables: bool) -> Any:
         return self.enc.applies(s, variables, self.principal_ok(s))
@@ -174,8 +176,8 @@ class _Question:
         """Decide ``formula`` with the time left. ``how`` (see ``cover``): ``full`` the whole portfolio; ``rest``
         the portfolio after z3's short slices (tried already); ``split`` the portfolio with cvc5 for a short
         while and no last z3 (the caller splits the question when that does not settle it); ``quick`` z3's short
-        slices; ``probe`` z3's default solver for a small slice. An UNKNOWN is recorded only for ``full`` and
-        ``rest``: for the others the caller asks again."""
+        slices (for one statement); ``probe`` z3's default solver for a small slice. An UNKNOWN is recorded only
+        for ``full`` and ``rest``: for the others the caller asks again."""
         left = self.deadline - time.monotonic()
         if left <= 0:
             self.unknown.append("the time limit was reached")
@@ -184,7 +186,7 @@ class _Question:
         start = time.monotonic()
         full = z3.And(*self.enc.domain, formula)
         if how == "quick":
-            out = smt.quick(full, left)
+            out = smt.quick(full, left, smt.STATEMENT_Z3)
         elif how == "probe":
             out = smt.check(full, left, cvc5_fallback=False, rlimit=smt.PROBE_Z3)
         else:

@@ -106,9 +106,14 @@ SPLIT_CVC5 = 0.15
 """Seconds cvc5 gets on a question that can be split into smaller ones instead (``cover``)."""
 
 
-def quick(formula: Expr, timeout_s: float) -> Outcome:
+STATEMENT_Z3 = 100_000
+"""z3's first slice for one statement's question (``cover``): a third of ``FIRST_Z3``, as such a question is small;
+one z3 has not decided by then goes to cvc5, which decides most of those in tens of milliseconds."""
+
+
+def quick(formula: Expr, timeout_s: float, first_rlimit: int = FIRST_Z3) -> Outcome:
     """z3's two short slices (the default solver, then the plain one) and nothing else."""
-    first = _z3(formula, timeout_s, FIRST_Z3)
+    first = _z3(formula, timeout_s, first_rlimit)
     if first.status != UNKNOWN:
         return first
     second = _z3(formula, timeout_s, SIMPLE_Z3, simple=True)
