@@ -120,35 +120,44 @@ def quick(formula: Expr, timeout_s: float, first_rlimit: int = FIRST_Z3) -> Outc
     return second if second.status != UNKNOWN else Outcome(UNKNOWN, None, "z3", f"{first.reason}; {second.reason}")
 
 
+MEDIUM_Z3 = 2_000_000
+"""z3's resource units for a middle slice (about half a second), between a short try of cvc5 and its long one, for
+a question z3's short slices left open (``tried_quick``): some want z3 just past its short slice (0.14 s) where
+cvc5 times out after seconds; others cvc5 decides in tens of milliseconds."""
+
+
 def check(formula: Expr, timeout_s: float, *, cvc5_fallback: bool = True, rlimit: int = 0,
           tried_quick: bool = False, cvc5_max: float | None = None, last_z3: bool = True) -> Outcome:
-    """Decide ``formula`` within ``timeout_s`` seconds: z3's two short slices (``quick``; skipped when the caller
-    has just ``tried_quick``), then cvc5 with half of what is left (at most ``cvc5_max`` seconds), then z3 again
-    with the rest (unless not ``last_z3``; without the fallback: z3 alone, all the time). ``sat`` carries a z3
-    model to read the counterexample from (cvc5's values are handed back to z3 for it)."""
+    """Decide ``formula`` within ``timeout_s`` seconds: z3's two short slices (``quick``; when the caller has
+    just ``tried_quick``, cvc5 for a short while and z3 for a middle slice instead), then cvc5 with half of what is
+    left (at most ``cvc5_max`` seconds), then z3 again with the rest (unless not ``last_z3``; without the
+    fallback: z3 alone, all the time). ``sat`` carries a z3 model to read the counterexample from (cvc5's values
+    are handed back to z3 for it)."""
     start = time.monotonic()
     if not cvc5_fallback:
         return _z3(formula, timeout_s, rlimit)
-    first = Outcome(UNKNOWN, None, "z3", "z3: its short slices were tried") if tried_quick else quick(formula,
-                                                                                                      timeout_s)
+    # The SMT-LIB text of the formula as built (a solver that has run may hold what its tactics rewrote it to,
+    # such as pseudo-Boolean constraints cvc5 does not read).
+    smt2 = ""
+    if tried_quick:
+        smt2 = _smt2(formula)
+        first = _cvc5_outcome(formula, smt2, min(timeout_s / 2, SPLIT_CVC5))
+        if first.status == UNKNOWN:
+            middle = _z3(formula, timeout_s - (time.monotonic() - start), MEDIUM_Z3)
+            first = middle if middle.status != UNKNOWN else Outcome(
+                UNKNOWN, None, "z3", f"{first.reason}; {middle.reason}")
+    else:
+        first = quick(formula, timeout_s)
     if first.status != UNKNOWN:
         return first
     why = first.reason
     left = timeout_s - (time.monotonic() - start)
     if left <= 0.05:
         return first
-    # The SMT-LIB text of the formula as built (a solver that has run may hold what its tactics rewrote it to,
-    # such as pseudo-Boolean constraints cvc5 does not read).
-    smt2 = _smt2(formula)
-    status, values = _cvc5(smt2, left / 2 if cvc5_max is None else min(left / 2, cvc5_max))
-    if status == UNSAT:
-        return Outcome(UNSAT, None, "cvc5")
-    if status == SAT:
-        model = _z3_model(formula, values)
-        if model is not None:
-            return Outcome(SAT, model, "cvc5")
-        status = "sat, but z3 could not rebuild the model from cvc5's values"
-    why = f"{why}; cvc5: {status}"
+    out = _cvc5_outcome(formula, smt2 or _smt2(formula), left / 2 if cvc5_max is None else min(left / 2, cvc5_max))
+    if out.status != UNKNOWN:
+        return out
+    why = f"{why}; {out.reason}"
     left = timeout_s - (time.monotonic() - start)
     if left <= 0.05 or not last_z3:
         return Outcome(UNKNOWN, None, "cvc5", why)
@@ -156,6 +165,18 @@ def check(formula: Expr, timeout_s: float, *, cvc5_fallback: bool = True, rlimit
     if last.status != UNKNOWN:
         return last
     return Outcome(UNKNOWN, None, "z3", f"{why}; {last.reason}")
+
+
+def _cvc5_outcome(formula: Expr, smt2: str, seconds: float) -> Outcome:
+    status, values = _cvc5(smt2, seconds)
+    if status == UNSAT:
+        return Outcome(UNSAT, None, "cvc5")
+    if status == SAT:
+        model = _z3_model(formula, values)
+        if model is not None:
+            return Outcome(SAT, model, "cvc5")
+        status = "sat, but z3 could not rebuild the model from cvc5's values"
+    return Outcome(UNKNOWN, None, "cvc5", f"cvc5: {status}")
 
 
 def _z3(formula: Expr, timeout_s: float, rlimit: int = 0, simple: bool = False) -> Outcome:
