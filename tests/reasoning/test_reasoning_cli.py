@@ -22,7 +22,7 @@ MORE = {"Version": "2012-10-17", "Statement": [
 TAGGED = {"Version": "2012-10-17", "Statement": [
     {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
     {"Sid": "Write", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*",
-     "Condition": {"StringEquals": {"aws:PrincipalTag/team": "a"}}}]}
+     "Condition": {"StringLike": {"aws:PrincipalTag/team": "a*"}, "StringNotLike": {"aws:PrincipalTag/team": "ax*"}}}]}
 PUBLIC = {"Version": "2012-10-17", "Statement": [{"Sid": "Anyone", "Effect": "Allow", "Principal": "*",
                                                   "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}
 

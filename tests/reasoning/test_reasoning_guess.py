@@ -25,13 +25,27 @@ def test_a_guess_the_question_rules_out_is_no_fail() -> None:
     kms = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:*:*:key/*"}]}
     assert parc.check_access_not_granted(kms, ["kms:Decrypt"]).result == "PASS"
-    # Nor is a statement whose condition the guess leaves unmet: the request shown meets it.
+    # Nor is a statement whose conditions the guess leaves unmet ("a*" filled in is "ax", which the second one
+    # refuses): the solvers find the request shown, which meets them.
     tagged = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
-         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "a"}}}]}
+         "Condition": {"StringLike": {"aws:PrincipalTag/team": "a*"},
+                       "StringNotLike": {"aws:PrincipalTag/team": "ax*"}}}]}
     result = parc.check_access_not_granted(tagged, ["s3:PutObject"])
     assert result.result == "FAIL" and result.queries >= 1
-    assert result.counterexamples[0].context.get("aws:principaltag/team") == "a"
+    team = result.counterexamples[0].context.get("aws:principaltag/team")
+    assert isinstance(team, str) and team.startswith("a") and not team.startswith("ax")
+
+
+def test_a_condition_the_statement_names_is_guessed_too() -> None:
+    tagged = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "a"},
+                       "ForAnyValue:StringLike": {"aws:TagKeys": ["eks*"]}}}]}
+    result = parc.check_access_not_granted(tagged, ["s3:PutObject"])
+    assert result.result == "FAIL" and result.queries == 0
+    cx = result.counterexamples[0]
+    assert cx.context.get("aws:principaltag/team") == "a" and cx.context.get("aws:tagkeys") == ["eksx"]
 
 
 def test_an_old_statement_that_covers_the_guess_leaves_it_to_the_solvers() -> None:

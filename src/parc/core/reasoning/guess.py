@@ -92,12 +92,35 @@ def _key_pairs(kv: KeyVar, value: str | None) -> list[tuple[Any, Any]] | None:
     return pairs
 
 
+def _condition_values(s: CompiledStatement) -> dict[str, str]:
+    """A value per key the statement's plain text conditions read (String and Arn operators, not negated): the
+    first policy value with its wildcards filled in; Null "false" asks for any value."""
+    out: dict[str, str] = {}
+    for c in s.condition_list:
+        if c.null:
+            if c.values and all(v.lower() == "false" for v in c.values):
+                out.setdefault(c.key_lower, "x")
+            continue
+        if c.negated or c.family not in ("String", "Arn") or not c.values or "${" in c.values[0]:
+            continue
+        out[c.key_lower] = c.values[0].replace("*", "x").replace("?", "x")
+    return out
+
+
 def identity_guesses(q: _Question, s: CompiledStatement) -> Iterator[Ground]:
     """Requests for an identity question (no caller shape) built from ``s``: its first action classes times its
-    first resource patterns, condition keys absent but for a role session's own."""
-    enc = q.enc
+    first resource patterns, condition keys absent but for a role session's own; then with the keys the
+    statement's conditions read set to a value they name."""
     if q.part_vars or q.shape is not None:
         return
+    yield from _guesses(q, s, {})
+    wanted = _condition_values(s)
+    if wanted:
+        yield from _guesses(q, s, wanted)
+
+
+def _guesses(q: _Question, s: CompiledStatement, wanted: dict[str, str]) -> Iterator[Ground]:
+    enc = q.enc
     index = enc.index_of(s)
     classes = [k for k, c in enumerate(enc.classes) if index in c.matches][:_CLASSES]
     patterns = ["*"] if s.resources is None or s.not_resource else [m.pattern for m in s.resources][:_RESOURCES]
@@ -115,7 +138,7 @@ def identity_guesses(q: _Question, s: CompiledStatement) -> Iterator[Ground]:
         account = resource.split(":")[4] if resource != "*" and len(resource.split(":")) > 4 else ""
         ok = True
         for name, kv in enc.keys.items():
-            value = _ROLE_SESSION.get(name) if name in IDENTITY_DERIVED else None
+            value = _ROLE_SESSION.get(name) if name in IDENTITY_DERIVED else wanted.get(name)
             if name == "aws:resourceaccount" and account.isdigit() and len(account) == 12:
                 value = account
             got = _key_pairs(kv, value)

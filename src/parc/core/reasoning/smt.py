@@ -120,8 +120,8 @@ def quick(formula: Expr, timeout_s: float, first_rlimit: int = FIRST_Z3) -> Outc
     return second if second.status != UNKNOWN else Outcome(UNKNOWN, None, "z3", f"{first.reason}; {second.reason}")
 
 
-MEDIUM_Z3 = 2_000_000
-"""z3's resource units for a middle slice (about half a second), between a short try of cvc5 and its long one, for
+MEDIUM_Z3 = 4_000_000
+"""z3's resource units for a middle slice (about a second), between a short try of cvc5 and its long one, for
 a question z3's short slices left open (``tried_quick``): some want z3 just past its short slice (0.14 s) where
 cvc5 times out after seconds; others cvc5 decides in tens of milliseconds."""
 
