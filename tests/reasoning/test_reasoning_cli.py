@@ -19,6 +19,10 @@ READ = {"Version": "2012-10-17", "Statement": [{"Sid": "Read", "Effect": "Allow"
 MORE = {"Version": "2012-10-17", "Statement": [
     {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
     {"Sid": "Write", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"}]}
+TAGGED = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+    {"Sid": "Write", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*",
+     "Condition": {"StringLike": {"aws:PrincipalTag/team": "a*"}, "StringNotLike": {"aws:PrincipalTag/team": "ax*"}}}]}
 PUBLIC = {"Version": "2012-10-17", "Statement": [{"Sid": "Anyone", "Effect": "Allow", "Principal": "*",
                                                   "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}
 
@@ -109,7 +113,7 @@ def test_the_api_is_public() -> None:
 
 
 def test_a_timeout_is_unknown_never_pass() -> None:
-    ctx = smt.shared_context()
+    ctx = smt.fresh_context()
     x = z3.String("t!x", ctx)
     # A formula no solver settles in a millisecond: a timeout must come back UNKNOWN.
     hard = z3.And(z3.Length(x) > 5000, z3.InRe(x, z3.Star(z3.Re("ab", ctx))),
@@ -122,7 +126,7 @@ def test_a_timeout_is_unknown_never_pass() -> None:
 
 
 def test_cvc5_values_become_a_z3_model() -> None:
-    ctx = smt.shared_context()
+    ctx = smt.fresh_context()
     s, n, b = z3.String("t!s", ctx), z3.Int("t!n", ctx), z3.BitVec("t!b", 32, ctx)
     f = z3.And(z3.PrefixOf(smt.sval("a\\u{41}", ctx), s), z3.Length(s) > 6, n > 41, b & 0xFF00 == 0x1200)
     solver = z3.Solver(ctx=ctx)
@@ -144,7 +148,11 @@ def test_running_out_of_time_is_unknown_never_pass() -> None:
     assert result.result in ("UNKNOWN", "FAIL")
     result = parc.check_no_new_access(READ, MORE, timeout=0.000001)
     assert result.result in ("UNKNOWN", "FAIL")
-    assert parc.check_access_not_granted(MORE, ["s3:PutObject"], timeout=0.000001).result == "UNKNOWN"
+    # A request guessed from the statement (guess.py) needs no time: FAIL, with its replayed request, or UNKNOWN.
+    result = parc.check_access_not_granted(MORE, ["s3:PutObject"], timeout=0.000001)
+    assert result.result == "FAIL" and result.queries == 0 and result.counterexamples
+    # Where no guess holds (the condition needs a value), no time is UNKNOWN.
+    assert parc.check_access_not_granted(TAGGED, ["s3:PutObject"], timeout=0.000001).result == "UNKNOWN"
 
 
 def test_a_statement_no_asked_action_reaches_needs_no_solver() -> None:
@@ -152,7 +160,7 @@ def test_a_statement_no_asked_action_reaches_needs_no_solver() -> None:
     # even with no time at all); one that matches still needs the solver.
     result = parc.check_access_not_granted(MORE, ["s3:DeleteObject"], timeout=0.000001)
     assert (result.result, result.queries) == ("PASS", 0)
-    assert parc.check_access_not_granted(MORE, ["s3:Delete*", "s3:Put*"], timeout=0.000001).result == "UNKNOWN"
+    assert parc.check_access_not_granted(TAGGED, ["s3:Delete*", "s3:Put*"], timeout=0.000001).result == "UNKNOWN"
 
 
 def test_statements_a_found_request_reaches_by_its_action_alone_need_no_more_queries() -> None:

@@ -1,7 +1,8 @@
 """A bounded load test (the long one is benchmarks/bench_serve.py): 8 concurrent boto3 clients, a fixed number of
 requests each over the mix of operations, zero errors and every answer the library's. No timing asserts. It also
 pins a concurrency bug found by the load test: reasoning checks running side by side in the thread pool raised
-Z3Exception (the solvers' context is process-wide); the server now runs one at a time per process."""
+Z3Exception (the solvers' context was process-wide); each check now has a z3 context of its own, and the server runs
+them side by side without a lock."""
 
 from __future__ import annotations
 

@@ -27,13 +27,15 @@ from parc.core.authz.engine import PolicySet
 from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
 from parc.core.authz.principal import _IAM_ARN_RE
 from parc.core.policy.model import Policy
+from parc.core.reasoning import smt
+from parc.core.reasoning.cover import _cover
+from parc.core.reasoning.guess import identity_guesses
 from parc.core.reasoning.public import _resource_diff
 from parc.core.reasoning.question import (
     ALLOW_ALL,
     HOME,
     IDENTITY_DERIVED,
     ActionIndex,
-    _cover,
     _cx,
     _forced_present,
     _granted_actions,
@@ -111,6 +113,7 @@ def _identity_request(q: _Question, model: Any, service_linked: bool = False) ->
     return {"principal": principal, "action": q.action(model), "resource": resource, "context": context}
 
 
+@smt.own_context
 def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: ActionIndex, *,
                         policy_type: str = "identity", timeout: float = 10.0) -> CheckResult:
     """PASS when ``new`` allows nothing ``old`` does not (Access Analyzer's CheckNoNewAccess)."""
@@ -132,10 +135,12 @@ def check_no_new_access(old: Sequence[Policy], new: Sequence[Policy], index: Act
     except Unencodable as exc:
         return _unknown(str(exc))
     old_set, new_set = _identity_set(old, policy_type), _identity_set(new, policy_type)
-    found = _cover(q, base, grants, lambda m: _identity_request(q, m), [(new_set, True), (old_set, False)])
+    found = _cover(q, base, grants, lambda m: _identity_request(q, m), [(new_set, True), (old_set, False)],
+                   identity_guesses)
     return _result(q, found, "NEW allows nothing that OLD does not", "NEW allows requests that OLD does not")
 
 
+@smt.own_context
 def check_access_not_granted(policies: Sequence[Policy], actions: Sequence[str], index: ActionIndex, *,
                              resources: Sequence[str] = (), boundary: Policy | None = None,
                              session: Policy | None = None, scps: Sequence[Sequence[Policy]] = (),
@@ -194,7 +199,8 @@ def check_access_not_granted(policies: Sequence[Policy], actions: Sequence[str],
         grants = [(s, q.applies(s, v)) for s, v in g.statements if s.allow]
     except Unencodable as exc:
         return _unknown(str(exc)) if not found else CheckResult(FAIL, "allowed to every caller", tuple(found))
-    found += _cover(q, base, grants, lambda m: _identity_request(q, m, service_linked), [(concrete, True)])
+    found += _cover(q, base, grants, lambda m: _identity_request(q, m, service_linked), [(concrete, True)],
+                    None if service_linked else identity_guesses)
     return _result(q, found, "the actions are never allowed", "the actions are allowed")
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 import z3
@@ -26,8 +25,9 @@ from parc.core.conditions.boolean import parse_bool
 from parc.core.conditions.date import parse_date
 from parc.core.conditions.ip import parse_network
 from parc.core.conditions.numeric import parse_number
-from parc.core.match import atoms_of, compile_glob
+from parc.core.match import atoms_of
 from parc.core.reasoning import smt
+from parc.core.reasoning.catalog import _catalog_set, catalog_matches, lowered_matcher
 from parc.core.reasoning.keys import DATE, IP, NUM, STR, KeyVar, make_key, scale_for
 from parc.core.reasoning.smt import Expr, sval
 from parc.core.reasoning.text import Regexes, Unencodable, template
@@ -74,12 +74,15 @@ class Encoder:
     """What else tells actions apart for the question (whether RCPs govern the action's service)."""
     index: Mapping[str, Sequence[str]] | None = None
     """The catalog (service -> actions): each statement's Action list is then matched against it once, cached."""
+    witnesses: Mapping[str, int] | None = None
+    """Per multivalued key, how many values the question's requests need at most, when the question knows better
+    than the count of set conditions on the key (``keys.py``): see ``public._witnesses``."""
     ctx: Any = field(init=False)
     keys: dict[str, KeyVar] = field(init=False)
     classes: list[ActionClass] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.ctx = smt.shared_context()
+        self.ctx = smt.fresh_context()
         self.rx = Regexes(self.ctx)
         self.act = z3.Int("action", self.ctx)
         self.res = z3.String("resource", self.ctx)
@@ -87,6 +90,7 @@ class Encoder:
         self.domain: list[Expr] = []
         self._segments: list[Expr] | None = None
         self._index = {id(s): i for i, (s, _) in enumerate(self.statements)}
+        self._applied: dict[tuple[int, bool, int | None], Expr] = {}
         self._plan_actions()
         # A statement whose Action / NotAction matches none of the question's actions never applies: its keys and
         # resource patterns are left out of the encoding (exact, and the solver sees fewer variables).
@@ -133,7 +137,10 @@ class Encoder:
             scale = scale_for(numbers.get(key, [])) if sort in (NUM, DATE) else 1
             if sort == DATE and scale > 10**9:
                 raise Unencodable(f"{key}: a date with more than 8 decimal places")
-            kv = self._add_key(key, sort, key in set_uses, max(2, set_uses.get(key, 0)), scale)
+            bound = set_uses.get(key, 0)
+            if self.witnesses is not None and key in self.witnesses:
+                bound = min(bound, self.witnesses[key])
+            kv = self._add_key(key, sort, key in set_uses, max(2, bound), scale)
             self._well_formed(kv)
 
     def _well_formed(self, kv: KeyVar) -> None:
@@ -427,71 +434,23 @@ class Encoder:
     # ------------------------------------------------------------------ statements
 
     def applies(self, s: CompiledStatement, variables: bool, principal: Expr | None = None) -> Expr:
-        """The statement applies to the symbolic request (its effect aside)."""
+        """The statement applies to the symbolic request (its effect aside). Made once per statement, variables
+        and Principal verdict: a resource-side question asks it again for each caller shape."""
         if id(s) not in self._live:
             return self.false()
+        memo = (id(s), variables, None if principal is None else principal.get_id())
+        hit = self._applied.get(memo)
+        if hit is None:
+            hit = self._applied[memo] = self._applies(s, variables, principal)
+        return hit
+
+    def _applies(self, s: CompiledStatement, variables: bool, principal: Expr | None) -> Expr:
         index = self._index[id(s)]
         parts = [self.action_is(lambda c: index in c.matches), self.resource_matches(s, variables)]
         if principal is not None:
             parts.append(principal)
         parts.extend(self.condition(c, variables) for c in s.condition_list)
         return z3.And(*parts)
-
-
-_CATALOG: dict[int, tuple[Mapping[str, Sequence[str]], frozenset[str], dict[str, list[tuple[str, str]]],
-                          list[tuple[str, str]]]] = {}
-_MATCHES: dict[tuple[int, tuple[str, ...]], tuple[Mapping[str, Sequence[str]], frozenset[str]]] = {}
-
-
-def _catalog(index: Mapping[str, Sequence[str]]) -> tuple[frozenset[str], dict[str, list[tuple[str, str]]],
-                                                           list[tuple[str, str]]]:
-    """The catalog's actions as a set, and with their lowercase names by service and in all (made once)."""
-    hit = _CATALOG.get(id(index))
-    if hit is None or hit[0] is not index:
-        by_service = {svc: [(a, a.lower()) for a in acts] for svc, acts in index.items()}
-        hit = (index, frozenset(a for acts in index.values() for a in acts), by_service,
-               [x for pairs in by_service.values() for x in pairs])
-        _CATALOG[id(index)] = hit
-    return hit[1], hit[2], hit[3]
-
-
-def _catalog_set(index: Mapping[str, Sequence[str]]) -> frozenset[str]:
-    return _catalog(index)[0]
-
-
-def catalog_matches(patterns: tuple[str, ...], index: Mapping[str, Sequence[str]]) -> frozenset[str]:
-    """The catalog's actions any of the Action patterns matches (the engine's glob on lowercased names), cached by
-    the patterns: a policy's statements are matched once for all the questions that read them."""
-    key = (id(index), patterns)
-    hit = _MATCHES.get(key)
-    if hit is not None and hit[0] is index:
-        return hit[1]
-    out: set[str] = set()
-    _, by_service, every = _catalog(index)
-    for p in patterns:
-        low = p.lower()
-        service = low.split(":", 1)[0] if ":" in low else None
-        if service is not None and "*" not in service and "?" not in service:
-            pool = by_service.get(service, [])
-            if low == f"{service}:*":
-                out.update(a for a, _ in pool)
-                continue
-        else:
-            pool = every
-        test = lowered_matcher(p)
-        out.update(a for a, a_low in pool if test(a_low))
-    if len(_MATCHES) > 8192:
-        _MATCHES.clear()
-    result = frozenset(out)
-    _MATCHES[key] = (index, result)
-    return result
-
-
-@lru_cache(maxsize=65536)
-def lowered_matcher(pattern: str) -> Callable[[str], bool]:
-    """An Action pattern's matcher for lowercase action names: the engine's glob on the lowercased pattern (the
-    engine lowercases both sides), without lowercasing each name again."""
-    return compile_glob(pattern.lower(), ignore_case=False)
 
 
 def any_of(ctx: Any, formulas: Iterable[Expr]) -> Expr:

@@ -14,6 +14,8 @@ from parc.core.authz.fast import ALWAYS_ALLOWED, TRUST_ACTIONS
 from parc.core.authz.principal import PrincipalKind
 from parc.core.conditions.ip import parse_network
 from parc.core.policy.model import Policy
+from parc.core.reasoning import smt
+from parc.core.reasoning.cover import _cover
 from parc.core.reasoning.keys import STR
 from parc.core.reasoning.principals import CALLER_KEYS, Shape, shapes
 from parc.core.reasoning.question import (
@@ -22,7 +24,6 @@ from parc.core.reasoning.question import (
     ALWAYS_SET,
     HOME,
     ActionIndex,
-    _cover,
     _forced_present,
     _granted_actions,
     _Group,
@@ -137,6 +138,7 @@ def _per_shape(q: _Question, grants: _Group, sh: list[Shape], home: str, concret
     return found
 
 
+@smt.own_context
 def _resource_diff(old: Sequence[Policy], new: Sequence[Policy], index: ActionIndex, timeout: float) -> CheckResult:
     if len(old) != 1 or len(new) != 1:
         return CheckResult(UNKNOWN, "a resource policy diff compares one policy with one policy")
@@ -246,6 +248,33 @@ def _outsider(q: _Question, g: _Group, trusted: set[str], org: str | None) -> li
     return out
 
 
+@smt.own_context
+def _witnesses(g: _Group, rcp_g: Sequence[_Group]) -> dict[str, int]:
+    """How many values of each multivalued key a public question's request needs: the question is (one Allow of
+    the policy applies) and (no Deny of it applies) and the RCP levels allow (and constraints that read no set
+    condition: each caller key holds one value, ``_outsider`` says no value may be the owner's). Of a request
+    that satisfies it, keep per set condition whose truth needs a witness (a ForAnyValue that holds, a
+    ForAllValues that fails) one value, and two values where it had more than one (a plain operator tells one
+    from several): every set condition keeps its truth and the question still holds. One Allow is enough, so
+    the Allow statements count by the largest of them, Deny and RCP statements all together (``keys.py`` counts
+    every set condition of every statement, which for a policy of many Allow statements on aws:TagKeys made
+    formulas of 24 values per key)."""
+    allow: dict[str, int] = {}
+    rest: dict[str, int] = {}
+    for grp, is_policy in [(g, True), *[(x, False) for x in rcp_g]]:
+        for s, _ in grp.statements:
+            mine: dict[str, int] = {}
+            for c in s.condition_list:
+                if c.set_operator is not None:
+                    mine[c.key_lower] = mine.get(c.key_lower, 0) + 1
+            for key, n in mine.items():
+                if is_policy and s.allow:
+                    allow[key] = max(allow.get(key, 0), n)
+                else:
+                    rest[key] = rest.get(key, 0) + n
+    return {k: allow.get(k, 0) + rest.get(k, 0) for k in {*allow, *rest}}
+
+
 def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accounts: Sequence[str] = (),
                            org: str | None = None, resource_type: str | None = None,
                            rcps: Sequence[Sequence[Policy]] = (), rcp_services: frozenset[str] | None = None,
@@ -273,7 +302,7 @@ def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accoun
         if rcp_g and rcp_services is not None:
             def split(action: str) -> object:
                 return action.split(":", 1)[0].lower() in rcp_services
-        q = _Question([g, *rcp_g], universe, timeout, index=index, split=split)
+        q = _Question([g, *rcp_g], universe, timeout, index=index, split=split, witnesses=_witnesses(g, rcp_g))
         owned_keys(q)
         if rcp_g:
             q.enc.key("aws:principalarn")  # read by the service-linked caller's exemption from RCPs

@@ -23,7 +23,8 @@ from parc.core.authz.principal import PrincipalKind
 from parc.core.match import compile_action
 from parc.core.policy.model import Policy
 from parc.core.reasoning import smt
-from parc.core.reasoning.encode import Encoder, any_of, catalog_matches, lowered_matcher
+from parc.core.reasoning.catalog import catalog_matches, lowered_matcher
+from parc.core.reasoning.encode import Encoder, any_of
 from parc.core.reasoning.keys import STR, render
 from parc.core.reasoning.principals import Shape
 from parc.core.reasoning.result import FAIL, PASS, UNKNOWN, CheckResult, Counterexample
@@ -131,10 +132,10 @@ class _Question:
 
     def __init__(self, groups: Sequence[_Group], actions: Sequence[str], timeout: float, *,
                  forced: Mapping[str, str] | None = None, split: Callable[[str], object] | None = None,
-                 index: ActionIndex | None = None) -> None:
+                 index: ActionIndex | None = None, witnesses: Mapping[str, int] | None = None) -> None:
         self.groups = list(groups)
         stmts = [st for g in groups for st in g.statements]
-        self.enc = Encoder(stmts, actions, dict(forced or {}), split, index)
+        self.enc = Encoder(stmts, actions, dict(forced or {}), split, index, witnesses)
         self.deadline = time.monotonic() + timeout
         self.timeout = timeout
         self.queries = 0
@@ -145,6 +146,8 @@ class _Question:
         self.part_vars: dict[str, Any] = {}
         self.keep: set[int] | None = None
         """The caller shape the formulas are built for (resource side); None: no Principal element is read."""
+        self.split_failed = False
+        """A disjunction of statements went unsettled (``cover``): later ones are only probed before splitting."""
 
     def applies(self, s: CompiledStatement, variables: bool) -> Any:
         return self.enc.applies(s, variables, self.principal_ok(s))
@@ -169,7 +172,12 @@ class _Question:
             return g.statements
         return [(s, v) for s, v in g.statements if id(s) in self.keep]
 
-    def solve(self, formula: Any) -> smt.Outcome:
+    def solve(self, formula: Any, how: str = "full") -> smt.Outcome:
+        """Decide ``formula`` with the time left. ``how`` (see ``cover``): ``full`` the whole portfolio; ``rest``
+        the portfolio after z3's short slices (tried already); ``split`` the portfolio with cvc5 for a short
+        while and no last z3 (the caller splits the question when that does not settle it); ``quick`` z3's short
+        slices (for one statement); ``probe`` z3's default solver for a small slice. An UNKNOWN is recorded only
+        for ``full`` and ``rest``: for the others the caller asks again."""
         left = self.deadline - time.monotonic()
         if left <= 0:
             self.unknown.append("the time limit was reached")
@@ -177,13 +185,22 @@ class _Question:
         self.queries += 1
         start = time.monotonic()
         full = z3.And(*self.enc.domain, formula)
-        out = smt.check(full, left)
+        if how == "quick":
+            out = smt.quick(full, left, smt.STATEMENT_Z3)
+        elif how == "probe":
+            out = smt.check(full, left, cvc5_fallback=False, rlimit=smt.PROBE_Z3)
+        else:
+            out = smt.check(full, left, tried_quick=how == "rest", cvc5_max=smt.SPLIT_CVC5 if how == "split" else None,
+                            last_z3=how != "split")
         if out.status == smt.SAT and not self._readable(out.model):
             out = self._nicer(full, out)
         self.solver_seconds += time.monotonic() - start
-        if out.status == smt.UNKNOWN:
+        if out.status == smt.UNKNOWN and how in ("full", "rest"):
             self.unknown.append(out.reason)
         return out
+
+    def expired(self) -> bool:
+        return self.deadline <= time.monotonic()
 
     def _terms(self) -> list[Any]:
         enc = self.enc
@@ -346,67 +363,6 @@ def _narrow(q: _Question, old: _Group, new: _Group) -> Any | None:
     q.keep = {id(s) for g in (old, new) for s, _ in g.statements if index(s) in reads}
     wanted = set(needed)
     return z3.Or(*[q.enc.act == i for i in sorted(wanted)])
-
-
-def _cover(q: _Question, base: Any, grants: list[tuple[CompiledStatement, Any]], request: Any,
-           concrete: Sequence[tuple[PolicySet, bool]]) -> list[Counterexample]:
-    """A request for each granting statement that can grant: ask for any of the statements not yet shown, credit
-    the request to every statement that applies to it, and ask again for the rest, until none is left or the
-    solvers say none can (one query proves a PASS)."""
-    found: list[Counterexample] = []
-    left = [(s, f) for s, f in grants if not z3.is_false(f)]
-    while left:
-        out = q.solve(z3.And(base, any_of(q.enc.ctx, (f for _, f in left))))
-        if out.status != smt.SAT:
-            break
-        model: Any = out.model
-        while True:
-            req = request(model)
-            for policies, expect in concrete:
-                _replay(policies, req, expect, "the policies" if expect else "OLD")
-            hit = [(s, f) for s, f in left if z3.is_true(model.eval(f, model_completion=True))]
-            if not hit:  # pragma: no cover - the model satisfies the disjunction
-                raise ReplayMismatch("the solver's model satisfies no statement")
-            found.extend(_cx(req, _ref(s)) for s, _ in hit)
-            left = [(s, f) for s, f in left if all(s is not h for h, _ in hit)]
-            model = _neighbour(q, base, left, out.model)
-            if model is None:
-                break
-    return found
-
-
-class _ActionSwapped:
-    """A model with the action class replaced: the same request but for its action (model evaluation only)."""
-
-    def __init__(self, model: Any, act: Any, value: Any) -> None:
-        self.model, self.act, self.value = model, act, value
-
-    def eval(self, e: Any, model_completion: bool = False) -> Any:
-        return self.model.eval(z3.substitute(e, (self.act, self.value)), model_completion=model_completion)
-
-
-_NEIGHBOURS = 4
-"""Action classes tried per statement left, before the solvers are asked again."""
-
-
-def _neighbour(q: _Question, base: Any, left: list[tuple[CompiledStatement, Any]], model: Any) -> Any | None:
-    """A request for one of the statements left, found without a query: the model's request with only its action
-    changed to one the statement names, kept when the whole question (domain included) evaluates to true on it.
-    Exact: it is a satisfying assignment, and it is replayed through the engine like any other."""
-    enc = q.enc
-    for s, f in left:
-        index = enc.index_of(s)
-        tried = 0
-        for k, c in enumerate(enc.classes):
-            if index not in c.matches:
-                continue
-            tried += 1
-            if tried > _NEIGHBOURS:
-                break
-            swapped = _ActionSwapped(model, enc.act, z3.IntVal(k, enc.ctx))
-            if z3.is_true(swapped.eval(z3.And(*enc.domain, base, f), model_completion=True)):
-                return swapped
-    return None
 
 
 def _cx(req: Mapping[str, object], stmt: dict[str, object] | None) -> Counterexample:

@@ -7,10 +7,15 @@ text with the time that is left. A timeout or a "give up" from both is UNKNOWN, 
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import re
+import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import z3
 
@@ -32,15 +37,53 @@ class Outcome:
     reason: str = ""
 
 
-_CONTEXT: list[Any] = []
+_CURRENT: contextvars.ContextVar[Any] = contextvars.ContextVar("parc_z3_context", default=None)
+_POOL: list[tuple[Any, int]] = []
+_POOL_LOCK = threading.Lock()
+POOL_SIZE = 8
+"""Idle contexts kept for the next checks (one per thread that checks at once is enough)."""
+REUSES = 500
+"""Checks one context serves before it is let go (a bound on whatever a context keeps between checks)."""
+_UNUSED = 2
+"""``sys.getrefcount`` of a context nothing else holds: the caller's variable and the call's argument."""
 
 
-def shared_context() -> Any:
-    """One z3 context for every check of the process (making one costs more than most checks). Checks never
-    share a solver, and a constant's name fixes its sort, so formulas of separate checks cannot interfere."""
-    if not _CONTEXT:
-        _CONTEXT.append(z3.Context())
-    return _CONTEXT[0]
+def fresh_context() -> Any:
+    """The z3 context of the check running in this thread (``own_context``), else a new one. z3 is not
+    thread-safe within a context: with one per check, checks run concurrently (``parc serve``'s threads)."""
+    ctx = _CURRENT.get()
+    return ctx if ctx is not None else z3.Context()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def own_context(fn: F) -> F:
+    """Run a check in a z3 context of its own, taken from a pool: making one costs 1 to 3 ms, a third of a
+    typical check. A context goes back to the pool only when nothing of the check holds it any more (every z3
+    object of Python's API holds its context, so its reference count says so): a formula left in a reference
+    cycle, which Python's garbage collector may free later in any thread, would otherwise touch a context another
+    thread is using. Such a context is let go instead."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if _CURRENT.get() is not None:  # a check called by a check: the caller's context
+            return fn(*args, **kwargs)
+        with _POOL_LOCK:
+            ctx, uses = _POOL.pop() if _POOL else (None, 0)
+        if ctx is None:
+            ctx = z3.Context()
+        token = _CURRENT.set(ctx)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _CURRENT.reset(token)
+            if uses + 1 < REUSES and sys.getrefcount(ctx) == _UNUSED:
+                with _POOL_LOCK:
+                    if len(_POOL) < POOL_SIZE:
+                        _POOL.append((ctx, uses + 1))
+
+    return cast(F, run)
 
 
 FIRST_Z3 = 300_000
@@ -50,34 +93,73 @@ starts then. Counted in z3's deterministic resource units, not seconds, so that 
 depend on how loaded the machine is."""
 
 
-def check(formula: Expr, timeout_s: float, *, cvc5_fallback: bool = True, rlimit: int = 0) -> Outcome:
-    """Decide ``formula`` within ``timeout_s`` seconds: z3 for a short first slice, then cvc5 with half of what is
-    left, then z3 again with the rest (without the fallback: z3 alone, all the time). ``sat`` carries a z3 model to
-    read the counterexample from (cvc5's values are handed back to z3 for it)."""
+SIMPLE_Z3 = 60_000
+"""z3's resource units for its second try, as a plain solver (``z3.SimpleSolver``: the SMT core without the default
+solver's preprocessing). Some questions stump the default solver and cvc5 alike for seconds, where the plain one
+answers in milliseconds (ForAllValues and ForAnyValue on one key: 5 ms against 0.2 s, and cvc5 timing out); the
+default solver does better on most others, so it goes first."""
+
+
+PROBE_Z3 = 60_000
+"""z3's resource units for a probe that only saves work when it succeeds (``cover._prune``)."""
+SPLIT_CVC5 = 0.15
+"""Seconds cvc5 gets on a question that can be split into smaller ones instead (``cover``)."""
+
+
+STATEMENT_Z3 = 100_000
+"""z3's first slice for one statement's question (``cover``): a third of ``FIRST_Z3``, as such a question is small;
+one z3 has not decided by then goes to cvc5, which decides most of those in tens of milliseconds."""
+
+
+def quick(formula: Expr, timeout_s: float, first_rlimit: int = FIRST_Z3) -> Outcome:
+    """z3's two short slices (the default solver, then the plain one) and nothing else."""
+    first = _z3(formula, timeout_s, first_rlimit)
+    if first.status != UNKNOWN:
+        return first
+    second = _z3(formula, timeout_s, SIMPLE_Z3, simple=True)
+    return second if second.status != UNKNOWN else Outcome(UNKNOWN, None, "z3", f"{first.reason}; {second.reason}")
+
+
+MEDIUM_Z3 = 4_000_000
+"""z3's resource units for a middle slice (about a second), between a short try of cvc5 and its long one, for
+a question z3's short slices left open (``tried_quick``): some want z3 just past its short slice (0.14 s) where
+cvc5 times out after seconds; others cvc5 decides in tens of milliseconds."""
+
+
+def check(formula: Expr, timeout_s: float, *, cvc5_fallback: bool = True, rlimit: int = 0,
+          tried_quick: bool = False, cvc5_max: float | None = None, last_z3: bool = True) -> Outcome:
+    """Decide ``formula`` within ``timeout_s`` seconds: z3's two short slices (``quick``; when the caller has
+    just ``tried_quick``, cvc5 for a short while and z3 for a middle slice instead), then cvc5 with half of what is
+    left (at most ``cvc5_max`` seconds), then z3 again with the rest (unless not ``last_z3``; without the
+    fallback: z3 alone, all the time). ``sat`` carries a z3 model to read the counterexample from (cvc5's values
+    are handed back to z3 for it)."""
     start = time.monotonic()
     if not cvc5_fallback:
         return _z3(formula, timeout_s, rlimit)
-    first = _z3(formula, timeout_s, FIRST_Z3)
+    # The SMT-LIB text of the formula as built (a solver that has run may hold what its tactics rewrote it to,
+    # such as pseudo-Boolean constraints cvc5 does not read).
+    smt2 = ""
+    if tried_quick:
+        smt2 = _smt2(formula)
+        first = _cvc5_outcome(formula, smt2, min(timeout_s / 2, SPLIT_CVC5))
+        if first.status == UNKNOWN:
+            middle = _z3(formula, timeout_s - (time.monotonic() - start), MEDIUM_Z3)
+            first = middle if middle.status != UNKNOWN else Outcome(
+                UNKNOWN, None, "z3", f"{first.reason}; {middle.reason}")
+    else:
+        first = quick(formula, timeout_s)
     if first.status != UNKNOWN:
         return first
     why = first.reason
     left = timeout_s - (time.monotonic() - start)
     if left <= 0.05:
         return first
-    # The SMT-LIB text of the formula as built (a solver that has run may hold what its tactics rewrote it to,
-    # such as pseudo-Boolean constraints cvc5 does not read).
-    smt2 = _smt2(formula)
-    status, values = _cvc5(smt2, left / 2)
-    if status == UNSAT:
-        return Outcome(UNSAT, None, "cvc5")
-    if status == SAT:
-        model = _z3_model(formula, values)
-        if model is not None:
-            return Outcome(SAT, model, "cvc5")
-        status = "sat, but z3 could not rebuild the model from cvc5's values"
-    why = f"{why}; cvc5: {status}"
+    out = _cvc5_outcome(formula, smt2 or _smt2(formula), left / 2 if cvc5_max is None else min(left / 2, cvc5_max))
+    if out.status != UNKNOWN:
+        return out
+    why = f"{why}; {out.reason}"
     left = timeout_s - (time.monotonic() - start)
-    if left <= 0.05:
+    if left <= 0.05 or not last_z3:
         return Outcome(UNKNOWN, None, "cvc5", why)
     last = _z3(formula, left)
     if last.status != UNKNOWN:
@@ -85,8 +167,20 @@ def check(formula: Expr, timeout_s: float, *, cvc5_fallback: bool = True, rlimit
     return Outcome(UNKNOWN, None, "z3", f"{why}; {last.reason}")
 
 
-def _z3(formula: Expr, timeout_s: float, rlimit: int = 0) -> Outcome:
-    solver = z3.Solver(ctx=formula.ctx)
+def _cvc5_outcome(formula: Expr, smt2: str, seconds: float) -> Outcome:
+    status, values = _cvc5(smt2, seconds)
+    if status == UNSAT:
+        return Outcome(UNSAT, None, "cvc5")
+    if status == SAT:
+        model = _z3_model(formula, values)
+        if model is not None:
+            return Outcome(SAT, model, "cvc5")
+        status = "sat, but z3 could not rebuild the model from cvc5's values"
+    return Outcome(UNKNOWN, None, "cvc5", f"cvc5: {status}")
+
+
+def _z3(formula: Expr, timeout_s: float, rlimit: int = 0, simple: bool = False) -> Outcome:
+    solver = z3.SimpleSolver(ctx=formula.ctx) if simple else z3.Solver(ctx=formula.ctx)
     solver.set("timeout", max(1, int(timeout_s * 1000)))
     if rlimit:
         solver.set("rlimit", rlimit)
