@@ -58,7 +58,7 @@ class Snapshot:
 
     def readable_path(self) -> str:
         """The path for this process to read; RuntimeError when it would name other files than the driver's."""
-        if not os.path.isabs(self.path) and os.getcwd() != self.cwd:
+        if not _resolves_alike(self.path, self.cwd):
             raise RuntimeError(f"this worker runs in {os.getcwd()}, not in {self.cwd} where {self.path} is")
         if self.digest and files_digest(self.path) != self.digest:
             raise RuntimeError(f"this worker does not see the files the driver read under {self.path}")
@@ -104,9 +104,12 @@ def files_digest(path: str) -> str:
 
 def _sees(path: str, cwd: str, digest: str) -> bool:
     """On a worker: whether it reads the same files as the driver under ``path`` (from its own folder)."""
-    if not os.path.isabs(path) and os.getcwd() != cwd:
-        return False
-    return files_digest(path) == digest
+    return _resolves_alike(path, cwd) and files_digest(path) == digest
+
+
+def _resolves_alike(path: str, cwd: str) -> bool:
+    """Whether ``path`` names here what it names in the driver's folder ``cwd``."""
+    return os.path.isabs(path) or os.getcwd() == cwd
 
 
 _CACHE: dict[str, dict[object, Any]] = {}

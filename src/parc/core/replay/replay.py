@@ -23,7 +23,6 @@ shortcuts to the answers of a fresh decision per call with the record's whole co
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -37,7 +36,6 @@ from parc.core.replay.model import Call, Unmapped
 from parc.core.variables import parse_template
 
 K = TypeVar("K")
-_VARIABLE = re.compile(r"\$\{([^}*?$]+?)(?:,[^}]*)?\}")
 CACHE_LIMIT = 200_000
 NOT_LOGGED = frozenset({"iam:passrole"})
 """Permissions checked without an API call of their own, so never seen in a log: never reported unused.
@@ -76,9 +74,10 @@ def _add(dst: dict[K, int], src: Mapping[K, int]) -> None:
 
 
 def _variables(text: str) -> set[str]:
-    """The policy variables of ``text``, lowercased: as this module's pattern reads them and as the engine's
-    parser does (the union: a key read by either is tested, so the cache can only be keyed on more)."""
-    return {m.lower() for m in _VARIABLE.findall(text)} | set(parse_template(text).variable_names)
+    """The policy variables of ``text``, lowercased, read by the engine's own parser (the one that substitutes
+    them when deciding: ``authz.compile``, ``conditions``, ``match``), so the keys tested are exactly the keys a
+    decision can read through a variable."""
+    return set(parse_template(text).variable_names)
 
 
 def _keys_tested(estates: Iterable[Estate]) -> frozenset[str]:
