@@ -21,14 +21,12 @@ from datetime import datetime
 
 from parc.core.account.arns import account_of, principal_kind
 from parc.core.account.buckets import bucket_of
-from parc.core.account.classes import ClassIndex, reads_derived
+from parc.core.account.class_keys import SHARED_LIMIT, ClassKeys
 from parc.core.account.model import Account, Estate, ResourcePolicy, Role
 from parc.core.account.prefilter import AllowIndex, PolicyAllows
-from parc.core.account.prefilter import resource_matcher as _pattern
 from parc.core.account.principals import Principal, resolve
 from parc.core.account.verdict import ResourceSide, Verdict
 from parc.core.authz import Decision, PolicySet
-from parc.core.authz.aws_owned import aws_owned_reason
 from parc.core.authz.compile import PolicyGroup
 from parc.core.authz.s3_settings import S3Settings
 from parc.core.policy.model import Policy, Statement
@@ -48,8 +46,6 @@ FIXED_KEY_PREFIXES = (
 )
 """Keys whose value the snapshot determines (or that are always present): an absent one is not a free choice."""
 CACHE_LIMIT = 50_000
-SHARED_LIMIT = 400_000
-"""Verdicts kept for sharing between the principals of a decision class (cleared when full: only a cache)."""
 
 
 __all__ = ["TRUST_ACTIONS", "Evaluator", "ResourceSide", "Verdict", "join", "relaxable"]
@@ -65,21 +61,9 @@ class Evaluator:
         self.share = share
         """Decide once per decision class (``classes.py``) and share the verdict; False decides every principal on
         its own (the reference the tests compare with)."""
-        self._classes = ClassIndex()
+        self._keys = ClassKeys(self._org_levels, self.resource_context)
         self._shared: dict[tuple[object, ...], tuple[Verdict, tuple[object, ...]]] = {}
-        self._tokens: dict[tuple[object, ...], tuple[int, object, object]] = {}
         self._sides: dict[tuple[bool, str, str | None], ResourceSide] = {}
-        self._token_ids: dict[tuple[object, ...], tuple[int, tuple[object, ...]]] = {}
-        self._infos: list[tuple[tuple[str, ...] | None, frozenset[str]]] = []
-        """The distinct (resource patterns of the statements in play, keys they read) of the classes."""
-        self._info_ids: dict[tuple[tuple[str, ...] | None, frozenset[str]], int] = {}
-        self._token_info: list[int] = []
-        """Per class token, its entry in ``_infos``."""
-        self._rclasses: dict[tuple[object, ...], tuple[object, ...]] = {}
-        self._pparts: dict[tuple[int, int, str], tuple[object, object, tuple[tuple[object, ...], frozenset[str]]]] = {}
-        """The caller's part of a class per (identity policies, boundary, action); entries keep their objects."""
-        self._sparts: dict[tuple[object, ...], tuple[object, list[Policy], tuple[frozenset[str], bool]]] = {}
-        """The other policies in play and what they read, per (caller's account, resource side, action)."""
         self.shared = 0
         """How many verdicts were answered from another principal of the same class."""
         self.rcp_services = rcp_services
@@ -352,83 +336,8 @@ class Evaluator:
 
     def class_key(self, p: Principal, action: str, resource: str, side: ResourceSide,
                   context: Mapping[str, object] | None, relax: bool) -> tuple[object, ...] | None:
-        """The request's decision class (``classes.py``), or None when it is not shared: (the class of the caller
-        for the action and resource side, interned as a number, and the resource)."""
-        if p.kind not in ("user", "role") or p.entity is None:
-            return None
-        given: tuple[object, ...] = ()
-        if context:
-            given = tuple(sorted((k, _frozen(v)) for k, v in context.items()))
-        tk = (p.arn, action, id(side.policy), side.account_id, id(side.s3), given, relax)
-        hit = self._tokens.get(tk)
-        if hit is None or hit[1] is not side.policy or hit[2] is not side.s3:
-            token = self._class_token(p, action, side, given, relax)
-            if len(self._tokens) >= SHARED_LIMIT:
-                self._tokens.clear()
-            self._tokens[tk] = (token, side.policy, side.s3)
-        else:
-            token = hit[0]
-        info = self._token_info[token]
-        rk = (info, action, resource, given, side.s3 is None, _service_linked(p))
-        rclass = self._rclasses.get(rk)
-        if rclass is None:
-            rclass = self._resource_class(info, action, resource, side, context, p)
-            if len(self._rclasses) >= SHARED_LIMIT:
-                self._rclasses.clear()
-            self._rclasses[rk] = rclass
-        return (token, *rclass)
-
-    def _resource_class(self, info: int, action: str, resource: str, side: ResourceSide,
-                        context: Mapping[str, object] | None, p: Principal) -> tuple[object, ...]:
-        """What the decision reads of an IAM resource (a role, a user, a group, a policy): which patterns of the
-        statements in play match it, its account, and the values of its tags the statements read. Two IAM
-        resources alike in all that get the same decision; any other resource stands for itself. (Depends on the
-        caller only through ``info``, the patterns and keys of its class, and its service-linked flag.)"""
-        patterns, read = self._infos[info]
-        parts = resource.split(":", 5)
-        if (patterns is None or side.s3 is not None or len(parts) < 6 or parts[0] != "arn" or parts[2] != "iam"
-                or aws_owned_reason(action.lower(), resource, None, _lowered(context), _service_linked(p))
-                is not None):
-            return (resource,)
-        bits = tuple(_pattern(x).matches(resource, {}) for x in patterns)
-        tags = self._classes.context_part(self.resource_context(resource), read)
-        return ("iam", parts[4], bits, tags)
-
-    def _class_token(self, p: Principal, action: str, side: ResourceSide, given: tuple[object, ...],
-                     relax: bool) -> int:
-        a = action.lower()
-        classes = self._classes
-        pk = (id(p.identity), id(p.boundary), a)
-        phit = self._pparts.get(pk)
-        if phit is None or phit[0] is not p.identity or phit[1] is not p.boundary:
-            phit = self._pparts[pk] = (p.identity, p.boundary, classes.principal_part(p.identity, p.boundary, a,
-                                                                                     action))
-        ppart, keys = phit[2]
-        sk = (p.account_id, side.account_id, id(side.policy), a)
-        shit = self._sparts.get(sk)
-        if shit is None or shit[0] is not side.policy:
-            others = [pol for level in self._org_levels(p.account_id, "scps", frozenset()) for pol in level]
-            others += [pol for level in self._org_levels(side.account_id, "rcps", frozenset()) for pol in level]
-            if side.policy is not None:
-                others.append(side.policy)
-            shit = self._sparts[sk] = (side.policy, others, classes.side_keys(others, a, action))
-        others = shit[1]
-        skeys, individuals = shit[2]
-        read = keys | skeys
-        arn = p.principal_for_request if individuals or reads_derived(read) else None
-        full = (a, id(side.policy), side.account_id, id(side.s3), given, relax, p.account_id, p.kind,
-                _service_linked(p), arn, ppart, classes.context_part(p.context, read))
-        found = self._token_ids.get(full)
-        if found is None:
-            # Kept for good, with the objects whose identities the class holds: an id is never reused while here.
-            found = self._token_ids[full] = (len(self._token_ids), (p.identity, p.boundary, side.policy, side.s3))
-            patterns = classes.resource_patterns([*p.identity, *([p.boundary] if p.boundary else []), *others],
-                                                 a, action)
-            info = (patterns, read)
-            self._token_info.append(self._info_ids.setdefault(info, len(self._info_ids)))
-            if len(self._infos) < len(self._info_ids):
-                self._infos.append(info)
-        return found[0]
+        """The request's decision class (``class_keys.py``), or None when it is not shared."""
+        return self._keys.key(p, action, resource, side, context, relax)
 
     def _verdict(self, p: Principal, action: str, resource: str, context: Mapping[str, object] | None,
                  side: ResourceSide, identity: tuple[Policy, ...] | None, boundary: Policy | bool | None,
@@ -456,22 +365,6 @@ class Evaluator:
                 if d.allowed:
                     free, relaxed = fewer, d
         return Verdict(strict, relaxed, tuple(sorted(free, key=str.lower)))
-
-
-def _service_linked(p: Principal) -> bool:
-    return p.principal_for_request.split(":", 5)[-1].startswith("role/aws-service-role/")
-
-
-def _lowered(context: Mapping[str, object] | None) -> dict[str, object] | None:
-    return {k.lower(): v for k, v in context.items()} if context else None
-
-
-def _frozen(v: object) -> object:
-    if isinstance(v, list | tuple):
-        return tuple(_frozen(x) for x in v)
-    if isinstance(v, dict):
-        return tuple(sorted((str(k), _frozen(x)) for k, x in v.items()))
-    return v
 
 
 def _ids(levels: list[list[Policy]]) -> tuple[tuple[int, ...], ...]:

@@ -1,0 +1,162 @@
+"""The decision class of one request (``classes.py`` says what a class is): the key under which the evaluator
+shares a verdict between principals.
+
+Whole-account questions ask one request of every principal of an account (each candidate against a role trusting
+``*`` or the account): hundreds of thousands of (principal, resource side) pairs at 1x, most of them answered from
+the cache. So computing the key is itself the hot path, and it is split by what each part depends on, each part
+cached apart:
+
+- the caller's policies as they bear on the action (per identity set, boundary and action);
+- the other policies in play (SCPs, the resource policy, RCPs) and what they read (per resource side and action);
+- the *member* part: the caller's account, kind, service-linked flag, ARN when it can matter and its values of the
+  keys read (per principal, action and what the side reads: the same for every role whose trust policy reads the
+  same keys, so a principal computes it once, not once per role);
+- the resource part (per class and resource).
+
+The key is the same tuple of facts as before the split, only interned in stages; the tests
+(tests/account/test_account_classes.py) compare every shared answer with the engine's answer for the principal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from parc.core.account.classes import ClassIndex, reads_derived
+from parc.core.account.prefilter import resource_matcher as _pattern
+from parc.core.account.principals import Principal
+from parc.core.account.verdict import ResourceSide
+from parc.core.authz.aws_owned import aws_owned_reason
+from parc.core.policy.model import Policy
+
+SHARED_LIMIT = 400_000
+"""Entries kept per cache, and verdicts kept for sharing between the principals of a class (cleared when full: only
+caches)."""
+
+OrgLevels = Callable[[str | None, str, frozenset[str]], list[list[Policy]]]
+"""(account id, "scps" | "rcps", keys relaxed) -> the organization's policy levels for the account."""
+
+
+class ClassKeys:
+    """Builds class keys for one evaluator (``Evaluator.verdict`` shares verdicts under them)."""
+
+    def __init__(self, org_levels: OrgLevels, resource_context: Callable[[str], Mapping[str, object]]) -> None:
+        self._org_levels = org_levels
+        self._resource_context = resource_context
+        self._classes = ClassIndex()
+        self._token_ids: dict[tuple[object, ...], tuple[int, tuple[object, ...]]] = {}
+        self._infos: list[tuple[tuple[str, ...] | None, frozenset[str]]] = []
+        """The distinct (resource patterns of the statements in play, keys they read) of the classes."""
+        self._info_ids: dict[tuple[tuple[str, ...] | None, frozenset[str]], int] = {}
+        self._token_info: list[int] = []
+        """Per class token, its entry in ``_infos``."""
+        self._rclasses: dict[tuple[object, ...], tuple[object, ...]] = {}
+        self._pparts: dict[tuple[int, int, str], tuple[object, object, tuple[tuple[object, ...], frozenset[str]]]] = {}
+        """The caller's part of a class per (identity policies, boundary, action); entries keep their objects."""
+        self._sparts: dict[tuple[object, ...], tuple[object, list[Policy], tuple[frozenset[str], bool]]] = {}
+        """The other policies in play and what they read, per (caller's account, resource side, action)."""
+        self._members: dict[tuple[object, ...], tuple[Principal, int, bool, frozenset[str]]] = {}
+        """Per (principal, action, what the side reads): the member part's number, the service-linked flag and the
+        keys read."""
+        self._member_ids: dict[tuple[object, ...], tuple[int, tuple[Policy, ...], Policy | None]] = {}
+        """Kept for good (like the tokens), each with the policies whose ids its part holds: an id is never reused
+        while here."""
+
+    def key(self, p: Principal, action: str, resource: str, side: ResourceSide,
+            context: Mapping[str, object] | None, relax: bool) -> tuple[object, ...] | None:
+        """The request's decision class, or None when it is not shared: (the class of the caller for the action
+        and resource side, interned as a number, and the resource's part)."""
+        if p.kind not in ("user", "role") or p.entity is None:
+            return None
+        given: tuple[object, ...] = ()
+        if context:
+            given = tuple(sorted((k, _frozen(v)) for k, v in context.items()))
+        token, linked = self._token(p, action, side, given, relax)
+        info = self._token_info[token]
+        rk = (info, action, resource, given, side.s3 is None, linked)
+        rclass = self._rclasses.get(rk)
+        if rclass is None:
+            rclass = self._resource_class(info, action, resource, side, context, linked)
+            if len(self._rclasses) >= SHARED_LIMIT:
+                self._rclasses.clear()
+            self._rclasses[rk] = rclass
+        return (token, *rclass)
+
+    def _resource_class(self, info: int, action: str, resource: str, side: ResourceSide,
+                        context: Mapping[str, object] | None, linked: bool) -> tuple[object, ...]:
+        """What the decision reads of an IAM resource (a role, a user, a group, a policy): which patterns of the
+        statements in play match it, its account, and the values of its tags the statements read. Two IAM
+        resources alike in all that get the same decision; any other resource stands for itself. (Depends on the
+        caller only through ``info``, the patterns and keys of its class, and its service-linked flag.)"""
+        patterns, read = self._infos[info]
+        parts = resource.split(":", 5)
+        if (patterns is None or side.s3 is not None or len(parts) < 6 or parts[0] != "arn" or parts[2] != "iam"
+                or aws_owned_reason(action.lower(), resource, None, _lowered(context), linked) is not None):
+            return (resource,)
+        bits = tuple(_pattern(x).matches(resource, {}) for x in patterns)
+        tags = self._classes.context_part(self._resource_context(resource), read)
+        return ("iam", parts[4], bits, tags)
+
+    def _token(self, p: Principal, action: str, side: ResourceSide, given: tuple[object, ...],
+               relax: bool) -> tuple[int, bool]:
+        """The class number of (caller, action, resource side, given context), and the caller's service-linked
+        flag."""
+        a = action.lower()
+        sk = (p.account_id, side.account_id, id(side.policy), a)
+        shit = self._sparts.get(sk)
+        if shit is None or shit[0] is not side.policy:
+            others = [pol for level in self._org_levels(p.account_id, "scps", frozenset()) for pol in level]
+            others += [pol for level in self._org_levels(side.account_id, "rcps", frozenset()) for pol in level]
+            if side.policy is not None:
+                others.append(side.policy)
+            shit = self._sparts[sk] = (side.policy, others, self._classes.side_keys(others, a, action))
+        mk = (id(p), a, shit[2])
+        member = self._members.get(mk)
+        if member is None or member[0] is not p:
+            member = self._member(p, a, action, shit[2])
+            if len(self._members) >= SHARED_LIMIT:
+                self._members.clear()
+            self._members[mk] = member
+        full = (a, id(side.policy), side.account_id, id(side.s3), given, relax, member[1])
+        found = self._token_ids.get(full)
+        if found is None:
+            # Kept for good, with the objects whose identities the class holds: an id is never reused while here.
+            found = self._token_ids[full] = (len(self._token_ids), (p.identity, p.boundary, side.policy, side.s3))
+            bnd = [p.boundary] if p.boundary else []
+            patterns = self._classes.resource_patterns([*p.identity, *bnd, *shit[1]], a, action)
+            info = (patterns, member[3])
+            self._token_info.append(self._info_ids.setdefault(info, len(self._info_ids)))
+            if len(self._infos) < len(self._info_ids):
+                self._infos.append(info)
+        return found[0], member[2]
+
+    def _member(self, p: Principal, a: str, action: str,
+                side_reads: tuple[frozenset[str], bool]) -> tuple[Principal, int, bool, frozenset[str]]:
+        """The caller's part of the class given what the side reads, interned as a number."""
+        pk = (id(p.identity), id(p.boundary), a)
+        phit = self._pparts.get(pk)
+        if phit is None or phit[0] is not p.identity or phit[1] is not p.boundary:
+            phit = self._pparts[pk] = (p.identity, p.boundary,
+                                       self._classes.principal_part(p.identity, p.boundary, a, action))
+        ppart, keys = phit[2]
+        skeys, individuals = side_reads
+        read = keys | skeys
+        arn = p.principal_for_request
+        linked = arn.split(":", 5)[-1].startswith("role/aws-service-role/")
+        part = (p.account_id, p.kind, linked, arn if individuals or reads_derived(read) else None, ppart,
+                self._classes.context_part(p.context, read))
+        found = self._member_ids.get(part)
+        if found is None:
+            found = self._member_ids[part] = (len(self._member_ids), p.identity, p.boundary)
+        return p, found[0], linked, read
+
+
+def _lowered(context: Mapping[str, object] | None) -> dict[str, object] | None:
+    return {k.lower(): v for k, v in context.items()} if context else None
+
+
+def _frozen(v: object) -> object:
+    if isinstance(v, list | tuple):
+        return tuple(_frozen(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((str(k), _frozen(x)) for k, x in v.items()))
+    return v
