@@ -3,13 +3,16 @@ read (a usage error, exit 2, for a bad one), and the local path free of Dask."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
+from parc.scale import runner
 from parc.scale.options import scheduler_option
 from parc.scale.runner import SchedulerError, check_scheduler, iter_map_shared, run_map, run_map_shared
 
@@ -53,6 +56,44 @@ def test_iter_map_runs_local_items_one_at_a_time_and_keeps_order() -> None:
     assert next(results) == 105 and seen == [5]
     assert list(results) == [100 + x for x in ITEMS[1:]] and seen == ITEMS
     assert list(iter_map_shared(offset, 100, ITEMS, "processes")) == [(100, 100 + x) for x in ITEMS]
+    assert list(iter_map_shared(offset, 100, [], "processes")) == []
+
+
+def mark(folder: str, x: int) -> int:
+    (Path(folder) / f"{x}.started").touch()
+    return x
+
+
+def test_processes_streams_with_a_bounded_window(tmp_path: Path) -> None:
+    """Under processes the results are streamed: when the first one is taken, at most the window of items has been
+    sent to the workers (an implementation that computes everything first would have started all 40)."""
+    items = list(range(40))
+    window = runner.STREAM_WINDOW * (os.cpu_count() or 1)
+    results = iter_map_shared(mark, str(tmp_path), items, "processes")
+    assert next(results) == 0
+    assert len(list(tmp_path.glob("*.started"))) <= window < len(items)
+    assert list(results) == items[1:]
+    assert len(list(tmp_path.glob("*.started"))) == len(items)
+
+
+def test_streamed_errors_are_raised_in_order(dask_address: str) -> None:
+    """An error in a partition is raised when its result is taken; the results before it come first."""
+    for scheduler in ("processes", dask_address):
+        results = iter_map_shared(offset_or_boom, 100, [1, 2, 0, 4], scheduler)
+        assert next(results) == 101 and next(results) == 102
+        with pytest.raises(ValueError, match="item 0"):
+            next(results)
+
+
+def offset_or_boom(base: int, x: int) -> int:
+    if x == 0:
+        raise ValueError("item 0")
+    return base + x
+
+
+def test_cluster_streams_in_input_order(dask_address: str) -> None:
+    assert list(iter_map_shared(offset, 100, ITEMS, dask_address)) == [(100, 100 + x) for x in ITEMS]
+    assert list(iter_map_shared(offset, 100, [], dask_address)) == []
 
 
 def test_cluster_keeps_input_order_and_ships_shared(dask_address: str) -> None:

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import hashlib
 import importlib.util
 import os
+import pickle
 import re
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -91,13 +94,25 @@ def run_map_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], sched
 
 
 def iter_map_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], scheduler: str = LOCAL) -> Iterator[R]:
-    """``run_map_shared``'s results one at a time, in input order. Under ``local`` each item is run only when its
-    result is asked for, so a caller that folds the results as they come (``parc replay``'s counts) holds one
-    partition's result at a time, not all of them; the other schedulers hand back their list."""
+    """``run_map_shared``'s results one at a time, in input order, for a caller that folds them as they come
+    (``parc replay``'s counts): it never holds more than a few partitions' results, whatever the scheduler.
+
+    Under ``local`` each item runs only when its result is asked for. Under ``processes`` at most
+    ``STREAM_WINDOW`` items per core are in flight: the next is sent when the oldest result is taken. On a cluster
+    every item is sent at once, but each result stays on its worker until it is taken, and is released then."""
     scheduler = check_scheduler(scheduler)
     if scheduler == LOCAL:
         return (fn(shared, item) for item in items)
-    return iter(run_map_shared(fn, shared, items, scheduler))
+    if not items:
+        return iter(())
+    if scheduler == PROCESSES:
+        return _processes_streamed(fn, shared, items)
+    return _distributed_streamed(fn, shared, items, scheduler)
+
+
+STREAM_WINDOW = 2
+"""Items in flight per core under ``processes`` when results are streamed: one running and one queued keeps every
+core busy while the parent folds."""
 
 
 _POOL: list[Any] = []
@@ -128,6 +143,57 @@ def _processes(fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R
     # chunksize 1: partitions are few and long; Dask's default batches 6 to a worker and would leave cores idle.
     results = dask.compute(*tasks, scheduler="processes", pool=_pool(), chunksize=1)
     return list(results)
+
+
+def _processes_streamed(fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> Iterator[R]:
+    pool = _pool()
+    cloudpickle: Any = importlib.import_module("cloudpickle")  # Dask's own pickler: closures and lambdas travel
+    payload = cloudpickle.dumps((fn, shared))
+    window = STREAM_WINDOW * (os.cpu_count() or 1)
+    pending: deque[Any] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(_apply_pickled, payload, item))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:  # an error (or a caller that stopped reading): what has not started never runs
+            future.cancel()
+
+
+_UNPICKLED: dict[bytes, tuple[Any, Any]] = {}
+"""In a worker process: the last (fn, shared) received, by its digest, so that it is unpickled once per map."""
+
+
+def _apply_pickled(payload: bytes, item: Any) -> Any:
+    digest = hashlib.sha256(payload).digest()
+    found = _UNPICKLED.get(digest)
+    if found is None:
+        _UNPICKLED.clear()
+        found = _UNPICKLED[digest] = pickle.loads(payload)
+    fn, shared = found
+    return fn(shared, item)
+
+
+def _distributed_streamed(fn: Callable[[S, T], R], shared: S, items: Sequence[T], address: str) -> Iterator[R]:
+    held = _CLIENTS.get(address)
+    client = held if held is not None else _connect(address)
+    pending: deque[Any] = deque()
+    try:
+        common = client.scatter(_for_cluster(client, shared), broadcast=True, hash=False)
+        pending.extend(client.map(fn, [common] * len(items), list(items), pure=False))
+        while pending:
+            future = pending.popleft()
+            result: R = future.result()
+            future.release()
+            yield result
+    finally:
+        for future in pending:
+            future.cancel()
+        if held is None:
+            client.close()
 
 
 def _for_cluster(client: Any, shared: S) -> S:
