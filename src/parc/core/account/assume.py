@@ -288,8 +288,8 @@ def assume_graph(ev: Evaluator, *, relax: bool = True, roles: Container[str] | N
             if roles is not None and role.arn not in roles:
                 continue
             side = ResourceSide(role.trust, role.account_id, role.arn)
-            for p, action in candidates_for(ev, role, population):
-                v = ev.verdict(p, action, role.arn, side=side, relax=relax)
+            asks = candidates_for(ev, role, population)
+            for (p, action), v in zip(asks, ev.verdicts(asks, role.arn, side, relax=relax), strict=True):
                 if v.possible:
                     graph.add(AssumeEdge(p, role, action, v))
     return graph

@@ -96,26 +96,21 @@ class ClassKeys:
         tags = self._classes.context_part(self._resource_context(resource), read)
         return ("iam", parts[4], bits, tags)
 
+    def member(self, p: Principal, action: str, side: ResourceSide) -> int | None:
+        """The caller's member part for the action against the side, as a number (None when not shared): against
+        one side, with no context given, principals with the same number are in the same class."""
+        if p.kind not in ("user", "role") or p.entity is None:
+            return None
+        a = action.lower()
+        return self._member_of(p, a, action, self._side(p, a, action, side)[2])[1]
+
     def _token(self, p: Principal, action: str, side: ResourceSide, given: tuple[object, ...],
                relax: bool) -> tuple[int, bool]:
         """The class number of (caller, action, resource side, given context), and the caller's service-linked
         flag."""
         a = action.lower()
-        sk = (p.account_id, side.account_id, id(side.policy), a)
-        shit = self._sparts.get(sk)
-        if shit is None or shit[0] is not side.policy:
-            others = [pol for level in self._org_levels(p.account_id, "scps", frozenset()) for pol in level]
-            others += [pol for level in self._org_levels(side.account_id, "rcps", frozenset()) for pol in level]
-            if side.policy is not None:
-                others.append(side.policy)
-            shit = self._sparts[sk] = (side.policy, others, self._classes.side_keys(others, a, action))
-        mk = (id(p), a, shit[2])
-        member = self._members.get(mk)
-        if member is None or member[0] is not p:
-            member = self._member(p, a, action, shit[2])
-            if len(self._members) >= SHARED_LIMIT:
-                self._members.clear()
-            self._members[mk] = member
+        shit = self._side(p, a, action, side)
+        member = self._member_of(p, a, action, shit[2])
         full = (a, id(side.policy), side.account_id, id(side.s3), given, relax, member[1])
         found = self._token_ids.get(full)
         if found is None:
@@ -128,6 +123,29 @@ class ClassKeys:
             if len(self._infos) < len(self._info_ids):
                 self._infos.append(info)
         return found[0], member[2]
+
+    def _side(self, p: Principal, a: str, action: str,
+              side: ResourceSide) -> tuple[object, list[Policy], tuple[frozenset[str], bool]]:
+        sk = (p.account_id, side.account_id, id(side.policy), a)
+        shit = self._sparts.get(sk)
+        if shit is None or shit[0] is not side.policy:
+            others = [pol for level in self._org_levels(p.account_id, "scps", frozenset()) for pol in level]
+            others += [pol for level in self._org_levels(side.account_id, "rcps", frozenset()) for pol in level]
+            if side.policy is not None:
+                others.append(side.policy)
+            shit = self._sparts[sk] = (side.policy, others, self._classes.side_keys(others, a, action))
+        return shit
+
+    def _member_of(self, p: Principal, a: str, action: str,
+                   side_reads: tuple[frozenset[str], bool]) -> tuple[Principal, int, bool, frozenset[str]]:
+        mk = (id(p), a, side_reads)
+        member = self._members.get(mk)
+        if member is None or member[0] is not p:
+            member = self._member(p, a, action, side_reads)
+            if len(self._members) >= SHARED_LIMIT:
+                self._members.clear()
+            self._members[mk] = member
+        return member
 
     def _member(self, p: Principal, a: str, action: str,
                 side_reads: tuple[frozenset[str], bool]) -> tuple[Principal, int, bool, frozenset[str]]:

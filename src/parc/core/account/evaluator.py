@@ -334,6 +334,26 @@ class Evaluator:
             self._shared[key] = (v, (p.identity, p.boundary, side.policy, side.s3))
         return v
 
+    def verdicts(self, asks: Iterable[tuple[Principal, str]], resource: str, side: ResourceSide, *,
+                 relax: bool = True) -> list[Verdict]:
+        """``verdict(p, action, resource, side=side, relax=relax)`` for each (principal, action): a role trusting
+        ``*`` or its account asks every principal of the account, and against one side the principals with the
+        same member part (``class_keys.py``) share the answer without their whole class key being built again."""
+        out: list[Verdict] = []
+        memo: dict[tuple[str, int], Verdict] = {}
+        for p, action in asks:
+            number = self._keys.member(p, action, side) if self.share else None
+            if number is None:
+                out.append(self.verdict(p, action, resource, side=side, relax=relax))
+                continue
+            v = memo.get((action, number))
+            if v is None:
+                v = memo[(action, number)] = self.verdict(p, action, resource, side=side, relax=relax)
+            else:
+                self.shared += 1
+            out.append(v)
+        return out
+
     def class_key(self, p: Principal, action: str, resource: str, side: ResourceSide,
                   context: Mapping[str, object] | None, relax: bool) -> tuple[object, ...] | None:
         """The request's decision class (``class_keys.py``), or None when it is not shared."""
