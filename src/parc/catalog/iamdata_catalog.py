@@ -48,18 +48,22 @@ def _var_regex(name: str) -> re.Pattern[str]:
     return re.compile(".+".join(re.escape(p) for p in parts) + r"\Z")
 
 
+def resource_type_infos(prefix: str, load: JsonLoader) -> dict[str, ResourceTypeInfo]:
+    """A service's resource types by lowercase name, from its own file only: the ARN checks read every service's
+    types, and loading the whole service (its action file is most of its data) for that cost half a second."""
+    raw: dict[str, Any] = load(f"resourceTypes/{prefix}.json")
+    return {k.lower(): ResourceTypeInfo(prefix, str(v["key"]), str(v["arn"]), tuple(v.get("conditionKeys", ())))
+            for k, v in raw.items()}
+
+
 class _Service:
     """One service's data, indexed."""
 
-    def __init__(self, prefix: str, load: JsonLoader) -> None:
+    def __init__(self, prefix: str, load: JsonLoader, types: dict[str, ResourceTypeInfo] | None = None) -> None:
         self.prefix = prefix
         raw_actions: dict[str, Any] = load(f"actions/{prefix}.json")
-        raw_resources: dict[str, Any] = load(f"resourceTypes/{prefix}.json")
         raw_keys: dict[str, Any] = load(f"conditionKeys/{prefix}.json")
-        self.resource_types: dict[str, ResourceTypeInfo] = {
-            k.lower(): ResourceTypeInfo(prefix, str(v["key"]), str(v["arn"]), tuple(v.get("conditionKeys", ())))
-            for k, v in raw_resources.items()
-        }
+        self.resource_types = types if types is not None else resource_type_infos(prefix, load)
         self.actions: dict[str, ActionInfo] = {}
         for k, v in raw_actions.items():
             rts = tuple(
@@ -121,6 +125,8 @@ class IamDataCatalog:
         self._load: JsonLoader = loader or _package_loader
         self._version = version
         self._services: dict[str, _Service] = {}
+        self._types: dict[str, dict[str, ResourceTypeInfo]] = {}
+        """Resource types of the services not loaded whole (``resource_type_infos``)."""
         self._prefixes: tuple[str, ...] | None = None
         self._service_set: frozenset[str] | None = None
         self._names: dict[str, str] | None = None
@@ -162,7 +168,7 @@ class IamDataCatalog:
         if svc is None:
             if not self.service_exists(low):
                 return None
-            svc = _Service(low, self._load)
+            svc = _Service(low, self._load, self._types.pop(low, None))
             self._services[low] = svc
         return svc
 
@@ -229,12 +235,24 @@ class IamDataCatalog:
     # -- resource types -----------------------------------------------------------------------------------------
 
     def resource_type(self, service: str, name: str) -> ResourceTypeInfo | None:
-        svc = self._service(service)
-        return svc.resource_types.get(name.lower()) if svc else None
+        types = self._types_of(service)
+        return types.get(name.lower()) if types is not None else None
 
     def resource_types(self, service: str) -> tuple[ResourceTypeInfo, ...]:
-        svc = self._service(service)
-        return tuple(svc.resource_types.values()) if svc else ()
+        types = self._types_of(service)
+        return tuple(types.values()) if types is not None else ()
+
+    def _types_of(self, service: str) -> dict[str, ResourceTypeInfo] | None:
+        low = service.lower()
+        svc = self._services.get(low)
+        if svc is not None:
+            return svc.resource_types
+        found = self._types.get(low)
+        if found is None:
+            if not self.service_exists(low):
+                return None
+            found = self._types[low] = resource_type_infos(low, self._load)
+        return found
 
     def _namespaces(self) -> dict[str, list[ResourceTypeInfo]]:
         if self._arn_namespaces is None:
