@@ -10,6 +10,7 @@ than 6, 17 and 1, CreateNetworkAclEntry).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from parc.core.network.intervals import IntervalSet
 
@@ -198,5 +199,8 @@ def _fold_portless(items: list[Span]) -> list[Span]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def describe(traffic: IntervalSet) -> str:
+    """The traffic as text ("TCP 22, UDP 53"). Cached: a whole account's findings describe the same few port sets
+    tens of thousands of times (IntervalSet is frozen, so equal sets share the entry)."""
     return ", ".join(str(s) for s in spans(traffic)) or "nothing"
