@@ -19,7 +19,7 @@ The key is the same tuple of facts as before the split, only interned in stages;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from parc.core.account.classes import ClassIndex, reads_derived
 from parc.core.account.prefilter import resource_matcher as _pattern
@@ -96,13 +96,29 @@ class ClassKeys:
         tags = self._classes.context_part(self._resource_context(resource), read)
         return ("iam", parts[4], bits, tags)
 
-    def member(self, p: Principal, action: str, side: ResourceSide) -> int | None:
-        """The caller's member part for the action against the side, as a number (None when not shared): against
-        one side, with no context given, principals with the same number are in the same class."""
-        if p.kind not in ("user", "role") or p.entity is None:
-            return None
-        a = action.lower()
-        return self._member_of(p, a, action, self._side(p, a, action, side)[2])[1]
+    def members(self, asks: Sequence[tuple[Principal, str]], side: ResourceSide) -> list[int | None]:
+        """Each (caller, action)'s member part against the side, as a number (None when not shared): against one
+        side, with no context given, callers with the same number and action are in the same class. One loop for
+        a whole candidate list (every principal of an account, for a role trusting it or ``*``): what the side
+        reads is looked up once per account and action, not once per caller."""
+        out: list[int | None] = []
+        reads: dict[tuple[str | None, str], tuple[str, tuple[frozenset[str], bool]]] = {}
+        members = self._members
+        for p, action in asks:
+            if p.kind not in ("user", "role") or p.entity is None:
+                out.append(None)
+                continue
+            rk = (p.account_id, action)
+            found = reads.get(rk)
+            if found is None:
+                a = action.lower()
+                found = reads[rk] = (a, self._side(p, a, action, side)[2])
+            a, side_reads = found
+            member = members.get((id(p), a, side_reads))
+            if member is None or member[0] is not p:
+                member = self._member_of(p, a, action, side_reads)
+            out.append(member[1])
+        return out
 
     def _token(self, p: Principal, action: str, side: ResourceSide, given: tuple[object, ...],
                relax: bool) -> tuple[int, bool]:

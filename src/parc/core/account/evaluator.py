@@ -15,7 +15,7 @@ fact. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -334,15 +334,15 @@ class Evaluator:
             self._shared[key] = (v, (p.identity, p.boundary, side.policy, side.s3))
         return v
 
-    def verdicts(self, asks: Iterable[tuple[Principal, str]], resource: str, side: ResourceSide, *,
+    def verdicts(self, asks: Sequence[tuple[Principal, str]], resource: str, side: ResourceSide, *,
                  relax: bool = True) -> list[Verdict]:
         """``verdict(p, action, resource, side=side, relax=relax)`` for each (principal, action): a role trusting
         ``*`` or its account asks every principal of the account, and against one side the principals with the
         same member part (``class_keys.py``) share the answer without their whole class key being built again."""
+        numbers = self._keys.members(asks, side) if self.share else [None] * len(asks)
         out: list[Verdict] = []
         memo: dict[tuple[str, int], Verdict] = {}
-        for p, action in asks:
-            number = self._keys.member(p, action, side) if self.share else None
+        for (p, action), number in zip(asks, numbers, strict=True):
             if number is None:
                 out.append(self.verdict(p, action, resource, side=side, relax=relax))
                 continue
