@@ -89,6 +89,14 @@ class Escalation(EscalationTechniques):
             self._nodes[arn] = n
         return n
 
+    def admin_of(self, arn: str) -> AdminCheck:
+        """``admin_check`` of the principal as it stands, kept on its node (a search asks it of every node it
+        reaches, for every start)."""
+        n = self.node(arn)
+        if n.admin is None:
+            n.admin = self.admin_check(n.principal)
+        return n.admin
+
     def edges(self, arn: str) -> Node:
         """The node with its out-edges computed (once)."""
         n = self.node(arn)
@@ -210,7 +218,7 @@ class Escalation(EscalationTechniques):
     def paths_from(self, start: str, max_gains: int | None = None) -> list[Path]:
         """The shortest path to administrator if there is one, else the shortest path to every principal reached
         (the ``max_gains`` nearest when given; the number left out is kept in ``omitted``)."""
-        mine = self.admin_check(self.node(start).principal)
+        mine = self.admin_of(start)
         if mine.unconditional:
             return []
         parent: dict[str, Step] = {}
@@ -219,7 +227,7 @@ class Escalation(EscalationTechniques):
         queue = deque([start])
         while queue:
             arn = queue.popleft()
-            if arn != start and self.admin_check(self.node(arn).principal).better_than(mine):
+            if arn != start and self.admin_of(arn).better_than(mine):
                 continue  # a gain: the path ends here
             d = depth[arn] + 1
             for step in self._become(self.node(arn)):
@@ -229,7 +237,7 @@ class Escalation(EscalationTechniques):
                 parent[step.gains] = step
                 order.append(step.gains)
                 queue.append(step.gains)
-                if self.admin_check(self.node(step.gains).principal).better_than(mine):
+                if self.admin_of(step.gains).better_than(mine):
                     # The first gain in breadth-first order: the best path is at most this long, and every
                     # principal a shorter one could go through is already reached (all of depth < d are), so
                     # the search stops here.
@@ -248,7 +256,7 @@ class Escalation(EscalationTechniques):
         # that can elevate another reached one. Order is breadth first, so the first of each kind is its shortest.
         best: tuple[int, list[Step]] | None = None
         for arn in order[1:]:
-            check = self.admin_check(self.node(arn).principal)
+            check = self.admin_of(arn)
             if check.better_than(mine):
                 steps = chain(arn)
                 steps[-1] = with_admin_note(steps[-1], check)
@@ -257,7 +265,7 @@ class Escalation(EscalationTechniques):
         for arn in order:
             if best is not None and depth[arn] + 1 >= best[0]:
                 break
-            if arn != start and self.admin_check(self.node(arn).principal).better_than(mine):
+            if arn != start and self.admin_of(arn).better_than(mine):
                 continue
             for step in self.self_elevations(arn):
                 if gain_of(step).better_than(mine):
@@ -317,7 +325,7 @@ def escalate_from(esc: Escalation, arns: Iterable[str], max_gains: int | None) -
     paths: list[Path] = []
     admins: list[str] = []
     for arn in arns:
-        check = esc.admin_check(esc.node(arn).principal)
+        check = esc.admin_of(arn)
         if check.admin:
             admins.append(arn)
         if not check.unconditional:

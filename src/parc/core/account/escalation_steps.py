@@ -152,6 +152,8 @@ class Node:
     """The elevating techniques the node may use (pre-checked on its statements), computed on first need."""
     pending: Iterator[Step] | None = None
     """The rest of ``become``, computed as a search needs it (None: all computed)."""
+    admin: AdminCheck | None = None
+    """Whether the principal is an administrator as it stands (``admin_of``), computed on first need."""
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def privilege(inputs: AuditInput, ev: Evaluator, esc: Escalation,
             if tick is not None:
                 tick()
             continue
-        check = esc.admin_check(esc.node(p.arn).principal)
+        check = esc.admin_of(p.arn)
         if check.admin:
             found.administrators[p.arn] = check.unconditional
             findings.append(_admin(inputs, ev, p, check.unconditional, check.conditions))
