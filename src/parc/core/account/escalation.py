@@ -68,6 +68,7 @@ class Escalation(EscalationTechniques):
         self._orders: dict[str, dict[str, int]] = {}
         self._new_needs: dict[tuple[object, ...], Check | None] = {}
         self._rewritten: dict[tuple[str, str], Policy] = {}
+        self._joined: dict[tuple[str, str], tuple[Policy, ...]] = {}
         self.accounts = {a.account_id: a for a in ev.estate.accounts}
         for p in all_principals(ev.estate):
             ev.remember(p)

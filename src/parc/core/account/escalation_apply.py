@@ -22,7 +22,7 @@ from parc.core.account.escalation_steps import (
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Account, ComputeResource, Group, ManagedPolicy, Role, User
 from parc.core.account.prefilter import Universe
-from parc.core.account.principals import Principal, external, for_role, for_user, user_policies
+from parc.core.account.principals import Principal, external, user_policies
 from parc.core.account.techniques import ADMIN_SENTINELS, Need, Technique
 from parc.core.account.what_can import substitute
 from parc.core.account.who_can import named_in
@@ -45,6 +45,7 @@ class EscalationTechniques:
     _coverage: dict[tuple[str, str, str], frozenset[str] | None]
     _new_needs: dict[tuple[object, ...], Check | None]
     _rewritten: dict[tuple[str, str], Policy]
+    _joined: dict[tuple[str, str], tuple[Policy, ...]]
     accounts: dict[str, Account]
 
     # -- administrators -----------------------------------------------------------------------------------------
@@ -94,12 +95,12 @@ class EscalationTechniques:
             cover = self._target_cover(p, t, a, "user")
             for u in a.users:
                 if u.arn != p.arn and (cover is None or u.arn in cover):
-                    yield from self._on_principal(n, t, u.arn, for_user(a, u))
+                    yield from self._on_principal(n, t, u.arn, self.ev.principal(u.arn))
         elif t.targets == "role":
             cover = self._target_cover(p, t, a, "role")
             for r in a.roles:
                 if not r.is_service_linked and r.arn != p.arn and (cover is None or r.arn in cover):
-                    yield from self._on_principal(n, t, r.arn, for_role(a, r))
+                    yield from self._on_principal(n, t, r.arn, self.ev.principal(r.arn))
         elif t.targets == "role-for-service":
             assert t.service is not None
             cover = self._target_cover(p, t, a, "role")
@@ -239,14 +240,12 @@ class EscalationTechniques:
         which the user is a member) an administrator policy."""
         p = n.principal
         a = n.account
-        target = for_user(a, member)
+        target = self.ev.principal(member.arn)  # remembered: built once, not per (actor, group)
         if t.effect == "join-group":
             checks = self._checks(p, t, g.arn)
             if checks is None:
                 return
-            joined = User(member.arn, member.name, member.account_id, member.path, member.user_id, member.inline,
-                          member.attached, (*member.groups, g.name), member.boundary, member.tags)
-            step = self._elevated(p, t, target, checks, identity=tuple(user_policies(a, joined)),
+            step = self._elevated(p, t, target, checks, identity=self._joined_policies(a, member, g),
                                   note=f"adds {member.arn} to {g.arn}")
             if step is not None:
                 yield step
@@ -268,6 +267,16 @@ class EscalationTechniques:
                                   note=f"writes into {g.arn}, of which the user is a member")
             if step is not None:
                 yield step
+
+    def _joined_policies(self, a: Account, member: User, g: Group) -> tuple[Policy, ...]:
+        """The user's policies once a member of ``g`` (once per user and group, whoever the actor)."""
+        key = (member.arn, g.arn)
+        found = self._joined.get(key)
+        if found is None:
+            joined = User(member.arn, member.name, member.account_id, member.path, member.user_id, member.inline,
+                          member.attached, (*member.groups, g.name), member.boundary, member.tags)
+            found = self._joined[key] = tuple(user_policies(a, joined))
+        return found
 
     def _on_policy(self, n: Node, t: Technique, mp: ManagedPolicy, target: Principal) -> Iterator[Step]:
         """Change managed policy ``mp``, which ``target`` holds, so that the target becomes an administrator."""
