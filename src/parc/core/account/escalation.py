@@ -40,6 +40,13 @@ from parc.core.account.techniques import ASSUME_ROLE, Technique
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.policy.model import Policy
 
+TECHNIQUE_ACTIONS = {a: 1 << i for i, a in enumerate(dict.fromkeys(
+    need.action for t in (*BECOME, *ELEVATE) for need in (*t.needs, *t.any_of)))}
+"""Every action a technique needs, each with its bit in the masks of ``Escalation._capable``."""
+TECHNIQUE_MASKS = {t: (sum({TECHNIQUE_ACTIONS[need.action] for need in t.needs}),
+                            sum({TECHNIQUE_ACTIONS[need.action] for need in t.any_of})) for t in (*BECOME, *ELEVATE)}
+"""Per technique: the bits of the actions it needs all of, and of those it needs one of."""
+
 __all__ = ["ADMINISTRATOR", "AdminCheck", "Check", "Escalation", "EscalationResult", "Path", "Step", "escalation"]
 """The answers' types live in ``escalation_steps``; they are re-exported here, where callers have always found them."""
 
@@ -69,6 +76,8 @@ class Escalation(EscalationTechniques):
         self._new_needs: dict[tuple[object, ...], Check | None] = {}
         self._rewritten: dict[tuple[str, str], Policy] = {}
         self._joined: dict[tuple[str, str], tuple[Policy, ...]] = {}
+        self._masks: dict[int, tuple[Policy, int]] = {}
+        """Per policy (by identity, kept alive here): which of the techniques' actions its Allow statements name."""
         self.accounts = {a.account_id: a for a in ev.estate.accounts}
         for p in all_principals(ev.estate):
             ev.remember(p)
@@ -143,16 +152,33 @@ class Escalation(EscalationTechniques):
             yield from self._apply_become(n, t)
 
     def _capable(self, n: Node, techniques: tuple[Technique, ...]) -> list[Technique]:
-        """The techniques whose every needed action some Allow statement of the node names (a cheap pre-check)."""
-        idx = self.ev.allows(n.principal)
+        """The techniques whose every needed action some Allow statement of the node names (a cheap pre-check):
+        as bit masks over the techniques' actions, one mask per policy (policies are shared by many principals)."""
+        have = 0
+        for pol in n.principal.identity:
+            have |= self._policy_mask(pol)
         out = []
         for t in techniques:
-            if not all(idx.may_allow(need.action) for need in t.needs):
-                continue
-            if t.any_of and not any(idx.may_allow(need.action) for need in t.any_of):
+            needs, any_of = self._technique_masks(t)
+            if needs & ~have or (any_of and not any_of & have):
                 continue
             out.append(t)
         return out
+
+    def _policy_mask(self, pol: Policy) -> int:
+        hit = self._masks.get(id(pol))
+        if hit is None or hit[0] is not pol:
+            part = self.ev.policy_allows(pol)
+            bits = 0
+            for action, bit in TECHNIQUE_ACTIONS.items():
+                if part.for_action(action.lower(), action):
+                    bits |= bit
+            hit = self._masks[id(pol)] = (pol, bits)
+        return hit[1]
+
+    @staticmethod
+    def _technique_masks(t: Technique) -> tuple[int, int]:
+        return TECHNIQUE_MASKS[t]
 
     def elevations(self, actor: str, target: str) -> list[Step]:
         """Steps by which ``actor`` makes ``target`` an administrator (computed once per pair)."""

@@ -102,13 +102,14 @@ class Evaluator:
     def may_allow(self, policies: Iterable[Policy], action: str) -> bool:
         """``prefilter.may_allow`` on the per-policy indexes (each policy answers for an action once)."""
         key = action.lower()
-        for pol in policies:
-            part = self._policy_allows.get(id(pol))
-            if part is None:
-                part = self._policy_allows[id(pol)] = PolicyAllows(pol)
-            if part.for_action(key, action):
-                return True
-        return False
+        return any(self.policy_allows(pol).for_action(key, action) for pol in policies)
+
+    def policy_allows(self, policy: Policy) -> PolicyAllows:
+        """The policy's Allow statements indexed by action, one index per policy (the entry keeps it alive)."""
+        part = self._policy_allows.get(id(policy))
+        if part is None:
+            part = self._policy_allows[id(policy)] = PolicyAllows(policy)
+        return part
 
     def remember(self, p: Principal) -> Principal:
         self._principals.setdefault(p.arn, p)
