@@ -30,6 +30,10 @@ SMALL = json.dumps({"Version": "2012-10-17", "Statement": [
      "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}}]}, indent=2)
 
 
+def _precise(text: str) -> object:
+    return jsonpos._Reader(text).document()
+
+
 def _median_cpu(work: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -44,11 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--reader", choices=("default", "precise"), default="default")
     args = ap.parse_args(argv)
-    parse: Callable[[str], object]
-    if args.reader == "precise":
-        parse = lambda text: jsonpos._Reader(text).document()  # noqa: E731
-    else:
-        parse = jsonpos.parse_json
+    parse: Callable[[str], object] = jsonpos.parse_json if args.reader == "default" else _precise
     details = json.dumps(generate(1, 5000, 2000, 300)["details"], indent=1)
     managed = [p.read_text() for p in sorted(MANAGED.glob("*.json"))]
     print(f"parse_json ({args.reader}), CPU seconds, median of {args.runs} runs")
