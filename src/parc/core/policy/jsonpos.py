@@ -309,7 +309,8 @@ def parse_json(text: str, max_chars: int | None = None, what: str = "document") 
     JsonLimitError when the text passes a limit: ``max_chars`` characters, or those of ``parc.core.limits``)."""
     if max_chars is not None and len(text) > max_chars:
         raise size_error(text, max_chars, what)
-    return _Reader(text).document()
+    # Well-formed documents are read by the fast path (jsonpos_fast); anything else, errors included, by _Reader.
+    return _fast.read(text) or _Reader(text).document()
 
 
 def decode_utf8(data: bytes) -> str:
@@ -420,3 +421,6 @@ def _wrap(value: object, p: Position, depth: int) -> JNode:
     if value is None:
         return JNode(None, "null", p)
     return JNode(str(value), "string", p)
+
+
+from parc.core.policy import jsonpos_fast as _fast  # noqa: E402  (it reads this module's classes)
