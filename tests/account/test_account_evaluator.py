@@ -3,7 +3,9 @@ compiled from scratch, and the relaxation of request-time keys never touches key
 
 from __future__ import annotations
 
+import gc
 import itertools
+import weakref
 
 import pytest
 from account_helpers import EXAMPLE, PROD
@@ -61,3 +63,23 @@ def test_keys_the_snapshot_settles_are_never_relaxed(ev: Evaluator) -> None:
     bob = ev.principal("bob")
     v = ev.verdict(bob, "iam:CreateAccessKey", f"arn:aws:iam::{PROD}:user/alice")
     assert v.strict.decision == "ExplicitDeny" and not v.possible and v.relaxed is None
+
+
+def test_an_evaluator_is_freed_without_the_cyclic_collector() -> None:
+    """Whole-account work pauses the cyclic collector (``parc.core.gcpause``), so an evaluator that sat in a reference
+    cycle (its class keys once held its own methods) kept all its caches alive while the next one filled: peak
+    memory 844 -> 1,436 MB on the 4x account benchmark. Reference counting alone must free it, after use too."""
+    estate = load_snapshot(EXAMPLE)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        ev = Evaluator(estate)
+        for p in all_principals(estate):
+            ev.verdict(p, "s3:GetObject", "arn:aws:s3:::example-data/x")
+        assert ev.decisions > 0
+        ref = weakref.ref(ev)
+        del ev
+        assert ref() is None
+    finally:
+        if enabled:
+            gc.enable()
