@@ -240,6 +240,8 @@ class AssumeIndex:
                     if ev.estate.account(acct) is not None:
                         self.by_account.setdefault(acct, []).append(i)
         self._assumers = {acct: {p.arn for p in ps} for acct, ps in population.assumers.items()}
+        self._position = {role.arn: i for i, role in enumerate(self.roles)}
+        self._trust_lists: dict[str, tuple[list[int], list[int], frozenset[int]]] = {}
 
     def roles_for(self, p: Principal) -> Iterator[Role]:
         """The roles ``p`` is a candidate for, in ``assume_graph``'s order (each once)."""
@@ -258,16 +260,33 @@ class AssumeIndex:
             yield role
 
     def _covered(self, p: Principal, acct: str) -> Iterator[int]:
-        """The roles trusting ``p``'s account that ``p``'s statements may name for sts:AssumeRole."""
-        allows = self.ev.allows(p)
+        """The roles trusting ``p``'s account that ``p``'s statements may name for sts:AssumeRole, in order: of its
+        own account's, those in its cover (found through the cover when that is the smaller: a principal that may
+        name a few roles is not tested against every role trusting the account); of other accounts', those its
+        statements may name."""
+        own, others, own_set = self._trusting(acct)
         cover = self.population.cover_of.get(p.arn)
-        for i in sorted(set(self.by_account.get(acct, []))):
-            role = self.roles[i]
-            if role.account_id == acct:
-                if cover is None or role.arn in cover:
-                    yield i
-            elif allows.may_allow_on(ASSUME, role.arn):
-                yield i
+        if cover is None:
+            mine: Iterable[int] = own
+        elif len(cover) < len(own):
+            mine = sorted(i for i in (self._position.get(arn) for arn in cover) if i is not None and i in own_set)
+        else:
+            mine = [i for i in own if self.roles[i].arn in cover]
+        if not others:
+            yield from mine
+            return
+        allows = self.ev.allows(p)
+        yield from heapq.merge(mine, (i for i in others if allows.may_allow_on(ASSUME, self.roles[i].arn)))
+
+    def _trusting(self, acct: str) -> tuple[list[int], list[int], frozenset[int]]:
+        """The roles trusting the account: its own (and as a set), and other accounts' (each list in order)."""
+        hit = self._trust_lists.get(acct)
+        if hit is None:
+            ids = sorted(set(self.by_account.get(acct, [])))
+            own = [i for i in ids if self.roles[i].account_id == acct]
+            hit = self._trust_lists[acct] = (own, [i for i in ids if self.roles[i].account_id != acct],
+                                             frozenset(own))
+        return hit
 
 
 def population_of(ev: Evaluator) -> _Population:

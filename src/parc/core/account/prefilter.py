@@ -7,6 +7,7 @@ allow the action.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -157,17 +158,24 @@ class AllowIndex:
         return any(statement_may_cover(st, resource) for st in self.for_action(action))
 
 
+def _literal_head(pattern: str) -> str:
+    """The pattern's characters before its first wildcard."""
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
+    return pattern[:cut]
+
+
 class Universe:
     """A list of resource ARNs (an account's roles, users, groups or policies) and, per resource pattern, which of
     them it covers: so that "which targets could this principal's statements name" is a few set operations per
     principal, not one pattern test per (principal, target)."""
 
-    __slots__ = ("_by_pattern", "arns", "members")
+    __slots__ = ("_by_pattern", "_sorted", "arns", "members")
 
     def __init__(self, arns: Iterable[str]) -> None:
         self.arns = list(arns)
         self.members = frozenset(self.arns)
         self._by_pattern: dict[str, frozenset[str]] = {}
+        self._sorted: list[str] | None = None
 
     def matching(self, pattern: str) -> frozenset[str]:
         """The members ``pattern`` covers (``statement_may_cover`` for a pattern without policy variables)."""
@@ -175,11 +183,27 @@ class Universe:
         if hit is None:
             m = _resource_matcher(pattern)
             if "*" in pattern or "?" in pattern:
-                hit = frozenset(a for a in self.arns if m.matches(a, {}))
+                hit = frozenset(a for a in self._starting_with(_literal_head(pattern)) if m.matches(a, {}))
             else:  # no wildcard: only the equal ARN can match (checked all the same)
                 hit = frozenset((pattern,)) if pattern in self.members and m.matches(pattern, {}) else frozenset()
             self._by_pattern[pattern] = hit
         return hit
+
+    def _starting_with(self, head: str) -> list[str]:
+        """The members that start with ``head``: resource patterns match case-sensitively and their characters
+        before the first wildcard literally, so only these can match (a range of the sorted members: a pattern
+        such as ``role/app-*`` is tested against its few candidates, not every role of a large account)."""
+        if not head:
+            return self.arns
+        if self._sorted is None:
+            self._sorted = sorted(self.arns)
+        members = self._sorted
+        out = []
+        for i in range(bisect_left(members, head), len(members)):
+            if not members[i].startswith(head):
+                break
+            out.append(members[i])
+        return out
 
     def covered(self, statements: Iterable[Statement]) -> frozenset[str] | None:
         """The members some statement may cover (exactly those ``statement_may_cover`` says yes for), or None when
