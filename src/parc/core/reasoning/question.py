@@ -148,6 +148,8 @@ class _Question:
         """The caller shape the formulas are built for (resource side); None: no Principal element is read."""
         self.split_failed = False
         """A disjunction of statements went unsettled (``cover``): later ones are only probed before splitting."""
+        self.memo: dict[object, Any] = {}
+        """Pieces built once per question and read again (``guess.py``'s values of variables)."""
 
     def applies(self, s: CompiledStatement, variables: bool) -> Any:
         return self.enc.applies(s, variables, self.principal_ok(s))
