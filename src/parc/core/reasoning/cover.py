@@ -71,7 +71,7 @@ def _cover(q: _Question, base: Any, grants: Grants, request: Any, concrete: Sequ
             left = rest
         left = hard + left  # with the time left, only hard; else what was not asked too
     if left:
-        q.unknown.append("the time limit was reached before every statement was asked")
+        q.unknown.append(f"{q.budget.spent() or 'the limit was reached'}, before every statement was asked")
     return found
 
 

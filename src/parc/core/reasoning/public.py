@@ -3,7 +3,6 @@ resource``) and whether it grants anyone outside the zone of trust (``parc publi
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -136,8 +135,8 @@ def _per_shape(q: _Question, grants: _Group, sh: list[Shape], home: str, concret
         got = _cover(q, base, grants_f, lambda m: _resource_request(q, m, home), concrete, guesses)
         found.extend(got)
         shown.update(id(s) for s, _ in stmts if any(c.statement == _ref(s) for c in got))
-        if q.deadline <= time.monotonic():
-            q.unknown.append("the time limit was reached before every caller was asked")
+        if q.expired():
+            q.unknown.append(f"{q.budget.spent()}, before every caller was asked")
             break
     return found
 
