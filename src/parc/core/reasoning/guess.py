@@ -4,10 +4,11 @@ Most statements a diff or a ``never`` question asks about name their actions and
 without a condition the question cannot leave unset. A request built from the statement itself (one of its action
 classes, its resource pattern with the wildcards filled in, every condition key absent but those AWS always sets
 for a role session) is then a counterexample, and finding it needs no solver query (a median query costs a few
-milliseconds, the guess a fraction of one).
+milliseconds, the guess a fraction of one). The same holds for a resource policy's ``Principal: "*"`` statements
+asked by ``public`` (``resource_guesses``: the caller keys hold the caller shape's own values).
 
 Exact: every variable of the question gets a value, and the guess counts only when the whole question (domain,
-constraints and the statement's formula) simplifies to true under them; a variable left without a value leaves the
+constraints and the statement's formula) evaluates to true under them; a variable left without a value leaves the
 formula symbolic, which is not true, so the guess is dropped and the solvers are asked as before. The request is
 then replayed through the engine like any other.
 """
