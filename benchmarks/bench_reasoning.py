@@ -13,6 +13,7 @@ of the query, the wall time includes waiting for a core), the outcomes, and the 
 run widens the same statements.
 
     .venv/bin/python benchmarks/bench_reasoning.py [--limit N] [--every N] [--timeout S] [--seed N] [--json FILE]
+        [--check diff|never|public ...]
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def main() -> int:
     ap.add_argument("--every", type=int, default=1, help="only every N-th policy (a quick sample)")
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--json", help="write the per-query results here")
+    ap.add_argument("--check", action="append", choices=["diff", "never", "public"],
+                    help="only this check (repeatable; default: all three)")
     args = ap.parse_args()
     if not DATA.is_dir():
         print(f"bench_reasoning: {DATA} is not there; nothing to measure", file=sys.stderr)
@@ -121,6 +124,8 @@ def main() -> int:
         checks.append(("public", lambda p=policy: api.check_no_public_access(resource_shape(p), accounts=[TRUSTED],
                                                                               timeout=args.timeout)))
         for name, run in checks:
+            if args.check and name not in args.check:
+                continue
             t0 = time.perf_counter()
             c0 = time.process_time()
             try:
@@ -143,6 +148,8 @@ def main() -> int:
     print(f"{'check':8} {'queries':>8} {'median ms':>10} {'p99 ms':>9} {'max ms':>9} {'cpu median':>11} "
           f"{'cpu p99':>9}  outcomes")
     for name, ts in times.items():
+        if args.check and name not in args.check:
+            continue
         oc = ", ".join(f"{k} {v}" for k, v in sorted(outcomes[name].items()))
         cs = cpu[name]
         print(f"{name:8} {len(ts):8d} {_ms(statistics.median(ts) if ts else None):>10} {_ms(_pct(ts, 99)):>9} "

@@ -164,12 +164,27 @@ def test_a_statement_no_asked_action_reaches_needs_no_solver() -> None:
 
 
 def test_statements_a_found_request_reaches_by_its_action_alone_need_no_more_queries() -> None:
-    # Exact shortcut (question._neighbour): the first request with only its action changed satisfies the whole
-    # question for the other statements, so one query shows all three (each replayed through the engine).
+    # Exact shortcut (cover._neighbour): the first request with only its action changed satisfies the whole
+    # question for the other statement, so one query shows both (each replayed through the engine). The
+    # condition is one no guessed request meets (guess.py fills "a*" in as "ax"), so the solvers are asked.
+    tagged = {"StringLike": {"aws:PrincipalTag/team": "a*"}, "StringNotLike": {"aws:PrincipalTag/team": "ax*"}}
+    two = {"Version": "2012-10-17", "Statement": [
+        {"Sid": s, "Effect": "Allow", "Principal": "*", "Action": a, "Resource": "*", "Condition": tagged}
+        for s, a in (("Get", "s3:GetObject"), ("Put", "s3:PutObject"))]}
+    result = parc.check_no_public_access(two, accounts=["111122223333"])
+    assert result.result == "FAIL" and result.queries == 1
+    assert sorted(c.statement["sid"] for c in result.counterexamples if c.statement) == ["Get", "Put"]
+    assert sorted(c.action for c in result.counterexamples) == ["s3:GetObject", "s3:PutObject"]
+
+
+def test_a_public_statement_without_a_limit_is_shown_without_a_query() -> None:
+    # guess.resource_guesses: a request built from each statement for the caller shape (an anonymous caller, the
+    # resource in the owner's account) holds for the whole question, so no solver is asked; each request is
+    # replayed through the engine like a solver's.
     three = {"Version": "2012-10-17", "Statement": [
         {"Sid": s, "Effect": "Allow", "Principal": "*", "Action": a, "Resource": "*"}
         for s, a in (("Get", "s3:GetObject"), ("Put", "s3:PutObject"), ("Del", "s3:DeleteObject"))]}
     result = parc.check_no_public_access(three, accounts=["111122223333"])
-    assert result.result == "FAIL" and result.queries == 1
+    assert result.result == "FAIL" and result.queries == 0
     assert sorted(c.statement["sid"] for c in result.counterexamples if c.statement) == ["Del", "Get", "Put"]
     assert sorted(c.action for c in result.counterexamples) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]

@@ -79,7 +79,9 @@ def _text(result: Any) -> None:
 
 
 _timeout = click.option("--timeout", type=click.FloatRange(min=0.01), default=10.0, show_default=True,
-                        help="Seconds the solvers may take in all; a timeout is UNKNOWN (exit 2), never PASS.")
+                        help="Seconds the check may take (wall clock); the solvers get half of it as a budget of "
+                        "their deterministic resource units, so the verdict does not depend on the machine's "
+                        "load. A limit reached is UNKNOWN (exit 2), never PASS.")
 _fmt = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 

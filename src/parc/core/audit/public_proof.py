@@ -38,7 +38,9 @@ from parc.core.policy.model import Policy, Statement
 CHECK = "public access to resource policies, proved by the solver"
 DOCS = "https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_CheckNoPublicAccess.html"
 TIMEOUT = 5.0
-"""Seconds the solvers may take per policy document; a timeout is "not checked"."""
+"""Seconds (wall clock) a policy document's proof may take; its solvers get half of it in their deterministic
+resource units (``smt.Budget``), so a loaded machine reaches the same answer as an idle one. A limit reached is
+"not checked"."""
 DERIVED = ("aws:resourceaccount", "aws:currenttime", "aws:epochtime", "aws:principalarn", "aws:principalaccount",
            "aws:principaltype", "aws:principalisawsservice", "aws:userid", "aws:username")
 """Context keys AWS sets from the request itself: not a condition the caller must meet."""

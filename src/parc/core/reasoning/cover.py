@@ -1,14 +1,19 @@
 """Covering the granting statements: a request (replayed through the engine) for each statement that can grant,
 and a proof for the rest, in as few solver queries as possible.
 
-One query over all the statements at once proves most PASS answers. But a disjunction of many statements with
-string constraints can stump both solvers where each statement alone takes milliseconds (a public check of 29
-statements: seconds per query, then a timeout, against 4 ms per statement), so the disjunction gets z3's short
-slices and cvc5 for a short while (``smt.SPLIT_CVC5``), and asking again for the rest a small probe; when that
-does not settle it, conjuncts many statements share are probed (``_prune``), and the statements are asked one at
-a time: first each with z3's short slices, then the ones still open with the rest of the portfolio and the time
-left. Each request found is credited to every statement it satisfies, and a request for another statement is
-tried by changing only its action (``_neighbour``) before the solvers are asked again.
+Requests guessed from each statement (``guess.py``) come first: they need no solver. Then conjuncts many of the
+statements left share are probed (``_prune``): a condition every statement of a policy repeats and the question
+contradicts (``aws:ResourceAccount`` equal to ``${aws:PrincipalAccount}``, for a caller outside the account)
+drops them all with one small query. One query over all the statements left at once proves most PASS answers.
+But a disjunction of many statements with string constraints can stump both solvers where each statement alone
+takes milliseconds (a public check of 29 statements: seconds per query, then a timeout, against 4 ms per
+statement), so the disjunction gets z3's short slices and cvc5 for a short while (``smt.SPLIT_CVC5``), and asking
+again for the rest a small probe; when that does not settle it (or needed more than z3's short slices: the next
+caller shape's disjunction is then only probed), the statements are asked one at a time: first each with z3's
+short slices, then the ones still open with the rest of the portfolio and the time left. A single statement goes
+that way at once (the whole portfolio at once gave cvc5 half the time, seconds, where z3's middle slice answers in
+a fraction of one). Each request found is credited to every statement it satisfies, and a request for another
+statement is tried by changing only its action (``_neighbour``) before the solvers are asked again.
 """
 
 from __future__ import annotations
@@ -37,17 +42,21 @@ def _cover(q: _Question, base: Any, grants: Grants, request: Any, concrete: Sequ
     left = [(s, f) for s, f in grants if not z3.is_false(f)]
     if guesses is not None and left:
         left = _guessed(q, base, left, guesses, request, concrete, found)
+    left = _prune(q, base, left)  # a condition every statement holds and no outsider meets: a probe or two
     how = "probe" if q.split_failed else "split"
-    while left:
-        out = q.solve(z3.And(base, any_of(q.enc.ctx, (f for _, f in left))), how if len(left) > 1 else "full")
+    while len(left) > 1:  # one statement goes the way of one statement at a time (its z3 slice, then the rest)
+        out = q.solve(z3.And(base, any_of(q.enc.ctx, (f for _, f in left))), how)
+        if how == "split" and out.solver != "z3":
+            # z3's short slices did not settle the disjunction (cvc5 did, slowly, or nothing did): the next caller
+            # shape's is probed only, and split when that fails (one statement at a time takes milliseconds).
+            q.split_failed = True
         how = "probe"  # the first disjunction may take a while; asking again for the rest must be cheap
-        if out.status == smt.UNSAT or (out.status == smt.UNKNOWN and len(left) == 1):
+        if out.status == smt.UNSAT:
             return found
         if out.status == smt.UNKNOWN:
             q.split_failed = True  # the next caller shape's disjunction is probed only
             break
         left = _credit(q, base, left, out.model, request, concrete, found)
-    left = _prune(q, base, left)
     # One statement at a time: z3's first slice for each, then the whole portfolio for those still open.
     for how in ("quick", "rest"):
         hard: Grants = []
@@ -62,7 +71,7 @@ def _cover(q: _Question, base: Any, grants: Grants, request: Any, concrete: Sequ
             left = rest
         left = hard + left  # with the time left, only hard; else what was not asked too
     if left:
-        q.unknown.append("the time limit was reached before every statement was asked")
+        q.unknown.append(f"{q.budget.spent() or 'the limit was reached'}, before every statement was asked")
     return found
 
 
@@ -138,6 +147,10 @@ class _ActionSwapped:
         self.model, self.act, self.value = model, act, value
 
     def eval(self, e: Any, model_completion: bool = False) -> Any:
+        if e.eq(self.act):
+            return self.value
+        if z3.is_const(e):  # another variable (a key read for the request's context): no substitution needed
+            return self.model.eval(e, model_completion=model_completion)
         return self.model.eval(z3.substitute(e, (self.act, self.value)), model_completion=model_completion)
 
 

@@ -3,7 +3,6 @@ resource``) and whether it grants anyone outside the zone of trust (``parc publi
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from parc.core.conditions.ip import parse_network
 from parc.core.policy.model import Policy
 from parc.core.reasoning import smt
 from parc.core.reasoning.cover import _cover
+from parc.core.reasoning.guess import resource_guesses
 from parc.core.reasoning.keys import STR
 from parc.core.reasoning.principals import CALLER_KEYS, Shape, shapes
 from parc.core.reasoning.question import (
@@ -91,9 +91,9 @@ def _resource_request(q: _Question, model: Any, home: str) -> dict[str, object]:
     shape = q.shape
     assert shape is not None
     skip = {k for k in CALLER_KEYS if k in shape.derived and k not in shape.extra_context}
-    values = {k: v for k, v in q.context(model, set()).items() if k in CALLER_KEYS and isinstance(v, str)}
-    values.update({k: v[0] for k, v in q.context(model, set()).items() if k in CALLER_KEYS and isinstance(v, list)
-                   and len(v) == 1})
+    context = q.context(model, set())  # rendered once: a large policy's request reads many keys
+    values = {k: v for k, v in context.items() if k in CALLER_KEYS and isinstance(v, str)}
+    values.update({k: v[0] for k, v in context.items() if k in CALLER_KEYS and isinstance(v, list) and len(v) == 1})
     part_values = {p: text_of(model.eval(v, model_completion=True)) for p, v in q.part_vars.items()}
     parts = shape.read_parts(values, part_values)
     return {
@@ -101,7 +101,7 @@ def _resource_request(q: _Question, model: Any, home: str) -> dict[str, object]:
         "action": q.action(model),
         "resource": text_of(model.eval(q.enc.res, model_completion=True)),
         "resource_account": home,
-        "context": q.context(model, skip),
+        "context": {k: v for k, v in context.items() if k not in skip},
     }
 
 
@@ -118,9 +118,12 @@ def _no_trust_for_root(q: _Question, shape: Shape) -> list[Any]:
 
 
 def _per_shape(q: _Question, grants: _Group, sh: list[Shape], home: str, concrete: Sequence[tuple[PolicySet, bool]],
-               build: Any) -> list[Counterexample]:
+               build: Any, trusted: set[str]) -> list[Counterexample]:
     """Per caller shape, the granting statements its Principal elements match (others need no query), covered as
-    in ``_cover``; a statement shown for one shape is not asked again for the next."""
+    in ``_cover`` after requests guessed from each statement (``guess.resource_guesses``: most statements of a
+    ``Principal: "*"`` policy are shown without a query); a statement shown for one shape is not asked again for
+    the next."""
+    guesses = resource_guesses(home, trusted)
     found: list[Counterexample] = []
     shown: set[int] = set()
     for shape in sh:
@@ -129,11 +132,11 @@ def _per_shape(q: _Question, grants: _Group, sh: list[Shape], home: str, concret
             continue
         base = build(shape)
         grants_f = [(s, q.applies(s, v)) for s, v in stmts]
-        got = _cover(q, base, grants_f, lambda m: _resource_request(q, m, home), concrete)
+        got = _cover(q, base, grants_f, lambda m: _resource_request(q, m, home), concrete, guesses)
         found.extend(got)
         shown.update(id(s) for s, _ in stmts if any(c.statement == _ref(s) for c in got))
-        if q.deadline <= time.monotonic():
-            q.unknown.append("the time limit was reached before every caller was asked")
+        if q.expired():
+            q.unknown.append(f"{q.budget.spent()}, before every caller was asked")
             break
     return found
 
@@ -159,7 +162,8 @@ def _resource_diff(old: Sequence[Policy], new: Sequence[Policy], index: ActionIn
             return z3.And(*bound, owned, z3.Not(aws_owned(q)), z3.Not(q.denies(g_new)), z3.Not(q.allows(g_old)),
                           *_no_trust_for_root(q, shape))
 
-        found = _per_shape(q, g_new, sh, home, [(_resource_set(new), True), (_resource_set(old), False)], build)
+        found = _per_shape(q, g_new, sh, home, [(_resource_set(new), True), (_resource_set(old), False)], build,
+                           {home})
     except Unencodable as exc:
         return _unknown(str(exc))
     return _result(q, found, "NEW grants no caller outside the resource's account anything OLD does not",
@@ -248,7 +252,6 @@ def _outsider(q: _Question, g: _Group, trusted: set[str], org: str | None) -> li
     return out
 
 
-@smt.own_context
 def _witnesses(g: _Group, rcp_g: Sequence[_Group]) -> dict[str, int]:
     """How many values of each multivalued key a public question's request needs: the question is (one Allow of
     the policy applies) and (no Deny of it applies) and the RCP levels allow (and constraints that read no set
@@ -275,6 +278,7 @@ def _witnesses(g: _Group, rcp_g: Sequence[_Group]) -> dict[str, int]:
     return {k: allow.get(k, 0) + rest.get(k, 0) for k in {*allow, *rest}}
 
 
+@smt.own_context
 def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accounts: Sequence[str] = (),
                            org: str | None = None, resource_type: str | None = None,
                            rcps: Sequence[Sequence[Policy]] = (), rcp_services: frozenset[str] | None = None,
@@ -326,7 +330,7 @@ def check_no_public_access(policy: Policy, index: ActionIndex, *, trusted_accoun
 
         concrete = PolicySet([ALLOW_ALL], resource_policy=policy, session_policy=ALLOW_ALL,
                              rcps=[list(lv) for lv in rcps] or None, rcp_services=rcp_services)
-        found = _per_shape(q, g, sh, home, [(concrete, True)], build)
+        found = _per_shape(q, g, sh, home, [(concrete, True)], build, trusted)
     except Unencodable as exc:
         return _unknown(str(exc))
     return _result(q, found, "no caller outside the zone of trust is allowed",

@@ -136,7 +136,8 @@ class _Question:
         self.groups = list(groups)
         stmts = [st for g in groups for st in g.statements]
         self.enc = Encoder(stmts, actions, dict(forced or {}), split, index, witnesses)
-        self.deadline = time.monotonic() + timeout
+        self.budget = smt.Budget.for_timeout(timeout)
+        """The solvers' budget (``smt.Budget``): resource units, with ``timeout`` as the wall-clock cap."""
         self.timeout = timeout
         self.queries = 0
         self.unknown: list[str] = []
@@ -148,6 +149,8 @@ class _Question:
         """The caller shape the formulas are built for (resource side); None: no Principal element is read."""
         self.split_failed = False
         """A disjunction of statements went unsettled (``cover``): later ones are only probed before splitting."""
+        self.memo: dict[object, Any] = {}
+        """Pieces built once per question and read again (``guess.py``'s values of variables)."""
 
     def applies(self, s: CompiledStatement, variables: bool) -> Any:
         return self.enc.applies(s, variables, self.principal_ok(s))
@@ -178,13 +181,14 @@ class _Question:
         while and no last z3 (the caller splits the question when that does not settle it); ``quick`` z3's short
         slices (for one statement); ``probe`` z3's default solver for a small slice. An UNKNOWN is recorded only
         for ``full`` and ``rest``: for the others the caller asks again."""
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            self.unknown.append("the time limit was reached")
-            return smt.Outcome(smt.UNKNOWN, reason="the time limit was reached")
+        spent = self.budget.spent()
+        if spent is not None:
+            self.unknown.append(spent)
+            return smt.Outcome(smt.UNKNOWN, reason=spent)
         self.queries += 1
         start = time.monotonic()
         full = z3.And(*self.enc.domain, formula)
+        left = self.budget
         if how == "quick":
             out = smt.quick(full, left, smt.STATEMENT_Z3)
         elif how == "probe":
@@ -200,7 +204,8 @@ class _Question:
         return out
 
     def expired(self) -> bool:
-        return self.deadline <= time.monotonic()
+        """Nothing more may be asked: the solvers' budget is spent or the wall-clock cap reached."""
+        return self.budget.spent() is not None
 
     def _terms(self) -> list[Any]:
         enc = self.enc
@@ -219,7 +224,7 @@ class _Question:
         for t in self._terms():
             text = text_of(out.model.eval(t, model_completion=True))
             fixed.append(t == smt.sval(_UNREADABLE.sub("x", text), ctx))
-        nicer = smt.check(z3.And(full, *fixed), 1.0, cvc5_fallback=False, rlimit=NICER_RLIMIT)
+        nicer = smt.check(z3.And(full, *fixed), smt.Budget(1.0), cvc5_fallback=False, rlimit=NICER_RLIMIT)
         return nicer if nicer.status == smt.SAT else out
 
     def action(self, model: Any) -> str:

@@ -1,8 +1,9 @@
 """The one place that imports the SMT library: z3 builds the formulas, and z3 then cvc5 decide them.
 
 z3 and cvc5 are libraries (no I/O), so the reasoning core stays pure. A formula is built once with z3's Python API;
-the portfolio asks z3 first (with the time limit) and, when z3 gives up, hands the same formula to cvc5 as SMT-LIB
-text with the time that is left. A timeout or a "give up" from both is UNKNOWN, never PASS.
+the portfolio asks z3 first and, when z3 gives up, hands the same formula to cvc5 as SMT-LIB text with part of the
+budget that is left. Every slice is bounded by the solvers' deterministic resource units (``Budget``), with the
+check's wall-clock deadline as the outer cap only. A limit reached or a "give up" from both is UNKNOWN, never PASS.
 """
 
 from __future__ import annotations
@@ -86,6 +87,59 @@ def own_context(fn: F) -> F:
     return cast(F, run)
 
 
+Z3_PER_SECOND = 2_000_000
+"""z3's resource units (``rlimit``) an idle core spends in about a second (2.1 million, measured over the hardest
+queries of the AWS managed policies): how a budget in seconds becomes z3's deterministic limit."""
+CVC5_PER_SECOND = 200_000
+"""cvc5's resource units (``rlimit-per``) an idle core spends in about a second (0.2 to 0.26 million, measured
+likewise): how a budget in seconds becomes cvc5's deterministic limit."""
+BUDGET_SHARE = 0.5
+"""The share of a check's ``timeout`` its solvers may spend, counted in their resource units (``Budget``); the
+timeout itself stays the wall-clock cap. Half: on an idle machine the resource budget runs out first, so the
+verdict depends on the input alone, and a machine twice as slow (another process on the core) still reaches the
+same verdict within the wall-clock cap."""
+
+
+class Budget:
+    """What the solvers of one check may spend: ``seconds`` of solver work, counted in the solvers' own
+    deterministic resource units (z3's ``rlimit``, cvc5's ``rlimit-per``) at an idle core's rate, so that the same
+    input gets the same slices and the same verdict on a loaded or an idle machine; and a wall-clock deadline
+    (``wall`` seconds from now) as the outer cap only, which every solver call also gets as its time limit.
+
+    Each slice is charged what it used (z3's ``rlimit count``, cvc5's ``resourceUnitsUsed``), not the time it
+    took. A slice that gives up was stopped by its resource limit (deterministic) or by the wall clock (the outer
+    cap: the check is then UNKNOWN for lack of time, never PASS)."""
+
+    def __init__(self, seconds: float, wall: float | None = None) -> None:
+        self.left = seconds
+        """Seconds of solver work left (at ``Z3_PER_SECOND`` / ``CVC5_PER_SECOND``)."""
+        self.deadline = time.monotonic() + (seconds if wall is None else wall)
+
+    @classmethod
+    def for_timeout(cls, timeout: float) -> Budget:
+        """A check's budget for the user's ``--timeout``: ``BUDGET_SHARE`` of it in resource units, all of it as
+        the wall-clock cap."""
+        return cls(timeout * BUDGET_SHARE, wall=timeout)
+
+    def wall_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def spent(self) -> str | None:
+        """Why nothing more may be asked (None: something may)."""
+        if self.left <= 0:
+            return "the solvers' budget was spent (--timeout, counted in their resource units)"
+        if self.wall_left() <= 0:
+            return "the time limit was reached (wall clock)"
+        return None
+
+    def spend(self, seconds: float) -> None:
+        self.left -= seconds
+
+
+def _budget(b: Budget | float) -> Budget:
+    return b if isinstance(b, Budget) else Budget(b)
+
+
 FIRST_Z3 = 300_000
 """z3's resource units for its first try (about 0.15 s of one core): it decides most questions in milliseconds; one
 it has not decided by then is often one cvc5 decides quickly (string constraints around policy variables), so cvc5
@@ -103,7 +157,8 @@ default solver does better on most others, so it goes first."""
 PROBE_Z3 = 60_000
 """z3's resource units for a probe that only saves work when it succeeds (``cover._prune``)."""
 SPLIT_CVC5 = 0.15
-"""Seconds cvc5 gets on a question that can be split into smaller ones instead (``cover``)."""
+"""Seconds of cvc5's work (``CVC5_PER_SECOND``: 30,000 resource units) on a question that can be split into
+smaller ones instead (``cover``)."""
 
 
 STATEMENT_Z3 = 100_000
@@ -111,64 +166,71 @@ STATEMENT_Z3 = 100_000
 one z3 has not decided by then goes to cvc5, which decides most of those in tens of milliseconds."""
 
 
-def quick(formula: Expr, timeout_s: float, first_rlimit: int = FIRST_Z3) -> Outcome:
+def quick(formula: Expr, budget: Budget | float, first_rlimit: int = FIRST_Z3) -> Outcome:
     """z3's two short slices (the default solver, then the plain one) and nothing else."""
-    first = _z3(formula, timeout_s, first_rlimit)
+    budget = _budget(budget)
+    first = _z3(formula, budget, first_rlimit)
     if first.status != UNKNOWN:
         return first
-    second = _z3(formula, timeout_s, SIMPLE_Z3, simple=True)
+    second = _z3(formula, budget, SIMPLE_Z3, simple=True)
     return second if second.status != UNKNOWN else Outcome(UNKNOWN, None, "z3", f"{first.reason}; {second.reason}")
 
 
 MEDIUM_Z3 = 4_000_000
-"""z3's resource units for a middle slice (about a second), between a short try of cvc5 and its long one, for
+"""z3's resource units for a middle slice (1.5 to 2 seconds), between a short try of cvc5 and its long one, for
 a question z3's short slices left open (``tried_quick``): some want z3 just past its short slice (0.14 s) where
 cvc5 times out after seconds; others cvc5 decides in tens of milliseconds."""
+_LAST = 0.05
+"""Seconds of budget below which no further slice is started (it could not decide much)."""
 
 
-def check(formula: Expr, timeout_s: float, *, cvc5_fallback: bool = True, rlimit: int = 0,
+def check(formula: Expr, budget: Budget | float, *, cvc5_fallback: bool = True, rlimit: int = 0,
           tried_quick: bool = False, cvc5_max: float | None = None, last_z3: bool = True) -> Outcome:
-    """Decide ``formula`` within ``timeout_s`` seconds: z3's two short slices (``quick``; when the caller has
-    just ``tried_quick``, cvc5 for a short while and z3 for a middle slice instead), then cvc5 with half of what is
-    left (at most ``cvc5_max`` seconds), then z3 again with the rest (unless not ``last_z3``; without the
-    fallback: z3 alone, all the time). ``sat`` carries a z3 model to read the counterexample from (cvc5's values
-    are handed back to z3 for it)."""
-    start = time.monotonic()
+    """Decide ``formula`` within ``budget`` (a ``Budget``, or seconds of solver work): z3's two short slices
+    (``quick``; when the caller has just ``tried_quick``, cvc5 for a short while and z3 for a middle slice
+    instead), then cvc5 with half of what is left (at most ``cvc5_max`` seconds), then z3 again with the rest
+    (unless not ``last_z3``; without the fallback: z3 alone, with ``rlimit`` units or else the whole budget).
+    Every slice is bounded by resource units, so which solver answers does not depend on the machine's load.
+    ``sat`` carries a z3 model to read the counterexample from (cvc5's values are handed back to z3 for it)."""
+    budget = _budget(budget)
     if not cvc5_fallback:
-        return _z3(formula, timeout_s, rlimit)
+        return _z3(formula, budget, rlimit)
     # The SMT-LIB text of the formula as built (a solver that has run may hold what its tactics rewrote it to,
     # such as pseudo-Boolean constraints cvc5 does not read).
     smt2 = ""
     if tried_quick:
         smt2 = _smt2(formula)
-        first = _cvc5_outcome(formula, smt2, min(timeout_s / 2, SPLIT_CVC5))
+        first = _cvc5_outcome(formula, smt2, budget, min(budget.left / 2, SPLIT_CVC5))
         if first.status == UNKNOWN:
-            middle = _z3(formula, timeout_s - (time.monotonic() - start), MEDIUM_Z3)
+            middle = _z3(formula, budget, MEDIUM_Z3)
             first = middle if middle.status != UNKNOWN else Outcome(
                 UNKNOWN, None, "z3", f"{first.reason}; {middle.reason}")
     else:
-        first = quick(formula, timeout_s)
+        first = quick(formula, budget)
     if first.status != UNKNOWN:
         return first
     why = first.reason
-    left = timeout_s - (time.monotonic() - start)
-    if left <= 0.05:
+    if budget.left <= _LAST or budget.spent():
         return first
-    out = _cvc5_outcome(formula, smt2 or _smt2(formula), left / 2 if cvc5_max is None else min(left / 2, cvc5_max))
+    out = _cvc5_outcome(formula, smt2 or _smt2(formula), budget,
+                        budget.left / 2 if cvc5_max is None else min(budget.left / 2, cvc5_max))
     if out.status != UNKNOWN:
         return out
     why = f"{why}; {out.reason}"
-    left = timeout_s - (time.monotonic() - start)
-    if left <= 0.05 or not last_z3:
+    if budget.left <= _LAST or budget.spent() or not last_z3:
         return Outcome(UNKNOWN, None, "cvc5", why)
-    last = _z3(formula, left)
+    last = _z3(formula, budget)
     if last.status != UNKNOWN:
         return last
     return Outcome(UNKNOWN, None, "z3", f"{why}; {last.reason}")
 
 
-def _cvc5_outcome(formula: Expr, smt2: str, seconds: float) -> Outcome:
-    status, values = _cvc5(smt2, seconds)
+def _cvc5_outcome(formula: Expr, smt2: str, budget: Budget, seconds: float) -> Outcome:
+    why = budget.spent()
+    if why is not None:
+        return Outcome(UNKNOWN, None, "cvc5", f"cvc5: {why}")
+    status, values, used = _cvc5_run(smt2, min(seconds, budget.left), budget.wall_left())
+    budget.spend(used / CVC5_PER_SECOND)
     if status == UNSAT:
         return Outcome(UNSAT, None, "cvc5")
     if status == SAT:
@@ -179,13 +241,21 @@ def _cvc5_outcome(formula: Expr, smt2: str, seconds: float) -> Outcome:
     return Outcome(UNKNOWN, None, "cvc5", f"cvc5: {status}")
 
 
-def _z3(formula: Expr, timeout_s: float, rlimit: int = 0, simple: bool = False) -> Outcome:
+def _z3(formula: Expr, budget: Budget, rlimit: int = 0, simple: bool = False) -> Outcome:
+    """One z3 slice: ``rlimit`` resource units (0: the whole budget left), at most the budget's, charged what it
+    used; the budget's wall-clock deadline is its time limit (the outer cap)."""
+    why = budget.spent()
+    if why is not None:
+        return Outcome(UNKNOWN, None, "z3", f"z3: {why}")
+    allowed = max(1, int(budget.left * Z3_PER_SECOND))
+    units = min(rlimit, allowed) if rlimit else allowed
     solver = z3.SimpleSolver(ctx=formula.ctx) if simple else z3.Solver(ctx=formula.ctx)
-    solver.set("timeout", max(1, int(timeout_s * 1000)))
-    if rlimit:
-        solver.set("rlimit", rlimit)
+    solver.set("timeout", max(1, int(budget.wall_left() * 1000)))
+    solver.set("rlimit", units)
     solver.add(formula)
+    before = _rlimit_count(solver)  # the context's running count; the limit is relative to it
     result = solver.check()
+    budget.spend(min(units, max(0, _rlimit_count(solver) - before)) / Z3_PER_SECOND)
     if result == z3.sat:
         return Outcome(SAT, solver.model(), "z3")
     if result == z3.unsat:
@@ -193,10 +263,18 @@ def _z3(formula: Expr, timeout_s: float, rlimit: int = 0, simple: bool = False) 
     return Outcome(UNKNOWN, None, "z3", f"z3: {solver.reason_unknown()}")
 
 
+def _rlimit_count(solver: Any) -> int:
+    return int(solver.statistics().get_key_value("rlimit count"))
+
+
 def _smt2(formula: Expr) -> str:
     solver = z3.Solver(ctx=formula.ctx)
     solver.add(formula)
     return str(solver.to_smt2())
+
+
+MODEL_Z3 = 2_000_000
+"""z3's resource units for rebuilding a model from cvc5's values (every constant fixed: a ground check)."""
 
 
 def _z3_model(formula: Expr, values: list[tuple[str, str, object]]) -> Any:
@@ -214,26 +292,42 @@ def _z3_model(formula: Expr, values: list[tuple[str, str, object]]) -> Any:
             width = int(sort[2:])
             eqs.append(z3.BitVec(name, width, ctx) == z3.BitVecVal(int(str(value)), width, ctx))
     solver = z3.Solver(ctx=ctx)
-    solver.set("timeout", 2000)
+    solver.set("rlimit", MODEL_Z3)
+    solver.set("timeout", 10_000)  # a safety cap only: the resource limit decides
     solver.add(formula, *eqs)
     return solver.model() if solver.check() == z3.sat else None
 
 
-def _cvc5(smt2: str, timeout_s: float) -> tuple[str, list[tuple[str, str, object]]]:
-    """cvc5's answer to an SMT-LIB script, with the values of its constants when it is ``sat``."""
+def _cvc5(smt2: str, seconds: float) -> tuple[str, list[tuple[str, str, object]]]:
+    """cvc5's answer to an SMT-LIB script within ``seconds`` of its work (``CVC5_PER_SECOND``), with the values of
+    its constants when it is ``sat``."""
+    status, values, _ = _cvc5_run(smt2, seconds, None)
+    return status, values
+
+
+_WALL_SLACK = 4.0
+"""Without a deadline, cvc5's wall-clock cap is this many times its budget in seconds (a safety bound only)."""
+
+
+def _cvc5_run(smt2: str, seconds: float, wall: float | None) -> tuple[str, list[tuple[str, str, object]], int]:
+    """cvc5's answer, the values of its constants when ``sat``, and the resource units it used. Its limit is
+    ``seconds`` of work in resource units (``rlimit-per``: deterministic); ``wall`` seconds (the check's deadline)
+    cap it as well."""
     try:
         import cvc5
     except ImportError:  # pragma: no cover - installed with parc
-        return "not installed", []
+        return "not installed", [], 0
     tm = cvc5.TermManager()
     slv = cvc5.Solver(tm)
-    slv.setOption("tlimit-per", str(max(1, int(timeout_s * 1000))))
+    slv.setOption("rlimit-per", str(max(1, int(seconds * CVC5_PER_SECOND))))
+    slv.setOption("tlimit-per", str(max(1, int((seconds * _WALL_SLACK if wall is None else wall) * 1000))))
     slv.setOption("strings-exp", "true")
     slv.setOption("produce-models", "true")
     slv.setLogic("ALL")
     parser = cvc5.InputParser(slv)
     parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, smt2.replace("(check-sat)", ""), "parc")
     sm = parser.getSymbolManager()
+    used = 0
     try:
         while True:
             cmd = parser.nextCommand()
@@ -241,10 +335,11 @@ def _cvc5(smt2: str, timeout_s: float) -> tuple[str, list[tuple[str, str, object
                 break
             cmd.invoke(slv, sm)
         res = slv.checkSat()
+        used = int(slv.getStatistics()["resource::resourceUnitsUsed"]["value"])
         if res.isUnsat():
-            return UNSAT, []
+            return UNSAT, [], used
         if not res.isSat():
-            return f"unknown ({res.getUnknownExplanation()})", []
+            return f"unknown ({res.getUnknownExplanation()})", [], used
         values: list[tuple[str, str, object]] = []
         for term in sm.getDeclaredTerms():
             sort = term.getSort()
@@ -257,9 +352,9 @@ def _cvc5(smt2: str, timeout_s: float) -> tuple[str, list[tuple[str, str, object
                 values.append((term.getSymbol(), "bool", v.getBooleanValue()))
             elif sort.isBitVector():
                 values.append((term.getSymbol(), f"bv{sort.getBitVectorSize()}", int(v.getBitVectorValue(10))))
-        return SAT, values
+        return SAT, values, used
     except Exception as exc:  # cvc5 raises its own error type for input it cannot read
-        return f"error ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})", []
+        return f"error ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})", [], used
 
 
 MAX_CHAR = 0x2FFFF
