@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import re
-import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,14 +37,6 @@ class Outcome:
 
 
 _CURRENT: contextvars.ContextVar[Any] = contextvars.ContextVar("parc_z3_context", default=None)
-_POOL: list[tuple[Any, int]] = []
-_POOL_LOCK = threading.Lock()
-POOL_SIZE = 8
-"""Idle contexts kept for the next checks (one per thread that checks at once is enough)."""
-REUSES = 500
-"""Checks one context serves before it is let go (a bound on whatever a context keeps between checks)."""
-_UNUSED = 2
-"""``sys.getrefcount`` of a context nothing else holds: the caller's variable and the call's argument."""
 
 
 def fresh_context() -> Any:
@@ -60,29 +50,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def own_context(fn: F) -> F:
-    """Run a check in a z3 context of its own, taken from a pool: making one costs 1 to 3 ms, a third of a
-    typical check. A context goes back to the pool only when nothing of the check holds it any more (every z3
-    object of Python's API holds its context, so its reference count says so): a formula left in a reference
-    cycle, which Python's garbage collector may free later in any thread, would otherwise touch a context another
-    thread is using. Such a context is let go instead."""
+    """Run a check in a new z3 context of its own (1 to 3 ms to make, a fifth of a typical check). Never a reused
+    one: a context keeps state between checks that can change the slices z3 takes (seen on 3 of the AWS managed
+    policies), so a check's route, and with it a verdict near its limits, would depend on the checks run before
+    it in the process; and a formula of a finished check left in a reference cycle, freed later by the garbage
+    collector in any thread, would touch a context another thread is using."""
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         if _CURRENT.get() is not None:  # a check called by a check: the caller's context
             return fn(*args, **kwargs)
-        with _POOL_LOCK:
-            ctx, uses = _POOL.pop() if _POOL else (None, 0)
-        if ctx is None:
-            ctx = z3.Context()
-        token = _CURRENT.set(ctx)
+        token = _CURRENT.set(z3.Context())
         try:
             return fn(*args, **kwargs)
         finally:
             _CURRENT.reset(token)
-            if uses + 1 < REUSES and sys.getrefcount(ctx) == _UNUSED:
-                with _POOL_LOCK:
-                    if len(_POOL) < POOL_SIZE:
-                        _POOL.append((ctx, uses + 1))
 
     return cast(F, run)
 
