@@ -160,8 +160,11 @@ class _Population:
         return sorted([*anyone, *named], key=lambda p: order[p.arn])
 
 
-def candidates_for(ev: Evaluator, role: Role, population: _Population) -> list[tuple[Principal, str]]:
-    """The principals worth deciding for ``role``, each with the action to decide."""
+def candidates_for(ev: Evaluator, role: Role, population: _Population, *,
+                   internal_done: bool = False) -> list[tuple[Principal, str]]:
+    """The principals worth deciding for ``role``, each with the action to decide. ``internal_done``: a role
+    trusting ``*`` whose every principal of the snapshot the caller decides apart (``Evaluator.possible_among``):
+    the others only."""
     trust = role.trust
     if trust is None:
         return []
@@ -172,10 +175,10 @@ def candidates_for(ev: Evaluator, role: Role, population: _Population) -> list[t
     by_account = population.assumers
 
     def consider(p: Principal, action: str = ASSUME) -> None:
-        if p.arn != role.arn or p.kind != "role":
+        if (p.arn != role.arn or p.kind != "role") and not (internal_done and p.arn in by_arn):
             out.setdefault(p.arn, (p, action))
 
-    if everyone:
+    if everyone and not internal_done:
         for p in internal:
             consider(p)
         consider(external("*"))
@@ -307,7 +310,14 @@ def assume_graph(ev: Evaluator, *, relax: bool = True, roles: Container[str] | N
             if roles is not None and role.arn not in roles:
                 continue
             side = ResourceSide(role.trust, role.account_id, role.arn)
-            asks = candidates_for(ev, role, population)
+            everyone = role.trust is not None and named_in(role.trust, ASSUME)[0]
+            if everyone:  # every principal of the snapshot is a candidate: decided per class of them
+                internal = population.internal
+                for i, v in ev.possible_among(internal, ASSUME, role.arn, side, relax=relax):
+                    p = internal[i]
+                    if p.arn != role.arn or p.kind != "role":
+                        graph.add(AssumeEdge(p, role, ASSUME, v))
+            asks = candidates_for(ev, role, population, internal_done=everyone)
             for (p, action), v in zip(asks, ev.verdicts(asks, role.arn, side, relax=relax), strict=True):
                 if v.possible:
                     graph.add(AssumeEdge(p, role, action, v))

@@ -33,6 +33,9 @@ SHARED_LIMIT = 400_000
 """Entries kept per cache, and verdicts kept for sharing between the principals of a class (cleared when full: only
 caches)."""
 
+PARTITIONS = 64
+"""Partitioned candidate lists kept (each is one list of positions of every principal asked)."""
+
 OrgLevels = Callable[[str | None, str, frozenset[str]], list[list[Policy]]]
 """(account id, "scps" | "rcps", keys relaxed) -> the organization's policy levels for the account."""
 
@@ -62,6 +65,8 @@ class ClassKeys:
         """Per (principal, action, what the side reads): the member part's number, the service-linked flag and the
         keys read."""
         self._member_ids: dict[tuple[object, ...], tuple[int, tuple[Policy, ...], Policy | None]] = {}
+        self._accounts: dict[int, tuple[Sequence[Principal], tuple[str | None, ...]]] = {}
+        self._partitions: dict[tuple[object, ...], tuple[Sequence[Principal], dict[int | None, list[int]]]] = {}
         """Kept for good (like the tokens), each with the policies whose ids its part holds: an id is never reused
         while here."""
 
@@ -134,6 +139,29 @@ class ClassKeys:
             out.append(member[1])
         return out
 
+    def partition(self, principals: Sequence[Principal], action: str,
+                  side: ResourceSide) -> dict[int | None, list[int]]:
+        """The positions of the principals by their member part against the side (``members``; None: not shared),
+        each list in order. Kept per list and what the side reads in each of its accounts: the roles trusting
+        ``*`` or an account ask the same list (every principal of the snapshot) against trust policies that mostly
+        read the same keys, so the list is partitioned once, not once per role."""
+        a = action.lower()
+        accounts = self._accounts.get(id(principals))
+        if accounts is None or accounts[0] is not principals:
+            accounts = self._accounts[id(principals)] = (principals, tuple(dict.fromkeys(
+                p.account_id for p in principals)))
+        signature = tuple(self._side_for(acct, a, action, side)[2] for acct in accounts[1])
+        key = (id(principals), a, signature)
+        hit = self._partitions.get(key)
+        if hit is None or hit[0] is not principals:
+            groups: dict[int | None, list[int]] = {}
+            for i, number in enumerate(self.members([(p, action) for p in principals], side)):
+                groups.setdefault(number, []).append(i)
+            if len(self._partitions) >= PARTITIONS:
+                self._partitions.clear()
+            hit = self._partitions[key] = (principals, groups)
+        return hit[1]
+
     def _token(self, p: Principal, action: str, side: ResourceSide, given: tuple[object, ...],
                relax: bool) -> tuple[int, bool]:
         """The class number of (caller, action, resource side, given context), and the caller's service-linked
@@ -156,10 +184,16 @@ class ClassKeys:
 
     def _side(self, p: Principal, a: str, action: str,
               side: ResourceSide) -> tuple[object, list[Policy], tuple[frozenset[str], bool]]:
-        sk = (p.account_id, side.account_id, id(side.policy), a)
+        return self._side_for(p.account_id, a, action, side)
+
+    def _side_for(self, account_id: str | None, a: str, action: str,
+                  side: ResourceSide) -> tuple[object, list[Policy], tuple[frozenset[str], bool]]:
+        """The other policies in play for a caller of the account (its SCPs, the side's RCPs and policy), and what
+        their statements covering the action read."""
+        sk = (account_id, side.account_id, id(side.policy), a)
         shit = self._sparts.get(sk)
         if shit is None or shit[0] is not side.policy:
-            others = [pol for level in self._org_levels(p.account_id, "scps", frozenset()) for pol in level]
+            others = [pol for level in self._org_levels(account_id, "scps", frozenset()) for pol in level]
             others += [pol for level in self._org_levels(side.account_id, "rcps", frozenset()) for pol in level]
             if side.policy is not None:
                 others.append(side.policy)

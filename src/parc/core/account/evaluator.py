@@ -15,6 +15,7 @@ fact. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condit
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -354,6 +355,26 @@ class Evaluator:
                 self.shared += 1
             out.append(v)
         return out
+
+    def possible_among(self, principals: Sequence[Principal], action: str, resource: str, side: ResourceSide, *,
+                       relax: bool = True) -> list[tuple[int, Verdict]]:
+        """The principals (by position, in order) for whom ``verdict(p, action, resource, side=side)`` is
+        possible, with it: asked once per class of the list (``ClassKeys.partition``), so a role trusting ``*``
+        costs its classes and its edges, not a lookup per principal of the snapshot."""
+        if not self.share:
+            found = ((i, self.verdict(p, action, resource, side=side, relax=relax)) for i, p in enumerate(principals))
+            return [(i, v) for i, v in found if v.possible]
+        runs: list[list[tuple[int, Verdict]]] = []
+        for number, where in self._keys.partition(principals, action, side).items():
+            if number is None:
+                alone = ((i, self.verdict(principals[i], action, resource, side=side, relax=relax)) for i in where)
+                runs.append([(i, v) for i, v in alone if v.possible])
+                continue
+            v = self.verdict(principals[where[0]], action, resource, side=side, relax=relax)
+            self.shared += len(where) - 1
+            if v.possible:
+                runs.append([(i, v) for i in where])
+        return list(heapq.merge(*runs, key=lambda found: found[0]))
 
     def class_key(self, p: Principal, action: str, resource: str, side: ResourceSide,
                   context: Mapping[str, object] | None, relax: bool) -> tuple[object, ...] | None:
