@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from parc.core.account.assume import AssumeGraph
 from parc.core.account.escalation import Escalation, Path
 from parc.core.account.evaluator import Evaluator
-from parc.core.account.principals import all_principals
 from parc.core.audit.inputs import AuditInput
 from parc.core.audit.model import CheckResult
 from parc.core.audit.privilege import PrivilegeResult, privilege
@@ -65,7 +64,7 @@ def spread_audit(snapshot: Snapshot, scheduler: str, settings: Settings) -> Spre
         parts = principal_partitions(ev.estate)
         job = _PrivilegeJob(snapshot, settings, tuple(edge_out(e) for e in esc.assume.edges))
         results = run_map_shared(_privilege_part, job, parts, scheduler)
-        found = PrivilegeResult(principals=all_principals(ev.estate))
+        found = PrivilegeResult(principals=list(ev.principals()))
         checked = CheckResult()
         for part_checked, administrators, paths in results:
             checked += part_checked

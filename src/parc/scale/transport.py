@@ -21,7 +21,7 @@ from parc.core.account.assume import AssumeEdge, AssumeGraph
 from parc.core.account.escalation import Path
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Role
-from parc.core.account.principals import Principal, all_principals
+from parc.core.account.principals import Principal
 from parc.core.authz.decision import Decision, LeanDecision, StatementRef
 from parc.core.gcpause import without_cyclic_gc
 
@@ -109,8 +109,7 @@ def _source(ev: Evaluator, source: str | Principal) -> Principal:
 def graph_in(ev: Evaluator, edges: Iterable[Edge]) -> AssumeGraph:
     """The role-assumption graph from edges in transit, on this process's snapshot, with outcome-only verdicts
     (the driver's graph: the access graph reads only whether each edge is conditional)."""
-    for p in all_principals(ev.estate):
-        ev.remember(p)
+    ev.principals()
     graph = AssumeGraph()
     for source, role_arn, action, outcome in edges:
         graph.add(AssumeEdge(_source(ev, source), _role(ev, role_arn), action, _outcome_verdict(outcome)))
@@ -158,8 +157,7 @@ class _Decided(Verdict):
 def decided_graph(ev: Evaluator, relax: bool, edges: Iterable[Edge]) -> AssumeGraph:
     """A worker's role-assumption graph for the escalation search: outcomes as shipped, each edge's full verdict
     decided when first read."""
-    for p in all_principals(ev.estate):
-        ev.remember(p)
+    ev.principals()
     graph = AssumeGraph()
     for source, role_arn, action, o in edges:
         role = _role(ev, role_arn)

@@ -19,7 +19,7 @@ from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Role
 from parc.core.account.prefilter import Universe
-from parc.core.account.principals import Principal, all_principals, external
+from parc.core.account.principals import Principal, external
 from parc.core.account.who_can import named_in
 from parc.core.gcpause import without_cyclic_gc
 
@@ -293,7 +293,7 @@ class AssumeIndex:
 
 
 def population_of(ev: Evaluator) -> _Population:
-    return _Population.of(ev, [ev.remember(p) for p in all_principals(ev.estate)])
+    return _Population.of(ev, ev.principals())
 
 
 @without_cyclic_gc

@@ -35,7 +35,6 @@ from parc.core.account.escalation_steps import (
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Account, Role
 from parc.core.account.prefilter import Universe
-from parc.core.account.principals import all_principals
 from parc.core.account.techniques import ASSUME_ROLE, Technique
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.policy.model import Policy
@@ -79,8 +78,7 @@ class Escalation(EscalationTechniques):
         self._masks: dict[int, tuple[Policy, int]] = {}
         """Per policy (by identity, kept alive here): which of the techniques' actions its Allow statements name."""
         self.accounts = {a.account_id: a for a in ev.estate.accounts}
-        for p in all_principals(ev.estate):
-            ev.remember(p)
+        ev.principals()
 
     @property
     def assume(self) -> AssumeGraph:
@@ -341,7 +339,7 @@ def escalation(ev: Evaluator, principal: str | None = None, *, relax: bool = Tru
     elif starts is not None:
         arns = list(starts)
     else:
-        arns = [p.arn for p in all_principals(ev.estate)]
+        arns = [p.arn for p in ev.principals()]
     paths, admins = escalate_from(esc, arns, max_gains)
     return EscalationResult(tuple(paths), len(arns), tuple(admins), dict(esc.omitted))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.prefilter import statement_may_allow
-from parc.core.account.principals import Principal, all_principals, external
+from parc.core.account.principals import Principal, external
 from parc.core.authz.s3_access import acl_principals
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.policy.model import Policy
@@ -114,7 +114,7 @@ def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, obj
     acl_everyone, acl_named = acl_principals(side.s3, action)  # an S3 bucket's ACL grants name principals too
     everyone, named = everyone or acl_everyone, named + acl_named
     named_arns = {v for k, v in named if k == "AWS"}
-    internal = [ev.remember(p) for p in all_principals(ev.estate)]
+    internal = ev.principals()
     known = {p.arn for p in internal}
     if only is not None:
         internal = [p for p in internal if p.arn in only]

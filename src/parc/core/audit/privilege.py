@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from parc.core.account.escalation import ADMINISTRATOR, Escalation, Path
 from parc.core.account.evaluator import Evaluator, ResourceSide
-from parc.core.account.principals import Principal, all_principals
+from parc.core.account.principals import Principal
 from parc.core.account.techniques import ADMIN_SENTINELS
 from parc.core.audit import evidence
 from parc.core.audit.inputs import AuditInput
@@ -45,7 +45,7 @@ def privilege(inputs: AuditInput, ev: Evaluator, esc: Escalation,
     partitions' findings, administrators and paths, concatenated in order, are the whole answer."""
     found = PrivilegeResult()
     findings: list[AuditFinding] = []
-    for p in all_principals(ev.estate):
+    for p in ev.principals():
         if only is not None and p.arn not in only:
             continue
         found.principals.append(p)
