@@ -7,7 +7,10 @@ statements (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_
 
 from __future__ import annotations
 
-from parc.core.account.prefilter import AllowIndex, PolicyAllows, statement_may_allow
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parc.core.account.prefilter import AllowIndex, PolicyAllows, Universe, resource_matcher, statement_may_allow
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy_strict
 
@@ -44,3 +47,26 @@ def test_the_index_answers_as_the_statements_one_by_one() -> None:
     only_shared = AllowIndex([SHARED], shared)
     assert [st.index for st in only_shared.for_action("s3:GetObject")] == [0, 2]
     assert [st.index for st in only_shared.for_action("iam:CreateUser")] == []
+
+
+_NAMES = st.sampled_from(["app", "ap", "app-x", "b", "B", "\U0010ffff", "\U0010ffffz", "a?", "x*"])
+_ARNS = st.builds(lambda acct, name, n: f"arn:aws:iam::{acct}:role/{name}{n}",
+                  st.sampled_from(["1", "12", "2", "111122223333"]), _NAMES, st.integers(0, 30))
+_PATTERNS = st.one_of(
+    st.sampled_from(["*", "arn:aws:iam::*", "arn:aws:iam::1*", "arn:aws:iam::*:role/b*", "arn:aws:iam::12:role/ap?1",
+                     "arn:aws:iam::2:role/\U0010ffff*", "arn:aws:iam::1:role/app*", "arn:aws:iam::1:role/app1"]),
+    st.builds(lambda a, p: a[:p] + "*", _ARNS, st.integers(0, 40)),
+    st.builds(lambda a, p: a[:p] + "?" + a[p + 1:], _ARNS, st.integers(0, 40)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ARNS, max_size=60), st.lists(_PATTERNS, min_size=1, max_size=6))
+def test_universe_matching_is_the_matcher_on_every_member(arns: list[str], patterns: list[str]) -> None:
+    """``Universe.matching`` tests a pattern only against the members that start with its literal head (a sorted
+    range): it must find exactly the members the matcher says yes for, whatever the pattern and the members
+    (including heads ending in the last code point, which has no next prefix to bound the range with)."""
+    universe = Universe(arns)
+    for pattern in patterns:
+        want = frozenset(a for a in arns if resource_matcher(pattern).matches(a, {}))
+        assert universe.matching(pattern) == want, pattern

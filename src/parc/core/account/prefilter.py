@@ -198,12 +198,14 @@ class Universe:
         if self._sorted is None:
             self._sorted = sorted(self.arns)
         members = self._sorted
-        out = []
-        for i in range(bisect_left(members, head), len(members)):
-            if not members[i].startswith(head):
-                break
-            out.append(members[i])
-        return out
+        lo = bisect_left(members, head)
+        if head[-1] == "\U0010ffff":  # no next prefix to bound the range with: walk it
+            hi = lo
+            while hi < len(members) and members[hi].startswith(head):
+                hi += 1
+        else:  # every string starting with head sorts before head with its last character raised by one
+            hi = bisect_left(members, head[:-1] + chr(ord(head[-1]) + 1), lo)
+        return members[lo:hi]
 
     def covered(self, statements: Iterable[Statement]) -> frozenset[str] | None:
         """The members some statement may cover (exactly those ``statement_may_cover`` says yes for), or None when
