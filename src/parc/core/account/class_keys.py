@@ -22,7 +22,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 
-from parc.core.account.classes import ClassIndex, reads_derived
+from parc.core.account.classes import ClassIndex, hashable, reads_derived
 from parc.core.account.prefilter import resource_matcher as _pattern
 from parc.core.account.principals import Principal
 from parc.core.account.verdict import ResourceSide
@@ -65,6 +65,9 @@ class ClassKeys:
         """Per (principal, action, what the side reads): the member part's number, the service-linked flag and the
         keys read."""
         self._member_ids: dict[tuple[object, ...], tuple[int, tuple[Policy, ...], Policy | None]] = {}
+        self._recent: dict[tuple[object, ...], tuple[Principal, object, object, int, bool]] = {}
+        """Per (caller, action, side, given context): its class number and service-linked flag (the entry keeps
+        the objects whose ids its key holds)."""
         self._accounts: dict[int, tuple[Sequence[Principal], tuple[str | None, ...]]] = {}
         self._partitions: dict[tuple[object, ...], tuple[Sequence[Principal], dict[int | None, list[int]]]] = {}
         """Kept for good (like the tokens), each with the policies whose ids its part holds: an id is never reused
@@ -88,8 +91,16 @@ class ClassKeys:
             return None
         given: tuple[object, ...] = ()
         if context:
-            given = tuple(sorted((k, _frozen(v)) for k, v in context.items()))
-        token, linked = self._token(p, action, side, given, relax)
+            given = tuple(sorted((k, hashable(v)) for k, v in context.items()))
+        tk = (id(p), action, id(side.policy), side.account_id, id(side.s3), given, relax)
+        known = self._recent.get(tk)
+        if known is not None and known[0] is p and known[1] is side.policy and known[2] is side.s3:
+            token, linked = known[3], known[4]
+        else:  # one caller asks one action on one side of many resources (each target of an escalation technique)
+            token, linked = self._token(p, action, side, given, relax)
+            if len(self._recent) >= SHARED_LIMIT:
+                self._recent.clear()
+            self._recent[tk] = (p, side.policy, side.s3, token, linked)
         info = self._token_info[token]
         rk = (info, action, resource, given, side.s3 is None, linked)
         rclass = self._rclasses.get(rk)
@@ -234,11 +245,3 @@ class ClassKeys:
 
 def _lowered(context: Mapping[str, object] | None) -> dict[str, object] | None:
     return {k.lower(): v for k, v in context.items()} if context else None
-
-
-def _frozen(v: object) -> object:
-    if isinstance(v, list | tuple):
-        return tuple(_frozen(x) for x in v)
-    if isinstance(v, dict):
-        return tuple(sorted((str(k), _frozen(x)) for k, x in v.items()))
-    return v

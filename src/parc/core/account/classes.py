@@ -158,7 +158,7 @@ class ClassIndex:
     def _lower_context(self, ctx: Mapping[str, object]) -> dict[str, object]:
         hit = self._contexts.get(id(ctx))
         if hit is None or hit[0] is not ctx:
-            hit = (ctx, {k.lower(): _hashable(v) for k, v in ctx.items()})
+            hit = (ctx, {k.lower(): hashable(v) for k, v in ctx.items()})
             self._contexts[id(ctx)] = hit
         return hit[1]
 
@@ -215,11 +215,12 @@ class ClassIndex:
         return tuple(sorted((k, lowered[k]) for k in keys if k in lowered))
 
 
-def _hashable(v: object) -> object:
+def hashable(v: object) -> object:
+    """A context value as a hashable, comparable key part (lists as tuples, maps as sorted pairs)."""
     if isinstance(v, list | tuple):
-        return tuple(_hashable(x) for x in v)
+        return tuple(hashable(x) for x in v)
     if isinstance(v, dict):
-        return tuple(sorted((str(k), _hashable(x)) for k, x in v.items()))
+        return tuple(sorted((str(k), hashable(x)) for k, x in v.items()))
     return v
 
 
