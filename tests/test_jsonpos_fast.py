@@ -7,7 +7,6 @@ managed policies (../shared/data/aws-managed-policies) and the account benchmark
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -16,13 +15,13 @@ from types import ModuleType
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import benchmark_modules
 from jsonpos_docs import assert_same, broken, document, outcome, precise, shape
 from parc.core.policy import jsonpos_fast
 from parc.core.policy.jsonpos import JsonLimitError, JsonSyntaxError, parse_json
 
 DATA = Path(os.environ.get("PARC_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 MANAGED = DATA / "aws-managed-policies"
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_account.py"
 EXAMPLES = settings(max_examples=300, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -82,11 +81,7 @@ def test_aws_managed_policies_read_alike() -> None:
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_account", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_modules.load("bench_account")
 
 
 def test_authorization_details_export_reads_alike() -> None:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
+import benchmark_modules
 from parc.core.account import Evaluator, escalation, who_can
 from parc.loaders.account import load_snapshot
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_account.py"
-
 
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_account", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_modules.load("bench_account")
 
 
 def test_generated_account_loads_and_answers(tmp_path: Path) -> None:

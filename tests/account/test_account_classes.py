@@ -13,7 +13,6 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -36,12 +35,12 @@ from account_helpers import (
     write_account,
 )
 
+import benchmark_modules
 from parc.core.account import Evaluator, assume, escalation, who_can
 from parc.core.account.model import Estate
 from parc.core.account.prefilter import Universe
 from parc.loaders.account import load_snapshot
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_account.py"
 ROOT = f"arn:aws:iam::{ACCT}:root"
 
 
@@ -127,11 +126,7 @@ def test_the_example_organization(tmp_path: Path) -> None:
 
 
 def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_account_classes", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_modules.load("bench_account")
 
 
 def test_a_generated_account(tmp_path: Path) -> None:
