@@ -153,15 +153,7 @@ def read(text: str) -> JNode | None:
                 return None
             cur, in_obj = stack.pop()
             depth -= 1
-            state = after
-            if code & and_comma:
-                if not depth:
-                    return None
-                state = key_next if in_obj else value_next
-            if code & and_newline:
-                line += 1
-                before_line = m.end() - 1
-            continue
+            node = None  # the container closed is already in its parent: only the comma and line break follow
         elif kind == newline:
             line += 1
             before_line = m.end() - 1
@@ -238,7 +230,9 @@ def read(text: str) -> JNode | None:
         else:  # the end of the text, or a character no token starts with
             break
         # A value: the item of an array, the value of the member whose key was read last, or the document.
-        if in_obj:
+        if node is None:
+            pass
+        elif in_obj:
             member = new(member_class)
             member.key, member.key_pos, member.node = key, key_pos, node
             cur.append(member)  # type: ignore[arg-type]
