@@ -65,13 +65,15 @@ class ClassKeys:
         """Per (principal, action, what the side reads): the member part's number, the service-linked flag and the
         keys read."""
         self._member_ids: dict[tuple[object, ...], tuple[int, tuple[Policy, ...], Policy | None]] = {}
+        """Kept for good (like the tokens), each with the policies whose ids its part holds: an id is never reused
+        while here."""
         self._recent: dict[tuple[object, ...], tuple[Principal, object, object, int, bool]] = {}
         """Per (caller, action, side, given context): its class number and service-linked flag (the entry keeps
         the objects whose ids its key holds)."""
         self._accounts: dict[int, tuple[Sequence[Principal], tuple[str | None, ...]]] = {}
         self._partitions: dict[tuple[object, ...], tuple[Sequence[Principal], dict[int | None, list[int]]]] = {}
-        """Kept for good (like the tokens), each with the policies whose ids its part holds: an id is never reused
-        while here."""
+        """Per (principal list, action, what the side reads in each of its accounts): its positions by member part
+        (``partition``); each entry keeps its list alive."""
 
     def _org_levels(self, account_id: str | None, which: str, relax: frozenset[str]) -> list[list[Policy]]:
         levels = self._org_levels_ref()
