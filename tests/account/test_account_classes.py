@@ -195,3 +195,38 @@ def test_escalation_and_assume_as_the_per_pair_algorithm_gave(tmp_path: Path) ->
     expected = gzip.decompress((Path(__file__).parent / "data" / "escalation_generated_seed5.json.gz").read_bytes())
     assert json.dumps(got, sort_keys=True, separators=(",", ":"), default=str) == expected.decode().strip()
     assert got["escalation"]["paths"]  # the account has paths to compare
+
+
+def test_roles_trusting_everyone_have_the_edges_of_every_candidate(tmp_path: Path) -> None:
+    """``assume_graph`` decides a role trusting ``*`` per class of the snapshot's principals and the other
+    candidates (anonymous ``*``, principals outside the snapshot, federated ones) apart: together, exactly the edges
+    of asking every candidate of ``candidates_for`` one by one, in its order."""
+    from parc.core.account.assume import assume_graph, candidates_for, population_of
+
+    sts = managed("sts", doc(allow("sts:AssumeRole", "*")))
+    policies = [sts]
+    users = [user("u1", attached=[sts["Arn"]]), user("u2"), user("u3", attached=[sts["Arn"]], tags={"team": "red"})]
+    roles = [
+        role("open", trust("*")),
+        role("ip", trust("*", IpAddress={"aws:SourceIp": "10.0.0.0/8"})),
+        role("red", trust("*", StringEquals={"aws:PrincipalTag/team": "red"})),
+        role("mixed", trust({"AWS": ["*", "arn:aws:iam::444455556666:root", arn("user", "u2")]})),
+        role("self", trust("*"), attached=[sts["Arn"]]),
+    ]
+    write_account(tmp_path / ACCT, export(users=users, roles=roles, policies=policies))
+    estate = load_snapshot(tmp_path / ACCT)
+    for share in (True, False):
+        ev = Evaluator(estate, share=share)
+        got = [(e.source.arn, e.role.arn, e.action, e.verdict.allowed) for e in assume_graph(ev).edges]
+        ev = Evaluator(estate, share=share)
+        population = population_of(ev)
+        want: list[tuple[str, str, str, bool]] = []
+        for r in (r for a in estate.accounts for r in a.roles):
+            side = ev.resource_side("sts:AssumeRole", r.arn)
+            for p, action in candidates_for(ev, r, population):
+                v = ev.verdict(p, action, r.arn, side=side)
+                if v.possible:
+                    want.append((p.arn, r.arn, action, v.allowed))
+        assert got == want
+        open_role = next(r for r in estate.accounts[0].roles if r.name == "open")
+        assert "*" in [p.arn for p, _ in candidates_for(ev, open_role, population)]  # anonymous is asked too

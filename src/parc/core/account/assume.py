@@ -178,9 +178,10 @@ def candidates_for(ev: Evaluator, role: Role, population: _Population, *,
         if (p.arn != role.arn or p.kind != "role") and not (internal_done and p.arn in by_arn):
             out.setdefault(p.arn, (p, action))
 
-    if everyone and not internal_done:
-        for p in internal:
-            consider(p)
+    if everyone:
+        if not internal_done:
+            for p in internal:
+                consider(p)
         consider(external("*"))
     for kind, value in named:
         if kind == "AWS":
