@@ -8,7 +8,8 @@ the output, is byte for byte the same.
 Schedulers:
 
 * ``local``: in this process, one item after the other; Dask is not imported.
-* ``processes``: every local core, through Dask's multiprocessing scheduler (no network, no dashboard).
+* ``processes``: every local core, a pool of worker processes set up as Dask's multiprocessing scheduler sets
+  up its own (no network, no dashboard).
 * ``tcp://HOST:PORT``: an existing ``distributed`` scheduler (``dask scheduler`` / ``dask worker``); the workers
   must have parc installed (the same version). The commands ship the snapshot to them (``parc.scale.snapshot``).
 
@@ -133,19 +134,12 @@ def _pool() -> Any:
 
 
 def _processes(fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R]:
-    # Dask's functions are untyped (mypy --strict): reached through Any.
-    dask: Any = importlib.import_module("dask")
-    delayed = dask.delayed
-    # One key for the shared value: the graph holds it once (the multiprocessing scheduler pickles it to each task).
-    common = delayed(shared, pure=False)
-    call = delayed(fn, pure=False)
-    tasks = [call(common, item) for item in items]
-    # chunksize 1: partitions are few and long; Dask's default batches 6 to a worker and would leave cores idle.
-    results = dask.compute(*tasks, scheduler="processes", pool=_pool(), chunksize=1)
-    return list(results)
+    return list(_processes_streamed(fn, shared, items))
 
 
 def _processes_streamed(fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> Iterator[R]:
+    """The items on the local pool, results in input order: ``fn`` and ``shared`` pickled once (cloudpickle, as
+    Dask does) and unpickled once per worker process, at most ``STREAM_WINDOW`` items per core in flight."""
     pool = _pool()
     cloudpickle: Any = importlib.import_module("cloudpickle")  # Dask's own pickler: closures and lambdas travel
     payload = cloudpickle.dumps((fn, shared))
@@ -178,22 +172,17 @@ def _apply_pickled(payload: bytes, item: Any) -> Any:
 
 
 def _distributed_streamed(fn: Callable[[S, T], R], shared: S, items: Sequence[T], address: str) -> Iterator[R]:
-    held = _CLIENTS.get(address)
-    client = held if held is not None else _connect(address)
-    pending: deque[Any] = deque()
-    try:
-        common = client.scatter(_for_cluster(client, shared), broadcast=True, hash=False)
-        pending.extend(client.map(fn, [common] * len(items), list(items), pure=False))
-        while pending:
-            future = pending.popleft()
-            result: R = future.result()
-            future.release()
-            yield result
-    finally:
-        for future in pending:
-            future.cancel()
-        if held is None:
-            client.close()
+    with _client(address) as client:
+        pending: deque[Any] = deque(_submit(client, fn, shared, items))
+        try:
+            while pending:
+                future = pending.popleft()
+                result: R = future.result()
+                future.release()
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _for_cluster(client: Any, shared: S) -> S:
@@ -237,20 +226,33 @@ def connected(scheduler: str) -> Iterator[None]:
         client.close()
 
 
-def _distributed(fn: Callable[[S, T], R], shared: S, items: Sequence[T], address: str) -> list[R]:
+@contextmanager
+def _client(address: str) -> Iterator[Any]:
+    """The connection ``connected`` holds for the command, else one for this map only (closed after it)."""
     held = _CLIENTS.get(address)
     if held is not None:
-        return run_on_client(held, fn, shared, items)
+        yield held
+        return
     client = _connect(address)
     try:
-        return run_on_client(client, fn, shared, items)
+        yield client
     finally:
         client.close()
 
 
+def _distributed(fn: Callable[[S, T], R], shared: S, items: Sequence[T], address: str) -> list[R]:
+    with _client(address) as client:
+        return run_on_client(client, fn, shared, items)
+
+
 def run_on_client(client: Any, fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R]:
     """The map on an open ``distributed.Client`` (the benchmark and tests hold one for a LocalCluster)."""
-    common = client.scatter(_for_cluster(client, shared), broadcast=True, hash=False)
-    futures = client.map(fn, [common] * len(items), list(items), pure=False)
-    results: list[R] = client.gather(futures)
+    results: list[R] = client.gather(_submit(client, fn, shared, items))
     return results
+
+
+def _submit(client: Any, fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[Any]:
+    """The items' futures on the cluster, ``shared`` scattered once to every worker."""
+    common = client.scatter(_for_cluster(client, shared), broadcast=True, hash=False)
+    futures: list[Any] = client.map(fn, [common] * len(items), list(items), pure=False)
+    return futures
