@@ -157,7 +157,7 @@ class Escalation(EscalationTechniques):
             have |= self._policy_mask(pol)
         out = []
         for t in techniques:
-            needs, any_of = self._technique_masks(t)
+            needs, any_of = TECHNIQUE_MASKS[t]
             if needs & ~have or (any_of and not any_of & have):
                 continue
             out.append(t)
@@ -173,10 +173,6 @@ class Escalation(EscalationTechniques):
                     bits |= bit
             hit = self._masks[id(pol)] = (pol, bits)
         return hit[1]
-
-    @staticmethod
-    def _technique_masks(t: Technique) -> tuple[int, int]:
-        return TECHNIQUE_MASKS[t]
 
     def elevations(self, actor: str, target: str) -> list[Step]:
         """Steps by which ``actor`` makes ``target`` an administrator (computed once per pair)."""
