@@ -230,3 +230,45 @@ def test_roles_trusting_everyone_have_the_edges_of_every_candidate(tmp_path: Pat
         assert got == want
         open_role = next(r for r in estate.accounts[0].roles if r.name == "open")
         assert "*" in [p.arn for p, _ in candidates_for(ev, open_role, population)]  # anonymous is asked too
+
+
+def test_classes_differing_only_off_the_resource_share_one_decision(tmp_path: Path) -> None:
+    """A role trusting ``*`` asks every class of the snapshot's principals; classes whose statements differ only in
+    statements that cannot cover the role (each user allowed ``sts:AssumeRole`` on its own role) are decided once
+    together (``ClassKeys.narrowed``), while a statement that does cover it (an Allow, a Deny, one with a policy
+    variable, a NotResource, a boundary) keeps its class apart. Every edge, with its whole verdict, is the one the
+    per-principal engine gives (``share=False``). The engine reads only statements whose Resource matches:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"""
+    from parc.core.account.assume import assume_graph
+
+    own = {f"u{i}": user(f"u{i}", policies={"own": doc(allow("sts:AssumeRole", arn("role", f"r{i}")))})
+           for i in range(6)}
+    special = [
+        user("denied", policies={"no": doc(allow("sts:AssumeRole", arn("role", "r0")),
+                                          deny("sts:AssumeRole", arn("role", "open")))}),
+        user("byname", policies={"var": doc(allow("sts:AssumeRole", arn("role", "${aws:username}")))}),
+        user("notres", policies={"nr": doc({"Effect": "Allow", "Action": "sts:AssumeRole",
+                                            "NotResource": arn("role", "r1")})}),
+        user("bounded", policies={"own": doc(allow("sts:AssumeRole", arn("role", "r2")))},
+             boundary=arn("policy", "edge")),
+    ]
+    edge = managed("edge", doc(allow("s3:*")))
+    roles = [role(f"r{i}", trust({"AWS": arn("user", f"u{i}")})) for i in range(6)]
+    roles += [role("open", trust("*")), role("red", trust("*", StringEquals={"aws:PrincipalTag/team": "red"}))]
+    write_account(tmp_path / ACCT, export(users=[*own.values(), *special], roles=roles, policies=[edge]))
+    estate = load_snapshot(tmp_path / ACCT)
+    graphs = {}
+    for share in (True, False):
+        ev = Evaluator(estate, share=share)
+        graphs[share] = [json.dumps(e.to_dict(), sort_keys=True) for e in assume_graph(ev).edges]
+        if share:
+            ev = Evaluator(estate)
+            mine = [p for p in ev.principals() if p.arn in {arn("user", f"u{i}") for i in range(6)}]
+            found = ev.possible_among(mine, "sts:AssumeRole", arn("role", "open"),
+                                      ev.resource_side("sts:AssumeRole", arn("role", "open")))
+            assert len(mine) == 6 and [i for i, _ in found] == list(range(6))
+            assert ev.decisions == 1  # six classes, one once narrowed
+    assert graphs[True] == graphs[False]
+    got = {(json.loads(e)["from"], json.loads(e)["to"]) for e in graphs[True]}
+    opened = {s for s, r in got if r == arn("role", "open")}
+    assert arn("user", "denied") not in opened and arn("user", "u3") in opened

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from parc.core.account.classes import ClassIndex, hashable, reads_derived
 from parc.core.account.prefilter import resource_matcher as _pattern
+from parc.core.account.prefilter import statement_may_cover
 from parc.core.account.principals import Principal
 from parc.core.account.verdict import ResourceSide
 from parc.core.authz.aws_owned import aws_owned_reason
@@ -67,6 +68,8 @@ class ClassKeys:
         self._member_ids: dict[tuple[object, ...], tuple[int, tuple[Policy, ...], Policy | None]] = {}
         """Kept for good (like the tokens), each with the policies whose ids its part holds: an id is never reused
         while here."""
+        self._member_parts: list[tuple[tuple[object, ...], tuple[Policy, ...], Policy | None]] = []
+        """Per member number: its part, the caller's identity policies and boundary (``narrowed`` reads them)."""
         self._recent: dict[tuple[object, ...], tuple[Principal, object, object, int, bool]] = {}
         """Per (caller, action, side, given context): its class number and service-linked flag (the entry keeps
         the objects whose ids its key holds)."""
@@ -242,7 +245,38 @@ class ClassKeys:
         found = self._member_ids.get(part)
         if found is None:
             found = self._member_ids[part] = (len(self._member_ids), p.identity, p.boundary)
+            self._member_parts.append((part, p.identity, p.boundary))
         return p, found[0], linked, read
+
+    def narrowed(self, number: int, resource: str) -> tuple[object, ...]:
+        """Member part ``number`` with only the caller's statements that may cover ``resource``: the engine reads
+        no statement whose Resource does not match the request's (``PolicyGroup.candidates`` picks statements by
+        action and resource before their conditions, so such a statement gives no Allow, no Deny, no missing
+        key). So against one resource, classes whose statements differ only in statements that cannot cover it
+        decide alike: the users each allowed ``sts:AssumeRole`` on their own role are one class for every other
+        role. Positions, the policies relaxing could drop, the boundary (even with nothing covering: it still
+        denies), the context part and the rest are kept as they are, so a narrowed part is never coarser than
+        what ``principal_part`` would give were the other statements not there."""
+        part, identity, boundary = self._member_parts[number]
+        ppart = part[4]
+        assert isinstance(ppart, tuple)
+        out: list[object] = []
+        for entry in ppart[:-1]:
+            if entry[1] == "droppable":
+                out.append(entry)
+                continue
+            pos, _, positions = entry
+            pol = identity[pos]
+            kept = tuple(i for i in positions if statement_may_cover(pol.statements[i], resource))
+            if kept:
+                out.append((pos, id(pol), kept))
+            elif self._classes.facts(pol).droppable:
+                out.append((pos, "droppable"))
+        last = ppart[-1]
+        if last is not None and boundary is not None:
+            last = (last[0], tuple(i for i in last[1] if statement_may_cover(boundary.statements[i], resource)))
+        out.append(last)
+        return (*part[:4], tuple(out), part[5])
 
 
 def _lowered(context: Mapping[str, object] | None) -> dict[str, object] | None:

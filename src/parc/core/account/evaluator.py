@@ -369,18 +369,26 @@ class Evaluator:
                        relax: bool = True) -> list[tuple[int, Verdict]]:
         """The principals (by position, in order) for whom ``verdict(p, action, resource, side=side)`` is
         possible, with it: asked once per class of the list (``ClassKeys.partition``), so a role trusting ``*``
-        costs its classes and its edges, not a lookup per principal of the snapshot."""
+        costs its classes and its edges, not a lookup per principal of the snapshot; and classes that differ only
+        in statements that cannot cover the resource (``ClassKeys.narrowed``) asked once together."""
         if not self.share:
             found = ((i, self.verdict(p, action, resource, side=side, relax=relax)) for i, p in enumerate(principals))
             return [(i, v) for i, v in found if v.possible]
         runs: list[list[tuple[int, Verdict]]] = []
+        narrowed: dict[tuple[object, ...], Verdict] = {}
         for number, where in self._keys.partition(principals, action, side).items():
             if number is None:
                 alone = ((i, self.verdict(principals[i], action, resource, side=side, relax=relax)) for i in where)
                 runs.append([(i, v) for i, v in alone if v.possible])
                 continue
-            v = self.verdict(principals[where[0]], action, resource, side=side, relax=relax)
-            self.shared += len(where) - 1
+            nk = self._keys.narrowed(number, resource)
+            hit = narrowed.get(nk)
+            if hit is None:
+                v = narrowed[nk] = self.verdict(principals[where[0]], action, resource, side=side, relax=relax)
+                self.shared += len(where) - 1
+            else:
+                v = hit
+                self.shared += len(where)
             if v.possible:
                 runs.append([(i, v) for i in where])
         return list(heapq.merge(*runs, key=lambda found: found[0]))
