@@ -77,3 +77,41 @@ def test_the_decorated_function_keeps_its_name_and_answer() -> None:
 )
 def test_whole_account_entry_points_pause_it(entry: Callable[..., Any]) -> None:
     assert getattr(entry, "__wrapped__", None) is not None, f"{entry.__name__} does not pause the collector"
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.other: object = None
+
+
+def test_what_the_pause_made_goes_to_the_oldest_generation_and_its_cycles_are_still_reclaimed() -> None:
+    """The first collection after a pause must not walk everything the work made (it is handed to the oldest
+    generation), and cyclic garbage made inside the pause is still reclaimed by the next full collection."""
+    import weakref
+
+    gc.collect()
+    with gc_paused():
+        kept = [_Node() for _ in range(50_000)]
+        a, b = _Node(), _Node()
+        a.other, b.other = b, a  # a reference cycle: only the cyclic collector frees it
+        gone = weakref.ref(a)
+        del a, b
+    assert gc.get_count()[0] < 100 and gc.get_freeze_count() == 0
+    assert gone() is not None  # not reclaimed at once ...
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(n) in oldest for n in kept[::1000])
+    gc.collect()
+    assert gone() is None  # ... but reclaimed, never leaked
+
+
+def test_objects_frozen_by_someone_else_stay_frozen() -> None:
+    """A host process may freeze its objects (before forking workers); the pause must not unfreeze them."""
+    mine = [_Node() for _ in range(10)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with gc_paused():
+            _ = [_Node() for _ in range(1000)]
+        assert gc.get_freeze_count() == frozen and mine
+    finally:
+        gc.unfreeze()

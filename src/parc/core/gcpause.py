@@ -6,6 +6,14 @@ compiled policies and makes hundreds of thousands of decisions, so collections t
 with the collector on and in 19 s with it paused, at the same peak memory (the work makes no cycles to reclaim).
 Reference counting still frees everything as usual; only the cycle detector waits, and it runs again as soon as
 the outermost pause ends.
+
+What the pause made is handed to the oldest generation when it ends (``gc.freeze`` then ``gc.unfreeze``: two list
+splices, https://docs.python.org/3/library/gc.html#gc.freeze). Left in the youngest, the first collection after
+the pause would walk every object the work made and still holds (the loaded account, its compiled policies and
+caches), and the next generation's again: 0.5 s of the 5,000-role audit, 2.5 s at 4x. In the oldest generation
+they wait for the next full collection like any long-lived object, so garbage in cycles among them is still
+reclaimed, just not at once. Skipped when something else has frozen objects (``gc.get_freeze_count``): unfreezing
+would release theirs.
 """
 
 from __future__ import annotations
@@ -29,6 +37,9 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            if not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -175,24 +175,49 @@ def _read_tree(file: Path, problems: list[Finding] | None = None) -> JNode | Non
 
 def _duplicate_keys(tree: JNode, file: str) -> list[Finding]:
     """Keys given twice in one object: AWS never writes them, and readers disagree on which counts (Python's json,
-    which the account loader uses, keeps the last; the positioned reader, the first), so the item is ambiguous."""
+    which the account loader uses, keeps the last; the positioned reader, the first), so the item is ambiguous.
+    Walks the containers only, each with its parent and its key or index: a path is spelt out only for an object
+    that has a duplicate (spelling every member's path cost more than the rest of the walk)."""
     out: list[Finding] = []
-    stack: list[tuple[JNode, str]] = [(tree, "")]
+    stack: list[_Walked] = [(tree, None, "")]
     while stack:
-        node, path = stack.pop()
+        entry = stack.pop()
+        node = entry[0]
         if node.kind == "object":
-            seen: set[str] = set()
-            for m in node.members:
-                sub = f"{path}.{m.key}" if path else m.key
-                if m.key in seen:
-                    out.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR,
-                                       f"{sub}: the key {m.key!r} is given twice in one object; AWS never writes "
-                                       "that, and which value counts is not defined", sub, m.key_pos, file))
-                seen.add(m.key)
-                stack.append((m.node, sub))
+            members = node.members
+            if len({m.key for m in members}) != len(members):
+                path = _walked_path(entry)
+                seen: set[str] = set()
+                for m in members:
+                    if m.key in seen:
+                        sub = f"{path}.{m.key}" if path else m.key
+                        out.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR,
+                                           f"{sub}: the key {m.key!r} is given twice in one object; AWS never "
+                                           "writes that, and which value counts is not defined", sub, m.key_pos,
+                                           file))
+                    seen.add(m.key)
+            stack.extend((m.node, entry, m.key) for m in members if m.node.kind in _CONTAINERS)
         elif node.kind == "array":
-            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node.items))
+            stack.extend((item, entry, i) for i, item in enumerate(node.items) if item.kind in _CONTAINERS)
     return out
+
+
+_CONTAINERS = frozenset({"object", "array"})
+_Walked = tuple[JNode, "_Walked | None", str | int]
+"""A container met by ``_duplicate_keys``: the node, its parent's entry, its key (or index) in the parent."""
+
+
+def _walked_path(entry: _Walked) -> str:
+    """The JSON path of the entry (``RoleDetailList[3].Tags``)."""
+    labels: list[str | int] = []
+    at: _Walked | None = entry
+    while at is not None and at[1] is not None:
+        labels.append(at[2])
+        at = at[1]
+    path = ""
+    for label in reversed(labels):
+        path = f"{path}[{label}]" if isinstance(label, int) else (f"{path}.{label}" if path else label)
+    return path
 
 
 def _member(node: JNode, key: str) -> JNode | None:

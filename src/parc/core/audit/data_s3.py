@@ -23,12 +23,12 @@ Block Public Access at the account and bucket levels.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from parc.core.account.evaluator import Evaluator
 from parc.core.account.model import Account
 from parc.core.account.principals import EVERYTHING, Principal, org_context
-from parc.core.audit.data_model import DataStores
+from parc.core.audit.data_model import DataStores, Item
 from parc.core.audit.model import AuditFinding, CheckResult, Evidence, NotChecked, Severity
 from parc.core.authz.decision import StatementRef
 from parc.core.authz.s3_settings import BPA_SETTINGS
@@ -161,6 +161,9 @@ def tls(account: Account, data: DataStores | None, ev: Evaluator, has_policies: 
     findings = []
     undecided: list[str] = []
     policies = {rp.arn: rp for rp in account.resource_policies}
+    items: dict[str, list[Item]] = {}
+    for i in data.items if data is not None else ():
+        items.setdefault(i.id, []).append(i)
     for name in names:
         arn = f"arn:aws:s3:::{name}"
         open_to: list[str] = []
@@ -184,7 +187,7 @@ def tls(account: Account, data: DataStores | None, ev: Evaluator, has_policies: 
         elif arn in policies:
             where = (Evidence(f"bucket policy of {arn}", note="resource-policies.json"),)
         else:
-            where = (_no_policy(account, data, name),)
+            where = (_no_policy(account, items, name),)
         findings.append(_finding(
             "S3_TLS_NOT_ENFORCED", Severity.MEDIUM, f"Bucket {name} accepts requests without TLS", arn,
             "No Deny stops a request sent over plain HTTP (aws:SecureTransport false) for "
@@ -207,17 +210,17 @@ def _denied_for_tls(deciding: tuple[StatementRef, ...]) -> bool:
                for r in deciding)
 
 
-def _no_policy(account: Account, data: DataStores | None, name: str) -> Evidence:
-    """Where the snapshot says the bucket has no policy (its get-bucket-policy.json, or another of its files)."""
+def _no_policy(account: Account, items: Mapping[str, list[Item]], name: str) -> Evidence:
+    """Where the snapshot says the bucket has no policy (its get-bucket-policy.json, or another of its files);
+    ``items``: the data stores' items by id."""
     text = f"arn:aws:s3:::{name} has no bucket policy"
-    for i in data.items if data is not None else ():
-        if i.id == name and i.kind == "bucket-policy":
+    mine = items.get(name, [])
+    for i in mine:
+        if i.kind == "bucket-policy":
             return i.evidence(text)
     b = account.s3.by_name.get(name) if account.s3 is not None else None
     files = sorted(b.files.values()) if b is not None else []
-    for i in data.items if data is not None else ():
-        if i.id == name and i.kind.startswith("bucket-"):
-            files.append(i.file)
+    files.extend(i.file for i in mine if i.kind.startswith("bucket-"))
     return Evidence(text, files[0] if files else None, note="the bucket's folder has no get-bucket-policy.json"
                     if files else "")
 

@@ -23,7 +23,7 @@ from parc.core.account.principals import external
 from parc.core.audit.account_security import CONTROLS, REPORT_DOCS, ROOT_DOCS, Thresholds
 from parc.core.audit.credentials import CredentialReport
 from parc.core.audit.idnet_inputs import IdnetInputs
-from parc.core.audit.inputs import AccountInputs, AuditInput
+from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
 from parc.core.audit.model import AuditFinding, CheckResult, Evidence, NotChecked, Severity
 
 CHECK_ROOT_HARDWARE_MFA = "account security: hardware MFA for the root user"
@@ -148,13 +148,17 @@ def certificate_checks(account: str, idnet: IdnetInputs, now: datetime) -> Check
 
 def user_policy_checks(inputs: AuditInput, account: Account, a: AccountInputs) -> CheckResult:
     findings = []
+    inline_of: dict[str, list[PolicyDocument]] = {}
+    for doc in a.documents:
+        if doc.kind == "inline":
+            inline_of.setdefault(doc.owner, []).append(doc)
     for user in account.users:
         inline = [p.name for p in user.inline]
         if not inline and not user.attached:
             continue
-        evidence = [Evidence(f"inline policy {d.name.rsplit(' inline ', 1)[-1]}", d.file, d.path,
-                             d.position.line if d.position else None, d.position.column if d.position else None)
-                    for d in a.documents if d.owner == user.arn and d.kind == "inline"]
+        evidence = [Evidence(f"inline policy {i.name.rsplit(' inline ', 1)[-1]}", i.file, i.path,
+                             i.position.line if i.position else None, i.position.column if i.position else None)
+                    for i in inline_of.get(user.arn, ())]
         for p in user.attached:
             d = inputs.document(p, account.account_id)
             evidence.append(Evidence(f"attached managed policy {p}", d.file if d else None, d.path if d else "",
