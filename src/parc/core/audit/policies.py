@@ -34,7 +34,8 @@ from parc.core.authz.engine import PolicySet
 from parc.core.conditions import UnknownOperatorError, compile_condition
 from parc.core.context import normalize_context
 from parc.core.findings import Finding, FindingType
-from parc.core.lint import ValidationResult, validate
+from parc.core.lint import ValidationResult
+from parc.core.lint.memo import LintMemo
 from parc.core.policy.model import ConditionEntry, Policy, Statement
 
 LINT_SEVERITY = {
@@ -73,9 +74,10 @@ def audited_documents(inputs: AuditInput) -> list[PolicyDocument]:
 def policy_checks(inputs: AuditInput, catalog: object | None,
                   tick: Callable[[], None] | None = None) -> CheckResult:
     findings: list[AuditFinding] = []
+    memo = LintMemo(catalog)
     for doc in audited_documents(inputs):
         assert doc.node is not None
-        result = validate(doc.node, doc.policy_type, catalog, name=doc.name)
+        result = memo.validate(doc.node, doc.policy_type, doc.name)
         findings.extend(_lint(doc, result))
         if result.policy is not None:
             findings.extend(mfa_findings(doc, result.policy))
