@@ -97,6 +97,18 @@ def test_fast_containment_agrees_with_the_exact_search(outer: str, inner: str) -
     assert glob_contains(outer, inner) is exact_contains(outer, inner, None)
 
 
+def test_a_pair_refuted_by_a_short_run_needs_no_exact_search() -> None:
+    """Found by the fuzz pass of 2026-12-07: "*a??a*a?" does not cover "arn:aws:s3:::*baab*a????ab" (a run of two
+    foreign characters in the first ``*`` leaves no "a??a"), which the concrete strings tried (runs of 0 and 1) missed
+    and the exact search found at 25,000 steps; runs up to the longest chunk of the covering pattern refute it."""
+    meter = WorkMeter(None)
+    assert glob_contains("*a??a*a?", "arn:aws:s3:::*baab*a????ab", meter=meter) is False
+    assert meter.steps < 1_000
+    assert exact_contains("*a??a*a?", "arn:aws:s3:::*baab*a????ab", None) is False
+    assert glob_matches("arn:aws:s3:::*baab*a????ab", "arn:aws:s3:::baabxxaxxxxab")
+    assert not glob_matches("*a??a*a?", "arn:aws:s3:::baabxxaxxxxab")
+
+
 @pytest.mark.xfail(strict=True, reason=(
     "Known gap (issue 19's cost bound, found by the short fuzz pass of tests/fuzz/test_fuzz_lint_cost.py on "
     "2026-12-07): for this pair neither the symbolic alignment nor the three counterexamples settle containment, so "

@@ -14,8 +14,9 @@ What is done instead, in this order:
 2. A symbolic alignment, linear in practice: the covering pattern's fixed chunks are placed leftmost in the covered
    pattern read as symbols (its ``?`` a symbol only a ``?`` or ``*`` can take, its ``*`` one only a ``*`` can take).
    When they fit, every string of the covered pattern matches (proof: the same alignment works for each string).
-3. Three concrete strings of the covered pattern (its ``*`` empty, one character, and a run, of a character neither
-   pattern names; its ``?`` another such character): when the covering pattern rejects one, it does not cover.
+3. A few concrete strings of the covered pattern (its ``*`` empty, then runs of a character neither pattern names,
+   up to the longest gap or chunk of the covering pattern and at most 8; its ``?`` another such character): when
+   the covering pattern rejects one, it does not cover.
 4. Only when neither settles it (rare: both patterns need ``?`` next to literals), the exact search over pairs of
    automaton states, which charges the meter for each state and gives up (``None``: not checked) when the meter
    runs out. parc then reports the check as not done instead of guessing.
@@ -231,10 +232,13 @@ def glob_contains(outer: str, inner: str, ignore_case: bool = False, meter: Work
     symbolic = _symbolic(i, one, star)
     if _aligns(o, symbolic, star, meter):
         return True
-    # Counterexamples: inner's wildcards filled with characters outer does not name.
-    # The long run outlasts outer's gaps (up to a few characters, so the text stays linear in inner's length).
-    for filler in ("", long, long * min(max(o.gaps) + 1, 8)):
-        if not _aligns(o, symbolic.replace(star, filler), "", meter):
+    # Counterexamples: inner's wildcards filled with characters outer does not name, each run as long as one of
+    # outer's gaps or chunks could need to fall apart (up to 8 characters, so each text stays linear in inner's
+    # length): "*a??a*a?" rejects "arn:aws:s3:::baabxxaxxxxab" from "arn:aws:s3:::*baab*a????ab" only with a run
+    # of two, which the exact search used to find at 25,000 steps (tests/lint/test_lint_cost.py).
+    longest = max(max(o.gaps), max(map(len, o.chunks)))
+    for size in sorted({0, 1, min(max(o.gaps) + 1, 8), *range(2, min(longest + 1, 8) + 1)}):
+        if not _aligns(o, symbolic.replace(star, long * size), "", meter):
             return False
     return exact_contains(outer, inner, meter)
 
