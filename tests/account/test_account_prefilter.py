@@ -70,3 +70,27 @@ def test_universe_matching_is_the_matcher_on_every_member(arns: list[str], patte
     for pattern in patterns:
         want = frozenset(a for a in arns if resource_matcher(pattern).matches(a, {}))
         assert universe.matching(pattern) == want, pattern
+
+
+_TABLE_ACTIONS = ["iam:PassRole", "iam:CreateAccessKey", "sts:AssumeRole", "lambda:CreateFunction", "ec2:RunInstances"]
+_TABLE = {a.lower(): (a, 1 << i) for i, a in enumerate(_TABLE_ACTIONS)}
+_element = st.sampled_from(["iam:PassRole", "IAM:passrole", "iam:Pass*", "iam:*", "*", "sts:Assume?ole", "s3:GetObject",
+                            "lambda:CreateFunction", "ec2:Run*", "ec2:RunInstance", "iam:CreateAccessKey"])
+_statement = st.builds(
+    lambda effect, key, values: {"Effect": effect, key: values, "Resource": "*"},
+    st.sampled_from(["Allow", "Allow", "Deny"]), st.sampled_from(["Action", "NotAction"]),
+    st.lists(_element, min_size=1, max_size=4))
+
+
+@given(st.lists(_statement, min_size=1, max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_the_mask_has_exactly_the_actions_for_action_finds(statements: list[dict[str, object]]) -> None:
+    """``PolicyAllows.mask`` (the escalation's technique pre-check, one pass over the statements) sets the bit of
+    an action exactly when ``for_action`` finds an Allow statement covering it: plain names in any case, wildcards,
+    NotAction, Deny statements left out."""
+    part = PolicyAllows(_policy(*statements))
+    want = 0
+    for key, (action, bit) in _TABLE.items():
+        if PolicyAllows(part.policy).for_action(key, action):
+            want |= bit
+    assert part.mask(_TABLE) == want

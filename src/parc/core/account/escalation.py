@@ -42,6 +42,8 @@ from parc.core.policy.model import Policy
 TECHNIQUE_ACTIONS = {a: 1 << i for i, a in enumerate(dict.fromkeys(
     need.action for t in (*BECOME, *ELEVATE) for need in (*t.needs, *t.any_of)))}
 """Every action a technique needs, each with its bit in the masks of ``Escalation._capable``."""
+TECHNIQUE_KEYS = {a.lower(): (a, bit) for a, bit in TECHNIQUE_ACTIONS.items()}
+"""The same, by the action lowercased (``PolicyAllows.mask``)."""
 TECHNIQUE_MASKS = {t: (sum({TECHNIQUE_ACTIONS[need.action] for need in t.needs}),
                             sum({TECHNIQUE_ACTIONS[need.action] for need in t.any_of})) for t in (*BECOME, *ELEVATE)}
 """Per technique: the bits of the actions it needs all of, and of those it needs one of."""
@@ -166,12 +168,7 @@ class Escalation(EscalationTechniques):
     def _policy_mask(self, pol: Policy) -> int:
         hit = self._masks.get(id(pol))
         if hit is None or hit[0] is not pol:
-            part = self.ev.policy_allows(pol)
-            bits = 0
-            for action, bit in TECHNIQUE_ACTIONS.items():
-                if part.for_action(action.lower(), action):
-                    bits |= bit
-            hit = self._masks[id(pol)] = (pol, bits)
+            hit = self._masks[id(pol)] = (pol, self.ev.policy_allows(pol).mask(TECHNIQUE_KEYS))
         return hit[1]
 
     def elevations(self, actor: str, target: str) -> list[Step]:

@@ -8,7 +8,7 @@ allow the action.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from parc.core.match import ActionMatcher, ResourceMatcher, compile_action, compile_resource
@@ -117,12 +117,36 @@ class PolicyAllows:
             if not action.isascii():
                 hit = [st for st in self.statements if statement_may_allow(st, action)]
             else:
-                if self._splits is None:
-                    self._splits = [split_actions(st) for st in self.statements]
-                hit = [st for st, sp in zip(self.statements, self._splits, strict=True)
+                hit = [st for st, sp in zip(self.statements, self.splits(), strict=True)
                        if split_covers(sp, key, action)]
             self._by_action[key] = hit
         return hit
+
+    def splits(self) -> list[ActionSplit]:
+        """Each Allow statement's Action / NotAction split for lookups (``split_actions``), in order."""
+        if self._splits is None:
+            self._splits = [split_actions(st) for st in self.statements]
+        return self._splits
+
+    def mask(self, table: Mapping[str, tuple[str, int]]) -> int:
+        """The bits of the actions some Allow statement covers (``for_action`` not empty), in one pass over the
+        statements; ``table``: each ASCII action, lowercased, to (the action, its bit). A statement naming plain
+        actions only adds theirs; a wildcard or a NotAction is tested against each action of the table."""
+        out = 0
+        for sp in self.splits():
+            plain, rest, is_not = sp
+            if is_not is None:
+                continue
+            if not is_not and not rest:
+                for a in plain:
+                    hit = table.get(a)
+                    if hit is not None:
+                        out |= hit[1]
+                continue
+            for key, (action, bit) in table.items():
+                if not out & bit and split_covers(sp, key, action):
+                    out |= bit
+        return out
 
 
 class AllowIndex:
