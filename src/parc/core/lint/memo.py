@@ -90,9 +90,7 @@ def _moved(first: tuple[JNode, ValidationResult, str], node: JNode, policy_type:
     old, result, old_name = first
     if result.text is not None or result.type_inferred:
         return None
-    where = position_map(old, node)
-    if where is None:
-        return None
+    where: dict[Position, Position] | None = None
     findings: list[Finding] = []
     for f in result.findings:
         if f.file != old_name:
@@ -100,6 +98,10 @@ def _moved(first: tuple[JNode, ValidationResult, str], node: JNode, policy_type:
         if f.position is None:
             findings.append(replace(f, file=name))
             continue
+        if where is None:  # built only for a document with a finding to place (most have none)
+            where = position_map(old, node)
+            if where is None:
+                return None
         pos = where.get(f.position)
         if pos is None:
             return None
