@@ -304,3 +304,29 @@ def test_seed_limited_administrator_with_invalid_actions_reports_them(tmp_path: 
     assert a.users[0].inline[0].policy is not None  # kept: its valid statement still counts
     bad = [f for f in a.findings if "iam>ListPolicies" in f.message]
     assert bad and all(f.file and f.path.startswith("UserDetailList[0].UserPolicyList[0].PolicyDocument") for f in bad)
+
+
+def test_a_document_repeated_in_the_export_reads_as_if_read_alone() -> None:
+    """``PolicyReads`` parses a repeated document once; each copy is what ``read_policy`` gives it on its own
+    (its own name; a text document keeps its positions), and a broken one is refused for each holder."""
+    from parc.core.policy.model import Policy, PolicyType
+    from parc.loaders.account.policydoc import PolicyReads, Unusable, read_policy
+
+    text = ('{"Version": "2012-10-17",\n "Statement": [{"Effect": "Allow", '
+            '"Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}')
+    docs: list[str | dict[str, object]] = [json.loads(text), text, quote(text),
+                                           {"Version": "2012-10-17", "Statement": [{"Effect": "Maybe"}]}]
+    reads = PolicyReads()
+    for raw in docs:
+        for name in ("role a", "role b", "role c"):
+            got = reads.read(raw, PolicyType.TRUST, name)
+            want = read_policy(raw, PolicyType.TRUST, name)
+            assert got == want
+            if isinstance(got, Policy):
+                assert got.name == name and got.pos == want.pos
+                assert [s.pos for s in got.statements] == [s.pos for s in want.statements]
+            else:
+                assert isinstance(got, Unusable) and "Effect" in got.why
+    assert len(reads._seen) == 4
+    assert reads.read(json.loads(text), PolicyType.IDENTITY, "x") == read_policy(json.loads(text), PolicyType.IDENTITY,
+                                                                                   "x")

@@ -19,7 +19,7 @@ from parc.core.authz.principal import PrincipalError, parse_request_principal
 from parc.core.findings import Finding, FindingType
 from parc.core.policy.model import Policy, PolicyType
 from parc.loaders.account.jsonfile import load_error
-from parc.loaders.account.policydoc import Unusable, read_policy
+from parc.loaders.account.policydoc import PolicyReads, Unusable
 
 LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 DOCS_LINK = "https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html"
@@ -45,6 +45,7 @@ class _Reader:
         self.file = file
         self.check = check
         self.findings: list[Finding] = []
+        self.reads = PolicyReads()
 
     def error(self, code: str, message: str, path: str) -> None:
         self.findings.append(load_error(code, message, self.file, path))
@@ -56,7 +57,7 @@ class _Reader:
         if not isinstance(raw, (str, dict)):
             self.error("ACCOUNT_POLICY_INVALID", f"{name}: a policy document must be an object or a string", path)
             return None
-        policy = read_policy(raw, ptype, name)
+        policy = self.reads.read(raw, ptype, name)
         if isinstance(policy, Unusable):
             sub = f"{path}.{policy.path}" if policy.path else path
             self.error(

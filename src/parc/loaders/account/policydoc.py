@@ -11,7 +11,8 @@ a refusal the compiler adds later and this module misses shows up there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 
 from parc.core.authz.compile import RESOURCE_OPTIONAL_TYPES
 from parc.core.conditions import is_known_operator
@@ -56,6 +57,28 @@ def read_policy(raw: str | dict[str, object], ptype: PolicyType, name: str) -> P
             return Unusable(f"statement #{st.index}: {why}", f"Statement[{st.index}]", line,
                             st.pos.column if line and st.pos else None)
     return result.policy
+
+
+class PolicyReads:
+    """``read_policy`` once per distinct document of a load: an export repeats its documents (thousands of roles
+    trust the same service with the same text), and what ``read_policy`` gives depends only on the text and the
+    type, but for the policy's name (``Policy.name``, the only field the parser takes from it), set again on each
+    copy. A document parsed from Python values carries no positions, so the copies are exact; a text keeps its own
+    positions, and the key is the text."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[PolicyType, str], Policy | Unusable] = {}
+
+    def read(self, raw: str | dict[str, object], ptype: PolicyType, name: str) -> Policy | Unusable:
+        try:
+            key = (ptype, raw if isinstance(raw, str) else "\0" + json.dumps(raw, ensure_ascii=False))
+        except (TypeError, ValueError, RecursionError):
+            return read_policy(raw, ptype, name)
+        hit = self._seen.get(key)
+        if hit is None:
+            hit = self._seen[key] = read_policy(raw, ptype, name)
+            return hit
+        return replace(hit, name=name) if isinstance(hit, Policy) else hit
 
 
 def _refused(st: Statement, kind: str) -> str | None:
