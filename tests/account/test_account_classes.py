@@ -272,3 +272,36 @@ def test_classes_differing_only_off_the_resource_share_one_decision(tmp_path: Pa
     got = {(json.loads(e)["from"], json.loads(e)["to"]) for e in graphs[True]}
     opened = {s for s, r in got if r == arn("role", "open")}
     assert arn("user", "denied") not in opened and arn("user", "u3") in opened
+
+
+def test_roles_whose_trust_policies_are_the_same_text_share_decisions_under_their_own_names(tmp_path: Path) -> None:
+    """Roles whose trust policies are the same text share their decisions (``ClassKeys._content``); each verdict
+    names its own role's trust policy, in its statements and in its reasons (an explicit deny names the statement
+    that denied), exactly as deciding it alone (``share=False``) does."""
+    from parc.core.account.assume import assume_graph
+
+    sts = managed("sts", doc(allow("sts:AssumeRole", "*")))
+    mfa = trust({"AWS": f"arn:aws:iam::{ACCT}:root"}, Bool={"aws:MultiFactorAuthPresent": "true"})
+    fenced = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:root"}, "Action": "sts:AssumeRole"},
+                 {"Effect": "Deny", "Principal": {"AWS": arn("user", "u2")}, "Action": "sts:AssumeRole"})
+    roles = [role(f"mfa{i}", mfa) for i in range(3)] + [role(f"fenced{i}", fenced) for i in range(3)]
+    users = [user("u1", attached=[sts["Arn"]]), user("u2", attached=[sts["Arn"]])]
+    write_account(tmp_path / ACCT, export(users=users, roles=roles, policies=[sts]))
+    estate = load_snapshot(tmp_path / ACCT)
+    graphs = {}
+    for share in (True, False):
+        ev = Evaluator(estate, share=share)
+        graphs[share] = [json.dumps(e.to_dict(), sort_keys=True) for e in assume_graph(ev).edges]
+    assert graphs[True] == graphs[False] and len(graphs[True]) == 9  # u1 and u2 into mfa*, u1 into fenced*
+
+    shared, alone = Evaluator(estate), Evaluator(estate, share=False)
+    u2 = shared.principal(arn("user", "u2"))
+    for i in range(3):
+        r = arn("role", f"fenced{i}")
+        before = shared.decisions
+        got = shared.verdict(u2, "sts:AssumeRole", r, side=shared.resource_side("sts:AssumeRole", r))
+        assert shared.decisions - before == (1 if i == 0 else 0)  # the first role decides, the others share
+        want = alone.verdict(alone.principal(u2.arn), "sts:AssumeRole", r,
+                             side=alone.resource_side("sts:AssumeRole", r))
+        assert got.to_dict() == want.to_dict()
+        assert got.strict.reasons == (f"Explicitly denied by {r} trust policy statement #1",)

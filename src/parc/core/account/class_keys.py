@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from parc.core.account.classes import ClassIndex, hashable, reads_derived
 from parc.core.account.prefilter import resource_matcher as _pattern
@@ -73,6 +74,10 @@ class ClassKeys:
         self._recent: dict[tuple[object, ...], tuple[Principal, object, object, int, bool]] = {}
         """Per (caller, action, side, given context): its class number and service-linked flag (the entry keeps
         the objects whose ids its key holds)."""
+        self._content_ids: dict[int, tuple[Policy, object]] = {}
+        """Per resource policy (by identity, the entry keeping it alive): its part of a class key (``_content``)."""
+        self._contents: dict[Policy, int] = {}
+        """The distinct contents of the resource policies met, each with its number (kept for good)."""
         self._accounts: dict[int, tuple[Sequence[Principal], tuple[str | None, ...]]] = {}
         self._partitions: dict[tuple[object, ...], tuple[Sequence[Principal], dict[int | None, list[int]]]] = {}
         """Per (principal list, action, what the side reads in each of its accounts): its positions by member part
@@ -185,7 +190,7 @@ class ClassKeys:
         a = action.lower()
         shit = self._side(p, a, action, side)
         member = self._member_of(p, a, action, shit[2])
-        full = (a, id(side.policy), side.account_id, id(side.s3), given, relax, member[1])
+        full = (a, self._content(side), side.account_id, id(side.s3), given, relax, member[1])
         found = self._token_ids.get(full)
         if found is None:
             # Kept for good, with the objects whose identities the class holds: an id is never reused while here.
@@ -197,6 +202,25 @@ class ClassKeys:
             if len(self._infos) < len(self._info_ids):
                 self._infos.append(info)
         return found[0], member[2]
+
+    def _content(self, side: ResourceSide) -> object:
+        """The side's resource policy as the class key holds it: its content (every field but its name) for a named
+        policy of a side without S3 settings, so that roles whose trust policies are the same text share their
+        classes (``Evaluator.verdict`` then renames the statements a shared verdict names: ``verdict.renamed``);
+        its identity otherwise."""
+        policy = side.policy
+        if policy is None:
+            return None
+        hit = self._content_ids.get(id(policy))
+        if hit is not None and hit[0] is policy:
+            return hit[1]
+        number: object = id(policy)
+        if policy.name and side.s3 is None:
+            number = ("content", self._contents.setdefault(replace(policy, name=None), len(self._contents)))
+        if len(self._content_ids) >= SHARED_LIMIT:
+            self._content_ids.clear()
+        self._content_ids[id(policy)] = (policy, number)
+        return number
 
     def _side(self, p: Principal, a: str, action: str,
               side: ResourceSide) -> tuple[object, list[Policy], tuple[frozenset[str], bool]]:

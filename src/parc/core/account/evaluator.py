@@ -26,7 +26,7 @@ from parc.core.account.class_keys import SHARED_LIMIT, ClassKeys
 from parc.core.account.model import Account, Estate, ResourcePolicy, Role
 from parc.core.account.prefilter import AllowIndex, PolicyAllows
 from parc.core.account.principals import Principal, all_principals, resolve
-from parc.core.account.verdict import ResourceSide, Verdict
+from parc.core.account.verdict import ResourceSide, Verdict, renamed
 from parc.core.authz import Decision, PolicySet
 from parc.core.authz.compile import PolicyGroup
 from parc.core.authz.s3_settings import S3Settings
@@ -337,7 +337,12 @@ class Evaluator:
                 hit = self._shared.get(key)
                 if hit is not None:
                     self.shared += 1
-                    return hit[0]
+                    was = hit[1][2]
+                    if was is side.policy:
+                        return hit[0]
+                    # Another resource policy of the same content (``ClassKeys._content``): named as this one.
+                    assert isinstance(was, Policy) and side.policy is not None
+                    return renamed(hit[0], str(was.name), str(side.policy.name))
         v = self._verdict(p, action, resource, context, side, identity, boundary, relax)
         if key is not None:
             if len(self._shared) >= SHARED_LIMIT:

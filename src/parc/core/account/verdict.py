@@ -3,7 +3,7 @@ relaxed request-time keys could allow). Split from ``evaluator`` so readers of v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from parc.core.authz import Decision
 from parc.core.authz.s3_settings import S3Settings
@@ -72,3 +72,27 @@ class Verdict:
         d["decision"] = self.label
         d["conditions"] = list(self.conditions)
         return d
+
+
+def renamed(v: Verdict, old: str, new: str) -> Verdict:
+    """``v`` decided against a resource policy named ``old``, told of a policy of the same content named ``new``:
+    the statements it names and its reasons (an explicit deny names its first statement) carry the new name.
+    Everything else a decision holds depends on the content only, or is the decided request's (its context, like
+    any verdict shared within a class)."""
+    if old == new:
+        return v
+    return Verdict(_renamed(v.strict, old, new), _renamed(v.relaxed, old, new) if v.relaxed is not None else None,
+                   v.relaxed_keys)
+
+
+def _renamed(d: Decision, old: str, new: str) -> Decision:
+    refs = d.deciding
+    if not any(r.policy_name == old and r.policy_type == "resource" for r in refs):
+        return d
+    moved = tuple(replace(r, policy_name=new) if r.policy_name == old and r.policy_type == "resource" else r
+                  for r in refs)
+    reasons = d.reasons
+    for was, now in zip(refs, moved, strict=True):
+        if was is not now:
+            reasons = tuple(x.replace(was.label(), now.label()) for x in reasons)
+    return Decision(d.decision, moved, d.blocked_by, d.by_policy_type, reasons, d.trace, d.candidates, d.context)
