@@ -23,8 +23,9 @@ and ``BoolIfExists ... "true"`` in an Allow (true for long-term keys).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from parc.core.audit import evidence
 from parc.core.audit.inputs import AuditInput, PolicyDocument
@@ -166,16 +167,27 @@ def lint_finding(doc: PolicyDocument, f: Finding) -> AuditFinding:
     )
 
 
-def _gate(entries: Iterable[ConditionEntry], variables: bool, context: dict[str, object]) -> bool | None:
+Typed = tuple[tuple[str, str, tuple[tuple[str, object], ...]], ...]
+"""Condition entries as (operator, key, values with their type names): True and 1 are equal in Python."""
+
+
+def _gate(typed: Typed, variables: bool, context: dict[str, object]) -> bool | None:
     ctx = normalize_context(context)
     ok = True
-    for e in entries:
+    for operator, key, values in typed:
         try:
-            cond = compile_condition(e.operator, e.key, [v.value for v in e.values], variables=variables)
+            cond = compile_condition(operator, key, [v for _, v in values], variables=variables)
         except UnknownOperatorError:
             return None
         ok = ok and cond.evaluate(ctx)
     return ok
+
+
+@lru_cache(maxsize=4096)
+def _gates(typed: Typed, variables: bool) -> tuple[tuple[str, bool | None], ...]:
+    """``_gate`` of the entries in every situation, once per distinct condition: an account repeats the same MFA
+    condition in thousands of trust policies."""
+    return tuple((s.name, _gate(typed, variables, s.context)) for s in SITUATIONS)
 
 
 def mfa_findings(doc: PolicyDocument, policy: Policy) -> Iterator[AuditFinding]:
@@ -183,7 +195,9 @@ def mfa_findings(doc: PolicyDocument, policy: Policy) -> Iterator[AuditFinding]:
         entries = [c for c in st.conditions if c.key.lower() in MFA_KEYS]
         if not entries or st.effect not in ("Allow", "Deny"):
             continue
-        results = {s.name: _gate(entries, policy.variables_enabled, s.context) for s in SITUATIONS}
+        typed = tuple((e.operator, e.key, tuple((type(v.value).__name__, v.value) for v in e.values))
+                      for e in entries)
+        results = dict(_gates(typed, policy.variables_enabled))
         if any(r is None for r in results.values()):
             continue
         with_mfa = results[SITUATIONS[2].name]

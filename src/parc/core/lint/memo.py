@@ -106,7 +106,8 @@ def _moved(first: tuple[JNode, ValidationResult, str], node: JNode, policy_type:
         if pos is None:
             return None
         findings.append(replace(f, position=pos, file=name))
-    policy = parse_policy(node, policy_type, name).policy if result.policy is not None else None
+    policy = parse_policy(node, policy_type, name, size=result.policy.size).policy if result.policy is not None \
+        else None
     if (policy is None) != (result.policy is None):
         return None
     return replace(result, findings=tuple(findings), policy=policy, name=name)

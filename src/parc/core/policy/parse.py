@@ -99,8 +99,12 @@ def parse_policy(
     source: str | bytes | dict[str, object] | JNode,
     policy_type: PolicyType | None = None,
     name: str | None = None,
+    *,
+    size: int | None = None,
 ) -> ParseResult:
-    """Parse a policy. Never raises on bad input: problems come back as findings."""
+    """Parse a policy. Never raises on bad input: problems come back as findings. ``size``: for a tree, its size
+    as IAM counts it when the caller knows it already (a copy of a document measured before), so that it is not
+    measured again."""
     if isinstance(source, bytes):
         try:
             source = decode_utf8(source)
@@ -116,6 +120,7 @@ def parse_policy(
         text_size = len("".join(source.split()))
     elif isinstance(source, JNode):
         node = source
+        text_size = size
     else:
         try:
             node = from_python(source)
