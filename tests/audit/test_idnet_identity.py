@@ -28,6 +28,7 @@ from audit_helpers import (
     export,
     managed,
     only,
+    organization,
     report_csv,
     role,
     row,
@@ -255,6 +256,27 @@ def test_confused_deputy(tmp_path: Path, name: str, trust_doc: dict[str, Any], e
     for f in found:
         assert f.resource == arn("role", "svc") and f.details["service"] == "config.amazonaws.com"
         assert f.evidence[0].path == "RoleDetailList[1].AssumeRolePolicyDocument"
+
+
+def test_roles_with_the_same_service_trust_each_get_their_finding_and_an_rcp_is_still_read(tmp_path: Path) -> None:
+    """The check decides one unconditional service trust once per text and account (``_service_trust``); each
+    role still gets its own finding, and with RCPs in force (which may name roles by ARN) every role is decided on
+    its own: here an RCP denies the service one of them, which is then not reported."""
+    roles = [role(f"svc{i}", trust(SERVICE)) for i in range(4)]
+    report = audit_of(tmp_path / "plain", quiet(roles=roles))
+    found = [f for f in report.findings if f.rule == "ROLE_SERVICE_TRUST_NO_SOURCE"]
+    assert [f.resource for f in found] == [arn("role", f"svc{i}") for i in range(4)]
+    assert [f.evidence[0].path for f in found] == [f"RoleDetailList[{i + 1}].AssumeRolePolicyDocument"
+                                                   for i in range(4)]
+    fenced = organization()
+    fenced["levels"][0]["rcps"] = [{"name": "Full", "document": doc(
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole", "Resource": arn("role", "svc1")})}]
+    fenced["levels"][1]["rcps"] = [{"name": "Full", "document": doc(
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})}]
+    report = audit_of(tmp_path / "rcp", quiet(roles=roles), org=fenced)
+    assert [f.resource for f in report.findings if f.rule == "ROLE_SERVICE_TRUST_NO_SOURCE"] == [
+        arn("role", f"svc{i}") for i in (0, 2, 3)]
 
 
 def test_service_linked_roles_are_not_flagged(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ assume the role with a request context that lacks both ``aws:SourceAccount`` and
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 
 from parc.core.account.evaluator import Evaluator, ResourceSide
@@ -203,10 +204,11 @@ def _export_file(a: AccountInputs) -> str | None:
 
 def confused_deputy_checks(inputs: AuditInput, ev: Evaluator) -> CheckResult:
     findings: list[AuditFinding] = []
+    seen: dict[tuple[object, ...], bool] = {}
     for account in inputs.estate.accounts:
         for role in account.roles:
             if role.trust is not None and not role.is_service_linked:
-                findings.extend(_service_trust(inputs, ev, account, role))
+                findings.extend(_service_trust(inputs, ev, account, role, seen))
     return CheckResult.of(findings)
 
 
@@ -219,14 +221,30 @@ def _services(role: Role) -> list[str]:
     return out
 
 
-def _service_trust(inputs: AuditInput, ev: Evaluator, account: Account, role: Role) -> Iterator[AuditFinding]:
-    side = ResourceSide(role.trust, role.account_id, role.arn)
+def _service_trust(inputs: AuditInput, ev: Evaluator, account: Account, role: Role,
+                   seen: dict[tuple[object, ...], bool]) -> Iterator[AuditFinding]:
+    trust = role.trust
+    assert trust is not None
+    side = ResourceSide(trust, role.account_id, role.arn)
+    # A trust policy without conditions and without Resource elements reads nothing of the role or the request,
+    # and without RCPs nothing else does (SCPs do not apply to a service principal): the answer for a service is
+    # that of every role of the account with the same text (thousands of roles trust a service with the same few
+    # lines), decided once.
+    rcps = account.org.rcps if account.org is not None else []
+    plain = not any(rcps) and all(not st.conditions and st.resource is None and st.not_resource is None
+                                  for st in trust.statements)
+    text = replace(trust, name=None) if plain else None
     for service in _services(role):
-        probe = ev.remember(external(service))
-        # The probe's context holds neither aws:SourceAccount nor aws:SourceArn: allowed means nothing ties the
-        # service's request to a resource of this account.
-        decision = ev.decide(probe, "sts:AssumeRole", role.arn, side=side)
-        if not decision.allowed:
+        key = (service, role.account_id, text)
+        allowed = seen.get(key) if plain else None
+        if allowed is None:
+            probe = ev.remember(external(service))
+            # The probe's context holds neither aws:SourceAccount nor aws:SourceArn: allowed means nothing ties the
+            # service's request to a resource of this account.
+            allowed = ev.decide(probe, "sts:AssumeRole", role.arn, side=side).allowed
+            if plain:
+                seen[key] = allowed
+        if not allowed:
             continue
         doc = next((d for d in inputs.documents_by_name.get(f"{role.arn} trust policy", [])
                     if d.account_id == account.account_id), None)
