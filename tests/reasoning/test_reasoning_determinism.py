@@ -164,5 +164,9 @@ def test_a_loaded_core_reaches_the_same_verdict_by_the_same_slices(monkeypatch: 
         start = time.monotonic()
         loaded = cvc5_first(formula), fresh_run(trace)
         took = time.monotonic() - start
-    assert loaded == idle
-    assert took < TIMEOUT / 2  # the wall-clock cap was never near
+    assert loaded == idle, f"after {took:.0f} s of wall-clock time"
+    # The wall-clock cap decided nothing (a slice it stopped would say so, and the check would be UNKNOWN). How
+    # long the loaded run takes is not asserted: 10 to 350 s from one run to the next on this machine, with the
+    # rest of the suite's heap in the process.
+    reasons = [loaded[0][2], *(reason for _, _, _, reason, _ in loaded[1][1])]
+    assert not any("wall clock" in r for r in reasons if r), reasons
