@@ -305,3 +305,44 @@ def test_roles_whose_trust_policies_are_the_same_text_share_decisions_under_thei
                              side=alone.resource_side("sts:AssumeRole", r))
         assert got.to_dict() == want.to_dict()
         assert got.strict.reasons == (f"Explicitly denied by {r} trust policy statement #1",)
+
+
+def test_a_pattern_with_variables_is_no_candidate_where_no_value_could_match(tmp_path: Path) -> None:
+    """A Resource pattern with policy variables matches, in any request, only ARNs its loose form (each variable
+    written as ``*``) matches: a principal allowed ``sts:AssumeRole`` only on
+    ``arn:aws:iam::*:role/share-${aws:PrincipalAccount}`` (the shape of AWS's AWSTransform*MigrationAgentPolicy) is
+    no candidate for the roles trusting its account under other names, and the roles it cannot match share their
+    decision classes. The loose form still keeps the roles some value could match (``share-x``: the engine decides
+    and denies). Every answer equals the per-principal engine's (``share=False``). Variables in Resource:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html"""
+    from parc.core.account.assume import AssumeIndex, population_of
+
+    share_own = managed("share-own", doc(allow("sts:AssumeRole", "arn:aws:iam::*:role/share-${aws:PrincipalAccount}"),
+                                         allow("iam:PassRole", arn("role", "app-${aws:username}"))))
+    wide = managed("wide", doc(allow("sts:AssumeRole", "*"), allow("iam:PassRole", "*"),
+                               allow("lambda:CreateFunction"), allow("lambda:InvokeFunction")))
+    users = [user("mover", attached=[share_own["Arn"]]), user("mover2", attached=[share_own["Arn"]]),
+             user("app-mover", attached=[share_own["Arn"], wide["Arn"]]), user("wide", attached=[wide["Arn"]])]
+    roles = [role(f"hub{i}", trust({"AWS": ROOT})) for i in range(4)]
+    roles += [role(f"share-{ACCT}", trust({"AWS": ROOT})), role("share-x", trust({"AWS": ROOT})),
+              role("app-mover", trust({"Service": "lambda.amazonaws.com"}), attached=[ADMIN_ARN]),
+              role("app-other", trust({"Service": "lambda.amazonaws.com"}))]
+    write_account(tmp_path / ACCT, export(users=users, roles=roles, policies=[share_own, wide, admin_policy()]))
+    estate = load_snapshot(tmp_path / ACCT)
+    _same(estate, [("sts:AssumeRole", arn("role", "hub0")), ("iam:PassRole", arn("role", "app-mover"))])
+
+    ev = Evaluator(estate)
+    index = AssumeIndex(ev, population_of(ev))
+    mover = ev.principal(arn("user", "mover"))
+    assert [r.name for r in index.roles_for(mover)] == [f"share-{ACCT}", "share-x"]
+    edges = {(e.source.arn, e.role.arn): e.verdict.label for e in assume(Evaluator(estate)).graph.edges}
+    assert edges[(mover.arn, arn("role", f"share-{ACCT}"))] == "Allow"
+    assert (mover.arn, arn("role", "share-x")) not in edges and (mover.arn, arn("role", "hub0")) not in edges
+    # The wide user's decisions against the four hub roles are one class: the variable pattern of app-mover's
+    # policy cannot match a hub role, so its hub decisions are the wide user's class too.
+    ev = Evaluator(estate)
+    side = ev.resource_side("sts:AssumeRole", arn("role", "hub0"))
+    app_mover = ev.principal(arn("user", "app-mover"))
+    keys = {ev.class_key(app_mover, "sts:AssumeRole", arn("role", f"hub{i}"), side, None, True) for i in range(4)}
+    assert len(keys) == 1
+    assert ev.class_key(app_mover, "sts:AssumeRole", arn("role", f"share-{ACCT}"), side, None, True) not in keys

@@ -10,7 +10,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parc.core.account.prefilter import AllowIndex, PolicyAllows, Universe, resource_matcher, statement_may_allow
+from parc.core.account.prefilter import (
+    AllowIndex,
+    PolicyAllows,
+    Universe,
+    resource_matcher,
+    statement_may_allow,
+    statement_may_cover,
+)
 from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy_strict
 
@@ -94,3 +101,38 @@ def test_the_mask_has_exactly_the_actions_for_action_finds(statements: list[dict
         if PolicyAllows(part.policy).for_action(key, action):
             want |= bit
     assert part.mask(_TABLE) == want
+
+
+_VALUES = st.sampled_from(["alice", "a*", "x?y", "", "111122223333", "role/app", "a:b", "${*}", "Bob"])
+_PIECES = st.sampled_from(["${aws:username}", "${aws:PrincipalAccount}", "${aws:PrincipalTag/team, 'none'}",
+                           "${*}", "${?}", "${$}", "${", "*", "?", "app-", "role/", ":", "x", "/"])
+_VARIABLE_PATTERNS = st.builds(lambda head, pieces: head + "".join(pieces),
+                               st.sampled_from(["arn:aws:iam::", "arn:aws:iam::111122223333:role/", "arn:aws:s3:::",
+                                                "arn:aws:iam::*:role/share-"]),
+                               st.lists(_PIECES, min_size=1, max_size=5))
+_TARGETS = st.builds(lambda head, tail: head + tail,
+                     st.sampled_from(["arn:aws:iam::111122223333:role/", "arn:aws:iam::444455556666:role/share-",
+                                      "arn:aws:s3:::", "arn:aws:iam::111122223333:"]),
+                     st.text(st.sampled_from("ab*?:/$x-1{}"), max_size=8) | _VALUES)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_VARIABLE_PATTERNS, _TARGETS, _VALUES, _VALUES, st.sampled_from([None, "red", "a*"]))
+def test_a_loose_pattern_matches_whatever_the_variables_values(pattern: str, target: str, name: str, account: str,
+                                                              team: str | None) -> None:
+    """``loose_pattern`` (each ``${...}`` written as ``*``) matches every ARN the pattern matches in any request:
+    whatever the variables' values (wildcard characters and colons in them included), and read literally by a
+    policy without variable support. So ``statement_may_cover`` saying no is never wrong."""
+    from parc.core.account.prefilter import loose_pattern
+    from parc.core.match import compile_resource
+
+    ctx: dict[str, object] = {"aws:username": name, "aws:principalaccount": account}
+    if team is not None:
+        ctx["aws:principaltag/team"] = team
+    loose = resource_matcher(loose_pattern(pattern))
+    for variables in (True, False):
+        if compile_resource(pattern, variables=variables).matches(target, ctx):  # type: ignore[arg-type]
+            assert loose.matches(target, {}), (pattern, target, ctx, variables)
+    statement = _policy({"Effect": "Allow", "Action": "iam:PassRole", "Resource": pattern}).statements[0]
+    if not statement_may_cover(statement, target):
+        assert not compile_resource(pattern, variables=True).matches(target, ctx)  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from parc.core.account.classes import ClassIndex, hashable, reads_derived
+from parc.core.account.classes import ClassIndex, Patterns, hashable, reads_derived
 from parc.core.account.prefilter import resource_matcher as _pattern
 from parc.core.account.prefilter import statement_may_cover
 from parc.core.account.principals import Principal
@@ -53,9 +53,9 @@ class ClassKeys:
         self._context_ref = weakref.WeakMethod(resource_context)
         self._classes = ClassIndex()
         self._token_ids: dict[tuple[object, ...], tuple[int, tuple[object, ...]]] = {}
-        self._infos: list[tuple[tuple[str, ...] | None, frozenset[str]]] = []
+        self._infos: list[tuple[Patterns, frozenset[str]]] = []
         """The distinct (resource patterns of the statements in play, keys they read) of the classes."""
-        self._info_ids: dict[tuple[tuple[str, ...] | None, frozenset[str]], int] = {}
+        self._info_ids: dict[tuple[Patterns, frozenset[str]], int] = {}
         self._token_info: list[int] = []
         """Per class token, its entry in ``_infos``."""
         self._rclasses: dict[tuple[object, ...], tuple[object, ...]] = {}
@@ -125,11 +125,15 @@ class ClassKeys:
                         context: Mapping[str, object] | None, linked: bool) -> tuple[object, ...]:
         """What the decision reads of an IAM resource (a role, a user, a group, a policy): which patterns of the
         statements in play match it, its account, and the values of its tags the statements read. Two IAM
-        resources alike in all that get the same decision; any other resource stands for itself. (Depends on the
-        caller only through ``info``, the patterns and keys of its class, and its service-linked flag.)"""
-        patterns, read = self._infos[info]
+        resources alike in all that get the same decision; any other resource stands for itself, and so does one
+        that a pattern with policy variables may match (its match depends on the request): a resource no such
+        pattern's loose form matches is matched by none of them in any request, so for it they are constants.
+        (Depends on the caller only through ``info``, the patterns and keys of its class, and its service-linked
+        flag.)"""
+        (patterns, loose), read = self._infos[info]
         parts = resource.split(":", 5)
-        if (patterns is None or side.s3 is not None or len(parts) < 6 or parts[0] != "arn" or parts[2] != "iam"
+        if (side.s3 is not None or len(parts) < 6 or parts[0] != "arn" or parts[2] != "iam"
+                or any(_pattern(x).matches(resource, {}) for x in loose)
                 or aws_owned_reason(action.lower(), resource, None, _lowered(context), linked) is not None):
             return (resource,)
         bits = tuple(_pattern(x).matches(resource, {}) for x in patterns)

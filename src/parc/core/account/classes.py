@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from parc.core.account.arns import ACCOUNT_ID
-from parc.core.account.prefilter import action_matcher, split_actions, split_covers
+from parc.core.account.prefilter import action_matcher, loose_pattern, split_actions, split_covers
 from parc.core.policy.model import Policy, Statement
 
 PRINCIPAL_DERIVED = frozenset({
@@ -40,6 +40,8 @@ PRINCIPAL_DERIVED = frozenset({
 })
 """Keys the engine may derive from the caller's ARN: a statement that reads one makes the ARN part of the class."""
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
+Patterns = tuple[tuple[str, ...], tuple[str, ...]]
+"""Resource patterns without policy variables, and the loose forms of those with (``PolicyFacts.patterns``)."""
 
 
 def statement_covers(st: Statement, action: str) -> bool:
@@ -93,7 +95,7 @@ class PolicyFacts:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self._by_action: dict[str, tuple[tuple[int, ...], frozenset[str], bool]] = {}
-        self._patterns: dict[str, tuple[str, ...] | None] = {}
+        self._patterns: dict[str, Patterns] = {}
         self.droppable = bool(policy.statements) and all(
             st.effect == "Deny" and bool(st.conditions) for st in policy.statements)
         """Whether relaxing request-time keys could remove every statement (and so the policy) from the set."""
@@ -120,26 +122,25 @@ class PolicyFacts:
         return hit
 
 
-    def patterns(self, action_lower: str, action: str) -> tuple[str, ...] | None:
-        """The Resource / NotResource patterns of the statements covering the action (``*`` left out: it matches
-        every resource), or None when one holds a policy variable (its match depends on the request)."""
-        if action_lower in self._patterns:
-            return self._patterns[action_lower]
-        positions = self.for_action(action_lower, action)[0]
-        out: dict[str, None] = {}
-        found: tuple[str, ...] | None = None
-        for i in positions:
+    def patterns(self, action_lower: str, action: str) -> Patterns:
+        """The Resource / NotResource patterns of the statements covering the action: those without policy
+        variables (``*`` left out: it matches every resource), and the loose forms (``loose_pattern``) of those
+        with. A resource no loose form matches is matched by none of those patterns in any request."""
+        hit = self._patterns.get(action_lower)
+        if hit is not None:
+            return hit
+        static: dict[str, None] = {}
+        loose: dict[str, None] = {}
+        for i in self.for_action(action_lower, action)[0]:
             st = self.policy.statements[i]
             for elements in (st.resource, st.not_resource):
                 for r in elements or ():
                     if "${" in r.value:
-                        self._patterns[action_lower] = None
-                        return None
-                    if r.value != "*":
-                        out[r.value] = None
-        found = tuple(out)
-        self._patterns[action_lower] = found
-        return found
+                        loose[loose_pattern(r.value)] = None
+                    elif r.value != "*":
+                        static[r.value] = None
+        hit = self._patterns[action_lower] = (tuple(static), tuple(loose))
+        return hit
 
 
 class ClassIndex:
@@ -196,18 +197,16 @@ class ClassIndex:
             individuals = individuals or ind
         return frozenset(keys), individuals
 
-    def resource_patterns(self, policies: Iterable[Policy], action_lower: str,
-                          action: str) -> tuple[str, ...] | None:
-        """The resource patterns of every statement covering the action in the policies (None: one holds a
-        policy variable)."""
-        out: dict[str, None] = {}
+    def resource_patterns(self, policies: Iterable[Policy], action_lower: str, action: str) -> Patterns:
+        """The resource patterns of every statement covering the action in the policies (``PolicyFacts.patterns``:
+        those without policy variables, and the loose forms of those with)."""
+        static: dict[str, None] = {}
+        loose: dict[str, None] = {}
         for pol in policies:
             found = self.facts(pol).patterns(action_lower, action)
-            if found is None:
-                return None
-            for x in found:
-                out[x] = None
-        return tuple(out)
+            static.update(dict.fromkeys(found[0]))
+            loose.update(dict.fromkeys(found[1]))
+        return tuple(static), tuple(loose)
 
     def context_part(self, ctx: Mapping[str, object], keys: frozenset[str]) -> tuple[tuple[str, object], ...]:
         """The principal's values of the keys read (absent keys are left out: their absence is in the key)."""

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from parc.core.match import ActionMatcher, ResourceMatcher, compile_action, compile_resource
 from parc.core.policy.model import Policy, Statement
+from parc.core.variables import parse_template
 
 
 @lru_cache(maxsize=65536)
@@ -49,12 +50,28 @@ def resource_matcher(pattern: str) -> ResourceMatcher:
     return _resource_matcher(pattern)
 
 
+@lru_cache(maxsize=65536)
+def loose_pattern(pattern: str) -> str:
+    """The pattern with each ``${...}`` reference (a policy variable, with or without a default, or ``${*}``
+    ``${?}`` ``${$}``) written as the wildcard ``*``. It matches every ARN the pattern matches, whatever the
+    variables' values in a request: a substituted value is matched literally within the same ARN segment (the
+    segments are cut at the colons of the literal text, which the rewriting keeps), and ``*`` matches any text
+    there; a policy without variable support reads the reference as literal text, which ``*`` matches too. So an
+    ARN the loose pattern does not match, the pattern matches in no request
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html). A reference that is not
+    well formed is literal text in both."""
+    if "${" not in pattern:
+        return pattern
+    return "".join(part if isinstance(part, str) else "*" for part in parse_template(pattern).parts)
+
+
 def statement_may_cover(st: Statement, resource: str) -> bool:
-    """Whether the statement's Resource could cover ``resource``; patterns with policy variables, NotResource and a
-    missing Resource element say yes (the engine decides)."""
+    """Whether the statement's Resource could cover ``resource`` in some request: a pattern with policy variables
+    is tested in its loose form (``loose_pattern``); NotResource and a missing Resource element say yes (the engine
+    decides)."""
     if st.resource is None:
         return True
-    return any(r.value == "*" or "${" in r.value or _resource_matcher(r.value).matches(resource, {})
+    return any(r.value == "*" or _resource_matcher(loose_pattern(r.value)).matches(resource, {})
                for r in st.resource)
 
 
@@ -202,7 +219,8 @@ class Universe:
         self._sorted: list[str] | None = None
 
     def matching(self, pattern: str) -> frozenset[str]:
-        """The members ``pattern`` covers (``statement_may_cover`` for a pattern without policy variables)."""
+        """The members ``pattern`` covers (``statement_may_cover`` for a pattern without policy variables: a loose
+        one, ``loose_pattern``, has none)."""
         hit = self._by_pattern.get(pattern)
         if hit is None:
             m = _resource_matcher(pattern)
@@ -232,14 +250,15 @@ class Universe:
         return members[lo:hi]
 
     def covered(self, statements: Iterable[Statement]) -> frozenset[str] | None:
-        """The members some statement may cover (exactly those ``statement_may_cover`` says yes for), or None when
-        a statement may cover every resource (no Resource element, a policy variable, or ``*``)."""
+        """The members some statement may cover (exactly those ``statement_may_cover`` says yes for: a pattern with
+        policy variables in its loose form), or None when a statement may cover every resource (no Resource
+        element, or ``*``)."""
         out: set[str] = set()
         for st in statements:
             if st.resource is None:
                 return None
             for r in st.resource:
-                if "${" in r.value or r.value == "*":
+                if r.value == "*":
                     return None
-                out.update(self.matching(r.value))
+                out.update(self.matching(loose_pattern(r.value)))
         return frozenset(out)
