@@ -346,3 +346,28 @@ def test_a_pattern_with_variables_is_no_candidate_where_no_value_could_match(tmp
     keys = {ev.class_key(app_mover, "sts:AssumeRole", arn("role", f"hub{i}"), side, None, True) for i in range(4)}
     assert len(keys) == 1
     assert ev.class_key(app_mover, "sts:AssumeRole", arn("role", f"share-{ACCT}"), side, None, True) not in keys
+
+
+def test_a_service_trusted_by_roles_of_the_same_trust_text_is_decided_once(tmp_path: Path) -> None:
+    """A service principal is its name and nothing else: against trust policies of the same text, and roles alike in
+    what those read (their tags here), its requests are one class, each verdict under its own role's trust policy.
+    Every answer equals the per-principal engine's (``share=False``)."""
+    from parc.core.account.assume import assume_graph
+
+    lam = trust({"Service": "lambda.amazonaws.com"})
+    tagged = trust({"Service": "lambda.amazonaws.com"}, StringEquals={"aws:ResourceTag/team": "red"})
+    wide = managed("wide", doc(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"])))
+    roles = [role(f"fn{i}", lam, attached=[ADMIN_ARN] if i == 0 else []) for i in range(4)]
+    roles += [role(f"red{i}", tagged, tags={"team": "red"}) for i in range(2)]
+    roles += [role("blue", tagged, tags={"team": "blue"})]
+    users = [user("dev", attached=[wide["Arn"]])]
+    write_account(tmp_path / ACCT, export(users=users, roles=roles, policies=[wide, admin_policy()]))
+    estate = load_snapshot(tmp_path / ACCT)
+    _same(estate, [("iam:PassRole", arn("role", "fn1"))])
+
+    ev = Evaluator(estate)
+    edges = [e for e in assume_graph(ev).edges if e.source.kind == "service"]
+    assert sorted(e.role.name for e in edges) == ["fn0", "fn1", "fn2", "fn3", "red0", "red1"]
+    assert ev.decisions == 3  # fn*, red* and blue: one class each
+    assert {e.verdict.decision.deciding[0].policy_name for e in edges} == {
+        f"{r.arn} trust policy" for r in estate.accounts[0].roles if r.name != "blue"}

@@ -97,7 +97,7 @@ class ClassKeys:
             context: Mapping[str, object] | None, relax: bool) -> tuple[object, ...] | None:
         """The request's decision class, or None when it is not shared: (the class of the caller for the action
         and resource side, interned as a number, and the resource's part)."""
-        if p.kind not in ("user", "role") or p.entity is None:
+        if (p.kind not in ("user", "role") or p.entity is None) and not _plain_service(p):
             return None
         given: tuple[object, ...] = ()
         if context:
@@ -257,7 +257,17 @@ class ClassKeys:
 
     def _member(self, p: Principal, a: str, action: str,
                 side_reads: tuple[frozenset[str], bool]) -> tuple[Principal, int, bool, frozenset[str]]:
-        """The caller's part of the class given what the side reads, interned as a number."""
+        """The caller's part of the class given what the side reads, interned as a number. A service principal
+        (``principals.external``: no policies of its own, no account, no context) is its name: the engine reads
+        nothing else of it, so one service's requests against trust policies of the same text and roles alike in
+        what those read are one class (each role trusting ``lambda.amazonaws.com`` asks the same question)."""
+        if p.entity is None:  # a plain service (``key``)
+            spart: tuple[object, ...] = ("service", p.arn)
+            sfound = self._member_ids.get(spart)
+            if sfound is None:
+                sfound = self._member_ids[spart] = (len(self._member_ids), (), None)
+                self._member_parts.append((spart, (), None))
+            return p, sfound[0], False, side_reads[0]
         pk = (id(p.identity), id(p.boundary), a)
         phit = self._pparts.get(pk)
         if phit is None or phit[0] is not p.identity or phit[1] is not p.boundary:
@@ -305,6 +315,11 @@ class ClassKeys:
             last = (last[0], tuple(i for i in last[1] if statement_may_cover(boundary.statements[i], resource)))
         out.append(last)
         return (*part[:4], tuple(out), part[5])
+
+
+def _plain_service(p: Principal) -> bool:
+    """A service principal as ``principals.external`` makes it: its name and nothing else."""
+    return p.kind == "service" and not p.identity and p.boundary is None and not p.context and p.account_id is None
 
 
 def _lowered(context: Mapping[str, object] | None) -> dict[str, object] | None:
