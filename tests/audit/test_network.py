@@ -151,3 +151,31 @@ def test_with_everything_described_the_exposure_is_certain(tmp_path: Path) -> No
     ssh = only(report, "NET_INTERNET_EXPOSED_SENSITIVE_PORT")
     assert "is reachable" in ssh.title and ssh.details["certain"] is True
     assert not any(n.check.startswith("network integrity") for n in report.not_checked)
+
+
+def test_each_network_file_is_read_with_positions_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A network loader finding (a CIDR that is not one) is located in its file, and the audit's evidence needs the
+    positions of every group, rule and interface of the same files: each file is read with positions once, by
+    whichever comes first, and both answers stand (the finding has its line, the evidence too)."""
+    import parc.loaders.locate as locate_module
+    import parc.loaders.snapshot as snapshot_module
+
+    data = json.loads((VPC / "describe-security-groups.json").read_text())
+    data["SecurityGroups"][0]["IpPermissions"][0]["IpRanges"] = [{"CidrIp": "not-a-cidr"}]
+    folder = vpc_copy(tmp_path, {"describe-security-groups.json": data})
+    reads: list[str] = []
+    for module in (locate_module, snapshot_module):
+        real = module.parse_json
+
+        def counting(text: str, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            reads.append(text)
+            return _real(text, *args, **kwargs)
+
+        monkeypatch.setattr(module, "parse_json", counting)
+    report = audit_of(tmp_path, ec2=folder)
+    network_texts = [f.read_text() for f in folder.glob("*.json")]
+    assert sorted(t for t in reads if t in network_texts) == sorted(network_texts)
+    bad = [p for p in report.problems if "not-a-cidr" in p.message]
+    assert bad and bad[0].position is not None and bad[0].position.column > 1  # the file is one line
+    ssh = next(f for f in report.findings if f.rule == "NET_INTERNET_EXPOSED_SENSITIVE_PORT")
+    assert ssh.evidence[0].line

@@ -11,9 +11,12 @@ from parc.core.findings import Finding, Position
 from parc.core.policy.jsonpos import JNode, parse_json
 
 
-def locate(findings: list[Finding]) -> None:
-    """Give findings with a JSON path a line and column (read again, with positions, only when there are any)."""
-    trees: dict[str, JNode | None] = {}
+def locate(findings: list[Finding], trees: dict[str, JNode | None] | None = None) -> None:
+    """Give findings with a JSON path a line and column (read again, with positions, only when there are any).
+    ``trees``: the files read with positions so far (None where unreadable), filled here; a caller that needs
+    the same files' positions afterwards (the audit's network evidence) passes it, so each is read once."""
+    if trees is None:
+        trees = {}
     for i, fd in enumerate(findings):
         if not fd.file or not fd.path or fd.position is not None:
             continue

@@ -69,8 +69,9 @@ def _account(folder: Path, account_id: str) -> AccountInputs:
     problems.extend(found)
     policy, found = load_password_policy(folder)
     problems.extend(found)
-    network, sources = _network(folder / EC2_FOLDER, problems)
-    positions = _network_positions(sources) if network is not None else {}
+    trees: dict[str, JNode | None] = {}
+    network, sources = _network(folder / EC2_FOLDER, problems, trees)
+    positions = _network_positions(sources, trees) if network is not None else {}
     collection, found = load_collection(folder)
     problems.extend(found)
     logging, found = load_logging(folder)
@@ -86,7 +87,8 @@ def _account(folder: Path, account_id: str) -> AccountInputs:
                          waf)
 
 
-def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...]]:
+def _network(folder: Path, problems: list[Finding],
+             trees: dict[str, JNode | None]) -> tuple[Network | None, tuple[str, ...]]:
     if not folder.is_dir():
         return None, ()
     if not any(folder.glob("*.json")) and any(p.is_dir() for p in folder.iterdir()):
@@ -94,7 +96,7 @@ def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tup
     from parc.loaders.ec2 import Ec2LoadError, load
 
     try:
-        result = load(folder)
+        result = load(folder, trees)
     except Ec2LoadError as exc:
         where = Position(exc.line, 1) if exc.line else None
         problems.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR, f"{exc}; the network is not checked",
@@ -104,15 +106,17 @@ def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tup
     return Network(result.snapshot), result.snapshot.sources
 
 
-def _network_positions(sources: tuple[str, ...]) -> dict[str, tuple[str, str, int, int]]:
-    """Where the security groups, their rules, the network ACLs, interfaces and instances are in the files."""
+def _network_positions(sources: tuple[str, ...],
+                       trees: dict[str, JNode | None]) -> dict[str, tuple[str, str, int, int]]:
+    """Where the security groups, their rules, the network ACLs, interfaces and instances are in the files
+    (``trees``: those the network loader read with positions already, to locate its findings)."""
     out: dict[str, tuple[str, str, int, int]] = {}
 
     def put(ref: str, file: str, path: str, node: JNode) -> None:
         out.setdefault(ref, (file, path, node.pos.line, node.pos.column))
 
     for source in sources:
-        tree = _read_tree(Path(source))
+        tree = trees[source] if source in trees else _read_tree(Path(source))
         if tree is None:
             continue
         if tree.kind == "array":
