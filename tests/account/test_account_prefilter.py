@@ -136,3 +136,22 @@ def test_a_loose_pattern_matches_whatever_the_variables_values(pattern: str, tar
     statement = _policy({"Effect": "Allow", "Action": "iam:PassRole", "Resource": pattern}).statements[0]
     if not statement_may_cover(statement, target):
         assert not compile_resource(pattern, variables=True).matches(target, ctx)  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ARNS, max_size=40), st.lists(st.lists(st.one_of(_PATTERNS, _VARIABLE_PATTERNS), max_size=4),
+                                              min_size=1, max_size=8))
+def test_universe_cover_is_the_same_asked_again(arns: list[str], asks: list[list[str]]) -> None:
+    """``Universe.covered`` keeps its answers by the patterns asked (principals that share their policies ask with
+    the same ones): one universe asked many times answers each time as a new one, and as ``statement_may_cover``
+    says for every member."""
+    shared = Universe(arns)
+    for patterns in [*asks, *asks]:
+        statements = [_policy({"Effect": "Allow", "Action": "iam:PassRole", "Resource": p}).statements[0]
+                      for p in patterns]
+        got = shared.covered(statements)
+        assert got == Universe(arns).covered(statements)
+        if got is not None:
+            assert got == {a for a in arns if any(statement_may_cover(s, a) for s in statements)}
+        else:
+            assert any(s.resource is None or any(r.value == "*" for r in s.resource) for s in statements)

@@ -64,6 +64,7 @@ class Escalation(EscalationTechniques):
         self._admin: dict[tuple[object, ...], AdminCheck] = {}
         self._service_trust: dict[tuple[str, str], Verdict] = {}
         self._by_service: dict[tuple[str, str], list[Role]] = {}
+        self._trusting_services: dict[str, dict[str, list[int]]] = {}
         self._elevations: dict[tuple[str, str], list[Step]] = {}
         self._admin_policy_list: dict[str, list[tuple[str, Policy]]] = {}
         self._targets: dict[str, dict[str, list[Step]]] = {}

@@ -1,5 +1,6 @@
-"""How the escalation search decides one node's techniques: who is an administrator, which targets a
-principal's statements could name, and the steps each technique gives (split from ``escalation``).
+"""How the escalation search decides one node's techniques: who is an administrator, which roles a service may
+assume, and the steps each technique gives (split from ``escalation``; which targets a principal's statements
+could name: ``escalation_targets``).
 
 The methods live on a mixin so ``Escalation`` keeps its one set of caches; the attributes it sets are declared here.
 """
@@ -19,9 +20,9 @@ from parc.core.account.escalation_steps import (
     Node,
     Step,
 )
+from parc.core.account.escalation_targets import EscalationTargets
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
 from parc.core.account.model import Account, ComputeResource, Group, ManagedPolicy, Role, User
-from parc.core.account.prefilter import Universe
 from parc.core.account.principals import Principal, external, user_policies
 from parc.core.account.techniques import ADMIN_SENTINELS, Need, Technique
 from parc.core.account.what_can import substitute
@@ -30,7 +31,7 @@ from parc.core.policy.model import Policy, PolicyType
 from parc.core.policy.parse import parse_policy
 
 
-class EscalationTechniques:
+class EscalationTechniques(EscalationTargets):
     """The technique-applying half of ``Escalation`` (its caches are set by ``Escalation.__init__``)."""
 
     ev: Evaluator
@@ -38,11 +39,9 @@ class EscalationTechniques:
     _admin: dict[tuple[object, ...], AdminCheck]
     _service_trust: dict[tuple[str, str], Verdict]
     _by_service: dict[tuple[str, str], list[Role]]
+    _trusting_services: dict[str, dict[str, list[int]]]
     _admin_policy_list: dict[str, list[tuple[str, Policy]]]
     _admin_refs: list[object]
-    _universes: dict[tuple[str, str], Universe]
-    _holders: dict[str, dict[str, set[str]]]
-    _coverage: dict[tuple[str, str, str], frozenset[str] | None]
     _new_needs: dict[tuple[object, ...], Check | None]
     _rewritten: dict[tuple[str, str], Policy]
     _joined: dict[tuple[str, str], tuple[Policy, ...]]
@@ -368,13 +367,32 @@ class EscalationTechniques:
         return out
 
     def _service_roles(self, a: Account, service: str) -> list[Role]:
-        """The account's roles whose trust policy lets ``service`` assume them (once per account and service)."""
+        """The account's roles whose trust policy lets ``service`` assume them (once per account and service): of
+        the roles whose trust policy could (``_trusted_services``), those the engine allows, in the account's
+        order."""
         key = (a.account_id, service)
         hit = self._by_service.get(key)
         if hit is None:
-            hit = [r for r in a.roles
-                   if not r.is_service_linked and r.trust is not None and self._service_may_assume(r, service)]
+            named = self._trusted_services(a)
+            candidates = sorted({*named.get(service, ()), *named.get("*", ())})
+            hit = [a.roles[i] for i in candidates if self._service_may_assume(a.roles[i], service)]
             self._by_service[key] = hit
+        return hit
+
+    def _trusted_services(self, a: Account) -> dict[str, list[int]]:
+        """Per service name, the positions of the account's roles (not service-linked) whose trust policy has a
+        statement allowing ``sts:AssumeRole`` that names it; under ``"*"``, those that name every service (``*``
+        as a Service, everyone, a NotPrincipal). Each trust policy read once, not once per service."""
+        hit = self._trusting_services.get(a.account_id)
+        if hit is None:
+            hit = {}
+            for i, r in enumerate(a.roles):
+                if r.is_service_linked or r.trust is None:
+                    continue
+                everyone, named = named_in(r.trust, "sts:AssumeRole")
+                for name in {"*"} if everyone else {v for k, v in named if k == "Service"}:
+                    hit.setdefault(name, []).append(i)
+            self._trusting_services[a.account_id] = hit
         return hit
 
     def _service_may_assume(self, role: Role, service: str) -> Verdict | None:
@@ -403,86 +421,3 @@ class EscalationTechniques:
         self._admin_refs.append(pol)
         self._rewritten[(p.arn, p.principal_for_request)] = pol
         return pol
-
-    # -- which targets a principal's statements could name --------------------------------------------------------
-
-    def _universe(self, a: Account, kind: str) -> Universe:
-        key = (a.account_id, kind)
-        u = self._universes.get(key)
-        if u is None:
-            if kind == "user":
-                arns = [x.arn for x in a.users]
-            elif kind == "role":
-                arns = [x.arn for x in a.roles]
-            elif kind == "group":
-                arns = [x.arn for x in a.groups]
-            else:
-                arns = [x.arn for x in a.policies]
-            u = self._universes[key] = Universe(arns)
-        return u
-
-    def _cover(self, p: Principal, action: str, a: Account, kind: str) -> frozenset[str] | None:
-        """The ARNs of ``kind`` in ``a`` that some Allow statement of ``p`` for ``action`` may name (None: any);
-        a target outside it fails the pre-check of ``_need`` for that action, so it can be skipped."""
-        key = (p.arn, action.lower(), kind)
-        if key in self._coverage:
-            return self._coverage[key]
-        out = self._universe(a, kind).covered(self.ev.allows(p).for_action(action))
-        self._coverage[key] = out
-        return out
-
-    def _target_cover(self, p: Principal, t: Technique, a: Account, kind: str) -> frozenset[str] | None:
-        """The targets of ``kind`` every ``target`` need of ``t`` may cover (None: any)."""
-        out: frozenset[str] | None = None
-        for need in t.needs:
-            if need.on != "target":
-                continue
-            c = self._cover(p, need.action, a, kind)
-            if c is not None:
-                out = c if out is None else out & c
-        return out
-
-    def _policy_holders(self, a: Account) -> dict[str, set[str]]:
-        """Per customer managed policy ARN, the users and roles that hold it (directly or through a group)."""
-        hit = self._holders.get(a.account_id)
-        if hit is None:
-            hit = {}
-            for u in a.users:
-                held = set(u.attached)
-                for gname in u.groups:
-                    grp = a.groups_by_name.get(gname)
-                    if grp is not None:
-                        held.update(grp.attached)
-                for arn in held:
-                    hit.setdefault(arn, set()).add(u.arn)
-            for r in a.roles:
-                for arn in r.attached:
-                    hit.setdefault(arn, set()).add(r.arn)
-            self._holders[a.account_id] = hit
-        return hit
-
-    def _elevation_candidates(self, n: Node) -> set[str] | None:
-        """A superset of the targets the node's elevating techniques could work on (None: any)."""
-        a = n.account
-        p = n.principal
-        out: set[str] = set()
-        for t in n.elevators or ():
-            if t.targets in ("user", "role"):
-                c = self._target_cover(p, t, a, t.targets)
-                if c is None:
-                    return None
-                out.update(c)
-            elif t.targets == "group":
-                groups = self._target_cover(p, t, a, "group")
-                if groups is None or groups:
-                    out.update(u.arn for u in a.users)
-            elif t.targets == "managed-policy":
-                policies = self._target_cover(p, t, a, "policy")
-                if policies is None:
-                    return None
-                holders = self._policy_holders(a)
-                for arn in policies:
-                    out.update(holders.get(arn, ()))
-            else:
-                return None
-        return out

@@ -210,12 +210,13 @@ class Universe:
     them it covers: so that "which targets could this principal's statements name" is a few set operations per
     principal, not one pattern test per (principal, target)."""
 
-    __slots__ = ("_by_pattern", "_sorted", "arns", "members")
+    __slots__ = ("_by_pattern", "_by_patterns", "_sorted", "arns", "members")
 
     def __init__(self, arns: Iterable[str]) -> None:
         self.arns = list(arns)
         self.members = frozenset(self.arns)
         self._by_pattern: dict[str, frozenset[str]] = {}
+        self._by_patterns: dict[tuple[str, ...], frozenset[str] | None] = {}
         self._sorted: list[str] | None = None
 
     def matching(self, pattern: str) -> frozenset[str]:
@@ -253,12 +254,22 @@ class Universe:
         """The members some statement may cover (exactly those ``statement_may_cover`` says yes for: a pattern with
         policy variables in its loose form), or None when a statement may cover every resource (no Resource
         element, or ``*``)."""
-        out: set[str] = set()
+        patterns: list[str] = []
         for st in statements:
             if st.resource is None:
                 return None
             for r in st.resource:
                 if r.value == "*":
                     return None
-                out.update(self.matching(loose_pattern(r.value)))
-        return frozenset(out)
+                patterns.append(r.value)
+        key = tuple(patterns)
+        if key in self._by_patterns:  # principals sharing their policies ask with the same patterns
+            return self._by_patterns[key]
+        found: set[str] = set()
+        for pattern in dict.fromkeys(patterns):
+            found.update(self.matching(loose_pattern(pattern)))
+        out = self.members if len(found) == len(self.members) else frozenset(found)
+        if len(self._by_patterns) >= 65536:
+            self._by_patterns.clear()
+        self._by_patterns[key] = out
+        return out
