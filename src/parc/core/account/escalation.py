@@ -76,6 +76,7 @@ class Escalation(EscalationTechniques):
         self._coverage: dict[tuple[str, str, str], frozenset[str] | None] = {}
         self._orders: dict[str, dict[str, int]] = {}
         self._new_needs: dict[tuple[object, ...], Check | None] = {}
+        self._on_groups: dict[tuple[object, ...], tuple[Check, ...] | None] = {}
         self._rewritten: dict[tuple[str, str], Policy] = {}
         self._joined: dict[tuple[str, str], tuple[Policy, ...]] = {}
         self._masks: dict[int, tuple[Policy, int]] = {}

@@ -43,6 +43,7 @@ class EscalationTechniques(EscalationTargets):
     _admin_policy_list: dict[str, list[tuple[str, Policy]]]
     _admin_refs: list[object]
     _new_needs: dict[tuple[object, ...], Check | None]
+    _on_groups: dict[tuple[object, ...], tuple[Check, ...] | None]
     _rewritten: dict[tuple[str, str], Policy]
     _joined: dict[tuple[str, str], tuple[Policy, ...]]
     accounts: dict[str, Account]
@@ -174,10 +175,9 @@ class EscalationTechniques(EscalationTargets):
             ctx["iam:PassedToService"] = passed
         if need.policy_arn and policy_arn:
             ctx["iam:PolicyArn"] = policy_arn
-        idx = self.ev.allows(p)
         resources = [target] if need.on == "target" else self._representatives(p, need.action)
         for res in resources:
-            if need.on == "target" and not idx.may_allow_on(need.action, res):
+            if need.on == "target" and not self._may_name(p, need.action, res):
                 continue
             v = self.ev.verdict(p, need.action, res, ctx or None, relax=self.relax)
             if v.possible:
@@ -241,7 +241,7 @@ class EscalationTechniques(EscalationTargets):
         a = n.account
         target = self.ev.principal(member.arn)  # remembered: built once, not per (actor, group)
         if t.effect == "join-group":
-            checks = self._checks(p, t, g.arn)
+            checks = self._group_checks(p, t, g.arn)
             if checks is None:
                 return
             step = self._elevated(p, t, target, checks, identity=self._joined_policies(a, member, g),
@@ -250,7 +250,7 @@ class EscalationTechniques(EscalationTargets):
                 yield step
         elif t.effect == "attach-admin":
             for policy_arn, doc in self._admin_policies(a):
-                checks = self._checks(p, t, g.arn, policy_arn=policy_arn)
+                checks = self._group_checks(p, t, g.arn, policy_arn)
                 if checks is None:
                     continue
                 step = self._elevated(p, t, target, checks, identity=(*target.identity, doc),
@@ -259,13 +259,23 @@ class EscalationTechniques(EscalationTargets):
                     yield step
                 return
         elif t.effect == "inline-admin":
-            checks = self._checks(p, t, g.arn)
+            checks = self._group_checks(p, t, g.arn)
             if checks is None:
                 return
             step = self._elevated(p, t, target, checks, identity=(*target.identity, ADMIN_DOC),
                                   note=f"writes into {g.arn}, of which the user is a member")
             if step is not None:
                 yield step
+
+    def _group_checks(self, p: Principal, t: Technique, group: str,
+                      policy_arn: str | None = None) -> tuple[Check, ...] | None:
+        """``_checks`` on a group, once per actor: they are on the group, the same for every user it could make an
+        administrator through it."""
+        key = (p.arn, t, group, policy_arn)
+        if key in self._on_groups:
+            return self._on_groups[key]
+        found = self._on_groups[key] = self._checks(p, t, group, policy_arn=policy_arn)
+        return found
 
     def _joined_policies(self, a: Account, member: User, g: Group) -> tuple[Policy, ...]:
         """The user's policies once a member of ``g`` (once per user and group, whoever the actor)."""

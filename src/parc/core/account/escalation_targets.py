@@ -20,6 +20,7 @@ class EscalationTargets:
     """The target-cover half of ``EscalationTechniques`` (its caches are set by ``Escalation.__init__``)."""
 
     ev: Evaluator
+    accounts: dict[str, Account]
     _universes: dict[tuple[str, str], Universe]
     _holders: dict[str, dict[str, set[str]]]
     _coverage: dict[tuple[str, str, str], frozenset[str] | None]
@@ -105,3 +106,17 @@ class EscalationTargets:
             else:
                 return None
         return out
+
+    def _may_name(self, p: Principal, action: str, target: str) -> bool:
+        """``AllowIndex.may_allow_on(action, target)``: for a user, role, group or policy of the principal's own
+        account, membership of its cover (``_cover``, which names exactly the members that pre-check keeps,
+        computed once per principal and action), not a walk of its statements per target."""
+        parts = target.split(":", 5)
+        if len(parts) == 6 and parts[2] == "iam" and parts[4] == p.account_id:
+            kind = parts[5].split("/", 1)[0]
+            a = self.accounts.get(parts[4])
+            if a is not None and kind in ("user", "role", "group", "policy") and target in self._universe(
+                    a, kind).members:
+                cover = self._cover(p, action, a, kind)
+                return cover is None or target in cover
+        return self.ev.allows(p).may_allow_on(action, target)

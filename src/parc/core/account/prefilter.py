@@ -71,8 +71,8 @@ def statement_may_cover(st: Statement, resource: str) -> bool:
     decides)."""
     if st.resource is None:
         return True
-    return any(r.value == "*" or _resource_matcher(loose_pattern(r.value)).matches(resource, {})
-               for r in st.resource)
+    return any(r.value == "*" or _resource_matcher(loose_pattern(r.value) if "${" in r.value else r.value).matches(
+        resource, {}) for r in st.resource)
 
 
 def may_allow_on(policies: Iterable[Policy], action: str, resource: str) -> bool:
