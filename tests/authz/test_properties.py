@@ -247,3 +247,28 @@ def test_a_change_to_a_resource_aws_owns_is_never_allowed(req: dict[str, Any], o
     assert fast.blocked_by == plain.blocked_by
     if fast.decision == "ImplicitDeny":
         assert fast.blocked_by == ("aws_owned",)
+
+
+@SETTINGS
+@given(st.lists(st.lists(statements(), min_size=1, max_size=3), min_size=1, max_size=4), requests(), st.randoms())
+def test_sets_sharing_compiled_policies_decide_as_sets_compiled_alone(policies: list[list[dict[str, Any]]],
+                                                                     req: dict[str, Any], rnd: Any) -> None:
+    """``CompiledPolicies``: each policy's statements compiled once and placed in every set that holds it (at
+    another position, beside other policies, as a boundary too). Every decision, with its deciding statements
+    (the policy's position in each), reasons and trace, is the one a set compiled from scratch gives."""
+    from parc.core.authz import PolicySet
+    from parc.core.authz.compile import CompiledPolicies
+    from parc.core.policy.model import PolicyType
+    from parc.core.policy.parse import parse_policy_strict
+
+    parsed = [parse_policy_strict(_policy(p), PolicyType.IDENTITY, f"p{i}") for i, p in enumerate(policies)]
+    shared = CompiledPolicies()
+    request = {k: req[k] for k in ("principal", "action", "resource", "resource_account", "context")}
+    for _ in range(3):
+        chosen = rnd.sample(parsed, rnd.randint(1, len(parsed)))
+        boundary = rnd.choice([None, *parsed])
+        alone = PolicySet(chosen, permissions_boundary=boundary)
+        placed = PolicySet(chosen, permissions_boundary=boundary, compiled=shared)
+        for explain in (False, True):
+            want = alone.authorize(request, now=NOW, explain=explain).to_dict()
+            assert placed.authorize(request, now=NOW, explain=explain).to_dict() == want

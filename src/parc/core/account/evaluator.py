@@ -28,7 +28,7 @@ from parc.core.account.prefilter import AllowIndex, PolicyAllows
 from parc.core.account.principals import Principal, all_principals, resolve
 from parc.core.account.verdict import ResourceSide, Verdict, renamed
 from parc.core.authz import Decision, PolicySet
-from parc.core.authz.compile import PolicyGroup
+from parc.core.authz.compile import CompiledPolicies, PolicyGroup
 from parc.core.authz.s3_settings import S3Settings
 from parc.core.policy.model import Policy, Statement
 
@@ -76,6 +76,8 @@ class Evaluator:
         self._sets: dict[tuple[object, ...], tuple[PolicySet, tuple[object, ...]]] = {}
         self._bases: dict[tuple[object, ...], tuple[PolicySet, tuple[object, ...]]] = {}
         self._groups: dict[tuple[object, ...], tuple[PolicyGroup, tuple[Policy, ...]]] = {}
+        self._compiled = CompiledPolicies()
+        """Each policy's statements compiled once for every set that holds it (``CompiledPolicies``)."""
         """Compiled sets by the identities of their policies; each entry keeps its policies alive so that an id is
         never reused for another policy while the entry exists."""
         self._relaxed: dict[tuple[int, frozenset[str]], Policy | None] = {}
@@ -249,7 +251,8 @@ class Evaluator:
         hit = self._bases.get(key)
         if hit is not None:
             return hit[0]
-        ps = PolicySet(ident, None, bnd, None, scps or None, None, None, self.estate.management_account_id, None)
+        ps = PolicySet(ident, None, bnd, None, scps or None, None, None, self.estate.management_account_id, None,
+                       compiled=self._compiled)
         if len(self._bases) >= CACHE_LIMIT:
             self._bases.clear()
         self._bases[key] = (ps, (ident, bnd, scps))
@@ -260,7 +263,7 @@ class Evaluator:
         hit = self._groups.get(key)
         if hit is not None:
             return hit[0]
-        group = PolicyGroup(kind, policies, level=level)
+        group = PolicyGroup(kind, policies, level=level, compiled=self._compiled)
         if len(self._groups) >= CACHE_LIMIT:
             self._groups.clear()
         self._groups[key] = (group, tuple(policies))

@@ -9,6 +9,7 @@ variables, are cached. Per request, only the candidates' variable resources, pri
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Final
 
@@ -93,8 +94,49 @@ class CompiledStatement:
         "uses_principal",
     )
 
+    action_patterns: tuple[str, ...]
+    actions: tuple[ActionMatcher, ...]
+    resources: tuple[ResourceMatcher, ...] | None
+    resource_fn: Callable[[str], bool] | None
+    resource_prefixes: tuple[str, ...] | None
+    principal_keys: frozenset[Key] | None
+    not_principal_keys: frozenset[Key] | None
+    condition_list: tuple[CompiledCondition, ...]
+    plan_conditions: object
+    context_keys: tuple[str, ...]
+    allow: bool
+    condition_fns: tuple[Callable[[Mapping[str, ContextValue]], bool], ...]
+    not_action: bool
+    not_resource: bool
+    ref: StatementRef
+    resources_static: bool
+    uses_principal: bool
+
     def __init__(self, policy: Policy, st: Statement, policy_type: str, policy_index: int, ordinal: int,
-                 level: int | None) -> None:
+                 level: int | None, template: CompiledStatement | None = None) -> None:
+        if template is not None:
+            # The same statement compiled before (``CompiledPolicies``), placed here: its matchers and conditions
+            # are immutable and shared; only its place (ordinal, the policy's index in its reference) is its own.
+            self.action_patterns = template.action_patterns
+            self.actions = template.actions
+            self.allow = template.allow
+            self.condition_fns = template.condition_fns
+            self.condition_list = template.condition_list
+            self.context_keys = template.context_keys
+            self.not_action = template.not_action
+            self.not_principal_keys = template.not_principal_keys
+            self.not_resource = template.not_resource
+            self.ordinal = ordinal
+            self.plan_conditions = template.plan_conditions
+            self.principal_keys = template.principal_keys
+            ref = template.ref
+            self.ref = ref if ref.policy_index == policy_index else replace(ref, policy_index=policy_index)
+            self.resource_fn = template.resource_fn
+            self.resource_prefixes = template.resource_prefixes
+            self.resources = template.resources
+            self.resources_static = template.resources_static
+            self.uses_principal = template.uses_principal
+            return
         name = policy.name
         # Policies given as dicts have no text positions (line 0): report none rather than a false one.
         line = st.pos.line if st.pos and st.pos.line else None
@@ -117,22 +159,22 @@ class CompiledStatement:
         patterns = st.action if st.action is not None else st.not_action
         assert patterns is not None
         self.not_action = st.action is None
-        self.action_patterns: tuple[str, ...] = tuple(p.value for p in patterns)
-        self.actions: tuple[ActionMatcher, ...] = tuple(_compile_action(p) for p in self.action_patterns)
+        self.action_patterns = tuple(p.value for p in patterns)
+        self.actions = tuple(_compile_action(p) for p in self.action_patterns)
         res = st.resource if st.resource is not None else st.not_resource
         self.not_resource = st.not_resource is not None
-        self.resources: tuple[ResourceMatcher, ...] | None = (
+        self.resources = (
             None if res is None else tuple(_compile_resource(r.value, variables=variables) for r in res)
         )
         if res is not None and not self.not_resource and any(r.value == "*" for r in res):
             self.resources = None  # "Resource": "*" matches every resource: nothing to check per request
         self.resources_static = self.resources is None or not any(m.has_variables for m in self.resources)
-        self.resource_fn: Callable[[str], bool] | None = (
+        self.resource_fn = (
             _static_resource_fn(self.resources, self.not_resource)
             if self.resources is not None and self.resources_static else None
         )
         """A plain ``resource -> bool`` for variable-free patterns (None: match all, or needs the context)."""
-        self.resource_prefixes: tuple[str, ...] | None = (
+        self.resource_prefixes = (
             _literal_prefixes([r.value for r in res]) if self.resource_fn is not None and not self.not_resource
             and res is not None else None
         )
@@ -140,8 +182,8 @@ class CompiledStatement:
         one ``str.startswith`` tells before any pattern runs (None: no such filter)."""
         # Principals.
         self.uses_principal = policy_type in PRINCIPAL_TYPES
-        self.principal_keys: frozenset[Key] | None = None
-        self.not_principal_keys: frozenset[Key] | None = None
+        self.principal_keys = None
+        self.not_principal_keys = None
         if self.uses_principal:
             if st.principal is not None:
                 self.principal_keys = _keys(st.principal)
@@ -171,11 +213,11 @@ class CompiledStatement:
                 if "${" in r.value:
                     for var in parse_template(r.value).variable_names:
                         keys.setdefault(var, None)
-        self.condition_list: tuple[CompiledCondition, ...] = tuple(conds)
+        self.condition_list = tuple(conds)
         self.condition_fns = tuple(c.fast for c in conds)
-        self.plan_conditions: object = None
+        self.plan_conditions = None
         """What decision plans group this statement by, computed by ``plan.py`` when first needed."""
-        self.context_keys: tuple[str, ...] = tuple(keys)
+        self.context_keys = tuple(keys)
         self.ref = StatementRef(
             policy_type=policy_type,
             policy_name=name,
@@ -283,15 +325,17 @@ class PolicyGroup:
     )
 
     def __init__(self, policy_type: str, policies: Sequence[Policy], *, level: int | None = None,
-                 indexed: bool = True) -> None:
+                 indexed: bool = True, compiled: CompiledPolicies | None = None) -> None:
         self.policy_type = policy_type
         self.level = level
         self.indexed = indexed
         self.uses_principal = policy_type in PRINCIPAL_TYPES
         stmts: list[CompiledStatement] = []
         for pi, policy in enumerate(policies):
-            for st in policy.statements:
-                stmts.append(CompiledStatement(policy, st, policy_type, pi, len(stmts), level))
+            templates = compiled.statements(policy, policy_type, level) if compiled is not None else None
+            for i, st in enumerate(policy.statements):
+                stmts.append(CompiledStatement(policy, st, policy_type, pi, len(stmts), level,
+                                               templates[i] if templates is not None else None))
         self.statements: tuple[CompiledStatement, ...] = tuple(stmts)
         self.exact: dict[str, list[CompiledStatement]] = {}
         # Patterns with a fixed service, each distinct pattern once with the statements that hold it: a large set
@@ -347,6 +391,30 @@ class PolicyGroup:
         about as much as a lookup."""
         return [s for s in self.action_candidates(action_lower)
                 if s.resources is None or s.resource_matches(resource, ctx)]
+
+
+class CompiledPolicies:
+    """Each policy's statements compiled once, for a caller that compiles many sets from the same policies (an
+    account's principals share their managed policies in thousands of combinations: each combination is a set of
+    its own, but a policy's statements are compiled once and placed in each). Entries keep their policies alive, so
+    a policy's id is never reused while it is here."""
+
+    __slots__ = ("_by_policy",)
+
+    def __init__(self) -> None:
+        self._by_policy: dict[tuple[int, str, int | None], tuple[Policy, tuple[CompiledStatement, ...]]] = {}
+
+    def statements(self, policy: Policy, policy_type: str, level: int | None) -> tuple[CompiledStatement, ...]:
+        """The policy's statements compiled as the first of a group (their places are set where they are used)."""
+        key = (id(policy), policy_type, level)
+        hit = self._by_policy.get(key)
+        if hit is not None and hit[0] is policy and (not hit[1] or hit[1][0].ref.policy_name == policy.name):
+            return hit[1]
+        found = tuple(CompiledStatement(policy, st, policy_type, 0, i, level) for i, st in enumerate(policy.statements))
+        if len(self._by_policy) >= _CACHE_LIMIT:
+            self._by_policy.clear()
+        self._by_policy[key] = (policy, found)
+        return found
 
 
 def _add(bucket: list[CompiledStatement], s: CompiledStatement) -> None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Literal, cast, overload
 
 from parc.core.authz.aws_owned import AWS_OWNED, aws_owned_reason
-from parc.core.authz.compile import CompiledStatement, PolicyCompileError, PolicyGroup
+from parc.core.authz.compile import CompiledPolicies, CompiledStatement, PolicyCompileError, PolicyGroup
 from parc.core.authz.decision import (
     ALLOW,
     EXPLICIT_DENY,
@@ -75,11 +75,14 @@ class PolicySet:
         *,
         indexed: bool = True,
         s3: object | None = None,
+        compiled: CompiledPolicies | None = None,
     ) -> None:
+        """``compiled``: where a caller compiling many sets from the same policies keeps each policy's compiled
+        statements (``CompiledPolicies``)."""
         self._s3: S3Layer | None = None
         with gc_paused():
             self._compile(identity_policies, resource_policy, permissions_boundary, session_policy, scps, rcps,
-                          vpc_endpoint_policy, indexed)
+                          vpc_endpoint_policy, indexed, compiled)
         self.management_account = management_account
         self.rcp_services = rcp_services
         self.indexed = indexed
@@ -102,9 +105,10 @@ class PolicySet:
         rcps: Sequence[Sequence[PolicyInput]] | None,
         vpc_endpoint_policy: PolicyInput | None,
         indexed: bool,
+        compiled: CompiledPolicies | None,
     ) -> None:
         ident = [as_policy(p, PolicyType.IDENTITY, i) for i, p in enumerate(identity_policies)]
-        self.identity = PolicyGroup("identity", ident, indexed=indexed)
+        self.identity = PolicyGroup("identity", ident, indexed=indexed, compiled=compiled)
         self._resource_source = as_policy(resource_policy, PolicyType.RESOURCE) if resource_policy is not None else None
         self.resource = (
             PolicyGroup("resource", [self._resource_source], indexed=indexed)
@@ -112,7 +116,8 @@ class PolicySet:
             else None
         )
         self.boundary = (
-            PolicyGroup("boundary", [as_policy(permissions_boundary, PolicyType.BOUNDARY)], indexed=indexed)
+            PolicyGroup("boundary", [as_policy(permissions_boundary, PolicyType.BOUNDARY)], indexed=indexed,
+                        compiled=compiled)
             if permissions_boundary is not None
             else None
         )
@@ -126,8 +131,8 @@ class PolicySet:
             if vpc_endpoint_policy is not None
             else None
         )
-        self.scps = _levels("scp", PolicyType.SCP, scps, indexed)
-        self.rcps = _levels("rcp", PolicyType.RCP, rcps, indexed)
+        self.scps = _levels("scp", PolicyType.SCP, scps, indexed, compiled)
+        self.rcps = _levels("rcp", PolicyType.RCP, rcps, indexed, compiled)
 
     def _only_identity_policies(self) -> bool:
         """Only identity policies: the common shape of bulk questions gets a lean path (same decisions; the property
@@ -429,7 +434,7 @@ class PolicySet:
 
 
 def _levels(name: str, ptype: PolicyType, levels: Sequence[Sequence[PolicyInput]] | None,
-            indexed: bool) -> list[PolicyGroup]:
+            indexed: bool, compiled: CompiledPolicies | None = None) -> list[PolicyGroup]:
     if not levels:
         return []
     out: list[PolicyGroup] = []
@@ -438,7 +443,7 @@ def _levels(name: str, ptype: PolicyType, levels: Sequence[Sequence[PolicyInput]
         for p in policies:
             if p.name and p.name.startswith(f"{ptype.value} policy #"):
                 object.__setattr__(p, "name", f"{ptype.value.upper()} level {li} #{p.name.rsplit('#', 1)[1]}")
-        out.append(PolicyGroup(name, policies, level=li, indexed=indexed))
+        out.append(PolicyGroup(name, policies, level=li, indexed=indexed, compiled=compiled))
     return out
 
 
