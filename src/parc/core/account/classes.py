@@ -20,7 +20,9 @@ reads for that request is the same for both:
   from the caller (``aws:PrincipalArn``, ``aws:username``, ``aws:userid``...), or the resource policy names a
   principal other than ``*`` or a whole account.
 
-Anything else (another principal kind, hypothetical identity policies) is not shared: the key is None. The tests
+A service principal (no policies, account or context of its own) is its name: one service against trust policies
+of the same text shares its answers between the roles alike in what those read. Anything else (another principal
+kind, hypothetical identity policies) is not shared: the key is None. The tests
 (tests/account/test_account_classes.py) compare every shared answer with the engine's answer for the principal
 itself.
 """
