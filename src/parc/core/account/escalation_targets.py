@@ -25,8 +25,8 @@ class EscalationTargets:
     _holders: dict[str, dict[str, set[str]]]
     _coverage: dict[tuple[str, str, str], frozenset[str] | None]
 
-
     def _universe(self, a: Account, kind: str) -> Universe:
+        """The account's users, roles, groups or customer managed policies, as a ``Universe`` (once per kind)."""
         key = (a.account_id, kind)
         u = self._universes.get(key)
         if u is None:

@@ -76,10 +76,10 @@ class Evaluator:
         self._sets: dict[tuple[object, ...], tuple[PolicySet, tuple[object, ...]]] = {}
         self._bases: dict[tuple[object, ...], tuple[PolicySet, tuple[object, ...]]] = {}
         self._groups: dict[tuple[object, ...], tuple[PolicyGroup, tuple[Policy, ...]]] = {}
-        self._compiled = CompiledPolicies()
-        """Each policy's statements compiled once for every set that holds it (``CompiledPolicies``)."""
         """Compiled sets by the identities of their policies; each entry keeps its policies alive so that an id is
         never reused for another policy while the entry exists."""
+        self._compiled = CompiledPolicies()
+        """Each policy's statements compiled once for every set that holds it (``CompiledPolicies``)."""
         self._relaxed: dict[tuple[int, frozenset[str]], Policy | None] = {}
         self._resource_contexts: dict[str, dict[str, object]] = {}
         self._canonical: dict[str, str] | None = None
