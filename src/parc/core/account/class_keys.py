@@ -35,6 +35,9 @@ SHARED_LIMIT = 400_000
 """Entries kept per cache, and verdicts kept for sharing between the principals of a class (cleared when full: only
 caches)."""
 
+RESOURCE_TAG_PREFIXES = ("aws:resourcetag/", "iam:resourcetag/")
+"""The keys of a resource's context (``Evaluator.resource_context``: an IAM user's or role's tags), lowercased."""
+
 PARTITIONS = 64
 """Partitioned candidate lists kept (each is one list of positions of every principal asked)."""
 
@@ -63,6 +66,10 @@ class ClassKeys:
         """The caller's part of a class per (identity policies, boundary, action); entries keep their objects."""
         self._sparts: dict[tuple[object, ...], tuple[object, list[Policy], tuple[frozenset[str], bool]]] = {}
         """The other policies in play and what they read, per (caller's account, resource side, action)."""
+        self._org_parts: dict[tuple[object, ...], tuple[list[Policy], tuple[frozenset[str], bool]]] = {}
+        """The SCPs and RCPs in play and what they read, per (caller's account, resource's account, action)."""
+        self._reads_tags: dict[frozenset[str], bool] = {}
+        """Per set of keys read: whether one is a resource tag (the only keys a resource's context holds)."""
         self._members: dict[tuple[object, ...], tuple[Principal, int, bool, frozenset[str]]] = {}
         """Per (principal, action, what the side reads): the member part's number, the service-linked flag and the
         keys read."""
@@ -137,7 +144,10 @@ class ClassKeys:
                 or aws_owned_reason(action.lower(), resource, None, _lowered(context), linked) is not None):
             return (resource,)
         bits = tuple(_pattern(x).matches(resource, {}) for x in patterns)
-        tags = self._classes.context_part(self._resource_context(resource), read)
+        tagged = self._reads_tags.get(read)
+        if tagged is None:
+            tagged = self._reads_tags[read] = any(k.startswith(RESOURCE_TAG_PREFIXES) for k in read)
+        tags = self._classes.context_part(self._resource_context(resource), read) if tagged else ()
         return ("iam", parts[4], bits, tags)
 
     def members(self, asks: Sequence[tuple[Principal, str]], side: ResourceSide) -> list[int | None]:
@@ -237,11 +247,18 @@ class ClassKeys:
         sk = (account_id, side.account_id, id(side.policy), a)
         shit = self._sparts.get(sk)
         if shit is None or shit[0] is not side.policy:
-            others = [pol for level in self._org_levels(account_id, "scps", frozenset()) for pol in level]
-            others += [pol for level in self._org_levels(side.account_id, "rcps", frozenset()) for pol in level]
+            ok = (account_id, side.account_id, a)
+            org = self._org_parts.get(ok)
+            if org is None:  # the organization's part, once per pair of accounts, not once per resource policy
+                levels = [pol for level in self._org_levels(account_id, "scps", frozenset()) for pol in level]
+                levels += [pol for level in self._org_levels(side.account_id, "rcps", frozenset()) for pol in level]
+                org = self._org_parts[ok] = (levels, self._classes.side_keys(levels, a, action))
+            others, reads = org
             if side.policy is not None:
-                others.append(side.policy)
-            shit = self._sparts[sk] = (side.policy, others, self._classes.side_keys(others, a, action))
+                others = [*others, side.policy]
+                _, keys, individuals = self._classes.facts(side.policy).for_action(a, action)
+                reads = (reads[0] | keys, reads[1] or individuals)
+            shit = self._sparts[sk] = (side.policy, others, reads)
         return shit
 
     def _member_of(self, p: Principal, a: str, action: str,
