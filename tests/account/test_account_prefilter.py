@@ -56,11 +56,13 @@ def test_the_index_answers_as_the_statements_one_by_one() -> None:
     assert [st.index for st in only_shared.for_action("iam:CreateUser")] == []
 
 
-_NAMES = st.sampled_from(["app", "ap", "app-x", "b", "B", "\U0010ffff", "\U0010ffffz", "a?", "x*"])
+_NAMES = st.sampled_from(["app", "ap", "app-x", "b", "B", "\U0010ffff", "\U0010ffffz", "a?", "x*", "a:b", "app:"])
 _ARNS = st.builds(lambda acct, name, n: f"arn:aws:iam::{acct}:role/{name}{n}",
                   st.sampled_from(["1", "12", "2", "111122223333"]), _NAMES, st.integers(0, 30))
 _PATTERNS = st.one_of(
     st.sampled_from(["*", "arn:aws:iam::*", "arn:aws:iam::1*", "arn:aws:iam::*:role/b*", "arn:aws:iam::12:role/ap?1",
+                     "arn:aws:iam::*:role/ap*", "arn:aws:iam::?:role/a:*", "arn:*:iam::1*:role/\U0010ffff*",
+                     "arn:aws:iam::*:role/app:?", "arn:aws:iam:*:*:role/a*1", "arn:aws:*:role/app*",
                      "arn:aws:iam::2:role/\U0010ffff*", "arn:aws:iam::1:role/app*", "arn:aws:iam::1:role/app1"]),
     st.builds(lambda a, p: a[:p] + "*", _ARNS, st.integers(0, 40)),
     st.builds(lambda a, p: a[:p] + "?" + a[p + 1:], _ARNS, st.integers(0, 40)),

@@ -199,6 +199,18 @@ class AllowIndex:
         return any(statement_may_cover(st, resource) for st in self.for_action(action))
 
 
+def _prefix_range(ordered: list[str], head: str) -> tuple[int, int]:
+    """The range of the sorted strings that start with ``head`` (not empty)."""
+    lo = bisect_left(ordered, head)
+    if head[-1] == "\U0010ffff":  # no next prefix to bound the range with: walk it
+        hi = lo
+        while hi < len(ordered) and ordered[hi].startswith(head):
+            hi += 1
+    else:  # every string starting with head sorts before head with its last character raised by one
+        hi = bisect_left(ordered, head[:-1] + chr(ord(head[-1]) + 1), lo)
+    return lo, hi
+
+
 def _literal_head(pattern: str) -> str:
     """The pattern's characters before its first wildcard."""
     cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
@@ -210,7 +222,7 @@ class Universe:
     them it covers: so that "which targets could this principal's statements name" is a few set operations per
     principal, not one pattern test per (principal, target)."""
 
-    __slots__ = ("_by_pattern", "_by_patterns", "_sorted", "arns", "members")
+    __slots__ = ("_by_pattern", "_by_patterns", "_by_resource", "_sorted", "arns", "members")
 
     def __init__(self, arns: Iterable[str]) -> None:
         self.arns = list(arns)
@@ -218,6 +230,7 @@ class Universe:
         self._by_pattern: dict[str, frozenset[str]] = {}
         self._by_patterns: dict[tuple[str, ...], frozenset[str] | None] = {}
         self._sorted: list[str] | None = None
+        self._by_resource: tuple[list[str], list[str]] | None = None
 
     def matching(self, pattern: str) -> frozenset[str]:
         """The members ``pattern`` covers (``statement_may_cover`` for a pattern without policy variables: a loose
@@ -226,11 +239,27 @@ class Universe:
         if hit is None:
             m = _resource_matcher(pattern)
             if "*" in pattern or "?" in pattern:
-                hit = frozenset(a for a in self._starting_with(_literal_head(pattern)) if m.matches(a, {}))
+                hit = frozenset(a for a in self._candidates(pattern) if m.matches(a, {}))
             else:  # no wildcard: only the equal ARN can match (checked all the same)
                 hit = frozenset((pattern,)) if pattern in self.members and m.matches(pattern, {}) else frozenset()
             self._by_pattern[pattern] = hit
         return hit
+
+    def _candidates(self, pattern: str) -> list[str]:
+        """The members a wildcard pattern could match: those starting with its literal head; or, when a wildcard
+        comes before the resource part (``arn:aws:iam::*:role/app-*``), those whose resource part (after the
+        fifth colon) starts with the pattern's: an ARN pattern of six segments matches segment by segment, a
+        wildcard before the last never spanning a colon (``match.ResourceMatcher``)."""
+        head = _literal_head(pattern)
+        fields = pattern.split(":", 5)
+        if head.count(":") >= 5 or len(fields) < 6 or not _literal_head(fields[5]):
+            return self._starting_with(head)
+        if self._by_resource is None:
+            pairs = sorted((a.split(":", 5)[5], a) for a in self.arns if a.count(":") >= 5)
+            self._by_resource = ([r for r, _ in pairs], [a for _, a in pairs])
+        parts, arns = self._by_resource
+        lo, hi = _prefix_range(parts, _literal_head(fields[5]))
+        return arns[lo:hi]
 
     def _starting_with(self, head: str) -> list[str]:
         """The members that start with ``head``: resource patterns match case-sensitively and their characters
@@ -240,15 +269,8 @@ class Universe:
             return self.arns
         if self._sorted is None:
             self._sorted = sorted(self.arns)
-        members = self._sorted
-        lo = bisect_left(members, head)
-        if head[-1] == "\U0010ffff":  # no next prefix to bound the range with: walk it
-            hi = lo
-            while hi < len(members) and members[hi].startswith(head):
-                hi += 1
-        else:  # every string starting with head sorts before head with its last character raised by one
-            hi = bisect_left(members, head[:-1] + chr(ord(head[-1]) + 1), lo)
-        return members[lo:hi]
+        lo, hi = _prefix_range(self._sorted, head)
+        return self._sorted[lo:hi]
 
     def covered(self, statements: Iterable[Statement]) -> frozenset[str] | None:
         """The members some statement may cover (exactly those ``statement_may_cover`` says yes for: a pattern with
