@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 
 from parc.core.network.intervals import IntervalSet
 
@@ -88,8 +89,14 @@ def is_rfc6598(addr: Address) -> bool:
 
 def to_cidrs(addresses: IntervalSet, version: int) -> list[str]:
     """The shortest list of CIDR blocks covering exactly the set (for people to read)."""
+    return list(_cidrs(addresses, version))
+
+
+@lru_cache(maxsize=4096)
+def _cidrs(addresses: IntervalSet, version: int) -> tuple[str, ...]:
+    """``to_cidrs``, once per set: the interfaces of a subnet behind the same rules show the same sources."""
     out: list[str] = []
     cls = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
     for lo, hi in addresses:
         out.extend(str(n) for n in ipaddress.summarize_address_range(cls(lo), cls(hi)))
-    return out
+    return tuple(out)

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from parc.core.findings import Finding, FindingType
 from parc.core.network.acl import evaluate as acl_evaluate
 from parc.core.network.addresses import Address, whole
@@ -59,13 +61,21 @@ ACL_DOCS = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.ht
 
 def sensitive_ports(exposure: Exposure) -> list[tuple[str, IntervalSet]]:
     """The sensitive services an exposure opens, each with exactly which of its ports are open."""
-    out: list[tuple[str, IntervalSet]] = []
-    for name, ranges in SENSITIVE_PORTS.items():
-        wanted = IntervalSet.of(r for proto, lo, hi in ranges for r in port_range(proto, lo, hi))
-        hit = exposure.traffic & wanted
-        if hit:
-            out.append((name, hit))
-    return out
+    return list(_sensitive(exposure.traffic))
+
+
+@lru_cache(maxsize=1)
+def _services() -> tuple[tuple[str, IntervalSet], ...]:
+    """Each sensitive service with its ports as traffic (built once, not once per exposure)."""
+    return tuple((name, IntervalSet.of(r for proto, lo, hi in ranges for r in port_range(proto, lo, hi)))
+                 for name, ranges in SENSITIVE_PORTS.items())
+
+
+@lru_cache(maxsize=4096)
+def _sensitive(traffic: IntervalSet) -> tuple[tuple[str, IntervalSet], ...]:
+    """``sensitive_ports`` by the traffic open (interfaces behind the same groups open the same; the audit asks it
+    of each exposure twice: for its findings and for the access graph)."""
+    return tuple((name, hit) for name, wanted in _services() if (hit := traffic & wanted))
 
 
 def exposure_findings(exposures: list[Exposure]) -> list[Finding]:
