@@ -115,3 +115,34 @@ def test_the_pre_filter_asks_only_policies_with_a_star_or_not_principal() -> Non
     assert not may_admit_outsiders(pol({**star(), "Effect": "Deny"}))
     assert named_accounts(pol(named, star(StringEquals={"aws:PrincipalAccount": "444455556666"}))) == {
         OTHER, "444455556666"}
+
+
+def test_the_action_catalog_is_read_only_for_a_policy_the_solver_is_asked(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranging over every action means reading every service's definition: the index is built when a policy needs
+    the solver, once, and never for an account whose policies all name their principals. Without a catalog, such
+    a policy is "not checked", said."""
+    import parc.core.audit.public_proof as public_proof
+
+    built: list[object] = []
+    real = public_proof.action_index
+
+    def counting(catalog: object | None) -> Any:
+        built.append(catalog)
+        return real(catalog)
+
+    monkeypatch.setattr(public_proof, "action_index", counting)
+    named = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}, "Action": "s3:GetObject",
+             "Resource": f"{BUCKET}/*"}
+    report_of(tmp_path / "named", named)
+    assert built == []
+    (tmp_path / "tag").mkdir()
+    report = report_of(tmp_path / "tag", star(StringEquals={"aws:PrincipalTag/team": "data"}))
+    assert len(built) == 1 and public(report)
+
+    monkeypatch.setattr(public_proof, "action_index", lambda catalog: None)
+    (tmp_path / "none").mkdir()
+    report = report_of(tmp_path / "none", star(StringEquals={"aws:PrincipalTag/team": "data"}))
+    assert public(report) == []
+    assert [n.reason for n in report.not_checked if "solver" in n.check or "no action catalog" in n.reason] == [
+        f"{BUCKET}: no action catalog to range over"]

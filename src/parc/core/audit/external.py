@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache, partial
 
 from parc.core.account.arns import ACCOUNT_ID, principal_kind, root_arn, split_arn
 from parc.core.account.evaluator import Evaluator, ResourceSide, Verdict
@@ -91,7 +92,7 @@ def external_access(inputs: AuditInput, ev: Evaluator, catalog: object | None) -
     findings: list[AuditFinding] = []
     not_checked = [NotChecked(CHECK_RESOURCES, "the snapshot has no resource-policies.json", a.account_id)
                    for a in inputs.accounts if not a.has_resource_policies]
-    index = public_proof.action_index(catalog)
+    index = cache(partial(public_proof.action_index, catalog))
     proofs = public_proof.ProofCache()
     for account in inputs.estate.accounts:
         not_checked.extend(buckets.not_checked(account))

@@ -23,7 +23,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_pri
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from parc.core.account.arns import ACCOUNT_ID, split_arn
@@ -106,13 +106,16 @@ def action_index(catalog: object | None) -> dict[str, tuple[str, ...]] | None:
 
 
 def prove(inputs: AuditInput, ev: Evaluator, account: Account, arn: str, policy: Policy,
-          probed: Iterable[AuditFinding], index: Mapping[str, Sequence[str]] | None,
+          probed: Iterable[AuditFinding], actions: Callable[[], Mapping[str, Sequence[str]] | None],
           cache: ProofCache) -> tuple[list[AuditFinding], list[NotChecked]]:
-    """The solver's finding for a resource policy the probes did not find public (see the module's text)."""
+    """The solver's finding for a resource policy the probes did not find public (see the module's text).
+    ``actions``: ``action_index`` of the catalog, asked only when a policy needs the solver (building it reads
+    every service's definition)."""
     found = list(probed)
     if any(f.rule in ("RESOURCE_PUBLIC", "RESOURCE_PUBLIC_BLOCKED", "RESOURCE_ORGANIZATION_WIDE")
            and f.key != f"org:{_org(account)}" for f in found) or not may_admit_outsiders(policy):
         return [], []
+    index = actions()
     if index is None:
         return [], [NotChecked(CHECK, f"{arn}: no action catalog to range over", account.account_id)]
     trusted = sorted({account.account_id, *named_accounts(policy),
