@@ -147,3 +147,36 @@ def test_a_page_without_one_of_the_four_lists_is_incomplete(tmp_path: Path) -> N
     bad = [f for f in estate.findings if is_unreadable(f)]
     assert [(f.code, f.path) for f in bad] == [("ACCOUNT_EXPORT_INCOMPLETE", "UserDetailList")]
     assert bad[0].file and bad[0].file.endswith("get-account-authorization-details-2.json")
+
+
+# Rule: AWS writes each of these keys as a list (empty when there is nothing):
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
+@pytest.mark.parametrize("value", [None, {}, "AdminPolicy", 3], ids=["null", "object", "string", "number"])
+@pytest.mark.parametrize(("where", "key"), [
+    ("RoleDetailList", "RolePolicyList"), ("RoleDetailList", "AttachedManagedPolicies"),
+    ("RoleDetailList", "InstanceProfileList"), ("RoleDetailList", "Tags"),
+    ("UserDetailList", "UserPolicyList"), ("UserDetailList", "GroupList"), ("UserDetailList", "Tags"),
+    ("GroupDetailList", "GroupPolicyList"), ("GroupDetailList", "AttachedManagedPolicies"),
+    ("Policies", "PolicyVersionList"),
+])
+def test_a_list_of_the_export_that_is_not_a_list_is_said_not_read(tmp_path: Path, where: str, key: str,
+                                                                   value: Any) -> None:
+    """A list key holding anything but a list (found by the fuzz test: ``"RolePolicyList": null`` left a role's
+    inline policies out and said nothing) is a located error naming the key, never read as an empty list; the
+    entry and everything else are still loaded."""
+    from account_helpers import group, managed, role, trust
+
+    details = export(users=[user("alice", policies={"p": READER})], groups=[group("ops", policies={"p": READER})],
+                     roles=[role("app", trust({"Service": "ec2.amazonaws.com"}), policies={"p": READER})],
+                     policies=[managed("reader", READER)])
+    entry = details[where][0]
+    assert key in entry or key == "Tags"
+    entry[key] = value
+    estate = estate_of(tmp_path, details)
+    expected = [("ACCOUNT_BAD_ENTRY", f"{where}[0].{key}", 1)]
+    if key == "PolicyVersionList":  # and so the default version's document is not there either
+        expected.append(("ACCOUNT_MISSING_POLICY", f"{where}[0].{key}", 1))
+    assert unread(estate) == expected
+    account = estate.accounts[0]
+    assert [u.name for u in account.users] == ["alice"] and [r.name for r in account.roles] == ["app"]
+    assert [g.name for g in account.groups] == ["ops"] and len(account.policies) == 1

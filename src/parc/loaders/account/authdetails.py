@@ -20,6 +20,7 @@ from parc.core.findings import Finding, FindingType
 from parc.core.policy.model import Policy, PolicyType
 from parc.loaders.account.jsonfile import load_error
 from parc.loaders.account.policydoc import PolicyReads, Unusable
+from parc.loaders.shape import kind_of
 
 LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 DOCS_LINK = "https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html"
@@ -49,6 +50,18 @@ class _Reader:
 
     def error(self, code: str, message: str, path: str) -> None:
         self.findings.append(load_error(code, message, self.file, path))
+
+    def items(self, entry: dict[str, object], key: str, path: str) -> list[object]:
+        """The list under ``key`` (absent: none). Anything else there (``null``, an object, a string: AWS writes a
+        list, empty or not) is an error, never read as an empty list: what it held is unknown."""
+        if key not in entry:
+            return []
+        value = entry[key]
+        if isinstance(value, list):
+            return value
+        self.error("ACCOUNT_BAD_ENTRY", f"{key} should be a list, found {kind_of(value)}: what it holds is not read",
+                   f"{path}.{key}")
+        return []
 
     def document(self, raw: object, path: str, name: str, ptype: PolicyType) -> Policy | None:
         if raw is None:
@@ -101,7 +114,7 @@ class _Reader:
 
     def inline(self, entry: dict[str, object], key: str, path: str, owner: str) -> tuple[InlinePolicy, ...]:
         out: list[InlinePolicy] = []
-        for i, item in enumerate(_list(entry.get(key))):
+        for i, item in enumerate(self.items(entry, key, path)):
             sub = f"{path}.{key}[{i}]"
             if not isinstance(item, dict) or not isinstance(item.get("PolicyName"), str):
                 self.error("ACCOUNT_BAD_ENTRY", "An inline policy needs a PolicyName and a PolicyDocument", sub)
@@ -115,7 +128,7 @@ class _Reader:
 
     def attached(self, entry: dict[str, object], path: str) -> tuple[str, ...]:
         out: list[str] = []
-        for i, item in enumerate(_list(entry.get("AttachedManagedPolicies"))):
+        for i, item in enumerate(self.items(entry, "AttachedManagedPolicies", path)):
             arn = item.get("PolicyArn") if isinstance(item, dict) else None
             if isinstance(arn, str) and arn:
                 out.append(arn)
@@ -134,7 +147,7 @@ class _Reader:
     def user(self, entry: dict[str, object], path: str) -> User:
         arn = self.arn(entry, "user", path)
         name = self.string(entry, "UserName", path)
-        groups = tuple(str(g) for g in _list(entry.get("GroupList")) if isinstance(g, str))
+        groups = tuple(str(g) for g in self.items(entry, "GroupList", path) if isinstance(g, str))
         return User(
             arn=arn,
             name=name,
@@ -145,7 +158,7 @@ class _Reader:
             attached=self.attached(entry, path),
             groups=groups,
             boundary=self.boundary(entry),
-            tags=_tags(entry.get("Tags")),
+            tags=_tags(self.items(entry, "Tags", path)),
         )
 
     def group(self, entry: dict[str, object], path: str) -> Group:
@@ -166,7 +179,7 @@ class _Reader:
         trust = self.document(trust_raw, f"{path}.AssumeRolePolicyDocument", f"{arn} trust policy", PolicyType.TRUST)
         profiles = tuple(
             str(p["Arn"])
-            for p in _list(entry.get("InstanceProfileList"))
+            for p in self.items(entry, "InstanceProfileList", path)
             if isinstance(p, dict) and isinstance(p.get("Arn"), str)
         )
         return Role(
@@ -179,7 +192,7 @@ class _Reader:
             inline=self.inline(entry, "RolePolicyList", path, arn),
             attached=self.attached(entry, path),
             boundary=self.boundary(entry),
-            tags=_tags(entry.get("Tags")),
+            tags=_tags(self.items(entry, "Tags", path)),
             instance_profiles=profiles,
         )
 
@@ -187,7 +200,7 @@ class _Reader:
         arn = self.arn(entry, "policy", path)
         default = self.string(entry, "DefaultVersionId", path, required=False)
         versions: list[PolicyVersion] = []
-        for i, v in enumerate(_list(entry.get("PolicyVersionList"))):
+        for i, v in enumerate(self.items(entry, "PolicyVersionList", path)):
             sub = f"{path}.PolicyVersionList[{i}]"
             if not isinstance(v, dict):
                 self.error("ACCOUNT_BAD_ENTRY", "A policy version must be an object", sub)
