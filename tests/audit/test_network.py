@@ -16,6 +16,9 @@ import pytest
 from audit_helpers import ACCT, VPC, audit_of, only, rules
 
 from parc.core.audit import Severity
+from parc.core.findings import Position
+from parc.core.policy.jsonpos import parse_json
+from parc.core.policy.jsonwhere import path_parts
 
 
 def vpc_copy(tmp: Path, change: dict[str, Any] | None = None) -> Path:
@@ -153,18 +156,18 @@ def test_with_everything_described_the_exposure_is_certain(tmp_path: Path) -> No
     assert not any(n.check.startswith("network integrity") for n in report.not_checked)
 
 
-def test_each_network_file_is_read_with_positions_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A network loader finding (a CIDR that is not one) is located in its file, and the audit's evidence needs the
-    positions of every group, rule and interface of the same files: each file is read with positions once, by
-    whichever comes first, and both answers stand (the finding has its line, the evidence too)."""
-    import parc.loaders.locate as locate_module
+def test_network_files_are_located_without_a_positioned_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A network loader finding (a CIDR that is not one) is located in its file, and the audit's evidence points at
+    every group, rule and interface it names: each at the position the positioned reader gives that path, while no
+    network file is read with positions (``jsonwhere`` walks only the paths asked; the rest is skipped)."""
+    import parc.core.policy.jsonwhere as jsonwhere_module
     import parc.loaders.snapshot as snapshot_module
 
     data = json.loads((VPC / "describe-security-groups.json").read_text())
     data["SecurityGroups"][0]["IpPermissions"][0]["IpRanges"] = [{"CidrIp": "not-a-cidr"}]
     folder = vpc_copy(tmp_path, {"describe-security-groups.json": data})
     reads: list[str] = []
-    for module in (locate_module, snapshot_module):
+    for module in (jsonwhere_module, snapshot_module):
         real = module.parse_json
 
         def counting(text: str, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
@@ -174,8 +177,17 @@ def test_each_network_file_is_read_with_positions_once(tmp_path: Path, monkeypat
         monkeypatch.setattr(module, "parse_json", counting)
     report = audit_of(tmp_path, ec2=folder)
     network_texts = [f.read_text() for f in folder.glob("*.json")]
-    assert sorted(t for t in reads if t in network_texts) == sorted(network_texts)
+    assert not [t for t in reads if t in network_texts]
+
+    def at(file: str, path: str) -> Position:
+        node = parse_json(Path(file).read_text())
+        for part in path_parts(path):
+            node = node.items[part] if isinstance(part, int) else node.get(part).node  # type: ignore[union-attr]
+        return node.pos
+
     bad = [p for p in report.problems if "not-a-cidr" in p.message]
-    assert bad and bad[0].position is not None and bad[0].position.column > 1  # the file is one line
-    ssh = next(f for f in report.findings if f.rule == "NET_INTERNET_EXPOSED_SENSITIVE_PORT")
-    assert ssh.evidence[0].line
+    assert bad and bad[0].file and bad[0].position == at(bad[0].file, bad[0].path)
+    assert bad[0].position.column > 1  # the file is one line
+    located = [e for f in report.findings for e in f.evidence if e.file and Path(e.file).parent.name == "ec2"]
+    assert any(f.rule == "NET_INTERNET_EXPOSED_SENSITIVE_PORT" and f.evidence[0].line for f in report.findings)
+    assert located and all(Position(e.line, e.column) == at(e.file, e.path) for e in located)  # type: ignore[arg-type]

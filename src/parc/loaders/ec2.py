@@ -17,7 +17,7 @@ from parc.core.findings import Finding, FindingType
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.model import Snapshot
 from parc.core.network.references import reference_findings
-from parc.core.policy.jsonpos import JNode, JsonSyntaxError, loads
+from parc.core.policy.jsonpos import JsonSyntaxError, loads
 from parc.loaders import ec2_items as items
 from parc.loaders.ec2_instances import enis_and_instances
 from parc.loaders.ec2_items import Ctx, Items
@@ -72,9 +72,8 @@ def key_for_file(path: Path) -> str | None:
 
 
 @without_cyclic_gc
-def load(path: str | Path, trees: dict[str, JNode | None] | None = None) -> LoadResult:
-    """Read a snapshot from a folder of describe-* files or from one merged JSON file. ``trees``: the files read
-    with positions to locate the findings are kept there (``locate``)."""
+def load(path: str | Path) -> LoadResult:
+    """Read a snapshot from a folder of describe-* files or from one merged JSON file."""
     root = Path(path)
     if not root.exists():
         raise Ec2LoadError(f"{root}: no such file or directory")
@@ -101,7 +100,7 @@ def load(path: str | Path, trees: dict[str, JNode | None] | None = None) -> Load
                 raise Ec2LoadError(f"{f}: {key} should be a list, found {type(value).__name__}", f)
             merged.setdefault(key, []).extend((item, str(f), f"{key}[{i}]") for i, item in enumerate(value))
     result = from_items(merged, sources=tuple(str(f) for f in files))
-    locate(result.findings, trees)
+    locate(result.findings)
     return result
 
 

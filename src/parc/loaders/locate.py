@@ -1,60 +1,44 @@
-"""Lines for located findings: a loader reports a file and a JSON path; the file is read again with positions (only
-when there are such findings) and the path's line and column are added, so that every problem of a snapshot says
-where it is, in the audit and in the account and network commands alike."""
+"""Lines for located findings: a loader reports a file and a JSON path; the file is read again for the positions of
+those paths (only when there are such findings) and each finding gets its path's line and column, so that every
+problem of a snapshot says where it is, in the audit and in the account and network commands alike.
+
+The positions are the positioned reader's (``parc.core.policy.jsonwhere`` follows only the paths asked, the rest
+of the file is skipped at the standard library's speed): a path that is not all there is shown at its deepest part
+that is."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from parc.core.findings import Finding, Position
-from parc.core.policy.jsonpos import JNode, parse_json
+from parc.core.findings import Finding
+from parc.core.policy.jsonwhere import Path as JsonPath
+from parc.core.policy.jsonwhere import deepest, path_parts
 
 
-def locate(findings: list[Finding], trees: dict[str, JNode | None] | None = None) -> None:
-    """Give findings with a JSON path a line and column (read again, with positions, only when there are any).
-    ``trees``: the files read with positions so far (None where unreadable), filled here; a caller that needs
-    the same files' positions afterwards (the audit's network evidence) passes it, so each is read once."""
-    if trees is None:
-        trees = {}
+def locate(findings: list[Finding]) -> None:
+    """Give findings with a JSON path a line and column (their files read again only when there are any)."""
+    by_file: dict[str, list[int]] = {}
     for i, fd in enumerate(findings):
-        if not fd.file or not fd.path or fd.position is not None:
+        if fd.file and fd.path and fd.position is None:
+            by_file.setdefault(fd.file, []).append(i)
+    for file, indexes in by_file.items():
+        try:
+            text = Path(file).read_text(encoding="utf-8-sig")
+            bare = text.lstrip(" \t\n\r").startswith("[")
+            paths = {i: _parts(findings[i].path, bare) for i in indexes}
+            found = deepest(text, paths.values())
+        except (OSError, ValueError, RecursionError):  # unreadable now: the findings keep no line
             continue
-        if fd.file not in trees:
-            try:
-                trees[fd.file] = parse_json(Path(fd.file).read_text(encoding="utf-8-sig"))
-            except (OSError, ValueError, RecursionError):
-                trees[fd.file] = None
-        tree = trees[fd.file]
-        pos = find(tree, fd.path) if tree is not None else None
-        if pos is not None:
-            findings[i] = Finding(fd.code, fd.finding_type, fd.message, fd.path, pos, fd.file, fd.learn_more,
-                                  fd.fix, dict(fd.details))
+        for i in indexes:
+            fd, pos = findings[i], found.get(paths[i])
+            if pos is not None:
+                findings[i] = Finding(fd.code, fd.finding_type, fd.message, fd.path, pos, fd.file, fd.learn_more,
+                                      fd.fix, dict(fd.details))
 
 
-def find(tree: Any, path: str) -> Position | None:
-    node: Any = tree
-    if node.kind == "array":  # a bare list file: its key was added by the loader
-        path = path.split("[", 1)[1] if "[" in path else path
-        path = "[" + path
-    best: Position = node.pos
-    for part in path.replace("[", ".[").split("."):
-        if not part:
-            continue
-        if part.startswith("["):
-            try:
-                idx = int(part[1 : part.index("]")])
-            except ValueError:
-                return best
-            if node.kind != "array" or idx >= len(node.items):
-                return best
-            node = node.items[idx]
-        else:
-            if node.kind != "object":
-                return best
-            m = node.get(part)
-            if m is None:
-                return best
-            node = m.node
-        best = node.pos
-    return best
+def _parts(path: str, bare: bool) -> JsonPath:
+    """The path's parts; in a file that is a bare list, the key the loader put before its index is not in the
+    file (``SecurityGroups[3].GroupId`` is ``[3].GroupId`` there; a path with no index is the list itself)."""
+    if bare:
+        return path_parts("[" + path.split("[", 1)[1]) if "[" in path else ()
+    return path_parts(path)

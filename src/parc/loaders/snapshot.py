@@ -16,12 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
 from parc.core.findings import Finding, FindingType, Position
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.network import Network
-from parc.core.policy.jsonpos import JNode, JsonLimitError, parse_json
+from parc.core.policy.jsonpos import JNode, JsonLimitError, loads, parse_json
+from parc.core.policy.jsonwhere import ANY, Pattern, where
+from parc.core.policy.jsonwhere import Path as JsonPath
 from parc.core.policy.model import PolicyType
 from parc.core.policy.parse import decode_text
 from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
@@ -69,9 +72,8 @@ def _account(folder: Path, account_id: str) -> AccountInputs:
     problems.extend(found)
     policy, found = load_password_policy(folder)
     problems.extend(found)
-    trees: dict[str, JNode | None] = {}
-    network, sources = _network(folder / EC2_FOLDER, problems, trees)
-    positions = _network_positions(sources, trees) if network is not None else {}
+    network, sources = _network(folder / EC2_FOLDER, problems)
+    positions = _network_positions(sources) if network is not None else {}
     collection, found = load_collection(folder)
     problems.extend(found)
     logging, found = load_logging(folder)
@@ -87,8 +89,7 @@ def _account(folder: Path, account_id: str) -> AccountInputs:
                          waf)
 
 
-def _network(folder: Path, problems: list[Finding],
-             trees: dict[str, JNode | None]) -> tuple[Network | None, tuple[str, ...]]:
+def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...]]:
     if not folder.is_dir():
         return None, ()
     if not any(folder.glob("*.json")) and any(p.is_dir() for p in folder.iterdir()):
@@ -96,7 +97,7 @@ def _network(folder: Path, problems: list[Finding],
     from parc.loaders.ec2 import Ec2LoadError, load
 
     try:
-        result = load(folder, trees)
+        result = load(folder)
     except Ec2LoadError as exc:
         where = Position(exc.line, 1) if exc.line else None
         problems.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR, f"{exc}; the network is not checked",
@@ -106,55 +107,85 @@ def _network(folder: Path, problems: list[Finding],
     return Network(result.snapshot), result.snapshot.sources
 
 
-def _network_positions(sources: tuple[str, ...],
-                       trees: dict[str, JNode | None]) -> dict[str, tuple[str, str, int, int]]:
-    """Where the security groups, their rules, the network ACLs, interfaces and instances are in the files
-    (``trees``: those the network loader read with positions already, to locate its findings)."""
+def _network_positions(sources: tuple[str, ...]) -> dict[str, tuple[str, str, int, int]]:
+    """Where the security groups, their rules, the network ACLs and their entries, the interfaces and instances
+    are in the files: their ids read from the values, their lines from the paths (``jsonwhere``: the rest of each
+    file is skipped, not read with positions)."""
     out: dict[str, tuple[str, str, int, int]] = {}
-
-    def put(ref: str, file: str, path: str, node: JNode) -> None:
-        out.setdefault(ref, (file, path, node.pos.line, node.pos.column))
-
     for source in sources:
-        tree = trees[source] if source in trees else _read_tree(Path(source))
-        if tree is None:
-            continue
-        if tree.kind == "array":
+        try:
+            text = Path(source).read_text(encoding="utf-8-sig")
+            values = loads(text, first_key_wins=True)  # as the positions read a repeated key
+        except (OSError, ValueError, RecursionError):
+            continue  # the network loader has said what is wrong with it
+        if isinstance(values, list):
             from parc.loaders.ec2 import key_for_file
 
             key = key_for_file(Path(source))
-            if key is None:
-                continue
-            lists = {key: tree}
-        elif tree.kind == "object":
-            lists = {m.key: m.node for m in tree.members}
-        else:
-            continue
-        for i, g in enumerate(_items(lists.get("SecurityGroups"))):
-            gid = _text(_member(g, "GroupId"))
-            if not gid:
-                continue
-            put(gid, source, f"SecurityGroups[{i}]", g)
-            for key, way in (("IpPermissions", "ingress"), ("IpPermissionsEgress", "egress")):
-                for j, rule in enumerate(_items(_member(g, key))):
-                    put(f"{gid} {way}[{j}]", source, f"SecurityGroups[{i}].{key}[{j}]", rule)
-        for i, acl in enumerate(_items(lists.get("NetworkAcls"))):
-            aid = _text(_member(acl, "NetworkAclId"))
-            if not aid:
-                continue
-            put(aid, source, f"NetworkAcls[{i}]", acl)
-            for j, entry in enumerate(_items(_member(acl, "Entries"))):
-                put(f"{aid} entry[{j}]", source, f"NetworkAcls[{i}].Entries[{j}]", entry)
-        for i, eni in enumerate(_items(lists.get("NetworkInterfaces"))):
-            eid = _text(_member(eni, "NetworkInterfaceId"))
-            if eid:
-                put(eid, source, f"NetworkInterfaces[{i}]", eni)
-        for i, res in enumerate(_items(lists.get("Reservations"))):
-            for j, inst in enumerate(_items(_member(res, "Instances"))):
-                iid = _text(_member(inst, "InstanceId"))
-                if iid:
-                    put(iid, source, f"Reservations[{i}].Instances[{j}]", inst)
+            if key is not None:
+                _positions_in(source, text, {key: values}, {key: ()}, out)
+        elif isinstance(values, dict):
+            _positions_in(source, text, values, {k: (k,) for k in _NETWORK_ITEMS}, out)
     return out
+
+
+def _positions_in(source: str, text: str, lists: dict[str, Any], head: dict[str, JsonPath],
+                  out: dict[str, tuple[str, str, int, int]]) -> None:
+    """One file's items (``lists``: its lists by key; ``head``: where each key's list is in the file)."""
+    wanted = [(*head[k], *rest) for k, patterns in _NETWORK_ITEMS.items() if k in head and k in lists
+              for rest in patterns]
+    try:
+        found = where(text, wanted)
+    except ValueError:
+        return
+
+    def put(ref: str, path: JsonPath, shown: str) -> None:
+        pos = found.get(path)
+        if pos is not None:
+            out.setdefault(ref, (source, shown, pos.line, pos.column))
+
+    for i, g in enumerate(_list(lists.get("SecurityGroups"))):
+        gid = _id(g, "GroupId")
+        if not gid:
+            continue
+        put(gid, (*head["SecurityGroups"], i), f"SecurityGroups[{i}]")
+        for key, way in (("IpPermissions", "ingress"), ("IpPermissionsEgress", "egress")):
+            for j, _rule in enumerate(_list(g.get(key))):
+                put(f"{gid} {way}[{j}]", (*head["SecurityGroups"], i, key, j), f"SecurityGroups[{i}].{key}[{j}]")
+    for i, acl in enumerate(_list(lists.get("NetworkAcls"))):
+        aid = _id(acl, "NetworkAclId")
+        if not aid:
+            continue
+        put(aid, (*head["NetworkAcls"], i), f"NetworkAcls[{i}]")
+        for j, _entry in enumerate(_list(acl.get("Entries"))):
+            put(f"{aid} entry[{j}]", (*head["NetworkAcls"], i, "Entries", j), f"NetworkAcls[{i}].Entries[{j}]")
+    for i, eni in enumerate(_list(lists.get("NetworkInterfaces"))):
+        eid = _id(eni, "NetworkInterfaceId")
+        if eid:
+            put(eid, (*head["NetworkInterfaces"], i), f"NetworkInterfaces[{i}]")
+    for i, res in enumerate(_list(lists.get("Reservations"))):
+        for j, inst in enumerate(_list(res.get("Instances") if isinstance(res, dict) else None)):
+            iid = _id(inst, "InstanceId")
+            if iid:
+                put(iid, (*head["Reservations"], i, "Instances", j), f"Reservations[{i}].Instances[{j}]")
+
+
+_NETWORK_ITEMS: dict[str, tuple[Pattern, ...]] = {
+    "SecurityGroups": ((ANY,), (ANY, "IpPermissions", ANY), (ANY, "IpPermissionsEgress", ANY)),
+    "NetworkAcls": ((ANY,), (ANY, "Entries", ANY)),
+    "NetworkInterfaces": ((ANY,),),
+    "Reservations": ((ANY, "Instances", ANY),),
+}
+"""The network items the audit's evidence points at, under each key of a describe-* file."""
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _id(item: object, key: str) -> str | None:
+    value = item.get(key) if isinstance(item, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 # ---- positioned policy documents --------------------------------------------------------------------------------

@@ -345,9 +345,12 @@ def _no_constant(text: str) -> object:
     raise _Refused  # NaN, Infinity: not JSON (RFC 8259)
 
 
-def loads(text: str, max_chars: int | None = None, what: str = "document") -> object:
+def loads(text: str, max_chars: int | None = None, what: str = "document", first_key_wins: bool = False) -> object:
     """Decode JSON to plain Python values at the standard library's speed, for files too large to keep positions
     for (a snapshot export of hundreds of megabytes), with the reader's limits and errors.
+
+    A key given twice in one object keeps its last value, as ``json`` does; ``first_key_wins``: its first, as
+    ``JNode.get`` and ``jsonwhere`` read it (for a reader whose positions come from those).
 
     Every failure is a JsonSyntaxError with its line and column: a syntax error as json reports it, and a document
     past a limit (nested deeper than the stack allows, a number longer than ``MAX_NUMBER_CHARS``) read again by the
@@ -355,13 +358,36 @@ def loads(text: str, max_chars: int | None = None, what: str = "document") -> ob
     if max_chars is not None and len(text) > max_chars:
         raise size_error(text, max_chars, what)
     try:
-        return json.loads(text, parse_int=_checked_int, parse_float=_checked_float, parse_constant=_no_constant)
+        return json.loads(text, parse_int=_checked_int, parse_float=_checked_float, parse_constant=_no_constant,
+                          object_pairs_hook=_first_wins if first_key_wins else None)
     except json.JSONDecodeError as exc:
         raise JsonSyntaxError(exc.msg, Position(exc.lineno, exc.colno)) from None
     except (_Refused, RecursionError, ValueError):
         pass
     # The positioned reader says where the limit is passed (and reads the document if json only lacked stack).
-    return parse_json(text).to_python()
+    tree = parse_json(text)
+    return _python_first(tree) if first_key_wins else tree.to_python()
+
+
+def _first_wins(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out = dict(pairs)
+    if len(out) != len(pairs):  # a repeated key: keep its first value (in its first place)
+        out = {}
+        for key, value in pairs:
+            out.setdefault(key, value)
+    return out
+
+
+def _python_first(node: JNode) -> object:
+    if node.kind == "object":
+        out: dict[str, object] = {}
+        for m in node.members:
+            if m.key not in out:
+                out[m.key] = _python_first(m.node)
+        return out
+    if node.kind == "array":
+        return [_python_first(n) for n in node.items]
+    return node.value
 
 
 def size_error(text: str, max_chars: int, what: str = "document") -> JsonLimitError:
