@@ -1,7 +1,8 @@
 """Fuzz the data-store reader (issue 13): any JSON value at any field of the files it reads (volumes, snapshots,
 databases, file systems, keys, secrets, bucket encryption) never crashes it, and nothing is lost silently: every
 item of a list is either read (with values of the types the checks expect) or left out with a located problem naming
-the file, and a file of the wrong shape is a problem too."""
+the file, and a file of the wrong shape is a problem too. Each item, and each problem, is where the positioned reader
+puts it (the loader finds only those positions, ``jsonwhere``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from fuzzcfg import fuzz
 from hypothesis import given
 from hypothesis import strategies as st
 
+from parc.core.findings import Position
+from parc.core.policy.jsonpos import JNode, parse_json
+from parc.core.policy.jsonwhere import path_parts
 from parc.loaders.data_stores import REGION_FILES, ListFile, load_data_stores
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
@@ -34,6 +38,19 @@ def item(draw: st.DrawFn, spec: ListFile) -> Any:
     return out if draw(st.integers(0, 9)) else draw(JSON)
 
 
+def deepest_position(tree: JNode, path: str) -> Position:
+    """The positioned reader's position of the deepest node on ``path`` (a repeated key: its first value)."""
+    node = tree
+    for part in path_parts(path):
+        if isinstance(part, int) and node.kind == "array" and part < len(node.items):
+            node = node.items[part]
+        elif isinstance(part, str) and node.kind == "object" and (m := node.get(part)) is not None:
+            node = m.node
+        else:
+            break
+    return node.pos
+
+
 @fuzz
 @given(st.data())
 def test_every_item_is_read_or_reported(data: st.DataObject) -> None:
@@ -44,7 +61,8 @@ def test_every_item_is_read_or_reported(data: st.DataObject) -> None:
         folder = Path(tmp)
         f = folder / spec.folder / "eu-west-1" / spec.name
         f.parent.mkdir(parents=True)
-        f.write_text(json.dumps(top))
+        f.write_text(json.dumps(top, indent=data.draw(st.sampled_from([None, 1, 2]))))
+        tree = parse_json(f.read_text())
         stores, problems = load_data_stores(folder, "123456789012")
     assert all(p.file == str(f) for p in problems)
     read = stores.of(spec.kind)
@@ -53,6 +71,9 @@ def test_every_item_is_read_or_reported(data: st.DataObject) -> None:
             v = i.values.get(name)
             assert v is None or isinstance(v, bool if "bool" in kind else str), (name, v)
         assert i.line is not None and i.file == str(f)
+        assert Position(i.line, i.column) == deepest_position(tree, i.path)  # type: ignore[arg-type]
+    for p in problems:  # where the positioned reader puts the item, or the part of it that is wrong
+        assert p.position == deepest_position(tree, p.path), (p.path, p.message)
     if isinstance(top, dict) and isinstance(top.get(spec.key), list):
         assert len(read) + len(problems) == len(top[spec.key])
     else:

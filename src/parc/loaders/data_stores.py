@@ -25,10 +25,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from parc.core.audit.data_model import DataStores, Item
-from parc.core.findings import Finding
-from parc.core.policy.jsonpos import JNode, JsonSyntaxError, parse_json
+from parc.core.findings import Finding, Position
+from parc.core.policy.jsonpos import JsonSyntaxError, loads, parse_json
+from parc.core.policy.jsonwhere import ANY, Pattern, deepest, render, where
+from parc.core.policy.jsonwhere import Path as JsonPath
 from parc.loaders.account.jsonfile import load_error
 
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
@@ -37,47 +40,47 @@ SERVICE_FOLDERS = ("ec2", "rds", "efs", "kms", "secretsmanager", "cloudtrail", "
 """Folders whose region sub-folders tell which regions the snapshot holds."""
 NO_CONFIGURATION = frozenset({"ServerSideEncryptionConfigurationNotFoundError"})
 
-Reader = Callable[[JNode, str], dict[str, object]]
+Reader = Callable[[object, JsonPath], dict[str, object]]
+"""Reads one output (a JSON value, as ``json`` decodes it) found at a path of its file."""
 
 
 class _Bad(Exception):
-    def __init__(self, path: str, node: JNode, message: str) -> None:
+    """A value of the wrong shape, at ``path`` (shown at the deepest part of it the file has)."""
+
+    def __init__(self, path: JsonPath, message: str) -> None:
         super().__init__(message)
         self.path = path
-        self.node = node
 
 
-def _member(node: JNode, key: str) -> JNode | None:
-    if node.kind != "object":
-        return None
-    m = node.get(key)
-    return m.node if m is not None else None
+_MISSING = object()
 
 
-def _fields(node: JNode, path: str, spec: dict[str, str]) -> dict[str, object]:
+def _member(value: object, key: str) -> object:
+    """The member's value (None for JSON null); ``_MISSING`` when there is none, or ``value`` is no object."""
+    return value.get(key, _MISSING) if isinstance(value, dict) else _MISSING
+
+
+def _fields(value: object, path: JsonPath, spec: dict[str, str]) -> dict[str, object]:
     """The fields ``spec`` names (``bool``, ``str`` or ``strs``; ``!bool``: required), type-checked; absent or null
     optional ones are left out."""
-    if node.kind != "object":
-        raise _Bad(path, node, "expected an object")
+    if not isinstance(value, dict):
+        raise _Bad(path, "expected an object")
     out: dict[str, object] = {}
     for name, kind in spec.items():
-        v = _member(node, name)
+        v = value.get(name)
         required = kind.startswith("!")
         kind = kind.lstrip("!")
-        if v is None or v.kind == "null":
+        if v is None:
             if required:  # a value AWS always gives: without it the item cannot be judged, which must be said
-                raise _Bad(f"{path}.{name}".lstrip("."), node, f"{name} is missing")
+                raise _Bad((*path, name), f"{name} is missing")
             continue
-        where = f"{path}.{name}"
-        if kind == "bool" and v.kind == "bool":
-            out[name] = bool(v.value)
-        elif kind == "str" and v.kind == "string":
-            out[name] = str(v.value)
-        elif kind == "strs" and v.kind == "array" and all(x.kind == "string" for x in v.items):
-            out[name] = tuple(str(x.value) for x in v.items)
+        if (kind == "bool" and isinstance(v, bool)) or (kind == "str" and isinstance(v, str)):
+            out[name] = v
+        elif kind == "strs" and isinstance(v, list) and all(isinstance(x, str) for x in v):
+            out[name] = tuple(v)
         else:
             expected = {"bool": "true or false", "str": "a string", "strs": "a list of strings"}[kind]
-            raise _Bad(where, v, f"{name} must be {expected}")
+            raise _Bad((*path, name), f"{name} must be {expected}")
     return out
 
 
@@ -106,28 +109,28 @@ class MapFile:
     read: Reader
 
 
-def _key_metadata(node: JNode, path: str) -> dict[str, object]:
-    meta = _member(node, "KeyMetadata")
-    if meta is None:
-        raise _Bad(path, node, "KeyMetadata is missing")
-    return _fields(meta, f"{path}.KeyMetadata", {"Arn": "str", "KeyManager": "!str", "KeyState": "!str",
+def _key_metadata(value: object, path: JsonPath) -> dict[str, object]:
+    meta = _member(value, "KeyMetadata")
+    if meta is _MISSING:
+        raise _Bad(path, "KeyMetadata is missing")
+    return _fields(meta, (*path, "KeyMetadata"), {"Arn": "str", "KeyManager": "!str", "KeyState": "!str",
                                                  "KeySpec": "str", "CustomerMasterKeySpec": "str",
                                                  "Origin": "str", "KeyUsage": "str", "MultiRegion": "bool"})
 
 
-def _rotation(node: JNode, path: str) -> dict[str, object]:
-    return _fields(node, path, {"KeyRotationEnabled": "!bool"})
+def _rotation(value: object, path: JsonPath) -> dict[str, object]:
+    return _fields(value, path, {"KeyRotationEnabled": "!bool"})
 
 
-def _permissions(node: JNode, path: str) -> dict[str, object]:
+def _permissions(value: object, path: JsonPath) -> dict[str, object]:
     """``DescribeSnapshotAttribute`` (createVolumePermission): the groups (``all``) and accounts it is shared with."""
-    perms = _member(node, "CreateVolumePermissions")
-    if perms is None or perms.kind != "array":
-        raise _Bad(f"{path}.CreateVolumePermissions", perms or node, "CreateVolumePermissions must be a list")
+    perms = _member(value, "CreateVolumePermissions")
+    if not isinstance(perms, list):
+        raise _Bad((*path, "CreateVolumePermissions"), "CreateVolumePermissions must be a list")
     groups: list[str] = []
     users: list[str] = []
-    for i, p in enumerate(perms.items):
-        got = _fields(p, f"{path}.CreateVolumePermissions[{i}]", {"Group": "str", "UserId": "str"})
+    for i, p in enumerate(perms):
+        got = _fields(p, (*path, "CreateVolumePermissions", i), {"Group": "str", "UserId": "str"})
         if "Group" in got:
             groups.append(str(got["Group"]))
         if "UserId" in got:
@@ -137,15 +140,14 @@ def _permissions(node: JNode, path: str) -> dict[str, object]:
 
 def _attributes(result: str, attrs: str) -> Reader:
     """``DescribeDB(Cluster)SnapshotAttributes``: the accounts (or ``all``) the ``restore`` attribute names."""
-    def read(node: JNode, path: str) -> dict[str, object]:
-        res = _member(node, result)
-        lst = _member(res, attrs) if res is not None else None
-        where = f"{path}.{result}.{attrs}"
-        if lst is None or lst.kind != "array":
-            raise _Bad(where, lst or res or node, f"{result}.{attrs} must be a list")
+    def read(value: object, path: JsonPath) -> dict[str, object]:
+        lst = _member(_member(value, result), attrs)
+        at = (*path, result, attrs)
+        if not isinstance(lst, list):
+            raise _Bad(at, f"{result}.{attrs} must be a list")
         restore: list[str] = []
-        for i, a in enumerate(lst.items):
-            got = _fields(a, f"{where}[{i}]", {"AttributeName": "str", "AttributeValues": "strs"})
+        for i, a in enumerate(lst):
+            got = _fields(a, (*at, i), {"AttributeName": "str", "AttributeValues": "strs"})
             if got.get("AttributeName") == "restore":
                 values = got.get("AttributeValues", ())
                 if isinstance(values, tuple):
@@ -186,28 +188,25 @@ REGION_FILES: tuple[ListFile | MapFile, ...] = (
 )
 
 
-def _encryption(node: JNode, path: str) -> dict[str, object]:
+def _encryption(value: object, path: JsonPath) -> dict[str, object]:
     """``GetBucketEncryption``: the default algorithms of its rules (none: no configuration)."""
-    if node.kind == "object" and not node.members:
+    if value == {}:
         return {"Algorithms": ()}
-    err = _member(node, "Error")
-    if err is not None:
-        code = _member(err, "Code")
-        if code is not None and code.kind == "string" and code.value in NO_CONFIGURATION:
-            return {"Algorithms": ()}
-    conf = _member(node, "ServerSideEncryptionConfiguration")
-    rules = _member(conf, "Rules") if conf is not None else None
-    if rules is None or rules.kind != "array":
-        raise _Bad(f"{path}.ServerSideEncryptionConfiguration.Rules", rules or conf or node,
+    code = _member(_member(value, "Error"), "Code")
+    if isinstance(code, str) and code in NO_CONFIGURATION:
+        return {"Algorithms": ()}
+    rules = _member(_member(value, "ServerSideEncryptionConfiguration"), "Rules")
+    if not isinstance(rules, list):
+        raise _Bad((*path, "ServerSideEncryptionConfiguration", "Rules"),
                    "ServerSideEncryptionConfiguration.Rules must be a list")
     algorithms: list[str] = []
     keys: list[str] = []
-    for i, r in enumerate(rules.items):
+    for i, r in enumerate(rules):
         default = _member(r, "ApplyServerSideEncryptionByDefault")
-        if default is None:
+        if default is _MISSING:
             continue
-        where = f"{path}.ServerSideEncryptionConfiguration.Rules[{i}].ApplyServerSideEncryptionByDefault"
-        got = _fields(default, where, {"SSEAlgorithm": "str", "KMSMasterKeyID": "str"})
+        at = (*path, "ServerSideEncryptionConfiguration", "Rules", i, "ApplyServerSideEncryptionByDefault")
+        got = _fields(default, at, {"SSEAlgorithm": "str", "KMSMasterKeyID": "str"})
         if "SSEAlgorithm" in got:
             algorithms.append(str(got["SSEAlgorithm"]))
         if "KMSMasterKeyID" in got:
@@ -215,20 +214,49 @@ def _encryption(node: JNode, path: str) -> dict[str, object]:
     return {"Algorithms": tuple(algorithms), "Keys": tuple(keys)}
 
 
-def _versioning(node: JNode, path: str) -> dict[str, object]:
-    return _fields(node, path, {"Status": "str", "MFADelete": "str"})
+def _versioning(value: object, path: JsonPath) -> dict[str, object]:
+    return _fields(value, path, {"Status": "str", "MFADelete": "str"})
 
 
 BUCKET_FILES: tuple[tuple[str, str, Reader], ...] = (
     ("get-bucket-encryption.json", "bucket-encryption", _encryption),
     ("get-bucket-versioning.json", "bucket-versioning", _versioning),
-    ("get-bucket-policy.json", "bucket-policy", lambda node, path: {}),
+    ("get-bucket-policy.json", "bucket-policy", lambda value, path: {}),
 )
 
 
-def _read(file: Path, problems: list[Finding]) -> JNode | None:
+class _File:
+    """A file's text and values (read by ``json``; a repeated key keeps its first value, as the positions read it),
+    with the positions of the document (``()``) and of its items: only those are found (``jsonwhere``), and what a
+    malformed item got wrong when there is one."""
+
+    def __init__(self, path: Path, text: str, values: object, places: dict[JsonPath, Position]) -> None:
+        self.path, self.text, self.values, self.places = path, text, values, places
+
+    def root(self) -> Position:
+        return self.places[()]
+
+    def position(self, path: JsonPath) -> Position:
+        """Where a finding about ``path`` is shown: its deepest part the file has."""
+        try:
+            return deepest(self.text, [path])[path]
+        except (ValueError, RecursionError):  # read once already: not expected, but never a crash
+            return self.root()
+
+
+ITEMS: Final[Pattern] = (ANY,)
+
+
+def _read(file: Path, problems: list[Finding], items: Pattern | None = None) -> _File | None:
+    """The file, with the positions of the items ``items`` names (and of the document)."""
     try:
-        return parse_json(file.read_text(encoding="utf-8-sig"))
+        text = file.read_text(encoding="utf-8-sig")
+        try:
+            values = loads(text, first_key_wins=True)
+        except JsonSyntaxError:
+            parse_json(text)  # not JSON: the positioned reader's error, located (json's is less precise)
+            raise
+        return _File(file, text, values, where(text, [(), items] if items is not None else [()]))
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(load_error("ACCOUNT_FILE_UNREADABLE", f"Cannot read {file.name}: {exc}", file))
     except JsonSyntaxError as exc:
@@ -239,9 +267,9 @@ def _read(file: Path, problems: list[Finding]) -> JNode | None:
     return None
 
 
-def _bad(file: Path, exc: _Bad, problems: list[Finding]) -> None:
-    problems.append(load_error("ACCOUNT_BAD_ENTRY", f"{file.name}: {exc}; the item is left out", file,
-                               exc.path.lstrip("."), exc.node.pos))
+def _bad(file: _File, exc: _Bad, problems: list[Finding]) -> None:
+    problems.append(load_error("ACCOUNT_BAD_ENTRY", f"{file.path.name}: {exc}; the item is left out", file.path,
+                               render(exc.path), file.position(exc.path)))
 
 
 def regions(folder: Path) -> list[str]:
@@ -275,32 +303,33 @@ def load_data_stores(folder: Path, account_id: str = "") -> tuple[DataStores, li
             if not file.is_file():
                 missing.setdefault(spec.kind, []).append(region)
                 continue
-            tree = _read(file, problems)
-            if tree is None:
+            got = _read(file, problems, (spec.key, ANY) if isinstance(spec, ListFile) else ITEMS)
+            if got is None:
                 continue
             present.add(spec.kind)
             if isinstance(spec, ListFile):
-                items.extend(_list_items(file, tree, spec, region, account_id, problems))
+                items.extend(_list_items(got, spec, region, account_id, problems))
             else:
-                items.extend(_map_items(file, tree, spec.kind, spec.read, region, problems))
+                items.extend(_map_items(got, spec.kind, spec.read, region, problems))
     ebs_default = "get-ebs-encryption-by-default.json"
     for region in found:
         file = folder / "ec2" / region / ebs_default
         if not file.is_file():
             missing.setdefault("ebs-default", []).append(region)
             continue
-        tree = _read(file, problems)
-        if tree is None:
+        got = _read(file, problems)
+        if got is None:
             continue
         present.add("ebs-default")
         try:
-            values = _fields(tree, "", {"EbsEncryptionByDefault": "bool"})
+            values = _fields(got.values, (), {"EbsEncryptionByDefault": "bool"})
             if "EbsEncryptionByDefault" not in values:
-                raise _Bad("EbsEncryptionByDefault", tree, "EbsEncryptionByDefault is missing")
+                raise _Bad(("EbsEncryptionByDefault",), "EbsEncryptionByDefault is missing")
+            root = got.root()
             items.append(Item("ebs-default", region, region, values, str(file), "EbsEncryptionByDefault",
-                              tree.pos.line, tree.pos.column))
+                              root.line, root.column))
         except _Bad as exc:
-            _bad(file, exc, problems)
+            _bad(got, exc, problems)
     s3 = folder / "s3"
     if s3.is_dir():
         for sub in sorted(p for p in s3.iterdir() if p.is_dir()):
@@ -309,59 +338,60 @@ def load_data_stores(folder: Path, account_id: str = "") -> tuple[DataStores, li
                 if not file.is_file():
                     missing.setdefault(kind, []).append(sub.name)
                     continue
-                tree = _read(file, problems)
-                if tree is None:
+                got = _read(file, problems)
+                if got is None:
                     continue
                 present.add(kind)
                 try:
-                    items.append(Item(kind, sub.name, "", read(tree, ""), str(file), "", tree.pos.line,
-                                      tree.pos.column, f"arn:aws:s3:::{sub.name}"))
+                    root = got.root()
+                    items.append(Item(kind, sub.name, "", read(got.values, ()), str(file), "", root.line,
+                                      root.column, f"arn:aws:s3:::{sub.name}"))
                 except _Bad as exc:
-                    _bad(file, exc, problems)
+                    _bad(got, exc, problems)
     return DataStores(tuple(items), {k: tuple(v) for k, v in missing.items()}, frozenset(present)), problems
 
 
-def _list_items(file: Path, tree: JNode, spec: ListFile, region: str, account_id: str,
-                problems: list[Finding]) -> list[Item]:
-    lst = _member(tree, spec.key)
-    if lst is None or lst.kind != "array":
-        problems.append(load_error("ACCOUNT_FILE_UNREADABLE", f"{file.name}: {spec.key} must be a list", file,
-                                   pos=tree.pos))
+def _list_items(file: _File, spec: ListFile, region: str, account_id: str, problems: list[Finding]) -> list[Item]:
+    lst = _member(file.values, spec.key)
+    if not isinstance(lst, list):
+        problems.append(load_error("ACCOUNT_FILE_UNREADABLE", f"{file.path.name}: {spec.key} must be a list",
+                                   file.path, pos=file.root()))
         return []
+    fields = spec.fields | {spec.id_key: "str"} | ({spec.arn_key: "str"} if spec.arn_key else {})
     out = []
-    for i, node in enumerate(lst.items):
-        path = f"{spec.key}[{i}]"
+    for i, value in enumerate(lst):
+        path = (spec.key, i)
         try:
-            values = _fields(node, path, spec.fields | {spec.id_key: "str"} | ({spec.arn_key: "str"}
-                                                                               if spec.arn_key else {}))
+            values = _fields(value, path, fields)
             rid = values.get(spec.id_key)
             if not isinstance(rid, str) or not rid:
-                raise _Bad(path, node, f"{spec.id_key} is missing")
+                raise _Bad(path, f"{spec.id_key} is missing")
         except _Bad as exc:
             _bad(file, exc, problems)
             continue
         arn = values.get(spec.arn_key, "") if spec.arn_key else ""
         if not arn and spec.arn_format and account_id:
             arn = spec.arn_format.format(region=region, account=account_id, id=rid)
-        out.append(Item(spec.kind, rid, region, values, str(file), path, node.pos.line, node.pos.column,
+        pos = file.places[path]
+        out.append(Item(spec.kind, rid, region, values, str(file.path), render(path), pos.line, pos.column,
                         arn if isinstance(arn, str) else ""))
     return out
 
 
-def _map_items(file: Path, tree: JNode, kind: str, read: Reader, region: str, problems: list[Finding]) -> list[Item]:
-    if tree.kind != "object":
-        problems.append(load_error("ACCOUNT_FILE_UNREADABLE", f"{file.name}: expected an object of outputs by id",
-                                   file, pos=tree.pos))
+def _map_items(file: _File, kind: str, read: Reader, region: str, problems: list[Finding]) -> list[Item]:
+    if not isinstance(file.values, dict):
+        problems.append(load_error("ACCOUNT_FILE_UNREADABLE", f"{file.path.name}: expected an object of outputs by id",
+                                   file.path, pos=file.root()))
         return []
     out = []
-    for m in tree.members:
-        path = m.key
+    for key, value in file.values.items():
         try:
-            values = read(m.node, path)
+            values = read(value, (key,))
         except _Bad as exc:
             _bad(file, exc, problems)
             continue
         arn = values.get("Arn", "")
-        out.append(Item(kind, m.key, region, values, str(file), path, m.node.pos.line, m.node.pos.column,
+        pos = file.places[(key,)]
+        out.append(Item(kind, key, region, values, str(file.path), key, pos.line, pos.column,
                         arn if isinstance(arn, str) else ""))
     return out
