@@ -48,8 +48,13 @@ def parse_address(text: str) -> Address:
     return Address(ip.version, int(ip))
 
 
+@lru_cache(maxsize=16384)
 def parse_cidr(text: str) -> Cidr:
-    """Parse a CIDR block leniently (host bits set are masked off, as AWS shows them normalised anyway)."""
+    """Parse a CIDR block leniently (host bits set are masked off, as AWS shows them normalised anyway).
+
+    Kept per text (a Cidr is immutable; a text that is not a CIDR raises each time): the rules and ACL entries of an
+    account name the same few blocks again and again (0.0.0.0/0, the VPC's, the office's), and ``ipaddress`` takes
+    some 10 us to read one."""
     net = ipaddress.ip_network(text.strip(), strict=False)
     return Cidr(net.version, int(net.network_address), int(net.broadcast_address), net.prefixlen, str(net))
 
