@@ -113,9 +113,9 @@ def parse_request_principal(raw: str) -> RequestPrincipal:
             keys = (any_key, (("user", account, rest[5:]), MatchKind.DIRECT), root_key)
             return RequestPrincipal(p, PrincipalKind.USER, account, partition, name, keys=keys)
         if service == "iam" and rest.startswith("role/"):
-            return with_role_arn(
-                RequestPrincipal(p, PrincipalKind.ROLE, account, partition, rest.rsplit("/", 1)[1]), p
-            )
+            # What with_role_arn(RequestPrincipal(...), p) gives, built at once (a loader reads thousands of roles).
+            return RequestPrincipal(p, PrincipalKind.ROLE, account, partition, rest.rsplit("/", 1)[1], role_arn=p,
+                                    service_linked=rest.startswith(_SERVICE_LINKED), keys=_role_keys(account, rest))
         if service == "sts" and rest.startswith("assumed-role/"):
             parts = rest.split("/")
             if len(parts) < 3 or not parts[1] or not parts[2]:
@@ -183,10 +183,18 @@ def with_role_arn(principal: RequestPrincipal, role_arn: str) -> RequestPrincipa
         (("role-path", key[1], rest[5:]), kind) if key[0] == "role" else (key, kind) for key, kind in principal.keys
     )
     if principal.kind is PrincipalKind.ROLE:
-        account = principal.account or ""
-        keys = ((ANY, MatchKind.DIRECT), (("role-path", account, rest[5:]), MatchKind.ROLE), (("account", account),
-                MatchKind.ACCOUNT))
-    return replace(principal, role_arn=role_arn, service_linked=rest.startswith("role/aws-service-role/"), keys=keys)
+        keys = _role_keys(principal.account or "", rest)
+    return replace(principal, role_arn=role_arn, service_linked=rest.startswith(_SERVICE_LINKED), keys=keys)
+
+
+_SERVICE_LINKED = "role/aws-service-role/"
+
+
+def _role_keys(account: str, rest: str) -> tuple[tuple[Key, MatchKind], ...]:
+    """The identity keys of a role (``rest``: ``role/PATH/NAME``): anyone, the role by its path and name, its
+    account."""
+    return ((ANY, MatchKind.DIRECT), (("role-path", account, rest[5:]), MatchKind.ROLE),
+            (("account", account), MatchKind.ACCOUNT))
 
 
 def policy_principal_keys(kind: str, value: str) -> tuple[Key, ...]:
