@@ -25,6 +25,7 @@ def test_set_algebra_matches_python_sets(a: list[tuple[int, int]], b: list[tuple
     assert members(x) == as_set(a)
     assert members(x | y) == as_set(a) | as_set(b)
     assert members(x & y) == as_set(a) & as_set(b)
+    assert x & y == IntervalSet.of((x & y).ranges) == y & x  # in normal form: equal sets are equal values
     assert members(x - y) == as_set(a) - as_set(b)
     assert x.issuperset(y) == (as_set(a) >= as_set(b))
     assert x.overlaps(y) == bool(as_set(a) & as_set(b))

@@ -73,8 +73,12 @@ class IntervalSet:
         return IntervalSet.of(self.ranges + other.ranges)
 
     def intersection(self, other: IntervalSet) -> IntervalSet:
-        out: list[tuple[int, int]] = []
         a, b = self.ranges, other.ranges
+        if len(b) == 1 or len(a) == 1:  # a span against a set (a port range, a zone of addresses): clip
+            (lo, hi), rest = (b[0], a) if len(b) == 1 else (a[0], b)
+            return IntervalSet(tuple((x if x > lo else lo, y if y < hi else hi) for x, y in rest
+                                     if x <= hi and y >= lo))
+        out: list[tuple[int, int]] = []
         i = j = 0
         while i < len(a) and j < len(b):
             lo = max(a[i][0], b[j][0])
@@ -113,7 +117,17 @@ class IntervalSet:
         return not other.difference(self)
 
     def overlaps(self, other: IntervalSet) -> bool:
-        return bool(self.intersection(other))
+        """Whether the sets share an integer (without building their intersection)."""
+        a, b = self.ranges, other.ranges
+        i = j = 0
+        while i < len(a) and j < len(b):
+            if a[i][0] <= b[j][1] and b[j][0] <= a[i][1]:
+                return True
+            if a[i][1] < b[j][1]:
+                i += 1
+            else:
+                j += 1
+        return False
 
     __or__ = union
     __and__ = intersection
