@@ -135,6 +135,7 @@ class IamDataCatalog:
         self._global = {k.name.lower(): k for k in GLOBAL_KEYS if not k.pattern}
         self._global_patterns = [(_var_regex(k.name.lower()), k) for k in GLOBAL_KEYS if k.pattern]
         self._overlap_cache: dict[tuple[str, str], bool] = {}
+        self._field_overlap: dict[tuple[str, str], bool] = {}
         self._compiled: dict[str, tuple[tuple[Atom, ...], ...] | None] = {}
         self._vendor_templates: tuple[ResourceTypeInfo, ...] | None = None
         self._namespace_excludes: dict[str, dict[str, frozenset[str]]] = {}
@@ -316,12 +317,27 @@ class IamDataCatalog:
             cached = (
                 policy is not None
                 and template is not None
-                and all(patterns_overlap(p, t) for p, t in zip(policy, template, strict=True))
+                and self._heads_overlap(arn, rt.arn_template, policy, template)
+                and patterns_overlap(policy[5], template[5])
             )
             if len(self._overlap_cache) > 200_000:
                 self._overlap_cache.clear()
             self._overlap_cache[key] = cached
         return cached
+
+    def _heads_overlap(self, arn: str, template_text: str, policy: tuple[tuple[str, ...], ...],
+                       template: tuple[tuple[Atom, ...], ...]) -> bool:
+        """Whether the first five fields overlap, each pair decided once: a field compiles the same wherever it
+        is (only the resource field of a template takes its namespace's separators), and the few partitions,
+        services, Regions and accounts of a policy's ARNs meet the few forms of the templates again and again."""
+        memo = self._field_overlap
+        for i, (p_text, t_text) in enumerate(zip(_policy_heads(arn), _template_heads(template_text), strict=True)):
+            hit = memo.get((p_text, t_text))
+            if hit is None:
+                hit = memo[(p_text, t_text)] = patterns_overlap(policy[i], template[i])
+            if not hit:
+                return False
+        return True
 
     def resource_types_for_arn(self, arn: str) -> tuple[ResourceTypeInfo, ...]:
         if arn == "*":
@@ -436,10 +452,28 @@ class IamDataCatalog:
 @lru_cache(maxsize=4096)
 def _compiled_policy_arn(arn: str) -> tuple[tuple[str, ...], ...] | None:
     """The six fields of a policy ARN, compiled; a wildcard never spans the colons between the first five."""
+    fields = _policy_fields(arn)
+    return tuple(compile_policy_arn(f) for f in fields) if fields is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _policy_fields(arn: str) -> tuple[str, ...] | None:
+    """The six fields of a policy ARN as ``_compiled_policy_arn`` reads them."""
     fields = list(split_arn(arn))
     if len(fields) != 6:
         return None
     if fields[4] == "":
         # AWS-owned resources have no account (arn:aws:ssm:*::document/AWS-*) even where the template has one.
         fields[4] = "*"
-    return tuple(compile_policy_arn(f) for f in fields)
+    return tuple(fields)
+
+
+def _policy_heads(arn: str) -> tuple[str, ...]:
+    fields = _policy_fields(arn)
+    assert fields is not None  # asked only for an ARN that compiled (six fields)
+    return fields[:5]
+
+
+@lru_cache(maxsize=4096)
+def _template_heads(template: str) -> tuple[str, ...]:
+    return tuple(split_arn(template)[:5])
