@@ -333,6 +333,9 @@ class PolicyGroup:
         stmts: list[CompiledStatement] = []
         for pi, policy in enumerate(policies):
             templates = compiled.statements(policy, policy_type, level) if compiled is not None else None
+            if templates is not None and pi == 0:  # the first policy: its templates are placed as it is here
+                stmts.extend(templates)
+                continue
             for i, st in enumerate(policy.statements):
                 stmts.append(CompiledStatement(policy, st, policy_type, pi, len(stmts), level,
                                                templates[i] if templates is not None else None))
