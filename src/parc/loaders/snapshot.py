@@ -22,7 +22,7 @@ from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
 from parc.core.findings import Finding, FindingType, Position
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.network import Network
-from parc.core.policy.jsonpos import JNode, JsonLimitError, loads, parse_json
+from parc.core.policy.jsonpos import JMember, JNode, JsonLimitError, loads, parse_json
 from parc.core.policy.jsonwhere import ANY, Pattern, where
 from parc.core.policy.jsonwhere import Path as JsonPath
 from parc.core.policy.model import PolicyType
@@ -211,17 +211,16 @@ def _read_tree(file: Path, problems: list[Finding] | None = None) -> JNode | Non
 def _duplicate_keys(tree: JNode, file: str) -> list[Finding]:
     """Keys given twice in one object: AWS never writes them, and readers disagree on which counts (Python's json,
     which the account loader uses, keeps the last; the positioned reader, the first), so the item is ambiguous.
-    Walks the containers only, each with its parent and its key or index: a path is spelt out only for an object
-    that has a duplicate (spelling every member's path cost more than the rest of the walk)."""
+    Walks the containers only; the path of an object is spelt out only when it has a duplicate (found again from
+    the root then: spelling every container's path, or keeping its parent, cost more than the rest of the walk)."""
     out: list[Finding] = []
-    stack: list[_Walked] = [(tree, None, "")]
+    stack = [tree]
     while stack:
-        entry = stack.pop()
-        node = entry[0]
+        node = stack.pop()
         if node.kind == "object":
-            members = node.members
+            members: list[JMember] = node.value  # type: ignore[assignment]
             if len({m.key for m in members}) != len(members):
-                path = _walked_path(entry)
+                path = _path_to(tree, node)
                 seen: set[str] = set()
                 for m in members:
                     if m.key in seen:
@@ -231,28 +230,28 @@ def _duplicate_keys(tree: JNode, file: str) -> list[Finding]:
                                            "writes that, and which value counts is not defined", sub, m.key_pos,
                                            file))
                     seen.add(m.key)
-            stack.extend((m.node, entry, m.key) for m in members if m.node.kind in _CONTAINERS)
+            stack.extend([m.node for m in members if m.node.kind in _CONTAINERS])
         elif node.kind == "array":
-            stack.extend((item, entry, i) for i, item in enumerate(node.items) if item.kind in _CONTAINERS)
+            stack.extend([item for item in node.value if item.kind in _CONTAINERS])  # type: ignore[attr-defined]
     return out
 
 
 _CONTAINERS = frozenset({"object", "array"})
-_Walked = tuple[JNode, "_Walked | None", str | int]
-"""A container met by ``_duplicate_keys``: the node, its parent's entry, its key (or index) in the parent."""
 
 
-def _walked_path(entry: _Walked) -> str:
-    """The JSON path of the entry (``RoleDetailList[3].Tags``)."""
-    labels: list[str | int] = []
-    at: _Walked | None = entry
-    while at is not None and at[1] is not None:
-        labels.append(at[2])
-        at = at[1]
-    path = ""
-    for label in reversed(labels):
-        path = f"{path}[{label}]" if isinstance(label, int) else (f"{path}.{label}" if path else label)
-    return path
+def _path_to(tree: JNode, target: JNode) -> str:
+    """The JSON path of ``target`` in ``tree`` (``RoleDetailList[3].Tags``)."""
+    stack: list[tuple[JNode, str]] = [(tree, "")]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if node.kind == "object":
+            stack.extend((m.node, f"{path}.{m.key}" if path else m.key) for m in node.members
+                         if m.node.kind in _CONTAINERS)
+        elif node.kind == "array":
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node.items) if item.kind in _CONTAINERS)
+    return ""
 
 
 def _member(node: JNode, key: str) -> JNode | None:

@@ -67,10 +67,22 @@ GATING_KINDS = frozenset({"NetworkInterfaces", "SecurityGroups", "NetworkAcls", 
 """Absent kinds that the internet exposure check depends on (gateways are read from the routes)."""
 
 
-def _rule_evidence(account: AccountInputs, rules: list[OpenRule]) -> list[Evidence]:
-    """The security group rules (or their absence) that let an exposure's ports through."""
-    return [network_evidence(account, r.rule.ref(), f"{r.rule.ref()}: {r.rule.describe()}") if r.rule is not None
-            else Evidence(r.rule_text if r.group else "no security group filters this interface") for r in rules]
+def _rule_evidence(account: AccountInputs, rules: list[OpenRule], seen: dict[int, Evidence]) -> list[Evidence]:
+    """The security group rules (or their absence) that let an exposure's ports through. ``seen``: each rule's
+    evidence by the rule's id, written once (a group's rules are met again on every interface it guards and for
+    every service they open; the rules outlive the audit's use of this)."""
+    out: list[Evidence] = []
+    for r in rules:
+        rule = r.rule
+        if rule is None:
+            out.append(Evidence(r.rule_text if r.group else "no security group filters this interface"))
+            continue
+        hit = seen.get(id(rule))
+        if hit is None:
+            ref = rule.ref()
+            hit = seen[id(rule)] = network_evidence(account, ref, f"{ref}: {rule.describe()}")
+        out.append(hit)
+    return out
 
 
 def network_evidence(account: AccountInputs, ref: str, text: str) -> Evidence:
@@ -83,6 +95,7 @@ def network_evidence(account: AccountInputs, ref: str, text: str) -> Evidence:
 
 
 def _exposures(account: AccountInputs, net: Network, exps: list[Exposure]) -> Iterator[AuditFinding]:
+    seen: dict[int, Evidence] = {}
     for exp in exps:
         where = exp.instance_id or exp.eni.id
         name = f" ({exp.instance_name})" if exp.instance_name else ""
@@ -96,7 +109,7 @@ def _exposures(account: AccountInputs, net: Network, exps: list[Exposure]) -> It
         for service, ports in sensitive:
             covered = ports if covered is None else covered.union(ports)
             rules = [r for r in exp.rules if r.traffic.overlaps(ports)]
-            evidence = _rule_evidence(account, rules)
+            evidence = _rule_evidence(account, rules, seen)
             evidence.append(network_evidence(account, exp.eni.id, f"{exp.eni.id}: {addrs}, {route}"))
             certain = confirmed.issuperset(ports)
             if not certain:
@@ -126,7 +139,7 @@ def _exposures(account: AccountInputs, net: Network, exps: list[Exposure]) -> It
             )
         rest = exp.traffic.difference(covered) if covered is not None else exp.traffic
         if rest:
-            evidence = _rule_evidence(account, [r for r in exp.rules if r.traffic.overlaps(rest)])
+            evidence = _rule_evidence(account, [r for r in exp.rules if r.traffic.overlaps(rest)], seen)
             certain = confirmed.issuperset(rest)
             if not certain:
                 evidence.append(Evidence(f"not described by the snapshot: {unknown}"))
