@@ -262,6 +262,8 @@ def _redundant(
     part, for ARNs). Managed policies list hundreds of literal actions and a few wildcards, or tens of ARNs that
     differ only after their first wildcard (arn:aws:ssm:*::document/AWS-*, .../AWSConfigRemediation-*).
     """
+    if len(values) < 2:  # one entry (most elements): nothing to be redundant with
+        return
     entries = [_Entry.of(i, v, fold, split) for i, v in enumerate(values)]
     by_field = _PrefixIndex()  # six-field wildcard ARNs, by the literal start of their resource part
     by_whole = _PrefixIndex()  # other wildcard entries, by their literal start
