@@ -102,9 +102,9 @@ def parse_policy(
     *,
     size: int | None = None,
 ) -> ParseResult:
-    """Parse a policy. Never raises on bad input: problems come back as findings. ``size``: for a tree, its size
-    as IAM counts it when the caller knows it already (a copy of a document measured before), so that it is not
-    measured again."""
+    """Parse a policy. Never raises on bad input: problems come back as findings. ``size``: for a tree or a dict,
+    its size as IAM counts it when the caller knows it already (a copy of a document measured before, a dict the
+    caller serialised), so that it is not measured again."""
     if isinstance(source, bytes):
         try:
             source = decode_utf8(source)
@@ -126,7 +126,7 @@ def parse_policy(
             node = from_python(source)
         except JsonLimitError as exc:
             return ParseResult(None, (_syntax_finding(exc),))
-        text_size = _packed_size(source)
+        text_size = size if size is not None else _packed_size(source)
     if text_size is None:
         text_size = _packed_size(node.to_python())
     if text_size > MAX_POLICY_CHARS:
@@ -140,7 +140,13 @@ def parse_policy(
 
 def _packed_size(value: object) -> int:
     """Characters without white space, as IAM counts a policy against its size quota."""
-    return len("".join(json.dumps(value, separators=(",", ":"), ensure_ascii=False).split()))
+    return packed_size(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+
+
+def packed_size(compact: str) -> int:
+    """``_packed_size`` of a value whose compact JSON (``separators=(",", ":")``, ``ensure_ascii=False``) is
+    ``compact``."""
+    return len("".join(compact.split()))
 
 
 def parse_policy_strict(

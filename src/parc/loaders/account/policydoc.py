@@ -18,6 +18,7 @@ from parc.core.authz.compile import RESOURCE_OPTIONAL_TYPES
 from parc.core.conditions import is_known_operator
 from parc.core.findings import Finding, FindingType
 from parc.core.policy.model import Policy, PolicyType, Statement
+from parc.core.policy.parse import packed_size
 
 _GROUP_KIND = {PolicyType.TRUST: "resource", PolicyType.RESOURCE: "resource", PolicyType.RCP: "rcp",
                PolicyType.SCP: "scp", PolicyType.BOUNDARY: "boundary"}
@@ -36,11 +37,13 @@ class Unusable:
         return f" (document line {self.line}, column {self.column})" if self.line else ""
 
 
-def read_policy(raw: str | dict[str, object], ptype: PolicyType, name: str) -> Policy | Unusable:
+def read_policy(raw: str | dict[str, object], ptype: PolicyType, name: str,
+                size: int | None = None) -> Policy | Unusable:
+    """``size``: the document's size as IAM counts it, when the caller has measured it (``parse_policy``)."""
     from parc.core.policy.parse import parse_policy
 
     try:
-        result = parse_policy(raw, ptype, name=name)
+        result = parse_policy(raw, ptype, name=name, size=size if isinstance(raw, dict) else None)
     except (RecursionError, ValueError) as exc:  # nesting or numbers beyond what Python's JSON reader takes
         return Unusable(f"unreadable ({type(exc).__name__}: {str(exc)[:120]})")
     errors: list[Finding] = [f for f in result.findings if f.finding_type is FindingType.ERROR]
@@ -71,12 +74,14 @@ class PolicyReads:
 
     def read(self, raw: str | dict[str, object], ptype: PolicyType, name: str) -> Policy | Unusable:
         try:
-            key = (ptype, raw if isinstance(raw, str) else "\0" + json.dumps(raw, ensure_ascii=False))
+            text = raw if isinstance(raw, str) else json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
         except (TypeError, ValueError, RecursionError):
             return read_policy(raw, ptype, name)
+        key = (ptype, raw if isinstance(raw, str) else "\0" + text)
         hit = self._seen.get(key)
         if hit is None:
-            hit = self._seen[key] = read_policy(raw, ptype, name)
+            # A dict's compact text measures it as the parser would (packed_size): not serialised twice.
+            hit = self._seen[key] = read_policy(raw, ptype, name, None if isinstance(raw, str) else packed_size(text))
             return hit
         return replace(hit, name=name) if isinstance(hit, Policy) else hit
 
