@@ -151,3 +151,41 @@ def test_path_parts_reads_the_dotted_form_up_to_what_is_not_a_key_or_index() -> 
 def test_a_wildcard_beside_a_key_at_one_level_is_refused() -> None:
     with pytest.raises(ValueError, match="ANY shares its level"):
         where("{}", [("a", ANY), ("a", "b")])
+
+
+def first_values(node: JNode, repeated: list[str]) -> object:
+    """The values a reader of first keys gives (``JNode.get``'s), the repeated keys recorded in document order."""
+    if node.kind == "object":
+        out: dict[str, object] = {}
+        for m in node.members:
+            value = first_values(m.node, repeated)
+            if m.key in out:
+                repeated.append(m.key)
+            else:
+                out[m.key] = value
+        return out
+    if node.kind == "array":
+        return [first_values(n, repeated) for n in node.items]
+    return node.value
+
+
+@EXAMPLES
+@given(document())
+def test_loads_reads_first_keys_as_the_positions_do_and_says_which_repeat(text: str) -> None:
+    """``jsonpos.loads(first_key_wins=True)`` gives the values the positions are of (``where`` follows a repeated
+    key's first value), by json or, past its limits, from the positioned tree; ``repeated`` names each repetition."""
+    from parc.core.policy.jsonpos import _Pairs, loads
+
+    try:
+        tree = parse_json(text)
+    except JsonSyntaxError:
+        return
+    expected: list[str] = []
+    want = first_values(tree, expected)
+    got: list[str] = []
+    value = loads(text, first_key_wins=True, repeated=got)
+    assert json.dumps(value) == json.dumps(want) and sorted(got) == sorted(expected), repr(text)
+    from_tree: list[str] = []  # the path for documents json cannot read (deeper than its stack)
+    assert json.dumps(_Pairs(True, from_tree).python(tree)) == json.dumps(want)
+    assert sorted(from_tree) == sorted(expected)
+    assert json.dumps(loads(text)) == json.dumps(tree.to_python())  # json's own rule (the last) unchanged

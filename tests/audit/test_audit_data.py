@@ -151,3 +151,17 @@ def test_a_bucket_known_by_its_policy_alone_is_not_checked_for_encryption(tmp_pa
     reasons = {n.check: n.reason for n in report.not_checked}
     assert "get-bucket-encryption.json for: data-bucket" in reasons["data: S3 default encryption"]
     assert "get-bucket-versioning.json for: data-bucket" in reasons["data: S3 versioning and MFA delete"]
+
+
+def test_a_key_given_twice_in_a_data_file_is_said_where_it_is(tmp_path: Path) -> None:
+    """AWS never writes a key twice, and which value counts is not defined: a snapshot listed twice in
+    describe-snapshot-attribute (private, then public) is reported at its second key, the part is listed as not
+    fully read (so --fail-on cannot pass on it), and the first value is the one read, as the positions are."""
+    text = ('{\n  "snap-1": {"CreateVolumePermissions": []},\n'
+            '  "snap-1": {"CreateVolumePermissions": [{"Group": "all"}]}\n}\n')
+    report = run(_snapshot(tmp_path, {"ec2/eu-west-1/describe-snapshot-attribute.json": text}, resource_policies=[]))
+    (problem,) = report.problems
+    assert problem.code == "AUDIT_INPUT_UNREADABLE" and "given twice" in problem.message
+    assert (problem.path, problem.line, problem.column) == ("snap-1", 3, 3)
+    assert [u.part for u in report.unread] == ["data stores"]
+    assert not [f for f in report.findings if f.rule == "EBS_SNAPSHOT_PUBLIC"]  # the first value: private

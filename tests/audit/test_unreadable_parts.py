@@ -182,13 +182,13 @@ def test_keys_given_twice_are_named_by_their_whole_path_in_walk_order() -> None:
     """The walk spells a path only for an object with a duplicate: nested arrays, an array at the top, an object
     inside arrays inside objects, each duplicate once per repetition, in the order the walk meets them."""
     from parc.core.policy.jsonpos import parse_json
-    from parc.loaders.snapshot import _duplicate_keys
+    from parc.loaders.duplicate_keys import duplicate_keys
 
     text = '[{"A": [{"x": 1, "x": 2, "x": 3}], "B": {"C": [[{"y": {}, "y": []}]]}, "A": 0}, [], {"z": {"q": 1}}]'
     got = [(f.path, f.position.line if f.position else None, f.position.column if f.position else None)
-           for f in _duplicate_keys(parse_json(text), "f.json")]
+           for f in duplicate_keys(parse_json(text), "f.json")]
     assert got == [("[0].A", 1, 72), ("[0].B.C[0][0].y", 1, 59), ("[0].A[0].x", 1, 18), ("[0].A[0].x", 1, 26)]
-    assert _duplicate_keys(parse_json('{"a": [1, {"b": 2}], "c": {"d": [3]}}'), "f.json") == []
+    assert duplicate_keys(parse_json('{"a": [1, {"b": 2}], "c": {"d": [3]}}'), "f.json") == []
 
 
 def test_a_check_that_fails_inside_parc_is_not_checked_and_the_gate_exits_3(tmp_path: Path,

@@ -33,6 +33,7 @@ from parc.core.policy.jsonpos import JsonSyntaxError, loads, parse_json
 from parc.core.policy.jsonwhere import ANY, Pattern, deepest, render, where
 from parc.core.policy.jsonwhere import Path as JsonPath
 from parc.loaders.account.jsonfile import load_error
+from parc.loaders.duplicate_keys import duplicate_keys
 
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 SERVICE_FOLDERS = ("ec2", "rds", "efs", "kms", "secretsmanager", "cloudtrail", "config", "accessanalyzer",
@@ -226,7 +227,8 @@ BUCKET_FILES: tuple[tuple[str, str, Reader], ...] = (
 
 
 class _File:
-    """A file's text and values (read by ``json``; a repeated key keeps its first value, as the positions read it),
+    """A file's text and values (read by ``json``; a repeated key keeps its first value, as the positions read it,
+    and is reported),
     with the positions of the document (``()``) and of its items: only those are found (``jsonwhere``), and what a
     malformed item got wrong when there is one."""
 
@@ -251,11 +253,14 @@ def _read(file: Path, problems: list[Finding], items: Pattern | None = None) -> 
     """The file, with the positions of the items ``items`` names (and of the document)."""
     try:
         text = file.read_text(encoding="utf-8-sig")
+        repeated: list[str] = []
         try:
-            values = loads(text, first_key_wins=True)
+            values = loads(text, first_key_wins=True, repeated=repeated)
         except JsonSyntaxError:
             parse_json(text)  # not JSON: the positioned reader's error, located (json's is less precise)
             raise
+        if repeated:  # ambiguous (AWS never writes it): each said, where it is; the first value is read
+            problems.extend(duplicate_keys(parse_json(text), str(file)))
         return _File(file, text, values, where(text, [(), items] if items is not None else [()]))
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(load_error("ACCOUNT_FILE_UNREADABLE", f"Cannot read {file.name}: {exc}", file))

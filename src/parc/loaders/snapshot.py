@@ -22,7 +22,7 @@ from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
 from parc.core.findings import Finding, FindingType, Position
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.network import Network
-from parc.core.policy.jsonpos import JMember, JNode, JsonLimitError, loads, parse_json
+from parc.core.policy.jsonpos import JNode, JsonLimitError, loads, parse_json
 from parc.core.policy.jsonwhere import ANY, Pattern, where
 from parc.core.policy.jsonwhere import Path as JsonPath
 from parc.core.policy.model import PolicyType
@@ -32,6 +32,7 @@ from parc.loaders.account.resources import RESOURCE_POLICIES
 from parc.loaders.collection import load_collection
 from parc.loaders.credentials import load_credential_report, load_password_policy
 from parc.loaders.data_stores import load_data_stores
+from parc.loaders.duplicate_keys import duplicate_keys
 from parc.loaders.idnet import load_idnet
 from parc.loaders.logging_files import load_logging
 from parc.loaders.waf_snapshot import load_waf_snapshot
@@ -208,52 +209,6 @@ def _read_tree(file: Path, problems: list[Finding] | None = None) -> JNode | Non
         return None  # the account loader has reported it already
 
 
-def _duplicate_keys(tree: JNode, file: str) -> list[Finding]:
-    """Keys given twice in one object: AWS never writes them, and readers disagree on which counts (Python's json,
-    which the account loader uses, keeps the last; the positioned reader, the first), so the item is ambiguous.
-    Walks the containers only; the path of an object is spelt out only when it has a duplicate (found again from
-    the root then: spelling every container's path, or keeping its parent, cost more than the rest of the walk)."""
-    out: list[Finding] = []
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if node.kind == "object":
-            members: list[JMember] = node.value  # type: ignore[assignment]
-            if len({m.key for m in members}) != len(members):
-                path = _path_to(tree, node)
-                seen: set[str] = set()
-                for m in members:
-                    if m.key in seen:
-                        sub = f"{path}.{m.key}" if path else m.key
-                        out.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR,
-                                           f"{sub}: the key {m.key!r} is given twice in one object; AWS never "
-                                           "writes that, and which value counts is not defined", sub, m.key_pos,
-                                           file))
-                    seen.add(m.key)
-            stack.extend([m.node for m in members if m.node.kind in _CONTAINERS])
-        elif node.kind == "array":
-            stack.extend([item for item in node.value if item.kind in _CONTAINERS])  # type: ignore[attr-defined]
-    return out
-
-
-_CONTAINERS = frozenset({"object", "array"})
-
-
-def _path_to(tree: JNode, target: JNode) -> str:
-    """The JSON path of ``target`` in ``tree`` (``RoleDetailList[3].Tags``)."""
-    stack: list[tuple[JNode, str]] = [(tree, "")]
-    while stack:
-        node, path = stack.pop()
-        if node is target:
-            return path
-        if node.kind == "object":
-            stack.extend((m.node, f"{path}.{m.key}" if path else m.key) for m in node.members
-                         if m.node.kind in _CONTAINERS)
-        elif node.kind == "array":
-            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node.items) if item.kind in _CONTAINERS)
-    return ""
-
-
 def _member(node: JNode, key: str) -> JNode | None:
     if node.kind != "object":
         return None
@@ -289,7 +244,7 @@ def _export_documents(folder: Path, account_id: str, problems: list[Finding]) ->
     trees = [(f, _read_tree(f, problems)) for f in files]
     for f, tree in trees:
         if tree is not None:
-            problems.extend(_duplicate_keys(tree, str(f)))
+            problems.extend(duplicate_keys(tree, str(f)))
     boundaries: set[str] = set()
     attached: set[str] = set()
     for _, tree in trees:
@@ -367,7 +322,7 @@ def _resource_documents(folder: Path, account_id: str, problems: list[Finding]) 
     tree = _read_tree(file, problems)
     if tree is None:
         return
-    problems.extend(_duplicate_keys(tree, str(file)))
+    problems.extend(duplicate_keys(tree, str(file)))
     entries = tree
     prefix = ""
     if tree.kind == "object":

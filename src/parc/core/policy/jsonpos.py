@@ -345,49 +345,67 @@ def _no_constant(text: str) -> object:
     raise _Refused  # NaN, Infinity: not JSON (RFC 8259)
 
 
-def loads(text: str, max_chars: int | None = None, what: str = "document", first_key_wins: bool = False) -> object:
+def loads(text: str, max_chars: int | None = None, what: str = "document", first_key_wins: bool = False,
+          repeated: list[str] | None = None) -> object:
     """Decode JSON to plain Python values at the standard library's speed, for files too large to keep positions
     for (a snapshot export of hundreds of megabytes), with the reader's limits and errors.
 
     A key given twice in one object keeps its last value, as ``json`` does; ``first_key_wins``: its first, as
-    ``JNode.get`` and ``jsonwhere`` read it (for a reader whose positions come from those).
+    ``JNode.get`` and ``jsonwhere`` read it (for a reader whose positions come from those). ``repeated``: each key
+    given twice in an object is added to it (AWS never writes one: a reader says so).
 
     Every failure is a JsonSyntaxError with its line and column: a syntax error as json reports it, and a document
     past a limit (nested deeper than the stack allows, a number longer than ``MAX_NUMBER_CHARS``) read again by the
     positioned reader, which says where."""
     if max_chars is not None and len(text) > max_chars:
         raise size_error(text, max_chars, what)
+    pairs = _Pairs(first_key_wins, repeated) if first_key_wins or repeated is not None else None
     try:
         return json.loads(text, parse_int=_checked_int, parse_float=_checked_float, parse_constant=_no_constant,
-                          object_pairs_hook=_first_wins if first_key_wins else None)
+                          object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
         raise JsonSyntaxError(exc.msg, Position(exc.lineno, exc.colno)) from None
     except (_Refused, RecursionError, ValueError):
         pass
     # The positioned reader says where the limit is passed (and reads the document if json only lacked stack).
     tree = parse_json(text)
-    return _python_first(tree) if first_key_wins else tree.to_python()
+    if pairs is not None:
+        if repeated is not None:
+            repeated.clear()  # json may have met some before it stopped: counted again, from the tree
+        return pairs.python(tree)
+    return tree.to_python()
 
 
-def _first_wins(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    out = dict(pairs)
-    if len(out) != len(pairs):  # a repeated key: keep its first value (in its first place)
-        out = {}
-        for key, value in pairs:
-            out.setdefault(key, value)
-    return out
+class _Pairs:
+    """json's ``object_pairs_hook`` for ``loads``: an object's members, a repeated key kept first or last and
+    recorded."""
 
+    __slots__ = ("first", "repeated")
 
-def _python_first(node: JNode) -> object:
-    if node.kind == "object":
-        out: dict[str, object] = {}
-        for m in node.members:
-            if m.key not in out:
-                out[m.key] = _python_first(m.node)
+    def __init__(self, first: bool, repeated: list[str] | None) -> None:
+        self.first, self.repeated = first, repeated
+
+    def __call__(self, pairs: list[tuple[str, object]]) -> dict[str, object]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            for key, _value in pairs:
+                if key in seen and self.repeated is not None:
+                    self.repeated.append(key)
+                seen.add(key)
+            if self.first:  # keep each key's first value (in its first place)
+                out = {}
+                for key, value in pairs:
+                    out.setdefault(key, value)
         return out
-    if node.kind == "array":
-        return [_python_first(n) for n in node.items]
-    return node.value
+
+    def python(self, node: JNode) -> object:
+        """The tree's values, objects through ``__call__``."""
+        if node.kind == "object":
+            return self([(m.key, self.python(m.node)) for m in node.members])
+        if node.kind == "array":
+            return [self.python(n) for n in node.items]
+        return node.value
 
 
 def size_error(text: str, max_chars: int, what: str = "document") -> JsonLimitError:
