@@ -1,0 +1,136 @@
+"""The properties of parc.core.policy.jsonwhere and of ``jsonpos.loads``' first keys, for the unit tests
+(tests/test_jsonwhere.py) and the fuzz tests (tests/fuzz/test_fuzz_jsonwhere.py): every position is the positioned
+reader's, every value the one a reader of first keys gives."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import strategies as st
+
+from parc.core.findings import Position
+from parc.core.policy.jsonpos import _DEEP, JNode, JsonSyntaxError, _Pairs, loads, parse_json
+from parc.core.policy.jsonwhere import ANY, Path, deepest, where
+
+
+def nodes(node: JNode, path: Path = ()) -> dict[Path, Position]:
+    """Every node of a positioned tree by its path (a repeated key: its first occurrence)."""
+    out = {path: node.pos}
+    if node.kind == "object":
+        for m in node.members:
+            sub = (*path, m.key)
+            if sub not in out:
+                out.update((k, v) for k, v in nodes(m.node, sub).items() if k not in out)
+    elif node.kind == "array":
+        for i, item in enumerate(node.items):
+            out.update(nodes(item, (*path, i)))
+    return out
+
+
+def matches(pattern: tuple[Any, ...], path: Path) -> bool:
+    return len(pattern) == len(path) and all(p is ANY or p == q for p, q in zip(pattern, path, strict=True))
+
+
+def parts_of(draw: Any, known: list[Path]) -> Path:
+    """A path of the document (or a prefix of one), maybe with a part changed or added."""
+    path = list(draw(st.sampled_from(known)))
+    how = draw(st.integers(0, 3))
+    if how == 1:
+        path.append(draw(st.sampled_from(["Effect", "a", "dup", "", 0, 1, 7])))
+    elif how == 2 and path:
+        path[draw(st.integers(0, len(path) - 1))] = draw(st.sampled_from(["nope", "dup", 0, 2, 9]))
+    return tuple(path)
+
+
+def check_patterns(text: str, draw: Any) -> None:
+    """Every node some drawn patterns (paths of the document, some parts made ANY) name, at the reader's position."""
+    try:
+        tree = parse_json(text)
+    except JsonSyntaxError:
+        return
+    everything = nodes(tree)
+    known = sorted(everything, key=repr)
+    patterns = set()
+    for _ in range(draw(st.integers(1, 4))):
+        path = draw(st.sampled_from(known))
+        stars = draw(st.sets(st.integers(0, max(len(path) - 1, 0)))) if path else set()
+        patterns.add(tuple(ANY if k in stars else p for k, p in enumerate(path)))
+    try:
+        got = where(text, patterns)
+    except ValueError as exc:  # two patterns with ANY and a key at one level: refused, said
+        assert "ANY shares its level" in str(exc)
+        return
+    assert got == {p: pos for p, pos in everything.items() if any(matches(q, p) for q in patterns)}, repr(text)
+
+
+def check_deepest(text: str, draw: Any) -> None:
+    """A path (of the document, or changed) at the position of its deepest node that exists."""
+    try:
+        tree = parse_json(text)
+    except JsonSyntaxError:
+        return
+    known = sorted(nodes(tree), key=repr)
+    paths = [parts_of(draw, known) for _ in range(3)]
+    got = deepest(text, paths)
+    for p in paths:
+        at: JNode = tree
+        best = at.pos
+        for part in p:
+            if isinstance(part, str) and at.kind == "object" and (m := at.get(part)) is not None:
+                at = m.node
+            elif isinstance(part, int) and at.kind == "array" and part < len(at.items):
+                at = at.items[part]
+            else:
+                break
+            best = at.pos
+        assert got[p] == best, (text, p)
+
+
+def check_broken(text: str) -> None:
+    """A text the positioned reader refuses: its error; one it reads: its root position."""
+    try:
+        tree = parse_json(text)
+    except JsonSyntaxError as exc:
+        if exc.message == _DEEP:  # the walk does not count nesting it skips (the module says so): any answer
+            return
+        with pytest.raises(JsonSyntaxError) as got:
+            where(text, [(ANY,), ()])
+        assert (got.value.message, got.value.pos) == (exc.message, exc.pos)
+        return
+    assert where(text, [()]) == {(): tree.pos}
+
+
+def first_values(node: JNode, repeated: list[str]) -> object:
+    """The values a reader of first keys gives (``JNode.get``'s), the repeated keys recorded in document order."""
+    if node.kind == "object":
+        out: dict[str, object] = {}
+        for m in node.members:
+            value = first_values(m.node, repeated)
+            if m.key in out:
+                repeated.append(m.key)
+            else:
+                out[m.key] = value
+        return out
+    if node.kind == "array":
+        return [first_values(n, repeated) for n in node.items]
+    return node.value
+
+
+def check_loads(text: str) -> None:
+    """``loads(first_key_wins=True)`` gives the values the positions are of, by json or from the positioned tree;
+    ``repeated`` names each repetition; without the option, json's own rule (the last value)."""
+    try:
+        tree = parse_json(text)
+    except JsonSyntaxError:
+        return
+    expected: list[str] = []
+    want = first_values(tree, expected)
+    got: list[str] = []
+    value = loads(text, first_key_wins=True, repeated=got)
+    assert json.dumps(value) == json.dumps(want) and sorted(got) == sorted(expected), repr(text)
+    from_tree: list[str] = []  # the path for documents json cannot read (deeper than its stack)
+    assert json.dumps(_Pairs(True, from_tree).python(tree)) == json.dumps(want)
+    assert sorted(from_tree) == sorted(expected)
+    assert json.dumps(loads(text)) == json.dumps(tree.to_python())
