@@ -115,8 +115,8 @@ def _key_metadata(value: object, path: JsonPath) -> dict[str, object]:
     if meta is _MISSING:
         raise _Bad(path, "KeyMetadata is missing")
     return _fields(meta, (*path, "KeyMetadata"), {"Arn": "str", "KeyManager": "!str", "KeyState": "!str",
-                                                 "KeySpec": "str", "CustomerMasterKeySpec": "str",
-                                                 "Origin": "str", "KeyUsage": "str", "MultiRegion": "bool"})
+                                                  "KeySpec": "str", "CustomerMasterKeySpec": "str",
+                                                  "Origin": "str", "KeyUsage": "str", "MultiRegion": "bool"})
 
 
 def _rotation(value: object, path: JsonPath) -> dict[str, object]:
@@ -228,9 +228,8 @@ BUCKET_FILES: tuple[tuple[str, str, Reader], ...] = (
 
 class _File:
     """A file's text and values (read by ``json``; a repeated key keeps its first value, as the positions read it,
-    and is reported),
-    with the positions of the document (``()``) and of its items: only those are found (``jsonwhere``), and what a
-    malformed item got wrong when there is one."""
+    and is reported), with the positions of the document (``()``) and of its items: only those are found
+    (``jsonwhere``), and what a malformed item got wrong when there is one."""
 
     def __init__(self, path: Path, text: str, values: object, places: dict[JsonPath, Position]) -> None:
         self.path, self.text, self.values, self.places = path, text, values, places
@@ -247,6 +246,7 @@ class _File:
 
 
 ITEMS: Final[Pattern] = (ANY,)
+"""The items of a file of outputs by id (``MapFile``)."""
 
 
 def _read(file: Path, problems: list[Finding], items: Pattern | None = None) -> _File | None:
