@@ -334,6 +334,8 @@ class IamDataCatalog:
         for i, (p_text, t_text) in enumerate(zip(_policy_heads(arn), _template_heads(template_text), strict=True)):
             hit = memo.get((p_text, t_text))
             if hit is None:
+                if len(memo) > 200_000:  # bounded like the ARN cache (fields of hostile policies could be many)
+                    memo.clear()
                 hit = memo[(p_text, t_text)] = patterns_overlap(policy[i], template[i])
             if not hit:
                 return False

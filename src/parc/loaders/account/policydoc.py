@@ -18,7 +18,7 @@ from parc.core.authz.compile import RESOURCE_OPTIONAL_TYPES
 from parc.core.conditions import is_known_operator
 from parc.core.findings import Finding, FindingType
 from parc.core.policy.model import Policy, PolicyType, Statement
-from parc.core.policy.parse import packed_size
+from parc.core.policy.parse import packed_size, parse_policy
 
 _GROUP_KIND = {PolicyType.TRUST: "resource", PolicyType.RESOURCE: "resource", PolicyType.RCP: "rcp",
                PolicyType.SCP: "scp", PolicyType.BOUNDARY: "boundary"}
@@ -40,8 +40,6 @@ class Unusable:
 def read_policy(raw: str | dict[str, object], ptype: PolicyType, name: str,
                 size: int | None = None) -> Policy | Unusable:
     """``size``: the document's size as IAM counts it, when the caller has measured it (``parse_policy``)."""
-    from parc.core.policy.parse import parse_policy
-
     try:
         result = parse_policy(raw, ptype, name=name, size=size if isinstance(raw, dict) else None)
     except (RecursionError, ValueError) as exc:  # nesting or numbers beyond what Python's JSON reader takes
