@@ -157,3 +157,24 @@ def test_exposure_over_a_partly_read_snapshot_is_still_found(tmp_path: Path) -> 
         d["SecurityGroups"][2]["IpPermissions"][0]["IpRanges"] = "x"
     result = load(snapshot_with(tmp_path, "describe-security-groups.json", edit))
     assert any(e.eni.id == WEB_ENI for e in exposed(Network(result.snapshot)))
+
+
+def test_a_key_given_twice_is_a_located_finding_and_the_last_value_is_read(tmp_path: Path) -> None:
+    """AWS never writes a key twice, and which value counts is not defined: json (the loader's reader) keeps the
+    last, so a security group listed with "GroupName" twice, or the whole "SecurityGroups" list given twice (an
+    empty one first), loads as json reads it, and each repetition is an unread-input finding at its own line."""
+    folder = snapshot_with(tmp_path, "describe-security-groups.json", lambda d: None)
+    f = folder / "describe-security-groups.json"
+    text = f.read_text()
+    text = '{\n  "SecurityGroups": [],' + text[1:]
+    text = text.replace('"GroupName": ', '"GroupName": "first",\n      "GroupName": ', 1)
+    f.write_text(text)
+    result = load(folder)
+    twice = [x for x in result.findings if "given twice" in x.message]
+    assert [(x.code, x.path) for x in twice] == [("NET_BAD_INPUT", "SecurityGroups"),
+                                                  ("NET_BAD_INPUT", "SecurityGroups[0].GroupName")]
+    lines = text.splitlines()
+    assert all(is_unreadable(x) and x.file == str(f) and x.line for x in twice)
+    assert lines[twice[0].line - 1].lstrip().startswith('"SecurityGroups": [')  # the second one, with the groups
+    assert lines[twice[1].line - 1].lstrip().startswith('"GroupName": "')
+    assert len(result.snapshot.security_groups) == 6 and result.snapshot.security_groups[0].name != "first"

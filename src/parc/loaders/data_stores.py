@@ -33,7 +33,7 @@ from parc.core.policy.jsonpos import JsonSyntaxError, loads, parse_json
 from parc.core.policy.jsonwhere import ANY, Pattern, deepest, render, where
 from parc.core.policy.jsonwhere import Path as JsonPath
 from parc.loaders.account.jsonfile import load_error
-from parc.loaders.duplicate_keys import duplicate_keys
+from parc.loaders.duplicate_keys import repeated_keys
 
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 SERVICE_FOLDERS = ("ec2", "rds", "efs", "kms", "secretsmanager", "cloudtrail", "config", "accessanalyzer",
@@ -260,7 +260,7 @@ def _read(file: Path, problems: list[Finding], items: Pattern | None = None) -> 
             parse_json(text)  # not JSON: the positioned reader's error, located (json's is less precise)
             raise
         if repeated:  # ambiguous (AWS never writes it): each said, where it is; the first value is read
-            problems.extend(duplicate_keys(parse_json(text), str(file)))
+            problems.extend(repeated_keys(text, str(file), repeated))
         return _File(file, text, values, where(text, [(), items] if items is not None else [()]))
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(load_error("ACCOUNT_FILE_UNREADABLE", f"Cannot read {file.name}: {exc}", file))

@@ -9,12 +9,25 @@ line of each repetition.
 from __future__ import annotations
 
 from parc.core.findings import Finding, FindingType
-from parc.core.policy.jsonpos import JMember, JNode
+from parc.core.policy.jsonpos import JMember, JNode, JsonSyntaxError, parse_json
 
 CODE = "AUDIT_INPUT_UNREADABLE"
 
 
-def duplicate_keys(tree: JNode, file: str) -> list[Finding]:
+def repeated_keys(text: str, file: str, keys: list[str], code: str = CODE) -> list[Finding]:
+    """The findings for a text in which ``jsonpos.loads`` met the repeated ``keys``: each where it is (the text read
+    with positions, only now), or, for a text the positioned reader refuses (nested past its limit), one naming
+    them."""
+    try:
+        tree = parse_json(text)
+    except (JsonSyntaxError, RecursionError):
+        names = ", ".join(sorted({repr(k) for k in keys}))
+        return [Finding(code, FindingType.ERROR, f"keys given twice in one object ({names}); AWS never writes that, "
+                        "and which value counts is not defined", "", None, file)]
+    return duplicate_keys(tree, file, code)
+
+
+def duplicate_keys(tree: JNode, file: str, code: str = CODE) -> list[Finding]:
     """An ERROR for each repetition of a key in an object of ``tree``, in the order a walk of the containers meets
     them. Walks the containers only; the path of an object is spelt out only when it has a duplicate (found again
     from the root then: spelling every container's path, or keeping its parent, cost more than the rest of the
@@ -31,7 +44,7 @@ def duplicate_keys(tree: JNode, file: str) -> list[Finding]:
                 for m in members:
                     if m.key in seen:
                         sub = f"{path}.{m.key}" if path else m.key
-                        out.append(Finding(CODE, FindingType.ERROR,
+                        out.append(Finding(code, FindingType.ERROR,
                                            f"{sub}: the key {m.key!r} is given twice in one object; AWS never "
                                            "writes that, and which value counts is not defined", sub, m.key_pos,
                                            file))

@@ -19,6 +19,7 @@ from parc.core.network.model import Snapshot
 from parc.core.network.references import reference_findings
 from parc.core.policy.jsonpos import JsonSyntaxError, loads
 from parc.loaders import ec2_items as items
+from parc.loaders.duplicate_keys import repeated_keys
 from parc.loaders.ec2_instances import enis_and_instances
 from parc.loaders.ec2_items import Ctx, Items
 from parc.loaders.locate import locate
@@ -81,8 +82,12 @@ def load(path: str | Path) -> LoadResult:
     if root.is_dir() and not files:
         raise Ec2LoadError(f"{root}: no .json files (expected aws ec2 describe-* output)")
     merged: dict[str, list[tuple[Any, str, str]]] = {}
+    twice: list[Finding] = []
     for f in files:
-        data = _read_json(f)
+        repeated: list[str] = []
+        data, text = _read_json(f, repeated)
+        if repeated:  # ambiguous (AWS never writes it; json keeps the last value): each said, where it is
+            twice.extend(repeated_keys(text, str(f), repeated, "NET_BAD_INPUT"))
         if isinstance(data, list):
             key = key_for_file(f)
             if key is None:
@@ -101,6 +106,7 @@ def load(path: str | Path) -> LoadResult:
             merged.setdefault(key, []).extend((item, str(f), f"{key}[{i}]") for i, item in enumerate(value))
     result = from_items(merged, sources=tuple(str(f) for f in files))
     locate(result.findings)
+    result.findings[:0] = twice
     return result
 
 
@@ -121,7 +127,8 @@ def from_data(data: Mapping[str, Any], source: str = "<data>") -> LoadResult:
     return result
 
 
-def _read_json(f: Path) -> Any:
+def _read_json(f: Path, repeated: list[str]) -> tuple[Any, str]:
+    """The file's values and text; the keys given twice in an object are added to ``repeated``."""
     try:
         text = f.read_text(encoding="utf-8-sig")
     except OSError as e:
@@ -129,7 +136,7 @@ def _read_json(f: Path) -> Any:
     except UnicodeDecodeError:
         raise Ec2LoadError(f"{f}: not UTF-8 text", f) from None
     try:
-        return loads(text)
+        return loads(text, repeated=repeated), text
     except JsonSyntaxError as e:  # syntax, or past a reading limit (parc.core.limits)
         raise Ec2LoadError(f"{f}:{e.pos.line}:{e.pos.column}: invalid JSON: {e.message}", f, e.pos.line) from None
 
