@@ -1,9 +1,9 @@
 """Keys given twice in one JSON object, reported where they are.
 
 AWS never writes a key twice, and readers disagree on which value counts (Python's ``json`` keeps the last, the
-positioned reader the first), so such an item is ambiguous: the loaders that read a file whose values they take
-from one reader and whose positions from another (the audit's IAM export, the data stores) say so, with the path and
-line of each repetition.
+positioned reader the first), so such an item is ambiguous: the loaders whose values and positions may come from
+different readers (the audit's IAM export, the data stores, the network's describe-* files) say so, with the path
+and line of each repetition.
 """
 
 from __future__ import annotations
