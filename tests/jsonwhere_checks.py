@@ -1,6 +1,7 @@
-"""The properties of parc.core.policy.jsonwhere and of ``jsonpos.loads``' first keys, for the unit tests
-(tests/test_jsonwhere.py) and the fuzz tests (tests/fuzz/test_fuzz_jsonwhere.py): every position is the positioned
-reader's, every value the one a reader of first keys gives."""
+"""The properties of parc.core.policy.jsonwhere, of ``jsonpos.loads``' first keys, of ``jsonpos.parse_span`` and of
+``jsonshape``, for the unit tests (tests/test_jsonwhere.py) and the fuzz tests (tests/fuzz/test_fuzz_jsonwhere.py):
+every position is the positioned reader's, every value the one a reader of first keys gives, every value read from
+its span the reader's subtree, every shape of plain values the tree's."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 from hypothesis import strategies as st
 
 from parc.core.findings import Position
-from parc.core.policy.jsonpos import _DEEP, JNode, JsonSyntaxError, _Pairs, loads, parse_json
-from parc.core.policy.jsonwhere import ANY, Path, deepest, where
+from parc.core.policy.jsonpos import _DEEP, JNode, JsonSyntaxError, _Pairs, loads, parse_json, parse_span
+from parc.core.policy.jsonshape import shape, value_shape
+from parc.core.policy.jsonwhere import ANY, Path, deepest, spans, where
 
 
 def nodes(node: JNode, path: Path = ()) -> dict[Path, Position]:
@@ -134,3 +136,61 @@ def check_loads(text: str) -> None:
     assert json.dumps(_Pairs(True, from_tree).python(tree)) == json.dumps(want)
     assert sorted(from_tree) == sorted(expected)
     assert json.dumps(loads(text)) == json.dumps(tree.to_python())
+
+
+def same_tree(a: JNode, b: JNode) -> bool:
+    """Two positioned trees alike in every node, key and position."""
+    if (a.kind, a.pos) != (b.kind, b.pos):
+        return False
+    if a.kind == "object":
+        return len(a.members) == len(b.members) and all(
+            (x.key, x.key_pos) == (y.key, y.key_pos) and same_tree(x.node, y.node)
+            for x, y in zip(a.members, b.members, strict=True))
+    if a.kind == "array":
+        return len(a.items) == len(b.items) and all(same_tree(x, y) for x, y in zip(a.items, b.items, strict=True))
+    return type(a.value) is type(b.value) and a.value == b.value
+
+
+def subtrees(node: JNode, path: Path = ()) -> dict[Path, JNode]:
+    """Every node by its path (a repeated key: its first occurrence, as ``nodes``)."""
+    out = {path: node}
+    if node.kind == "object":
+        for m in node.members:
+            sub = (*path, m.key)
+            if sub not in out:
+                out.update((k, v) for k, v in subtrees(m.node, sub).items() if k not in out)
+    elif node.kind == "array":
+        for i, item in enumerate(node.items):
+            out.update(subtrees(item, (*path, i)))
+    return out
+
+
+def check_spans(text: str, draw: Any) -> None:
+    """``spans`` names each node's position as ``where`` does, and the value read from its span with
+    ``parse_span`` is the positioned reader's subtree there, positions included."""
+    try:
+        tree = parse_json(text)
+    except JsonSyntaxError:
+        return
+    everything = subtrees(tree)
+    known = sorted(everything, key=repr)
+    patterns = {draw(st.sampled_from(known)) for _ in range(draw(st.integers(1, 4)))}
+    got = spans(text, patterns)
+    assert got is not None, repr(text)
+    assert {p: pos for p, (pos, _, _) in got.items()} == where(text, patterns)
+    for path, (pos, start, end) in got.items():
+        assert same_tree(parse_span(text, start, end, pos, len(path)), everything[path]), (text, path)
+
+
+def check_value_shape(text: str) -> None:
+    """The shape of the values ``loads`` reads is the positioned tree's, for a text with no key given twice (plain
+    values keep one of them: their callers read such texts with positions)."""
+    try:
+        tree = parse_json(text)
+    except JsonSyntaxError:
+        return
+    repeated: list[str] = []
+    values = loads(text, first_key_wins=True, repeated=repeated)
+    if repeated:
+        return
+    assert value_shape(values) == shape(tree), repr(text)

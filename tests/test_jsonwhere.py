@@ -16,11 +16,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jsonpos_docs import broken, document
-from jsonwhere_checks import check_broken, check_deepest, check_loads, check_patterns, nodes
+from jsonwhere_checks import (
+    check_broken,
+    check_deepest,
+    check_loads,
+    check_patterns,
+    check_spans,
+    check_value_shape,
+    nodes,
+    same_tree,
+    subtrees,
+)
 from parc.core.findings import Position
-from parc.core.policy import jsonwhere
-from parc.core.policy.jsonpos import JsonSyntaxError, parse_json
-from parc.core.policy.jsonwhere import ANY, path_parts, render, where
+from parc.core.limits import MAX_DEPTH
+from parc.core.policy import jsonpos, jsonwhere
+from parc.core.policy.jsonpos import JsonLimitError, JsonSyntaxError, parse_json, parse_span
+from parc.core.policy.jsonshape import TooDeep, value_shape
+from parc.core.policy.jsonwhere import ANY, path_parts, render, spans, where
 
 EXAMPLES = settings(max_examples=300, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -87,3 +99,61 @@ def test_path_parts_reads_the_dotted_form_up_to_what_is_not_a_key_or_index() -> 
 def test_a_wildcard_beside_a_key_at_one_level_is_refused() -> None:
     with pytest.raises(ValueError, match="ANY shares its level"):
         where("{}", [("a", ANY), ("a", "b")])
+
+
+@EXAMPLES
+@given(document(), st.data())
+def test_a_value_read_from_its_span_is_the_positioned_readers_subtree(text: str, data: st.DataObject) -> None:
+    check_spans(text, data.draw)
+
+
+@EXAMPLES
+@given(document())
+def test_the_shape_of_plain_values_is_the_shape_of_the_positioned_tree(text: str) -> None:
+    check_value_shape(text)
+
+
+def test_a_span_the_fast_reader_gives_up_on_is_read_by_the_precise_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``parse_span``'s second way (the character-by-character reader, from the span's offset), forced: the same
+    tree, in the whole text's positions."""
+    text = '{"a": [1, {"b": "x\\u00e9",\n   "c": [true, null, -1.5e3]}],\n "d": {}}'
+    tree = parse_json(text)
+    found = spans(text, [("a", 1), ("d",), ("a", 1, "c")])
+    assert found is not None
+    monkeypatch.setattr(jsonpos._fast, "read", lambda *_args, **_kw: None)
+    for path, (pos, start, end) in found.items():
+        want = subtrees(tree)[path]
+        assert same_tree(parse_span(text, start, end, pos, len(path)), want), path
+
+
+@pytest.mark.parametrize("read_fast", [True, False])
+def test_nesting_counts_the_containers_around_a_span_as_the_whole_read_does(read_fast: bool,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value whose nesting, with the two containers around it, passes MAX_DEPTH is refused from its span (by
+    either reader) and by ``value_shape`` exactly where ``parse_json`` refuses the whole text."""
+    if not read_fast:
+        monkeypatch.setattr(jsonpos._fast, "read", lambda *_args, **_kw: None)
+    for inner in (MAX_DEPTH - 3, MAX_DEPTH - 2, MAX_DEPTH - 1):
+        text = '{"a": [' + "[" * inner + "]" * inner + "]}"
+        found = spans(text, [("a", 0)])
+        assert found is not None
+        pos, start, end = found[("a", 0)]
+        try:
+            parse_json(text)
+            whole_ok = True
+        except JsonLimitError:
+            whole_ok = False
+        assert whole_ok == (inner <= MAX_DEPTH - 2)
+        if whole_ok:
+            assert parse_span(text, start, end, pos, 2).kind == "array"
+            value_shape(json.loads(text)["a"][0], 2)
+        else:
+            with pytest.raises(JsonLimitError):
+                parse_span(text, start, end, pos, 2)
+            with pytest.raises(TooDeep):
+                value_shape(json.loads(text)["a"][0], 2)
+
+
+def test_spans_of_a_text_the_walk_does_not_read_are_none() -> None:
+    assert spans('{"a": NaN}', [("a",)]) is None
+    assert spans('{"a": [1, 2,]}', [("a",)]) is None

@@ -160,14 +160,16 @@ def test_network_files_are_located_without_a_positioned_tree(tmp_path: Path, mon
     """A network loader finding (a CIDR that is not one) is located in its file, and the audit's evidence points at
     every group, rule and interface it names: each at the position the positioned reader gives that path, while no
     network file is read with positions (``jsonwhere`` walks only the paths asked; the rest is skipped)."""
+    import parc.core.policy.jsonpos as jsonpos_module
     import parc.core.policy.jsonwhere as jsonwhere_module
-    import parc.loaders.snapshot as snapshot_module
 
     data = json.loads((VPC / "describe-security-groups.json").read_text())
     data["SecurityGroups"][0]["IpPermissions"][0]["IpRanges"] = [{"CidrIp": "not-a-cidr"}]
     folder = vpc_copy(tmp_path, {"describe-security-groups.json": data})
     reads: list[str] = []
-    for module in (jsonwhere_module, snapshot_module):
+    # jsonwhere's fallback, and jsonpos' own (loads' fallback, and any reader that imports the module); the
+    # identity loader reads describe-instances with positions for its own checks, through its own import.
+    for module in (jsonwhere_module, jsonpos_module):
         real = module.parse_json
 
         def counting(text: str, *args: Any, _real: Any = real, **kwargs: Any) -> Any:

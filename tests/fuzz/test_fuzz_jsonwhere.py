@@ -1,6 +1,7 @@
-"""Fuzz parc.core.policy.jsonwhere and ``jsonpos.loads``' first keys against the positioned reader (see
-tests/test_jsonwhere.py): every position the reader's, every value a first-key reader's, the same error for what is
-not JSON. A short pass in `make test`, PARC_FUZZ_SECONDS each in `make fuzz`."""
+"""Fuzz parc.core.policy.jsonwhere, ``jsonpos.loads``' first keys, ``jsonpos.parse_span`` and ``jsonshape``
+against the positioned reader (see tests/test_jsonwhere.py): every position the reader's, every value a first-key
+reader's, every span's value the reader's subtree, every shape the tree's, the same error for what is not JSON. A
+short pass in `make test`, PARC_FUZZ_SECONDS each in `make fuzz`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jsonpos_docs import broken, document
-from jsonwhere_checks import check_broken, check_deepest, check_loads, check_patterns
+from jsonwhere_checks import check_broken, check_deepest, check_loads, check_patterns, check_spans, check_value_shape
 
 
 @fuzz
@@ -39,3 +40,15 @@ def test_fuzz_broken_text_fails_as_the_reader_fails(text: str) -> None:
 @given(document())
 def test_fuzz_loads_reads_first_keys(text: str) -> None:
     check_loads(text)
+
+
+@fuzz
+@given(document(), st.data())
+def test_fuzz_values_read_from_their_spans_are_the_readers_subtrees(text: str, data: st.DataObject) -> None:
+    check_spans(text, data.draw)
+
+
+@fuzz
+@given(document())
+def test_fuzz_shapes_of_plain_values_are_the_trees(text: str) -> None:
+    check_value_shape(text)

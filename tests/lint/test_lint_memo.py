@@ -14,8 +14,9 @@ import pytest
 
 from parc.catalog import default_catalog
 from parc.core.lint import validate
-from parc.core.lint.memo import LintMemo, position_map, shape
+from parc.core.lint.memo import LintMemo, position_map
 from parc.core.policy.jsonpos import JNode, parse_json
+from parc.core.policy.jsonshape import shape
 from parc.core.policy.model import PolicyType
 
 CORPORA = Path(__file__).resolve().parents[1] / "corpora"

@@ -13,28 +13,25 @@ Only a path that holds no snapshot at all raises (``SnapshotError``); every othe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from parc.core.audit.inputs import AccountInputs, AuditInput, PolicyDocument
+from parc.core.audit.inputs import AccountInputs, AuditInput
 from parc.core.findings import Finding, FindingType, Position
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.network.network import Network
-from parc.core.policy.jsonpos import JNode, JsonLimitError, loads, parse_json
+from parc.core.policy.jsonpos import loads
 from parc.core.policy.jsonwhere import ANY, Pattern, where
 from parc.core.policy.jsonwhere import Path as JsonPath
-from parc.core.policy.model import PolicyType
-from parc.core.policy.parse import decode_text
 from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
 from parc.loaders.account.resources import RESOURCE_POLICIES
 from parc.loaders.collection import load_collection
 from parc.loaders.credentials import load_credential_report, load_password_policy
 from parc.loaders.data_stores import load_data_stores
-from parc.loaders.duplicate_keys import duplicate_keys
 from parc.loaders.idnet import load_idnet
 from parc.loaders.logging_files import load_logging
+from parc.loaders.policy_documents import export_documents, resource_documents
 from parc.loaders.waf_snapshot import load_waf_snapshot
 
 __all__ = ["EC2_FOLDER", "SnapshotError", "account_folders", "load_audit_snapshot"]
@@ -67,8 +64,8 @@ def load_audit_snapshot(path: str | Path) -> AuditInput:
 
 def _account(folder: Path, account_id: str) -> AccountInputs:
     problems: list[Finding] = []
-    documents = list(_export_documents(folder, account_id, problems))
-    documents.extend(_resource_documents(folder, account_id, problems))
+    documents = export_documents(folder, account_id, problems)
+    documents.extend(resource_documents(folder, account_id, problems))
     report, found = load_credential_report(folder)
     problems.extend(found)
     policy, found = load_password_policy(folder)
@@ -187,156 +184,3 @@ def _list(value: object) -> list[Any]:
 def _id(item: object, key: str) -> str | None:
     value = item.get(key) if isinstance(item, dict) else None
     return value if isinstance(value, str) and value else None
-
-
-# ---- positioned policy documents --------------------------------------------------------------------------------
-
-
-def _read_tree(file: Path, problems: list[Finding] | None = None) -> JNode | None:
-    """The file with positions, for the policy documents' evidence. A syntax error was reported by the loader that
-    read the file first; a document past the positioned reader's limits (nesting, number length) may have been read
-    there by the standard library, so that is reported here: the documents it holds are left out, never silently
-    (found by tests/fuzz/test_fuzz_account_snapshot.py)."""
-    try:
-        return parse_json(file.read_text(encoding="utf-8-sig"))
-    except JsonLimitError as exc:
-        if problems is not None:
-            problems.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR,
-                                    f"{file.name}: {exc.message}; its policy documents are not checked", "",
-                                    exc.pos, str(file)))
-        return None
-    except (OSError, UnicodeDecodeError, RecursionError, ValueError):  # JsonSyntaxError is a ValueError
-        return None  # the account loader has reported it already
-
-
-def _member(node: JNode, key: str) -> JNode | None:
-    if node.kind != "object":
-        return None
-    m = node.get(key)
-    return m.node if m is not None else None
-
-
-def _items(node: JNode | None) -> list[JNode]:
-    return list(node.items) if node is not None and node.kind == "array" else []
-
-
-def _text(node: JNode | None) -> str | None:
-    return str(node.value) if node is not None and node.kind == "string" else None
-
-
-def _document(node: JNode | None, name: str, account_id: str, owner: str, kind: str, policy_type: PolicyType,
-              file: str, path: str, aws_managed: bool = False, default_version: bool = True) -> PolicyDocument | None:
-    """The document at ``node``: an object in the file, or a string holding the policy (JSON or URL-encoded)."""
-    if node is None or node.kind not in ("object", "string"):
-        return None
-    if node.kind == "object":
-        inner: JNode | None = node
-        embedded = True
-    else:
-        inner, _ = decode_text(str(node.value))
-        embedded = False
-    return PolicyDocument(name, account_id, owner, kind, policy_type, file, path, inner, embedded, node.pos,
-                          aws_managed, default_version)
-
-
-def _export_documents(folder: Path, account_id: str, problems: list[Finding]) -> Iterator[PolicyDocument]:
-    files = sorted(folder.glob(EXPORT_GLOB))
-    trees = [(f, _read_tree(f, problems)) for f in files]
-    for f, tree in trees:
-        if tree is not None:
-            problems.extend(duplicate_keys(tree, str(f)))
-    boundaries: set[str] = set()
-    attached: set[str] = set()
-    for _, tree in trees:
-        if tree is None:
-            continue
-        for key in ("UserDetailList", "GroupDetailList", "RoleDetailList"):
-            for entry in _items(_member(tree, key)):
-                b = _member(entry, "PermissionsBoundary")
-                arn = _text(_member(b, "PermissionsBoundaryArn")) if b is not None else None
-                if arn:
-                    boundaries.add(arn)
-                for a in _items(_member(entry, "AttachedManagedPolicies")):
-                    parn = _text(_member(a, "PolicyArn"))
-                    if parn:
-                        attached.add(parn)
-    for file, tree in trees:
-        if tree is None:
-            continue
-        yield from _entities(file, tree, account_id, boundaries - attached)
-
-
-def _entities(file: Path, tree: JNode, account_id: str, boundary_only: set[str]) -> Iterator[PolicyDocument]:
-    name = str(file)
-    for key, inline_key in (("UserDetailList", "UserPolicyList"), ("GroupDetailList", "GroupPolicyList"),
-                            ("RoleDetailList", "RolePolicyList")):
-        for i, entry in enumerate(_items(_member(tree, key))):
-            arn = _text(_member(entry, "Arn"))
-            if not arn:
-                continue
-            base = f"{key}[{i}]"
-            if key == "RoleDetailList":
-                doc = _document(_member(entry, "AssumeRolePolicyDocument"), name=f"{arn} trust policy",
-                                account_id=account_id, owner=arn, kind="trust", policy_type=PolicyType.TRUST,
-                                file=name, path=f"{base}.AssumeRolePolicyDocument")
-                if doc is not None:
-                    yield doc
-            for j, item in enumerate(_items(_member(entry, inline_key))):
-                pname = _text(_member(item, "PolicyName"))
-                if pname is None:
-                    continue
-                doc = _document(_member(item, "PolicyDocument"), name=f"{arn} inline {pname}",
-                                account_id=account_id, owner=arn, kind="inline", policy_type=PolicyType.IDENTITY,
-                                file=name, path=f"{base}.{inline_key}[{j}].PolicyDocument")
-                if doc is not None:
-                    yield doc
-    for i, entry in enumerate(_items(_member(tree, "Policies"))):
-        arn = _text(_member(entry, "Arn"))
-        if not arn:
-            continue
-        default = _text(_member(entry, "DefaultVersionId")) or ""
-        versions = _items(_member(entry, "PolicyVersionList"))
-        if not default:
-            for k, v in enumerate(versions):
-                flag = _member(v, "IsDefaultVersion")
-                if flag is not None and flag.value is True:
-                    default = _text(_member(v, "VersionId")) or f"v{k + 1}"
-                    break
-        ptype = PolicyType.BOUNDARY if arn in boundary_only else PolicyType.IDENTITY
-        for k, v in enumerate(versions):
-            vid = _text(_member(v, "VersionId")) or f"v{k + 1}"
-            flag = _member(v, "IsDefaultVersion")
-            is_default = (flag is not None and flag.value is True) or vid == default
-            doc = _document(_member(v, "Document"), name=arn if is_default else f"{arn} {vid}",
-                            account_id=account_id, owner=arn, kind="managed", policy_type=ptype, file=name,
-                            path=f"Policies[{i}].PolicyVersionList[{k}].Document",
-                            aws_managed=":iam::aws:policy/" in arn, default_version=is_default)
-            if doc is not None:
-                yield doc
-
-
-def _resource_documents(folder: Path, account_id: str, problems: list[Finding]) -> Iterator[PolicyDocument]:
-    file = folder / RESOURCE_POLICIES
-    if not file.is_file():
-        return
-    tree = _read_tree(file, problems)
-    if tree is None:
-        return
-    problems.extend(duplicate_keys(tree, str(file)))
-    entries = tree
-    prefix = ""
-    if tree.kind == "object":
-        rp = _member(tree, "ResourcePolicies")
-        if rp is None:
-            return
-        entries, prefix = rp, "ResourcePolicies"
-    for i, entry in enumerate(_items(entries)):
-        arn = _text(_member(entry, "arn")) or _text(_member(entry, "Arn"))
-        raw = _member(entry, "policy") or _member(entry, "Policy")
-        key = "policy" if _member(entry, "policy") is not None else "Policy"
-        if not arn:
-            continue
-        doc = _document(raw, name=arn, account_id=account_id, owner=arn, kind="resource",
-                        policy_type=PolicyType.RESOURCE, file=str(file), path=f"{prefix}[{i}].{key}")
-        if doc is not None:
-            yield doc

@@ -17,8 +17,27 @@ from parc.core.audit.logging_model import LoggingSnapshot
 from parc.core.audit.waf_inputs import WafSnapshot
 from parc.core.findings import Finding, Position
 from parc.core.network.network import Network
-from parc.core.policy.jsonpos import JNode
+from parc.core.policy.jsonpos import JNode, parse_span
+from parc.core.policy.jsonshape import Shape, shape
 from parc.core.policy.model import PolicyType
+
+
+class InFile:
+    """A document embedded in a large file, read with positions only when first asked for (most copies of a
+    document never are: the audit decides each content once, and a copy's tree is read for its evidence only).
+    ``content`` is known from the start: the loader read the file's values."""
+
+    __slots__ = ("_node", "content", "depth", "end", "position", "start", "text")
+
+    def __init__(self, text: str, start: int, end: int, position: Position, depth: int, content: Shape) -> None:
+        self.text, self.start, self.end, self.position, self.depth = text, start, end, position, depth
+        self.content = content
+        self._node: JNode | None = None
+
+    def node(self) -> JNode:
+        if self._node is None:
+            self._node = parse_span(self.text, self.start, self.end, self.position, self.depth)
+        return self._node
 
 
 @dataclass(frozen=True)
@@ -37,15 +56,30 @@ class PolicyDocument:
     file: str
     path: str
     """JSON path of the document in the file (``RoleDetailList[3].AssumeRolePolicyDocument``)."""
-    node: JNode | None
-    """The document, positioned: in the file itself when ``embedded``, else in the decoded text of a document
-    stored as a JSON string or URL-encoded (``None`` when it could not be decoded)."""
+    source: JNode | InFile | None
+    """The document, positioned (``node``), or where to read it when first asked for (``InFile``)."""
     embedded: bool
     position: Position | None
     """Where the document (object or string) starts in the file."""
     aws_managed: bool = False
     default_version: bool = True
     """For a managed policy: whether this is the default version (the one IAM enforces)."""
+
+    @property
+    def node(self) -> JNode | None:
+        """The document, positioned: in the file itself when ``embedded``, else in the decoded text of a document
+        stored as a JSON string or URL-encoded (``None`` when it could not be decoded)."""
+        source = self.source
+        return source.node() if isinstance(source, InFile) else source
+
+    @property
+    def content(self) -> Shape | None:
+        """The document's content without its positions (``jsonshape``): two documents of one content have the same
+        lint findings, at their own places."""
+        source = self.source
+        if isinstance(source, InFile):
+            return source.content
+        return shape(source) if source is not None else None
 
     @property
     def statements(self) -> list[JNode]:

@@ -37,7 +37,8 @@ from parc.core.context import normalize_context
 from parc.core.findings import Finding, FindingType
 from parc.core.lint import ValidationResult
 from parc.core.lint.memo import LintMemo
-from parc.core.policy.model import ConditionEntry, Policy, Statement
+from parc.core.policy.jsonshape import Shape
+from parc.core.policy.model import ConditionEntry, Policy, PolicyType, Statement
 
 LINT_SEVERITY = {
     FindingType.SECURITY_WARNING: Severity.HIGH,
@@ -69,19 +70,28 @@ SITUATIONS = (
 def audited_documents(inputs: AuditInput) -> list[PolicyDocument]:
     """The documents the customer owns: everything but AWS managed policies and non-default versions."""
     return [d for a in inputs.accounts for d in a.documents
-            if not d.aws_managed and d.default_version and d.node is not None]
+            if not d.aws_managed and d.default_version and d.source is not None]  # (not read to be checked)
 
 
 def policy_checks(inputs: AuditInput, catalog: object | None,
                   tick: Callable[[], None] | None = None) -> CheckResult:
     findings: list[AuditFinding] = []
     memo = LintMemo(catalog)
+    # Contents whose document had nothing to report: a copy has nothing either (the lint's findings and the MFA
+    # check depend on the content and the policy type alone), and is not read with positions at all.
+    clean: set[tuple[PolicyType, Shape | None]] = set()
     for doc in audited_documents(inputs):
-        assert doc.node is not None
-        result = memo.validate(doc.node, doc.policy_type, doc.name)
-        findings.extend(_lint(doc, result))
-        if result.policy is not None:
-            findings.extend(mfa_findings(doc, result.policy))
+        key = (doc.policy_type, doc.content)
+        if key not in clean:
+            node = doc.node
+            assert node is not None
+            result = memo.validate(node, doc.policy_type, doc.name, key[1])
+            found = list(_lint(doc, result))
+            if result.policy is not None:
+                found.extend(mfa_findings(doc, result.policy))
+            if not found:
+                clean.add(key)
+            findings.extend(found)
         if tick is not None:
             tick()
     return CheckResult.of(findings)

@@ -20,24 +20,9 @@ from dataclasses import replace
 from parc.core.findings import Finding, Position
 from parc.core.lint import ValidationResult, validate
 from parc.core.policy.jsonpos import JNode
+from parc.core.policy.jsonshape import Shape, shape
 from parc.core.policy.model import PolicyType
 from parc.core.policy.parse import parse_policy
-
-Shape = tuple[object, ...]
-
-
-def shape(node: JNode) -> Shape:
-    """Everything of the tree but its positions: kinds, keys in order (repeated ones too), scalars with their
-    type (``1``, ``1.0`` and ``true`` are different JSON, though Python finds them equal)."""
-    kind = node.kind
-    if kind == "object":
-        return ("o", *((m.key, shape(m.node)) for m in node.members))
-    if kind == "array":
-        return ("a", *(shape(n) for n in node.items))
-    value = node.value
-    if kind == "number":
-        return ("n", type(value).__name__, repr(value))
-    return (kind, value)
 
 
 def position_map(old: JNode, new: JNode) -> dict[Position, Position] | None:
@@ -69,8 +54,10 @@ class LintMemo:
         self.reused = 0
         self._first: dict[tuple[PolicyType, Shape], tuple[JNode, ValidationResult, str]] = {}
 
-    def validate(self, node: JNode, policy_type: PolicyType, name: str) -> ValidationResult:
-        key = (policy_type, shape(node))
+    def validate(self, node: JNode, policy_type: PolicyType, name: str,
+                 content: Shape | None = None) -> ValidationResult:
+        """``content``: the node's shape (``jsonshape``), when the caller has it already."""
+        key = (policy_type, shape(node) if content is None else content)
         first = self._first.get(key)
         if first is not None:
             moved = _moved(first, node, policy_type, name)

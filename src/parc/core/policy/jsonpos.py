@@ -313,6 +313,21 @@ def parse_json(text: str, max_chars: int | None = None, what: str = "document") 
     return _fast.read(text) or _Reader(text).document()
 
 
+def parse_span(text: str, start: int, end: int, pos: Position, depth: int) -> JNode:
+    """The value that spans ``text[start:end]`` (``pos`` is where it starts; ``depth`` the containers around it),
+    positioned and limited exactly as when the whole text is read: one document of a large file read on its own."""
+    node = _fast.read(text, start, end, pos.line, start - pos.column, depth)
+    if node is not None:
+        return node
+    reader = _Reader(text)
+    reader.i, reader.n, reader.depth = start, end, depth
+    node = reader.value()
+    reader.skip_ws()
+    if reader.i < reader.n:
+        raise reader.error(f"Unexpected {text[reader.i]!r} after the end of the JSON value")
+    return node
+
+
 def decode_utf8(data: bytes) -> str:
     """Bytes as UTF-8 text (a leading byte-order mark dropped), or a JsonSyntaxError at the first byte that is not
     UTF-8: never replaced silently, which would change what a policy says."""

@@ -108,14 +108,21 @@ def _escaped(text: str, start: int) -> str:
     return reader.string()
 
 
-def read(text: str) -> JNode | None:
+def read(text: str, start: int = 0, end: int | None = None, line: int = 1, before_line: int = -1,
+         depth: int = 0) -> JNode | None:
     """The tree ``jsonpos._Reader(text).document()`` builds, or None when the text is not plain well-formed JSON
-    (any error or limit): then the precise reader must read it, to say what and where."""
+    (any error or limit): then the precise reader must read it, to say what and where.
+
+    With ``start`` and ``end``: the value that spans ``text[start:end]`` (white space around it allowed), positioned
+    as in the whole text: ``line`` is the line ``start`` is on and ``before_line`` the offset of that line's break
+    (-1 on the first line); ``depth`` the containers around the value, which count toward the reader's nesting
+    limit as they do when the whole text is read. A value nested past that limit gives None here as it makes the
+    whole text's read fail."""
     # Everything the loop uses is local (LOAD_FAST): it runs once per token of documents of millions of characters.
     new, unfrozen, position, node_class, member_class, codes = _new, _Unfrozen, Position, JNode, JMember, _CODES
     key_code, string, escaped, rbrace, rbracket, lbrace, newline, comma, colon, true, null, integer = (
         _KEY, _STRING, _ESCAPED, _RBRACE, _RBRACKET, _LBRACE, _NEWLINE, _COMMA, _COLON, _TRUE, _NULL, _INTEGER)
-    mask, and_comma, and_newline, max_depth = _KIND, _AND_COMMA, _AND_NEWLINE, MAX_DEPTH
+    mask, and_comma, and_newline, max_depth, depth_around = _KIND, _AND_COMMA, _AND_NEWLINE, MAX_DEPTH, depth
     value_next, key_next, key_or_close, value_or_close, colon_next, after = (
         _VALUE, _KEY_NEXT, _KEY_OR_CLOSE, _VALUE_OR_CLOSE, _COLON_NEXT, _AFTER)
     group = _GROUP
@@ -124,12 +131,17 @@ def read(text: str) -> JNode | None:
     in_obj = False
     stack: list[tuple[list[JNode] | list[JMember], bool]] = []  # the containers around it
     depth = 0
+    max_depth -= depth_around
     state = value_next
-    line, before_line = 1, -1  # the current line, and the offset before its first character
+    # line, before_line: the current line, and the offset before its first character
     key = ""
     key_pos: Any = _ORIGIN  # a Position (built as an _Unfrozen)
     m = None
-    for m in _TOKEN.finditer(text, 1 if text.startswith("\ufeff") else 0):
+    if end is None:
+        end = len(text)
+    if start == 0 and text.startswith("\ufeff"):
+        start = 1
+    for m in _TOKEN.finditer(text, start, end):
         code = codes[m.lastindex]  # type: ignore[index]
         if code == key_code:  # "key": (the most common token)
             if not key_next <= state <= key_or_close:

@@ -91,6 +91,23 @@ def where(text: str, patterns: Iterable[Pattern]) -> dict[Path, Position]:
         return out
 
 
+Span = tuple[Position, int, int]
+"""A value's position, and its first and past-its-last offsets in the text."""
+
+
+def spans(text: str, patterns: Iterable[Pattern]) -> dict[Path, Span] | None:
+    """``where`` with each node's offsets too (what ``jsonpos_fast.read`` reads one value of a text by), or None for
+    a text the walk does not read (no fallback: offsets are the walk's alone)."""
+    trie = _trie(patterns)
+    walk = _Walk(text, {})
+    try:
+        walk.run(trie)
+    except (_Unread, _Refused, StopIteration, IndexError, ValueError, RecursionError):
+        return None
+    assert walk.spans is not None
+    return {path: (pos, *walk.spans[path]) for path, pos in walk.out.items()}
+
+
 def deepest(text: str, paths: Iterable[Path]) -> dict[Path, Position]:
     """For each path, the position of its deepest node that exists (the document's own when not even the first
     part does): where a finding about that path, or about something missing there, is shown."""
@@ -135,11 +152,12 @@ class _Walk:
     """One pass over the text, following the trie; positions are asked in increasing offsets, so lines are counted
     once, between consecutive positions."""
 
-    __slots__ = ("at", "line", "newline", "out", "text")
+    __slots__ = ("at", "line", "newline", "out", "spans", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, spans: dict[Path, tuple[int, int]] | None = None) -> None:
         self.text = text
         self.out: dict[Path, Position] = {}
+        self.spans = spans  # when given: each recorded node's offsets
         self.line = 1
         self.newline = -1  # the offset of the last line break before ``at`` (-1: none; a BOM counts as a column)
         self.at = 0
@@ -162,15 +180,21 @@ class _Walk:
         return Position(self.line, offset - self.newline)
 
     def value(self, i: int, trie: _Trie, path: Path) -> int:
-        if trie.record and path not in self.out:
+        recorded = trie.record and path not in self.out
+        if recorded:
             self.out[path] = self.position(i)
+        end = -1
         if trie.children:
             c = self.text[i]
             if c == "{":
-                return self.members(i, trie, path)
-            if c == "[":
-                return self.items(i, trie, path)
-        return _SCAN(self.text, i)[1]
+                end = self.members(i, trie, path)
+            elif c == "[":
+                end = self.items(i, trie, path)
+        if end < 0:
+            end = _SCAN(self.text, i)[1]
+        if recorded and self.spans is not None:
+            self.spans[path] = (i, end)
+        return end
 
     def members(self, i: int, trie: _Trie, path: Path) -> int:
         text, children = self.text, trie.children

@@ -154,7 +154,7 @@ def _relocated(inputs: AuditInput, build: _Build, paths: list[str], tmp_prefix: 
         for d in a.documents:
             place = build.places.get(d.name)
             if place is not None:
-                docs.append(replace(d, file=place.file, path=place.path, node=place.node, embedded=True,
+                docs.append(replace(d, file=place.file, path=place.path, source=place.node, embedded=True,
                                     position=place.node.pos))
             else:
                 docs.append(_resource_doc(d, build) or replace(d, file=first))
@@ -193,7 +193,7 @@ def _resource_doc(d: PolicyDocument, build: _Build) -> PolicyDocument | None:
     node = JNode([JMember("Version", pos, JNode("2012-10-17", "string", pos)),
                   JMember("Statement", pos, JNode(statements, "array", pos))], "object", pos)
     first = entries[0][1]
-    return replace(d, file=first.file, path=first.path, node=node, embedded=True, position=pos)
+    return replace(d, file=first.file, path=first.path, source=node, embedded=True, position=pos)
 
 
 def _statement_node(statement: object, place: _Doc) -> JNode:
