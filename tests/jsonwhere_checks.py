@@ -1,7 +1,7 @@
 """The properties of parc.core.policy.jsonwhere, of ``jsonpos.loads``' first keys, of ``jsonpos.parse_span`` and of
 ``jsonshape``, for the unit tests (tests/test_jsonwhere.py) and the fuzz tests (tests/fuzz/test_fuzz_jsonwhere.py):
 every position is the positioned reader's, every value the one a reader of first keys gives, every value read from
-its span the reader's subtree, every shape of plain values the tree's."""
+its span the reader's subtree, plain values' content keys telling texts apart as the trees' shapes do."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from parc.core.findings import Position
 from parc.core.policy.jsonpos import _DEEP, JNode, JsonSyntaxError, _Pairs, loads, parse_json, parse_span
-from parc.core.policy.jsonshape import shape, value_shape
+from parc.core.policy.jsonshape import shape, value_content
 from parc.core.policy.jsonwhere import ANY, Path, deepest, spans, where
 
 
@@ -182,15 +182,25 @@ def check_spans(text: str, draw: Any) -> None:
         assert same_tree(parse_span(text, start, end, pos, len(path)), everything[path]), (text, path)
 
 
-def check_value_shape(text: str) -> None:
-    """The shape of the values ``loads`` reads is the positioned tree's, for a text with no key given twice (plain
-    values keep one of them: their callers read such texts with positions)."""
+def check_value_content(text: str, other: str) -> None:
+    """Plain values' content key (``value_content``) tells two texts apart exactly as their positioned trees'
+    shapes do, for texts with no key given twice (plain values keep one of them: their callers read such texts with
+    positions); the same document laid out again has the same key."""
+    keys, shapes = [], []
+    for t in (text, other, json.dumps(loads(text) if _plain(text) else None, indent=1)):
+        if not _plain(t):
+            return
+        keys.append(value_content(loads(t)))
+        shapes.append(shape(parse_json(t)))
+    assert (keys[0] == keys[1]) == (shapes[0] == shapes[1]), (text, other)
+    assert keys[0] == keys[2] and shapes[0] == shapes[2], text
+
+
+def _plain(text: str) -> bool:
     try:
-        tree = parse_json(text)
+        parse_json(text)
     except JsonSyntaxError:
-        return
+        return False
     repeated: list[str] = []
-    values = loads(text, first_key_wins=True, repeated=repeated)
-    if repeated:
-        return
-    assert value_shape(values) == shape(tree), repr(text)
+    loads(text, first_key_wins=True, repeated=repeated)
+    return not repeated

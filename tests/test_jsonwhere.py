@@ -22,7 +22,7 @@ from jsonwhere_checks import (
     check_loads,
     check_patterns,
     check_spans,
-    check_value_shape,
+    check_value_content,
     nodes,
     same_tree,
     subtrees,
@@ -31,7 +31,7 @@ from parc.core.findings import Position
 from parc.core.limits import MAX_DEPTH
 from parc.core.policy import jsonpos, jsonwhere
 from parc.core.policy.jsonpos import JsonLimitError, JsonSyntaxError, parse_json, parse_span
-from parc.core.policy.jsonshape import TooDeep, value_shape
+from parc.core.policy.jsonshape import shape, too_deep, value_content
 from parc.core.policy.jsonwhere import ANY, path_parts, render, spans, where
 
 EXAMPLES = settings(max_examples=300, deadline=None, database=None,
@@ -108,9 +108,18 @@ def test_a_value_read_from_its_span_is_the_positioned_readers_subtree(text: str,
 
 
 @EXAMPLES
-@given(document())
-def test_the_shape_of_plain_values_is_the_shape_of_the_positioned_tree(text: str) -> None:
-    check_value_shape(text)
+@given(document(), document())
+def test_plain_values_content_tells_texts_apart_as_the_tree_shapes_do(text: str, other: str) -> None:
+    check_value_content(text, other)
+
+
+def test_the_content_key_keeps_what_json_tells_apart() -> None:
+    texts = ['{"a": 1}', '{"a": 1.0}', '{"a": true}', '{"a": "1"}', '{"a": [1]}', '{"b": 2, "a": 1}',
+             '{"a": 1, "b": 2}', '{"a": 1e2}', '{"a": 100.0}', '{"a": "\\u00e9"}', '{"a": "\u00e9"}']
+    for a in texts:
+        for b in texts:
+            assert (value_content(json.loads(a)) == value_content(json.loads(b))) == (
+                shape(parse_json(a)) == shape(parse_json(b))), (a, b)
 
 
 def test_a_span_the_fast_reader_gives_up_on_is_read_by_the_precise_reader(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,7 +139,7 @@ def test_a_span_the_fast_reader_gives_up_on_is_read_by_the_precise_reader(monkey
 def test_nesting_counts_the_containers_around_a_span_as_the_whole_read_does(read_fast: bool,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """A value whose nesting, with the two containers around it, passes MAX_DEPTH is refused from its span (by
-    either reader) and by ``value_shape`` exactly where ``parse_json`` refuses the whole text."""
+    either reader) and by ``too_deep`` exactly where ``parse_json`` refuses the whole text."""
     if not read_fast:
         monkeypatch.setattr(jsonpos._fast, "read", lambda *_args, **_kw: None)
     for inner in (MAX_DEPTH - 3, MAX_DEPTH - 2, MAX_DEPTH - 1):
@@ -146,12 +155,11 @@ def test_nesting_counts_the_containers_around_a_span_as_the_whole_read_does(read
         assert whole_ok == (inner <= MAX_DEPTH - 2)
         if whole_ok:
             assert parse_span(text, start, end, pos, 2).kind == "array"
-            value_shape(json.loads(text)["a"][0], 2)
+            assert not too_deep(json.loads(text)["a"][0], 2)
         else:
             with pytest.raises(JsonLimitError):
                 parse_span(text, start, end, pos, 2)
-            with pytest.raises(TooDeep):
-                value_shape(json.loads(text)["a"][0], 2)
+            assert too_deep(json.loads(text)["a"][0], 2)
 
 
 def test_spans_of_a_text_the_walk_does_not_read_are_none() -> None:

@@ -21,7 +21,7 @@ from parc.core.audit.policies import policy_checks
 from parc.core.limits import MAX_DEPTH
 from parc.core.lint import validate
 from parc.core.policy.jsonpos import JNode, JsonLimitError, parse_json
-from parc.core.policy.jsonshape import shape
+from parc.core.policy.jsonshape import shape, value_content
 from parc.core.policy.jsonwhere import path_parts
 from parc.core.policy.model import PolicyType
 from parc.core.policy.parse import decode_text
@@ -88,7 +88,7 @@ def _check_against_the_whole_tree(folder: Path) -> list[Any]:
         assert d.position == at.pos, d.path
         if at.kind == "object":
             assert d.embedded and d.node is not None and same_tree(d.node, at), d.path
-            assert d.content == shape(at)
+            assert d.content == (value_content(at.to_python()) if isinstance(d.source, InFile) else shape(at))
         else:
             want, _ = decode_text(str(at.value))
             assert not d.embedded and at.kind == "string"

@@ -1,7 +1,7 @@
 """Fuzz parc.core.policy.jsonwhere, ``jsonpos.loads``' first keys, ``jsonpos.parse_span`` and ``jsonshape``
 against the positioned reader (see tests/test_jsonwhere.py): every position the reader's, every value a first-key
-reader's, every span's value the reader's subtree, every shape the tree's, the same error for what is not JSON. A
-short pass in `make test`, PARC_FUZZ_SECONDS each in `make fuzz`."""
+reader's, every span's value the reader's subtree, every content key as the tree's shape, the same error for what is
+not JSON. A short pass in `make test`, PARC_FUZZ_SECONDS each in `make fuzz`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jsonpos_docs import broken, document
-from jsonwhere_checks import check_broken, check_deepest, check_loads, check_patterns, check_spans, check_value_shape
+from jsonwhere_checks import check_broken, check_deepest, check_loads, check_patterns, check_spans, check_value_content
 
 
 @fuzz
@@ -49,6 +49,6 @@ def test_fuzz_values_read_from_their_spans_are_the_readers_subtrees(text: str, d
 
 
 @fuzz
-@given(document())
-def test_fuzz_shapes_of_plain_values_are_the_trees(text: str) -> None:
-    check_value_shape(text)
+@given(document(), document())
+def test_fuzz_content_keys_tell_texts_apart_as_shapes_do(text: str, other: str) -> None:
+    check_value_content(text, other)

@@ -22,8 +22,9 @@ from typing import Any
 
 from parc.core.audit.inputs import InFile, PolicyDocument
 from parc.core.findings import Finding, FindingType, Position
+from parc.core.limits import MAX_DEPTH
 from parc.core.policy.jsonpos import JNode, JsonLimitError, JsonSyntaxError, loads, parse_json
-from parc.core.policy.jsonshape import TooDeep, value_shape
+from parc.core.policy.jsonshape import too_deep, value_content
 from parc.core.policy.jsonwhere import ANY, Pattern, Span, spans
 from parc.core.policy.jsonwhere import Path as JsonPath
 from parc.core.policy.model import PolicyType
@@ -148,11 +149,11 @@ def _span_place(text: str, found: dict[JsonPath, Span]) -> Place:
         pos, start, end = found[path]
         if not isinstance(value, dict):
             return None, pos
-        try:
-            content = value_shape(value, len(path))
-        except TooDeep:  # the positioned reader stops there: read the whole file with it, which says so
-            raise _Whole from None
-        return InFile(text, start, end, pos, len(path), content), pos
+        depth = len(path)
+        # A document holds at most as many levels as its text has brackets (a cheap bound; most have a dozen).
+        if depth + text.count("{", start, end) + text.count("[", start, end) > MAX_DEPTH and too_deep(value, depth):
+            raise _Whole  # the positioned reader stops there: the whole file is read with it, which says so
+        return InFile(text, start, end, pos, depth, value_content(value)), pos
     return place
 
 

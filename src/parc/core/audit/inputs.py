@@ -18,7 +18,7 @@ from parc.core.audit.waf_inputs import WafSnapshot
 from parc.core.findings import Finding, Position
 from parc.core.network.network import Network
 from parc.core.policy.jsonpos import JNode, parse_span
-from parc.core.policy.jsonshape import Shape, shape
+from parc.core.policy.jsonshape import Content, shape
 from parc.core.policy.model import PolicyType
 
 
@@ -29,7 +29,7 @@ class InFile:
 
     __slots__ = ("_node", "content", "depth", "end", "position", "start", "text")
 
-    def __init__(self, text: str, start: int, end: int, position: Position, depth: int, content: Shape) -> None:
+    def __init__(self, text: str, start: int, end: int, position: Position, depth: int, content: str) -> None:
         self.text, self.start, self.end, self.position, self.depth = text, start, end, position, depth
         self.content = content
         self._node: JNode | None = None
@@ -73,7 +73,7 @@ class PolicyDocument:
         return source.node() if isinstance(source, InFile) else source
 
     @property
-    def content(self) -> Shape | None:
+    def content(self) -> Content | None:
         """The document's content without its positions (``jsonshape``): two documents of one content have the same
         lint findings, at their own places."""
         source = self.source

@@ -37,7 +37,7 @@ from parc.core.context import normalize_context
 from parc.core.findings import Finding, FindingType
 from parc.core.lint import ValidationResult
 from parc.core.lint.memo import LintMemo
-from parc.core.policy.jsonshape import Shape
+from parc.core.policy.jsonshape import Content
 from parc.core.policy.model import ConditionEntry, Policy, PolicyType, Statement
 
 LINT_SEVERITY = {
@@ -79,7 +79,7 @@ def policy_checks(inputs: AuditInput, catalog: object | None,
     memo = LintMemo(catalog)
     # Contents whose document had nothing to report: a copy has nothing either (the lint's findings and the MFA
     # check depend on the content and the policy type alone), and is not read with positions at all.
-    clean: set[tuple[PolicyType, Shape | None]] = set()
+    clean: set[tuple[PolicyType, Content | None]] = set()
     for doc in audited_documents(inputs):
         key = (doc.policy_type, doc.content)
         if key not in clean:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from parc.core.findings import Finding, Position
 from parc.core.lint import ValidationResult, validate
 from parc.core.policy.jsonpos import JNode
-from parc.core.policy.jsonshape import Shape, shape
+from parc.core.policy.jsonshape import Content, shape
 from parc.core.policy.model import PolicyType
 from parc.core.policy.parse import parse_policy
 
@@ -52,11 +52,11 @@ class LintMemo:
     def __init__(self, catalog: object | None) -> None:
         self.catalog = catalog
         self.reused = 0
-        self._first: dict[tuple[PolicyType, Shape], tuple[JNode, ValidationResult, str]] = {}
+        self._first: dict[tuple[PolicyType, Content], tuple[JNode, ValidationResult, str]] = {}
 
     def validate(self, node: JNode, policy_type: PolicyType, name: str,
-                 content: Shape | None = None) -> ValidationResult:
-        """``content``: the node's shape (``jsonshape``), when the caller has it already."""
+                 content: Content | None = None) -> ValidationResult:
+        """``content``: the node's content key (``jsonshape.Content``), when the caller has it already."""
         key = (policy_type, shape(node) if content is None else content)
         first = self._first.get(key)
         if first is not None:

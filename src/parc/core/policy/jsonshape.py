@@ -3,23 +3,23 @@ in different files, have in common.
 
 Why: an account repeats its documents (thousands of roles trust one service with one trust policy), and what the
 lint finds in a document depends on its content alone, where it finds it on its place. The audit decides each
-content once; the shape is the key. It is built from a positioned tree (``shape``) or from the plain values the
-standard library reads (``value_shape``), and the two give the same shape for the same text when no key of it is
-repeated (``value_shape`` cannot see a repetition: plain values keep one; its callers read such a text with
-positions). Scalars keep their JSON type: ``1``, ``1.0`` and ``true`` are different JSON, though Python finds them
-equal.
+content once; the key is the shape of a positioned tree (``shape``), or the compact text of the plain values the
+standard library reads (``value_content``), which tells the same contents apart for a text with no key given twice
+(plain values keep one of them: their callers read such texts with positions). The two kinds of key never meet as
+equal (a tuple is no string), so a caller may hold both. Scalars keep their JSON type: ``1``, ``1.0`` and ``true``
+are different JSON, though Python finds them equal.
 """
 
 from __future__ import annotations
+
+import json
 
 from parc.core.limits import MAX_DEPTH
 from parc.core.policy.jsonpos import JNode
 
 Shape = tuple[object, ...]
-
-
-class TooDeep(Exception):
-    """A value nested past the positioned reader's limit (``limits.MAX_DEPTH``), counting the containers around it."""
+Content = Shape | str
+"""A content key: a positioned tree's ``shape``, or plain values' ``value_content``."""
 
 
 def shape(node: JNode) -> Shape:
@@ -36,21 +36,22 @@ def shape(node: JNode) -> Shape:
     return (kind, value)
 
 
-def value_shape(value: object, depth: int = 0) -> Shape:
-    """``shape`` of the tree the positioned reader builds for the text ``value`` was read from, ``depth`` containers
-    deep in it; raises TooDeep where that reader stops at its nesting limit."""
-    if isinstance(value, dict):
-        if depth >= MAX_DEPTH:
-            raise TooDeep
-        return ("o", *((k, value_shape(v, depth + 1)) for k, v in value.items()))
-    if isinstance(value, list):
-        if depth >= MAX_DEPTH:
-            raise TooDeep
-        return ("a", *(value_shape(v, depth + 1) for v in value))
-    if isinstance(value, str):
-        return ("string", value)
-    if value is None:
-        return ("null", None)
-    if isinstance(value, bool):
-        return ("bool", value)
-    return ("n", type(value).__name__, repr(value))
+def value_content(value: object) -> str:
+    """The content of plain values as a key: their compact JSON text (the standard library's encoder, in C, a tenth
+    of building ``shape``'s tuples in Python). Two values have the same text exactly when the texts they were read
+    from have the same shape: keys in order, each scalar in its JSON spelling (``1``, ``1.0`` and ``true`` differ),
+    strings escaped one way. Not for a text with a key given twice (plain values keep one of them)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def too_deep(value: object, depth: int = 0) -> bool:
+    """Whether the positioned reader stops in the text ``value`` was read from, at its nesting limit
+    (``limits.MAX_DEPTH``), the value being ``depth`` containers deep in that text."""
+    stack = [(value, depth)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            if level >= MAX_DEPTH:
+                return True
+            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
