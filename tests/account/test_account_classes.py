@@ -371,3 +371,30 @@ def test_a_service_trusted_by_roles_of_the_same_trust_text_is_decided_once(tmp_p
     assert ev.decisions == 3  # fn*, red* and blue: one class each
     assert {e.verdict.decision.deciding[0].policy_name for e in edges} == {
         f"{r.arn} trust policy" for r in estate.accounts[0].roles if r.name != "blue"}
+
+
+def test_trust_policies_sharing_statements_but_not_their_version_are_told_apart(tmp_path: Path) -> None:
+    """Copies of one document share their statements (the loader parses a text once), and a class key knows a copy
+    by them; a policy with the same statements but another field (here Version 2008-10-17, under which
+    ``${aws:username}`` is plain text, not a variable) is another content and gets its own decision. Policy
+    variables and Version:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html"""
+    from dataclasses import replace
+
+    from parc.core.account.assume import assume_graph
+
+    sts = managed("sts", doc(allow("sts:AssumeRole", "*")))
+    gate = trust({"AWS": ROOT}, StringEquals={"aws:PrincipalTag/team": "${aws:username}"})
+    write_account(tmp_path / ACCT, export(users=[user("alice", attached=[sts["Arn"]], tags={"team": "alice"})],
+                                          roles=[role("new", gate), role("old", gate)], policies=[sts]))
+    estate = load_snapshot(tmp_path / ACCT)
+    account = estate.accounts[0]
+    new, old = (r for r in account.roles)
+    assert new.trust is not None and old.trust is not None and new.trust.statements is old.trust.statements
+    old = replace(old, trust=replace(old.trust, version="2008-10-17"))  # the same statements object
+    estate = replace(estate, accounts=(replace(account, roles=(new, old)),))
+    graphs = {}
+    for share in (True, False):
+        graphs[share] = sorted((e.source.arn, e.role.name, e.verdict.label)
+                               for e in assume_graph(Evaluator(estate, share=share)).edges)
+    assert graphs[True] == graphs[False] == [(arn("user", "alice"), "new", "Allow")]

@@ -18,7 +18,7 @@ from parc.core.account.prefilter import statement_may_allow
 from parc.core.account.principals import Principal, external
 from parc.core.authz.s3_access import acl_principals
 from parc.core.gcpause import without_cyclic_gc
-from parc.core.policy.model import Policy
+from parc.core.policy.model import Policy, Statement
 
 KIND_ORDER = {"user": 0, "role": 1, "account": 2, "external": 3, "service": 4, "anonymous": 5}
 
@@ -64,14 +64,33 @@ class WhoCanResult:
         }
 
 
-def named_in(policy: Policy | None, action: str) -> tuple[bool, list[tuple[str, str]]]:
+Named = tuple[bool, tuple[tuple[str, str], ...]]
+_NAMED: dict[tuple[int, str], tuple[tuple[Statement, ...], Named]] = {}
+_NAMED_LIMIT = 65536
+
+
+def named_in(policy: Policy | None, action: str) -> Named:
     """(whether an allowing statement names everyone, and the (kind, value) principals that allowing statements
-    name) for the statements of a resource policy that may allow ``action``."""
+    name) for the statements of a resource policy that may allow ``action``. Once per statements tuple and action:
+    the copies of a trust policy share their statements (``PolicyReads``), and the assume graph asks this of every
+    role several times."""
     if policy is None:
-        return False, []
+        return False, ()
+    statements = policy.statements
+    hit = _NAMED.get((id(statements), action))
+    if hit is not None and hit[0] is statements:  # the entry keeps its statements alive: an id is not reused
+        return hit[1]
+    found = _named_in(statements, action)
+    if len(_NAMED) >= _NAMED_LIMIT:
+        _NAMED.clear()
+    _NAMED[(id(statements), action)] = (statements, found)
+    return found
+
+
+def _named_in(statements: tuple[Statement, ...], action: str) -> Named:
     everyone = False
     out: list[tuple[str, str]] = []
-    for st in policy.statements:
+    for st in statements:
         if not statement_may_allow(st, action):
             continue
         if st.not_principal is not None:
@@ -88,7 +107,7 @@ def named_in(policy: Policy | None, action: str) -> tuple[bool, list[tuple[str, 
                 everyone = True
             else:
                 out.append((e.kind, e.value))
-    return everyone, out
+    return everyone, tuple(out)
 
 
 UNKNOWN_ACCOUNT = (
@@ -112,7 +131,7 @@ def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, obj
     side = ev.resource_side(action, resource, resource_account)
     everyone, named = named_in(side.policy, action)
     acl_everyone, acl_named = acl_principals(side.s3, action)  # an S3 bucket's ACL grants name principals too
-    everyone, named = everyone or acl_everyone, named + acl_named
+    everyone, named = everyone or acl_everyone, (*named, *acl_named)
     named_arns = {v for k, v in named if k == "AWS"}
     internal = ev.principals()
     known = {p.arn for p in internal}
@@ -125,7 +144,7 @@ def who_can(ev: Evaluator, action: str, resource: str, context: Mapping[str, obj
     # Principals the resource policy names that the snapshot does not hold.
     extra: dict[str, Principal] = {}
     if not outside:
-        everyone, named = False, []
+        everyone, named = False, ()
     if everyone:
         extra["*"] = external("*")
     for kind, value in named:
