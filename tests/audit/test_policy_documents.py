@@ -24,7 +24,7 @@ from parc.core.policy.jsonpos import JNode, JsonLimitError, parse_json
 from parc.core.policy.jsonshape import shape, value_content
 from parc.core.policy.jsonwhere import path_parts
 from parc.core.policy.model import PolicyType
-from parc.core.policy.parse import decode_text
+from parc.core.policy.parse import decode_text, packed_size
 from parc.loaders.policy_documents import export_documents
 from parc.loaders.snapshot import load_audit_snapshot
 
@@ -89,6 +89,8 @@ def _check_against_the_whole_tree(folder: Path) -> list[Any]:
         if at.kind == "object":
             assert d.embedded and d.node is not None and same_tree(d.node, at), d.path
             assert d.content == (value_content(at.to_python()) if isinstance(d.source, InFile) else shape(at))
+            if isinstance(d.source, InFile):  # known from the values: IAM's count, as parsing the tree measures it
+                assert d.size == packed_size(json.dumps(at.to_python(), separators=(",", ":"), ensure_ascii=False))
         else:
             want, _ = decode_text(str(at.value))
             assert not d.embedded and at.kind == "string"

@@ -8,6 +8,8 @@ and, for the global keys, https://docs.aws.amazon.com/IAM/latest/UserGuide/refer
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parc.catalog import catalog_version, default_catalog
 from parc.catalog.arn_templates import compile_policy_arn, compile_template, patterns_overlap
@@ -153,6 +155,34 @@ def test_glob_overlap_primitives() -> None:
 def test_split_arn_keeps_variables_whole() -> None:
     assert split_arn("arn:aws:s3:::b/${aws:username}/x:y") == ("arn", "aws", "s3", "", "", "b/${aws:username}/x:y")
     assert split_arn("arn:aws:s3") == ("arn", "aws", "s3")
+    assert split_arn("arn:${a:b}:x:${c${d}:e}:f:g:h") == ("arn", "${a:b}", "x", "${c${d}:e}", "f", "g:h")
+    assert split_arn("arn:x}:${open:a:b") == ("arn", "x}", "${open:a:b")  # an unclosed variable runs to the end
+
+
+def _split_by_characters(arn: str) -> tuple[str, ...]:
+    """The rule ``split_arn`` keeps, character by character: a colon splits (into at most six fields) unless it is
+    inside a ``${...}`` (nested ones counted), a ``}`` with none open being plain text."""
+    fields: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for i, ch in enumerate(arn):
+        if ch == "{" and i and arn[i - 1] == "$":
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+        if ch == ":" and depth == 0 and len(fields) < 5:
+            fields.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    fields.append("".join(current))
+    return tuple(fields)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(st.text(alphabet="arn:$${}}ab/*", max_size=30))
+def test_split_arn_splits_as_the_character_rule(text: str) -> None:
+    assert split_arn(text) == _split_by_characters(text)
 
 
 def test_condition_keys_service_global_and_patterns() -> None:

@@ -11,6 +11,7 @@ https://docs.aws.amazon.com/service-authorization/latest/reference/reference_pol
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from difflib import get_close_matches
 from enum import StrEnum
@@ -341,29 +342,31 @@ def _suggest_operator(text: str) -> str | None:
     return by_lower[close[0]] + suffix if close else None
 
 
+_ARN_MARKS = re.compile(r"\$\{|\}|:")
+"""What decides where an ARN splits: a variable's opening, a closing brace, a colon."""
+
+
 @lru_cache(maxsize=16384)
 def split_arn(arn: str) -> tuple[str, ...]:
     """Split an ARN into its six fields (the resource part keeps its colons); fewer when fields are missing.
 
-    Colons inside a policy variable (``${aws:username}``) do not split.
+    Colons inside a policy variable (``${aws:username}``) do not split: the text is read mark by mark (``${``
+    opens a variable, ``}`` closes the innermost open one, ``:`` outside any splits), not character by character
+    (the catalog splits every ARN template of every service once, most with ``${...}`` fields).
     """
     if "${" not in arn:
         return tuple(arn.split(":", 5))
     fields: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for ch in arn:
-        if ch == "$":
-            current.append(ch)
-            continue
-        if ch == "{" and current and current[-1] == "$":
+    start = depth = 0
+    for m in _ARN_MARKS.finditer(arn):
+        mark = m[0]
+        if mark == "${":
             depth += 1
-        elif ch == "}" and depth:
-            depth -= 1
-        if ch == ":" and depth == 0 and len(fields) < 5:
-            fields.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    fields.append("".join(current))
+        elif mark == "}":
+            if depth:
+                depth -= 1
+        elif depth == 0 and len(fields) < 5:
+            fields.append(arn[start:m.start()])
+            start = m.end()
+    fields.append(arn[start:])
     return tuple(fields)

@@ -20,6 +20,7 @@ from parc.core.network.network import Network
 from parc.core.policy.jsonpos import JNode, parse_span
 from parc.core.policy.jsonshape import Content, shape
 from parc.core.policy.model import PolicyType
+from parc.core.policy.parse import packed_size
 
 
 class InFile:
@@ -71,6 +72,13 @@ class PolicyDocument:
         stored as a JSON string or URL-encoded (``None`` when it could not be decoded)."""
         source = self.source
         return source.node() if isinstance(source, InFile) else source
+
+    @property
+    def size(self) -> int | None:
+        """The document's size as IAM counts it, when known without reading its tree: the compact text of its
+        values is its content key (``jsonshape.value_content``), which is what IAM's count is taken on."""
+        source = self.source
+        return packed_size(source.content) if isinstance(source, InFile) else None
 
     @property
     def content(self) -> Content | None:

@@ -85,7 +85,7 @@ def policy_checks(inputs: AuditInput, catalog: object | None,
         if key not in clean:
             node = doc.node
             assert node is not None
-            result = memo.validate(node, doc.policy_type, doc.name, key[1])
+            result = memo.validate(node, doc.policy_type, doc.name, key[1], doc.size)
             found = list(_lint(doc, result))
             if result.policy is not None:
                 found.extend(mfa_findings(doc, result.policy))

@@ -135,11 +135,13 @@ def validate(
     name: str | None = None,
     *,
     meter: WorkMeter | None = None,
+    size: int | None = None,
 ) -> ValidationResult:
     """Validate one policy. ``policy_type`` None infers it; ``catalog`` (a ``parc.catalog`` Catalog) enables the
     rules that check actions, resources and condition keys against AWS's service reference. ``meter`` counts the
     work of the wildcard comparisons (a new one, limited by the policy's size, when None); tests pass their own to
-    measure cost without a clock."""
+    measure cost without a clock. ``size``: a tree's size as IAM counts it, when the caller knows it
+    (``parse_policy``)."""
     from parc.core.lint.rules_common import SourceContext, make
     from parc.core.lint.rules_redundancy import policy_chars
 
@@ -149,7 +151,7 @@ def validate(
             source = decode_utf8(source)
     text = _positions_text(source) if isinstance(source, str) else None
     try:
-        parsed = parse_policy(source, policy_type, name)
+        parsed = parse_policy(source, policy_type, name, size=size)
     except RecursionError:
         finding = make(
             "JSON_SYNTAX_ERROR",

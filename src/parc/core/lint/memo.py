@@ -54,9 +54,10 @@ class LintMemo:
         self.reused = 0
         self._first: dict[tuple[PolicyType, Content], tuple[JNode, ValidationResult, str]] = {}
 
-    def validate(self, node: JNode, policy_type: PolicyType, name: str,
-                 content: Content | None = None) -> ValidationResult:
-        """``content``: the node's content key (``jsonshape.Content``), when the caller has it already."""
+    def validate(self, node: JNode, policy_type: PolicyType, name: str, content: Content | None = None,
+                 size: int | None = None) -> ValidationResult:
+        """``content``: the node's content key (``jsonshape.Content``), when the caller has it already; ``size``:
+        its size as IAM counts it, likewise (``parse_policy``)."""
         key = (policy_type, shape(node) if content is None else content)
         first = self._first.get(key)
         if first is not None:
@@ -64,7 +65,7 @@ class LintMemo:
             if moved is not None:
                 self.reused += 1
                 return moved
-        result = validate(node, policy_type, self.catalog, name=name)
+        result = validate(node, policy_type, self.catalog, name=name, size=size)
         if first is None:
             self._first[key] = (node, result, name)
         return result
