@@ -44,9 +44,18 @@ TECHNIQUE_ACTIONS = {a: 1 << i for i, a in enumerate(dict.fromkeys(
 """Every action a technique needs, each with its bit in the masks of ``Escalation._capable``."""
 TECHNIQUE_KEYS = {a.lower(): (a, bit) for a, bit in TECHNIQUE_ACTIONS.items()}
 """The same, by the action lowercased (``PolicyAllows.mask``)."""
-TECHNIQUE_MASKS = {t: (sum({TECHNIQUE_ACTIONS[need.action] for need in t.needs}),
-                            sum({TECHNIQUE_ACTIONS[need.action] for need in t.any_of})) for t in (*BECOME, *ELEVATE)}
-"""Per technique: the bits of the actions it needs all of, and of those it needs one of."""
+Masked = tuple[tuple[Technique, int, int], ...]
+
+
+def _masked(techniques: tuple[Technique, ...]) -> Masked:
+    """Each technique with the bits of the actions it needs all of, and of those it needs one of. Held beside the
+    technique, not in a dict keyed by it: a technique's hash walks every field of it, and ``_capable`` runs for
+    every node an escalation search reaches."""
+    return tuple((t, sum({TECHNIQUE_ACTIONS[need.action] for need in t.needs}),
+                  sum({TECHNIQUE_ACTIONS[need.action] for need in t.any_of})) for t in techniques)
+
+
+BECOME_MASKS, ELEVATE_MASKS = _masked(BECOME), _masked(ELEVATE)
 
 __all__ = ["ADMINISTRATOR", "AdminCheck", "Check", "Escalation", "EscalationResult", "Path", "Step", "escalation"]
 """The answers' types live in ``escalation_steps``; they are re-exported here, where callers have always found them."""
@@ -150,18 +159,17 @@ class Escalation(EscalationTechniques):
             for e in self.assume.by_source.get(p.arn, ()):
                 check = Check(p.arn, e.action, e.role.arn, (), e.verdict)
                 yield Step(p.arn, ASSUME_ROLE, e.role.arn, e.role.arn, (check,))
-        for t in self._capable(n, BECOME):
+        for t in self._capable(n, BECOME_MASKS):
             yield from self._apply_become(n, t)
 
-    def _capable(self, n: Node, techniques: tuple[Technique, ...]) -> list[Technique]:
+    def _capable(self, n: Node, techniques: Masked) -> list[Technique]:
         """The techniques whose every needed action some Allow statement of the node names (a cheap pre-check):
         as bit masks over the techniques' actions, one mask per policy (policies are shared by many principals)."""
         have = 0
         for pol in n.principal.identity:
             have |= self._policy_mask(pol)
         out = []
-        for t in techniques:
-            needs, any_of = TECHNIQUE_MASKS[t]
+        for t, needs, any_of in techniques:
             if needs & ~have or (any_of and not any_of & have):
                 continue
             out.append(t)
@@ -181,7 +189,7 @@ class Escalation(EscalationTechniques):
             return hit
         n = self.node(actor)
         if n.elevators is None:
-            n.elevators = self._capable(n, ELEVATE)
+            n.elevators = self._capable(n, ELEVATE_MASKS)
         out: list[Step] = []
         t_node = self.node(target)
         if n.elevators and t_node.account is n.account:
@@ -205,7 +213,7 @@ class Escalation(EscalationTechniques):
         out: dict[str, list[Step]] = {}
         n = self.node(arn)
         if n.elevators is None:
-            n.elevators = self._capable(n, ELEVATE)
+            n.elevators = self._capable(n, ELEVATE_MASKS)
         if n.elevators:
             maybe = self._elevation_candidates(n)
             for t_arn in self._target_order(n.account):
@@ -296,7 +304,7 @@ class Escalation(EscalationTechniques):
                 break
             node = self.node(arn)
             if node.elevators is None:
-                node.elevators = self._capable(node, ELEVATE)
+                node.elevators = self._capable(node, ELEVATE_MASKS)
             if not node.elevators or self.self_elevations(arn):
                 continue
             for target, steps in self._reached_targets(arn, depth):
