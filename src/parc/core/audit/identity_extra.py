@@ -15,7 +15,6 @@ assume the role with a request context that lacks both ``aws:SourceAccount`` and
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime
 
 from parc.core.account.evaluator import Evaluator, ResourceSide
@@ -204,7 +203,7 @@ def _export_file(a: AccountInputs) -> str | None:
 
 def confused_deputy_checks(inputs: AuditInput, ev: Evaluator) -> CheckResult:
     findings: list[AuditFinding] = []
-    seen: dict[tuple[object, ...], bool] = {}
+    seen: dict[tuple[object, ...], tuple[object, bool]] = {}
     for account in inputs.estate.accounts:
         for role in account.roles:
             if role.trust is not None and not role.is_service_linked:
@@ -222,7 +221,7 @@ def _services(role: Role) -> list[str]:
 
 
 def _service_trust(inputs: AuditInput, ev: Evaluator, account: Account, role: Role,
-                   seen: dict[tuple[object, ...], bool]) -> Iterator[AuditFinding]:
+                   seen: dict[tuple[object, ...], tuple[object, bool]]) -> Iterator[AuditFinding]:
     trust = role.trust
     assert trust is not None
     side = ResourceSide(trust, role.account_id, role.arn)
@@ -233,17 +232,20 @@ def _service_trust(inputs: AuditInput, ev: Evaluator, account: Account, role: Ro
     rcps = account.org.rcps if account.org is not None else []
     plain = not any(rcps) and all(not st.conditions and st.resource is None and st.not_resource is None
                                   for st in trust.statements)
-    text = replace(trust, name=None) if plain else None
+    # The text without its name, known by its statements (the copies of a document share them: the account loader
+    # reads a text once) and its other fields; the entry keeps the statements alive, so their id is not reused.
+    text = (id(trust.statements), trust.version, trust.id, trust.policy_type, trust.pos, trust.size)
     for service in _services(role):
         key = (service, role.account_id, text)
-        allowed = seen.get(key) if plain else None
+        hit = seen.get(key) if plain else None
+        allowed = hit[1] if hit is not None and hit[0] is trust.statements else None
         if allowed is None:
             probe = ev.remember(external(service))
             # The probe's context holds neither aws:SourceAccount nor aws:SourceArn: allowed means nothing ties the
             # service's request to a resource of this account.
             allowed = ev.decide(probe, "sts:AssumeRole", role.arn, side=side).allowed
             if plain:
-                seen[key] = allowed
+                seen[key] = (trust.statements, allowed)
         if not allowed:
             continue
         doc = next((d for d in inputs.documents_by_name.get(f"{role.arn} trust policy", [])
