@@ -13,6 +13,7 @@ one with ``/`` (bucket and object), the last variable of the shorter one does no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Atoms of a compiled pattern: a literal character, or one of these markers.
@@ -153,6 +154,26 @@ def patterns_overlap(policy: tuple[str, ...], template: tuple[Atom, ...]) -> boo
             elif p in (_ONE, t):
                 stack.append((i + 1, j + 1, False))
     return False
+
+
+def literal_text(policy: tuple[str, ...]) -> str | None:
+    """The text of a compiled policy pattern without wildcards (its atoms are its characters), else None."""
+    return None if _STAR in policy or _ONE in policy else "".join(policy)
+
+
+def template_regex(template: tuple[Atom, ...]) -> re.Pattern[str]:
+    """The strings a compiled template matches, as a regular expression (a variable: one or more characters outside
+    its excluded ones; a literal ``*``: any run). For a policy pattern without wildcards, ``patterns_overlap`` is
+    whether this matches its text, which the regular expression engine decides in C: most ARNs in policies name
+    one resource, and each is tested against every template of its namespace."""
+    parts: list[str] = []
+    for atom in template:
+        if isinstance(atom, _Var):
+            chars = "[^" + "".join(re.escape(c) for c in sorted(atom.excluded)) + "]" if atom.excluded else "."
+            parts.append(chars + ("*" if atom.optional else "+"))
+        else:
+            parts.append(re.escape(atom))
+    return re.compile("".join(parts), re.DOTALL)
 
 
 def child_separators(templates: list[str]) -> dict[str, frozenset[str]]:

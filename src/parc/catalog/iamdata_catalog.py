@@ -14,7 +14,15 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from parc.catalog.arn_templates import Atom, child_separators, compile_policy_arn, compile_template, patterns_overlap
+from parc.catalog.arn_templates import (
+    Atom,
+    child_separators,
+    compile_policy_arn,
+    compile_template,
+    literal_text,
+    patterns_overlap,
+    template_regex,
+)
 from parc.catalog.global_keys import GLOBAL_KEYS
 from parc.catalog.retired import RETIRED_ACTIONS, RETIRED_CONDITION_KEYS, RETIRED_SERVICES
 from parc.catalog.suggest import closest
@@ -135,6 +143,8 @@ class IamDataCatalog:
         self._global = {k.name.lower(): k for k in GLOBAL_KEYS if not k.pattern}
         self._global_patterns = [(_var_regex(k.name.lower()), k) for k in GLOBAL_KEYS if k.pattern]
         self._overlap_cache: dict[tuple[str, str], bool] = {}
+        self._template_regexes: dict[str, re.Pattern[str]] = {}
+        """Per ARN template: its resource field as a regular expression (``arn_templates.template_regex``)."""
         self._field_overlap: dict[tuple[str, str], bool] = {}
         self._compiled: dict[str, tuple[tuple[Atom, ...], ...] | None] = {}
         self._vendor_templates: tuple[ResourceTypeInfo, ...] | None = None
@@ -318,12 +328,23 @@ class IamDataCatalog:
                 policy is not None
                 and template is not None
                 and self._heads_overlap(arn, rt.arn_template, policy, template)
-                and patterns_overlap(policy[5], template[5])
+                and self._resource_fits(policy[5], rt.arn_template, template[5])
             )
             if len(self._overlap_cache) > 200_000:
                 self._overlap_cache.clear()
             self._overlap_cache[key] = cached
         return cached
+
+    def _resource_fits(self, policy: tuple[str, ...], template_text: str, template: tuple[Atom, ...]) -> bool:
+        """``patterns_overlap`` of the resource fields; for a field without wildcards, the template's regular
+        expression matching its text (the same answer: tests/catalog/test_arn_templates.py)."""
+        text = literal_text(policy)
+        if text is None:
+            return patterns_overlap(policy, template)
+        regex = self._template_regexes.get(template_text)
+        if regex is None:
+            regex = self._template_regexes[template_text] = template_regex(template)
+        return regex.fullmatch(text) is not None
 
     def _heads_overlap(self, arn: str, template_text: str, policy: tuple[tuple[str, ...], ...],
                        template: tuple[tuple[Atom, ...], ...]) -> bool:
