@@ -26,10 +26,23 @@ def test_set_algebra_matches_python_sets(a: list[tuple[int, int]], b: list[tuple
     assert members(x | y) == as_set(a) | as_set(b)
     assert members(x & y) == as_set(a) & as_set(b)
     assert x & y == IntervalSet.of((x & y).ranges) == y & x  # in normal form: equal sets are equal values
+    assert x | y == IntervalSet.of((x | y).ranges) == y | x
+    for lo, hi in [*b, (0, 60), (-5, -1), (30, 29)]:  # a clip is the intersection with the span
+        assert x.clip(lo, hi) == x & IntervalSet.span(lo, hi)
     assert members(x - y) == as_set(a) - as_set(b)
     assert x.issuperset(y) == (as_set(a) >= as_set(b))
     assert x.overlaps(y) == bool(as_set(a) & as_set(b))
     assert all((v in x) == (v in as_set(a)) for v in range(-1, 62))
+
+
+def test_a_union_joins_touching_and_interleaved_ranges() -> None:
+    def of(*r: tuple[int, int]) -> IntervalSet:
+        return IntervalSet.of(r)
+
+    assert of((0, 5)) | of((6, 8)) == of((0, 8)) == of((6, 8)) | of((0, 5))  # touching: one range
+    assert of((0, 5)) | of((7, 8)) == IntervalSet(((0, 5), (7, 8)))  # a gap: kept apart
+    assert of((0, 2), (10, 12)) | of((3, 9)) == of((0, 12))
+    assert of((0, 2), (10, 12)) | of((4, 5), (20, 30)) == IntervalSet(((0, 2), (4, 5), (10, 12), (20, 30)))
 
 
 @given(ranges)

@@ -19,25 +19,17 @@ from collections.abc import Iterator
 from parc.core.audit.inputs import AccountInputs
 from parc.core.audit.model import AuditFinding, CheckResult, NotChecked, Severity
 from parc.core.audit.network import network_evidence
-from parc.core.network.audit import ACL_DOCS, SENSITIVE_PORTS, SG_DOCS
+from parc.core.network.audit import ACL_DOCS, SG_DOCS, sensitive_services
 from parc.core.network.exposure import Exposure
 from parc.core.network.intervals import IntervalSet
 from parc.core.network.model import NetworkAcl, SgRule
 from parc.core.network.network import Network
-from parc.core.network.traffic import describe, port_range
+from parc.core.network.traffic import describe
 
 CHECK = "network integrity: rules open to the internet on administration ports, unused security groups and ACLs"
 EC2_CONTROLS = "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html"
 
-_WANTED = [(name, IntervalSet.of(r for proto, lo, hi in ranges for r in port_range(proto, lo, hi)))
-           for name, ranges in SENSITIVE_PORTS.items()]
-
-
-def _services(traffic: IntervalSet) -> list[tuple[str, IntervalSet]]:
-    return [(name, hit) for name, wanted in _WANTED if (hit := traffic.intersection(wanted))]
-
-
-def _names(services: list[tuple[str, IntervalSet]]) -> str:
+def _names(services: tuple[tuple[str, IntervalSet], ...]) -> str:
     names = [n for n, _ in services]
     return ", ".join(names) if len(names) <= 3 else f"{', '.join(names[:3])} and {len(names) - 3} more services"
 
@@ -73,7 +65,7 @@ def _open_rules(account: AccountInputs, net: Network, exposures: list[Exposure])
         for rule in g.ingress:
             if not _internet(rule):
                 continue
-            services = _services(rule.traffic)
+            services = sensitive_services(rule.traffic)
             if not services:
                 continue
             ports = IntervalSet.of(r for _, hit in services for r in hit)
@@ -127,7 +119,7 @@ def _acl_open(acl: NetworkAcl, version: int) -> IntervalSet:
 def _open_acls(account: AccountInputs, net: Network) -> Iterator[AuditFinding]:
     for acl in net.snapshot.network_acls:
         for version, cidr in ((4, "0.0.0.0/0"), (6, "::/0")):
-            services = _services(_acl_open(acl, version))
+            services = sensitive_services(_acl_open(acl, version))
             if not services:
                 continue
             ports = IntervalSet.of(r for _, hit in services for r in hit)

@@ -64,6 +64,11 @@ def sensitive_ports(exposure: Exposure) -> list[tuple[str, IntervalSet]]:
     return list(_sensitive(exposure.traffic))
 
 
+def sensitive_services(traffic: IntervalSet) -> tuple[tuple[str, IntervalSet], ...]:
+    """The sensitive services some traffic (a rule's, an ACL's) reaches, each with exactly which of its ports."""
+    return _sensitive(traffic)
+
+
 @lru_cache(maxsize=1)
 def _services() -> tuple[tuple[str, IntervalSet], ...]:
     """Each sensitive service with its ports as traffic (built once, not once per exposure)."""
@@ -74,7 +79,8 @@ def _services() -> tuple[tuple[str, IntervalSet], ...]:
 @lru_cache(maxsize=4096)
 def _sensitive(traffic: IntervalSet) -> tuple[tuple[str, IntervalSet], ...]:
     """``sensitive_ports`` by the traffic open (interfaces behind the same groups open the same; the audit asks it
-    of each exposure twice: for its findings and for the access graph)."""
+    of each exposure twice: for its findings and for the access graph; and of every rule open to the internet, most
+    of which open the same few ports)."""
     return tuple((name, hit) for name, wanted in _services() if (hit := traffic & wanted))
 
 

@@ -248,7 +248,7 @@ def _rule_addresses(net: Network, rule: SgRule, version: int) -> IntervalSet:
 
 def _meet(zones: list[_Zone], addresses: IntervalSet) -> Iterator[tuple[_Zone, IntervalSet]]:
     for z in zones:
-        part = addresses & IntervalSet.span(z.lo, z.hi)
+        part = addresses.clip(z.lo, z.hi)
         if part:
             yield z, part
 

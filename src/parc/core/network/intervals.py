@@ -6,6 +6,7 @@ that no answer ever depends on enumerating ports or addresses: 2**128 IPv6 addre
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -66,11 +67,27 @@ class IntervalSet:
         return False
 
     def union(self, other: IntervalSet) -> IntervalSet:
-        if not other.ranges:
+        a, b = self.ranges, other.ranges
+        if not b:
             return self
-        if not self.ranges:
+        if not a:
             return other
-        return IntervalSet.of(self.ranges + other.ranges)
+        # Both are in normal form: one wholly before the other is their concatenation; else one merge of the two
+        # sorted lists (``of`` would filter and sort them again).
+        if a[-1][1] + 1 < b[0][0]:
+            return IntervalSet(a + b)
+        if b[-1][1] + 1 < a[0][0]:
+            return IntervalSet(b + a)
+        items = sorted(a + b)
+        out = [items[0]]
+        for lo, hi in items[1:]:
+            last_lo, last_hi = out[-1]
+            if lo <= last_hi + 1:
+                if hi > last_hi:
+                    out[-1] = (last_lo, hi)
+            else:
+                out.append((lo, hi))
+        return IntervalSet(tuple(out))
 
     def intersection(self, other: IntervalSet) -> IntervalSet:
         a, b = self.ranges, other.ranges
@@ -89,6 +106,24 @@ class IntervalSet:
                 i += 1
             else:
                 j += 1
+        return IntervalSet(tuple(out))
+
+    def clip(self, lo: int, hi: int) -> IntervalSet:
+        """``self & IntervalSet.span(lo, hi)``, its ranges found by bisection: a set met with each of many spans (a
+        rule's addresses with each zone of a subnet) is not walked whole for each."""
+        rs = self.ranges
+        if lo > hi:
+            return IntervalSet()
+        k = bisect_left(rs, (lo, lo))
+        if k and rs[k - 1][1] >= lo:
+            k -= 1
+        out: list[tuple[int, int]] = []
+        n = len(rs)
+        while k < n and rs[k][0] <= hi:
+            x, y = rs[k]
+            if y >= lo:
+                out.append((x if x > lo else lo, y if y < hi else hi))
+            k += 1
         return IntervalSet(tuple(out))
 
     def difference(self, other: IntervalSet) -> IntervalSet:
