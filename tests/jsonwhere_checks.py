@@ -17,18 +17,23 @@ from parc.core.policy.jsonshape import shape, value_content
 from parc.core.policy.jsonwhere import ANY, Path, deepest, spans, where
 
 
-def nodes(node: JNode, path: Path = ()) -> dict[Path, Position]:
+def subtrees(node: JNode, path: Path = ()) -> dict[Path, JNode]:
     """Every node of a positioned tree by its path (a repeated key: its first occurrence)."""
-    out = {path: node.pos}
+    out = {path: node}
     if node.kind == "object":
         for m in node.members:
             sub = (*path, m.key)
             if sub not in out:
-                out.update((k, v) for k, v in nodes(m.node, sub).items() if k not in out)
+                out.update((k, v) for k, v in subtrees(m.node, sub).items() if k not in out)
     elif node.kind == "array":
         for i, item in enumerate(node.items):
-            out.update(nodes(item, (*path, i)))
+            out.update(subtrees(item, (*path, i)))
     return out
+
+
+def nodes(node: JNode) -> dict[Path, Position]:
+    """Every node's position by its path (``subtrees``)."""
+    return {path: n.pos for path, n in subtrees(node).items()}
 
 
 def matches(pattern: tuple[Any, ...], path: Path) -> bool:
@@ -149,20 +154,6 @@ def same_tree(a: JNode, b: JNode) -> bool:
     if a.kind == "array":
         return len(a.items) == len(b.items) and all(same_tree(x, y) for x, y in zip(a.items, b.items, strict=True))
     return type(a.value) is type(b.value) and a.value == b.value
-
-
-def subtrees(node: JNode, path: Path = ()) -> dict[Path, JNode]:
-    """Every node by its path (a repeated key: its first occurrence, as ``nodes``)."""
-    out = {path: node}
-    if node.kind == "object":
-        for m in node.members:
-            sub = (*path, m.key)
-            if sub not in out:
-                out.update((k, v) for k, v in subtrees(m.node, sub).items() if k not in out)
-    elif node.kind == "array":
-        for i, item in enumerate(node.items):
-            out.update(subtrees(item, (*path, i)))
-    return out
 
 
 def check_spans(text: str, draw: Any) -> None:
