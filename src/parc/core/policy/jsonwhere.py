@@ -101,7 +101,7 @@ Span = tuple[Position, int, int]
 
 
 def spans(text: str, patterns: Iterable[Pattern]) -> dict[Path, Span] | None:
-    """``where`` with each node's offsets too (what ``jsonpos_fast.read`` reads one value of a text by), or None for
+    """``where`` with each node's offsets too (what ``jsonpos.parse_span`` reads one value of a text by), or None for
     a text the walk does not read (no fallback: offsets are the walk's alone)."""
     trie = _trie(patterns)
     walk = _Walk(text, {})
