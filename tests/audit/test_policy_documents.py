@@ -216,3 +216,37 @@ def test_resource_policies_in_both_layouts_are_at_the_whole_trees_nodes(tmp_path
             at = _at(tree, d.path)
             assert d.position == at.pos and d.node is not None
             assert same_tree(d.node, at) if d.embedded else same_tree(d.node, decode_text(str(at.value))[0])  # type: ignore[arg-type]
+
+
+def test_the_export_the_account_loader_read_is_not_decoded_or_serialised_again(tmp_path: Path,
+                                                                                monkeypatch: Any) -> None:
+    """The audit's documents come from the values and compact texts the account loader made of the same file
+    (``SharedReads``): the same documents, contents and sizes as reading it again; a file with a key given twice is
+    not shared (its values depend on which repetition a reader keeps) and is read again, the repetition said."""
+    import parc.loaders.policy_documents as module
+
+    details = export(roles=[role(f"r{i}", trust({"Service": "ec2.amazonaws.com"}), policies={"p": doc(allow("*"))})
+                            for i in range(3)], policies=[managed("m", doc(allow("s3:GetObject")))])
+    folder = write(tmp_path / "a" / ACCT, details)
+    alone = export_documents(folder, ACCT, [])
+
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("read again")
+
+    with monkeypatch.context() as m:
+        m.setattr(module, "loads", refused)
+        m.setattr(module, "value_content", refused)
+        docs = load_audit_snapshot(folder).accounts[0].documents
+    assert [(d.name, d.path, d.position, d.content, d.size) for d in docs] == [
+        (d.name, d.path, d.position, d.content, d.size) for d in alone]
+    assert all(same_tree(a.node, b.node) for a, b in zip(docs, alone, strict=True))  # type: ignore[arg-type]
+
+    text = _text(details, 2, True).replace('"Path": "/",', '"Path": "/",\n      "Path": "/x/",', 1)
+    (tmp_path / "b" / ACCT).mkdir(parents=True)
+    (tmp_path / "b" / ACCT / EXPORT).write_text(text)
+    calls: list[str] = []
+    real = module.loads
+    monkeypatch.setattr(module, "loads", lambda t, *a, **k: calls.append(t) or real(t, *a, **k))
+    inputs = load_audit_snapshot(tmp_path / "b" / ACCT)
+    assert calls == [text]  # not shared: read again
+    assert any(p.code == "AUDIT_INPUT_UNREADABLE" and "Path" in p.message for p in inputs.accounts[0].problems)

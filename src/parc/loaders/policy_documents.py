@@ -30,6 +30,7 @@ from parc.core.policy.jsonwhere import Path as JsonPath
 from parc.core.policy.model import PolicyType
 from parc.core.policy.parse import decode_text
 from parc.loaders.account import EXPORT_GLOB
+from parc.loaders.account.jsonfile import SharedReads
 from parc.loaders.account.resources import RESOURCE_POLICIES
 from parc.loaders.duplicate_keys import duplicate_keys
 
@@ -56,9 +57,11 @@ class _Whole(Exception):
     way with positions, and the limit reported."""
 
 
-def export_documents(folder: Path, account_id: str, problems: list[Finding]) -> list[PolicyDocument]:
-    """Every document of the account's export files, in the order of the files, entities and versions."""
-    reads = [(f, _read_export(f, problems)) for f in sorted(folder.glob(EXPORT_GLOB))]
+def export_documents(folder: Path, account_id: str, problems: list[Finding],
+                     shared: SharedReads | None = None) -> list[PolicyDocument]:
+    """Every document of the account's export files, in the order of the files, entities and versions.
+    ``shared``: what the account loader read of them (``SharedReads``), used instead of reading them again."""
+    reads = [(f, _read_export(f, problems, shared)) for f in sorted(folder.glob(EXPORT_GLOB))]
     boundaries: set[str] = set()
     attached: set[str] = set()
     for _, read in reads:
@@ -119,21 +122,25 @@ def resource_documents(folder: Path, account_id: str, problems: list[Finding]) -
 # ---- reading a file -----------------------------------------------------------------------------------------------
 
 
-def _read_export(file: Path, problems: list[Finding]) -> tuple[object, Place] | None:
+def _read_export(file: Path, problems: list[Finding], shared: SharedReads | None) -> tuple[object, Place] | None:
     """The export's values and where its documents are, or None when it cannot be read (the account loader, which
     read it first, reported why; a limit of the positioned reader is reported here)."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return None
     repeated: list[str] = []
-    try:
-        values = loads(text, first_key_wins=True, repeated=repeated)
-    except JsonLimitError as exc:
-        problems.append(_limit(file, exc))
-        return None
-    except (JsonSyntaxError, RecursionError):
-        return None  # the account loader has reported it already
+    known = shared.files.get(str(file)) if shared is not None else None
+    if known is not None:  # read by the account loader, no key given twice: its values are these
+        text, values = known
+    else:
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+        try:
+            values = loads(text, first_key_wins=True, repeated=repeated)
+        except JsonLimitError as exc:
+            problems.append(_limit(file, exc))
+            return None
+        except (JsonSyntaxError, RecursionError):
+            return None  # the account loader has reported it already
     found = spans(text, _DOCUMENT_PATTERNS) if not repeated else None
     if found is None:  # a repeated key (located by the whole tree's walk), or a text the walk does not read
         tree = _read_tree(file, problems)
@@ -141,10 +148,10 @@ def _read_export(file: Path, problems: list[Finding]) -> tuple[object, Place] | 
             return None
         problems.extend(duplicate_keys(tree, str(file)))
         return _tree_reading(tree)
-    return values, _span_place(text, found)
+    return values, _span_place(text, found, shared)
 
 
-def _span_place(text: str, found: dict[JsonPath, Span]) -> Place:
+def _span_place(text: str, found: dict[JsonPath, Span], shared: SharedReads | None) -> Place:
     def place(path: JsonPath, value: object) -> Placed:
         pos, start, end = found[path]
         if not isinstance(value, dict):
@@ -153,7 +160,8 @@ def _span_place(text: str, found: dict[JsonPath, Span]) -> Place:
         # A document holds at most as many levels as its text has brackets (a cheap bound; most have a dozen).
         if depth + text.count("{", start, end) + text.count("[", start, end) > MAX_DEPTH and too_deep(value, depth):
             raise _Whole  # the positioned reader stops there: the whole file is read with it, which says so
-        return InFile(text, start, end, pos, depth, value_content(value)), pos
+        compact = shared.compact_text(value) if shared is not None else None
+        return InFile(text, start, end, pos, depth, compact if compact is not None else value_content(value)), pos
     return place
 
 

@@ -25,6 +25,7 @@ from parc.core.policy.jsonpos import loads
 from parc.core.policy.jsonwhere import ANY, Pattern, where
 from parc.core.policy.jsonwhere import Path as JsonPath
 from parc.loaders.account import EXPORT_GLOB, SnapshotError, load_snapshot
+from parc.loaders.account.jsonfile import SharedReads
 from parc.loaders.account.resources import RESOURCE_POLICIES
 from parc.loaders.collection import load_collection
 from parc.loaders.credentials import load_credential_report, load_password_policy
@@ -49,11 +50,14 @@ def account_folders(root: Path) -> list[Path]:
 @without_cyclic_gc
 def load_audit_snapshot(path: str | Path) -> AuditInput:
     root = Path(path)
-    estate = load_snapshot(root)
+    shared = SharedReads()  # the export as the account loader read it: not decoded again for the documents
+    estate = load_snapshot(root, shared=shared)
     folders = account_folders(root)
     if len(folders) != len(estate.accounts):  # pragma: no cover - both follow the same rule
         raise SnapshotError(f"{root}: the account folders changed while loading")
-    accounts = tuple(_account(folder, a.account_id) for folder, a in zip(folders, estate.accounts, strict=True))
+    accounts = tuple(_account(folder, a.account_id, shared)
+                     for folder, a in zip(folders, estate.accounts, strict=True))
+    del shared  # its values are garbage once the documents are read (the documents keep the texts they need)
     # The top of a folder of accounts may hold parc collect --org's record (a malformed one is told with the first
     # account's problems: the report lists them all alike).
     top, found = load_collection(root) if folders != [root] else (None, [])
@@ -62,9 +66,9 @@ def load_audit_snapshot(path: str | Path) -> AuditInput:
     return AuditInput.build(estate, accounts, str(root), top)
 
 
-def _account(folder: Path, account_id: str) -> AccountInputs:
+def _account(folder: Path, account_id: str, shared: SharedReads | None = None) -> AccountInputs:
     problems: list[Finding] = []
-    documents = export_documents(folder, account_id, problems)
+    documents = export_documents(folder, account_id, problems, shared)
     documents.extend(resource_documents(folder, account_id, problems))
     report, found = load_credential_report(folder)
     problems.extend(found)

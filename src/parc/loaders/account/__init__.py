@@ -26,7 +26,7 @@ from parc.core.findings import Finding
 from parc.core.gcpause import without_cyclic_gc
 from parc.core.policy.model import PolicyType
 from parc.loaders.account.authdetails import AuthDetails, PolicyCheck, check_references, read_pages
-from parc.loaders.account.jsonfile import load_error, read_json
+from parc.loaders.account.jsonfile import SharedReads, load_error, read_json
 from parc.loaders.account.organizations import load_organization
 from parc.loaders.account.resources import RESOURCE_POLICIES, load_compute, load_resource_policies
 from parc.loaders.account.s3 import load_s3
@@ -60,13 +60,14 @@ def _is_account_folder(folder: Path) -> bool:
 
 
 @without_cyclic_gc
-def load_snapshot(path: str | Path, check: PolicyCheck | None = None) -> Estate:
-    """Load one account folder or a folder of account folders."""
+def load_snapshot(path: str | Path, check: PolicyCheck | None = None, shared: SharedReads | None = None) -> Estate:
+    """Load one account folder or a folder of account folders. ``shared``: the export files read, kept there for
+    a caller that reads them again (``SharedReads``)."""
     root = Path(path)
     if not root.is_dir():
         raise SnapshotError(f"{root}: no such folder (expected an account snapshot folder)")
     if _is_account_folder(root):
-        return Estate((load_account(root, check=check),))
+        return Estate((load_account(root, check=check, shared=shared),))
     subs = sorted(p for p in root.iterdir() if p.is_dir() and _is_account_folder(p))
     if not subs:
         raise SnapshotError(
@@ -75,7 +76,8 @@ def load_snapshot(path: str | Path, check: PolicyCheck | None = None) -> Estate:
         )
     shared_org = root / "organizations"
     accounts = [
-        load_account(sub, check=check, shared_org=shared_org if shared_org.is_dir() else None) for sub in subs
+        load_account(sub, check=check, shared_org=shared_org if shared_org.is_dir() else None, shared=shared)
+        for sub in subs
     ]
     return Estate(tuple(accounts))
 
@@ -85,6 +87,7 @@ def load_account(
     account_id: str | None = None,
     check: PolicyCheck | None = None,
     shared_org: Path | None = None,
+    shared: SharedReads | None = None,
 ) -> Account:
     folder = Path(folder)
     if not folder.is_dir():
@@ -95,12 +98,12 @@ def load_account(
     if not files:
         raise SnapshotError(f"{folder}: no {EXPORT_GLOB}")
     for file in files:
-        data, err = read_json(file)
+        data, err = read_json(file, shared)
         if err is not None:
             findings.append(err)
             continue
         pages.append((file, data))
-    details = read_pages(pages, check)
+    details = read_pages(pages, check, shared)
     findings.extend(details.findings)
     findings.extend(check_references(details, files[0]))
 

@@ -18,7 +18,7 @@ from parc.core.account.model import Group, InlinePolicy, ManagedPolicy, PolicyVe
 from parc.core.authz.principal import PrincipalError, parse_request_principal
 from parc.core.findings import Finding, FindingType
 from parc.core.policy.model import Policy, PolicyType
-from parc.loaders.account.jsonfile import load_error
+from parc.loaders.account.jsonfile import SharedReads, load_error
 from parc.loaders.account.policydoc import PolicyReads, Unusable
 from parc.loaders.shape import kind_of
 
@@ -42,11 +42,11 @@ class AuthDetails:
 
 
 class _Reader:
-    def __init__(self, file: Path, check: PolicyCheck | None) -> None:
+    def __init__(self, file: Path, check: PolicyCheck | None, shared: SharedReads | None = None) -> None:
         self.file = file
         self.check = check
         self.findings: list[Finding] = []
-        self.reads = PolicyReads()
+        self.reads = PolicyReads(shared)
 
     def error(self, code: str, message: str, path: str) -> None:
         self.findings.append(load_error(code, message, self.file, path))
@@ -248,12 +248,13 @@ def _tags(value: object) -> dict[str, str]:
     return out
 
 
-def read_pages(pages: list[tuple[Path, object]], check: PolicyCheck | None = None) -> AuthDetails:
+def read_pages(pages: list[tuple[Path, object]], check: PolicyCheck | None = None,
+               shared: SharedReads | None = None) -> AuthDetails:
     """Merge the pages (in order) into one set of entities; a later duplicate of the same ARN is dropped."""
     out = AuthDetails()
     seen: set[str] = set()
     for file, data in pages:
-        reader = _Reader(file, check)
+        reader = _Reader(file, check, shared)
         if not isinstance(data, dict):
             out.findings.append(
                 load_error(

@@ -16,13 +16,36 @@ def load_warning(code: str, message: str, file: Path | str, path: str = "") -> F
     return Finding(code, FindingType.WARNING, message, path, None, file=str(file))
 
 
-def read_json(file: Path) -> tuple[object | None, Finding | None]:
-    """The file's JSON value, or a finding saying why it cannot be read."""
+class SharedReads:
+    """What the account loader read of the IAM export, for a caller that reads the same files again in the same
+    load (the audit's policy documents, ``parc.loaders.policy_documents``), so that they are not decoded and their
+    documents not serialised twice: each file's text and values, kept only when no key is given twice in it (its
+    values are then the same whichever repetition a reader keeps), and each policy document's compact JSON text by
+    the identity of its values (the entry keeps them alive, so an id is not reused)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[str, object]] = {}
+        self.compact: dict[int, tuple[object, str]] = {}
+
+    def compact_text(self, value: object) -> str | None:
+        """The compact text the loader wrote of these very values, if it did."""
+        hit = self.compact.get(id(value))
+        return hit[1] if hit is not None and hit[0] is value else None
+
+
+def read_json(file: Path, shared: SharedReads | None = None) -> tuple[object | None, Finding | None]:
+    """The file's JSON value, or a finding saying why it cannot be read. ``shared``: what was read is kept there."""
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return None, load_error("ACCOUNT_FILE_UNREADABLE", f"Cannot read {file.name}: {exc}", file)
     try:
+        if shared is not None:
+            repeated: list[str] = []
+            value = loads(text, repeated=repeated)
+            if not repeated:
+                shared.files[str(file)] = (text, value)
+            return value, None
         return loads(text), None
     except JsonSyntaxError as exc:  # syntax, or past a reading limit (parc.core.limits)
         return None, load_error(

@@ -19,6 +19,7 @@ from parc.core.conditions import is_known_operator
 from parc.core.findings import Finding, FindingType
 from parc.core.policy.model import Policy, PolicyType, Statement
 from parc.core.policy.parse import packed_size, parse_policy
+from parc.loaders.account.jsonfile import SharedReads
 
 _GROUP_KIND = {PolicyType.TRUST: "resource", PolicyType.RESOURCE: "resource", PolicyType.RCP: "rcp",
                PolicyType.SCP: "scp", PolicyType.BOUNDARY: "boundary"}
@@ -67,14 +68,17 @@ class PolicyReads:
     copy. A document parsed from Python values carries no positions, so the copies are exact; a text keeps its own
     positions, and the key is the text."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: SharedReads | None = None) -> None:
         self._seen: dict[tuple[PolicyType, str], Policy | Unusable] = {}
+        self._shared = shared
 
     def read(self, raw: str | dict[str, object], ptype: PolicyType, name: str) -> Policy | Unusable:
         try:
             text = raw if isinstance(raw, str) else json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
         except (TypeError, ValueError, RecursionError):
             return read_policy(raw, ptype, name)
+        if self._shared is not None and not isinstance(raw, str):
+            self._shared.compact[id(raw)] = (raw, text)  # the audit's content key of this document (value_content)
         key = (ptype, raw if isinstance(raw, str) else "\0" + text)
         hit = self._seen.get(key)
         if hit is None:
