@@ -193,3 +193,35 @@ def test_network_files_are_located_without_a_positioned_tree(tmp_path: Path, mon
     located = [e for f in report.findings for e in f.evidence if e.file and Path(e.file).parent.name == "ec2"]
     assert any(f.rule == "NET_INTERNET_EXPOSED_SENSITIVE_PORT" and f.evidence[0].line for f in report.findings)
     assert located and all(Position(e.line, e.column) == at(e.file, e.path) for e in located)  # type: ignore[arg-type]
+
+
+def test_the_network_files_the_loader_read_are_not_read_again_for_their_positions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The evidence positions use the text and values the network loader read (``ec2.LoadResult.reads``): the same
+    positions as reading each file again; a file with a key given twice is read again (its positions follow the
+    first value, the loader kept the last)."""
+    import parc.loaders.snapshot as snapshot_module
+    from parc.loaders.ec2 import load
+
+    folder = vpc_copy(tmp_path)
+    sources = tuple(sorted(str(f) for f in folder.glob("*.json")))
+    again = snapshot_module._network_positions(sources)
+    reads = load(folder).reads
+    assert sorted(reads) == list(sources)
+
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("read again")
+
+    with monkeypatch.context() as m:
+        m.setattr(snapshot_module, "loads", refused)
+        assert snapshot_module._network_positions(sources, reads) == again and again
+
+    groups = folder / "describe-security-groups.json"
+    groups.write_text(groups.read_text().replace('"GroupName"', '"GroupName": "first",\n "GroupName"', 1))
+    reads = load(folder).reads
+    assert str(groups) not in reads and len(reads) == len(sources) - 1
+    calls: list[str] = []
+    real = snapshot_module.loads
+    monkeypatch.setattr(snapshot_module, "loads", lambda t, *a, **k: calls.append(t) or real(t, *a, **k))
+    snapshot_module._network_positions(sources, reads)
+    assert calls == [groups.read_text()]

@@ -57,6 +57,9 @@ class Ec2LoadError(Exception):
 class LoadResult:
     snapshot: Snapshot
     findings: list[Finding] = field(default_factory=list)
+    reads: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    """Per file read with no key given twice, its text and values (the same whichever repetition a reader keeps): a
+    caller that reads the files again (the audit's evidence positions) uses them instead."""
 
 
 def key_for_file(path: Path) -> str | None:
@@ -83,11 +86,14 @@ def load(path: str | Path) -> LoadResult:
         raise Ec2LoadError(f"{root}: no .json files (expected aws ec2 describe-* output)")
     merged: dict[str, list[tuple[Any, str, str]]] = {}
     twice: list[Finding] = []
+    reads: dict[str, tuple[str, Any]] = {}
     for f in files:
         repeated: list[str] = []
         data, text = _read_json(f, repeated)
         if repeated:  # ambiguous (AWS never writes it; json keeps the last value): each said, where it is
             twice.extend(repeated_keys(text, str(f), repeated, "NET_BAD_INPUT"))
+        else:
+            reads[str(f)] = (text, data)
         if isinstance(data, list):
             key = key_for_file(f)
             if key is None:
@@ -107,6 +113,7 @@ def load(path: str | Path) -> LoadResult:
     result = from_items(merged, sources=tuple(str(f) for f in files))
     locate(result.findings)
     result.findings[:0] = twice
+    result.reads = reads
     return result
 
 

@@ -74,8 +74,8 @@ def _account(folder: Path, account_id: str, shared: SharedReads | None = None) -
     problems.extend(found)
     policy, found = load_password_policy(folder)
     problems.extend(found)
-    network, sources = _network(folder / EC2_FOLDER, problems)
-    positions = _network_positions(sources) if network is not None else {}
+    network, sources, reads = _network(folder / EC2_FOLDER, problems)
+    positions = _network_positions(sources, reads) if network is not None else {}
     collection, found = load_collection(folder)
     problems.extend(found)
     logging, found = load_logging(folder)
@@ -91,11 +91,12 @@ def _account(folder: Path, account_id: str, shared: SharedReads | None = None) -
                          waf)
 
 
-def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...]]:
+def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tuple[str, ...], dict[str, Any]]:
+    """The network, its files, and the text and values of those the loader read with no key given twice."""
     if not folder.is_dir():
-        return None, ()
+        return None, (), {}
     if not any(folder.glob("*.json")) and any(p.is_dir() for p in folder.iterdir()):
-        return None, ()  # only per-region files (ec2/REGION/: EBS, flow logs...): the network was not given
+        return None, (), {}  # only per-region files (ec2/REGION/: EBS, flow logs...): the network was not given
     from parc.loaders.ec2 import Ec2LoadError, load
 
     try:
@@ -104,22 +105,28 @@ def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tup
         where = Position(exc.line, 1) if exc.line else None
         problems.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR, f"{exc}; the network is not checked",
                                 "", where, exc.file or str(folder)))
-        return None, ()
+        return None, (), {}
     problems.extend(f for f in result.findings if f.finding_type is FindingType.ERROR)
-    return Network(result.snapshot), result.snapshot.sources
+    return Network(result.snapshot), result.snapshot.sources, result.reads
 
 
-def _network_positions(sources: tuple[str, ...]) -> dict[str, tuple[str, str, int, int]]:
+def _network_positions(sources: tuple[str, ...], reads: dict[str, Any] | None = None
+                       ) -> dict[str, tuple[str, str, int, int]]:
     """Where the security groups, their rules, the network ACLs and their entries, the interfaces and instances
     are in the files: their ids read from the values, their lines from the paths (``jsonwhere``: the rest of each
-    file is skipped, not read with positions)."""
+    file is skipped, not read with positions). ``reads``: the text and values the network loader read of a file
+    with no key given twice (``ec2.LoadResult.reads``), not read again."""
     out: dict[str, tuple[str, str, int, int]] = {}
     for source in sources:
-        try:
-            text = Path(source).read_text(encoding="utf-8-sig")
-            values = loads(text, first_key_wins=True)  # as the positions read a repeated key
-        except (OSError, ValueError, RecursionError):
-            continue  # the network loader has said what is wrong with it
+        known = reads.get(source) if reads is not None else None
+        if known is not None:
+            text, values = known
+        else:
+            try:
+                text = Path(source).read_text(encoding="utf-8-sig")
+                values = loads(text, first_key_wins=True)  # as the positions read a repeated key
+            except (OSError, ValueError, RecursionError):
+                continue  # the network loader has said what is wrong with it
         if isinstance(values, list):
             from parc.loaders.ec2 import key_for_file
 
