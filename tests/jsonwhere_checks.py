@@ -178,7 +178,9 @@ def check_value_content(text: str, other: str) -> None:
     shapes do, for texts with no key given twice (plain values keep one of them: their callers read such texts with
     positions); the same document laid out again has the same key."""
     keys, shapes = [], []
-    for t in (text, other, json.dumps(loads(text) if _plain(text) else None, indent=1)):
+    # Laid out again with its characters as they are: escaped, a lone surrogate beside an escaped one would read
+    # back as one character (a pair), another content.
+    for t in (text, other, json.dumps(loads(text) if _plain(text) else None, indent=1, ensure_ascii=False)):
         if not _plain(t):
             return
         keys.append(value_content(loads(t)))

@@ -115,7 +115,8 @@ def test_plain_values_content_tells_texts_apart_as_the_tree_shapes_do(text: str,
 
 def test_the_content_key_keeps_what_json_tells_apart() -> None:
     texts = ['{"a": 1}', '{"a": 1.0}', '{"a": true}', '{"a": "1"}', '{"a": [1]}', '{"b": 2, "a": 1}',
-             '{"a": 1, "b": 2}', '{"a": 1e2}', '{"a": 100.0}', '{"a": "\\u00e9"}', '{"a": "\u00e9"}']
+             '{"a": 1, "b": 2}', '{"a": 1e2}', '{"a": 100.0}', '{"a": "\\u00e9"}', '{"a": "\u00e9"}',
+             '{"a": "\\ud800\\udc00"}', '{"a": "\U00010000"}', '{"a": "\ud800\\udc00"}']  # a pair, its char, not
     for a in texts:
         for b in texts:
             assert (value_content(json.loads(a)) == value_content(json.loads(b))) == (
