@@ -36,6 +36,14 @@ def nodes(node: JNode) -> dict[Path, Position]:
     return {path: n.pos for path, n in subtrees(node).items()}
 
 
+def _tree(text: str) -> JNode | None:
+    """The positioned reader's tree of the text, or None when it refuses it (those texts are check_broken's)."""
+    try:
+        return parse_json(text)
+    except JsonSyntaxError:
+        return None
+
+
 def matches(pattern: tuple[Any, ...], path: Path) -> bool:
     return len(pattern) == len(path) and all(p is ANY or p == q for p, q in zip(pattern, path, strict=True))
 
@@ -53,9 +61,8 @@ def parts_of(draw: Any, known: list[Path]) -> Path:
 
 def check_patterns(text: str, draw: Any) -> None:
     """Every node some drawn patterns (paths of the document, some parts made ANY) name, at the reader's position."""
-    try:
-        tree = parse_json(text)
-    except JsonSyntaxError:
+    tree = _tree(text)
+    if tree is None:
         return
     everything = nodes(tree)
     known = sorted(everything, key=repr)
@@ -159,9 +166,8 @@ def same_tree(a: JNode, b: JNode) -> bool:
 def check_spans(text: str, draw: Any) -> None:
     """``spans`` names each node's position as ``where`` does, and the value read from its span with
     ``parse_span`` is the positioned reader's subtree there, positions included."""
-    try:
-        tree = parse_json(text)
-    except JsonSyntaxError:
+    tree = _tree(text)
+    if tree is None:
         return
     everything = subtrees(tree)
     known = sorted(everything, key=repr)
