@@ -58,8 +58,8 @@ class LoadResult:
     snapshot: Snapshot
     findings: list[Finding] = field(default_factory=list)
     reads: dict[str, tuple[str, Any]] = field(default_factory=dict)
-    """Per file read with no key given twice, its text and values (the same whichever repetition a reader keeps): a
-    caller that reads the files again (the audit's evidence positions) uses them instead."""
+    """With ``load(keep_reads=True)``: per file read with no key given twice, its text and values (the same whichever
+    repetition a reader keeps), for a caller that reads the files again (the audit's evidence positions)."""
 
 
 def key_for_file(path: Path) -> str | None:
@@ -76,8 +76,10 @@ def key_for_file(path: Path) -> str | None:
 
 
 @without_cyclic_gc
-def load(path: str | Path) -> LoadResult:
-    """Read a snapshot from a folder of describe-* files or from one merged JSON file."""
+def load(path: str | Path, keep_reads: bool = False) -> LoadResult:
+    """Read a snapshot from a folder of describe-* files or from one merged JSON file. ``keep_reads``: keep each
+    file's text and values in ``LoadResult.reads`` (for a caller that reads the files again; others would only hold
+    them in memory)."""
     root = Path(path)
     if not root.exists():
         raise Ec2LoadError(f"{root}: no such file or directory")
@@ -92,7 +94,7 @@ def load(path: str | Path) -> LoadResult:
         data, text = _read_json(f, repeated)
         if repeated:  # ambiguous (AWS never writes it; json keeps the last value): each said, where it is
             twice.extend(repeated_keys(text, str(f), repeated, "NET_BAD_INPUT"))
-        else:
+        elif keep_reads:
             reads[str(f)] = (text, data)
         if isinstance(data, list):
             key = key_for_file(f)

@@ -100,7 +100,7 @@ def _network(folder: Path, problems: list[Finding]) -> tuple[Network | None, tup
     from parc.loaders.ec2 import Ec2LoadError, load
 
     try:
-        result = load(folder)
+        result = load(folder, keep_reads=True)
     except Ec2LoadError as exc:
         where = Position(exc.line, 1) if exc.line else None
         problems.append(Finding("AUDIT_INPUT_UNREADABLE", FindingType.ERROR, f"{exc}; the network is not checked",
