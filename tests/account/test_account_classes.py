@@ -398,3 +398,23 @@ def test_trust_policies_sharing_statements_but_not_their_version_are_told_apart(
         graphs[share] = sorted((e.source.arn, e.role.name, e.verdict.label)
                                for e in assume_graph(Evaluator(estate, share=share)).edges)
     assert graphs[True] == graphs[False] == [(arn("user", "alice"), "new", "Allow")]
+
+
+def test_a_copy_key_tells_apart_every_compared_field_but_the_name() -> None:
+    """``Policy.copy_key`` stands for the content without the name: a copy sharing the statements and differing only
+    in its name has the same key; a change of any other field compared by equality changes it."""
+    from dataclasses import fields, replace
+
+    from parc.core.findings import Position
+    from parc.core.policy.model import PolicyType
+    from parc.core.policy.parse import parse_policy
+
+    policy = parse_policy(doc(allow("s3:GetObject")), PolicyType.IDENTITY, "p").policy
+    assert policy is not None
+    assert replace(policy, name="other").copy_key() == policy.copy_key()
+    other = {"statements": tuple(list(policy.statements)), "version": "2008-10-17", "id": "x",
+             "policy_type": PolicyType.RESOURCE, "pos": Position(9, 9), "size": policy.size + 1}
+    compared = [f.name for f in fields(policy) if f.compare and f.name != "name"]
+    assert sorted(compared) == sorted(other)  # a field added to Policy must be added here and to copy_key
+    for name, value in other.items():
+        assert replace(policy, **{name: value}).copy_key() != policy.copy_key(), name

@@ -85,10 +85,9 @@ class ClassKeys:
         """Per resource policy (by identity, the entry keeping it alive): its part of a class key (``_content``)."""
         self._contents: dict[Policy, int] = {}
         """The distinct contents of the resource policies met, each with its number (kept for good)."""
-        self._by_statements: dict[int, tuple[tuple[object, ...], tuple[object, ...], object]] = {}
-        """Per statements tuple (by identity, the entry keeping it alive): the other fields of the content, and its
-        part of a class key. The account loader gives the copies of a document the first one's statements
-        (``PolicyReads``), so a copy is known without hashing the whole policy."""
+        self._by_copy: dict[tuple[object, ...], tuple[tuple[object, ...], object]] = {}
+        """Per ``Policy.copy_key`` (the entry keeping the statements alive): the part of a class key, so that a copy
+        of a document is known without hashing the whole policy."""
         self._accounts: dict[int, tuple[Sequence[Principal], tuple[str | None, ...]]] = {}
         self._partitions: dict[tuple[object, ...], tuple[Sequence[Principal], dict[int | None, list[int]]]] = {}
         """Per (principal list, action, what the side reads in each of its accounts): its positions by member part
@@ -234,16 +233,15 @@ class ClassKeys:
             return hit[1]
         number: object = id(policy)
         if policy.name and side.s3 is None:
-            statements = policy.statements
-            rest = (policy.version, policy.id, policy.policy_type, policy.pos, policy.size)  # the fields compared
-            same = self._by_statements.get(id(statements))
-            if same is not None and same[0] is statements and same[1] == rest:
-                number = same[2]
+            copy = policy.copy_key()
+            same = self._by_copy.get(copy)
+            if same is not None and same[0] is policy.statements:
+                number = same[1]
             else:
                 number = ("content", self._contents.setdefault(replace(policy, name=None), len(self._contents)))
-                if len(self._by_statements) >= SHARED_LIMIT:
-                    self._by_statements.clear()
-                self._by_statements[id(statements)] = (statements, rest, number)
+                if len(self._by_copy) >= SHARED_LIMIT:
+                    self._by_copy.clear()
+                self._by_copy[copy] = (policy.statements, number)
         if len(self._content_ids) >= SHARED_LIMIT:
             self._content_ids.clear()
         self._content_ids[id(policy)] = (policy, number)

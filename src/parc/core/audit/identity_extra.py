@@ -232,9 +232,7 @@ def _service_trust(inputs: AuditInput, ev: Evaluator, account: Account, role: Ro
     rcps = account.org.rcps if account.org is not None else []
     plain = not any(rcps) and all(not st.conditions and st.resource is None and st.not_resource is None
                                   for st in trust.statements)
-    # The text without its name, known by its statements (the copies of a document share them: the account loader
-    # reads a text once) and its other fields; the entry keeps the statements alive, so their id is not reused.
-    text = (id(trust.statements), trust.version, trust.id, trust.policy_type, trust.pos, trust.size)
+    text = trust.copy_key()  # the text without its name (the entry keeps the statements alive)
     for service in _services(role):
         key = (service, role.account_id, text)
         hit = seen.get(key) if plain else None

@@ -126,6 +126,14 @@ class Policy:
     """Characters without white space, as IAM counts them against the size quotas."""
     node: JNode | None = field(default=None, compare=False, repr=False)
 
+    def copy_key(self) -> tuple[object, ...]:
+        """What tells this policy's content (every compared field but its name) from another's without hashing its
+        statements: their identity and the other fields. The account loader gives the copies of one text the same
+        statements tuple (``PolicyReads``), so copies have one key; two equal contents parsed apart have two, which a
+        cache only pays for once more. A caller keeps the statements alive while it holds the key (an id is reused
+        otherwise)."""
+        return (id(self.statements), self.version, self.id, self.policy_type, self.pos, self.size)
+
     @property
     def variables_enabled(self) -> bool:
         """Policy variables are substituted only under Version 2012-10-17; elsewhere they are literal text.
